@@ -1,0 +1,269 @@
+//! All settings, read from the environment once at start and validated.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine;
+use secrecy::SecretSlice;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    Dev,
+    Demo,
+    Production,
+}
+
+impl Env {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Env::Dev => "dev",
+            Env::Demo => "demo",
+            Env::Production => "production",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Env,
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub master_key: MasterKey,
+    pub smtp_url: Option<String>,
+    pub log_json: bool,
+    /// Secure cookies (HTTPS). On outside dev; off in dev/demo unless the base URL is https.
+    pub secure_cookies: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub api_token_ttl: Duration,
+    pub max_body_bytes: usize,
+    pub db_max_connections: u32,
+}
+
+/// The 32-byte root key; never printed.
+#[derive(Clone)]
+pub struct MasterKey(pub SecretSlice<u8>);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(**redacted**)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(msg.into()))
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads settings through `get`, so tests can supply their own environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = match get("HEARTH_ENV").as_deref() {
+            None | Some("dev") => Env::Dev,
+            Some("demo") => Env::Demo,
+            Some("production") => Env::Production,
+            Some(other) => {
+                return err(format!(
+                    "HEARTH_ENV must be dev, demo or production, not {other:?}"
+                ))
+            }
+        };
+        let data_dir = PathBuf::from(get("HEARTH_DATA_DIR").unwrap_or_else(|| "./.hearth".into()));
+        let addr_text = get("HEARTH_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let addr: SocketAddr = match addr_text.parse() {
+            Ok(a) => a,
+            Err(_) => {
+                return err(format!(
+                    "HEARTH_ADDR must be host:port such as 127.0.0.1:8080, not {addr_text:?}"
+                ))
+            }
+        };
+        let base_url = get("HEARTH_BASE_URL")
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return err("HEARTH_BASE_URL must start with http:// or https://");
+        }
+        let master_key = match get("HEARTH_MASTER_KEY") {
+            Some(text) => MasterKey::parse(&text)?,
+            None if env == Env::Production => {
+                return err("HEARTH_MASTER_KEY is required in production (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)")
+            }
+            None => MasterKey::load_or_create(&data_dir)?,
+        };
+        let secure_cookies = match get("HEARTH_SECURE_COOKIES").as_deref() {
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => return err(format!("HEARTH_SECURE_COOKIES must be true or false, not {other:?}")),
+            None => env == Env::Production || base_url.starts_with("https://"),
+        };
+        if env == Env::Production {
+            if !secure_cookies {
+                return err("production refuses plain-HTTP cookies: unset HEARTH_SECURE_COOKIES=false and serve over HTTPS");
+            }
+            if !base_url.starts_with("https://") {
+                return err("production needs an https:// HEARTH_BASE_URL");
+            }
+        }
+        let minutes = |key: &str, default: u64| -> Result<Duration, ConfigError> {
+            match get(key) {
+                None => Ok(Duration::from_secs(default * 60)),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(m) if m > 0 && m <= 60 * 24 * 30 => Ok(Duration::from_secs(m * 60)),
+                    _ => err(format!("{key} must be a whole number of minutes, not {v:?}")),
+                },
+            }
+        };
+        let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
+        let db_max_connections = match get("HEARTH_DB_POOL") {
+            None => 16,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=500).contains(&n) => n,
+                _ => return err(format!("HEARTH_DB_POOL must be 1..500, not {v:?}")),
+            },
+        };
+        Ok(Config {
+            env,
+            database_url: get("DATABASE_URL"),
+            data_dir,
+            addr,
+            base_url,
+            master_key,
+            smtp_url: get("HEARTH_SMTP_URL"),
+            log_json,
+            secure_cookies,
+            session_idle: minutes("HEARTH_SESSION_IDLE_MINUTES", 15)?,
+            session_absolute: minutes("HEARTH_SESSION_MAX_MINUTES", 12 * 60)?,
+            api_token_ttl: minutes("HEARTH_API_TOKEN_MINUTES", 15)?,
+            max_body_bytes: 2 * 1024 * 1024,
+            db_max_connections,
+        })
+    }
+
+    /// Demo accounts exist only outside production.
+    pub fn allows_demo(&self) -> bool {
+        self.env != Env::Production
+    }
+}
+
+impl MasterKey {
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|_| ConfigError("HEARTH_MASTER_KEY is not valid base64".into()))?;
+        if bytes.len() != 32 {
+            return err(format!(
+                "HEARTH_MASTER_KEY must decode to 32 bytes, got {}",
+                bytes.len()
+            ));
+        }
+        Ok(MasterKey(SecretSlice::from(bytes)))
+    }
+
+    /// Dev and demo: a key generated once into the data dir, readable only by its owner.
+    fn load_or_create(data_dir: &std::path::Path) -> Result<Self, ConfigError> {
+        let path = data_dir.join("master.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Self::parse(&text);
+        }
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ConfigError(format!("cannot create HEARTH_DATA_DIR {}: {e}", data_dir.display())))?;
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        write_private(&path, text.as_bytes())
+            .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+        Self::parse(&text)
+    }
+
+    pub fn for_testing() -> Self {
+        MasterKey(SecretSlice::from(vec![7u8; 32]))
+    }
+}
+
+/// Writes a file with mode 0600.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let dir = std::env::temp_dir().join(format!("hearth-cfg-{}", uuid::Uuid::new_v4()));
+        let dir = dir.to_string_lossy().to_string();
+        Config::from_lookup(move |k| {
+            if k == "HEARTH_DATA_DIR" {
+                return Some(map.get(k).cloned().unwrap_or_else(|| dir.clone()));
+            }
+            map.get(k).cloned()
+        })
+    }
+
+    const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    #[test]
+    fn production_refuses_missing_master_key() {
+        let e = cfg(&[("HEARTH_ENV", "production"), ("HEARTH_BASE_URL", "https://h.example")]).unwrap_err();
+        assert!(e.0.contains("HEARTH_MASTER_KEY is required"), "{e}");
+    }
+
+    #[test]
+    fn production_refuses_plain_http_cookies() {
+        let e = cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "http://h.example")]).unwrap_err();
+        assert!(e.0.contains("https"), "{e}");
+        let e = cfg(&[
+            ("HEARTH_ENV", "production"),
+            ("HEARTH_MASTER_KEY", KEY),
+            ("HEARTH_BASE_URL", "https://h.example"),
+            ("HEARTH_SECURE_COOKIES", "false"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("plain-HTTP cookies"), "{e}");
+        let ok = cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "https://h.example")]).unwrap();
+        assert!(ok.secure_cookies && !ok.allows_demo());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(cfg(&[("HEARTH_ENV", "staging")]).unwrap_err().0.contains("HEARTH_ENV"));
+        assert!(cfg(&[("HEARTH_ADDR", "nope")]).unwrap_err().0.contains("HEARTH_ADDR"));
+        assert!(cfg(&[("HEARTH_MASTER_KEY", "c2hvcnQ=")]).unwrap_err().0.contains("32 bytes"));
+        assert!(cfg(&[("HEARTH_SESSION_IDLE_MINUTES", "x")]).unwrap_err().0.contains("minutes"));
+    }
+
+    #[test]
+    fn dev_generates_and_keeps_a_master_key() {
+        let dir = std::env::temp_dir().join(format!("hearth-key-{}", uuid::Uuid::new_v4()));
+        let d = dir.to_string_lossy().to_string();
+        let a = cfg(&[("HEARTH_DATA_DIR", &d)]).unwrap();
+        let b = cfg(&[("HEARTH_DATA_DIR", &d)]).unwrap();
+        use secrecy::ExposeSecret;
+        assert_eq!(a.master_key.0.expose_secret(), b.master_key.0.expose_secret());
+        assert!(!a.secure_cookies);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,121 @@
+//! The demo hospital network (CONTRACT.md): two facilities with departments, one account per
+//! role and a few hundred patients. Idempotent: an existing demo network is left as it is.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::modules::admin::{create_user, NewUser};
+use crate::modules::patients::repo::{self, NewPatient};
+use crate::platform::audit::AuditMeta;
+use crate::platform::crypto::KeyRing;
+
+pub const PASSWORD: &str = "Demo!Hearth2026";
+pub const ADMIN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+pub const PATIENTS: usize = 300;
+
+/// (email, name, role)
+pub const ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("admin@demo.hearth", "Ada Admin", "super_admin"),
+    ("hospitaladmin@demo.hearth", "Hana Hospital-Admin", "hospital_admin"),
+    ("doctor@demo.hearth", "Dr. Daniel Okafor", "doctor"),
+    ("nurse@demo.hearth", "Nora Nurse", "nurse"),
+    ("reception@demo.hearth", "Rita Reception", "receptionist"),
+    ("pharmacist@demo.hearth", "Paul Pharmacist", "pharmacist"),
+    ("labtech@demo.hearth", "Lena Labtech", "lab_technician"),
+    ("radiologist@demo.hearth", "Rafael Radiologist", "radiologist"),
+    ("billing@demo.hearth", "Bianca Billing", "billing_clerk"),
+    ("edcoordinator@demo.hearth", "Eddie ED-Coordinator", "ed_coordinator"),
+];
+
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("ED", "Emergency Department"),
+    ("MED", "Internal Medicine"),
+    ("SURG", "General Surgery"),
+    ("PED", "Paediatrics"),
+    ("CARD", "Cardiology"),
+    ("RAD", "Radiology"),
+    ("LAB", "Laboratory"),
+    ("PHARM", "Pharmacy"),
+];
+
+const GIVEN_F: &[&str] = &["Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife", "Naledi", "Elif", "Marta", "Grace", "Yuki", "Leila", "Anna", "Renée"];
+const GIVEN_M: &[&str] = &["José", "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka", "Mikael", "Diego", "Samuel", "Björn", "Ibrahim", "Finn", "André"];
+const FAMILY: &[&str] = &["García", "Okafor", "Nguyen", "Müller", "Smith", "Jensen", "Kowalski", "Rossi", "Haddad", "Tanaka", "O'Brien", "Dubois", "Mensah", "Novak", "Silva", "Andersson", "Patel", "Cohen", "Yılmaz", "Johansson", "Brown", "Martínez", "Kim", "Ivanova", "Fernández", "Walker", "Osei", "Schmidt", "Lopez", "Chen"];
+const STREETS: &[&str] = &["Hospital Road", "Mill Lane", "Station Street", "Church Walk", "River View", "Oak Avenue", "Market Square", "Elm Close"];
+
+pub struct SeedReport {
+    pub created: bool,
+    pub patients: usize,
+}
+
+pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
+    let mut tx = pool.begin().await?;
+    // One seeder at a time, even with several replicas starting together.
+    sqlx::query("SELECT pg_advisory_xact_lock(7311002)").execute(&mut *tx).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = 'admin@demo.hearth')").fetch_one(&mut *tx).await?;
+    if exists {
+        return Ok(SeedReport { created: false, patients: 0 });
+    }
+    let meta = AuditMeta::system("hearth demo");
+    let mut facilities = Vec::new();
+    for (code, name, addr) in [("HGH", "Hearth General Hospital", "1 Hospital Road, Hearthton"), ("RCH", "Riverside Community Hospital", "22 River View, Hearthton")] {
+        let id: Uuid = match sqlx::query_scalar("SELECT id FROM facilities WHERE code = $1").bind(code).fetch_optional(&mut *tx).await? {
+            Some(id) => id,
+            None => {
+                let id = Uuid::new_v4();
+                sqlx::query("INSERT INTO facilities (id, code, name, address, timezone) VALUES ($1, $2, $3, $4, 'Europe/London')")
+                    .bind(id)
+                    .bind(code)
+                    .bind(name)
+                    .bind(addr)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+        };
+        for (dcode, dname) in DEPARTMENTS {
+            sqlx::query("INSERT INTO departments (id, facility_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(Uuid::new_v4())
+                .bind(id)
+                .bind(dcode)
+                .bind(dname)
+                .execute(&mut *tx)
+                .await?;
+        }
+        facilities.push(id);
+    }
+    for (email, name, role) in ACCOUNTS {
+        let fac: Vec<Uuid> = if matches!(*role, "super_admin" | "hospital_admin") { facilities.clone() } else { vec![facilities[0]] };
+        let id = create_user(&mut tx, &NewUser { email, display_name: name, password: PASSWORD, roles: &[role], facility_ids: &fac, must_change_password: false }, &meta).await?;
+        if *role == "super_admin" {
+            // Recorded now, enforced once MFA lands (see CONTRACT.md).
+            sqlx::query("UPDATE users SET totp_secret_enc = $2 WHERE id = $1")
+                .bind(id)
+                .bind(keys.encrypt(ADMIN_TOTP_SECRET, "users.totp_secret"))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(2026);
+    for i in 0..PATIENTS {
+        let female = rng.gen_bool(0.5);
+        let given = if female { GIVEN_F[rng.gen_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.gen_range(0..GIVEN_M.len())] };
+        let family = FAMILY[rng.gen_range(0..FAMILY.len())];
+        let year = rng.gen_range(1935..2024);
+        let p = NewPatient {
+            given_name: given.into(),
+            family_name: family.into(),
+            sex: if female { "female".into() } else { "male".into() },
+            birth_date: Some(format!("{year}-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28))),
+            phone: Some(format!("+44 7700 9{:05}", rng.gen_range(0..100_000))),
+            national_id: Some(format!("NH{:08}", 10_000_000 + i * 7919 % 89_999_999)),
+            address: Some(format!("{} {}, Hearthton", rng.gen_range(1..200), STREETS[rng.gen_range(0..STREETS.len())])),
+        };
+        let valid = p.validate().map_err(|e| anyhow::anyhow!("demo patient invalid: {:?}", e.0))?;
+        repo::register(&mut tx, keys, facilities[i % 4 / 3], &valid, &meta).await?;
+    }
+    tx.commit().await?;
+    Ok(SeedReport { created: true, patients: PATIENTS })
+}

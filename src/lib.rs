@@ -1,0 +1,117 @@
+//! Hearth: an open hospital management system. `build_app` assembles the router from the
+//! modules and applies the shared middleware.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod modules;
+pub mod platform;
+pub mod web;
+
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use app::AppState;
+use error::AppError;
+use platform::middleware as mw;
+
+/// The whole application: every module's routes plus the middleware stack.
+pub fn build_app(state: AppState) -> Router {
+    // Browser pages: session cookie, CSRF, HTML error pages.
+    let pages = Router::new()
+        .merge(platform::auth::routes::router())
+        .merge(modules::dashboard::router())
+        .merge(modules::patients::router())
+        .merge(modules::audit::router())
+        .merge(modules::admin::router())
+        .fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), mw::render_errors))
+        .layer(from_fn_with_state(state.clone(), mw::csrf))
+        .layer(from_fn_with_state(state.clone(), mw::browser_session));
+
+    // JSON API: bearer tokens, problem+json errors, no cookies.
+    let api = Router::new()
+        .merge(platform::auth::routes::api_router())
+        .merge(api::router())
+        .layer(from_fn_with_state(state.clone(), mw::render_errors))
+        .layer(from_fn_with_state(state.clone(), mw::bearer));
+
+    let static_files = Router::new()
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")));
+
+    let ops = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics));
+
+    let request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(ops)
+        .merge(static_files)
+        .merge(api)
+        .merge(pages)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), mw::metrics))
+        .layer(from_fn_with_state(state.clone(), mw::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                // Only method, route template and request id: never the query string (it may hold PHI).
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+                    let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), route = %route, request_id = %rid)
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
+                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
+                }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+fn static_dir() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from("static");
+    if here.is_dir() {
+        here
+    } else {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}
+
+async fn fallback() -> AppError {
+    AppError::NotFound
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let check = tokio::time::timeout(Duration::from_secs(2), db::migrations_current(&state.pool)).await;
+    match check {
+        Ok(Ok(true)) => (StatusCode::OK, "ready").into_response(),
+        Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut res = state.metrics.render(&state.pool).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    res
+}

@@ -1,0 +1,226 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hearth::config::Config;
+use hearth::{db, demo, platform, AppState};
+
+#[derive(Parser)]
+#[command(name = "hearth", version, about = "Hearth hospital management system")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and APIs (migrates first unless --no-migrate).
+    Serve {
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Migrate, seed the demo hospital network (idempotent) and serve.
+    Demo,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create a super admin; password from HEARTH_ADMIN_PASSWORD or a prompt.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Field-encryption key commands.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exit 0 when intact.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-encrypt every encrypted field under a new key version, in batches.
+    Rotate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hearth: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hearth: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command.unwrap_or(Command::Serve { no_migrate: false }), config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hearth: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if cfg.log_json {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
+    if matches!(cmd, Command::Demo) {
+        if !config.allows_demo() {
+            anyhow::bail!("`hearth demo` is refused in production: it creates accounts with a published password");
+        }
+        if config.env == hearth::config::Env::Dev {
+            config.env = hearth::config::Env::Demo;
+        }
+    }
+    let database = db::open(&config).await?;
+    let pool = database.pool.clone();
+    match cmd {
+        Command::Migrate => {
+            db::migrate(&pool).await?;
+            println!("migrations applied");
+        }
+        Command::Serve { no_migrate } => {
+            if !no_migrate {
+                db::migrate(&pool).await?;
+            }
+            serve(pool, config).await?;
+        }
+        Command::Demo => {
+            db::migrate(&pool).await?;
+            let state = AppState::new(pool.clone(), config.clone()).await?;
+            let report = demo::seed(&pool, &state.keys).await?;
+            if report.created {
+                println!("Seeded the demo network: 2 facilities, {} accounts, {} patients.", demo::ACCOUNTS.len(), report.patients);
+            } else {
+                println!("Demo network already present; left as it is.");
+            }
+            println!("\nHearth demo: {}/login", config.base_url);
+            println!("Accounts (password {}):", demo::PASSWORD);
+            for (email, _, role) in demo::ACCOUNTS {
+                println!("  {email:<28} {role}");
+            }
+            println!("  (admin TOTP secret {} is recorded for MFA)\n", demo::ADMIN_TOTP_SECRET);
+            serve(pool, config).await?;
+        }
+        Command::CreateAdmin { email, name } => {
+            db::migrate(&pool).await?;
+            let password = match std::env::var("HEARTH_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => prompt_password()?,
+            };
+            if let Err(m) = platform::auth::password::check_policy(&password, &email) {
+                anyhow::bail!("password rejected: {m}");
+            }
+            let state = AppState::new(pool.clone(), config.clone()).await?;
+            let mut tx = state.pool.begin().await?;
+            let facilities: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM facilities WHERE active").fetch_all(&mut *tx).await?;
+            let meta = platform::audit::AuditMeta::system("hearth create-admin");
+            let new = hearth::modules::admin::NewUser { email: &email, display_name: &name, password: &password, roles: &["super_admin"], facility_ids: &facilities, must_change_password: false };
+            let id = hearth::modules::admin::create_user(&mut tx, &new, &meta).await.map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
+            tx.commit().await?;
+            println!("created super admin {email} ({id})");
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let report = platform::audit::verify(&pool).await?;
+            return Ok(match report.first_broken {
+                None => {
+                    println!("audit chain intact: {} events verified", report.checked);
+                    ExitCode::SUCCESS
+                }
+                Some((id, why)) => {
+                    eprintln!("audit chain BROKEN at event {id}: {why} ({} events before it verified)", report.checked);
+                    ExitCode::from(1)
+                }
+            });
+        }
+        Command::Keys { command: KeysCommand::Rotate } => {
+            let state = AppState::new(pool.clone(), config.clone()).await?;
+            let version = platform::keys::activate_next(&pool).await?;
+            println!("key version {version} is now active; re-encrypting...");
+            let n = platform::keys::reencrypt_all(&pool, &state.keys, version, |t, c, done| println!("  {t}.{c}: {done} re-encrypted")).await?;
+            println!("done: {n} values now under key version {version}");
+        }
+    }
+    drop(database);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prompt_password() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    eprint!("Password for the new admin (input is shown; set HEARTH_ADMIN_PASSWORD to avoid the prompt): ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Result<()> {
+    let addr = config.addr;
+    let state = AppState::new(pool.clone(), config).await?;
+    let refresher = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            refresher.refresh_key_version().await;
+        }
+    });
+    let app = hearth::build_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(%addr, "Hearth is listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("drained; closing the database pool");
+    pool.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

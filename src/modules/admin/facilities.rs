@@ -1,0 +1,161 @@
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::audit::{self, Event};
+use crate::platform::auth::Auth;
+use crate::platform::rbac::{HasPerms, Perm};
+use crate::web::{self, FieldErrors, Page};
+
+#[derive(FromRow, Clone)]
+pub struct FacilityRow {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub address: String,
+    pub timezone: String,
+    pub active: bool,
+    pub departments: i64,
+}
+
+#[derive(FromRow)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FacilityForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/facilities.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<FacilityRow>,
+    form: FacilityForm,
+    errors: FieldErrors,
+}
+
+async fn rows(pool: &sqlx::PgPool) -> sqlx::Result<Vec<FacilityRow>> {
+    sqlx::query_as(
+        "SELECT f.id, f.code, f.name, f.address, f.timezone, f.active,
+                (SELECT count(*) FROM departments d WHERE d.facility_id = f.id) AS departments
+         FROM facilities f ORDER BY f.name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let rows = rows(&state.pool).await?;
+    web::render(&ListPage { page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"), rows, form: FacilityForm { timezone: "UTC".into(), ..Default::default() }, errors: FieldErrors::default() })
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(f): Form<FacilityForm>) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let code = f.code.trim().to_uppercase();
+    let mut errors = FieldErrors::default();
+    if !(2..=10).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        errors.add("code", "Use 2 to 10 letters or digits; the code prefixes MRNs.");
+    }
+    if f.name.trim().is_empty() || f.name.chars().count() > 200 {
+        errors.add("name", "Enter a name of at most 200 characters.");
+    }
+    if f.timezone.trim().is_empty() || f.timezone.len() > 60 {
+        errors.add("timezone", "Enter a time zone such as Europe/London or UTC.");
+    }
+    if errors.is_empty() {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE code = $1)").bind(&code).fetch_one(&state.pool).await?;
+        if exists {
+            errors.add("code", "Another facility has this code.");
+        }
+    }
+    if !errors.is_empty() {
+        let rows = rows(&state.pool).await?;
+        let t = ListPage { page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"), rows, form: f, errors };
+        return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
+    }
+    let id = Uuid::new_v4();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("INSERT INTO facilities (id, code, name, address, timezone) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(&code)
+        .bind(f.name.trim())
+        .bind(f.address.trim())
+        .bind(f.timezone.trim())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, &auth.meta, Event::new("facility.create", "facility", id).changes(serde_json::json!({"code": code, "name": f.name.trim()}))).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Facility created."))
+}
+
+#[derive(Template)]
+#[template(path = "admin/facility.html")]
+struct ShowPage {
+    page: Page,
+    f: FacilityRow,
+    departments: Vec<DepartmentRow>,
+}
+
+pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let f = rows(&state.pool).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+    let departments = sqlx::query_as("SELECT code, name, active FROM departments WHERE facility_id = $1 ORDER BY name").bind(id).fetch_all(&state.pool).await?;
+    web::render(&ShowPage { page: page.titled(f.name.clone()).crumb("Facilities", "/admin/facilities").crumb(f.name.clone(), format!("/admin/facilities/{id}")), f, departments })
+}
+
+#[derive(Deserialize)]
+pub struct DeptForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add_department(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Form(d): Form<DeptForm>) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let code = d.code.trim().to_uppercase();
+    if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "Department code: 1 to 20 letters, digits, - or _."));
+    }
+    if d.name.trim().is_empty() || d.name.chars().count() > 200 {
+        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "Enter a department name of at most 200 characters."));
+    }
+    let mut tx = state.pool.begin().await?;
+    let dept = Uuid::new_v4();
+    let inserted = sqlx::query("INSERT INTO departments (id, facility_id, code, name) SELECT $1, id, $3, $4 FROM facilities WHERE id = $2 ON CONFLICT (facility_id, code) DO NOTHING")
+        .bind(dept)
+        .bind(id)
+        .bind(&code)
+        .bind(d.name.trim())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if inserted == 0 {
+        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "This facility already has a department with that code."));
+    }
+    audit::record(&mut tx, &auth.meta, Event::new("department.create", "department", dept).changes(serde_json::json!({"facility": id, "code": code, "name": d.name.trim()}))).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Department added."))
+}

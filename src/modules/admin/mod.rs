@@ -1,0 +1,34 @@
+//! Administration: users, roles and permissions, facilities and departments.
+
+mod facilities;
+mod roles;
+mod users;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::app::AppState;
+
+pub use users::{create_user, NewUser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/new", get(users::new_form))
+        .route("/admin/users/{id}", get(users::show).post(users::update))
+        .route("/admin/users/{id}/active", post(users::set_active))
+        .route("/admin/users/{id}/reset-password", post(users::reset_password))
+        .route("/admin/roles", get(roles::matrix).post(roles::save))
+        .route("/admin/facilities", get(facilities::list).post(facilities::create))
+        .route("/admin/facilities/{id}", get(facilities::show))
+        .route("/admin/facilities/{id}/departments", post(facilities::add_department))
+}
+
+/// Reads repeated form keys (checkbox groups) that `Form<Struct>` cannot hold.
+pub(crate) fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+}
+
+pub(crate) fn one<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+}

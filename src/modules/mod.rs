@@ -1,0 +1,6 @@
+//! Domain modules. Each owns its routes, templates, SQL and tables.
+
+pub mod admin;
+pub mod audit;
+pub mod dashboard;
+pub mod patients;

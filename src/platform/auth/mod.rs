@@ -1,0 +1,156 @@
+//! Who is asking: browser sessions, API bearer tokens and the extractors handlers use.
+
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod token;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use sqlx::types::ipnetwork::IpNetwork;
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::platform::audit::AuditMeta;
+use crate::platform::rbac::HasPerms;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Session,
+    Bearer,
+}
+
+/// The signed-in user, resolved once per request by middleware.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub perms: Vec<String>,
+    pub facility_ids: Vec<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub must_change_password: bool,
+    pub via: AuthVia,
+}
+
+impl HasPerms for CurrentUser {
+    fn perm_codes(&self) -> &[String] {
+        &self.perms
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub must_change_password: bool,
+    pub roles: Vec<String>,
+    pub perms: Vec<String>,
+    pub facility_ids: Vec<Uuid>,
+}
+
+/// Roles, permissions and facilities of an active user, in one round trip.
+pub(crate) const USER_GRANTS_SQL: &str = "
+    u.id, u.email::text AS email, u.display_name, u.must_change_password,
+    ARRAY(SELECT role_code FROM user_roles WHERE user_id = u.id ORDER BY role_code) AS roles,
+    ARRAY(SELECT DISTINCT rp.permission_code FROM user_roles ur
+          JOIN role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = u.id) AS perms,
+    ARRAY(SELECT facility_id FROM user_facilities WHERE user_id = u.id) AS facility_ids";
+
+impl UserRow {
+    pub(crate) fn into_user(self, session_id: Option<Uuid>, via: AuthVia) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            roles: self.roles,
+            perms: self.perms,
+            facility_ids: self.facility_ids,
+            session_id,
+            must_change_password: self.must_change_password,
+            via,
+        }
+    }
+}
+
+pub async fn load_active_user(pool: &PgPool, id: Uuid, via: AuthVia) -> sqlx::Result<Option<CurrentUser>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_GRANTS_SQL} FROM users u WHERE u.id = $1 AND u.active"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.into_user(None, via)))
+}
+
+/// Request facts for the audit log: request id, client address, user agent.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub ip: Option<IpNetwork>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn from_parts(parts: &Parts) -> Self {
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| IpNetwork::from(c.0.ip()));
+        let user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+        RequestMeta { request_id, ip, user_agent }
+    }
+
+    pub fn audit(&self, user: Option<&CurrentUser>) -> AuditMeta {
+        AuditMeta {
+            actor_user_id: user.map(|u| u.id),
+            actor_label: user.map(|u| u.email.clone()).unwrap_or_else(|| "anonymous".into()),
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+            session_id: user.and_then(|u| u.session_id),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestMeta::from_parts(parts))
+    }
+}
+
+/// A handler argument that demands a signed-in user (401 / redirect to sign-in otherwise)
+/// and carries the audit facts of the request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: CurrentUser,
+    pub meta: AuditMeta,
+}
+
+impl std::ops::Deref for Auth {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.user
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Auth {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(<Auth as FromRequestParts<S>>::from_request_parts(parts, state).await.ok())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let user = parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthenticated)?;
+        let meta = RequestMeta::from_parts(parts).audit(Some(&user));
+        Ok(Auth { user, meta })
+    }
+}

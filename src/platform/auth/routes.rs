@@ -1,0 +1,269 @@
+//! Sign-in, sign-out, password change and the API token endpoint.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::password;
+use super::session;
+use super::{Auth, RequestMeta};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::audit::{self, AuditMeta, Event};
+use crate::web::{self, FieldErrors, Page};
+
+pub const LOCKOUT_THRESHOLD: i32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+pub const GENERIC_FAILURE: &str = "Sign-in failed: the email or password is wrong, or the account is locked after repeated failures. Try again or ask an administrator.";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/account/password", get(password_page).post(change_password))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new().route("/api/v1/auth/token", post(api_token))
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    page: Page,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if page.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    web::render(&LoginPage { page: page.titled("Sign in"), email: String::new(), next: web::safe_next(q.next.as_deref()), error: None })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Outcome of checking credentials, shared by the browser and the API.
+pub enum Credentials {
+    Ok(Uuid),
+    Failed,
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: Uuid,
+    email: String,
+    password_hash: String,
+    locked: bool,
+}
+
+/// Checks email + password with lockout. Unknown email, wrong password and locked account
+/// look the same from outside and take about as long (one argon2 verification each).
+pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &RequestMeta) -> AppResult<Credentials> {
+    let email = email.trim();
+    if email.is_empty() || email.len() > 254 || pw.is_empty() || pw.len() > 1024 {
+        return Ok(Credentials::Failed);
+    }
+    let row: Option<LoginRow> = sqlx::query_as(
+        "SELECT id, email::text AS email, password_hash, coalesce(locked_until > now(), false) AS locked
+         FROM users WHERE email = $1 AND active",
+    )
+    .bind(email)
+    .fetch_optional(&state.pool)
+    .await?;
+    let pw_owned = pw.to_string();
+    let Some(row) = row else {
+        tokio::task::spawn_blocking(move || password::verify_dummy(&pw_owned)).await.ok();
+        audit::record_now(&state.pool, &meta.audit(None), Event { action: "auth.login_failed", entity_type: "user", entity_id: None, patient_id: None, changes: None }).await?;
+        return Ok(Credentials::Failed);
+    };
+    let hash = row.password_hash.clone();
+    let good = tokio::task::spawn_blocking(move || password::verify(&pw_owned, &hash)).await.unwrap_or(false);
+    let mut am = meta.audit(None);
+    am.actor_user_id = Some(row.id);
+    am.actor_label = row.email.clone();
+    if row.locked {
+        audit::record_now(&state.pool, &am, Event::new("auth.login_locked", "user", row.id)).await?;
+        return Ok(Credentials::Failed);
+    }
+    let mut tx = state.pool.begin().await?;
+    if good {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(Credentials::Ok(row.id));
+    }
+    let failures: i32 = sqlx::query_scalar("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+        .bind(row.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::record(&mut tx, &am, Event::new("auth.login_failed", "user", row.id).changes(serde_json::json!({"failures": failures}))).await?;
+    if failures >= LOCKOUT_THRESHOLD {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1")
+            .bind(row.id)
+            .bind(LOCKOUT_MINUTES as i32)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, &am, Event::new("auth.lockout", "user", row.id).changes(serde_json::json!({"minutes": LOCKOUT_MINUTES}))).await?;
+        tracing::warn!(user_id = %row.id, "account locked after repeated sign-in failures");
+    }
+    tx.commit().await?;
+    Ok(Credentials::Failed)
+}
+
+async fn login(State(state): State<AppState>, page: Page, meta: RequestMeta, Form(f): Form<LoginForm>) -> AppResult<Response> {
+    let next = web::safe_next(f.next.as_deref());
+    let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
+        let t = LoginPage { page: page.titled("Sign in"), email: f.email.chars().take(254).collect(), next, error: Some(GENERIC_FAILURE.into()) };
+        return web::render_status(StatusCode::UNAUTHORIZED, &t);
+    };
+    let mut tx = state.pool.begin().await?;
+    // Rotate: a session presented with the sign-in request is ended, never upgraded.
+    if let Some(old) = page.user.as_ref().and_then(|u| u.session_id) {
+        session::revoke(&mut tx, old).await?;
+    }
+    let (sid, tok) = session::create(&mut tx, &state.config, user_id, meta.ip, meta.user_agent.as_deref()).await?;
+    let mut am = meta.audit(None);
+    am.actor_user_id = Some(user_id);
+    am.actor_label = f.email.trim().to_lowercase();
+    am.session_id = Some(sid);
+    audit::record(&mut tx, &am, Event::new("auth.login", "session", sid)).await?;
+    tx.commit().await?;
+    let mut res = Redirect::to(&next).into_response();
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&session::cookie(&state.config, session::COOKIE, &tok)).map_err(|e| AppError::Internal(e.into()))?);
+    Ok(res)
+}
+
+async fn logout(State(state): State<AppState>, auth: Option<Auth>) -> AppResult<Response> {
+    if let Some(auth) = auth {
+        if let Some(sid) = auth.session_id {
+            let mut tx = state.pool.begin().await?;
+            session::revoke(&mut tx, sid).await?;
+            audit::record(&mut tx, &auth.meta, Event::new("auth.logout", "session", sid)).await?;
+            tx.commit().await?;
+        }
+    }
+    let mut res = web::redirect_flash("/login", "ok", "You have signed out.");
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&session::clear_cookie(&state.config, session::COOKIE)).map_err(|e| AppError::Internal(e.into()))?);
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    page: Page,
+    errors: FieldErrors,
+    forced: bool,
+}
+
+async fn password_page(page: Page, auth: Auth) -> AppResult<Response> {
+    web::render(&PasswordPage { page: page.titled("Change password"), errors: FieldErrors::default(), forced: auth.must_change_password })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+async fn change_password(State(state): State<AppState>, page: Page, auth: Auth, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let current_hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(auth.id).fetch_one(&state.pool).await?;
+    let (cur, h) = (f.current_password.clone(), current_hash.clone());
+    if !tokio::task::spawn_blocking(move || password::verify(&cur, &h)).await.unwrap_or(false) {
+        errors.add("current_password", "The current password is wrong.");
+    }
+    if f.new_password != f.confirm_password {
+        errors.add("confirm_password", "The two new passwords differ.");
+    }
+    if let Err(m) = password::check_policy(&f.new_password, &auth.email) {
+        errors.add("new_password", m);
+    }
+    if errors.is_empty() && reused(&state, auth.id, &f.new_password).await? {
+        errors.add("new_password", format!("You used this password recently; choose one not among your last {}.", password::HISTORY));
+    }
+    if !errors.is_empty() {
+        let t = PasswordPage { page: page.titled("Change password"), errors, forced: auth.must_change_password };
+        return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
+    }
+    let mut tx = state.pool.begin().await?;
+    set_password(&mut tx, auth.id, &f.new_password, false).await?;
+    session::revoke_all(&mut tx, auth.id, auth.session_id).await?;
+    audit::record(&mut tx, &auth.meta, Event::new("user.password_changed", "user", auth.id)).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash("/", "ok", "Your password was changed. Other sessions were signed out."))
+}
+
+/// True when `pw` matches one of the user's last five passwords.
+pub async fn reused(state: &AppState, user_id: Uuid, pw: &str) -> AppResult<bool> {
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2")
+        .bind(user_id)
+        .bind(password::HISTORY)
+        .fetch_all(&state.pool)
+        .await?;
+    let pw = pw.to_string();
+    Ok(tokio::task::spawn_blocking(move || hashes.iter().any(|h| password::verify(&pw, h))).await.unwrap_or(false))
+}
+
+/// Stores a new password hash and its history entry.
+pub async fn set_password(conn: &mut sqlx::PgConnection, user_id: Uuid, pw: &str, must_change: bool) -> sqlx::Result<()> {
+    let pw_owned = pw.to_string();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw_owned)).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .bind(&hash)
+        .bind(must_change)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)").bind(user_id).bind(&hash).execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenRequest {
+    email: String,
+    password: String,
+    /// Required for accounts with MFA (next release).
+    #[allow(dead_code)]
+    totp: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// Exchanges email and password for a short-lived bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "Wrong credentials or locked account")))]
+pub async fn api_token(State(state): State<AppState>, meta: RequestMeta, Json(req): Json<TokenRequest>) -> AppResult<Response> {
+    let Credentials::Ok(user_id) = check_credentials(&state, &req.email, &req.password, &meta).await? else {
+        return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
+    };
+    let (tok, ttl) = super::token::issue(&state, user_id)?;
+    let am = AuditMeta { actor_user_id: Some(user_id), actor_label: req.email.trim().to_lowercase(), ..meta.audit(None) };
+    audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
+    Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
+}

@@ -1,0 +1,61 @@
+//! Prometheus metrics: request counts and latency histograms by route, plus pool gauges.
+//! Kept in process (they describe this replica); Prometheus scrapes each replica.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    // (method, route, status) -> series
+    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let s = map.entry((method.to_string(), route.to_string(), status)).or_default();
+        s.count += 1;
+        s.sum += secs;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    pub fn render(&self, pool: &sqlx::PgPool) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP hearth_http_requests_total HTTP requests by route and status.\n# TYPE hearth_http_requests_total counter\n");
+        let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        for ((m, r, st), s) in map.iter() {
+            let _ = writeln!(out, "hearth_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}", s.count);
+        }
+        out.push_str("# HELP hearth_http_request_duration_seconds Request latency by route.\n# TYPE hearth_http_request_duration_seconds histogram\n");
+        for ((m, r, st), s) in map.iter() {
+            let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(out, "hearth_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+            }
+            let _ = writeln!(out, "hearth_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "hearth_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
+            let _ = writeln!(out, "hearth_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+        }
+        drop(map);
+        let _ = writeln!(out, "# HELP hearth_db_pool_connections Open database connections.\n# TYPE hearth_db_pool_connections gauge\nhearth_db_pool_connections {}", pool.size());
+        let _ = writeln!(out, "# HELP hearth_db_pool_idle Idle database connections.\n# TYPE hearth_db_pool_idle gauge\nhearth_db_pool_idle {}", pool.num_idle());
+        let _ = writeln!(out, "# HELP hearth_db_pool_max Pool size limit.\n# TYPE hearth_db_pool_max gauge\nhearth_db_pool_max {}", pool.options().get_max_connections());
+        out
+    }
+}

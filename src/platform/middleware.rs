@@ -1,0 +1,304 @@
+//! The request pipeline shared by every module: metrics, security headers, session or bearer
+//! resolution, CSRF, and error rendering (HTML page or problem+json by route kind).
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::app::AppState;
+use crate::config::Env;
+use crate::error::{title_for, AppError, ErrorInfo};
+use crate::platform::auth::session::{self, Lookup};
+use crate::platform::auth::{token, CurrentUser};
+use crate::platform::csrf::{self, CsrfToken};
+use crate::web::{Page, FLASH_COOKIE};
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/fhir")
+}
+
+pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state.metrics.observe(method.as_str(), &route, res.status().as_u16(), start.elapsed());
+    res
+}
+
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if state.config.env != Env::Dev {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Resolves the browser session (never fails the request for a missing one) and keeps the
+/// flash cookie one-shot. Users who must change their password are sent to do so first.
+pub async fn browser_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let mut expired = false;
+    if let Some(tok) = session::read_cookie(req.headers(), session::COOKIE).map(str::to_string) {
+        match session::lookup(&state.pool, &state.config, &tok).await {
+            Ok(Lookup::Valid(user)) => {
+                req.extensions_mut().insert(*user);
+            }
+            Ok(Lookup::Expired) => expired = true,
+            Ok(Lookup::None) => {}
+            Err(e) => return render_error(&state, &req_parts_page(&req), AppError::from(e), false),
+        }
+    }
+    let path = req.uri().path().to_string();
+    if let Some(u) = req.extensions().get::<CurrentUser>() {
+        let allowed = ["/account/password", "/logout"].contains(&path.as_str()) || path.starts_with("/static/");
+        if u.must_change_password && !allowed {
+            return Redirect::to("/account/password").into_response();
+        }
+    }
+    let had_flash = session::read_cookie(req.headers(), FLASH_COOKIE).is_some();
+    let mut res = next.run(req).await;
+    if expired {
+        res.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if had_flash && is_html {
+        res.headers_mut().append(header::SET_COOKIE, hv(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")));
+    }
+    // An expired session on a page that needs sign-in: say why on the sign-in page.
+    if expired && res.status() == StatusCode::SEE_OTHER {
+        if let Some(loc) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) {
+            if loc.starts_with("/login") {
+                let mut r = crate::web::redirect_flash(loc, "info", "Your session expired after inactivity. Please sign in again.");
+                r.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
+                return r;
+            }
+        }
+    }
+    res
+}
+
+/// Bearer tokens for `/api/v1` and `/fhir`. Cookies are ignored there.
+pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    if let Some(value) = auth {
+        let Some(tok) = value.strip_prefix("Bearer ") else {
+            return problem(StatusCode::UNAUTHORIZED, "Authorization must be `Bearer <token>`");
+        };
+        match token::verify(&state, tok.trim()).await {
+            Ok(user) => {
+                req.extensions_mut().insert(user);
+            }
+            Err(AppError::Unauthenticated) => {
+                return problem(StatusCode::UNAUTHORIZED, "The bearer token is invalid or expired");
+            }
+            Err(e) => return render_error(&state, &Page::from_parts(&req.into_parts().0), e, true),
+        }
+    }
+    next.run(req).await
+}
+
+fn req_parts_page(req: &Request) -> Page {
+    // Page::from_parts needs Parts; rebuild a light one from the request head.
+    let mut b = axum::http::Request::builder().uri(req.uri().clone()).method(req.method().clone());
+    for (k, v) in req.headers() {
+        b = b.header(k, v);
+    }
+    let (parts, _) = b.body(()).map(|r| r.into_parts()).unwrap_or_else(|_| axum::http::Request::new(()).into_parts());
+    Page::from_parts(&parts)
+}
+
+/// Sets the CSRF token for the page and checks it on unsafe browser requests.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if is_api(&path) {
+        return next.run(req).await;
+    }
+    let session_id = req.extensions().get::<CurrentUser>().and_then(|u| u.session_id);
+    let mut new_cookie = None;
+    let binding = match session_id {
+        Some(sid) => format!("s:{sid}"),
+        None => match session::read_cookie(req.headers(), csrf::COOKIE) {
+            Some(c) if c.len() >= 20 && c.len() <= 100 => format!("a:{c}"),
+            _ => {
+                let c = session::new_token();
+                new_cookie = Some(c.clone());
+                format!("a:{c}")
+            }
+        },
+    };
+    let expected = csrf::token_for(&state.keys, &binding);
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(CsrfToken(expected.clone()));
+
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if unsafe_method {
+        let header_token = parts.headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (provided, body) = match header_token {
+            Some(t) => (Some(t), body),
+            None => {
+                let is_form = parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                if is_form {
+                    match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+                        Ok(bytes) => (csrf::from_form(&bytes), Body::from(bytes)),
+                        Err(_) => {
+                            let page = Page::from_parts(&parts);
+                            let mut res = StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                            res.extensions_mut().insert(ErrorInfo {
+                                status: StatusCode::PAYLOAD_TOO_LARGE,
+                                title: title_for(StatusCode::PAYLOAD_TOO_LARGE),
+                                detail: format!("The form is larger than {} bytes.", state.config.max_body_bytes),
+                            });
+                            return finish_error(&state, &page, res, false);
+                        }
+                    }
+                } else {
+                    (None, body)
+                }
+            }
+        };
+        if !provided.is_some_and(|p| csrf::matches(&expected, &p)) {
+            tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
+            return render_error(&state, &Page::from_parts(&parts), AppError::Csrf, false);
+        }
+        body
+    } else {
+        body
+    };
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(c) = new_cookie {
+        res.headers_mut().append(header::SET_COOKIE, hv(&session::cookie(&state.config, csrf::COOKIE, &c)));
+    }
+    res
+}
+
+/// Turns bare error responses (ours carry [`ErrorInfo`]; axum's rejections are text/plain)
+/// into a full HTML page or problem+json.
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    let (parts, body) = req.into_parts();
+    let page = Page::from_parts(&parts);
+    let res = next.run(Request::from_parts(parts, body)).await;
+    finish_error(&state, &page, res, api)
+}
+
+fn finish_error(state: &AppState, page: &Page, res: Response, api: bool) -> Response {
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return res;
+    }
+    if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
+        return render_info(state, page, info, api, res);
+    }
+    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !(ct.is_empty() || ct.starts_with("text/plain")) {
+        return res;
+    }
+    // A framework rejection (bad form, bad JSON, wrong content type, unknown route...).
+    let info = ErrorInfo { status, title: title_for(status), detail: rejection_detail(status) };
+    render_info(state, page, info, api, res)
+}
+
+fn rejection_detail(status: StatusCode) -> String {
+    match status.as_u16() {
+        400 => "The request could not be read. Check the fields and try again.".into(),
+        404 => "There is nothing at this address, or you may not see it.".into(),
+        405 => "This address does not accept that method.".into(),
+        413 => "The request body is too large.".into(),
+        415 => "Send the body as application/json (API) or as a form (pages).".into(),
+        422 => "Some fields are missing or have the wrong type.".into(),
+        s if s >= 500 => "The error was logged. Quote the request id if you contact support.".into(),
+        _ => "The request failed.".into(),
+    }
+}
+
+pub fn render_error(state: &AppState, page: &Page, err: AppError, api: bool) -> Response {
+    let res = err.into_response();
+    finish_error(state, page, res, api)
+}
+
+fn render_info(_state: &AppState, page: &Page, info: ErrorInfo, api: bool, original: Response) -> Response {
+    let keep_headers = original.headers().clone();
+    let mut res = if info.status == StatusCode::UNAUTHORIZED && !api {
+        let next = serde_urlencoded::to_string([("next", page.path.as_str())]).unwrap_or_default();
+        Redirect::to(&format!("/login?{next}")).into_response()
+    } else if api {
+        problem(info.status, &info.detail)
+    } else {
+        let t = ErrorPage { page: page.clone().titled(info.title), status: info.status.as_u16(), title: info.title, detail: &info.detail };
+        match t.render() {
+            Ok(html) => (info.status, Html(html)).into_response(),
+            Err(_) => (info.status, info.title).into_response(),
+        }
+    };
+    for (k, v) in keep_headers.iter() {
+        if k == header::SET_COOKIE || k == header::ALLOW || k == header::WWW_AUTHENTICATE || k == header::RETRY_AFTER {
+            res.headers_mut().append(k, v.clone());
+        }
+    }
+    if api && info.status == StatusCode::UNAUTHORIZED && !res.headers().contains_key(header::WWW_AUTHENTICATE) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
+}
+
+/// An RFC 7807 problem document.
+pub fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title_for(status),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
+}
+
+fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    page: Page,
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+}

@@ -1,0 +1,10 @@
+//! Cross-cutting machinery every module uses.
+
+pub mod audit;
+pub mod auth;
+pub mod csrf;
+pub mod crypto;
+pub mod keys;
+pub mod metrics;
+pub mod middleware;
+pub mod rbac;

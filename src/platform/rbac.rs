@@ -1,0 +1,54 @@
+//! The permission catalogue. The role -> permission map lives in the database
+//! (`role_permissions`) and is editable by super admins; the codes are fixed here so a typo is
+//! a compile error.
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Perm {
+    PatientsRead,
+    PatientsWrite,
+    AuditRead,
+    UsersManage,
+    RolesManage,
+    FacilitiesManage,
+}
+
+impl Perm {
+    pub const ALL: [Perm; 6] = [
+        Perm::PatientsRead,
+        Perm::PatientsWrite,
+        Perm::AuditRead,
+        Perm::UsersManage,
+        Perm::RolesManage,
+        Perm::FacilitiesManage,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Perm::PatientsRead => "patients.read",
+            Perm::PatientsWrite => "patients.write",
+            Perm::AuditRead => "audit.read",
+            Perm::UsersManage => "users.manage",
+            Perm::RolesManage => "roles.manage",
+            Perm::FacilitiesManage => "facilities.manage",
+        }
+    }
+}
+
+/// Anything that holds a set of permission codes.
+pub trait HasPerms {
+    fn perm_codes(&self) -> &[String];
+
+    fn can(&self, p: Perm) -> bool {
+        self.perm_codes().iter().any(|c| c == p.code())
+    }
+
+    fn require(&self, p: Perm) -> Result<(), AppError> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Shared UI pieces: the layout context every page carries, flash messages, redirects.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::{AppError, AppResult};
+use crate::platform::auth::CurrentUser;
+use crate::platform::csrf::CsrfToken;
+use crate::platform::rbac::{HasPerms, Perm};
+
+pub const FLASH_COOKIE: &str = "hearth_flash";
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+/// Everything the base layout needs. Extracted from the request in each page handler.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub crumbs: Vec<Crumb>,
+    pub flash: Option<Flash>,
+    pub request_id: String,
+    pub path: String,
+}
+
+impl Page {
+    pub fn from_parts(parts: &Parts) -> Self {
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let path = parts.uri.path().to_string();
+        let flash = crate::platform::auth::session::read_cookie(&parts.headers, FLASH_COOKIE).and_then(parse_flash);
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let nav = user.as_ref().map(|u| nav_for(u, &path)).unwrap_or_default();
+        Page { title: String::new(), user, csrf, nav, crumbs: Vec::new(), flash, request_id, path }
+    }
+
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    pub fn crumb(mut self, label: impl Into<String>, href: impl Into<String>) -> Self {
+        self.crumbs.push(Crumb { label: label.into(), href: href.into() });
+        self
+    }
+
+    pub fn can(&self, code: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.perms.iter().any(|p| p == code))
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Page::from_parts(parts))
+    }
+}
+
+fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
+    let mut items = vec![NavItem { label: "Dashboard", href: "/", active: path == "/" }];
+    let mut add = |ok: bool, label, href: &'static str| {
+        if ok {
+            items.push(NavItem { label, href, active: path.starts_with(href) });
+        }
+    };
+    add(u.can(Perm::PatientsRead), "Patients", "/patients");
+    add(u.can(Perm::AuditRead), "Audit log", "/audit");
+    add(u.can(Perm::UsersManage), "Users", "/admin/users");
+    add(u.can(Perm::RolesManage), "Roles", "/admin/roles");
+    add(u.can(Perm::FacilitiesManage), "Facilities", "/admin/facilities");
+    items
+}
+
+fn parse_flash(v: &str) -> Option<Flash> {
+    let (kind, msg) = v.split_once('.')?;
+    let kind = match kind {
+        "ok" | "error" | "info" => kind.to_string(),
+        _ => return None,
+    };
+    let message: String = serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={msg}"))
+        .ok()?
+        .into_iter()
+        .next()?
+        .1;
+    Some(Flash { kind, message: message.chars().take(300).collect() })
+}
+
+/// Renders a template as a 200 HTML response.
+pub fn render<T: Template>(t: &T) -> AppResult<Response> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders with a status (a form re-rendered with errors gets 422).
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> AppResult<Response> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// A 303 redirect carrying a flash message for the next page.
+pub fn redirect_flash(to: &str, kind: &str, message: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let value = serde_urlencoded::to_string([("m", message)]).unwrap_or_default();
+    let value = value.trim_start_matches("m=");
+    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={kind}.{value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60")) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Only same-site relative paths are followed after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Form field errors for re-rendering.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.push((field, msg.into()));
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Unprocessable(self.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
+        }
+    }
+}
+
+/// Askama filter-free helper for optional strings in templates.
+pub fn or_dash(s: &Option<String>) -> &str {
+    s.as_deref().filter(|s| !s.is_empty()).unwrap_or("—")
+}
