@@ -135,8 +135,9 @@ impl EmbeddedPg {
             let password = random_password();
             crate::config::write_private(&pw_path, password.as_bytes())?;
             std::fs::create_dir_all(&data_dir)?;
-            let pwfile = data_dir.join(".initpw");
-            std::fs::write(&pwfile, &password)?;
+            let pwfile = base.join(".initpw");
+            crate::config::write_private(&pwfile, password.as_bytes())?;
+            chown_tree(&pwfile, account)?;
             chown_tree(&data_dir, account)?;
             std::fs::set_permissions(&data_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
             let mut cmd = Command::new(bindir.join("initdb"));

@@ -1,0 +1,11 @@
+//! Integration tests: the whole app over HTTP against a real PostgreSQL.
+
+mod api;
+mod audit;
+mod auth;
+mod crypto;
+mod db;
+mod helpers;
+mod patients;
+mod rbac;
+mod web;
