@@ -73,26 +73,16 @@ impl Config {
             None | Some("dev") => Env::Dev,
             Some("demo") => Env::Demo,
             Some("production") => Env::Production,
-            Some(other) => {
-                return err(format!(
-                    "HEARTH_ENV must be dev, demo or production, not {other:?}"
-                ))
-            }
+            Some(other) => return err(format!("HEARTH_ENV must be dev, demo or production, not {other:?}")),
         };
         let data_dir = PathBuf::from(get("HEARTH_DATA_DIR").unwrap_or_else(|| "./.hearth".into()));
         let addr_text = get("HEARTH_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         let addr: SocketAddr = match addr_text.parse() {
             Ok(a) => a,
-            Err(_) => {
-                return err(format!(
-                    "HEARTH_ADDR must be host:port such as 127.0.0.1:8080, not {addr_text:?}"
-                ))
-            }
+            Err(_) => return err(format!("HEARTH_ADDR must be host:port such as 127.0.0.1:8080, not {addr_text:?}")),
         };
-        let base_url = get("HEARTH_BASE_URL")
-            .unwrap_or_else(|| format!("http://{addr}"))
-            .trim_end_matches('/')
-            .to_string();
+        let base_url =
+            get("HEARTH_BASE_URL").unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return err("HEARTH_BASE_URL must start with http:// or https://");
         }
@@ -111,7 +101,9 @@ impl Config {
         };
         if env == Env::Production {
             if !secure_cookies {
-                return err("production refuses plain-HTTP cookies: unset HEARTH_SECURE_COOKIES=false and serve over HTTPS");
+                return err(
+                    "production refuses plain-HTTP cookies: unset HEARTH_SECURE_COOKIES=false and serve over HTTPS",
+                );
             }
             if !base_url.starts_with("https://") {
                 return err("production needs an https:// HEARTH_BASE_URL");
@@ -164,10 +156,7 @@ impl MasterKey {
             .decode(text.trim())
             .map_err(|_| ConfigError("HEARTH_MASTER_KEY is not valid base64".into()))?;
         if bytes.len() != 32 {
-            return err(format!(
-                "HEARTH_MASTER_KEY must decode to 32 bytes, got {}",
-                bytes.len()
-            ));
+            return err(format!("HEARTH_MASTER_KEY must decode to 32 bytes, got {}", bytes.len()));
         }
         Ok(MasterKey(SecretSlice::from(bytes)))
     }
@@ -197,12 +186,7 @@ impl MasterKey {
 pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     f.write_all(bytes)
 }
 
@@ -233,7 +217,9 @@ mod tests {
 
     #[test]
     fn production_refuses_plain_http_cookies() {
-        let e = cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "http://h.example")]).unwrap_err();
+        let e =
+            cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "http://h.example")])
+                .unwrap_err();
         assert!(e.0.contains("https"), "{e}");
         let e = cfg(&[
             ("HEARTH_ENV", "production"),
@@ -243,7 +229,9 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.0.contains("plain-HTTP cookies"), "{e}");
-        let ok = cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "https://h.example")]).unwrap();
+        let ok =
+            cfg(&[("HEARTH_ENV", "production"), ("HEARTH_MASTER_KEY", KEY), ("HEARTH_BASE_URL", "https://h.example")])
+                .unwrap();
         assert!(ok.secure_cookies && !ok.allows_demo());
     }
 

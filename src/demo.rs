@@ -40,10 +40,56 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("PHARM", "Pharmacy"),
 ];
 
-const GIVEN_F: &[&str] = &["Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife", "Naledi", "Elif", "Marta", "Grace", "Yuki", "Leila", "Anna", "Renée"];
-const GIVEN_M: &[&str] = &["José", "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka", "Mikael", "Diego", "Samuel", "Björn", "Ibrahim", "Finn", "André"];
-const FAMILY: &[&str] = &["García", "Okafor", "Nguyen", "Müller", "Smith", "Jensen", "Kowalski", "Rossi", "Haddad", "Tanaka", "O'Brien", "Dubois", "Mensah", "Novak", "Silva", "Andersson", "Patel", "Cohen", "Yılmaz", "Johansson", "Brown", "Martínez", "Kim", "Ivanova", "Fernández", "Walker", "Osei", "Schmidt", "Lopez", "Chen"];
-const STREETS: &[&str] = &["Hospital Road", "Mill Lane", "Station Street", "Church Walk", "River View", "Oak Avenue", "Market Square", "Elm Close"];
+const GIVEN_F: &[&str] = &[
+    "Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife",
+    "Naledi", "Elif", "Marta", "Grace", "Yuki", "Leila", "Anna", "Renée",
+];
+const GIVEN_M: &[&str] = &[
+    "José", "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka",
+    "Mikael", "Diego", "Samuel", "Björn", "Ibrahim", "Finn", "André",
+];
+const FAMILY: &[&str] = &[
+    "García",
+    "Okafor",
+    "Nguyen",
+    "Müller",
+    "Smith",
+    "Jensen",
+    "Kowalski",
+    "Rossi",
+    "Haddad",
+    "Tanaka",
+    "O'Brien",
+    "Dubois",
+    "Mensah",
+    "Novak",
+    "Silva",
+    "Andersson",
+    "Patel",
+    "Cohen",
+    "Yılmaz",
+    "Johansson",
+    "Brown",
+    "Martínez",
+    "Kim",
+    "Ivanova",
+    "Fernández",
+    "Walker",
+    "Osei",
+    "Schmidt",
+    "Lopez",
+    "Chen",
+];
+const STREETS: &[&str] = &[
+    "Hospital Road",
+    "Mill Lane",
+    "Station Street",
+    "Church Walk",
+    "River View",
+    "Oak Avenue",
+    "Market Square",
+    "Elm Close",
+];
 
 pub struct SeedReport {
     pub created: bool,
@@ -54,14 +100,23 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
     let mut tx = pool.begin().await?;
     // One seeder at a time, even with several replicas starting together.
     sqlx::query("SELECT pg_advisory_xact_lock(7311002)").execute(&mut *tx).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = 'admin@demo.hearth')").fetch_one(&mut *tx).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = 'admin@demo.hearth')")
+        .fetch_one(&mut *tx)
+        .await?;
     if exists {
         return Ok(SeedReport { created: false, patients: 0 });
     }
     let meta = AuditMeta::system("hearth demo");
     let mut facilities = Vec::new();
-    for (code, name, addr) in [("HGH", "Hearth General Hospital", "1 Hospital Road, Hearthton"), ("RCH", "Riverside Community Hospital", "22 River View, Hearthton")] {
-        let id: Uuid = match sqlx::query_scalar("SELECT id FROM facilities WHERE code = $1").bind(code).fetch_optional(&mut *tx).await? {
+    for (code, name, addr) in [
+        ("HGH", "Hearth General Hospital", "1 Hospital Road, Hearthton"),
+        ("RCH", "Riverside Community Hospital", "22 River View, Hearthton"),
+    ] {
+        let id: Uuid = match sqlx::query_scalar("SELECT id FROM facilities WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
             Some(id) => id,
             None => {
                 let id = Uuid::new_v4();
@@ -76,19 +131,34 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
             }
         };
         for (dcode, dname) in DEPARTMENTS {
-            sqlx::query("INSERT INTO departments (id, facility_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-                .bind(Uuid::new_v4())
-                .bind(id)
-                .bind(dcode)
-                .bind(dname)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO departments (id, facility_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(Uuid::new_v4())
+            .bind(id)
+            .bind(dcode)
+            .bind(dname)
+            .execute(&mut *tx)
+            .await?;
         }
         facilities.push(id);
     }
     for (email, name, role) in ACCOUNTS {
-        let fac: Vec<Uuid> = if matches!(*role, "super_admin" | "hospital_admin") { facilities.clone() } else { vec![facilities[0]] };
-        let id = create_user(&mut tx, &NewUser { email, display_name: name, password: PASSWORD, roles: &[role], facility_ids: &fac, must_change_password: false }, &meta).await?;
+        let fac: Vec<Uuid> =
+            if matches!(*role, "super_admin" | "hospital_admin") { facilities.clone() } else { vec![facilities[0]] };
+        let id = create_user(
+            &mut tx,
+            &NewUser {
+                email,
+                display_name: name,
+                password: PASSWORD,
+                roles: &[role],
+                facility_ids: &fac,
+                must_change_password: false,
+            },
+            &meta,
+        )
+        .await?;
         if *role == "super_admin" {
             // Recorded now, enforced once MFA lands (see CONTRACT.md).
             sqlx::query("UPDATE users SET totp_secret_enc = $2 WHERE id = $1")
@@ -101,7 +171,8 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
     let mut rng = StdRng::seed_from_u64(2026);
     for i in 0..PATIENTS {
         let female = rng.gen_bool(0.5);
-        let given = if female { GIVEN_F[rng.gen_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.gen_range(0..GIVEN_M.len())] };
+        let given =
+            if female { GIVEN_F[rng.gen_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.gen_range(0..GIVEN_M.len())] };
         let family = FAMILY[rng.gen_range(0..FAMILY.len())];
         let year = rng.gen_range(1935..2024);
         let p = NewPatient {

@@ -50,11 +50,12 @@ pub fn build_app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), mw::bearer));
 
-    let static_files = Router::new()
-        .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")));
+    let static_files = Router::new().nest_service("/static", ServeDir::new(static_dir())).layer(
+        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+    );
 
-    let ops = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics));
+    let ops =
+        Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics));
 
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
@@ -71,7 +72,11 @@ pub fn build_app(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 // Only method, route template and request id: never the query string (it may hold PHI).
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default();
                     let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
                     tracing::info_span!("request", method = %req.method(), route = %route, request_id = %rid)
                 })

@@ -118,7 +118,11 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             let state = AppState::new(pool.clone(), config.clone()).await?;
             let report = demo::seed(&pool, &state.keys).await?;
             if report.created {
-                println!("Seeded the demo network: 2 facilities, {} accounts, {} patients.", demo::ACCOUNTS.len(), report.patients);
+                println!(
+                    "Seeded the demo network: 2 facilities, {} accounts, {} patients.",
+                    demo::ACCOUNTS.len(),
+                    report.patients
+                );
             } else {
                 println!("Demo network already present; left as it is.");
             }
@@ -141,10 +145,20 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             }
             let state = AppState::new(pool.clone(), config.clone()).await?;
             let mut tx = state.pool.begin().await?;
-            let facilities: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM facilities WHERE active").fetch_all(&mut *tx).await?;
+            let facilities: Vec<uuid::Uuid> =
+                sqlx::query_scalar("SELECT id FROM facilities WHERE active").fetch_all(&mut *tx).await?;
             let meta = platform::audit::AuditMeta::system("hearth create-admin");
-            let new = hearth::modules::admin::NewUser { email: &email, display_name: &name, password: &password, roles: &["super_admin"], facility_ids: &facilities, must_change_password: false };
-            let id = hearth::modules::admin::create_user(&mut tx, &new, &meta).await.map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
+            let new = hearth::modules::admin::NewUser {
+                email: &email,
+                display_name: &name,
+                password: &password,
+                roles: &["super_admin"],
+                facility_ids: &facilities,
+                must_change_password: false,
+            };
+            let id = hearth::modules::admin::create_user(&mut tx, &new, &meta)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
             tx.commit().await?;
             println!("created super admin {email} ({id})");
         }
@@ -165,7 +179,10 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             let state = AppState::new(pool.clone(), config.clone()).await?;
             let version = platform::keys::activate_next(&pool).await?;
             println!("key version {version} is now active; re-encrypting...");
-            let n = platform::keys::reencrypt_all(&pool, &state.keys, version, |t, c, done| println!("  {t}.{c}: {done} re-encrypted")).await?;
+            let n = platform::keys::reencrypt_all(&pool, &state.keys, version, |t, c, done| {
+                println!("  {t}.{c}: {done} re-encrypted")
+            })
+            .await?;
             println!("done: {n} values now under key version {version}");
         }
     }
@@ -188,6 +205,15 @@ fn prompt_password() -> anyhow::Result<String> {
 
 async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Result<()> {
     let addr = config.addr;
+    if config.env == hearth::config::Env::Production {
+        let demo: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email::text LIKE '%@demo.hearth' AND active)")
+                .fetch_one(&pool)
+                .await?;
+        if demo {
+            anyhow::bail!("production refuses to serve while demo accounts (@demo.hearth, published password) are active; deactivate them or use a fresh database");
+        }
+    }
     let state = AppState::new(pool.clone(), config).await?;
     let refresher = state.clone();
     tokio::spawn(async move {
@@ -198,7 +224,8 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
         }
     });
     let app = hearth::build_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "Hearth is listening");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("drained; closing the database pool");

@@ -81,7 +81,11 @@ pub struct PatientPage {
 
 /// Searches patients (keyset pagination).
 #[utoipa::path(get, path = "/api/v1/patients", params(SearchParams), responses((status = 200, body = PatientPage), (status = 401), (status = 403)), security(("bearer" = [])))]
-async fn list_patients(State(state): State<AppState>, auth: Auth, Query(p): Query<SearchParams>) -> AppResult<Json<PatientPage>> {
+async fn list_patients(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<SearchParams>,
+) -> AppResult<Json<PatientPage>> {
     auth.require(Perm::PatientsRead)?;
     let limit = p.limit.unwrap_or(25);
     if !(1..=100).contains(&limit) {
@@ -111,7 +115,10 @@ pub struct Created {
 async fn create_patient(State(state): State<AppState>, auth: Auth, Json(p): Json<NewPatient>) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
     let valid = p.validate().map_err(|e| e.into_result().err().unwrap_or(AppError::Unprocessable("invalid".into())))?;
-    let facility = *auth.facility_ids.first().ok_or_else(|| AppError::Unprocessable("the caller is not assigned to a facility".into()))?;
+    let facility = *auth
+        .facility_ids
+        .first()
+        .ok_or_else(|| AppError::Unprocessable("the caller is not assigned to a facility".into()))?;
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register(&mut tx, &state.keys, facility, &valid, &auth.meta).await?;
     tx.commit().await?;
@@ -120,7 +127,11 @@ async fn create_patient(State(state): State<AppState>, auth: Auth, Json(p): Json
 
 /// One patient with decrypted contact details (the read is audited).
 #[utoipa::path(get, path = "/api/v1/patients/{id}", params(("id" = Uuid, Path)), responses((status = 200, body = PatientDetail), (status = 404)), security(("bearer" = [])))]
-async fn get_patient(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<PatientDetail>> {
+async fn get_patient(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<PatientDetail>> {
     auth.require(Perm::PatientsRead)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     repo::get(&state.pool, &state.keys, id, &auth.meta).await?.map(Json).ok_or(AppError::NotFound)

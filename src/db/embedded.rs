@@ -201,7 +201,8 @@ wait $pid"#)
                     let mut log = String::new();
                     let _ = std::fs::File::open(self.data_dir.parent().unwrap_or(Path::new(".")).join("pg.log"))
                         .and_then(|mut f| f.read_to_string(&mut log));
-                    let tail: String = log.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                    let tail: String =
+                        log.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
                     bail!("postgres exited ({status}) while starting:\n{tail}");
                 }
             }

@@ -91,7 +91,10 @@ async fn query(pool: &PgPool, f: &Filter, limit: i64) -> AppResult<Vec<Row>> {
     if !patient.is_empty() {
         match patient.parse::<Uuid>() {
             Ok(id) => qb.push(" AND patient_id = ").push_bind(id),
-            Err(_) => qb.push(" AND patient_id = (SELECT id FROM patients WHERE mrn = ").push_bind(patient.to_uppercase()).push(")"),
+            Err(_) => qb
+                .push(" AND patient_id = (SELECT id FROM patients WHERE mrn = ")
+                .push_bind(patient.to_uppercase())
+                .push(")"),
         };
     }
     if !f.entity.trim().is_empty() {
@@ -125,11 +128,19 @@ struct ListPage {
 
 fn filter_qs(f: &Filter, before: Option<i64>) -> String {
     let b = before.map(|b| b.to_string()).unwrap_or_default();
-    let mut pairs = vec![("user", f.user.as_str()), ("patient", &f.patient), ("entity", &f.entity), ("action", &f.action), ("from", &f.from), ("to", &f.to)];
+    let mut pairs = vec![
+        ("user", f.user.as_str()),
+        ("patient", &f.patient),
+        ("entity", &f.entity),
+        ("action", &f.action),
+        ("from", &f.from),
+        ("to", &f.to),
+    ];
     if before.is_some() {
         pairs.push(("before", &b));
     }
-    serde_urlencoded::to_string(pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
+    serde_urlencoded::to_string(pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
+        .unwrap_or_default()
 }
 
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
@@ -150,7 +161,19 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
     let rows = query(&state.pool, &f, EXPORT_MAX).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "patient_id", "changes", "ip", "request_id"]).map_err(io)?;
+    w.write_record([
+        "id",
+        "occurred_at",
+        "actor",
+        "action",
+        "entity_type",
+        "entity_id",
+        "patient_id",
+        "changes",
+        "ip",
+        "request_id",
+    ])
+    .map_err(io)?;
     for r in &rows {
         w.write_record([
             r.id.to_string(),
@@ -167,9 +190,16 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
         .map_err(io)?;
     }
     let body = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    audit::record_now(&state.pool, &auth.meta, Event::new("audit.export", "audit_events", rows.len()).changes(serde_json::json!({"filter": filter_qs(&f, None), "rows": rows.len()}))).await?;
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("audit.export", "audit_events", rows.len())
+            .changes(serde_json::json!({"filter": filter_qs(&f, None), "rows": rows.len()})),
+    )
+    .await?;
     let mut res = body.into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    res.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hearth-audit.csv\""));
+    res.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hearth-audit.csv\""));
     Ok(res)
 }

@@ -25,7 +25,11 @@ struct Home {
 }
 
 async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
-    let patient_count = if auth.can(Perm::PatientsRead) { Some(crate::modules::patients::repo::count(&state.pool).await?) } else { None };
+    let patient_count = if auth.can(Perm::PatientsRead) {
+        Some(crate::modules::patients::repo::count(&state.pool).await?)
+    } else {
+        None
+    };
     let roles = auth.roles.join(", ");
     web::render(&Home { page: page.titled("Dashboard"), patient_count, roles })
 }

@@ -114,10 +114,9 @@ pub struct VerifyReport {
 /// Walks the whole chain in id order and recomputes every hash.
 pub async fn verify(pool: &PgPool) -> sqlx::Result<VerifyReport> {
     use futures_util::TryStreamExt;
-    let mut rows = sqlx::query(
-        "SELECT id, prev_hash, hash, audit_event_digest(a) AS recomputed FROM audit_events a ORDER BY id",
-    )
-    .fetch(pool);
+    let mut rows =
+        sqlx::query("SELECT id, prev_hash, hash, audit_event_digest(a) AS recomputed FROM audit_events a ORDER BY id")
+            .fetch(pool);
     let mut last: Vec<u8> = Vec::new();
     let mut checked = 0u64;
     while let Some(row) = rows.try_next().await? {
@@ -128,7 +127,10 @@ pub async fn verify(pool: &PgPool) -> sqlx::Result<VerifyReport> {
         if prev != last {
             return Ok(VerifyReport {
                 checked,
-                first_broken: Some((id, "its link to the previous event is broken (an event was removed or reordered)".into())),
+                first_broken: Some((
+                    id,
+                    "its link to the previous event is broken (an event was removed or reordered)".into(),
+                )),
             });
         }
         if hash != recomputed {

@@ -40,13 +40,18 @@ impl Metrics {
         out.push_str("# HELP hearth_http_requests_total HTTP requests by route and status.\n# TYPE hearth_http_requests_total counter\n");
         let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         for ((m, r, st), s) in map.iter() {
-            let _ = writeln!(out, "hearth_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}", s.count);
+            let _ =
+                writeln!(out, "hearth_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}", s.count);
         }
         out.push_str("# HELP hearth_http_request_duration_seconds Request latency by route.\n# TYPE hearth_http_request_duration_seconds histogram\n");
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "hearth_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "hearth_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
             let _ = writeln!(out, "hearth_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "hearth_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
@@ -55,7 +60,11 @@ impl Metrics {
         drop(map);
         let _ = writeln!(out, "# HELP hearth_db_pool_connections Open database connections.\n# TYPE hearth_db_pool_connections gauge\nhearth_db_pool_connections {}", pool.size());
         let _ = writeln!(out, "# HELP hearth_db_pool_idle Idle database connections.\n# TYPE hearth_db_pool_idle gauge\nhearth_db_pool_idle {}", pool.num_idle());
-        let _ = writeln!(out, "# HELP hearth_db_pool_max Pool size limit.\n# TYPE hearth_db_pool_max gauge\nhearth_db_pool_max {}", pool.options().get_max_connections());
+        let _ = writeln!(
+            out,
+            "# HELP hearth_db_pool_max Pool size limit.\n# TYPE hearth_db_pool_max gauge\nhearth_db_pool_max {}",
+            pool.options().get_max_connections()
+        );
         out
     }
 }

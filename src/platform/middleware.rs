@@ -25,11 +25,8 @@ fn is_api(path: &str) -> bool {
 pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
     state.metrics.observe(method.as_str(), &route, res.status().as_u16(), start.elapsed());
     res
@@ -91,13 +88,18 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if had_flash && is_html {
-        res.headers_mut().append(header::SET_COOKIE, hv(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")));
+        res.headers_mut()
+            .append(header::SET_COOKIE, hv(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")));
     }
     // An expired session on a page that needs sign-in: say why on the sign-in page.
     if expired && res.status() == StatusCode::SEE_OTHER {
         if let Some(loc) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) {
             if loc.starts_with("/login") {
-                let mut r = crate::web::redirect_flash(loc, "info", "Your session expired after inactivity. Please sign in again.");
+                let mut r = crate::web::redirect_flash(
+                    loc,
+                    "info",
+                    "Your session expired after inactivity. Please sign in again.",
+                );
                 r.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
                 return r;
             }
@@ -257,7 +259,12 @@ fn render_info(_state: &AppState, page: &Page, info: ErrorInfo, api: bool, origi
     } else if api {
         problem(info.status, &info.detail)
     } else {
-        let t = ErrorPage { page: page.clone().titled(info.title), status: info.status.as_u16(), title: info.title, detail: &info.detail };
+        let t = ErrorPage {
+            page: page.clone().titled(info.title),
+            status: info.status.as_u16(),
+            title: info.title,
+            detail: &info.detail,
+        };
         match t.render() {
             Ok(html) => (info.status, Html(html)).into_response(),
             Err(_) => (info.status, info.title).into_response(),

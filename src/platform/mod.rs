@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod auth;
-pub mod csrf;
 pub mod crypto;
+pub mod csrf;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;

@@ -103,11 +103,8 @@ fn parse_flash(v: &str) -> Option<Flash> {
         "ok" | "error" | "info" => kind.to_string(),
         _ => return None,
     };
-    let message: String = serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={msg}"))
-        .ok()?
-        .into_iter()
-        .next()?
-        .1;
+    let message: String =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={msg}")).ok()?.into_iter().next()?.1;
     Some(Flash { kind, message: message.chars().take(300).collect() })
 }
 
@@ -126,7 +123,9 @@ pub fn redirect_flash(to: &str, kind: &str, message: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
     let value = serde_urlencoded::to_string([("m", message)]).unwrap_or_default();
     let value = value.trim_start_matches("m=");
-    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={kind}.{value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60")) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{FLASH_COOKIE}={kind}.{value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"))
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -135,7 +134,9 @@ pub fn redirect_flash(to: &str, kind: &str, message: &str) -> Response {
 /// Only same-site relative paths are followed after sign-in.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }

@@ -39,7 +39,14 @@ async fn errors_are_problem_json() {
     let r = app.api(Method::GET, "/api/v1/me", Some("not.a.jwt"), None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
-    let r = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(serde_json::json!({"given_name": "A", "family_name": "B", "sex": "male"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&token),
+            Some(serde_json::json!({"given_name": "A", "family_name": "B", "sex": "male"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "pharmacists cannot register");
     assert_eq!(r.content_type(), "application/problem+json");
 
@@ -47,7 +54,9 @@ async fn errors_are_problem_json() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.json()["detail"].as_str().unwrap().contains("limit"));
 
-    let r = app.api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"email": email, "password": "wrong"}))).await;
+    let r = app
+        .api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"email": email, "password": "wrong"})))
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.content_type(), "application/problem+json");
 
@@ -78,7 +87,14 @@ async fn malformed_json_and_wrong_content_type_are_4xx_and_change_nothing() {
     let r = app.request(send("given_name=x", "text/plain")).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(r.content_type(), "application/problem+json");
-    let r = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(serde_json::json!({"given_name": "", "family_name": "B", "sex": "x"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&token),
+            Some(serde_json::json!({"given_name": "", "family_name": "B", "sex": "x"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["detail"].as_str().unwrap().contains("given_name"));
     assert_eq!(app.patient_count().await, 0);
@@ -96,12 +112,20 @@ async fn api_ignores_session_cookies() {
 async fn expired_token_is_refused() {
     let mut app = TestApp::with_config(&[("HEARTH_API_TOKEN_MINUTES", "1")]).await;
     let email = app.user("doctor").await;
-    let uid: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&app.pool).await.unwrap();
+    let uid: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&app.pool).await.unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = hearth::platform::auth::token::Claims { sub: uid, iat: now - 600, exp: now - 60, jti: uuid::Uuid::new_v4(), iss: "hearth".into() };
+    let claims = hearth::platform::auth::token::Claims {
+        sub: uid,
+        iat: now - 600,
+        exp: now - 60,
+        jti: uuid::Uuid::new_v4(),
+        iss: "hearth".into(),
+    };
     let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     h.kid = Some(hearth::platform::auth::token::KEY_ID.into());
-    let tok = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(app.state.keys.jwt_secret())).unwrap();
+    let tok = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(app.state.keys.jwt_secret()))
+        .unwrap();
     assert_eq!(app.api(Method::GET, "/api/v1/me", Some(&tok), None).await.status, StatusCode::UNAUTHORIZED);
     let valid = app.api_token(&email).await;
     assert_eq!(app.api(Method::GET, "/api/v1/me", Some(&valid), None).await.status, StatusCode::OK);

@@ -28,11 +28,18 @@ async fn chain_verifies_and_rejects_update_and_delete() {
 async fn verify_names_a_tampered_event() {
     let app = TestApp::new().await;
     write_events(&app, 6).await;
-    let third: i64 = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id OFFSET 2 LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    let third: i64 = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id OFFSET 2 LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     // A superuser who bypasses the trigger still cannot hide the change.
     let mut conn = app.pool.acquire().await.unwrap();
     conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update").await.unwrap();
-    sqlx::query("UPDATE audit_events SET actor_label = 'someone else' WHERE id = $1").bind(third).execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE audit_events SET actor_label = 'someone else' WHERE id = $1")
+        .bind(third)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
     let report = audit::verify(&app.pool).await.unwrap();
     let (id, why) = report.first_broken.expect("tampering detected");
     assert_eq!(id, third);
@@ -44,7 +51,8 @@ async fn verify_names_a_tampered_event() {
 async fn verify_detects_a_removed_event() {
     let app = TestApp::new().await;
     write_events(&app, 4).await;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id").fetch_all(&app.pool).await.unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
     conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update").await.unwrap();
     sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(ids[1]).execute(&mut *conn).await.unwrap();
@@ -92,7 +100,11 @@ async fn change_and_audit_commit_together() {
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.contains("duplicate key"), "internals are not shown");
     assert_eq!(app.audit_count("patient.create").await, before);
-    let mrn_next: i64 = sqlx::query_scalar("SELECT mrn_next FROM facilities WHERE id = $1").bind(app.facility_id).fetch_one(&app.pool).await.unwrap();
+    let mrn_next: i64 = sqlx::query_scalar("SELECT mrn_next FROM facilities WHERE id = $1")
+        .bind(app.facility_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(mrn_next, 1, "the MRN counter rolled back too");
 }
 
@@ -118,8 +130,12 @@ async fn viewer_filters_and_exports_csv() {
 #[tokio::test]
 async fn request_facts_are_recorded() {
     let (app, _) = TestApp::signed_in("doctor").await;
-    let (ip, ua, rid, sid): (Option<String>, Option<String>, Option<String>, Option<uuid::Uuid>) =
-        sqlx::query_as("SELECT host(ip), user_agent, request_id, session_id FROM audit_events WHERE action = 'auth.login'").fetch_one(&app.pool).await.unwrap();
+    let (ip, ua, rid, sid): (Option<String>, Option<String>, Option<String>, Option<uuid::Uuid>) = sqlx::query_as(
+        "SELECT host(ip), user_agent, request_id, session_id FROM audit_events WHERE action = 'auth.login'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(ip.as_deref(), Some("10.1.2.3"));
     assert_eq!(ua.as_deref(), Some("hearth-tests"));
     assert!(rid.is_some_and(|r| r.len() == 36));

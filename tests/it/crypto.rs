@@ -12,7 +12,15 @@ async fn register(app: &mut TestApp) -> String {
     let r = app
         .post_form(
             "/patients",
-            &[("given_name", "Edith"), ("family_name", "Cavell"), ("sex", "female"), ("birth_date", "1965-12-04"), ("phone", PHONE), ("national_id", NATIONAL_ID), ("address", ADDRESS)],
+            &[
+                ("given_name", "Edith"),
+                ("family_name", "Cavell"),
+                ("sex", "female"),
+                ("birth_date", "1965-12-04"),
+                ("phone", PHONE),
+                ("national_id", NATIONAL_ID),
+                ("address", ADDRESS),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -38,7 +46,8 @@ async fn encrypted_columns_hold_no_plaintext() {
     // Nowhere else either: not in any text column of the row, nor in the audit log.
     let row_text: String = sqlx::query_scalar("SELECT p::text FROM patients p").fetch_one(&app.pool).await.unwrap();
     assert!(!row_text.contains(NATIONAL_ID) && !row_text.contains("900123") && !row_text.contains("Baker"));
-    let audit_text: String = sqlx::query_scalar("SELECT string_agg(a::text, ' ') FROM audit_events a").fetch_one(&app.pool).await.unwrap();
+    let audit_text: String =
+        sqlx::query_scalar("SELECT string_agg(a::text, ' ') FROM audit_events a").fetch_one(&app.pool).await.unwrap();
     assert!(!audit_text.contains(NATIONAL_ID) && !audit_text.contains("900123") && !audit_text.contains("Baker"));
     // And the chart decrypts them for an authorised reader.
     let page = app.get(&loc).await;
@@ -62,14 +71,27 @@ async fn key_rotation_reencrypts_everything() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     let loc = register(&mut app).await;
     for i in 0..3 {
-        let r = app.post_form("/patients", &[("given_name", "P"), ("family_name", &format!("Rot{i}")), ("sex", "male"), ("phone", &format!("+1555000{i:04}"))]).await;
+        let r = app
+            .post_form(
+                "/patients",
+                &[
+                    ("given_name", "P"),
+                    ("family_name", &format!("Rot{i}")),
+                    ("sex", "male"),
+                    ("phone", &format!("+1555000{i:04}")),
+                ],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     let v = keys::activate_next(&app.pool).await.unwrap();
     assert_eq!(v, 2);
     let n = keys::reencrypt_all(&app.pool, &app.state.keys, v, |_, _, _| {}).await.unwrap();
     assert_eq!(n, 4 + 1 + 1, "4 phones, 1 national id, 1 address");
-    let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT phone_enc FROM patients WHERE phone_enc IS NOT NULL").fetch_all(&app.pool).await.unwrap();
+    let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT phone_enc FROM patients WHERE phone_enc IS NOT NULL")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert!(blobs.iter().all(|b| KeyRing::version_of(b) == Some(2)));
     // Still readable and searchable; a second run has nothing left to do.
     app.state.refresh_key_version().await;

@@ -18,7 +18,8 @@ async fn embedded_cluster_starts_and_stops() {
     .unwrap()
     .expect("embedded cluster starts");
     let port = pg.port;
-    let pool = hearth::db::connect_with_retry(&pg.url("postgres"), 2, std::time::Duration::from_secs(30)).await.unwrap();
+    let pool =
+        hearth::db::connect_with_retry(&pg.url("postgres"), 2, std::time::Duration::from_secs(30)).await.unwrap();
     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&pool).await.unwrap();
     assert_eq!(one, 1);
     // Password authentication is on: a wrong password is refused.
@@ -40,12 +41,21 @@ async fn demo_seed_is_idempotent() {
     let second = hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
     assert!(!second.created);
     assert_eq!(app.patient_count().await, count);
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email LIKE '%@demo.hearth'").fetch_one(&app.pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email LIKE '%@demo.hearth'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(users, 10);
-    let facilities: i64 = sqlx::query_scalar("SELECT count(*) FROM facilities WHERE code IN ('HGH', 'RCH')").fetch_one(&app.pool).await.unwrap();
+    let facilities: i64 = sqlx::query_scalar("SELECT count(*) FROM facilities WHERE code IN ('HGH', 'RCH')")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(facilities, 2);
     // The admin's TOTP secret is stored encrypted and decrypts to the published one.
-    let blob: Vec<u8> = sqlx::query_scalar("SELECT totp_secret_enc FROM users WHERE email = 'admin@demo.hearth'").fetch_one(&app.pool).await.unwrap();
+    let blob: Vec<u8> = sqlx::query_scalar("SELECT totp_secret_enc FROM users WHERE email = 'admin@demo.hearth'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(app.state.keys.decrypt(&blob, "users.totp_secret").unwrap(), hearth::demo::ADMIN_TOTP_SECRET);
     let report = hearth::platform::audit::verify(&app.pool).await.unwrap();
     assert_eq!(report.first_broken, None);

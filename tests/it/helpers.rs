@@ -76,10 +76,11 @@ async fn ensure_template() -> String {
         pool.close().await;
         admin.execute(format!("ALTER DATABASE {tmp} RENAME TO {name}").as_str()).await.unwrap();
         // Clear out databases left by test processes that died.
-        let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_t\\_%'")
-            .fetch_all(&mut admin)
-            .await
-            .unwrap();
+        let stale: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_t\\_%'")
+                .fetch_all(&mut admin)
+                .await
+                .unwrap();
         for d in stale {
             let pid: Option<u32> = d.split('_').nth(2).and_then(|p| p.parse().ok());
             if pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists()) {
@@ -150,7 +151,8 @@ impl TestApp {
     pub async fn with_config(overrides: &[(&str, &str)]) -> Self {
         let (db_name, pool) = fresh_db().await;
         let state = AppState::new(pool.clone(), test_config(overrides)).await.unwrap();
-        let router = hearth::build_app(state.clone()).layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 3], 40000)))));
+        let router = hearth::build_app(state.clone())
+            .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 3], 40000)))));
         let facility_id = Uuid::new_v4();
         sqlx::query("INSERT INTO facilities (id, code, name) VALUES ($1, 'TST', 'Test Hospital')")
             .bind(facility_id)
@@ -179,7 +181,14 @@ impl TestApp {
         let mut tx = self.pool.begin().await.unwrap();
         create_user(
             &mut tx,
-            &NewUser { email: &email, display_name: role, password: PASSWORD, roles: &[role], facility_ids: &[self.facility_id], must_change_password: false },
+            &NewUser {
+                email: &email,
+                display_name: role,
+                password: PASSWORD,
+                roles: &[role],
+                facility_ids: &[self.facility_id],
+                must_change_password: false,
+            },
             &AuditMeta::system("test"),
         )
         .await
@@ -262,12 +271,25 @@ impl TestApp {
     }
 
     pub async fn api_token(&mut self, email: &str) -> String {
-        let res = self.api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"email": email, "password": PASSWORD}))).await;
+        let res = self
+            .api(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         res.json()["access_token"].as_str().unwrap().to_string()
     }
 
-    pub async fn api(&mut self, method: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> TestResponse {
+    pub async fn api(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -284,7 +306,11 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = $1").bind(action).fetch_one(&self.pool).await.unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = $1")
+            .bind(action)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 
     pub async fn patient_count(&self) -> i64 {

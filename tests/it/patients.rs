@@ -5,7 +5,12 @@ use crate::helpers::*;
 #[tokio::test]
 async fn register_find_and_open() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
-    let r = app.post_form("/patients", &[("given_name", "José"), ("family_name", "Müller"), ("sex", "male"), ("birth_date", "1980-02-29")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[("given_name", "José"), ("family_name", "Müller"), ("sex", "male"), ("birth_date", "1980-02-29")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let loc = r.location().to_string();
     let page = app.get(&loc).await;
@@ -32,7 +37,19 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn invalid_registration_shows_field_errors_and_saves_nothing() {
     let (mut app, _) = TestApp::signed_in("nurse").await;
-    let r = app.post_form("/patients", &[("given_name", " "), ("family_name", "X"), ("sex", "robot"), ("birth_date", "2999-01-01"), ("phone", "12"), ("national_id", "1")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[
+                ("given_name", " "),
+                ("family_name", "X"),
+                ("sex", "robot"),
+                ("birth_date", "2999-01-01"),
+                ("phone", "12"),
+                ("national_id", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     for msg in ["Enter the given name", "Choose female, male", "in the future", "6 to 15 digits", "4 to 30 letters"] {
         assert!(r.body.contains(msg), "{msg}");
@@ -48,12 +65,19 @@ async fn invalid_registration_shows_field_errors_and_saves_nothing() {
 async fn keyset_pagination_walks_every_patient_once() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     for i in 0..30 {
-        let r = app.post_form("/patients", &[("given_name", "Pat"), ("family_name", &format!("Page{i:02}")), ("sex", "other")]).await;
+        let r = app
+            .post_form("/patients", &[("given_name", "Pat"), ("family_name", &format!("Page{i:02}")), ("sex", "other")])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     let first = app.get("/patients").await;
     assert_eq!(first.body.matches(", Pat").count(), 25);
-    let next = first.body.split("href=\"/patients?").nth(1).map(|s| s.split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&")).expect("next link");
+    let next = first
+        .body
+        .split("href=\"/patients?")
+        .nth(1)
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&"))
+        .expect("next link");
     let second = app.get(&format!("/patients?{next}")).await;
     assert_eq!(second.body.matches(", Pat").count(), 5);
     assert!(second.body.contains("Page29") && !second.body.contains("Page00"));
@@ -80,7 +104,12 @@ async fn mrns_are_unique_and_gapless_under_concurrency() {
     for (ci, mut c) in clients.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
             for i in 0..5 {
-                let r = c.post_form("/patients", &[("given_name", "Race"), ("family_name", &format!("C{ci}N{i}")), ("sex", "unknown")]).await;
+                let r = c
+                    .post_form(
+                        "/patients",
+                        &[("given_name", "Race"), ("family_name", &format!("C{ci}N{i}")), ("sex", "unknown")],
+                    )
+                    .await;
                 assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
             }
         }));
@@ -88,7 +117,8 @@ async fn mrns_are_unique_and_gapless_under_concurrency() {
     for t in tasks {
         t.await.unwrap();
     }
-    let mrns: Vec<String> = sqlx::query_scalar("SELECT mrn FROM patients ORDER BY mrn").fetch_all(&app.pool).await.unwrap();
+    let mrns: Vec<String> =
+        sqlx::query_scalar("SELECT mrn FROM patients ORDER BY mrn").fetch_all(&app.pool).await.unwrap();
     let expected: Vec<String> = (1..=20).map(|n| format!("TST-{n:06}")).collect();
     assert_eq!(mrns, expected);
 }

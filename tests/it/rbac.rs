@@ -27,13 +27,26 @@ async fn each_role_is_refused_a_forbidden_route() {
         let res = if *method == "GET" {
             client.get(path).await
         } else {
-            client.post_form(path, &[("given_name", "X"), ("family_name", "Y"), ("sex", "male"), ("email", "new@x.y"), ("display_name", "N"), ("roles", "doctor")]).await
+            client
+                .post_form(
+                    path,
+                    &[
+                        ("given_name", "X"),
+                        ("family_name", "Y"),
+                        ("sex", "male"),
+                        ("email", "new@x.y"),
+                        ("display_name", "N"),
+                        ("roles", "doctor"),
+                    ],
+                )
+                .await
         };
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{role} {method} {path}");
         assert!(res.body.contains("Your role does not allow this"), "{role}: friendly 403 page");
     }
     assert_eq!(app.patient_count().await, 0);
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email = 'new@x.y'").fetch_one(&app.pool).await.unwrap();
+    let users: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE email = 'new@x.y'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(users, 0);
     app.cookies.clear();
 }
@@ -41,7 +54,15 @@ async fn each_role_is_refused_a_forbidden_route() {
 #[tokio::test]
 async fn super_admin_reaches_every_admin_page() {
     let (mut app, _) = TestApp::signed_in("super_admin").await;
-    for path in ["/admin/users", "/admin/users/new", "/admin/roles", "/admin/facilities", "/audit", "/patients", "/patients/new"] {
+    for path in [
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/roles",
+        "/admin/facilities",
+        "/audit",
+        "/patients",
+        "/patients/new",
+    ] {
         assert_eq!(app.get(path).await.status, StatusCode::OK, "{path}");
     }
 }
@@ -71,8 +92,10 @@ async fn role_permission_map_is_editable_and_takes_effect() {
     assert_eq!(p.get("/patients/new").await.status, StatusCode::FORBIDDEN);
     app.login(&admin, PASSWORD).await;
     // Grant patients.write to pharmacists, keep everything else as it is.
-    let current: Vec<(String, String)> = sqlx::query_as("SELECT role_code, permission_code FROM role_permissions").fetch_all(&app.pool).await.unwrap();
-    let mut fields: Vec<(String, String)> = current.iter().map(|(r, p)| ("grant".to_string(), format!("{r}:{p}"))).collect();
+    let current: Vec<(String, String)> =
+        sqlx::query_as("SELECT role_code, permission_code FROM role_permissions").fetch_all(&app.pool).await.unwrap();
+    let mut fields: Vec<(String, String)> =
+        current.iter().map(|(r, p)| ("grant".to_string(), format!("{r}:{p}"))).collect();
     fields.push(("grant".into(), "pharmacist:patients.write".into()));
     let refs: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let r = app.post_form("/admin/roles", &refs).await;
@@ -94,7 +117,18 @@ async fn role_permission_map_is_editable_and_takes_effect() {
 async fn admin_creates_users_and_hospital_admin_cannot_grant_super_admin() {
     let (mut app, _) = TestApp::signed_in("hospital_admin").await;
     let fac = app.facility_id.to_string();
-    let r = app.post_form("/admin/users", &[("email", "new.doc@test.hearth"), ("display_name", "New Doc"), ("roles", "doctor"), ("roles", "nurse"), ("facilities", &fac)]).await;
+    let r = app
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "new.doc@test.hearth"),
+                ("display_name", "New Doc"),
+                ("roles", "doctor"),
+                ("roles", "nurse"),
+                ("facilities", &fac),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Temporary password"));
     let roles: Vec<String> = sqlx::query_scalar("SELECT role_code FROM user_roles ur JOIN users u ON u.id = ur.user_id WHERE u.email = 'new.doc@test.hearth' ORDER BY 1")
@@ -102,9 +136,13 @@ async fn admin_creates_users_and_hospital_admin_cannot_grant_super_admin() {
         .await
         .unwrap();
     assert_eq!(roles, ["doctor", "nurse"]);
-    let r = app.post_form("/admin/users", &[("email", "sneaky@test.hearth"), ("display_name", "S"), ("roles", "super_admin")]).await;
+    let r = app
+        .post_form("/admin/users", &[("email", "sneaky@test.hearth"), ("display_name", "S"), ("roles", "super_admin")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post_form("/admin/users", &[("email", "new.doc@test.hearth"), ("display_name", "Dup"), ("roles", "doctor")]).await;
+    let r = app
+        .post_form("/admin/users", &[("email", "new.doc@test.hearth"), ("display_name", "Dup"), ("roles", "doctor")])
+        .await;
     assert!(r.body.contains("already exists"));
     let r = app.post_form("/admin/users", &[("email", "bad"), ("display_name", ""), ("roles", "doctor")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -117,7 +155,12 @@ async fn admin_creates_users_and_hospital_admin_cannot_grant_super_admin() {
 #[tokio::test]
 async fn facilities_and_departments() {
     let (mut app, _) = TestApp::signed_in("hospital_admin").await;
-    let r = app.post_form("/admin/facilities", &[("code", "nth"), ("name", "North Hospital"), ("timezone", "Europe/Oslo"), ("address", "")]).await;
+    let r = app
+        .post_form(
+            "/admin/facilities",
+            &[("code", "nth"), ("name", "North Hospital"), ("timezone", "Europe/Oslo"), ("address", "")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let loc = r.location().to_string();
     let r = app.post_form("/admin/facilities", &[("code", "NTH"), ("name", "Again"), ("timezone", "UTC")]).await;

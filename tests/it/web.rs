@@ -32,7 +32,11 @@ async fn csrf_is_required_on_forms() {
     let r = app.post_raw("/patients", &format!("{form}&csrf_token={stolen}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // JSON bodies to page routes are not a way around it.
-    let req = app.builder(axum::http::Method::POST, "/logout").header(header::CONTENT_TYPE, "application/json").body(axum::body::Body::from("{}")).unwrap();
+    let req = app
+        .builder(axum::http::Method::POST, "/logout")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
     assert_eq!(app.request(req).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.patient_count().await, 0);
     let token = app.csrf().await;
@@ -94,7 +98,11 @@ async fn health_readiness_and_metrics() {
     assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
     app.get("/login").await;
     let m = app.get("/metrics").await;
-    assert!(m.body.contains("hearth_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"), "{}", m.body);
+    assert!(
+        m.body.contains("hearth_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"),
+        "{}",
+        m.body
+    );
     assert!(m.body.contains("hearth_http_request_duration_seconds_bucket"));
     assert!(m.body.contains("hearth_db_pool_connections"));
 }
@@ -126,10 +134,19 @@ async fn lost_database_gives_503_and_recovers() {
     let state = hearth::AppState::new(dead, cfg).await.unwrap();
     let router = hearth::build_app(state);
     use tower::ServiceExt;
-    let res = router.clone().oneshot(axum::http::Request::get("/readyz").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let res = router
+        .clone()
+        .oneshot(axum::http::Request::get("/readyz").body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let res = router
-        .oneshot(axum::http::Request::get("/login").header(header::COOKIE, "hearth_session=abc").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            axum::http::Request::get("/login")
+                .header(header::COOKIE, "hearth_session=abc")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -66,10 +66,20 @@ async fn rows(pool: &sqlx::PgPool) -> sqlx::Result<Vec<FacilityRow>> {
 pub async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(Perm::FacilitiesManage)?;
     let rows = rows(&state.pool).await?;
-    web::render(&ListPage { page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"), rows, form: FacilityForm { timezone: "UTC".into(), ..Default::default() }, errors: FieldErrors::default() })
+    web::render(&ListPage {
+        page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"),
+        rows,
+        form: FacilityForm { timezone: "UTC".into(), ..Default::default() },
+        errors: FieldErrors::default(),
+    })
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(f): Form<FacilityForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(f): Form<FacilityForm>,
+) -> AppResult<Response> {
     auth.require(Perm::FacilitiesManage)?;
     let code = f.code.trim().to_uppercase();
     let mut errors = FieldErrors::default();
@@ -83,14 +93,22 @@ pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(
         errors.add("timezone", "Enter a time zone such as Europe/London or UTC.");
     }
     if errors.is_empty() {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE code = $1)").bind(&code).fetch_one(&state.pool).await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE code = $1)")
+            .bind(&code)
+            .fetch_one(&state.pool)
+            .await?;
         if exists {
             errors.add("code", "Another facility has this code.");
         }
     }
     if !errors.is_empty() {
         let rows = rows(&state.pool).await?;
-        let t = ListPage { page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"), rows, form: f, errors };
+        let t = ListPage {
+            page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"),
+            rows,
+            form: f,
+            errors,
+        };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let id = Uuid::new_v4();
@@ -103,7 +121,12 @@ pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(
         .bind(f.timezone.trim())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, &auth.meta, Event::new("facility.create", "facility", id).changes(serde_json::json!({"code": code, "name": f.name.trim()}))).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("facility.create", "facility", id).changes(serde_json::json!({"code": code, "name": f.name.trim()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Facility created."))
 }
@@ -116,12 +139,27 @@ struct ShowPage {
     departments: Vec<DepartmentRow>,
 }
 
-pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     auth.require(Perm::FacilitiesManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let f = rows(&state.pool).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
-    let departments = sqlx::query_as("SELECT code, name, active FROM departments WHERE facility_id = $1 ORDER BY name").bind(id).fetch_all(&state.pool).await?;
-    web::render(&ShowPage { page: page.titled(f.name.clone()).crumb("Facilities", "/admin/facilities").crumb(f.name.clone(), format!("/admin/facilities/{id}")), f, departments })
+    let departments = sqlx::query_as("SELECT code, name, active FROM departments WHERE facility_id = $1 ORDER BY name")
+        .bind(id)
+        .fetch_all(&state.pool)
+        .await?;
+    web::render(&ShowPage {
+        page: page
+            .titled(f.name.clone())
+            .crumb("Facilities", "/admin/facilities")
+            .crumb(f.name.clone(), format!("/admin/facilities/{id}")),
+        f,
+        departments,
+    })
 }
 
 #[derive(Deserialize)]
@@ -132,15 +170,28 @@ pub struct DeptForm {
     name: String,
 }
 
-pub async fn add_department(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Form(d): Form<DeptForm>) -> AppResult<Response> {
+pub async fn add_department(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(d): Form<DeptForm>,
+) -> AppResult<Response> {
     auth.require(Perm::FacilitiesManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let code = d.code.trim().to_uppercase();
     if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "Department code: 1 to 20 letters, digits, - or _."));
+        return Ok(web::redirect_flash(
+            &format!("/admin/facilities/{id}"),
+            "error",
+            "Department code: 1 to 20 letters, digits, - or _.",
+        ));
     }
     if d.name.trim().is_empty() || d.name.chars().count() > 200 {
-        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "Enter a department name of at most 200 characters."));
+        return Ok(web::redirect_flash(
+            &format!("/admin/facilities/{id}"),
+            "error",
+            "Enter a department name of at most 200 characters.",
+        ));
     }
     let mut tx = state.pool.begin().await?;
     let dept = Uuid::new_v4();
@@ -153,9 +204,19 @@ pub async fn add_department(State(state): State<AppState>, auth: Auth, Path(id):
         .await?
         .rows_affected();
     if inserted == 0 {
-        return Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "error", "This facility already has a department with that code."));
+        return Ok(web::redirect_flash(
+            &format!("/admin/facilities/{id}"),
+            "error",
+            "This facility already has a department with that code.",
+        ));
     }
-    audit::record(&mut tx, &auth.meta, Event::new("department.create", "department", dept).changes(serde_json::json!({"facility": id, "code": code, "name": d.name.trim()}))).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("department.create", "department", dept)
+            .changes(serde_json::json!({"facility": id, "code": code, "name": d.name.trim()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Department added."))
 }

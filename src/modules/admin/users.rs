@@ -50,7 +50,12 @@ struct ListPage {
     next: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(lq): Query<ListQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let q: String = lq.q.trim().chars().take(100).collect();
     let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
@@ -69,7 +74,8 @@ pub async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(l
     .await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| serde_urlencoded::to_string([("q", q.as_str()), ("after", r.email.as_str())]).unwrap_or_default())
+        rows.last()
+            .map(|r| serde_urlencoded::to_string([("q", q.as_str()), ("after", r.email.as_str())]).unwrap_or_default())
     } else {
         None
     };
@@ -77,14 +83,18 @@ pub async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(l
 }
 
 async fn role_choices(conn: &mut PgConnection, include_super: bool) -> sqlx::Result<Vec<Choice>> {
-    sqlx::query_as("SELECT code AS id, name AS label FROM roles WHERE ($1 OR code <> 'super_admin') ORDER BY sort_order")
-        .bind(include_super)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(
+        "SELECT code AS id, name AS label FROM roles WHERE ($1 OR code <> 'super_admin') ORDER BY sort_order",
+    )
+    .bind(include_super)
+    .fetch_all(conn)
+    .await
 }
 
 async fn facility_choices(conn: &mut PgConnection) -> sqlx::Result<Vec<Choice>> {
-    sqlx::query_as("SELECT id::text AS id, name AS label FROM facilities WHERE active ORDER BY name").fetch_all(conn).await
+    sqlx::query_as("SELECT id::text AS id, name AS label FROM facilities WHERE active ORDER BY name")
+        .fetch_all(conn)
+        .await
 }
 
 #[derive(Template)]
@@ -142,19 +152,29 @@ pub struct NewUser<'a> {
 /// and the demo seed.
 pub async fn create_user(conn: &mut PgConnection, u: &NewUser<'_>, meta: &AuditMeta) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO users (id, email, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, '', $4)")
-        .bind(id)
-        .bind(u.email.trim().to_lowercase())
-        .bind(u.display_name.trim())
-        .bind(u.must_change_password)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, '', $4)",
+    )
+    .bind(id)
+    .bind(u.email.trim().to_lowercase())
+    .bind(u.display_name.trim())
+    .bind(u.must_change_password)
+    .execute(&mut *conn)
+    .await?;
     set_password(conn, id, u.password, u.must_change_password).await?;
     for r in u.roles {
-        sqlx::query("INSERT INTO user_roles (user_id, role_code) VALUES ($1, $2)").bind(id).bind(r).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO user_roles (user_id, role_code) VALUES ($1, $2)")
+            .bind(id)
+            .bind(r)
+            .execute(&mut *conn)
+            .await?;
     }
     for f in u.facility_ids {
-        sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2)").bind(id).bind(f).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(f)
+            .execute(&mut *conn)
+            .await?;
     }
     let changes = serde_json::json!({"email": u.email, "display_name": u.display_name, "roles": u.roles, "facilities": u.facility_ids, "password": {"changed": true, "encrypted": true}});
     audit::record(conn, meta, Event::new("user.create", "user", id).changes(changes)).await?;
@@ -169,7 +189,13 @@ fn temp_password() -> String {
 }
 
 /// Validates the role and facility selection; only super admins grant super admin.
-async fn check_selection(conn: &mut PgConnection, auth: &Auth, roles: &[&str], facilities: &[&str], errors: &mut FieldErrors) -> AppResult<Vec<Uuid>> {
+async fn check_selection(
+    conn: &mut PgConnection,
+    auth: &Auth,
+    roles: &[&str],
+    facilities: &[&str],
+    errors: &mut FieldErrors,
+) -> AppResult<Vec<Uuid>> {
     let is_super = auth.roles.iter().any(|r| r == "super_admin");
     let allowed = role_choices(conn, is_super).await?;
     if roles.is_empty() {
@@ -189,7 +215,12 @@ async fn check_selection(conn: &mut PgConnection, auth: &Auth, roles: &[&str], f
     Ok(ids)
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let email = one(&pairs, "email").trim().to_lowercase();
     let display_name = one(&pairs, "display_name").trim().to_string();
@@ -204,7 +235,10 @@ pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(
     }
     let mut tx = state.pool.begin().await?;
     let facility_ids = check_selection(&mut tx, &auth, &roles, &facilities, &mut errors).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)").bind(&email).fetch_one(&mut *tx).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
+        .bind(&email)
+        .fetch_one(&mut *tx)
+        .await?;
     if exists {
         errors.add("email", "A user with this email already exists.");
     }
@@ -226,7 +260,19 @@ pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let pw = temp_password();
-    let id = create_user(&mut tx, &NewUser { email: &email, display_name: &display_name, password: &pw, roles: &roles, facility_ids: &facility_ids, must_change_password: true }, &auth.meta).await?;
+    let id = create_user(
+        &mut tx,
+        &NewUser {
+            email: &email,
+            display_name: &display_name,
+            password: &pw,
+            roles: &roles,
+            facility_ids: &facility_ids,
+            must_change_password: true,
+        },
+        &auth.meta,
+    )
+    .await?;
     tx.commit().await?;
     render_user(&state, page, &auth, id, Some(pw)).await
 }
@@ -254,12 +300,21 @@ async fn load_detail(conn: &mut PgConnection, id: Uuid) -> AppResult<UserDetail>
     .ok_or(AppError::NotFound)
 }
 
-async fn render_user(state: &AppState, page: Page, auth: &Auth, id: Uuid, temp_password: Option<String>) -> AppResult<Response> {
+async fn render_user(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    id: Uuid,
+    temp_password: Option<String>,
+) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
     let d = load_detail(&mut conn, id).await?;
     let is_super = auth.roles.iter().any(|r| r == "super_admin");
     let t = FormPage {
-        page: page.titled(d.display_name.clone()).crumb("Users", "/admin/users").crumb(d.display_name.clone(), format!("/admin/users/{id}")),
+        page: page
+            .titled(d.display_name.clone())
+            .crumb("Users", "/admin/users")
+            .crumb(d.display_name.clone(), format!("/admin/users/{id}")),
         user_id: Some(id),
         email: d.email,
         display_name: d.display_name,
@@ -274,7 +329,12 @@ async fn render_user(state: &AppState, page: Page, auth: &Auth, id: Uuid, temp_p
     web::render(&t)
 }
 
-pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     render_user(&state, page, &auth, id, None).await
@@ -288,7 +348,13 @@ fn guard_target(auth: &Auth, target_roles: &[String]) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn update(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
@@ -309,14 +375,26 @@ pub async fn update(State(state): State<AppState>, page: Page, auth: Auth, Path(
         drop(tx);
         return Err(AppError::Unprocessable(errors.0.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" ")));
     }
-    sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1").bind(id).bind(&display_name).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(&display_name)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
     for r in &roles {
-        sqlx::query("INSERT INTO user_roles (user_id, role_code) VALUES ($1, $2)").bind(id).bind(r).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO user_roles (user_id, role_code) VALUES ($1, $2)")
+            .bind(id)
+            .bind(r)
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::query("DELETE FROM user_facilities WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
     for f in &facility_ids {
-        sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2)").bind(id).bind(f).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(f)
+            .execute(&mut *tx)
+            .await?;
     }
     let mut new_roles: Vec<String> = roles.iter().map(|s| s.to_string()).collect();
     new_roles.sort();
@@ -333,7 +411,12 @@ pub async fn update(State(state): State<AppState>, page: Page, auth: Auth, Path(
     Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", "Saved."))
 }
 
-pub async fn set_active(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn set_active(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let active = one(&pairs, "active") == "true";
@@ -343,17 +426,30 @@ pub async fn set_active(State(state): State<AppState>, auth: Auth, Path(id): Pat
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
-    sqlx::query("UPDATE users SET active = $2, failed_logins = 0, locked_until = NULL WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET active = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(&mut *tx)
+        .await?;
     if !active {
         session::revoke_all(&mut tx, id, None).await?;
     }
     let action = if active { "user.activate" } else { "user.deactivate" };
     audit::record(&mut tx, &auth.meta, Event::new(action, "user", id)).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", if active { "The account is active again." } else { "The account is deactivated and its sessions ended." }))
+    Ok(web::redirect_flash(
+        &format!("/admin/users/{id}"),
+        "ok",
+        if active { "The account is active again." } else { "The account is deactivated and its sessions ended." },
+    ))
 }
 
-pub async fn reset_password(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;

@@ -32,17 +32,29 @@ struct ListPage {
     can_write: bool,
 }
 
-pub async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(lq): Query<ListQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
     let q: String = lq.q.chars().take(100).collect();
     let mut rows = repo::search(&state.pool, &state.keys, &q, lq.after.as_deref(), PAGE_SIZE + 1).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| serde_urlencoded::to_string([("q", q.as_str()), ("after", &r.cursor())]).unwrap_or_default())
+        rows.last()
+            .map(|r| serde_urlencoded::to_string([("q", q.as_str()), ("after", &r.cursor())]).unwrap_or_default())
     } else {
         None
     };
-    web::render(&ListPage { page: page.titled("Patients").crumb("Patients", "/patients"), q, rows, next, can_write: auth.can(Perm::PatientsWrite) })
+    web::render(&ListPage {
+        page: page.titled("Patients").crumb("Patients", "/patients"),
+        q,
+        rows,
+        next,
+        can_write: auth.can(Perm::PatientsWrite),
+    })
 }
 
 #[derive(Template)]
@@ -64,16 +76,29 @@ pub async fn new_form(page: Page, auth: Auth) -> AppResult<Response> {
     })
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, auth: Auth, Form(form): Form<NewPatient>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(form): Form<NewPatient>,
+) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
     let valid = match form.validate() {
         Ok(v) => v,
         Err(errors) => {
-            let t = NewPage { page: page.titled("Register patient").crumb("Patients", "/patients").crumb("Register", "/patients/new"), form, errors, sexes: SEXES };
+            let t = NewPage {
+                page: page.titled("Register patient").crumb("Patients", "/patients").crumb("Register", "/patients/new"),
+                form,
+                errors,
+                sexes: SEXES,
+            };
             return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
         }
     };
-    let facility = *auth.facility_ids.first().ok_or_else(|| AppError::Unprocessable("You are not assigned to a facility; ask an administrator.".into()))?;
+    let facility = *auth
+        .facility_ids
+        .first()
+        .ok_or_else(|| AppError::Unprocessable("You are not assigned to a facility; ask an administrator.".into()))?;
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register(&mut tx, &state.keys, facility, &valid, &auth.meta).await?;
     tx.commit().await?;
@@ -87,12 +112,20 @@ struct ShowPage {
     p: PatientDetail,
 }
 
-pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let p = repo::get(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
     let name = p.summary.full_name();
-    web::render(&ShowPage { page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")), p })
+    web::render(&ShowPage {
+        page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")),
+        p,
+    })
 }
 
 #[derive(Template)]
@@ -108,7 +141,8 @@ pub async fn suggest(State(state): State<AppState>, auth: Auth, Query(lq): Query
         return Ok(String::new().into_response());
     }
     let q: String = lq.q.trim().chars().take(100).collect();
-    let rows = if q.chars().count() < 2 { Vec::new() } else { repo::search(&state.pool, &state.keys, &q, None, 8).await? };
+    let rows =
+        if q.chars().count() < 2 { Vec::new() } else { repo::search(&state.pool, &state.keys, &q, None, 8).await? };
     web::render(&Suggest { q, rows })
 }
 

@@ -97,7 +97,15 @@ impl NewPatient {
         if !e.is_empty() {
             return Err(e);
         }
-        Ok(ValidPatient { given_name: given, family_name: family, sex: self.sex.clone(), birth_date, phone, national_id, address })
+        Ok(ValidPatient {
+            given_name: given,
+            family_name: family,
+            sex: self.sex.clone(),
+            birth_date,
+            phone,
+            national_id,
+            address,
+        })
     }
 }
 
@@ -193,7 +201,11 @@ fn classify(keys: &KeyRing, q: &str) -> Query {
     }
     let up = q.to_ascii_uppercase();
     if let Some((prefix, num)) = up.split_once('-') {
-        if !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_alphanumeric()) && !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) {
+        if !prefix.is_empty()
+            && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+            && !num.is_empty()
+            && num.chars().all(|c| c.is_ascii_digit())
+        {
             return Query::Mrn(up);
         }
     }
@@ -215,7 +227,13 @@ fn classify(keys: &KeyRing, q: &str) -> Query {
 }
 
 /// Keyset-paginated search by name, MRN, phone or national ID, or date of birth.
-pub async fn search(pool: &PgPool, keys: &KeyRing, q: &str, after: Option<&str>, limit: i64) -> sqlx::Result<Vec<PatientSummary>> {
+pub async fn search(
+    pool: &PgPool,
+    keys: &KeyRing,
+    q: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<PatientSummary>> {
     let (af, ag, aid) = match after.and_then(|a| {
         let mut it = a.splitn(3, '|');
         Some((it.next()?.to_string(), it.next()?.to_string(), it.next()?.parse::<Uuid>().ok()?))
@@ -228,8 +246,19 @@ pub async fn search(pool: &PgPool, keys: &KeyRing, q: &str, after: Option<&str>,
     let base = |cond: &str| format!("SELECT {SUMMARY_COLS} FROM patients WHERE {cond} AND {keyset} {order}");
     match classify(keys, q) {
         Query::All => sqlx::query_as(&base("true")).bind(limit).bind(af).bind(ag).bind(aid).fetch_all(pool).await,
-        Query::Mrn(m) => sqlx::query_as(&base("mrn = $5")).bind(limit).bind(af).bind(ag).bind(aid).bind(m).fetch_all(pool).await,
-        Query::Date(d) => sqlx::query_as(&base("birth_date = $5")).bind(limit).bind(af).bind(ag).bind(aid).bind(d).fetch_all(pool).await,
+        Query::Mrn(m) => {
+            sqlx::query_as(&base("mrn = $5")).bind(limit).bind(af).bind(ag).bind(aid).bind(m).fetch_all(pool).await
+        }
+        Query::Date(d) => {
+            sqlx::query_as(&base("birth_date = $5"))
+                .bind(limit)
+                .bind(af)
+                .bind(ag)
+                .bind(aid)
+                .bind(d)
+                .fetch_all(pool)
+                .await
+        }
         Query::Identifier { phone, national } => {
             sqlx::query_as(&base("(phone_bidx = $5 OR national_id_bidx = $6)"))
                 .bind(limit)
@@ -244,14 +273,16 @@ pub async fn search(pool: &PgPool, keys: &KeyRing, q: &str, after: Option<&str>,
         Query::Name(tokens) => {
             // Every token must occur in the accent-folded name (trigram index serves LIKE '%t%').
             let patterns: Vec<String> = tokens.iter().map(|t| format!("%{t}%")).collect();
-            sqlx::query_as(&base("search_name LIKE ALL (SELECT lower(immutable_unaccent(p)) FROM unnest($5::text[]) p)"))
-                .bind(limit)
-                .bind(af)
-                .bind(ag)
-                .bind(aid)
-                .bind(patterns)
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(&base(
+                "search_name LIKE ALL (SELECT lower(immutable_unaccent(p)) FROM unnest($5::text[]) p)",
+            ))
+            .bind(limit)
+            .bind(af)
+            .bind(ag)
+            .bind(aid)
+            .bind(patterns)
+            .fetch_all(pool)
+            .await
         }
     }
 }
@@ -282,11 +313,11 @@ pub struct PatientDetail {
 
 /// Loads one patient (decrypting its protected fields) and audits the read.
 pub async fn get(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -> sqlx::Result<Option<PatientDetail>> {
-    let row: Option<PatientRow> = sqlx::query_as(&format!(
+    let row: Option<PatientRow> = sqlx::query_as(
         "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
                 f.name AS facility_name, p.phone_enc, p.national_id_enc, p.address_enc, p.created_at
-         FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1"
-    ))
+         FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1",
+    )
     .bind(id)
     .fetch_optional(pool)
     .await?;

@@ -79,10 +79,11 @@ impl UserRow {
 }
 
 pub async fn load_active_user(pool: &PgPool, id: Uuid, via: AuthVia) -> sqlx::Result<Option<CurrentUser>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_GRANTS_SQL} FROM users u WHERE u.id = $1 AND u.active"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_GRANTS_SQL} FROM users u WHERE u.id = $1 AND u.active"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(|r| r.into_user(None, via)))
 }
 
@@ -97,10 +98,7 @@ pub struct RequestMeta {
 impl RequestMeta {
     pub fn from_parts(parts: &Parts) -> Self {
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| IpNetwork::from(c.0.ip()));
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| IpNetwork::from(c.0.ip()));
         let user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
         RequestMeta { request_id, ip, user_agent }
     }

@@ -18,10 +18,7 @@ fn argon() -> Argon2<'static> {
 
 pub fn hash(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing of a bounded password")
-        .to_string()
+    argon().hash_password(password.as_bytes(), &salt).expect("argon2 hashing of a bounded password").to_string()
 }
 
 pub fn verify(password: &str, hash: &str) -> bool {

@@ -50,7 +50,12 @@ async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Respons
     if page.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    web::render(&LoginPage { page: page.titled("Sign in"), email: String::new(), next: web::safe_next(q.next.as_deref()), error: None })
+    web::render(&LoginPage {
+        page: page.titled("Sign in"),
+        email: String::new(),
+        next: web::safe_next(q.next.as_deref()),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -91,7 +96,18 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
     let pw_owned = pw.to_string();
     let Some(row) = row else {
         tokio::task::spawn_blocking(move || password::verify_dummy(&pw_owned)).await.ok();
-        audit::record_now(&state.pool, &meta.audit(None), Event { action: "auth.login_failed", entity_type: "user", entity_id: None, patient_id: None, changes: None }).await?;
+        audit::record_now(
+            &state.pool,
+            &meta.audit(None),
+            Event {
+                action: "auth.login_failed",
+                entity_type: "user",
+                entity_id: None,
+                patient_id: None,
+                changes: None,
+            },
+        )
+        .await?;
         return Ok(Credentials::Failed);
     };
     let hash = row.password_hash.clone();
@@ -112,28 +128,51 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
         tx.commit().await?;
         return Ok(Credentials::Ok(row.id));
     }
-    let failures: i32 = sqlx::query_scalar("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-        .bind(row.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    audit::record(&mut tx, &am, Event::new("auth.login_failed", "user", row.id).changes(serde_json::json!({"failures": failures}))).await?;
-    if failures >= LOCKOUT_THRESHOLD {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1")
+    let failures: i32 =
+        sqlx::query_scalar("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
             .bind(row.id)
-            .bind(LOCKOUT_MINUTES as i32)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        audit::record(&mut tx, &am, Event::new("auth.lockout", "user", row.id).changes(serde_json::json!({"minutes": LOCKOUT_MINUTES}))).await?;
+    audit::record(
+        &mut tx,
+        &am,
+        Event::new("auth.login_failed", "user", row.id).changes(serde_json::json!({"failures": failures})),
+    )
+    .await?;
+    if failures >= LOCKOUT_THRESHOLD {
+        sqlx::query(
+            "UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(LOCKOUT_MINUTES as i32)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            &am,
+            Event::new("auth.lockout", "user", row.id).changes(serde_json::json!({"minutes": LOCKOUT_MINUTES})),
+        )
+        .await?;
         tracing::warn!(user_id = %row.id, "account locked after repeated sign-in failures");
     }
     tx.commit().await?;
     Ok(Credentials::Failed)
 }
 
-async fn login(State(state): State<AppState>, page: Page, meta: RequestMeta, Form(f): Form<LoginForm>) -> AppResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    page: Page,
+    meta: RequestMeta,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
     let next = web::safe_next(f.next.as_deref());
     let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
-        let t = LoginPage { page: page.titled("Sign in"), email: f.email.chars().take(254).collect(), next, error: Some(GENERIC_FAILURE.into()) };
+        let t = LoginPage {
+            page: page.titled("Sign in"),
+            email: f.email.chars().take(254).collect(),
+            next,
+            error: Some(GENERIC_FAILURE.into()),
+        };
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
     };
     let mut tx = state.pool.begin().await?;
@@ -149,7 +188,11 @@ async fn login(State(state): State<AppState>, page: Page, meta: RequestMeta, For
     audit::record(&mut tx, &am, Event::new("auth.login", "session", sid)).await?;
     tx.commit().await?;
     let mut res = Redirect::to(&next).into_response();
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&session::cookie(&state.config, session::COOKIE, &tok)).map_err(|e| AppError::Internal(e.into()))?);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&session::cookie(&state.config, session::COOKIE, &tok))
+            .map_err(|e| AppError::Internal(e.into()))?,
+    );
     Ok(res)
 }
 
@@ -163,7 +206,11 @@ async fn logout(State(state): State<AppState>, auth: Option<Auth>) -> AppResult<
         }
     }
     let mut res = web::redirect_flash("/login", "ok", "You have signed out.");
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&session::clear_cookie(&state.config, session::COOKIE)).map_err(|e| AppError::Internal(e.into()))?);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&session::clear_cookie(&state.config, session::COOKIE))
+            .map_err(|e| AppError::Internal(e.into()))?,
+    );
     Ok(res)
 }
 
@@ -176,7 +223,11 @@ struct PasswordPage {
 }
 
 async fn password_page(page: Page, auth: Auth) -> AppResult<Response> {
-    web::render(&PasswordPage { page: page.titled("Change password"), errors: FieldErrors::default(), forced: auth.must_change_password })
+    web::render(&PasswordPage {
+        page: page.titled("Change password"),
+        errors: FieldErrors::default(),
+        forced: auth.must_change_password,
+    })
 }
 
 #[derive(Deserialize)]
@@ -186,9 +237,17 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, page: Page, auth: Auth, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+async fn change_password(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    let current_hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(auth.id).fetch_one(&state.pool).await?;
+    let current_hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(auth.id)
+        .fetch_one(&state.pool)
+        .await?;
     let (cur, h) = (f.current_password.clone(), current_hash.clone());
     if !tokio::task::spawn_blocking(move || password::verify(&cur, &h)).await.unwrap_or(false) {
         errors.add("current_password", "The current password is wrong.");
@@ -200,7 +259,10 @@ async fn change_password(State(state): State<AppState>, page: Page, auth: Auth, 
         errors.add("new_password", m);
     }
     if errors.is_empty() && reused(&state, auth.id, &f.new_password).await? {
-        errors.add("new_password", format!("You used this password recently; choose one not among your last {}.", password::HISTORY));
+        errors.add(
+            "new_password",
+            format!("You used this password recently; choose one not among your last {}.", password::HISTORY),
+        );
     }
     if !errors.is_empty() {
         let t = PasswordPage { page: page.titled("Change password"), errors, forced: auth.must_change_password };
@@ -216,26 +278,39 @@ async fn change_password(State(state): State<AppState>, page: Page, auth: Auth, 
 
 /// True when `pw` matches one of the user's last five passwords.
 pub async fn reused(state: &AppState, user_id: Uuid, pw: &str) -> AppResult<bool> {
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2")
-        .bind(user_id)
-        .bind(password::HISTORY)
-        .fetch_all(&state.pool)
-        .await?;
+    let hashes: Vec<String> = sqlx::query_scalar(
+        "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(password::HISTORY)
+    .fetch_all(&state.pool)
+    .await?;
     let pw = pw.to_string();
     Ok(tokio::task::spawn_blocking(move || hashes.iter().any(|h| password::verify(&pw, h))).await.unwrap_or(false))
 }
 
 /// Stores a new password hash and its history entry.
-pub async fn set_password(conn: &mut sqlx::PgConnection, user_id: Uuid, pw: &str, must_change: bool) -> sqlx::Result<()> {
+pub async fn set_password(
+    conn: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    pw: &str,
+    must_change: bool,
+) -> sqlx::Result<()> {
     let pw_owned = pw.to_string();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw_owned)).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw_owned))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(user_id)
         .bind(&hash)
         .bind(must_change)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)").bind(user_id).bind(&hash).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)")
+        .bind(user_id)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -258,12 +333,17 @@ pub struct TokenResponse {
 /// Exchanges email and password for a short-lived bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "Wrong credentials or locked account")))]
-pub async fn api_token(State(state): State<AppState>, meta: RequestMeta, Json(req): Json<TokenRequest>) -> AppResult<Response> {
+pub async fn api_token(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Json(req): Json<TokenRequest>,
+) -> AppResult<Response> {
     let Credentials::Ok(user_id) = check_credentials(&state, &req.email, &req.password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
     let (tok, ttl) = super::token::issue(&state, user_id)?;
-    let am = AuditMeta { actor_user_id: Some(user_id), actor_label: req.email.trim().to_lowercase(), ..meta.audit(None) };
+    let am =
+        AuditMeta { actor_user_id: Some(user_id), actor_label: req.email.trim().to_lowercase(), ..meta.audit(None) };
     audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
     Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
 }

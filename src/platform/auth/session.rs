@@ -80,10 +80,7 @@ pub async fn lookup(pool: &PgPool, cfg: &Config, token: &str) -> sqlx::Result<Lo
     .await?;
     let Some(row) = row else { return Ok(Lookup::None) };
     if row.expired {
-        sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1")
-            .bind(row.session_id)
-            .execute(pool)
-            .await?;
+        sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1").bind(row.session_id).execute(pool).await?;
         return Ok(Lookup::Expired);
     }
     // Touch at most every 30 s: enough precision for a 15-minute idle timeout, far fewer writes.
@@ -106,11 +103,13 @@ pub async fn revoke(conn: &mut PgConnection, session_id: Uuid) -> sqlx::Result<(
 
 /// Ends every session of a user (password change, forced reset, deactivation), except `keep`.
 pub async fn revoke_all(conn: &mut PgConnection, user_id: Uuid, keep: Option<Uuid>) -> sqlx::Result<u64> {
-    let r = sqlx::query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2")
-        .bind(user_id)
-        .bind(keep)
-        .execute(conn)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected())
 }
 

@@ -37,7 +37,8 @@ pub async fn verify(state: &AppState, tok: &str) -> Result<CurrentUser, AppError
     let mut v = Validation::new(Algorithm::HS256);
     v.set_issuer(&["hearth"]);
     v.leeway = 5;
-    let data = decode::<Claims>(tok, &DecodingKey::from_secret(state.keys.jwt_secret()), &v).map_err(|_| AppError::Unauthenticated)?;
+    let data = decode::<Claims>(tok, &DecodingKey::from_secret(state.keys.jwt_secret()), &v)
+        .map_err(|_| AppError::Unauthenticated)?;
     if data.header.kid.as_deref() != Some(KEY_ID) {
         return Err(AppError::Unauthenticated);
     }
