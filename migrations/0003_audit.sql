@@ -18,6 +18,7 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_time ON audit_events (occurred_at DESC, id DESC);
 CREATE INDEX audit_events_actor ON audit_events (actor_user_id, id DESC);
+CREATE INDEX audit_events_actor_label ON audit_events (actor_label, id DESC);
 CREATE INDEX audit_events_patient ON audit_events (patient_id, id DESC) WHERE patient_id IS NOT NULL;
 CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id, id DESC);
 CREATE INDEX audit_events_action ON audit_events (action, id DESC);

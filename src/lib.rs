@@ -38,6 +38,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(modules::patients::router())
         .merge(modules::audit::router())
         .merge(modules::admin::router())
+        .merge(web::search::router())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), mw::csrf))

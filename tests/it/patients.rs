@@ -129,3 +129,24 @@ async fn unknown_or_malformed_patient_ids_are_404() {
     assert_eq!(app.get("/patients/not-a-uuid").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/patients/{}", uuid::Uuid::new_v4())).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn global_search_groups_hits_by_module() {
+    let (mut app, _) = TestApp::signed_in("doctor").await;
+    let r = app.post_form("/patients", &[("given_name", "Grace"), ("family_name", "Hopper"), ("sex", "female")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get("/search?q=hopp").await;
+    assert!(page.body.contains("<h2>Patients</h2>") && page.body.contains("Hopper, Grace"), "{}", page.body);
+    assert!(page.body.contains("TST-000001"));
+    let none = app.get("/search?q=zzzz").await;
+    assert!(none.body.contains("Nothing matches"));
+    let suggest = app.get("/search/suggest?q=gr").await;
+    assert!(suggest.body.contains("Hopper, Grace") && suggest.body.contains("/search?q=gr"));
+    assert_eq!(app.get("/search/suggest?q=g").await.body.trim(), "", "one letter is too short");
+    // Without patients.read, the module contributes nothing.
+    sqlx::query("DELETE FROM role_permissions WHERE role_code = 'doctor' AND permission_code = 'patients.read'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(!app.get("/search?q=hopp").await.body.contains("Hopper"));
+}

@@ -1,7 +1,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -126,29 +126,4 @@ pub async fn show(
         page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")),
         p,
     })
-}
-
-#[derive(Template)]
-#[template(path = "patients/suggest.html")]
-struct Suggest {
-    q: String,
-    rows: Vec<PatientSummary>,
-}
-
-/// Type-ahead results for the global search box (htmx partial).
-pub async fn suggest(State(state): State<AppState>, auth: Auth, Query(lq): Query<ListQuery>) -> AppResult<Response> {
-    if !auth.can(Perm::PatientsRead) {
-        return Ok(String::new().into_response());
-    }
-    let q: String = lq.q.trim().chars().take(100).collect();
-    let rows =
-        if q.chars().count() < 2 { Vec::new() } else { repo::search(&state.pool, &state.keys, &q, None, 8).await? };
-    web::render(&Suggest { q, rows })
-}
-
-/// The global search page: modules contribute result groups (patients for now).
-pub async fn global_search(auth: Auth, Query(lq): Query<ListQuery>) -> AppResult<Response> {
-    auth.require(Perm::PatientsRead)?;
-    let q = serde_urlencoded::to_string([("q", lq.q.as_str())]).unwrap_or_default();
-    Ok(Redirect::to(&format!("/patients?{q}")).into_response())
 }
