@@ -3,6 +3,7 @@
 mod api;
 mod audit;
 mod auth;
+mod cli;
 mod crypto;
 mod db;
 mod helpers;
