@@ -118,6 +118,12 @@ impl Config {
                 },
             }
         };
+        let smtp_url = get("HEARTH_SMTP_URL");
+        if let Some(u) = &smtp_url {
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                return err("HEARTH_SMTP_URL must start with smtp:// or smtps://, e.g. smtp://127.0.0.1:2525");
+            }
+        }
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
             None => 16,
@@ -133,7 +139,7 @@ impl Config {
             addr,
             base_url,
             master_key,
-            smtp_url: get("HEARTH_SMTP_URL"),
+            smtp_url,
             log_json,
             secure_cookies,
             session_idle: minutes("HEARTH_SESSION_IDLE_MINUTES", 15)?,
@@ -241,6 +247,8 @@ mod tests {
         assert!(cfg(&[("HEARTH_ADDR", "nope")]).unwrap_err().0.contains("HEARTH_ADDR"));
         assert!(cfg(&[("HEARTH_MASTER_KEY", "c2hvcnQ=")]).unwrap_err().0.contains("32 bytes"));
         assert!(cfg(&[("HEARTH_SESSION_IDLE_MINUTES", "x")]).unwrap_err().0.contains("minutes"));
+        assert!(cfg(&[("HEARTH_SMTP_URL", "mail.example")]).unwrap_err().0.contains("smtp://"));
+        assert!(cfg(&[("HEARTH_DB_POOL", "0")]).unwrap_err().0.contains("HEARTH_DB_POOL"));
     }
 
     #[test]

@@ -173,6 +173,17 @@ async fn facilities_and_departments() {
     let r = app.post_form(&format!("{loc}/departments"), &[("code", "ICU"), ("name", "Twice")]).await;
     let page = app.get(r.location()).await;
     assert!(page.body.contains("already has a department"));
+    let r = app.post_form(&format!("{loc}/active"), &[("active", "false"), ("department", "ICU")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.post_form(&format!("{loc}/active"), &[("active", "false")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&loc).await;
+    assert!(page.body.contains("Reopen facility") && page.body.contains("Reopen ICU"));
+    assert_eq!(app.post_form(&format!("{loc}/active"), &[("active", "maybe")]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.audit_count("department.close").await, 1);
+    assert_eq!(app.audit_count("facility.close").await, 1);
+    // A closed facility is no longer offered when assigning users.
+    assert!(!app.get("/admin/users/new").await.body.contains("North Hospital"));
     assert_eq!(app.audit_count("facility.create").await, 1);
     assert_eq!(app.audit_count("department.create").await, 1);
 }

@@ -220,3 +220,58 @@ pub async fn add_department(
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Department added."))
 }
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    department: Option<String>,
+}
+
+/// Closes or reopens a facility, or one of its departments (`department` = code). Nothing is
+/// deleted: records keep pointing at what they were created in.
+pub async fn set_active(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let active = match f.active.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest("active must be true or false".into())),
+    };
+    let mut tx = state.pool.begin().await?;
+    let (n, entity, entity_id) = match f.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(code) => {
+            let n = sqlx::query("UPDATE departments SET active = $3 WHERE facility_id = $1 AND code = $2")
+                .bind(id)
+                .bind(code)
+                .bind(active)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            (n, "department", format!("{id}/{code}"))
+        }
+        None => {
+            let n = sqlx::query("UPDATE facilities SET active = $2 WHERE id = $1")
+                .bind(id)
+                .bind(active)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            (n, "facility", id.to_string())
+        }
+    };
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    let action = if active { "reopen" } else { "close" };
+    audit::record(&mut tx, &auth.meta, Event::new(&format!("{entity}.{action}"), entity, entity_id)).await?;
+    tx.commit().await?;
+    let msg = format!("The {entity} is {}.", if active { "open again" } else { "closed" });
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", &msg))
+}

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/facilities", get(facilities::list).post(facilities::create))
         .route("/admin/facilities/{id}", get(facilities::show))
         .route("/admin/facilities/{id}/departments", post(facilities::add_department))
+        .route("/admin/facilities/{id}/active", post(facilities::set_active))
 }
 
 /// Reads repeated form keys (checkbox groups) that `Form<Struct>` cannot hold.
