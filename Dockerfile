@@ -1,0 +1,62 @@
+# Hearth: one binary. Templates and migrations are compiled into it; only static/ ships beside it.
+#
+#   docker build -t hearth .
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=... -e HEARTH_MASTER_KEY=... \
+#     -e HEARTH_ENV=production -e HEARTH_BASE_URL=https://hearth.example.org hearth
+#
+# The image has no PostgreSQL server, so the embedded database is not available in it:
+# DATABASE_URL must be set (docker-compose.yml does this).
+
+# ---- build ------------------------------------------------------------------------------------
+FROM rust:1-bookworm AS build
+WORKDIR /src
+
+# Dependency layer: build the dependency tree against placeholder sources so it is cached until
+# Cargo.toml or Cargo.lock change. (If a [[bin]]/[[bench]] with an explicit path is ever added to
+# Cargo.toml, add a placeholder for it here too.)
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src \
+ && echo 'fn main() {}' > src/main.rs \
+ && touch src/lib.rs \
+ && cargo build --release --locked \
+ && rm -rf src
+
+# The application itself. `sqlx::migrate!` and Askama read migrations/ and templates/ at compile time.
+COPY src ./src
+COPY migrations ./migrations
+COPY templates ./templates
+# COPY keeps the context's modification times, which can be older than the placeholder build:
+# touch the crate roots so cargo rebuilds the real crate rather than keeping the placeholder.
+RUN touch src/main.rs src/lib.rs \
+ && cargo build --release --locked \
+ && install -m 0755 target/release/hearth /usr/local/bin/hearth
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM debian:bookworm-slim
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 hearth \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin hearth \
+ && mkdir -p /app/data \
+ && chown hearth:hearth /app/data
+
+COPY --from=build /usr/local/bin/hearth /usr/local/bin/hearth
+# The app serves ./static relative to its working directory.
+COPY static /app/static
+
+WORKDIR /app
+USER 10001:10001
+
+# HEARTH_DATA_DIR holds the generated master key in dev/demo (production takes HEARTH_MASTER_KEY).
+ENV HEARTH_ADDR=0.0.0.0:8080 \
+    HEARTH_DATA_DIR=/app/data
+EXPOSE 8080
+
+# No curl in the slim image: bash's /dev/tcp speaks just enough HTTP/1.0 to GET /healthz on the
+# port from HEARTH_ADDR and check for a 200 status line. Nothing extra is installed for it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${HEARTH_ADDR##*:} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+
+CMD ["hearth", "serve"]
