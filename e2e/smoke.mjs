@@ -63,6 +63,8 @@ async function check(name, fn) {
   }
 }
 
+class Abort extends Error {}
+
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -160,7 +162,7 @@ try {
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     await shot(page, "02-dashboard-light");
   });
-  if (!signedIn) throw new Error("cannot continue without a session");
+  if (!signedIn) throw new Abort("cannot continue without a session");
 
   await check("static assets load (htmx, app.js, theme) under the CSP", async () => {
     const state = await page.evaluate(() => ({
@@ -183,6 +185,17 @@ try {
     await shot(page, "03-register-light");
   });
   if (formOk) await check("axe: registration form has no serious or critical violations", () => axeScan(page, "registration form"));
+
+  await check("an empty registration re-renders with field errors (and stays accessible)", async () => {
+    await Promise.all([page.waitForLoadState("domcontentloaded"), page.waitForResponse((r) => r.url().endsWith("/patients") && r.request().method() === "POST"), page.getByRole("button", { name: "Register" }).click()]);
+    await page.locator(".flash-error").waitFor();
+    const errors = await page.locator(".field-error").count();
+    assert(errors >= 2, `expected errors for the name fields, got ${errors}`);
+    const invalid = await page.locator("#given_name").getAttribute("aria-invalid");
+    assert(invalid === "true", "given_name is not marked aria-invalid");
+    await shot(page, "03b-register-errors-light");
+    await axeScan(page, "registration form with errors");
+  });
 
   let patientUrl = null;
   const registered = await check("patient registers and the patient page shows the name and an MRN", async () => {
@@ -367,8 +380,12 @@ try {
     assert(!problems.length, problems.slice(0, 10).join("\n"));
   });
 } catch (e) {
-  failed++;
-  console.log(`FAIL aborted: ${e && e.message ? e.message : e}`);
+  if (e instanceof Abort) {
+    console.log(`stopped: ${e.message}`);
+  } else {
+    failed++; // the harness itself broke (browser would not start, ...)
+    console.log(`FAIL ${e && e.stack ? e.stack : e}`);
+  }
 } finally {
   if (context) await context.close().catch(() => {});
   rmSync(profile, { recursive: true, force: true });
