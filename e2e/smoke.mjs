@@ -295,6 +295,21 @@ try {
   });
 
   // ------------------------------------------------------------------ theme and layout
+  await check("without a saved choice the theme follows prefers-color-scheme", async () => {
+    await page.goto(patientUrl || `${base}/patients`);
+    await page.evaluate(() => localStorage.removeItem("hearth-theme"));
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.reload();
+    const dark = await page.evaluate(() => document.documentElement.getAttribute("data-theme"));
+    await page.emulateMedia({ colorScheme: "light" });
+    const live = await page
+      .waitForFunction(() => document.documentElement.getAttribute("data-theme") === "light", null, { timeout: 3000 })
+      .then(() => "light", () => "dark");
+    await page.reload();
+    const light = await page.evaluate(() => document.documentElement.getAttribute("data-theme"));
+    assert(dark === "dark" && live === "light" && light === "light", `got dark=${dark} live=${live} light=${light}`);
+  });
+
   await check("theme toggle switches to dark and remembers it across pages", async () => {
     await page.goto(patientUrl || `${base}/patients`);
     const before = await page.evaluate(() => document.documentElement.getAttribute("data-theme"));
