@@ -27,12 +27,23 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub async fn new(pool: PgPool, config: Config) -> Result<Self, sqlx::Error> {
-        let active: Option<i32> = sqlx::query_scalar("SELECT version FROM crypto_key_versions WHERE active")
+    /// Builds the state; refuses a master key that differs from the one the database was
+    /// first used with.
+    pub async fn new(pool: PgPool, config: Config) -> anyhow::Result<Self> {
+        let active: Option<i32> = match sqlx::query_scalar("SELECT version FROM crypto_key_versions WHERE active")
             .fetch_optional(&pool)
             .await
-            .unwrap_or(Some(1));
+        {
+            Ok(v) => v,
+            // Not migrated yet (or unreachable): the key version is re-read every 30 s by serve.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => None,
+            Err(e) if matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
         let keys = KeyRing::new(config.master_key.clone(), active.unwrap_or(1) as u32);
+        if active.is_some() {
+            check_master_key(&pool, &keys).await?;
+        }
         Ok(AppState(Arc::new(App { pool, config, keys, metrics: Metrics::default() })))
     }
 
@@ -45,4 +56,20 @@ impl AppState {
             self.keys.set_active_version(v as u32);
         }
     }
+}
+
+async fn check_master_key(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<()> {
+    let mine = keys.blind_index("hearth/key-check", "hearth");
+    sqlx::query("INSERT INTO crypto_key_check (check_value) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(&mine)
+        .execute(pool)
+        .await?;
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT check_value FROM crypto_key_check").fetch_one(pool).await?;
+    if stored != mine {
+        anyhow::bail!(
+            "HEARTH_MASTER_KEY does not match the key this database's encrypted fields were written with; \
+             start Hearth with the original key (for dev/demo it is in HEARTH_DATA_DIR/master.key)"
+        );
+    }
+    Ok(())
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub api_token_ttl: Duration,
     pub max_body_bytes: usize,
     pub db_max_connections: u32,
+    /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
+    pub trust_proxy: bool,
 }
 
 /// The 32-byte root key; never printed.
@@ -124,6 +126,11 @@ impl Config {
                 return err("HEARTH_SMTP_URL must start with smtp:// or smtps://, e.g. smtp://127.0.0.1:2525");
             }
         }
+        let trust_proxy = match get("HEARTH_TRUST_PROXY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => return err(format!("HEARTH_TRUST_PROXY must be true or false, not {other:?}")),
+        };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
             None => 16,
@@ -147,6 +154,7 @@ impl Config {
             api_token_ttl: minutes("HEARTH_API_TOKEN_MINUTES", 15)?,
             max_body_bytes: 2 * 1024 * 1024,
             db_max_connections,
+            trust_proxy,
         })
     }
 

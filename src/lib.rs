@@ -87,6 +87,8 @@ pub fn build_app(state: AppState) -> Router {
                 }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_request(mw::sanitize_request_id))
+        .layer(from_fn_with_state(state.clone(), mw::client_address))
         .with_state(state)
 }
 

@@ -142,3 +142,35 @@ async fn openapi_describes_the_api() {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }
 }
+
+#[tokio::test]
+async fn dates_are_iso_strings() {
+    let mut app = TestApp::new().await;
+    let email = app.user("doctor").await;
+    let token = app.api_token(&email).await;
+    let body =
+        serde_json::json!({"given_name": "Iso", "family_name": "Date", "sex": "male", "birth_date": "1969-06-17"});
+    let created = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(body)).await;
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let one = app.api(Method::GET, &format!("/api/v1/patients/{id}"), Some(&token), None).await;
+    assert_eq!(one.json()["birth_date"], "1969-06-17");
+    assert!(one.json()["created_at"].as_str().unwrap().contains('T'));
+}
+
+#[tokio::test]
+async fn temporary_password_must_be_changed_before_api_use() {
+    let mut app = TestApp::new().await;
+    let email = app.user("doctor").await;
+    let token = app.api_token(&email).await;
+    sqlx::query("UPDATE users SET must_change_password = true WHERE email = $1")
+        .bind(&email)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"email": email, "password": PASSWORD})))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.json()["detail"].as_str().unwrap().contains("new password"));
+    assert_eq!(app.api(Method::GET, "/api/v1/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+}

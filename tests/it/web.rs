@@ -152,3 +152,55 @@ async fn lost_database_gives_503_and_recovers() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn client_request_ids_are_kept_only_when_well_formed() {
+    let mut app = TestApp::new().await;
+    let req = app
+        .builder(axum::http::Method::GET, "/healthz")
+        .header("x-request-id", "abc-123-def-456")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.request(req).await.headers.get("x-request-id").unwrap(), "abc-123-def-456");
+    let req = app
+        .builder(axum::http::Method::GET, "/healthz")
+        .header("x-request-id", "<script>\"x\"</script>")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app.request(req).await;
+    let id = r.headers.get("x-request-id").unwrap().to_str().unwrap();
+    assert_eq!(id.len(), 36, "replaced by a fresh uuid: {id}");
+}
+
+#[tokio::test]
+async fn forwarded_client_address_only_behind_a_trusted_proxy() {
+    for (trust, expected) in [("false", "10.1.2.3"), ("true", "203.0.113.9")] {
+        let mut app = TestApp::with_config(&[("HEARTH_TRUST_PROXY", trust)]).await;
+        let email = app.user("doctor").await;
+        let token = app.csrf().await;
+        let body =
+            serde_urlencoded::to_string([("csrf_token", token.as_str()), ("email", &email), ("password", PASSWORD)])
+                .unwrap();
+        let req = app
+            .builder(axum::http::Method::POST, "/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.9")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        assert_eq!(app.request(req).await.status, StatusCode::SEE_OTHER);
+        let ip: String = sqlx::query_scalar("SELECT host(ip) FROM audit_events WHERE action = 'auth.login'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(ip, expected, "trust_proxy={trust}");
+    }
+}
+
+#[tokio::test]
+async fn a_different_master_key_is_refused() {
+    let app = TestApp::new().await;
+    let other = test_config(&[("HEARTH_MASTER_KEY", "b3RoZXItbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE=")]);
+    let err = hearth::AppState::new(app.pool.clone(), other).await.err().expect("refused");
+    assert!(err.to_string().contains("HEARTH_MASTER_KEY does not match"), "{err}");
+    assert!(hearth::AppState::new(app.pool.clone(), test_config(&[])).await.is_ok());
+}

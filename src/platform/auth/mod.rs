@@ -60,7 +60,8 @@ pub(crate) const USER_GRANTS_SQL: &str = "
     ARRAY(SELECT role_code FROM user_roles WHERE user_id = u.id ORDER BY role_code) AS roles,
     ARRAY(SELECT DISTINCT rp.permission_code FROM user_roles ur
           JOIN role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = u.id) AS perms,
-    ARRAY(SELECT facility_id FROM user_facilities WHERE user_id = u.id) AS facility_ids";
+    ARRAY(SELECT uf.facility_id FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
+          WHERE uf.user_id = u.id AND f.active ORDER BY f.code) AS facility_ids";
 
 impl UserRow {
     pub(crate) fn into_user(self, session_id: Option<Uuid>, via: AuthVia) -> CurrentUser {

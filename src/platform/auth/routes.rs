@@ -341,6 +341,16 @@ pub async fn api_token(
     let Credentials::Ok(user_id) = check_credentials(&state, &req.email, &req.password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
+    let must_change: bool = sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.pool)
+        .await?;
+    if must_change {
+        return Ok(crate::platform::middleware::problem(
+            StatusCode::FORBIDDEN,
+            "This account must set a new password in the browser (/account/password) before using the API",
+        ));
+    }
     let (tok, ttl) = super::token::issue(&state, user_id)?;
     let am =
         AuditMeta { actor_user_id: Some(user_id), actor_label: req.email.trim().to_lowercase(), ..meta.audit(None) };

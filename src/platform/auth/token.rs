@@ -42,5 +42,10 @@ pub async fn verify(state: &AppState, tok: &str) -> Result<CurrentUser, AppError
     if data.header.kid.as_deref() != Some(KEY_ID) {
         return Err(AppError::Unauthenticated);
     }
-    load_active_user(&state.pool, data.claims.sub, AuthVia::Bearer).await?.ok_or(AppError::Unauthenticated)
+    let user =
+        load_active_user(&state.pool, data.claims.sub, AuthVia::Bearer).await?.ok_or(AppError::Unauthenticated)?;
+    if user.must_change_password {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(user)
 }
