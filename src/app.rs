@@ -37,7 +37,7 @@ impl AppState {
             Ok(v) => v,
             // Not migrated yet (or unreachable): the key version is re-read every 30 s by serve.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => None,
-            Err(e) if matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => None,
+            Err(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => None,
             Err(e) => return Err(e.into()),
         };
         let keys = KeyRing::new(config.master_key.clone(), active.unwrap_or(1) as u32);
