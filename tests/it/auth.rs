@@ -51,6 +51,7 @@ async fn secure_cookie_outside_dev() {
 async fn unknown_email_and_wrong_password_look_the_same() {
     let mut app = TestApp::new().await;
     let email = app.user("nurse").await;
+    assert!(app.get("/login").await.body.contains("after 15 minutes without activity"));
     let a = app.post_form("/login", &[("email", &email), ("password", "wrong password!!")]).await;
     let b = app.post_form("/login", &[("email", "nobody@test.hearth"), ("password", "wrong password!!")]).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);

@@ -36,6 +36,7 @@ pub fn api_router() -> Router<AppState> {
 #[template(path = "auth/login.html")]
 struct LoginPage {
     page: Page,
+    idle_minutes: u64,
     email: String,
     next: String,
     error: Option<String>,
@@ -46,11 +47,12 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
+async fn login_page(State(state): State<AppState>, page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if page.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     web::render(&LoginPage {
+        idle_minutes: state.config.session_idle.as_secs() / 60,
         page: page.titled("Sign in"),
         email: String::new(),
         next: web::safe_next(q.next.as_deref()),
@@ -168,6 +170,7 @@ async fn login(
     let next = web::safe_next(f.next.as_deref());
     let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
         let t = LoginPage {
+            idle_minutes: state.config.session_idle.as_secs() / 60,
             page: page.titled("Sign in"),
             email: f.email.chars().take(254).collect(),
             next,
