@@ -159,9 +159,10 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
             &meta,
         )
         .await?;
-        if *role == "super_admin" {
-            // Recorded now, enforced once MFA lands (see CONTRACT.md).
-            sqlx::query("UPDATE users SET totp_secret_enc = $2 WHERE id = $1")
+        // Roles that require MFA are enrolled with the published secret (CONTRACT.md gives it for
+        // the admin), so evaluators can sign in to every demo account with one authenticator entry.
+        if matches!(*role, "super_admin" | "hospital_admin" | "doctor" | "pharmacist") {
+            sqlx::query("UPDATE users SET totp_secret_enc = $2, mfa_enabled = true WHERE id = $1")
                 .bind(id)
                 .bind(keys.encrypt(ADMIN_TOTP_SECRET, "users.totp_secret"))
                 .execute(&mut *tx)

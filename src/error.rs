@@ -23,6 +23,8 @@ pub enum AppError {
     Csrf,
     #[error("service unavailable")]
     Unavailable,
+    #[error("too many attempts; wait {0} seconds and try again")]
+    TooManyRequests(u64),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -63,6 +65,7 @@ impl AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +74,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = if let AppError::TooManyRequests(s) = &self { Some(*s) } else { None };
         let detail = match &self {
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
@@ -83,6 +87,9 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let mut res = status.into_response();
+        if let Some(s) = retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        }
         res.extensions_mut().insert(ErrorInfo { status, title: title_for(status), detail });
         res
     }

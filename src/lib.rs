@@ -34,6 +34,8 @@ pub fn build_app(state: AppState) -> Router {
     // Browser pages: session cookie, CSRF, HTML error pages.
     let pages = Router::new()
         .merge(platform::auth::routes::router())
+        .merge(platform::auth::mfa_routes::router())
+        .merge(platform::auth::account::router())
         .merge(modules::dashboard::router())
         .merge(modules::patients::router())
         .merge(modules::audit::router())

@@ -131,7 +131,12 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             for (email, _, role) in demo::ACCOUNTS {
                 println!("  {email:<28} {role}");
             }
-            println!("  (admin TOTP secret {} is recorded for MFA)\n", demo::ADMIN_TOTP_SECRET);
+            println!(
+                "  Two-step verification (admin, hospital admin, doctor, pharmacist): add the base32 secret {}\n  \
+                 to any authenticator app (or: oathtool --totp -b {}) and type its code after the password.\n",
+                demo::ADMIN_TOTP_SECRET,
+                demo::ADMIN_TOTP_SECRET
+            );
             serve(pool, config).await?;
         }
         Command::CreateAdmin { email, name } => {

@@ -160,6 +160,7 @@ pub const ENCRYPTED_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("patients", "id", "national_id_enc", "patients.national_id"),
     ("patients", "id", "address_enc", "patients.address"),
     ("users", "id", "totp_secret_enc", "users.totp_secret"),
+    ("users", "id", "totp_pending_enc", "users.totp_pending"),
 ];
 
 #[cfg(test)]

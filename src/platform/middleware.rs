@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::config::Env;
 use crate::error::{title_for, AppError, ErrorInfo};
 use crate::platform::auth::session::{self, Lookup};
-use crate::platform::auth::{token, CurrentUser};
+use crate::platform::auth::{token, CurrentUser, PendingMfa};
 use crate::platform::csrf::{self, CsrfToken};
 use crate::web::{Page, FLASH_COOKIE};
 
@@ -65,16 +65,26 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
             Ok(Lookup::Valid(user)) => {
                 req.extensions_mut().insert(*user);
             }
+            Ok(Lookup::Pending(p)) => {
+                req.extensions_mut().insert(p);
+            }
             Ok(Lookup::Expired) => expired = true,
             Ok(Lookup::None) => {}
             Err(e) => return render_error(&state, &req_parts_page(&req), AppError::from(e), false),
         }
     }
     let path = req.uri().path().to_string();
+    let always = path == "/logout" || path.starts_with("/static/");
+    if req.extensions().get::<PendingMfa>().is_some() && !always && path != "/mfa" && path != "/login" {
+        return Redirect::to("/mfa").into_response();
+    }
     if let Some(u) = req.extensions().get::<CurrentUser>() {
-        let allowed = ["/account/password", "/logout"].contains(&path.as_str()) || path.starts_with("/static/");
-        if u.must_change_password && !allowed {
+        if u.must_change_password && !always && path != "/account/password" {
             return Redirect::to("/account/password").into_response();
+        }
+        // Roles that require MFA: enrolment comes before anything else.
+        if u.mfa_required && !u.mfa_enabled && !always && !path.starts_with("/account/mfa") {
+            return Redirect::to("/account/mfa").into_response();
         }
     }
     let had_flash = session::read_cookie(req.headers(), FLASH_COOKIE).is_some();

@@ -7,4 +7,5 @@ pub mod csrf;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;
+pub mod ratelimit;
 pub mod rbac;

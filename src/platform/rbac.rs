@@ -12,16 +12,18 @@ pub enum Perm {
     UsersManage,
     RolesManage,
     FacilitiesManage,
+    SecurityRead,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 6] = [
+    pub const ALL: [Perm; 7] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
         Perm::AuditRead,
         Perm::UsersManage,
         Perm::RolesManage,
         Perm::FacilitiesManage,
+        Perm::SecurityRead,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Perm {
             Perm::UsersManage => "users.manage",
             Perm::RolesManage => "roles.manage",
             Perm::FacilitiesManage => "facilities.manage",
+            Perm::SecurityRead => "security.read",
         }
     }
 }

@@ -96,6 +96,8 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
     add(u.can(Perm::UsersManage), "Users", "/admin/users");
     add(u.can(Perm::RolesManage), "Roles", "/admin/roles");
     add(u.can(Perm::FacilitiesManage), "Facilities", "/admin/facilities");
+    add(u.can(Perm::SecurityRead), "Security events", "/admin/security");
+    add(true, "My account", "/account");
     items
 }
 

@@ -153,6 +153,8 @@ impl TestApp {
         let state = AppState::new(pool.clone(), test_config(overrides)).await.unwrap();
         let router = hearth::build_app(state.clone())
             .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 3], 40000)))));
+        // Tests of other features sign in with a password; MFA tests turn the role policy back on.
+        sqlx::query("UPDATE roles SET mfa_required = false").execute(&pool).await.unwrap();
         let facility_id = Uuid::new_v4();
         sqlx::query("INSERT INTO facilities (id, code, name) VALUES ($1, 'TST', 'Test Hospital')")
             .bind(facility_id)
@@ -248,8 +250,15 @@ impl TestApp {
 
     /// The CSRF token the server currently expects from this client.
     pub async fn csrf(&mut self) -> String {
-        let page = self.get("/login").await;
-        let page = if page.status == StatusCode::SEE_OTHER { self.get("/account/password").await } else { page };
+        // Any page carries it; follow the redirects a signed-in (or half-signed-in) client gets.
+        let mut page = self.get("/login").await;
+        for _ in 0..4 {
+            if page.status != StatusCode::SEE_OTHER {
+                break;
+            }
+            let to = page.location().to_string();
+            page = self.get(&to).await;
+        }
         extract_csrf(&page.body).expect("csrf token in page")
     }
 

@@ -7,6 +7,8 @@ mod cli;
 mod crypto;
 mod db;
 mod helpers;
+mod mfa;
 mod patients;
 mod rbac;
+mod sessions;
 mod web;

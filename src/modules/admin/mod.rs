@@ -2,6 +2,7 @@
 
 mod facilities;
 mod roles;
+mod security;
 mod users;
 
 use axum::routing::{get, post};
@@ -18,6 +19,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(users::show).post(users::update))
         .route("/admin/users/{id}/active", post(users::set_active))
         .route("/admin/users/{id}/reset-password", post(users::reset_password))
+        .route("/admin/users/{id}/reset-mfa", post(users::reset_mfa))
+        .route("/admin/users/{id}/revoke-sessions", post(users::revoke_sessions))
+        .route("/admin/roles/policy", post(roles::save_policy))
+        .route("/admin/security", get(security::events))
         .route("/admin/roles", get(roles::matrix).post(roles::save))
         .route("/admin/facilities", get(facilities::list).post(facilities::create))
         .route("/admin/facilities/{id}", get(facilities::show))

@@ -18,6 +18,14 @@ use crate::web::{self, Page};
 pub struct RoleRow {
     pub code: String,
     pub name: String,
+    pub mfa_required: bool,
+    pub max_sessions: Option<i32>,
+}
+
+impl RoleRow {
+    pub fn max_text(&self) -> String {
+        self.max_sessions.map(|m| m.to_string()).unwrap_or_default()
+    }
 }
 
 #[derive(FromRow)]
@@ -49,7 +57,9 @@ async fn granted(pool: &sqlx::PgPool) -> sqlx::Result<BTreeSet<String>> {
 
 pub async fn matrix(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(Perm::RolesManage)?;
-    let roles = sqlx::query_as("SELECT code, name FROM roles ORDER BY sort_order").fetch_all(&state.pool).await?;
+    let roles = sqlx::query_as("SELECT code, name, mfa_required, max_sessions FROM roles ORDER BY sort_order")
+        .fetch_all(&state.pool)
+        .await?;
     let perms =
         sqlx::query_as("SELECT code, description FROM permissions ORDER BY code").fetch_all(&state.pool).await?;
     let granted = granted(&state.pool).await?;
@@ -109,4 +119,46 @@ pub async fn save(
         "ok",
         &format!("Saved: {} granted, {} removed.", added.len(), removed.len()),
     ))
+}
+
+/// Per-role sign-in policy: MFA required, and the concurrent session limit.
+pub async fn save_policy(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    auth.require(Perm::RolesManage)?;
+    let mut tx = state.pool.begin().await?;
+    let roles: Vec<String> = sqlx::query_scalar("SELECT code FROM roles").fetch_all(&mut *tx).await?;
+    let mfa: BTreeSet<&str> = all(&pairs, "mfa").into_iter().collect();
+    if let Some(bad) = mfa.iter().find(|r| !roles.iter().any(|x| x == *r)) {
+        return Err(AppError::Unprocessable(format!("Unknown role: {bad}")));
+    }
+    let mut changes = serde_json::Map::new();
+    for role in &roles {
+        let max_text = super::one(&pairs, &format!("max_sessions_{role}")).trim().to_string();
+        let max: Option<i32> = if max_text.is_empty() {
+            None
+        } else {
+            match max_text.parse::<i32>() {
+                Ok(n) if (1..=100).contains(&n) => Some(n),
+                _ => {
+                    return Err(AppError::Unprocessable(format!(
+                        "Session limit for {role} must be a whole number from 1 to 100, or empty for no limit."
+                    )))
+                }
+            }
+        };
+        let required = mfa.contains(role.as_str());
+        sqlx::query("UPDATE roles SET mfa_required = $2, max_sessions = $3 WHERE code = $1")
+            .bind(role)
+            .bind(required)
+            .bind(max)
+            .execute(&mut *tx)
+            .await?;
+        changes.insert(role.clone(), serde_json::json!({"mfa_required": required, "max_sessions": max}));
+    }
+    audit::record(&mut tx, &auth.meta, Event::new("roles.policy", "roles", "all").changes(changes.into())).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash("/admin/roles", "ok", "Sign-in policy saved."))
 }

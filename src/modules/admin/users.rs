@@ -406,9 +406,18 @@ pub async fn update(
         &[],
     );
     audit::record(&mut tx, &auth.meta, Event::new("user.update", "user", id).changes(changes)).await?;
+    // A change of roles ends the user's sessions: the next sign-in carries the new rights
+    // (and any MFA the new role requires).
+    let mut msg = "Saved.";
+    if before.roles != new_roles && id != auth.id {
+        let n = session::revoke_all(&mut tx, id, None).await?;
+        if n > 0 {
+            msg = "Saved. The user's roles changed, so their sessions were signed out.";
+        }
+    }
     tx.commit().await?;
     let _ = page;
-    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", "Saved."))
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", msg))
 }
 
 pub async fn set_active(
@@ -462,4 +471,47 @@ pub async fn reset_password(
     audit::record(&mut tx, &auth.meta, Event::new("user.password_reset", "user", id)).await?;
     tx.commit().await?;
     render_user(&state, page, &auth, id, Some(pw)).await
+}
+
+/// Clears the user's second factor: they enrol again at next sign-in (if their role requires it).
+pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+    auth.require(Perm::UsersManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let before = load_detail(&mut tx, id).await?;
+    guard_target(&auth, &before.roles)?;
+    sqlx::query(
+        "UPDATE users SET mfa_enabled = false, totp_secret_enc = NULL, totp_pending_enc = NULL, totp_last_step = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM mfa_backup_codes WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    session::revoke_all(&mut tx, id, None).await?;
+    // The notice to the user is this event; mail delivery comes with the notifications module.
+    audit::record(&mut tx, &auth.meta, Event::new("mfa.reset", "user", id)).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(
+        &format!("/admin/users/{id}"),
+        "ok",
+        "Two-step verification was reset and the user's sessions ended.",
+    ))
+}
+
+/// Signs the user out everywhere.
+pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+    auth.require(Perm::UsersManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let before = load_detail(&mut tx, id).await?;
+    guard_target(&auth, &before.roles)?;
+    let n = session::revoke_all(&mut tx, id, None).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("session.admin_revoke", "user", id).changes(serde_json::json!({"ended": n})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &format!("{n} session(s) signed out.")))
 }

@@ -1,5 +1,8 @@
 //! Who is asking: browser sessions, API bearer tokens and the extractors handlers use.
 
+pub mod account;
+pub mod mfa;
+pub mod mfa_routes;
 pub mod password;
 pub mod routes;
 pub mod session;
@@ -34,6 +37,9 @@ pub struct CurrentUser {
     pub facility_ids: Vec<Uuid>,
     pub session_id: Option<Uuid>,
     pub must_change_password: bool,
+    pub mfa_enabled: bool,
+    /// One of the user's roles requires MFA (enrolment is forced when not yet enabled).
+    pub mfa_required: bool,
     pub via: AuthVia,
 }
 
@@ -49,6 +55,8 @@ pub(crate) struct UserRow {
     pub email: String,
     pub display_name: String,
     pub must_change_password: bool,
+    pub mfa_enabled: bool,
+    pub mfa_required: bool,
     pub roles: Vec<String>,
     pub perms: Vec<String>,
     pub facility_ids: Vec<Uuid>,
@@ -56,7 +64,9 @@ pub(crate) struct UserRow {
 
 /// Roles, permissions and facilities of an active user, in one round trip.
 pub(crate) const USER_GRANTS_SQL: &str = "
-    u.id, u.email::text AS email, u.display_name, u.must_change_password,
+    u.id, u.email::text AS email, u.display_name, u.must_change_password, u.mfa_enabled,
+    EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.code = ur.role_code
+            WHERE ur.user_id = u.id AND r.mfa_required) AS mfa_required,
     ARRAY(SELECT role_code FROM user_roles WHERE user_id = u.id ORDER BY role_code) AS roles,
     ARRAY(SELECT DISTINCT rp.permission_code FROM user_roles ur
           JOIN role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = u.id) AS perms,
@@ -74,6 +84,8 @@ impl UserRow {
             facility_ids: self.facility_ids,
             session_id,
             must_change_password: self.must_change_password,
+            mfa_enabled: self.mfa_enabled,
+            mfa_required: self.mfa_required,
             via,
         }
     }
@@ -86,6 +98,14 @@ pub async fn load_active_user(pool: &PgPool, id: Uuid, via: AuthVia) -> sqlx::Re
             .fetch_optional(pool)
             .await?;
     Ok(row.map(|r| r.into_user(None, via)))
+}
+
+/// A session that passed the password step and waits for the second factor.
+#[derive(Debug, Clone)]
+pub struct PendingMfa {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
 }
 
 /// Request facts for the audit log: request id, client address, user agent.

@@ -9,12 +9,14 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::mfa;
 use super::password;
 use super::session;
-use super::{Auth, RequestMeta};
+use super::{Auth, PendingMfa, RequestMeta};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, AuditMeta, Event};
+use crate::platform::ratelimit;
 use crate::web::{self, FieldErrors, Page};
 
 pub const LOCKOUT_THRESHOLD: i32 = 5;
@@ -165,9 +167,15 @@ async fn login(
     State(state): State<AppState>,
     page: Page,
     meta: RequestMeta,
+    pending: Option<axum::Extension<PendingMfa>>,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let next = web::safe_next(f.next.as_deref());
+    let email = f.email.trim().to_lowercase();
+    let anon = meta.audit(None);
+    let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    ratelimit::check(&state.pool, &format!("login:ip:{ip}"), ratelimit::LOGIN_PER_IP, &anon).await?;
+    ratelimit::check(&state.pool, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &anon).await?;
     let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
         let t = LoginPage {
             idle_minutes: state.config.session_idle.as_secs() / 60,
@@ -178,19 +186,32 @@ async fn login(
         };
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
     };
+    let mfa_enabled: bool =
+        sqlx::query_scalar("SELECT mfa_enabled FROM users WHERE id = $1").bind(user_id).fetch_one(&state.pool).await?;
     let mut tx = state.pool.begin().await?;
     // Rotate: a session presented with the sign-in request is ended, never upgraded.
     if let Some(old) = page.user.as_ref().and_then(|u| u.session_id) {
         session::revoke(&mut tx, old).await?;
     }
-    let (sid, tok) = session::create(&mut tx, &state.config, user_id, meta.ip, meta.user_agent.as_deref()).await?;
+    if let Some(p) = pending {
+        session::revoke(&mut tx, p.session_id).await?;
+    }
     let mut am = meta.audit(None);
     am.actor_user_id = Some(user_id);
-    am.actor_label = f.email.trim().to_lowercase();
-    am.session_id = Some(sid);
-    audit::record(&mut tx, &am, Event::new("auth.login", "session", sid)).await?;
+    am.actor_label = email.clone();
+    let (tok, to) = if mfa_enabled {
+        let (sid, tok) =
+            session::create(&mut tx, &state.config, user_id, meta.ip, meta.user_agent.as_deref(), true).await?;
+        am.session_id = Some(sid);
+        audit::record(&mut tx, &am, Event::new("auth.password_ok", "session", sid)).await?;
+        let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+        (tok, format!("/mfa?{q}"))
+    } else {
+        let (_, tok) = complete_sign_in(&mut tx, &state, user_id, &meta, &am).await?;
+        (tok, next)
+    };
     tx.commit().await?;
-    let mut res = Redirect::to(&next).into_response();
+    let mut res = Redirect::to(&to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(&session::cookie(&state.config, session::COOKIE, &tok))
@@ -199,7 +220,53 @@ async fn login(
     Ok(res)
 }
 
-async fn logout(State(state): State<AppState>, auth: Option<Auth>) -> AppResult<Response> {
+/// The last step of every sign-in: a full session, the per-role session limit, a security event
+/// when an administrator signs in from an address not seen before, and the audit record.
+pub async fn complete_sign_in(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    meta: &RequestMeta,
+    am: &AuditMeta,
+) -> AppResult<(Uuid, String)> {
+    let (sid, tok) = session::create(tx, &state.config, user_id, meta.ip, meta.user_agent.as_deref(), false).await?;
+    let mut am = am.clone();
+    am.session_id = Some(sid);
+    let ended = session::enforce_limit(tx, user_id).await?;
+    if ended > 0 {
+        audit::record(
+            tx,
+            &am,
+            Event::new("session.limit_revoked", "user", user_id).changes(serde_json::json!({"ended": ended})),
+        )
+        .await?;
+    }
+    let new_admin_ip: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = $1 AND role_code IN ('super_admin', 'hospital_admin'))
+            AND NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $1 AND id <> $2 AND NOT mfa_pending AND ip IS NOT DISTINCT FROM $3)",
+    )
+    .bind(user_id)
+    .bind(sid)
+    .bind(meta.ip)
+    .fetch_one(&mut *tx)
+    .await?;
+    if new_admin_ip {
+        audit::record(tx, &am, Event::new("security.new_ip", "user", user_id)).await?;
+    }
+    audit::record(tx, &am, Event::new("auth.login", "session", sid)).await?;
+    Ok((sid, tok))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    pending: Option<axum::Extension<PendingMfa>>,
+) -> AppResult<Response> {
+    if let Some(p) = pending {
+        let mut tx = state.pool.begin().await?;
+        session::revoke(&mut tx, p.session_id).await?;
+        tx.commit().await?;
+    }
     if let Some(auth) = auth {
         if let Some(sid) = auth.session_id {
             let mut tx = state.pool.begin().await?;
@@ -321,8 +388,7 @@ pub async fn set_password(
 pub struct TokenRequest {
     email: String,
     password: String,
-    /// Required for accounts with MFA (next release).
-    #[allow(dead_code)]
+    /// The current TOTP code (or a backup code); required for accounts with MFA.
     totp: Option<String>,
 }
 
@@ -341,13 +407,39 @@ pub async fn api_token(
     meta: RequestMeta,
     Json(req): Json<TokenRequest>,
 ) -> AppResult<Response> {
+    let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let email = req.email.trim().to_lowercase();
+    ratelimit::check(&state.pool, &format!("token:ip:{ip}"), ratelimit::TOKEN_PER_IP, &meta.audit(None)).await?;
+    ratelimit::check(&state.pool, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &meta.audit(None))
+        .await?;
     let Credentials::Ok(user_id) = check_credentials(&state, &req.email, &req.password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
-    let must_change: bool = sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&state.pool)
-        .await?;
+    let (must_change, mfa_enabled): (bool, bool) =
+        sqlx::query_as("SELECT must_change_password, mfa_enabled FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&state.pool)
+            .await?;
+    let am = AuditMeta { actor_user_id: Some(user_id), actor_label: email.clone(), ..meta.audit(None) };
+    if mfa_enabled {
+        let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+            return Ok(crate::platform::middleware::problem(
+                StatusCode::UNAUTHORIZED,
+                "This account uses multi-factor authentication: send the current code in `totp`",
+            ));
+        };
+        let mut tx = state.pool.begin().await?;
+        let ok = mfa::verify_any(&mut tx, &state.keys, user_id, code).await?;
+        if ok.is_none() {
+            audit::record(&mut tx, &am, Event::new("auth.mfa_failed", "user", user_id)).await?;
+            tx.commit().await?;
+            return Ok(crate::platform::middleware::problem(
+                StatusCode::UNAUTHORIZED,
+                "The code is wrong, expired or already used",
+            ));
+        }
+        tx.commit().await?;
+    }
     if must_change {
         return Ok(crate::platform::middleware::problem(
             StatusCode::FORBIDDEN,
@@ -355,8 +447,6 @@ pub async fn api_token(
         ));
     }
     let (tok, ttl) = super::token::issue(&state, user_id)?;
-    let am =
-        AuditMeta { actor_user_id: Some(user_id), actor_label: req.email.trim().to_lowercase(), ..meta.audit(None) };
     audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
     Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
 }

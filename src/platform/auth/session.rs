@@ -31,19 +31,23 @@ pub async fn create(
     user_id: Uuid,
     ip: Option<IpNetwork>,
     user_agent: Option<&str>,
+    mfa_pending: bool,
 ) -> sqlx::Result<(Uuid, String)> {
     let token = new_token();
     let id = Uuid::new_v4();
+    // A half-signed-in session lives just long enough to type a code.
+    let lifetime = if mfa_pending { 300.0 } else { cfg.session_absolute.as_secs_f64() };
     sqlx::query(
-        "INSERT INTO sessions (id, token_hash, user_id, expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)",
+        "INSERT INTO sessions (id, token_hash, user_id, expires_at, ip, user_agent, mfa_pending)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6, $7)",
     )
     .bind(id)
     .bind(token_hash(&token))
     .bind(user_id)
-    .bind(cfg.session_absolute.as_secs_f64())
+    .bind(lifetime)
     .bind(ip)
     .bind(user_agent.unwrap_or("").chars().take(400).collect::<String>())
+    .bind(mfa_pending)
     .execute(conn)
     .await?;
     Ok((id, token))
@@ -51,6 +55,8 @@ pub async fn create(
 
 pub enum Lookup {
     Valid(Box<CurrentUser>),
+    /// Password accepted, second factor still to come.
+    Pending(super::PendingMfa),
     /// Existed but timed out (idle or absolute); now revoked.
     Expired,
     None,
@@ -61,6 +67,7 @@ struct SessionRow {
     session_id: Uuid,
     last_seen_at: OffsetDateTime,
     expired: bool,
+    mfa_pending: bool,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -68,7 +75,7 @@ struct SessionRow {
 /// Resolves a cookie token to its user, enforcing the timeouts.
 pub async fn lookup(pool: &PgPool, cfg: &Config, token: &str) -> sqlx::Result<Lookup> {
     let row: Option<SessionRow> = sqlx::query_as(&format!(
-        "SELECT s.id AS session_id, s.last_seen_at,
+        "SELECT s.id AS session_id, s.last_seen_at, s.mfa_pending,
                 (s.last_seen_at < now() - make_interval(secs => $2) OR s.expires_at <= now()) AS expired,
                 {USER_GRANTS_SQL}
          FROM sessions s JOIN users u ON u.id = s.user_id
@@ -82,6 +89,13 @@ pub async fn lookup(pool: &PgPool, cfg: &Config, token: &str) -> sqlx::Result<Lo
     if row.expired {
         sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1").bind(row.session_id).execute(pool).await?;
         return Ok(Lookup::Expired);
+    }
+    if row.mfa_pending {
+        return Ok(Lookup::Pending(super::PendingMfa {
+            session_id: row.session_id,
+            user_id: row.user.id,
+            email: row.user.email,
+        }));
     }
     // Touch at most every 30 s: enough precision for a 15-minute idle timeout, far fewer writes.
     if OffsetDateTime::now_utc() - row.last_seen_at > time::Duration::seconds(30) {
@@ -133,4 +147,25 @@ pub fn read_cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// Applies the strictest `max_sessions` of the user's roles: the oldest sessions beyond it end.
+pub async fn enforce_limit(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<u64> {
+    let max: Option<i32> = sqlx::query_scalar(
+        "SELECT min(r.max_sessions) FROM user_roles ur JOIN roles r ON r.code = ur.role_code WHERE ur.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let Some(max) = max else { return Ok(0) };
+    let r = sqlx::query(
+        "UPDATE sessions SET revoked_at = now() WHERE id IN (
+            SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND NOT mfa_pending AND expires_at > now()
+            ORDER BY created_at DESC OFFSET $2)",
+    )
+    .bind(user_id)
+    .bind(max as i64)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
 }

@@ -1,0 +1,58 @@
+//! Fixed-window rate limits kept in PostgreSQL, so every replica shares the same counters.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::error::AppError;
+use crate::platform::audit::{self, AuditMeta, Event};
+
+/// A limit: at most `max` hits per `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub max: i32,
+    pub window: Duration,
+}
+
+pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };
+pub const LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window: Duration::from_secs(300) };
+pub const MFA_PER_USER: Limit = Limit { max: 10, window: Duration::from_secs(300) };
+pub const TOKEN_PER_IP: Limit = Limit { max: 60, window: Duration::from_secs(300) };
+
+/// Counts one hit on `key`; over the limit, returns `TooManyRequests` with the seconds until the
+/// window ends. The first refusal of a window is recorded as a security event.
+pub async fn check(pool: &PgPool, key: &str, limit: Limit, meta: &AuditMeta) -> Result<(), AppError> {
+    let (hits, retry): (i32, f64) = sqlx::query_as(
+        "INSERT INTO rate_limits AS r (key, window_start, hits) VALUES ($1, now(), 1)
+         ON CONFLICT (key) DO UPDATE SET
+            hits = CASE WHEN r.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE r.hits + 1 END,
+            window_start = CASE WHEN r.window_start <= now() - make_interval(secs => $2) THEN now() ELSE r.window_start END
+         RETURNING hits, extract(epoch FROM window_start + make_interval(secs => $2) - now())::float8",
+    )
+    .bind(key)
+    .bind(limit.window.as_secs_f64())
+    .fetch_one(pool)
+    .await?;
+    if hits <= limit.max {
+        return Ok(());
+    }
+    if hits == limit.max + 1 {
+        let kind = key.split(':').take(2).collect::<Vec<_>>().join(":");
+        audit::record_now(
+            pool,
+            meta,
+            Event::new("security.rate_limited", "rate_limit", kind)
+                .changes(serde_json::json!({"limit": limit.max, "window_secs": limit.window.as_secs()})),
+        )
+        .await?;
+    }
+    Err(AppError::TooManyRequests(retry.ceil().max(1.0) as u64))
+}
+
+/// Drops windows that ended long ago (called now and then by the server).
+pub async fn prune(pool: &PgPool) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
