@@ -32,7 +32,6 @@ pub struct KeyRing {
     active: AtomicU32,
     blind_key: [u8; 32],
     csrf_key: [u8; 32],
-    jwt_key: [u8; 32],
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -54,7 +53,6 @@ impl KeyRing {
         KeyRing {
             blind_key: derive(&master, "hearth/blind-index"),
             csrf_key: derive(&master, "hearth/csrf"),
-            jwt_key: derive(&master, "hearth/jwt/v1"),
             master,
             active: AtomicU32::new(active_version.max(1)),
         }
@@ -133,8 +131,9 @@ impl KeyRing {
         mac.finalize().into_bytes().to_vec()
     }
 
-    pub fn jwt_secret(&self) -> &[u8] {
-        &self.jwt_key
+    /// The API token signing key of a key version; it rotates with `hearth keys rotate`.
+    pub fn jwt_secret(&self, version: u32) -> [u8; 32] {
+        derive(&self.master, &format!("hearth/jwt/v{version}"))
     }
 }
 

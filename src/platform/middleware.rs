@@ -13,9 +13,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use crate::app::AppState;
 use crate::config::Env;
 use crate::error::{title_for, AppError, ErrorInfo};
+use crate::platform::audit::{self, Event};
 use crate::platform::auth::session::{self, Lookup};
 use crate::platform::auth::{token, CurrentUser, PendingMfa};
 use crate::platform::csrf::{self, CsrfToken};
+use crate::platform::ratelimit;
 use crate::web::{Page, FLASH_COOKIE};
 
 fn is_api(path: &str) -> bool {
@@ -118,24 +120,58 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
     res
 }
 
-/// Bearer tokens for `/api/v1` and `/fhir`. Cookies are ignored there.
+/// Bearer tokens for `/api/v1` and `/fhir`. Cookies are ignored there. Refused tokens are
+/// security events; API clients are rate limited and every call they make is audited.
 pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
-    if let Some(value) = auth {
-        let Some(tok) = value.strip_prefix("Bearer ") else {
-            return problem(StatusCode::UNAUTHORIZED, "Authorization must be `Bearer <token>`");
-        };
-        match token::verify(&state, tok.trim()).await {
-            Ok(user) => {
-                req.extensions_mut().insert(user);
+    let Some(value) = auth else { return next.run(req).await };
+    let meta = crate::platform::auth::RequestMeta::from_head(req.headers(), req.extensions());
+    let page = Page::default();
+    let Some(tok) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty() && t.len() <= 4096) else {
+        return problem(StatusCode::UNAUTHORIZED, "Authorization must be `Bearer <token>`");
+    };
+    let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let user = match token::verify(&state, tok, meta.ip).await {
+        Ok(Ok(user)) => user,
+        Ok(Err(why)) => {
+            let am = meta.audit(None);
+            // Bad tokens are security events; a flood of them from one address is cut off.
+            if let Err(e) =
+                ratelimit::check(&state.pool, &format!("badtoken:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await
+            {
+                return render_error(&state, &page, e, true);
             }
-            Err(AppError::Unauthenticated) => {
-                return problem(StatusCode::UNAUTHORIZED, "The bearer token is invalid or expired");
+            let ev = Event {
+                action: "security.bad_token",
+                entity_type: "token",
+                entity_id: Some(why.as_str().into()),
+                patient_id: None,
+                changes: None,
+            };
+            if let Err(e) = audit::record_now(&state.pool, &am, ev).await {
+                return render_error(&state, &page, e.into(), true);
             }
-            Err(e) => return render_error(&state, &Page::from_parts(&req.into_parts().0), e, true),
+            return problem(StatusCode::UNAUTHORIZED, "The bearer token is invalid or expired");
+        }
+        Err(e) => return render_error(&state, &page, e, true),
+    };
+    let limit = if user.client_id.is_some() { ratelimit::API_PER_CLIENT } else { ratelimit::API_PER_USER };
+    if let Err(e) = ratelimit::check(&state.pool, &format!("api:{}", user.id), limit, &meta.audit(Some(&user))).await {
+        return render_error(&state, &page, e, true);
+    }
+    let client = user.client_id.is_some().then(|| meta.audit(Some(&user)));
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    req.extensions_mut().insert(user);
+    let res = next.run(req).await;
+    if let Some(am) = client {
+        let ev = Event::new("api.call", "api", format!("{method} {route}"))
+            .changes(serde_json::json!({"status": res.status().as_u16()}));
+        if let Err(e) = audit::record_now(&state.pool, &am, ev).await {
+            tracing::error!(error = %e, "could not audit an API client call");
         }
     }
-    next.run(req).await
+    res
 }
 
 fn req_parts_page(req: &Request) -> Page {

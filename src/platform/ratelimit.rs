@@ -18,6 +18,9 @@ pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300
 pub const LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window: Duration::from_secs(300) };
 pub const MFA_PER_USER: Limit = Limit { max: 10, window: Duration::from_secs(300) };
 pub const TOKEN_PER_IP: Limit = Limit { max: 60, window: Duration::from_secs(300) };
+pub const BAD_TOKEN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };
+pub const API_PER_CLIENT: Limit = Limit { max: 600, window: Duration::from_secs(60) };
+pub const API_PER_USER: Limit = Limit { max: 600, window: Duration::from_secs(60) };
 
 /// Counts one hit on `key`; over the limit, returns `TooManyRequests` with the seconds until the
 /// window ends. The first refusal of a window is recorded as a security event.

@@ -13,10 +13,11 @@ pub enum Perm {
     RolesManage,
     FacilitiesManage,
     SecurityRead,
+    ApiClientsManage,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 7] = [
+    pub const ALL: [Perm; 8] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
         Perm::AuditRead,
@@ -24,6 +25,7 @@ impl Perm {
         Perm::RolesManage,
         Perm::FacilitiesManage,
         Perm::SecurityRead,
+        Perm::ApiClientsManage,
     ];
 
     pub fn code(self) -> &'static str {
@@ -35,6 +37,7 @@ impl Perm {
             Perm::RolesManage => "roles.manage",
             Perm::FacilitiesManage => "facilities.manage",
             Perm::SecurityRead => "security.read",
+            Perm::ApiClientsManage => "api_clients.manage",
         }
     }
 }

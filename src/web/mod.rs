@@ -35,7 +35,7 @@ pub struct Flash {
 }
 
 /// Everything the base layout needs. Extracted from the request in each page handler.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Page {
     pub title: String,
     pub user: Option<CurrentUser>,
@@ -97,6 +97,7 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
     add(u.can(Perm::RolesManage), "Roles", "/admin/roles");
     add(u.can(Perm::FacilitiesManage), "Facilities", "/admin/facilities");
     add(u.can(Perm::SecurityRead), "Security events", "/admin/security");
+    add(u.can(Perm::ApiClientsManage), "API clients", "/admin/api-clients");
     add(true, "My account", "/account");
     items
 }

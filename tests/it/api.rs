@@ -121,10 +121,11 @@ async fn expired_token_is_refused() {
         exp: now - 60,
         jti: uuid::Uuid::new_v4(),
         iss: "hearth".into(),
+        typ: None,
     };
     let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    h.kid = Some(hearth::platform::auth::token::KEY_ID.into());
-    let tok = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(app.state.keys.jwt_secret()))
+    h.kid = Some(hearth::platform::auth::token::key_id(1));
+    let tok = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(&app.state.keys.jwt_secret(1)))
         .unwrap();
     assert_eq!(app.api(Method::GET, "/api/v1/me", Some(&tok), None).await.status, StatusCode::UNAUTHORIZED);
     let valid = app.api_token(&email).await;

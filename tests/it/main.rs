@@ -1,6 +1,7 @@
 //! Integration tests: the whole app over HTTP against a real PostgreSQL.
 
 mod api;
+mod api_clients;
 mod audit;
 mod auth;
 mod cli;

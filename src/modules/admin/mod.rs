@@ -1,5 +1,6 @@
 //! Administration: users, roles and permissions, facilities and departments.
 
+mod api_clients;
 mod facilities;
 mod roles;
 mod security;
@@ -23,6 +24,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/revoke-sessions", post(users::revoke_sessions))
         .route("/admin/roles/policy", post(roles::save_policy))
         .route("/admin/security", get(security::events))
+        .route("/admin/api-clients", get(api_clients::list).post(api_clients::create))
+        .route("/admin/api-clients/{id}/enabled", post(api_clients::set_enabled))
+        .route("/admin/api-clients/{id}/rotate-secret", post(api_clients::rotate_secret))
         .route("/admin/roles", get(roles::matrix).post(roles::save))
         .route("/admin/facilities", get(facilities::list).post(facilities::create))
         .route("/admin/facilities/{id}", get(facilities::show))

@@ -41,6 +41,8 @@ pub struct CurrentUser {
     /// One of the user's roles requires MFA (enrolment is forced when not yet enabled).
     pub mfa_required: bool,
     pub via: AuthVia,
+    /// Set when the caller is a registered API client, not a person.
+    pub client_id: Option<String>,
 }
 
 impl HasPerms for CurrentUser {
@@ -87,6 +89,7 @@ impl UserRow {
             mfa_enabled: self.mfa_enabled,
             mfa_required: self.mfa_required,
             via,
+            client_id: None,
         }
     }
 }
@@ -118,15 +121,20 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn from_parts(parts: &Parts) -> Self {
-        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| IpNetwork::from(c.0.ip()));
-        let user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Self::from_head(&parts.headers, &parts.extensions)
+    }
+
+    pub fn from_head(headers: &axum::http::HeaderMap, extensions: &axum::http::Extensions) -> Self {
+        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| IpNetwork::from(c.0.ip()));
+        let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
         RequestMeta { request_id, ip, user_agent }
     }
 
     pub fn audit(&self, user: Option<&CurrentUser>) -> AuditMeta {
         AuditMeta {
-            actor_user_id: user.map(|u| u.id),
+            // API clients are not users: they are named in the label only.
+            actor_user_id: user.filter(|u| u.client_id.is_none()).map(|u| u.id),
             actor_label: user.map(|u| u.email.clone()).unwrap_or_else(|| "anonymous".into()),
             ip: self.ip,
             user_agent: self.user_agent.clone(),

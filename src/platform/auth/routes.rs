@@ -386,10 +386,18 @@ pub async fn set_password(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
-    email: String,
-    password: String,
-    /// The current TOTP code (or a backup code); required for accounts with MFA.
+    /// `password` (default) or `client_credentials`.
+    grant_type: Option<String>,
+    /// Password grant: the user's email.
+    email: Option<String>,
+    /// Password grant: the user's password.
+    password: Option<String>,
+    /// Password grant: the current TOTP code (or a backup code); required for accounts with MFA.
     totp: Option<String>,
+    /// Client-credentials grant: the registered client's id.
+    client_id: Option<String>,
+    /// Client-credentials grant: the client's secret.
+    client_secret: Option<String>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -408,11 +416,19 @@ pub async fn api_token(
     Json(req): Json<TokenRequest>,
 ) -> AppResult<Response> {
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    let email = req.email.trim().to_lowercase();
     ratelimit::check(&state.pool, &format!("token:ip:{ip}"), ratelimit::TOKEN_PER_IP, &meta.audit(None)).await?;
+    match req.grant_type.as_deref().unwrap_or("password") {
+        "password" => {}
+        "client_credentials" => return client_token(&state, &meta, &req).await,
+        other => return Err(AppError::BadRequest(format!("unsupported grant_type {other:?}"))),
+    }
+    let (Some(email_in), Some(password)) = (req.email.as_deref(), req.password.as_deref()) else {
+        return Err(AppError::Unprocessable("the password grant needs `email` and `password`".into()));
+    };
+    let email = email_in.trim().to_lowercase();
     ratelimit::check(&state.pool, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &meta.audit(None))
         .await?;
-    let Credentials::Ok(user_id) = check_credentials(&state, &req.email, &req.password, &meta).await? else {
+    let Credentials::Ok(user_id) = check_credentials(&state, email_in, password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
     let (must_change, mfa_enabled): (bool, bool) =
@@ -448,5 +464,33 @@ pub async fn api_token(
     }
     let (tok, ttl) = super::token::issue(&state, user_id)?;
     audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
+    Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
+}
+
+/// Client-credentials grant for registered API clients.
+async fn client_token(state: &AppState, meta: &RequestMeta, req: &TokenRequest) -> AppResult<Response> {
+    let (Some(cid), Some(secret)) = (req.client_id.as_deref(), req.client_secret.as_deref()) else {
+        return Err(AppError::Unprocessable("client_credentials needs `client_id` and `client_secret`".into()));
+    };
+    let hash = state.keys.blind_index("api-client-secret", secret);
+    let row: Option<(Uuid, bool, Vec<u8>)> =
+        sqlx::query_as("SELECT id, enabled, secret_hash FROM api_clients WHERE client_id = $1")
+            .bind(cid.trim())
+            .fetch_optional(&state.pool)
+            .await?;
+    let mut am = meta.audit(None);
+    am.actor_label = format!("api-client:{}", cid.trim().chars().take(100).collect::<String>());
+    let ok = row.as_ref().is_some_and(|(_, enabled, h)| {
+        *enabled && bool::from(subtle::ConstantTimeEq::ct_eq(h.as_slice(), hash.as_slice()))
+    });
+    let Some((id, _, _)) = row.filter(|_| ok) else {
+        audit::record_now(&state.pool, &am, Event::new("auth.client_failed", "api_client", cid.trim())).await?;
+        return Ok(crate::platform::middleware::problem(
+            StatusCode::UNAUTHORIZED,
+            "Unknown or disabled client, or wrong secret",
+        ));
+    };
+    let (tok, ttl) = super::token::issue_for_client(state, id)?;
+    audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "api_client", id)).await?;
     Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
 }

@@ -1,15 +1,20 @@
-//! Short-lived JWT access tokens for the JSON and FHIR APIs (HS256, key derived from the
-//! master key; key id in the header so keys can rotate).
+//! Short-lived JWT access tokens for the JSON and FHIR APIs: HS256 with a key derived from the
+//! master key per key version. The key id (`hearth-v<N>`) is in the header, so after
+//! `hearth keys rotate` new tokens use the new key while tokens of the previous version keep
+//! working until they expire. Every request re-loads the user or client, so deactivating
+//! either stops its tokens at once.
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sqlx::types::ipnetwork::IpNetwork;
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::{load_active_user, AuthVia, CurrentUser};
 use crate::app::AppState;
 use crate::error::AppError;
 
-pub const KEY_ID: &str = "hearth-v1";
+pub const KEY_PREFIX: &str = "hearth-v";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -18,34 +23,125 @@ pub struct Claims {
     pub exp: i64,
     pub jti: Uuid,
     pub iss: String,
+    /// "user" (default) or "client".
+    #[serde(default)]
+    pub typ: Option<String>,
 }
 
-pub fn issue(state: &AppState, user_id: Uuid) -> Result<(String, u64), AppError> {
+pub fn key_id(version: u32) -> String {
+    format!("{KEY_PREFIX}{version}")
+}
+
+fn sign(state: &AppState, sub: Uuid, typ: &str) -> Result<(String, u64), AppError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let ttl = state.config.api_token_ttl.as_secs();
-    let claims = Claims { sub: user_id, iat: now, exp: now + ttl as i64, jti: Uuid::new_v4(), iss: "hearth".into() };
+    let claims = Claims {
+        sub,
+        iat: now,
+        exp: now + ttl as i64,
+        jti: Uuid::new_v4(),
+        iss: "hearth".into(),
+        typ: Some(typ.into()),
+    };
+    let version = state.keys.active_version();
     let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(KEY_ID.into());
-    let tok = encode(&header, &claims, &EncodingKey::from_secret(state.keys.jwt_secret()))
+    header.kid = Some(key_id(version));
+    let tok = encode(&header, &claims, &EncodingKey::from_secret(&state.keys.jwt_secret(version)))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("jwt encode: {e}")))?;
     Ok((tok, ttl))
 }
 
-/// Validates the token and loads the (still active) user with current permissions, so a
-/// deactivated account or a removed role takes effect at once.
-pub async fn verify(state: &AppState, tok: &str) -> Result<CurrentUser, AppError> {
+pub fn issue(state: &AppState, user_id: Uuid) -> Result<(String, u64), AppError> {
+    sign(state, user_id, "user")
+}
+
+pub fn issue_for_client(state: &AppState, client: Uuid) -> Result<(String, u64), AppError> {
+    sign(state, client, "client")
+}
+
+/// Why a token was refused, for the security log (the caller only ever sees 401).
+#[derive(Debug)]
+pub enum Refusal {
+    Malformed,
+    UnknownKey,
+    BadSignatureOrExpired,
+    Inactive,
+    AddressNotAllowed,
+}
+
+impl Refusal {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Refusal::Malformed => "malformed",
+            Refusal::UnknownKey => "unknown_key",
+            Refusal::BadSignatureOrExpired => "bad_signature_or_expired",
+            Refusal::Inactive => "inactive_principal",
+            Refusal::AddressNotAllowed => "address_not_allowed",
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct ClientRow {
+    id: Uuid,
+    client_id: String,
+    name: String,
+    scopes: Vec<String>,
+    ip_allow: Vec<IpNetwork>,
+    facility_id: Option<Uuid>,
+}
+
+/// Validates the token and loads its (still active) principal with current permissions.
+pub async fn verify(
+    state: &AppState,
+    tok: &str,
+    ip: Option<IpNetwork>,
+) -> Result<Result<CurrentUser, Refusal>, AppError> {
+    let Ok(header) = decode_header(tok) else { return Ok(Err(Refusal::Malformed)) };
+    // Only HS256 with one of our key ids; `alg: none` and other algorithms never get here.
+    if header.alg != Algorithm::HS256 {
+        return Ok(Err(Refusal::Malformed));
+    }
+    let active = state.keys.active_version();
+    let version = header.kid.as_deref().and_then(|k| k.strip_prefix(KEY_PREFIX)).and_then(|v| v.parse::<u32>().ok());
+    let Some(version) = version.filter(|v| *v == active || (*v + 1 == active && *v > 0)) else {
+        return Ok(Err(Refusal::UnknownKey));
+    };
     let mut v = Validation::new(Algorithm::HS256);
     v.set_issuer(&["hearth"]);
     v.leeway = 5;
-    let data = decode::<Claims>(tok, &DecodingKey::from_secret(state.keys.jwt_secret()), &v)
-        .map_err(|_| AppError::Unauthenticated)?;
-    if data.header.kid.as_deref() != Some(KEY_ID) {
-        return Err(AppError::Unauthenticated);
+    let Ok(data) = decode::<Claims>(tok, &DecodingKey::from_secret(&state.keys.jwt_secret(version)), &v) else {
+        return Ok(Err(Refusal::BadSignatureOrExpired));
+    };
+    if data.claims.typ.as_deref() == Some("client") {
+        let row: Option<ClientRow> = sqlx::query_as(
+            "UPDATE api_clients SET last_used_at = now() WHERE id = $1 AND enabled
+             RETURNING id, client_id, name, scopes, ip_allow, facility_id",
+        )
+        .bind(data.claims.sub)
+        .fetch_optional(&state.pool)
+        .await?;
+        let Some(c) = row else { return Ok(Err(Refusal::Inactive)) };
+        if !c.ip_allow.is_empty() && !ip.is_some_and(|ip| c.ip_allow.iter().any(|n| n.contains(ip.ip()))) {
+            return Ok(Err(Refusal::AddressNotAllowed));
+        }
+        return Ok(Ok(CurrentUser {
+            id: c.id,
+            email: format!("api-client:{}", c.client_id),
+            display_name: c.name,
+            roles: Vec::new(),
+            perms: c.scopes,
+            facility_ids: c.facility_id.into_iter().collect(),
+            session_id: None,
+            must_change_password: false,
+            mfa_enabled: false,
+            mfa_required: false,
+            via: AuthVia::Bearer,
+            client_id: Some(c.client_id),
+        }));
     }
-    let user =
-        load_active_user(&state.pool, data.claims.sub, AuthVia::Bearer).await?.ok_or(AppError::Unauthenticated)?;
-    if user.must_change_password {
-        return Err(AppError::Unauthenticated);
+    match load_active_user(&state.pool, data.claims.sub, AuthVia::Bearer).await? {
+        Some(u) if !u.must_change_password => Ok(Ok(u)),
+        _ => Ok(Err(Refusal::Inactive)),
     }
-    Ok(user)
 }
