@@ -12,16 +12,22 @@ pub enum Perm {
     UsersManage,
     RolesManage,
     FacilitiesManage,
+    ChartRead,
+    ChartWrite,
+    NotesSign,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 6] = [
+    pub const ALL: [Perm; 9] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
         Perm::AuditRead,
         Perm::UsersManage,
         Perm::RolesManage,
         Perm::FacilitiesManage,
+        Perm::ChartRead,
+        Perm::ChartWrite,
+        Perm::NotesSign,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +38,9 @@ impl Perm {
             Perm::UsersManage => "users.manage",
             Perm::RolesManage => "roles.manage",
             Perm::FacilitiesManage => "facilities.manage",
+            Perm::ChartRead => "chart.read",
+            Perm::ChartWrite => "chart.write",
+            Perm::NotesSign => "notes.sign",
         }
     }
 }
