@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod crypto;
 mod db;
+mod ehr;
 mod helpers;
 mod patients;
 mod rbac;

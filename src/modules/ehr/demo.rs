@@ -112,6 +112,8 @@ const REASONS: &[(&str, &str)] = &[
     ("ED", "Fall at home"),
 ];
 
+/// Column arrays, one tuple per table, each bound to one `INSERT ... SELECT FROM unnest(...)`.
+#[allow(clippy::type_complexity)]
 #[derive(Default)]
 struct Batches {
     enc: (

@@ -378,7 +378,7 @@ pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
         asc.iter().filter_map(|v| f(v).map(|x| (v.taken_at, x))).collect()
     };
-    let charts = vec![
+    let charts = [
         Chart {
             id: "chart-temperature",
             title: "Temperature",
