@@ -93,9 +93,11 @@ pub async fn search(pool: &PgPool, q: &str, billable_only: bool, limit: i64) -> 
         return Ok(Vec::new());
     }
     if is_code_like(q) {
-        let prefix = format!("{}%", q.replace('.', "").to_ascii_uppercase());
+        // A range (not LIKE $1) so the pattern index serves generic plans of the cached statement too.
+        let prefix = q.replace('.', "").to_ascii_uppercase();
         return sqlx::query_as(&format!(
-            "SELECT {COLS} FROM icd10_codes WHERE code_nodot LIKE $1 AND kind <> 'chapter' AND ($2 = false OR billable)
+            "SELECT {COLS} FROM icd10_codes WHERE code_nodot ~>=~ $1 AND code_nodot ~<~ ($1 || '~')
+               AND kind <> 'chapter' AND ($2 = false OR billable)
              ORDER BY length(code_nodot), code LIMIT $3"
         ))
         .bind(prefix)
@@ -114,16 +116,18 @@ pub async fn search(pool: &PgPool, q: &str, billable_only: bool, limit: i64) -> 
     if patterns.is_empty() {
         return Ok(Vec::new());
     }
-    sqlx::query_as(&format!(
-        "SELECT {COLS} FROM icd10_codes WHERE description ILIKE ALL ($1::text[]) AND kind <> 'chapter'
-           AND ($2 = false OR billable)
-         ORDER BY length(code_nodot), length(description), code LIMIT $3"
-    ))
-    .bind(patterns)
-    .bind(billable_only)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    // One ILIKE per word (not `ILIKE ALL ($1)`): the planner uses the trigram index only then.
+    let words: Vec<String> = (0..patterns.len()).map(|i| format!("description ILIKE ${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM icd10_codes WHERE {} AND kind <> 'chapter' AND ($1 = false OR billable)
+         ORDER BY length(code_nodot), length(description), code LIMIT $2",
+        words.join(" AND ")
+    );
+    let mut query = sqlx::query_as(&sql).bind(billable_only).bind(limit);
+    for p in patterns {
+        query = query.bind(p);
+    }
+    query.fetch_all(pool).await
 }
 
 /// The node's ancestors (root first), the node itself and its children.
