@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::modules::admin::{create_user, NewUser};
+use crate::modules::ehr::demo::DemoPatient;
 use crate::modules::patients::repo::{self, NewPatient};
 use crate::platform::audit::AuditMeta;
 use crate::platform::crypto::KeyRing;
@@ -170,24 +171,29 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
         }
     }
     let mut rng = StdRng::seed_from_u64(2026);
+    let mut charts = Vec::with_capacity(PATIENTS);
     for i in 0..PATIENTS {
         let female = rng.gen_bool(0.5);
         let given =
             if female { GIVEN_F[rng.gen_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.gen_range(0..GIVEN_M.len())] };
         let family = FAMILY[rng.gen_range(0..FAMILY.len())];
         let year = rng.gen_range(1935..2024);
+        let (month, day) = (rng.gen_range(1..=12i32), rng.gen_range(1..=28i32));
         let p = NewPatient {
             given_name: given.into(),
             family_name: family.into(),
             sex: if female { "female".into() } else { "male".into() },
-            birth_date: Some(format!("{year}-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28))),
+            birth_date: Some(format!("{year}-{month:02}-{day:02}")),
             phone: Some(format!("+44 7700 9{:05}", rng.gen_range(0..100_000))),
             national_id: Some(format!("NH{:08}", 10_000_000 + i * 7919 % 89_999_999)),
             address: Some(format!("{} {}, Hearthton", rng.gen_range(1..200), STREETS[rng.gen_range(0..STREETS.len())])),
         };
         let valid = p.validate().map_err(|e| anyhow::anyhow!("demo patient invalid: {:?}", e.0))?;
-        repo::register(&mut tx, keys, facilities[i % 4 / 3], &valid, &meta).await?;
+        let (id, _) = repo::register(&mut tx, keys, facilities[i % 4 / 3], &valid, &meta).await?;
+        let birth = time::Date::from_calendar_date(year, time::Month::try_from(month as u8)?, day as u8)?;
+        charts.push(DemoPatient { id, birth, female });
     }
+    crate::modules::ehr::demo::seed_charts(&mut tx, keys, &meta, &charts, facilities[0]).await?;
     tx.commit().await?;
     Ok(SeedReport { created: true, patients: PATIENTS })
 }

@@ -105,16 +105,19 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Migrate => {
             db::migrate(&pool).await?;
+            hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
             println!("migrations applied");
         }
         Command::Serve { no_migrate } => {
             if !no_migrate {
                 db::migrate(&pool).await?;
+                hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
             }
             serve(pool, config).await?;
         }
         Command::Demo => {
             db::migrate(&pool).await?;
+            hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
             let state = AppState::new(pool.clone(), config.clone()).await?;
             let report = demo::seed(&pool, &state.keys).await?;
             if report.created {

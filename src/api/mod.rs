@@ -43,7 +43,9 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(<crate::modules::ehr::api::EhrApiDoc as OpenApi>::openapi());
+    Json(doc).into_response()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

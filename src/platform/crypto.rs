@@ -160,6 +160,8 @@ pub const ENCRYPTED_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("patients", "id", "address_enc", "patients.address"),
     ("users", "id", "totp_secret_enc", "users.totp_secret"),
     ("users", "id", "totp_pending_enc", "users.totp_pending"),
+    ("notes", "id", "body_enc", "notes.body"),
+    ("note_addenda", "id", "body_enc", "note_addenda.body"),
 ];
 
 #[cfg(test)]

@@ -14,10 +14,13 @@ pub enum Perm {
     FacilitiesManage,
     SecurityRead,
     ApiClientsManage,
+    ChartRead,
+    ChartWrite,
+    NotesSign,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 8] = [
+    pub const ALL: [Perm; 11] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
         Perm::AuditRead,
@@ -26,6 +29,9 @@ impl Perm {
         Perm::FacilitiesManage,
         Perm::SecurityRead,
         Perm::ApiClientsManage,
+        Perm::ChartRead,
+        Perm::ChartWrite,
+        Perm::NotesSign,
     ];
 
     pub fn code(self) -> &'static str {
@@ -38,6 +44,9 @@ impl Perm {
             Perm::FacilitiesManage => "facilities.manage",
             Perm::SecurityRead => "security.read",
             Perm::ApiClientsManage => "api_clients.manage",
+            Perm::ChartRead => "chart.read",
+            Perm::ChartWrite => "chart.write",
+            Perm::NotesSign => "notes.sign",
         }
     }
 }

@@ -92,6 +92,7 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
         }
     };
     add(u.can(Perm::PatientsRead), "Patients", "/patients");
+    add(u.can(Perm::ChartRead), "ICD-10-CM", "/icd10");
     add(u.can(Perm::AuditRead), "Audit log", "/audit");
     add(u.can(Perm::UsersManage), "Users", "/admin/users");
     add(u.can(Perm::RolesManage), "Roles", "/admin/roles");

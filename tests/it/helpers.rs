@@ -73,6 +73,7 @@ async fn ensure_template() -> String {
         admin.execute(format!("CREATE DATABASE {tmp}").as_str()).await.unwrap();
         let pool = PgPool::connect(&server_url(&tmp)).await.unwrap();
         hearth::db::migrate(&pool).await.expect("migrations apply");
+        hearth::modules::ehr::icd::ensure_loaded(&pool).await.expect("ICD-10-CM loads");
         pool.close().await;
         admin.execute(format!("ALTER DATABASE {tmp} RENAME TO {name}").as_str()).await.unwrap();
         // Clear out databases left by test processes that died.

@@ -1,0 +1,466 @@
+//! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
+//! (merged into the main document by `crate::api`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+use super::allergies::{Allergy, AllergyList, NewAllergy};
+use super::chart::TimelineItem;
+use super::encounters::{Encounter, NewEncounter};
+use super::medications::{Medication, NewMedication};
+use super::notes::{Addendum, NewNote, Note, NoteMeta};
+use super::problems::{NewProblem, Problem};
+use super::vitals::{Vitals, VitalsInput};
+use super::{
+    allergies, audit_view, chart, encounters, icd, load_banner, medications, notes, parse_id, problems, vitals,
+};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::audit::{self, Event};
+use crate::platform::auth::Auth;
+use crate::platform::rbac::{HasPerms, Perm};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        icd::api_search,
+        list_encounters, create_encounter, encounter_status,
+        list_problems, create_problem, problem_status,
+        list_allergies, create_allergy, record_nka, allergy_status,
+        list_vitals, create_vitals,
+        list_notes, create_note, get_note, update_note, sign_note, add_addendum,
+        list_medications, create_medication, medication_status,
+        get_timeline,
+    ),
+    components(schemas(
+        icd::IcdCode, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
+        VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
+        TimelineItem, TimelinePage, StatusChange, CreatedId
+    )),
+    tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications"))
+)]
+pub struct EhrApiDoc;
+
+pub fn router() -> Router<AppState> {
+    let p = "/api/v1/patients/{id}";
+    Router::new()
+        .route("/api/v1/icd10", get(icd::api_search))
+        .route(&format!("{p}/encounters"), get(list_encounters).post(create_encounter))
+        .route(&format!("{p}/encounters/{{item}}/status"), post(encounter_status))
+        .route(&format!("{p}/problems"), get(list_problems).post(create_problem))
+        .route(&format!("{p}/problems/{{item}}/status"), post(problem_status))
+        .route(&format!("{p}/allergies"), get(list_allergies).post(create_allergy))
+        .route(&format!("{p}/allergies/nka"), post(record_nka))
+        .route(&format!("{p}/allergies/{{item}}/status"), post(allergy_status))
+        .route(&format!("{p}/vitals"), get(list_vitals).post(create_vitals))
+        .route(&format!("{p}/notes"), get(list_notes).post(create_note))
+        .route(&format!("{p}/notes/{{item}}"), get(get_note).put(update_note))
+        .route(&format!("{p}/notes/{{item}}/sign"), post(sign_note))
+        .route(&format!("{p}/notes/{{item}}/addenda"), post(add_addendum))
+        .route(&format!("{p}/medications"), get(list_medications).post(create_medication))
+        .route(&format!("{p}/medications/{{item}}/status"), post(medication_status))
+        .route(&format!("{p}/timeline"), get(get_timeline))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedId {
+    id: Uuid,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// The new status (see each resource for its values and allowed moves).
+    status: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NoteEdit {
+    title: String,
+    body: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AddendumInput {
+    body: String,
+}
+
+fn created(id: Uuid) -> Response {
+    (StatusCode::CREATED, Json(CreatedId { id })).into_response()
+}
+
+fn invalid(e: crate::web::FieldErrors) -> AppError {
+    e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid input".into()))
+}
+
+/// Checks the permission and that the patient exists; returns its id and date of birth.
+async fn patient(state: &AppState, auth: &Auth, id: &str, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
+    auth.require(perm)?;
+    let b = load_banner(&state.pool, parse_id(id)?, "api").await?;
+    Ok((b.id, b.birth_date))
+}
+
+// ---------------------------------------------------------------- encounters
+
+/// The patient's encounters, newest first.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), responses((status = 200, body = [Encounter]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_encounters(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Encounter>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = encounters::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "encounters").await?;
+    Ok(Json(rows))
+}
+
+/// Records an encounter.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), request_body = NewEncounter, responses((status = 201, body = CreatedId), (status = 422, description = "Validation failed; `detail` names the fields"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_encounter(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<NewEncounter>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let v = body.validate(&s.pool).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(eid))
+}
+
+/// Moves an encounter along planned → arrived → in_progress → finished (or cancelled).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/encounters/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409, description = "Transition not allowed"), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn encounter_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    encounters::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- problems
+
+/// The problem list (active first).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), responses((status = 200, body = [Problem]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_problems(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<Problem>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = problems::list(&s.pool, pid, false).await?;
+    audit_view(&s.pool, &auth.meta, pid, "problems").await?;
+    Ok(Json(rows))
+}
+
+/// Adds a problem coded with a billable ICD-10-CM code.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_problem(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<NewProblem>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let v = body.validate(&s.pool, birth).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Resolves, re-activates or marks a problem entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn problem_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- allergies
+
+/// Allergies, with whether "no known allergies" is recorded.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), responses((status = 200, body = AllergyList), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_allergies(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<AllergyList>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let items = allergies::list(&s.pool, pid).await?;
+    let nka = allergies::nka(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "allergies").await?;
+    let recorded = nka || items.iter().any(|a| a.status == "active");
+    Ok(Json(AllergyList {
+        no_known_allergies: nka,
+        assessment: if recorded { "recorded" } else { "not_recorded" }.into(),
+        items,
+    }))
+}
+
+/// Records an allergy or intolerance (clears a recorded "no known allergies").
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), request_body = NewAllergy, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_allergy(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<NewAllergy>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let v = body.validate().map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Records "no known allergies" (409 while an active allergy is on file).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies/nka", params(("id" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn record_nka(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    allergies::insert_nka(&mut tx, &auth.meta, pid).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets an allergy active, inactive or entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn allergy_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    allergies::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- vitals
+
+/// Vital signs, newest first (BMI computed).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), responses((status = 200, body = [Vitals]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_vitals(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<Vitals>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = vitals::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "vitals").await?;
+    Ok(Json(rows))
+}
+
+/// Records vital signs; each value is checked against its plausibility limits.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), request_body = VitalsInput, responses((status = 201, body = CreatedId), (status = 422, description = "Out of range; `detail` names the field"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_vitals(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<VitalsInput>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let v = body.validate(Default::default(), birth).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+// ---------------------------------------------------------------- notes
+
+/// Notes (metadata only; fetch one note for its text).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), responses((status = 200, body = [NoteMeta]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_notes(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<NoteMeta>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = notes::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "notes").await?;
+    Ok(Json(rows))
+}
+
+/// Writes a draft note (`sign: true` signs it at once; needs notes.sign).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), request_body = NewNote, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<NewNote>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    if body.wants_sign() {
+        auth.require(Perm::NotesSign)?;
+    }
+    let v = body.validate(&s.pool, pid).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let nid = notes::insert(&mut tx, &s.keys, &auth.meta, pid, &v).await?;
+    if body.wants_sign() {
+        notes::sign_note(&mut tx, &auth.meta, pid, nid).await?;
+    }
+    tx.commit().await?;
+    Ok(created(nid))
+}
+
+/// One note with its text and addenda (the read is audited).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/notes/{item}", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 200, body = Note), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+) -> AppResult<Json<Note>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let n = notes::get(&s.pool, &s.keys, pid, parse_id(&item)?).await?;
+    audit::record_now(
+        &s.pool,
+        &auth.meta,
+        Event::new("chart.view", "note", n.meta.id).patient(pid).changes(json!({"section": "note"})),
+    )
+    .await?;
+    Ok(Json(n))
+}
+
+/// Edits a draft (author only). Signed notes are locked: 409.
+#[utoipa::path(put, path = "/api/v1/patients/{id}/notes/{item}", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = NoteEdit, responses((status = 204), (status = 409, description = "The note is signed"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn update_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<NoteEdit>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (title, text) = notes::validate_edit(&body.title, &body.body)?;
+    let mut tx = s.pool.begin().await?;
+    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &title, &text).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs a draft note; it is locked from then on.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/sign", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 204), (status = 409, description = "Already signed"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn sign_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::NotesSign).await?;
+    let mut tx = s.pool.begin().await?;
+    notes::sign_note(&mut tx, &auth.meta, pid, parse_id(&item)?).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds an addendum to a signed note (the only way to correct it).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/addenda", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = AddendumInput, responses((status = 201, body = CreatedId), (status = 409, description = "The note is a draft"), (status = 422), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn add_addendum(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<AddendumInput>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &body.body).await?;
+    tx.commit().await?;
+    Ok(created(aid))
+}
+
+// ---------------------------------------------------------------- medications
+
+/// The home medication list.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), responses((status = 200, body = [Medication]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_medications(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Medication>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = medications::list(&s.pool, pid, false).await?;
+    audit_view(&s.pool, &auth.meta, pid, "medications").await?;
+    Ok(Json(rows))
+}
+
+/// Adds a home medication.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), request_body = NewMedication, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_medication(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<NewMedication>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let v = body.validate(birth).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Stops a home medication or marks it entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/medications/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 422), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn medication_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let mut tx = s.pool.begin().await?;
+    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- timeline
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct TimelineParams {
+    /// Cursor from the previous page's `next`.
+    before: Option<String>,
+    /// 1..200, default 50.
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelinePage {
+    items: Vec<TimelineItem>,
+    next: Option<String>,
+}
+
+/// Encounters and clinical events, newest first (keyset pagination).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/timeline", params(("id" = Uuid, Path), TimelineParams), responses((status = 200, body = TimelinePage), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_timeline(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<TimelineParams>,
+) -> AppResult<Json<TimelinePage>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be between 1 and 200".into()));
+    }
+    let before = match q.before.as_deref() {
+        None => None,
+        Some(c) => Some(chart::parse_cursor(c).ok_or_else(|| AppError::BadRequest("before is not a cursor".into()))?),
+    };
+    let mut items = chart::timeline(&s.pool, pid, before, limit + 1).await?;
+    audit_view(&s.pool, &auth.meta, pid, "timeline").await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(TimelineItem::cursor)
+    } else {
+        None
+    };
+    Ok(Json(TimelinePage { items, next }))
+}
