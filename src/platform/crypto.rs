@@ -159,6 +159,9 @@ pub const ENCRYPTED_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("patients", "id", "phone_enc", "patients.phone"),
     ("patients", "id", "national_id_enc", "patients.national_id"),
     ("patients", "id", "address_enc", "patients.address"),
+    ("patients", "id", "email_enc", "patients.email"),
+    ("patients", "id", "insurance_enc", "patients.insurance"),
+    ("patient_emergency_contacts", "id", "phone_enc", "patient_emergency_contacts.phone"),
     ("users", "id", "totp_secret_enc", "users.totp_secret"),
 ];
 

@@ -8,6 +8,10 @@ use crate::error::AppError;
 pub enum Perm {
     PatientsRead,
     PatientsWrite,
+    PatientsMerge,
+    PatientsRestricted,
+    PatientsImport,
+    PatientsRights,
     AuditRead,
     UsersManage,
     RolesManage,
@@ -15,9 +19,13 @@ pub enum Perm {
 }
 
 impl Perm {
-    pub const ALL: [Perm; 6] = [
+    pub const ALL: [Perm; 10] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
+        Perm::PatientsMerge,
+        Perm::PatientsRestricted,
+        Perm::PatientsImport,
+        Perm::PatientsRights,
         Perm::AuditRead,
         Perm::UsersManage,
         Perm::RolesManage,
@@ -28,6 +36,10 @@ impl Perm {
         match self {
             Perm::PatientsRead => "patients.read",
             Perm::PatientsWrite => "patients.write",
+            Perm::PatientsMerge => "patients.merge",
+            Perm::PatientsRestricted => "patients.restricted",
+            Perm::PatientsImport => "patients.import",
+            Perm::PatientsRights => "patients.rights",
             Perm::AuditRead => "audit.read",
             Perm::UsersManage => "users.manage",
             Perm::RolesManage => "roles.manage",
