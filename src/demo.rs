@@ -177,7 +177,6 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
         }
     }
     let mut rng = StdRng::seed_from_u64(2026);
-    let mut ids = Vec::with_capacity(PATIENTS);
     for i in 0..PATIENTS {
         let female = rng.gen_bool(0.5);
         let given =
@@ -211,7 +210,6 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
         }
         let valid = p.validate().map_err(|e| anyhow::anyhow!("demo patient invalid: {:?}", e.0))?;
         let (id, _) = repo::register(&mut tx, keys, facilities[i % 4 / 3], &valid, &meta).await?;
-        ids.push(id);
         // Most patients agreed to treatment; some opted in to SMS reminders.
         for (kind, channel, granted) in [
             ("treatment", "any", true),

@@ -9,4 +9,6 @@ mod db;
 mod helpers;
 mod patients;
 mod rbac;
+mod registry;
+mod registry_rights;
 mod web;

@@ -78,8 +78,11 @@ fn whole(problem: &str) -> Problem {
     Problem { row: 0, field: String::new(), problem: problem.into() }
 }
 
-/// Parses and validates the whole file. Returns the valid rows (with their line) and problems.
-pub fn parse(bytes: &[u8]) -> Result<(Vec<(usize, ValidPatient)>, Vec<Problem>, usize), Problem> {
+/// A parsed file: valid rows with their line, problems, and the number of data rows.
+pub type Parsed = (Vec<(usize, ValidPatient)>, Vec<Problem>, usize);
+
+/// Parses and validates the whole file.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, Problem> {
     if bytes.contains(&0) || bytes.starts_with(b"%PDF") || bytes.starts_with(b"PK\x03\x04") {
         return Err(whole("The file is not a CSV text file (it looks binary), whatever its name says."));
     }
