@@ -440,3 +440,47 @@ async fn search_ranks_prefix_then_substring_then_fuzzy() {
     let partial = app.request(req).await;
     assert!(partial.body.contains("Müller, Karl") && !partial.body.contains("<html"));
 }
+
+#[tokio::test]
+async fn name_search_pages_through_exact_then_fuzzy_matches_once() {
+    let mut app = TestApp::new().await;
+    let email = app.user("receptionist").await;
+    let token = app.api_token(&email).await;
+    for f in ["Kowalski", "Kowalska", "Kowalsky", "Kowal", "Nowak"] {
+        let r = app
+            .api(
+                Method::POST,
+                "/api/v1/patients",
+                Some(&token),
+                Some(
+                    serde_json::json!({"given_name": "Jan", "family_name": f, "sex": "male", "register_anyway": true}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let url = match &after {
+            Some(a) => format!("/api/v1/patients?q=kowalsky&limit=1&after={a}"),
+            None => "/api/v1/patients?q=kowalsky&limit=1".to_string(),
+        };
+        let page = app.api(Method::GET, &url, Some(&token), None).await.json();
+        for it in page["items"].as_array().unwrap() {
+            seen.push(it["family_name"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(n) => after = Some(n.to_string()),
+            None => break,
+        }
+        assert!(seen.len() < 10, "pagination terminates");
+    }
+    assert_eq!(seen[0], "Kowalsky", "the exact match first, then similar names: {seen:?}");
+    assert!(seen.contains(&"Kowalski".to_string()) && seen.contains(&"Kowalska".to_string()));
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), seen.len(), "no row twice: {seen:?}");
+    assert!(!seen.contains(&"Nowak".to_string()));
+}

@@ -190,37 +190,83 @@ pub async fn search_page(
             if tokens.is_empty() && dob.is_none() {
                 return Ok(Results { rows: Vec::new(), next: None });
             }
+            // One LIKE per word (not LIKE ALL over an array, which no index serves), so the
+            // trigram GIN index answers each; the word-prefix test only ranks.
             let substr: Vec<String> = tokens.iter().map(|t| format!("%{t}%")).collect();
             let word_prefix: Vec<String> = tokens.iter().map(|t| format!("% {t}%")).collect();
-            // Fuzzy matching needs a few letters to say anything.
+            let like_all = if tokens.is_empty() {
+                "true".to_string()
+            } else {
+                (1..=tokens.len())
+                    .map(|i| format!("p.search_name LIKE ($2::text[])[{i}]"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            let prefix_all = if tokens.is_empty() {
+                "true".to_string()
+            } else {
+                (1..=tokens.len())
+                    .map(|i| format!("(' ' || p.search_name) LIKE ($9::text[])[{i}]"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            // Phase 1: every word occurs in the name. rank 0 when every word starts a name
+            // part, 1 when it occurs inside one.
+            let mut found: Vec<Hit> = Vec::new();
+            if after_rank.is_none_or(|r| r <= 1) {
+                let sql = format!(
+                    "SELECT * FROM (SELECT {SUMMARY_COLS}, CASE WHEN {prefix_all} THEN 0 ELSE 1 END AS rank, true AS visible
+                       FROM patients p
+                       WHERE {like_all} AND ($11::date IS NULL OR p.birth_date = $11) AND $3::text IS NOT NULL
+                         AND $10::bool IS NOT NULL AND {vis}) s
+                     WHERE {keyset} ORDER BY s.rank, s.family_name, s.given_name, s.id LIMIT $1"
+                );
+                found = sqlx::query_as(&sql)
+                    .bind(fetch)
+                    .bind(&substr)
+                    .bind(&folded)
+                    .bind(perm)
+                    .bind(uid)
+                    .bind(sid)
+                    .bind(after_id)
+                    .bind(after_rank)
+                    .bind(&word_prefix)
+                    .bind(true)
+                    .bind(dob)
+                    .fetch_all(pool)
+                    .await?;
+            }
+            // Phase 2, only when the page is not full: similar names (trigram word similarity,
+            // for typos), ranked 100..200 best first, after every exact match.
             let fuzzy = folded.chars().filter(|c| c.is_alphanumeric()).count() >= 4;
-            // rank 0: every word starts a name; 1: every word occurs inside the name;
-            // 100..200: trigram word-similarity, best first.
-            let sql = format!(
-                "SELECT * FROM (SELECT {SUMMARY_COLS},
-                     CASE WHEN (' ' || p.search_name) LIKE ALL ($9::text[]) THEN 0
-                          WHEN p.search_name LIKE ALL ($2::text[]) THEN 1
-                          ELSE 200 - round(word_similarity($3, p.search_name) * 100)::int END AS rank,
-                     true AS visible
-                   FROM patients p
-                   WHERE (p.search_name LIKE ALL ($2::text[]) OR ($10 AND $3 <% p.search_name))
-                     AND ($11::date IS NULL OR p.birth_date = $11) AND {vis}) s
-                 WHERE {keyset} ORDER BY s.rank, s.family_name, s.given_name, s.id LIMIT $1"
-            );
-            sqlx::query_as(&sql)
-                .bind(fetch)
-                .bind(substr)
-                .bind(&folded)
-                .bind(perm)
-                .bind(uid)
-                .bind(sid)
-                .bind(after_id)
-                .bind(after_rank)
-                .bind(word_prefix)
-                .bind(fuzzy)
-                .bind(dob)
-                .fetch_all(pool)
-                .await?
+            if fuzzy && (found.len() as i64) < fetch {
+                let (fuzzy_after_id, fuzzy_after_rank) =
+                    if after_rank.is_some_and(|r| r >= 100) { (after_id, after_rank) } else { (None, None) };
+                let sql = format!(
+                    "SELECT * FROM (SELECT {SUMMARY_COLS},
+                         200 - round(word_similarity($3, p.search_name) * 100)::int AS rank, true AS visible
+                       FROM patients p
+                       WHERE $3 <% p.search_name AND NOT ({like_all}) AND ($11::date IS NULL OR p.birth_date = $11)
+                         AND $10::bool AND $9::text[] IS NOT NULL AND {vis}) s
+                     WHERE {keyset} ORDER BY s.rank, s.family_name, s.given_name, s.id LIMIT $1"
+                );
+                let more: Vec<Hit> = sqlx::query_as(&sql)
+                    .bind(fetch - found.len() as i64)
+                    .bind(&substr)
+                    .bind(&folded)
+                    .bind(perm)
+                    .bind(uid)
+                    .bind(sid)
+                    .bind(fuzzy_after_id)
+                    .bind(fuzzy_after_rank)
+                    .bind(&word_prefix)
+                    .bind(true)
+                    .bind(dob)
+                    .fetch_all(pool)
+                    .await?;
+                found.extend(more);
+            }
+            found
         }
     };
     let next = if hits.len() as i64 > limit {
