@@ -62,7 +62,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\t', " ").replace('\n', " ")
+    s.replace('\\', "\\\\").replace(['\t', '\n'], " ")
 }
 
 #[tokio::main]
