@@ -165,9 +165,13 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'clinical notes are never deleted' USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- Allowed on a signed note: re-encryption under a newer key, and moving it to the surviving
+    -- record when two patient records are merged. Nothing else.
     IF OLD.status = 'signed' AND (
-           (to_jsonb(NEW) - 'body_enc' - 'updated_at') IS DISTINCT FROM (to_jsonb(OLD) - 'body_enc' - 'updated_at')
-        OR substring(NEW.body_enc FROM 1 FOR 4) <= substring(OLD.body_enc FROM 1 FOR 4)
+           (to_jsonb(NEW) - 'body_enc' - 'updated_at' - 'patient_id')
+               IS DISTINCT FROM (to_jsonb(OLD) - 'body_enc' - 'updated_at' - 'patient_id')
+        OR (NEW.body_enc IS DISTINCT FROM OLD.body_enc
+            AND substring(NEW.body_enc FROM 1 FOR 4) <= substring(OLD.body_enc FROM 1 FOR 4))
     ) THEN
         RAISE EXCEPTION 'signed note % is locked; add an addendum instead', OLD.id USING ERRCODE = 'insufficient_privilege';
     END IF;

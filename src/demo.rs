@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::modules::admin::{create_user, NewUser};
 use crate::modules::ehr::demo::DemoPatient;
+use crate::modules::patients::register::UnidentifiedForm;
 use crate::modules::patients::repo::{self, NewPatient};
 use crate::platform::audit::AuditMeta;
 use crate::platform::crypto::KeyRing;
@@ -91,6 +92,13 @@ const STREETS: &[&str] = &[
     "Market Square",
     "Elm Close",
 ];
+
+const LANGS: &[&str] = &["English", "English", "English", "Spanish", "Polish", "Urdu", "Arabic", "French", "Welsh"];
+
+/// A name reduced to ASCII letters, for demo email addresses.
+fn ascii(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase()
+}
 
 pub struct SeedReport {
     pub created: bool,
@@ -179,21 +187,106 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
         let family = FAMILY[rng.gen_range(0..FAMILY.len())];
         let year = rng.gen_range(1935..2024);
         let (month, day) = (rng.gen_range(1..=12i32), rng.gen_range(1..=28i32));
+        let with_middle = rng.gen_bool(0.2);
+        let middle =
+            if female { GIVEN_F[rng.gen_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.gen_range(0..GIVEN_M.len())] };
         let p = NewPatient {
             given_name: given.into(),
             family_name: family.into(),
+            middle_name: with_middle.then(|| middle.to_string()),
             sex: if female { "female".into() } else { "male".into() },
             birth_date: Some(format!("{year}-{month:02}-{day:02}")),
             phone: Some(format!("+44 7700 9{:05}", rng.gen_range(0..100_000))),
+            email: rng.gen_bool(0.4).then(|| format!("{}.{}{}@example.org", ascii(given), ascii(family), i)),
             national_id: Some(format!("NH{:08}", 10_000_000 + i * 7919 % 89_999_999)),
+            insurance_number: rng.gen_bool(0.6).then(|| format!("INS-{:07}", 1_000_000 + i * 31)),
             address: Some(format!("{} {}, Hearthton", rng.gen_range(1..200), STREETS[rng.gen_range(0..STREETS.len())])),
+            preferred_language: Some(LANGS[rng.gen_range(0..LANGS.len())].to_string()),
+            emergency_name: rng.gen_bool(0.5).then(|| format!("{} {family}", GIVEN_F[rng.gen_range(0..GIVEN_F.len())])),
+            emergency_relationship: Some(["spouse", "parent", "child", "sibling"][rng.gen_range(0..4)].to_string()),
+            emergency_phone: Some(format!("+44 7700 8{:05}", rng.gen_range(0..100_000))),
+            ..Default::default()
         };
+        let mut p = p;
+        if p.emergency_name.is_none() {
+            p.emergency_relationship = None;
+            p.emergency_phone = None;
+        }
         let valid = p.validate().map_err(|e| anyhow::anyhow!("demo patient invalid: {:?}", e.0))?;
         let (id, _) = repo::register(&mut tx, keys, facilities[i % 4 / 3], &valid, &meta).await?;
         let birth = time::Date::from_calendar_date(year, time::Month::try_from(month as u8)?, day as u8)?;
         charts.push(DemoPatient { id, birth, female });
+        // Most patients agreed to treatment; some opted in to SMS reminders.
+        for (kind, channel, granted) in [
+            ("treatment", "any", true),
+            ("communications", "sms", rng.gen_bool(0.7)),
+            ("data_sharing", "any", rng.gen_bool(0.5)),
+        ] {
+            if kind != "treatment" && rng.gen_bool(0.3) {
+                continue;
+            }
+            sqlx::query("INSERT INTO patient_consents (id, patient_id, kind, channel, granted, note) VALUES ($1,$2,$3,$4,$5,'demo')")
+                .bind(Uuid::new_v4())
+                .bind(id)
+                .bind(kind)
+                .bind(channel)
+                .bind(granted)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
+    // Three unidentified patients brought in to the emergency department.
+    for (sex, age, note) in [
+        ("male", "40", "Found collapsed at Station Street bus stop; no documents."),
+        ("female", "25", "Brought in by ambulance after a road traffic collision; unconscious."),
+        ("unknown", "70", "Confused, wandering on Mill Lane at night; no identification."),
+    ] {
+        let f = UnidentifiedForm { sex: sex.into(), estimated_age: age.into(), circumstances: note.into() };
+        let valid = f.validate().map_err(|e| anyhow::anyhow!("demo unidentified invalid: {:?}", e.0))?;
+        repo::register(&mut tx, keys, facilities[0], &valid, &meta).await?;
+    }
+    // A VIP with a restricted record, cared for by the demo doctor.
+    let vip = NewPatient {
+        given_name: "Victoria".into(),
+        family_name: "Sterling".into(),
+        sex: "female".into(),
+        birth_date: Some("1971-03-14".into()),
+        phone: Some("+44 7700 900001".into()),
+        ..Default::default()
+    }
+    .validate()
+    .map_err(|e| anyhow::anyhow!("demo VIP invalid: {:?}", e.0))?;
+    let (vip_id, _) = repo::register(&mut tx, keys, facilities[0], &vip, &meta).await?;
+    sqlx::query("UPDATE patients SET restricted = true WHERE id = $1").bind(vip_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO patient_care_team (patient_id, user_id, role) SELECT $1, id, 'attending physician' FROM users WHERE email = 'doctor@demo.hearth'",
+    )
+    .bind(vip_id)
+    .execute(&mut *tx)
+    .await?;
+    // A duplicate registered by mistake, already merged into the original.
+    let orig = NewPatient {
+        given_name: "Jonathan".into(),
+        family_name: "Ashworth".into(),
+        sex: "male".into(),
+        birth_date: Some("1958-11-02".into()),
+        national_id: Some("NH99990001".into()),
+        ..Default::default()
+    };
+    let dup = NewPatient {
+        given_name: "Jon".into(),
+        national_id: None,
+        phone: Some("+44 7700 900002".into()),
+        ..orig.clone()
+    };
+    let orig = orig.validate().map_err(|e| anyhow::anyhow!("demo invalid: {:?}", e.0))?;
+    let dup = dup.validate().map_err(|e| anyhow::anyhow!("demo invalid: {:?}", e.0))?;
+    let (orig_id, _) = repo::register(&mut tx, keys, facilities[0], &orig, &meta).await?;
+    let (dup_id, _) = repo::register(&mut tx, keys, facilities[1], &dup, &meta).await?;
+    crate::modules::patients::merge(&mut tx, orig_id, dup_id, &meta)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo merge: {e}"))?;
     crate::modules::ehr::demo::seed_charts(&mut tx, keys, &meta, &charts, facilities[0]).await?;
     tx.commit().await?;
-    Ok(SeedReport { created: true, patients: PATIENTS })
+    Ok(SeedReport { created: true, patients: PATIENTS + 6 })
 }

@@ -28,6 +28,11 @@ pub fn from_form(body: &[u8]) -> Option<String> {
     form_urlencoded_pairs(body).find(|(k, _)| k == FIELD).map(|(_, v)| v)
 }
 
+/// Finds `csrf_token` in a query string (multipart uploads only).
+pub fn from_form_str(query: &str) -> Option<String> {
+    from_form(query.as_bytes())
+}
+
 fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default().into_iter()
 }

@@ -212,6 +212,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         let header_token = parts.headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (provided, body) = match header_token {
             Some(t) => (Some(t), body),
+            // Multipart uploads cannot be read here without buffering the file, so (and only
+            // for them) the token may travel in the query string: `?csrf_token=...`.
+            None if is_multipart(&parts.headers) => (parts.uri.query().and_then(csrf::from_form_str), body),
             None => {
                 let is_form = parts
                     .headers
@@ -341,6 +344,10 @@ pub fn problem(status: StatusCode, detail: &str) -> Response {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     res
+}
+
+fn is_multipart(h: &axum::http::HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 fn hv(s: &str) -> HeaderValue {

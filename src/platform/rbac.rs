@@ -8,6 +8,10 @@ use crate::error::AppError;
 pub enum Perm {
     PatientsRead,
     PatientsWrite,
+    PatientsMerge,
+    PatientsRestricted,
+    PatientsImport,
+    PatientsRights,
     AuditRead,
     UsersManage,
     RolesManage,
@@ -20,9 +24,13 @@ pub enum Perm {
 }
 
 impl Perm {
-    pub const ALL: [Perm; 11] = [
+    pub const ALL: [Perm; 15] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
+        Perm::PatientsMerge,
+        Perm::PatientsRestricted,
+        Perm::PatientsImport,
+        Perm::PatientsRights,
         Perm::AuditRead,
         Perm::UsersManage,
         Perm::RolesManage,
@@ -38,6 +46,10 @@ impl Perm {
         match self {
             Perm::PatientsRead => "patients.read",
             Perm::PatientsWrite => "patients.write",
+            Perm::PatientsMerge => "patients.merge",
+            Perm::PatientsRestricted => "patients.restricted",
+            Perm::PatientsImport => "patients.import",
+            Perm::PatientsRights => "patients.rights",
             Perm::AuditRead => "audit.read",
             Perm::UsersManage => "users.manage",
             Perm::RolesManage => "roles.manage",

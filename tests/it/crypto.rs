@@ -7,6 +7,9 @@ use crate::helpers::*;
 const PHONE: &str = "+44 7700 900123";
 const NATIONAL_ID: &str = "QQ123456C";
 const ADDRESS: &str = "221B Baker Street";
+const EMAIL: &str = "edith.cavell@example.org";
+const INSURANCE: &str = "POLICY-99887766";
+const EC_PHONE: &str = "+44 7700 900777";
 
 async fn register(app: &mut TestApp) -> String {
     let r = app
@@ -20,6 +23,10 @@ async fn register(app: &mut TestApp) -> String {
                 ("phone", PHONE),
                 ("national_id", NATIONAL_ID),
                 ("address", ADDRESS),
+                ("email", EMAIL),
+                ("insurance_number", INSURANCE),
+                ("emergency_name", "Jack Cavell"),
+                ("emergency_phone", EC_PHONE),
             ],
         )
         .await;
@@ -33,11 +40,14 @@ async fn encrypted_columns_hold_no_plaintext() {
     let loc = register(&mut app).await;
     for (table, _, col, _) in ENCRYPTED_COLUMNS {
         let hits: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM {table} WHERE position(convert_to($1, 'UTF8') in {col}) > 0 OR position(convert_to($2, 'UTF8') in {col}) > 0 OR position(convert_to($3, 'UTF8') in {col}) > 0 OR position(convert_to('7700900123', 'UTF8') in {col}) > 0"
+            "SELECT count(*) FROM {table} WHERE position(convert_to($1, 'UTF8') in {col}) > 0 OR position(convert_to($2, 'UTF8') in {col}) > 0 OR position(convert_to($3, 'UTF8') in {col}) > 0 OR position(convert_to('7700900123', 'UTF8') in {col}) > 0 OR position(convert_to($4, 'UTF8') in {col}) > 0 OR position(convert_to($5, 'UTF8') in {col}) > 0 OR position(convert_to($6, 'UTF8') in {col}) > 0"
         ))
         .bind(PHONE)
         .bind(NATIONAL_ID)
         .bind(ADDRESS)
+        .bind(EMAIL)
+        .bind(INSURANCE)
+        .bind(EC_PHONE)
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -46,12 +56,20 @@ async fn encrypted_columns_hold_no_plaintext() {
     // Nowhere else either: not in any text column of the row, nor in the audit log.
     let row_text: String = sqlx::query_scalar("SELECT p::text FROM patients p").fetch_one(&app.pool).await.unwrap();
     assert!(!row_text.contains(NATIONAL_ID) && !row_text.contains("900123") && !row_text.contains("Baker"));
+    assert!(!row_text.contains("cavell@") && !row_text.contains("99887766"));
+    let ec_text: String = sqlx::query_scalar("SELECT string_agg(e::text, ' ') FROM patient_emergency_contacts e")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(ec_text.contains("Jack Cavell") && !ec_text.contains("900777"));
     let audit_text: String =
         sqlx::query_scalar("SELECT string_agg(a::text, ' ') FROM audit_events a").fetch_one(&app.pool).await.unwrap();
     assert!(!audit_text.contains(NATIONAL_ID) && !audit_text.contains("900123") && !audit_text.contains("Baker"));
+    assert!(!audit_text.contains("cavell@") && !audit_text.contains("99887766") && !audit_text.contains("900777"));
     // And the chart decrypts them for an authorised reader.
     let page = app.get(&loc).await;
     assert!(page.body.contains(PHONE) && page.body.contains(NATIONAL_ID) && page.body.contains(ADDRESS));
+    assert!(page.body.contains(EMAIL) && page.body.contains(INSURANCE) && page.body.contains(EC_PHONE));
 }
 
 #[tokio::test]
@@ -87,7 +105,7 @@ async fn key_rotation_reencrypts_everything() {
     let v = keys::activate_next(&app.pool).await.unwrap();
     assert_eq!(v, 2);
     let n = keys::reencrypt_all(&app.pool, &app.state.keys, v, |_, _, _| {}).await.unwrap();
-    assert_eq!(n, 4 + 1 + 1, "4 phones, 1 national id, 1 address");
+    assert_eq!(n, 4 + 1 + 1 + 1 + 1 + 1, "4 phones, 1 national id, 1 address, 1 email, 1 insurance, 1 emergency phone");
     let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT phone_enc FROM patients WHERE phone_enc IS NOT NULL")
         .fetch_all(&app.pool)
         .await

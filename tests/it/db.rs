@@ -37,7 +37,8 @@ async fn demo_seed_is_idempotent() {
     let first = hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
     assert!(first.created);
     let count = app.patient_count().await;
-    assert_eq!(count, hearth::demo::PATIENTS as i64);
+    assert_eq!(count, first.patients as i64);
+    assert!(first.patients > hearth::demo::PATIENTS, "plus unidentified, VIP and a merged pair");
     let second = hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
     assert!(!second.created);
     assert_eq!(app.patient_count().await, count);

@@ -280,6 +280,55 @@ impl TestApp {
         self.request(req).await
     }
 
+    /// Posts a multipart form with one file; the CSRF token goes in the query string unless
+    /// `csrf` is false.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+        csrf: bool,
+    ) -> TestResponse {
+        let boundary = "hearthtestboundary7311";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        let (name, filename, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let uri = if csrf {
+            let token = self.csrf().await;
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}csrf_token={token}")
+        } else {
+            path.to_string()
+        };
+        let req = self
+            .builder(Method::POST, &uri)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.request(req).await
+    }
+
+    /// Registers a patient through the form (confirming past duplicate warnings); returns its id.
+    pub async fn register_patient(&mut self, fields: &[(&str, &str)]) -> String {
+        let mut all = fields.to_vec();
+        all.push(("register_anyway", "on"));
+        let r = self.post_form("/patients", &all).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        r.location().trim_start_matches("/patients/").to_string()
+    }
+
     pub async fn api_token(&mut self, email: &str) -> String {
         let res = self
             .api(

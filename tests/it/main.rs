@@ -12,5 +12,8 @@ mod helpers;
 mod mfa;
 mod patients;
 mod rbac;
+mod record_integration;
+mod registry;
+mod registry_rights;
 mod sessions;
 mod web;

@@ -23,6 +23,8 @@ pub struct FacilityRow {
     pub timezone: String,
     pub active: bool,
     pub departments: i64,
+    pub mrn_format: String,
+    pub mrn_next: i64,
 }
 
 #[derive(FromRow)]
@@ -55,7 +57,7 @@ struct ListPage {
 
 async fn rows(pool: &sqlx::PgPool) -> sqlx::Result<Vec<FacilityRow>> {
     sqlx::query_as(
-        "SELECT f.id, f.code, f.name, f.address, f.timezone, f.active,
+        "SELECT f.id, f.code, f.name, f.address, f.timezone, f.active, f.mrn_format, f.mrn_next,
                 (SELECT count(*) FROM departments d WHERE d.facility_id = f.id) AS departments
          FROM facilities f ORDER BY f.name",
     )
@@ -137,6 +139,20 @@ struct ShowPage {
     page: Page,
     f: FacilityRow,
     departments: Vec<DepartmentRow>,
+    mrn_value: String,
+    mrn_error: Option<String>,
+}
+
+impl ShowPage {
+    /// The MRN the next registration will get.
+    fn mrn_example(&self) -> String {
+        crate::modules::patients::repo::format_mrn(
+            &self.f.mrn_format,
+            &self.f.code,
+            self.f.mrn_next,
+            time::OffsetDateTime::now_utc().year(),
+        )
+    }
 }
 
 pub async fn show(
@@ -157,9 +173,57 @@ pub async fn show(
             .titled(f.name.clone())
             .crumb("Facilities", "/admin/facilities")
             .crumb(f.name.clone(), format!("/admin/facilities/{id}")),
+        mrn_value: f.mrn_format.clone(),
         f,
         departments,
+        mrn_error: None,
     })
+}
+
+#[derive(Deserialize)]
+pub struct MrnForm {
+    #[serde(default)]
+    mrn_format: String,
+}
+
+/// Changes the facility's MRN template; the sequence continues, so MRNs stay unique.
+pub async fn set_mrn_format(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(m): Form<MrnForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::FacilitiesManage)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let f = rows(&state.pool).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+    let value = m.mrn_format.trim().to_string();
+    if let Err(msg) = crate::modules::patients::repo::validate_mrn_format(&value) {
+        let departments =
+            sqlx::query_as("SELECT code, name, active FROM departments WHERE facility_id = $1 ORDER BY name")
+                .bind(id)
+                .fetch_all(&state.pool)
+                .await?;
+        let t = ShowPage {
+            page: page.titled(f.name.clone()).crumb("Facilities", "/admin/facilities"),
+            f,
+            departments,
+            mrn_value: value,
+            mrn_error: Some(msg),
+        };
+        return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
+    }
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE facilities SET mrn_format = $2 WHERE id = $1").bind(id).bind(&value).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("facility.mrn_format", "facility", id)
+            .changes(serde_json::json!({"mrn_format": {"from": f.mrn_format, "to": value}})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "MRN format saved."))
 }
 
 #[derive(Deserialize)]

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/facilities/{id}", get(facilities::show))
         .route("/admin/facilities/{id}/departments", post(facilities::add_department))
         .route("/admin/facilities/{id}/active", post(facilities::set_active))
+        .route("/admin/facilities/{id}/mrn-format", post(facilities::set_mrn_format))
 }
 
 /// Reads repeated form keys (checkbox groups) that `Form<Struct>` cannot hold.

@@ -397,3 +397,26 @@ pub async fn set_status(
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/allergies"), "ok", "Allergy updated."))
 }
+
+/// On a merge, "no known allergies" survives only if, after the merge, the survivor has no
+/// active allergy; the merged record's statement moves over when the survivor had none.
+pub async fn merge_nka(conn: &mut sqlx::PgConnection, survivor: Uuid, merged: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO allergy_nka (patient_id, recorded_by, recorded_at)
+         SELECT $1, recorded_by, recorded_at FROM allergy_nka WHERE patient_id = $2
+         ON CONFLICT (patient_id) DO NOTHING",
+    )
+    .bind(survivor)
+    .bind(merged)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(merged).execute(&mut *conn).await?;
+    sqlx::query(
+        "DELETE FROM allergy_nka WHERE patient_id = $1
+           AND EXISTS (SELECT 1 FROM allergies WHERE patient_id = $1 AND status = 'active')",
+    )
+    .bind(survivor)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -27,7 +27,7 @@ use crate::platform::audit::{self, AuditMeta, Event};
 use crate::web::FieldErrors;
 
 /// Browser pages.
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/patients/{id}/chart", get(chart::overview))
         .route("/patients/{id}/summary", get(chart::summary))
@@ -49,11 +49,41 @@ pub fn router() -> Router<AppState> {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
+        .route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
 }
 
 /// JSON API v1 (bearer tokens).
-pub fn api_router() -> Router<AppState> {
-    api::router()
+pub fn api_router(state: AppState) -> Router<AppState> {
+    api::router().route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
+}
+
+/// Restricted (VIP/sensitive) records: the registry decides who may open them (care team,
+/// `patients.restricted`, or an active break-glass grant). Every chart route below
+/// `/patients/{id}` goes through this check; pages send the caller to the registry's
+/// break-glass page, the API answers 403.
+async fn restricted_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path().to_string();
+    let mut segs = path.split('/').skip_while(|s| *s != "patients").skip(1);
+    let Some(id) = segs.next().and_then(|s| s.parse::<Uuid>().ok()) else { return next.run(req).await };
+    let Some(user) = req.extensions().get::<crate::platform::auth::CurrentUser>() else {
+        return next.run(req).await;
+    };
+    match crate::modules::patients::access::check(&state.pool, user, id).await {
+        Ok(crate::modules::patients::access::Access::Restricted) => {
+            if path.starts_with("/api/") {
+                AppError::Forbidden.into_response()
+            } else {
+                axum::response::Redirect::to(&format!("/patients/{id}")).into_response()
+            }
+        }
+        Ok(_) => next.run(req).await,
+        Err(e) => AppError::from(e).into_response(),
+    }
 }
 
 pub(crate) fn parse_id(s: &str) -> AppResult<Uuid> {

@@ -1,112 +1,91 @@
-//! SQL for patients. Encrypted fields go through the key ring here and nowhere else.
+//! SQL for the registry's own rows. Encrypted fields go through the key ring here and nowhere else.
 
-use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use sqlx::{FromRow, PgConnection, PgPool};
-use time::Date;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use super::model::*;
+pub use super::search::search;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::crypto::{normalize_identifier, normalize_phone, KeyRing};
-use crate::web::FieldErrors;
 
-pub const AAD_PHONE: &str = "patients.phone";
-pub const AAD_NATIONAL_ID: &str = "patients.national_id";
-pub const AAD_ADDRESS: &str = "patients.address";
-pub const SEXES: [&str; 4] = ["female", "male", "other", "unknown"];
+/// Fields whose values never reach the audit log (recorded as changed only).
+pub const ENCRYPTED_FIELDS: &[&str] = &["phone", "email", "national_id", "insurance_number", "address"];
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct NewPatient {
-    pub given_name: String,
-    pub family_name: String,
-    pub sex: String,
-    /// YYYY-MM-DD
-    pub birth_date: Option<String>,
-    pub phone: Option<String>,
-    pub national_id: Option<String>,
-    pub address: Option<String>,
+pub fn bidx_phone(keys: &KeyRing, v: &str) -> Vec<u8> {
+    keys.blind_index("phone", &normalize_phone(v))
+}
+pub fn bidx_national_id(keys: &KeyRing, v: &str) -> Vec<u8> {
+    keys.blind_index("national_id", &normalize_identifier(v))
+}
+pub fn bidx_insurance(keys: &KeyRing, v: &str) -> Vec<u8> {
+    keys.blind_index("insurance", &normalize_identifier(v))
+}
+pub fn bidx_email(keys: &KeyRing, v: &str) -> Vec<u8> {
+    keys.blind_index("email", &normalize_email(v))
 }
 
-pub struct ValidPatient {
-    given_name: String,
-    family_name: String,
-    sex: String,
-    birth_date: Option<Date>,
-    phone: Option<String>,
-    national_id: Option<String>,
-    address: Option<String>,
-}
-
-fn clean(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-impl NewPatient {
-    pub fn validate(&self) -> Result<ValidPatient, FieldErrors> {
-        let mut e = FieldErrors::default();
-        let given = self.given_name.trim().to_string();
-        let family = self.family_name.trim().to_string();
-        if given.is_empty() {
-            e.add("given_name", "Enter the given name.");
-        } else if given.chars().count() > 100 {
-            e.add("given_name", "At most 100 characters.");
+/// Renders an MRN from a facility template: `{CODE}`, `{YEAR}` and `{SEQ}` / `{SEQ:n}`
+/// (zero-padded to n digits). The sequence is per facility, so MRNs never collide.
+pub fn format_mrn(template: &str, code: &str, seq: i64, year: i32) -> String {
+    let mut out = template.replace("{CODE}", code).replace("{YEAR}", &year.to_string());
+    if let Some(start) = out.find("{SEQ") {
+        if let Some(len) = out[start..].find('}') {
+            let spec = &out[start..start + len + 1];
+            let width: usize =
+                spec.trim_start_matches("{SEQ").trim_start_matches(':').trim_end_matches('}').parse().unwrap_or(0);
+            let n = format!("{seq:0width$}");
+            out = out.replacen(spec, &n, 1);
         }
-        if family.is_empty() {
-            e.add("family_name", "Enter the family name.");
-        } else if family.chars().count() > 100 {
-            e.add("family_name", "At most 100 characters.");
-        }
-        if !SEXES.contains(&self.sex.as_str()) {
-            e.add("sex", "Choose female, male, other or unknown.");
-        }
-        let birth_date = match clean(&self.birth_date) {
-            None => None,
-            Some(s) => match Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")) {
-                Ok(d) if d > time::OffsetDateTime::now_utc().date() => {
-                    e.add("birth_date", "The date of birth is in the future.");
-                    None
-                }
-                Ok(d) if d.year() < 1881 => {
-                    e.add("birth_date", "The date of birth is too far in the past.");
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(_) => {
-                    e.add("birth_date", "Use the form YYYY-MM-DD.");
-                    None
-                }
-            },
-        };
-        let phone = clean(&self.phone);
-        if let Some(p) = &phone {
-            let digits = normalize_phone(p).trim_start_matches('+').len();
-            if !(6..=15).contains(&digits) || p.chars().any(|c| !(c.is_ascii_digit() || " +-().".contains(c))) {
-                e.add("phone", "Enter a phone number of 6 to 15 digits.");
-            }
-        }
-        let national_id = clean(&self.national_id);
-        if let Some(n) = &national_id {
-            let norm = normalize_identifier(n);
-            if norm.len() < 4 || norm.len() > 30 {
-                e.add("national_id", "A national ID has 4 to 30 letters or digits.");
-            }
-        }
-        let address = clean(&self.address);
-        if address.as_ref().is_some_and(|a| a.chars().count() > 500) {
-            e.add("address", "At most 500 characters.");
-        }
-        if !e.is_empty() {
-            return Err(e);
-        }
-        Ok(ValidPatient {
-            given_name: given,
-            family_name: family,
-            sex: self.sex.clone(),
-            birth_date,
-            phone,
-            national_id,
-            address,
-        })
     }
+    out
+}
+
+/// Checks an MRN template typed by an administrator.
+pub fn validate_mrn_format(t: &str) -> Result<(), String> {
+    let t = t.trim();
+    if t.is_empty() || t.len() > 40 {
+        return Err("The template has 1 to 40 characters.".into());
+    }
+    if !t.contains("{CODE}") {
+        return Err("The template must contain {CODE}, so facilities never share an MRN.".into());
+    }
+    let rest = t.replace("{CODE}", "").replace("{YEAR}", "");
+    let seqs = rest.matches("{SEQ").count();
+    if seqs != 1 {
+        return Err("The template must contain exactly one {SEQ} or {SEQ:n}.".into());
+    }
+    let start = rest.find("{SEQ").unwrap_or(0);
+    let Some(end) = rest[start..].find('}') else { return Err("Close {SEQ with }.".into()) };
+    let spec = &rest[start + 4..start + end];
+    if !spec.is_empty() {
+        match spec.strip_prefix(':').and_then(|w| w.parse::<u8>().ok()) {
+            Some(w) if (1..=12).contains(&w) => {}
+            _ => return Err("Write {SEQ:n} with n from 1 to 12.".into()),
+        }
+    }
+    let literal: String = format!("{}{}", &rest[..start], &rest[start + end + 1..]);
+    if !literal.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-/.".contains(c)) {
+        return Err("Besides the placeholders use only A-Z, 0-9, '-', '/' and '.'.".into());
+    }
+    Ok(())
+}
+
+fn enc_json(v: &Option<String>) -> Value {
+    v.as_ref().map(|s| Value::String(s.clone())).unwrap_or(Value::Null)
+}
+
+/// The auditable view of a patient's demographics (encrypted fields are masked by `audit::diff`).
+pub fn demographics_json(p: &ValidPatient) -> Value {
+    json!({
+        "given_name": p.given_name, "family_name": p.family_name, "middle_name": p.middle_name,
+        "preferred_name": p.preferred_name, "sex": p.sex, "gender_identity": p.gender_identity,
+        "birth_date": p.birth_date.map(|d| d.to_string()), "birth_date_estimated": p.birth_date_estimated,
+        "preferred_language": p.preferred_language, "unidentified": p.unidentified,
+        "phone": enc_json(&p.phone), "email": enc_json(&p.email), "national_id": enc_json(&p.national_id),
+        "insurance_number": enc_json(&p.insurance_number), "address": enc_json(&p.address),
+    })
 }
 
 /// Registers a patient in `facility_id` with the next MRN; audited in the same transaction.
@@ -118,221 +97,389 @@ pub async fn register(
     meta: &AuditMeta,
 ) -> sqlx::Result<(Uuid, String)> {
     // The facility row lock makes MRNs gapless and collision-free under concurrency.
-    let (code, n): (String, i64) =
-        sqlx::query_as("UPDATE facilities SET mrn_next = mrn_next + 1 WHERE id = $1 RETURNING code, mrn_next - 1")
-            .bind(facility_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let mrn = format!("{code}-{n:06}");
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO patients (id, facility_id, mrn, given_name, family_name, sex, birth_date,
-            phone_enc, phone_bidx, national_id_enc, national_id_bidx, address_enc, created_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+    let (code, template, n): (String, String, i64) = sqlx::query_as(
+        "UPDATE facilities SET mrn_next = mrn_next + 1 WHERE id = $1 RETURNING code, mrn_format, mrn_next - 1",
     )
-    .bind(id)
     .bind(facility_id)
-    .bind(&mrn)
-    .bind(&p.given_name)
-    .bind(&p.family_name)
-    .bind(&p.sex)
-    .bind(p.birth_date)
-    .bind(p.phone.as_deref().map(|v| keys.encrypt(v, AAD_PHONE)))
-    .bind(p.phone.as_deref().map(|v| keys.blind_index("phone", &normalize_phone(v))))
-    .bind(p.national_id.as_deref().map(|v| keys.encrypt(v, AAD_NATIONAL_ID)))
-    .bind(p.national_id.as_deref().map(|v| keys.blind_index("national_id", &normalize_identifier(v))))
-    .bind(p.address.as_deref().map(|v| keys.encrypt(v, AAD_ADDRESS)))
-    .bind(meta.actor_user_id)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let changes = serde_json::json!({
-        "mrn": mrn, "given_name": p.given_name, "family_name": p.family_name, "sex": p.sex,
-        "birth_date": p.birth_date.map(|d| d.to_string()),
-        "phone": p.phone.as_ref().map(|_| serde_json::json!({"changed": true, "encrypted": true})),
-        "national_id": p.national_id.as_ref().map(|_| serde_json::json!({"changed": true, "encrypted": true})),
-        "address": p.address.as_ref().map(|_| serde_json::json!({"changed": true, "encrypted": true})),
-    });
-    audit::record(conn, meta, Event::new("patient.create", "patient", id).patient(id).changes(changes)).await?;
+    let mrn = format_mrn(&template, &code, n, OffsetDateTime::now_utc().year());
+    let id = Uuid::new_v4();
+    let mut p = p.clone();
+    if p.unidentified {
+        // A temporary identity that is unique and readable at the bedside: "Unknown, Male HGH-000123".
+        let sex = match p.sex.as_str() {
+            "female" => "Female",
+            "male" => "Male",
+            _ => "Person",
+        };
+        p.given_name = format!("{sex} {mrn}").chars().take(100).collect();
+    }
+    insert_patient(conn, keys, id, facility_id, &mrn, &p, meta).await?;
+    if let Some(ec) = &p.emergency {
+        add_emergency_contact(conn, keys, id, ec).await?;
+    }
+    let mut changes = audit::diff(&json!({}), &demographics_json(&p), ENCRYPTED_FIELDS);
+    if let Some(o) = changes.as_object_mut() {
+        o.insert("mrn".into(), json!({"to": mrn}));
+        if p.emergency.is_some() {
+            o.insert("emergency_contact".into(), json!({"added": true}));
+        }
+    }
+    let action = if p.unidentified { "patient.create_unidentified" } else { "patient.create" };
+    audit::record(conn, meta, Event::new(action, "patient", id).patient(id).changes(changes)).await?;
     Ok((id, mrn))
 }
 
-#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
-pub struct PatientSummary {
-    pub id: Uuid,
-    pub mrn: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub sex: String,
-    #[schema(value_type = Option<String>)]
-    pub birth_date: Option<Date>,
-    pub active: bool,
+async fn insert_patient(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    id: Uuid,
+    facility_id: Uuid,
+    mrn: &str,
+    p: &ValidPatient,
+    meta: &AuditMeta,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO patients (id, facility_id, mrn, given_name, family_name, middle_name, preferred_name, sex,
+            gender_identity, birth_date, birth_date_estimated, phone_enc, phone_bidx, national_id_enc, national_id_bidx,
+            address_enc, email_enc, email_bidx, insurance_enc, insurance_bidx, preferred_language, unidentified,
+            unidentified_note, created_by)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)",
+    )
+    .bind(id)
+    .bind(facility_id)
+    .bind(mrn)
+    .bind(&p.given_name)
+    .bind(&p.family_name)
+    .bind(&p.middle_name)
+    .bind(&p.preferred_name)
+    .bind(&p.sex)
+    .bind(&p.gender_identity)
+    .bind(p.birth_date)
+    .bind(p.birth_date_estimated)
+    .bind(p.phone.as_deref().map(|v| keys.encrypt(v, AAD_PHONE)))
+    .bind(p.phone.as_deref().map(|v| bidx_phone(keys, v)))
+    .bind(p.national_id.as_deref().map(|v| keys.encrypt(v, AAD_NATIONAL_ID)))
+    .bind(p.national_id.as_deref().map(|v| bidx_national_id(keys, v)))
+    .bind(p.address.as_deref().map(|v| keys.encrypt(v, AAD_ADDRESS)))
+    .bind(p.email.as_deref().map(|v| keys.encrypt(v, AAD_EMAIL)))
+    .bind(p.email.as_deref().map(|v| bidx_email(keys, v)))
+    .bind(p.insurance_number.as_deref().map(|v| keys.encrypt(v, AAD_INSURANCE)))
+    .bind(p.insurance_number.as_deref().map(|v| bidx_insurance(keys, v)))
+    .bind(&p.preferred_language)
+    .bind(p.unidentified)
+    .bind(&p.unidentified_note)
+    .bind(meta.actor_user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
-impl PatientSummary {
-    pub fn full_name(&self) -> String {
-        format!("{}, {}", self.family_name, self.given_name)
-    }
-    pub fn birth(&self) -> String {
-        self.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
-    }
-    pub fn cursor(&self) -> String {
-        format!("{}|{}|{}", self.family_name, self.given_name, self.id)
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
-const SUMMARY_COLS: &str = "id, mrn, given_name, family_name, sex, birth_date, active";
-
-/// What the query text looks like, so each kind uses its exact index.
-enum Query {
-    All,
-    Mrn(String),
-    Date(Date),
-    Identifier { phone: Vec<u8>, national: Vec<u8> },
-    Name(Vec<String>),
-}
-
-fn classify(keys: &KeyRing, q: &str) -> Query {
-    let q = q.trim();
-    if q.is_empty() {
-        return Query::All;
-    }
-    if let Ok(d) = Date::parse(q, time::macros::format_description!("[year]-[month]-[day]")) {
-        return Query::Date(d);
-    }
-    let up = q.to_ascii_uppercase();
-    if let Some((prefix, num)) = up.split_once('-') {
-        if !prefix.is_empty()
-            && prefix.chars().all(|c| c.is_ascii_alphanumeric())
-            && !num.is_empty()
-            && num.chars().all(|c| c.is_ascii_digit())
-        {
-            return Query::Mrn(up);
+impl From<ChangeError> for crate::error::AppError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Refused(m) => crate::error::AppError::Conflict(m),
+            ChangeError::Db(d) => d.into(),
         }
     }
-    let digits = q.chars().filter(|c| c.is_ascii_digit()).count();
-    if digits >= 4 && q.chars().all(|c| c.is_ascii_alphanumeric() || " +-().".contains(c)) && digits * 2 >= q.len() {
-        return Query::Identifier {
-            phone: keys.blind_index("phone", &normalize_phone(q)),
-            national: keys.blind_index("national_id", &normalize_identifier(q)),
-        };
-    }
-    let folded: Vec<String> = q
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|t| !t.is_empty())
-        .take(4)
-        .map(|t| t.to_lowercase().replace(['%', '_', '\\'], ""))
-        .filter(|t| !t.is_empty())
-        .collect();
-    Query::Name(folded)
 }
 
-/// Keyset-paginated search by name, MRN, phone or national ID, or date of birth.
-pub async fn search(
+/// Replaces a patient's demographics; audits the before/after difference (encrypted fields as
+/// "changed" only). Returns the difference (empty when nothing changed).
+pub async fn update(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    id: Uuid,
+    p: &ValidPatient,
+    meta: &AuditMeta,
+) -> Result<Value, ChangeError> {
+    let before = load(conn, keys, id, true).await?.ok_or(sqlx::Error::RowNotFound)?;
+    if before.summary.merged_into.is_some() {
+        return Err(ChangeError::Refused("This record was merged; edit the surviving record instead.".into()));
+    }
+    if let (Some(b), Some(d)) = (p.birth_date, before.deceased_at) {
+        if d.date() < b {
+            return Err(ChangeError::Refused("The date of birth would fall after the recorded death.".into()));
+        }
+    }
+    let mut before_v = before.to_form().validate().map(|v| demographics_json(&v)).unwrap_or_else(|_| json!({}));
+    if let Some(o) = before_v.as_object_mut() {
+        o.insert("unidentified".into(), json!(before.summary.unidentified));
+    }
+    let changes = audit::diff(&before_v, &demographics_json(p), ENCRYPTED_FIELDS);
+    if changes.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(changes);
+    }
+    sqlx::query(
+        "UPDATE patients SET given_name = $2, family_name = $3, middle_name = $4, preferred_name = $5, sex = $6,
+            gender_identity = $7, birth_date = $8, birth_date_estimated = $9, phone_enc = $10, phone_bidx = $11,
+            national_id_enc = $12, national_id_bidx = $13, address_enc = $14, email_enc = $15, email_bidx = $16,
+            insurance_enc = $17, insurance_bidx = $18, preferred_language = $19, unidentified = $20
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&p.given_name)
+    .bind(&p.family_name)
+    .bind(&p.middle_name)
+    .bind(&p.preferred_name)
+    .bind(&p.sex)
+    .bind(&p.gender_identity)
+    .bind(p.birth_date)
+    .bind(p.birth_date_estimated)
+    .bind(p.phone.as_deref().map(|v| keys.encrypt(v, AAD_PHONE)))
+    .bind(p.phone.as_deref().map(|v| bidx_phone(keys, v)))
+    .bind(p.national_id.as_deref().map(|v| keys.encrypt(v, AAD_NATIONAL_ID)))
+    .bind(p.national_id.as_deref().map(|v| bidx_national_id(keys, v)))
+    .bind(p.address.as_deref().map(|v| keys.encrypt(v, AAD_ADDRESS)))
+    .bind(p.email.as_deref().map(|v| keys.encrypt(v, AAD_EMAIL)))
+    .bind(p.email.as_deref().map(|v| bidx_email(keys, v)))
+    .bind(p.insurance_number.as_deref().map(|v| keys.encrypt(v, AAD_INSURANCE)))
+    .bind(p.insurance_number.as_deref().map(|v| bidx_insurance(keys, v)))
+    .bind(&p.preferred_language)
+    .bind(p.unidentified)
+    .execute(&mut *conn)
+    .await?;
+    let action = if before.summary.unidentified && !p.unidentified { "patient.identify" } else { "patient.update" };
+    audit::record(conn, meta, Event::new(action, "patient", id).patient(id).changes(changes.clone())).await?;
+    Ok(changes)
+}
+
+/// Closes or reopens a record. Deceased and merged records stay closed.
+pub async fn set_active(
+    conn: &mut PgConnection,
+    id: Uuid,
+    active: bool,
+    reason: &str,
+    meta: &AuditMeta,
+) -> Result<(), ChangeError> {
+    let (was, deceased, merged): (bool, bool, bool) = sqlx::query_as(
+        "SELECT active, deceased_at IS NOT NULL, merged_into IS NOT NULL FROM patients WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if active && (deceased || merged) {
+        return Err(ChangeError::Refused("A deceased or merged record cannot be reopened.".into()));
+    }
+    if was == active {
+        return Err(ChangeError::Refused(
+            if active { "The record is already open." } else { "The record is already closed." }.into(),
+        ));
+    }
+    sqlx::query("UPDATE patients SET active = $2, deactivated_reason = $3 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .bind(if active { None } else { Some(reason) })
+        .execute(&mut *conn)
+        .await?;
+    let action = if active { "patient.reactivate" } else { "patient.deactivate" };
+    audit::record(conn, meta, Event::new(action, "patient", id).patient(id).changes(json!({"reason": reason}))).await?;
+    Ok(())
+}
+
+/// Records a death: closes the record. Death before birth or in the future is refused.
+pub async fn record_death(
+    conn: &mut PgConnection,
+    id: Uuid,
+    at: OffsetDateTime,
+    cause: &str,
+    meta: &AuditMeta,
+) -> Result<(), ChangeError> {
+    let (birth, deceased, merged): (Option<time::Date>, bool, bool) = sqlx::query_as(
+        "SELECT birth_date, deceased_at IS NOT NULL, merged_into IS NOT NULL FROM patients WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if merged {
+        return Err(ChangeError::Refused("This record was merged; record the death on the surviving record.".into()));
+    }
+    if deceased {
+        return Err(ChangeError::Refused("A death is already recorded for this patient.".into()));
+    }
+    if birth.is_some_and(|b| at.date() < b) {
+        return Err(ChangeError::Refused("The date of death is before the date of birth.".into()));
+    }
+    if at > OffsetDateTime::now_utc() + time::Duration::minutes(5) {
+        return Err(ChangeError::Refused("The date of death is in the future.".into()));
+    }
+    sqlx::query("UPDATE patients SET active = false, deceased_at = $2, cause_of_death = $3, deactivated_reason = 'deceased' WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .bind(Some(cause).filter(|c| !c.is_empty()))
+        .execute(&mut *conn)
+        .await?;
+    let at_s = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    audit::record(
+        conn,
+        meta,
+        Event::new("patient.death", "patient", id).patient(id).changes(json!({"deceased_at": at_s, "cause": cause})),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn add_emergency_contact(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    patient_id: Uuid,
+    ec: &EmergencyContact,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO patient_emergency_contacts (id, patient_id, name, relationship, phone_enc) VALUES ($1,$2,$3,$4,$5)",
+    )
+    .bind(id)
+    .bind(patient_id)
+    .bind(&ec.name)
+    .bind(&ec.relationship)
+    .bind(ec.phone.as_deref().map(|p| keys.encrypt(p, AAD_EC_PHONE)))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+#[derive(FromRow)]
+struct EcRow {
+    id: Uuid,
+    name: String,
+    relationship: String,
+    phone_enc: Option<Vec<u8>>,
+}
+
+pub async fn emergency_contacts(
     pool: &PgPool,
     keys: &KeyRing,
-    q: &str,
-    after: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Vec<PatientSummary>> {
-    let (af, ag, aid) = match after.and_then(|a| {
-        let mut it = a.splitn(3, '|');
-        Some((it.next()?.to_string(), it.next()?.to_string(), it.next()?.parse::<Uuid>().ok()?))
-    }) {
-        Some((f, g, id)) => (Some(f), Some(g), Some(id)),
-        None => (None, None, None),
-    };
-    let keyset = "($2::text IS NULL OR (family_name, given_name, id) > ($2, $3, $4))";
-    let order = "ORDER BY family_name, given_name, id LIMIT $1";
-    let base = |cond: &str| format!("SELECT {SUMMARY_COLS} FROM patients WHERE {cond} AND {keyset} {order}");
-    match classify(keys, q) {
-        Query::All => sqlx::query_as(&base("true")).bind(limit).bind(af).bind(ag).bind(aid).fetch_all(pool).await,
-        Query::Mrn(m) => {
-            sqlx::query_as(&base("mrn = $5")).bind(limit).bind(af).bind(ag).bind(aid).bind(m).fetch_all(pool).await
-        }
-        Query::Date(d) => {
-            sqlx::query_as(&base("birth_date = $5"))
-                .bind(limit)
-                .bind(af)
-                .bind(ag)
-                .bind(aid)
-                .bind(d)
-                .fetch_all(pool)
-                .await
-        }
-        Query::Identifier { phone, national } => {
-            sqlx::query_as(&base("(phone_bidx = $5 OR national_id_bidx = $6)"))
-                .bind(limit)
-                .bind(af)
-                .bind(ag)
-                .bind(aid)
-                .bind(phone)
-                .bind(national)
-                .fetch_all(pool)
-                .await
-        }
-        Query::Name(tokens) => {
-            // Every token must occur in the accent-folded name (trigram index serves LIKE '%t%').
-            let patterns: Vec<String> = tokens.iter().map(|t| format!("%{t}%")).collect();
-            sqlx::query_as(&base(
-                "search_name LIKE ALL (SELECT lower(immutable_unaccent(p)) FROM unnest($5::text[]) p)",
-            ))
-            .bind(limit)
-            .bind(af)
-            .bind(ag)
-            .bind(aid)
-            .bind(patterns)
-            .fetch_all(pool)
-            .await
-        }
-    }
+    patient_id: Uuid,
+) -> sqlx::Result<Vec<EmergencyContactView>> {
+    let rows: Vec<EcRow> = sqlx::query_as(
+        "SELECT id, name, relationship, phone_enc FROM patient_emergency_contacts WHERE patient_id = $1 ORDER BY created_at, id",
+    )
+    .bind(patient_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EmergencyContactView {
+            id: r.id,
+            name: r.name,
+            relationship: r.relationship,
+            phone: keys.decrypt_opt(r.phone_enc.as_deref(), AAD_EC_PHONE),
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, FromRow)]
 struct PatientRow {
     #[sqlx(flatten)]
     summary: PatientSummary,
+    facility_id: Uuid,
     facility_name: String,
+    gender_identity: Option<String>,
     phone_enc: Option<Vec<u8>>,
     national_id_enc: Option<Vec<u8>>,
     address_enc: Option<Vec<u8>>,
-    created_at: time::OffsetDateTime,
+    email_enc: Option<Vec<u8>>,
+    insurance_enc: Option<Vec<u8>>,
+    preferred_language: Option<String>,
+    unidentified_note: Option<String>,
+    deactivated_reason: Option<String>,
+    deceased_at: Option<OffsetDateTime>,
+    cause_of_death: Option<String>,
+    merged_at: Option<OffsetDateTime>,
+    erased_at: Option<OffsetDateTime>,
+    has_photo: bool,
+    created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PatientDetail {
-    #[serde(flatten)]
-    pub summary: PatientSummary,
-    pub facility_name: String,
-    pub phone: Option<String>,
-    pub national_id: Option<String>,
-    pub address: Option<String>,
-    #[schema(value_type = String)]
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-}
-
-/// Loads one patient (decrypting its protected fields) and audits the read.
-pub async fn get(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -> sqlx::Result<Option<PatientDetail>> {
-    let row: Option<PatientRow> = sqlx::query_as(
-        "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
-                f.name AS facility_name, p.phone_enc, p.national_id_enc, p.address_enc, p.created_at
-         FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    audit::record_now(pool, meta, Event::new("patient.view", "patient", id).patient(id)).await?;
-    Ok(Some(PatientDetail {
+/// Loads one patient and decrypts its protected fields, without auditing (for writers that
+/// audit their own change). `lock` takes the row lock for an update.
+pub async fn load(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    id: Uuid,
+    lock: bool,
+) -> sqlx::Result<Option<PatientDetail>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLS}, p.facility_id, f.name AS facility_name, p.gender_identity, p.phone_enc, p.national_id_enc,
+                p.address_enc, p.email_enc, p.insurance_enc, p.preferred_language, p.unidentified_note,
+                p.deactivated_reason, p.deceased_at, p.cause_of_death, p.merged_at, p.erased_at,
+                EXISTS (SELECT 1 FROM patient_photos ph WHERE ph.patient_id = p.id) AS has_photo, p.created_at
+         FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1 {}",
+        if lock { "FOR UPDATE OF p" } else { "" }
+    );
+    let row: Option<PatientRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| PatientDetail {
         phone: keys.decrypt_opt(r.phone_enc.as_deref(), AAD_PHONE),
         national_id: keys.decrypt_opt(r.national_id_enc.as_deref(), AAD_NATIONAL_ID),
         address: keys.decrypt_opt(r.address_enc.as_deref(), AAD_ADDRESS),
+        email: keys.decrypt_opt(r.email_enc.as_deref(), AAD_EMAIL),
+        insurance_number: keys.decrypt_opt(r.insurance_enc.as_deref(), AAD_INSURANCE),
         summary: r.summary,
+        facility_id: r.facility_id,
         facility_name: r.facility_name,
+        gender_identity: r.gender_identity,
+        preferred_language: r.preferred_language,
+        unidentified_note: r.unidentified_note,
+        deactivated_reason: r.deactivated_reason,
+        deceased_at: r.deceased_at,
+        cause_of_death: r.cause_of_death,
+        merged_at: r.merged_at,
+        erased_at: r.erased_at,
+        has_photo: r.has_photo,
         created_at: r.created_at,
     }))
 }
 
+/// Loads one patient (decrypting its protected fields) and audits the read. Callers check
+/// access to restricted records first (see `access`).
+pub async fn get(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -> sqlx::Result<Option<PatientDetail>> {
+    let mut conn = pool.acquire().await?;
+    let Some(p) = load(&mut conn, keys, id, false).await? else { return Ok(None) };
+    audit::record(&mut conn, meta, Event::new("patient.view", "patient", id).patient(id)).await?;
+    Ok(Some(p))
+}
+
+/// Records merged into this one (shown on the survivor).
+pub async fn merged_from(pool: &PgPool, id: Uuid) -> sqlx::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as("SELECT id, mrn FROM patients WHERE merged_into = $1 ORDER BY merged_at")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn mrn_of(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_optional(pool).await
+}
+
 pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM patients WHERE active").fetch_one(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mrn_templates() {
+        assert_eq!(format_mrn("{CODE}-{SEQ:6}", "HGH", 42, 2026), "HGH-000042");
+        assert_eq!(format_mrn("{CODE}/{YEAR}/{SEQ}", "RCH", 7, 2026), "RCH/2026/7");
+        assert_eq!(format_mrn("{CODE}{SEQ:3}", "AB", 12345, 2026), "AB12345");
+        assert!(validate_mrn_format("{CODE}-{SEQ:6}").is_ok());
+        assert!(validate_mrn_format("{CODE}-{YEAR}-{SEQ}").is_ok());
+        assert!(validate_mrn_format("{SEQ:6}").is_err(), "needs the code");
+        assert!(validate_mrn_format("{CODE}-{SEQ:6}-{SEQ}").is_err());
+        assert!(validate_mrn_format("{CODE}-{SEQ:x}").is_err());
+        assert!(validate_mrn_format("{CODE} {SEQ}").is_err(), "no spaces");
+        assert!(validate_mrn_format("{CODE}-{SEQ:99}").is_err());
+    }
 }

@@ -1,0 +1,306 @@
+//! Who may open a restricted (VIP/sensitive) record: holders of `patients.restricted`, the
+//! patient's care team, and whoever broke the glass in this session within the last hour.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::audit::{self, Event};
+use crate::platform::auth::{Auth, CurrentUser};
+use crate::platform::rbac::{HasPerms, Perm};
+use crate::web::{self, FieldErrors, Page};
+
+pub const BREAK_GLASS_MINUTES: i64 = 60;
+
+/// SQL predicate "the caller may see patient `p`", with its three parameters starting at `$n`:
+/// `$n` = holds patients.restricted, `$n+1` = user id, `$n+2` = session id (NULL for API tokens).
+pub fn visible_sql(n: usize) -> String {
+    format!(
+        "(NOT p.restricted OR ${n}::bool \
+          OR EXISTS (SELECT 1 FROM patient_care_team ct WHERE ct.patient_id = p.id AND ct.user_id = ${b}) \
+          OR EXISTS (SELECT 1 FROM patient_break_glass bg WHERE bg.patient_id = p.id AND bg.user_id = ${b} \
+                     AND bg.session_id IS NOT DISTINCT FROM ${c}::uuid AND bg.expires_at > now()))",
+        b = n + 1,
+        c = n + 2
+    )
+}
+
+/// The three bind values for [`visible_sql`].
+pub fn viewer(user: &CurrentUser) -> (bool, Uuid, Option<Uuid>) {
+    (user.can(Perm::PatientsRestricted), user.id, user.session_id)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Missing,
+    Allowed,
+    /// Restricted and the caller is not entitled: break the glass first.
+    Restricted,
+}
+
+pub async fn check(pool: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Result<Access> {
+    let (perm, uid, sid) = viewer(user);
+    let row: Option<(bool,)> = sqlx::query_as(&format!("SELECT {} FROM patients p WHERE p.id = $1", visible_sql(2)))
+        .bind(id)
+        .bind(perm)
+        .bind(uid)
+        .bind(sid)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match row {
+        None => Access::Missing,
+        Some((true,)) => Access::Allowed,
+        Some((false,)) => Access::Restricted,
+    })
+}
+
+/// For every route below a patient but its page: the record must exist and be visible.
+pub async fn require(pool: &PgPool, user: &CurrentUser, id: &str) -> AppResult<Uuid> {
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    match check(pool, user, id).await? {
+        Access::Missing => Err(AppError::NotFound),
+        Access::Allowed => Ok(id),
+        Access::Restricted => Err(AppError::Forbidden),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patients/break_glass.html")]
+pub struct BreakGlassPage {
+    pub page: Page,
+    pub id: Uuid,
+    pub mrn: String,
+    pub reason: String,
+    pub errors: FieldErrors,
+}
+
+/// The page shown instead of a restricted record (403: the caller is not entitled yet).
+pub async fn break_glass_page(pool: &PgPool, page: Page, id: Uuid) -> AppResult<Response> {
+    let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(pool).await?;
+    web::render_status(
+        StatusCode::FORBIDDEN,
+        &BreakGlassPage {
+            page: page
+                .titled("Restricted record")
+                .crumb("Patients", "/patients")
+                .crumb(mrn.clone(), format!("/patients/{id}")),
+            id,
+            mrn,
+            reason: String::new(),
+            errors: FieldErrors::default(),
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BreakGlassForm {
+    reason: String,
+}
+
+pub async fn break_glass(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(f): Form<BreakGlassForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::PatientsRead)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    if check(&state.pool, &auth.user, id).await? == Access::Missing {
+        return Err(AppError::NotFound);
+    }
+    let reason = f.reason.trim().to_string();
+    let n = reason.chars().count();
+    if !(10..=500).contains(&n) {
+        let mut errors = FieldErrors::default();
+        errors.add("reason", "Give the clinical reason in 10 to 500 characters.");
+        let mrn: String =
+            sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(&state.pool).await?;
+        return web::render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &BreakGlassPage { page: page.titled("Restricted record"), id, mrn, reason, errors },
+        );
+    }
+    grant(&state.pool, &auth, id, &reason).await?;
+    Ok(web::redirect_flash(
+        &format!("/patients/{id}"),
+        "info",
+        "Access granted for one hour. Your reason has been recorded and will be reviewed.",
+    ))
+}
+
+/// Records a break-glass grant and its audit event in one transaction.
+pub async fn grant(pool: &PgPool, auth: &Auth, id: Uuid, reason: &str) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let gid = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO patient_break_glass (id, patient_id, user_id, session_id, reason, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6::int))",
+    )
+    .bind(gid)
+    .bind(id)
+    .bind(auth.id)
+    .bind(auth.session_id)
+    .bind(reason)
+    .bind(BREAK_GLASS_MINUTES as i32)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("patient.break_glass", "patient", id).patient(id).changes(serde_json::json!({"reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TeamMember {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn team(pool: &PgPool, id: Uuid) -> sqlx::Result<Vec<TeamMember>> {
+    sqlx::query_as(
+        "SELECT ct.user_id, u.display_name, u.email::text AS email, ct.role FROM patient_care_team ct
+         JOIN users u ON u.id = ct.user_id WHERE ct.patient_id = $1 ORDER BY u.display_name",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TeamForm {
+    email: String,
+    role: String,
+    remove: Option<String>,
+}
+
+/// Adds (by email) or removes a care-team member.
+pub async fn update_team(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(f): Form<TeamForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::PatientsWrite)?;
+    let id = require(&state.pool, &auth.user, &id).await?;
+    let mut tx = state.pool.begin().await?;
+    if let Some(uid) = f.remove.as_deref().and_then(|r| r.parse::<Uuid>().ok()) {
+        let n = sqlx::query("DELETE FROM patient_care_team WHERE patient_id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            audit::record(
+                &mut tx,
+                &auth.meta,
+                Event::new("patient.care_team.remove", "patient", id)
+                    .patient(id)
+                    .changes(serde_json::json!({"user_id": uid})),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Ok(web::redirect_flash(&format!("/patients/{id}#care-team"), "ok", "Removed from the care team."));
+    }
+    let role = f.role.trim().chars().take(100).collect::<String>();
+    let uid: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND active")
+        .bind(f.email.trim())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(uid) = uid else {
+        return Ok(web::redirect_flash(
+            &format!("/patients/{id}#care-team"),
+            "error",
+            "No active user has that email address.",
+        ));
+    };
+    sqlx::query(
+        "INSERT INTO patient_care_team (patient_id, user_id, role, added_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (patient_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+    )
+    .bind(id)
+    .bind(uid)
+    .bind(&role)
+    .bind(auth.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("patient.care_team.add", "patient", id)
+            .patient(id)
+            .changes(serde_json::json!({"user_id": uid, "role": role})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{id}#care-team"), "ok", "Added to the care team."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RestrictForm {
+    #[serde(deserialize_with = "super::model::de_flag")]
+    restricted: bool,
+}
+
+/// Sets or clears the restricted flag. Whoever restricts a record joins its care team, so they
+/// do not lock themselves out.
+pub async fn set_restricted(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(f): Form<RestrictForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::PatientsWrite)?;
+    let id = require(&state.pool, &auth.user, &id).await?;
+    let mut tx = state.pool.begin().await?;
+    let before: bool = sqlx::query_scalar("SELECT restricted FROM patients WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if before != f.restricted {
+        sqlx::query("UPDATE patients SET restricted = $2 WHERE id = $1")
+            .bind(id)
+            .bind(f.restricted)
+            .execute(&mut *tx)
+            .await?;
+        if f.restricted {
+            sqlx::query(
+                "INSERT INTO patient_care_team (patient_id, user_id, role, added_by) VALUES ($1, $2, 'restricted the record', $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(auth.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit::record(
+            &mut tx,
+            &auth.meta,
+            Event::new("patient.restricted", "patient", id)
+                .patient(id)
+                .changes(serde_json::json!({"restricted": {"from": before, "to": f.restricted}})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let msg = if f.restricted { "The record is now restricted." } else { "The record is no longer restricted." };
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", msg))
+}

@@ -1,0 +1,79 @@
+//! The patient page: banner, demographics, merged status, contacts, consents, care team.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use uuid::Uuid;
+
+use super::access::{self, Access, TeamMember};
+use super::consent::{self, Consent};
+use super::model::{EmergencyContactView, PatientDetail};
+use super::repo;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::auth::Auth;
+use crate::platform::rbac::{HasPerms, Perm};
+use crate::web::{self, Page};
+
+#[derive(Template)]
+#[template(path = "patients/show.html")]
+struct ShowPage {
+    page: Page,
+    p: PatientDetail,
+    merged_into_mrn: Option<String>,
+    merged_from: Vec<(Uuid, String)>,
+    contacts: Vec<EmergencyContactView>,
+    consents: Vec<Consent>,
+    consent_history: Vec<Consent>,
+    team: Vec<TeamMember>,
+    can_write: bool,
+    can_merge: bool,
+    kinds: [&'static str; 3],
+    channels: [&'static str; 5],
+}
+
+impl ShowPage {
+    fn deceased_text(&self) -> String {
+        self.p.deceased_at.map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute())).unwrap_or_default()
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    auth.require(Perm::PatientsRead)?;
+    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    match access::check(&state.pool, &auth.user, id).await? {
+        Access::Missing => return Err(AppError::NotFound),
+        Access::Restricted => return access::break_glass_page(&state.pool, page, id).await,
+        Access::Allowed => {}
+    }
+    let p = repo::get(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
+    let merged_into_mrn = match p.summary.merged_into {
+        Some(s) => repo::mrn_of(&state.pool, s).await?,
+        None => None,
+    };
+    let merged_from = repo::merged_from(&state.pool, id).await?;
+    let contacts = repo::emergency_contacts(&state.pool, &state.keys, id).await?;
+    let consent_history = consent::history(&state.pool, id).await?;
+    let consents = consent::current(&consent_history);
+    let team = access::team(&state.pool, id).await?;
+    let name = p.summary.full_name();
+    web::render(&ShowPage {
+        page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")),
+        p,
+        merged_into_mrn,
+        merged_from,
+        contacts,
+        consents,
+        consent_history,
+        team,
+        can_write: auth.can(Perm::PatientsWrite),
+        can_merge: auth.can(Perm::PatientsMerge),
+        kinds: consent::KINDS,
+        channels: consent::CHANNELS,
+    })
+}
