@@ -69,6 +69,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), mw::header_limits))
         .layer(from_fn_with_state(state.clone(), mw::metrics))
         .layer(from_fn_with_state(state.clone(), mw::security_headers))
         .layer(CompressionLayer::new())

@@ -390,3 +390,33 @@ pub async fn client_address(State(state): State<AppState>, mut req: Request, nex
     }
     next.run(req).await
 }
+
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub const MAX_COOKIE_BYTES: usize = 8 * 1024;
+
+/// Oversized headers or cookies are refused (431) before any work, and recorded as a security
+/// event (at most a few per address, through the rate limiter).
+pub async fn header_limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let total: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    let cookies: usize = req.headers().get_all(header::COOKIE).iter().map(|v| v.len()).sum();
+    if total <= MAX_HEADER_BYTES && cookies <= MAX_COOKIE_BYTES {
+        return next.run(req).await;
+    }
+    let meta = crate::platform::auth::RequestMeta::from_head(req.headers(), req.extensions());
+    let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let am = meta.audit(None);
+    if ratelimit::check(&state.pool, &format!("bigheaders:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await.is_ok() {
+        let ev =
+            Event::new("security.oversized_headers", "request", req.uri().path().chars().take(200).collect::<String>())
+                .changes(serde_json::json!({"header_bytes": total, "cookie_bytes": cookies}));
+        if let Err(e) = audit::record_now(&state.pool, &am, ev).await {
+            tracing::error!(error = %e, "could not record a security event");
+        }
+    }
+    let api = is_api(req.uri().path());
+    let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+    if api {
+        return problem(status, "Request headers or cookies are too large");
+    }
+    (status, "Request headers or cookies are too large. Clear this site's cookies and try again.").into_response()
+}

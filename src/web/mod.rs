@@ -98,6 +98,7 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
     add(u.can(Perm::RolesManage), "Roles", "/admin/roles");
     add(u.can(Perm::FacilitiesManage), "Facilities", "/admin/facilities");
     add(u.can(Perm::SecurityRead), "Security events", "/admin/security");
+    add(u.can(Perm::SecurityRead), "Emergency access", "/admin/break-glass");
     add(u.can(Perm::ApiClientsManage), "API clients", "/admin/api-clients");
     add(true, "My account", "/account");
     items

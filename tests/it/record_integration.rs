@@ -115,11 +115,33 @@ async fn restricted_records_guard_the_chart() {
     let r = o
         .post_form(
             &format!("/patients/{pid}/break-glass"),
-            &[("reason", "Patient deteriorating in the ED, need history")],
+            &[("reason_code", "emergency_treatment"), ("reason", "Patient deteriorating in the ED, need history")],
         )
         .await;
-    assert!(r.status.is_redirection() || r.status == StatusCode::OK, "{} {}", r.status, r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(o.get(&format!("/patients/{pid}/chart")).await.status, StatusCode::OK, "after breaking the glass");
+    let page = o.get(&format!("/patients/{pid}")).await;
+    assert!(page.body.contains("Emergency access active until"), "a banner while access lasts");
+    // The privacy review lists it; reviewing it is recorded.
+    let admin = app.user("hospital_admin").await;
+    let mut a = app.another_client();
+    a.login(&admin, PASSWORD).await;
+    let report = a.get("/admin/break-glass").await;
+    assert!(report.body.contains("Patient deteriorating in the ED") && report.body.contains("Emergency treatment"));
+    let gid: uuid::Uuid = sqlx::query_scalar("SELECT id FROM patient_break_glass").fetch_one(&app.pool).await.unwrap();
+    let r = a.post_form(&format!("/admin/break-glass/{gid}/review"), &[("note", "Justified: ED admission")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let reviewed: bool = sqlx::query_scalar("SELECT reviewed_at IS NOT NULL FROM patient_break_glass")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(reviewed);
+    assert_eq!(app.audit_count("break_glass.review").await, 1);
+    assert!(!a.get("/admin/break-glass").await.body.contains("Mark reviewed"), "nothing left to review");
+    assert!(a.get("/admin/break-glass?all=1").await.body.contains("Justified: ED admission"));
+    // An empty reason kind is refused.
+    let r = o.post_form(&format!("/patients/{pid}/break-glass"), &[("reason", "Patient deteriorating badly")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let vitals: i64 = sqlx::query_scalar("SELECT count(*) FROM vitals").fetch_one(&app.pool).await.unwrap();
     assert_eq!(vitals, 0);
 }

@@ -321,7 +321,10 @@ async fn restricted_records_need_care_team_or_break_glass() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(nurse.audit_count("patient.break_glass").await, 0);
     let r = nurse
-        .post_form(&format!("/patients/{id}/break-glass"), &[("reason", "Emergency: patient collapsed in ED")])
+        .post_form(
+            &format!("/patients/{id}/break-glass"),
+            &[("reason_code", "emergency_treatment"), ("reason", "Emergency: patient collapsed in ED")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(nurse.get(&format!("/patients/{id}")).await.body.contains("Lee, Ann"));

@@ -204,3 +204,23 @@ async fn a_different_master_key_is_refused() {
     assert!(err.to_string().contains("HEARTH_MASTER_KEY does not match"), "{err}");
     assert!(hearth::AppState::new(app.pool.clone(), test_config(&[])).await.is_ok());
 }
+
+#[tokio::test]
+async fn oversized_cookies_and_headers_are_refused_and_logged() {
+    let mut app = TestApp::new().await;
+    let req = app
+        .builder(axum::http::Method::GET, "/login")
+        .header(header::COOKIE, format!("junk={}", "x".repeat(9000)))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app.request(req).await;
+    assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let req = axum::http::Request::get("/api/v1/me")
+        .header("x-filler", "y".repeat(17000))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app.request(req).await;
+    assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert_eq!(app.audit_count("security.oversized_headers").await, 2);
+}

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/revoke-sessions", post(users::revoke_sessions))
         .route("/admin/roles/policy", post(roles::save_policy))
         .route("/admin/security", get(security::events))
+        .route("/admin/break-glass", get(security::break_glass_report))
+        .route("/admin/break-glass/{id}/review", post(security::review_break_glass))
         .route("/admin/api-clients", get(api_clients::list).post(api_clients::create))
         .route("/admin/api-clients/{id}/enabled", post(api_clients::set_enabled))
         .route("/admin/api-clients/{id}/rotate-secret", post(api_clients::rotate_secret))

@@ -72,3 +72,111 @@ pub async fn events(State(state): State<AppState>, page: Page, auth: Auth) -> Ap
         rows,
     })
 }
+
+#[derive(FromRow)]
+pub struct GlassRow {
+    pub id: uuid::Uuid,
+    pub created_at: OffsetDateTime,
+    pub user_name: String,
+    pub patient_id: uuid::Uuid,
+    pub mrn: String,
+    pub reason_code: String,
+    pub reason: String,
+    pub reviewed: Option<String>,
+    pub review_note: Option<String>,
+}
+
+impl GlassRow {
+    pub fn when(&self) -> String {
+        fmt(self.created_at)
+    }
+    pub fn kind(&self) -> &'static str {
+        crate::modules::patients::access::REASONS
+            .iter()
+            .find(|(c, _)| *c == self.reason_code)
+            .map(|(_, l)| *l)
+            .unwrap_or("Other")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/break_glass.html")]
+struct GlassPage {
+    page: Page,
+    rows: Vec<GlassRow>,
+    all: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct GlassQuery {
+    #[serde(default)]
+    all: Option<String>,
+}
+
+/// Every use of emergency access, for the privacy review (unreviewed first by default).
+pub async fn break_glass_report(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    axum::extract::Query(q): axum::extract::Query<GlassQuery>,
+) -> AppResult<Response> {
+    auth.require(Perm::SecurityRead)?;
+    let all = q.all.is_some();
+    let rows = sqlx::query_as(
+        "SELECT g.id, g.created_at, u.display_name AS user_name, g.patient_id, p.mrn, g.reason_code, g.reason,
+                r.display_name || ', ' || to_char(g.reviewed_at, 'YYYY-MM-DD') AS reviewed, g.review_note
+         FROM patient_break_glass g JOIN users u ON u.id = g.user_id JOIN patients p ON p.id = g.patient_id
+         LEFT JOIN users r ON r.id = g.reviewed_by
+         WHERE $1 OR g.reviewed_at IS NULL
+         ORDER BY g.created_at DESC LIMIT 500",
+    )
+    .bind(all)
+    .fetch_all(&state.pool)
+    .await?;
+    web::render(&GlassPage {
+        page: page.titled("Emergency access review").crumb("Emergency access", "/admin/break-glass"),
+        rows,
+        all,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn review_break_glass(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::Form(f): axum::Form<ReviewForm>,
+) -> AppResult<Response> {
+    auth.require(Perm::SecurityRead)?;
+    let id: uuid::Uuid = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let note = f.note.trim();
+    if note.chars().count() > 1000 {
+        return Err(crate::error::AppError::Unprocessable("The review note is limited to 1000 characters.".into()));
+    }
+    let mut tx = state.pool.begin().await?;
+    let patient: Option<uuid::Uuid> = sqlx::query_scalar(
+        "UPDATE patient_break_glass SET reviewed_by = $2, reviewed_at = now(), review_note = $3
+         WHERE id = $1 AND reviewed_at IS NULL RETURNING patient_id",
+    )
+    .bind(id)
+    .bind(auth.id)
+    .bind(note)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let patient = patient.ok_or(crate::error::AppError::NotFound)?;
+    crate::platform::audit::record(
+        &mut tx,
+        &auth.meta,
+        crate::platform::audit::Event::new("break_glass.review", "break_glass", id)
+            .patient(patient)
+            .changes(serde_json::json!({"note": note})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash("/admin/break-glass", "ok", "Marked as reviewed."))
+}

@@ -78,7 +78,14 @@ pub struct BreakGlassPage {
     pub id: Uuid,
     pub mrn: String,
     pub reason: String,
+    pub reason_code: String,
     pub errors: FieldErrors,
+}
+
+impl BreakGlassPage {
+    pub fn reasons(&self) -> &'static [(&'static str, &'static str)] {
+        &REASONS
+    }
 }
 
 /// The page shown instead of a restricted record (403: the caller is not entitled yet).
@@ -94,14 +101,25 @@ pub async fn break_glass_page(pool: &PgPool, page: Page, id: Uuid) -> AppResult<
             id,
             mrn,
             reason: String::new(),
+            reason_code: String::new(),
             errors: FieldErrors::default(),
         },
     )
 }
 
+/// Reasons offered on the break-glass form (the free text is required as well).
+pub const REASONS: [(&str, &str); 5] = [
+    ("emergency_treatment", "Emergency treatment"),
+    ("urgent_consultation", "Urgent consultation"),
+    ("patient_safety", "Patient safety"),
+    ("continuity_of_care", "Continuity of care"),
+    ("other", "Other"),
+];
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct BreakGlassForm {
+    reason_code: String,
     reason: String,
 }
 
@@ -119,17 +137,30 @@ pub async fn break_glass(
     }
     let reason = f.reason.trim().to_string();
     let n = reason.chars().count();
-    if !(10..=500).contains(&n) {
+    let code_ok = REASONS.iter().any(|(c, _)| *c == f.reason_code);
+    if !(10..=500).contains(&n) || !code_ok {
         let mut errors = FieldErrors::default();
-        errors.add("reason", "Give the clinical reason in 10 to 500 characters.");
+        if !code_ok {
+            errors.add("reason_code", "Choose the kind of reason.");
+        }
+        if !(10..=500).contains(&n) {
+            errors.add("reason", "Give the clinical reason in 10 to 500 characters.");
+        }
         let mrn: String =
             sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(&state.pool).await?;
         return web::render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &BreakGlassPage { page: page.titled("Restricted record"), id, mrn, reason, errors },
+            &BreakGlassPage {
+                page: page.titled("Restricted record"),
+                id,
+                mrn,
+                reason,
+                reason_code: f.reason_code.clone(),
+                errors,
+            },
         );
     }
-    grant(&state.pool, &auth, id, &reason).await?;
+    grant(&state.pool, &auth, id, &f.reason_code, &reason).await?;
     Ok(web::redirect_flash(
         &format!("/patients/{id}"),
         "info",
@@ -138,12 +169,12 @@ pub async fn break_glass(
 }
 
 /// Records a break-glass grant and its audit event in one transaction.
-pub async fn grant(pool: &PgPool, auth: &Auth, id: Uuid, reason: &str) -> AppResult<()> {
+pub async fn grant(pool: &PgPool, auth: &Auth, id: Uuid, reason_code: &str, reason: &str) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     let gid = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO patient_break_glass (id, patient_id, user_id, session_id, reason, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6::int))",
+        "INSERT INTO patient_break_glass (id, patient_id, user_id, session_id, reason, expires_at, reason_code)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6::int), $7)",
     )
     .bind(gid)
     .bind(id)
@@ -151,12 +182,15 @@ pub async fn grant(pool: &PgPool, auth: &Auth, id: Uuid, reason: &str) -> AppRes
     .bind(auth.session_id)
     .bind(reason)
     .bind(BREAK_GLASS_MINUTES as i32)
+    .bind(reason_code)
     .execute(&mut *tx)
     .await?;
     audit::record(
         &mut tx,
         &auth.meta,
-        Event::new("patient.break_glass", "patient", id).patient(id).changes(serde_json::json!({"reason": reason})),
+        Event::new("patient.break_glass", "patient", id)
+            .patient(id)
+            .changes(serde_json::json!({"reason_code": reason_code, "reason": reason})),
     )
     .await?;
     tx.commit().await?;
@@ -303,4 +337,19 @@ pub async fn set_restricted(
     tx.commit().await?;
     let msg = if f.restricted { "The record is now restricted." } else { "The record is no longer restricted." };
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", msg))
+}
+
+/// The caller's active emergency access to this record, if any: (until, reason).
+pub async fn active_grant(pool: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Result<Option<(String, String)>> {
+    let (_, uid, sid) = viewer(user);
+    sqlx::query_as(
+        "SELECT to_char(expires_at AT TIME ZONE 'UTC', 'HH24:MI') || ' UTC', reason FROM patient_break_glass
+         WHERE patient_id = $1 AND user_id = $2 AND session_id IS NOT DISTINCT FROM $3 AND expires_at > now()
+         ORDER BY expires_at DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(uid)
+    .bind(sid)
+    .fetch_optional(pool)
+    .await
 }

@@ -30,6 +30,7 @@ struct ShowPage {
     can_merge: bool,
     kinds: [&'static str; 3],
     channels: [&'static str; 5],
+    emergency_access: Option<(String, String)>,
 }
 
 impl ShowPage {
@@ -61,6 +62,7 @@ pub async fn show(
     let consent_history = consent::history(&state.pool, id).await?;
     let consents = consent::current(&consent_history);
     let team = access::team(&state.pool, id).await?;
+    let emergency_access = access::active_grant(&state.pool, &auth.user, id).await?;
     let name = p.summary.full_name();
     web::render(&ShowPage {
         page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")),
@@ -71,6 +73,7 @@ pub async fn show(
         consents,
         consent_history,
         team,
+        emergency_access,
         can_write: auth.can(Perm::PatientsWrite),
         can_merge: auth.can(Perm::PatientsMerge),
         kinds: consent::KINDS,
