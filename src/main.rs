@@ -81,14 +81,21 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(cfg: &Config) {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if cfg.log_json {
-        builder.json().init();
+    let fmt = if cfg.log_json {
+        tracing_subscriber::fmt::layer().json().boxed()
     } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).init();
-    }
+        tracing_subscriber::fmt::layer().with_ansi(std::io::stderr().is_terminal()).boxed()
+    };
+    // Counting statements makes sqlx describe each one: only when asked (load benchmark).
+    let counter = std::env::var("HEARTH_COUNT_QUERIES").is_ok_and(|v| v == "1").then(|| {
+        hearth::platform::metrics::QueryCounter
+            .with_filter(Targets::new().with_target("sqlx::query", tracing::Level::DEBUG))
+    });
+    tracing_subscriber::registry().with(fmt.with_filter(filter)).with(counter).init();
 }
 
 async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {

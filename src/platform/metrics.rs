@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,6 +14,21 @@ struct Series {
     count: u64,
     sum: f64,
     buckets: [u64; BUCKETS.len()],
+}
+
+/// Statements sent to PostgreSQL, counted from sqlx's `sqlx::query` tracing events when
+/// `HEARTH_COUNT_QUERIES=1` (the load benchmark uses it for queries per request).
+pub static DB_QUERIES: AtomicU64 = AtomicU64::new(0);
+
+/// A tracing layer that counts sqlx statements (see [`DB_QUERIES`]).
+pub struct QueryCounter;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            DB_QUERIES.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Default)]
