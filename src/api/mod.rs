@@ -225,8 +225,11 @@ async fn merge_patient(
     Ok(Json(MergeResult { survivor, merged: req.merged, moved }))
 }
 
-/// The whole registry record (`{format, patient, emergency_contacts, consents, care_team,
-/// rights_requests, merged_records, photo}`), audited as `patient.export`.
+/// The whole record: the registry's sections (`{format, patient, emergency_contacts, consents,
+/// care_team, rights_requests, merged_records, photo}`) and, for holders of `chart.read`, the
+/// chart's (`encounters, problems, allergies, vital_signs, notes` with text and addenda,
+/// `home_medications, documents` metadata with checksums); otherwise `omitted_sections` lists
+/// them. Audited as `patient.export`.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/export", params(("id" = Uuid, Path)), responses((status = 200, description = "Export document"), (status = 403), (status = 404)), security(("bearer" = [])))]
 async fn export_patient(
     State(state): State<AppState>,
@@ -235,5 +238,8 @@ async fn export_patient(
 ) -> AppResult<Json<serde_json::Value>> {
     auth.require(Perm::PatientsRead)?;
     let id = access::require(&state.pool, &auth.user, &id).await?;
-    rights::export(&state.pool, &state.keys, id, &auth.meta).await?.map(Json).ok_or(AppError::NotFound)
+    rights::export(&state.pool, &state.keys, id, &auth.meta, auth.can(Perm::ChartRead))
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod crypto;
 mod db;
+mod documents;
 mod ehr;
 mod helpers;
 mod mfa;

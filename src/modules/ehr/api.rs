@@ -1,7 +1,7 @@
 //! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
 //! (merged into the main document by `crate::api`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,13 +13,15 @@ use uuid::Uuid;
 
 use super::allergies::{Allergy, AllergyList, NewAllergy};
 use super::chart::TimelineItem;
+use super::documents::{Document, DocumentVersion, Stored};
 use super::encounters::{Encounter, NewEncounter};
 use super::medications::{Medication, NewMedication};
 use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
 use super::vitals::{Vitals, VitalsInput};
 use super::{
-    allergies, audit_view, chart, encounters, icd, load_banner, medications, notes, parse_id, problems, vitals,
+    allergies, audit_view, chart, documents, encounters, icd, load_banner, medications, notes, parse_id, problems,
+    vitals,
 };
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -37,14 +39,16 @@ use crate::platform::rbac::{HasPerms, Perm};
         list_vitals, create_vitals,
         list_notes, create_note, get_note, update_note, sign_note, add_addendum,
         list_medications, create_medication, medication_status,
+        list_documents, upload_document, get_document, upload_version, document_content,
         get_timeline,
     ),
     components(schemas(
         icd::IcdCode, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
         VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
-        TimelineItem, TimelinePage, StatusChange, CreatedId
+        TimelineItem, TimelinePage, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
+        VersionUpload, Stored
     )),
-    tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications"))
+    tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications, documents"))
 )]
 pub struct EhrApiDoc;
 
@@ -67,6 +71,16 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{p}/medications"), get(list_medications).post(create_medication))
         .route(&format!("{p}/medications/{{item}}/status"), post(medication_status))
         .route(&format!("{p}/timeline"), get(get_timeline))
+        .route(
+            &format!("{p}/documents"),
+            get(list_documents).post(upload_document).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route(&format!("{p}/documents/{{doc}}"), get(get_document))
+        .route(
+            &format!("{p}/documents/{{doc}}/versions"),
+            post(upload_version).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route(&format!("{p}/documents/{{doc}}/versions/{{n}}/content"), get(document_content))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -419,6 +433,129 @@ async fn medication_status(
     medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- documents
+
+/// A new document (multipart/form-data).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+pub struct DocumentUpload {
+    /// The file: PDF, JPEG or PNG, at most 10 MiB. The type is sniffed from the bytes and must
+    /// agree with the file name's extension (.pdf, .jpg/.jpeg, .png), else 422.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Defaults to the file name without its extension.
+    title: Option<String>,
+    /// referral_letter, discharge_summary, lab_report, imaging_report, consent_form, correspondence or other.
+    category: String,
+    /// YYYY-MM-DD: the date the document was written (not in the future).
+    document_date: Option<String>,
+    comment: Option<String>,
+}
+
+/// A new version of a document (multipart/form-data).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+pub struct VersionUpload {
+    /// The file, with the same rules as a new document.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What changed.
+    comment: Option<String>,
+}
+
+/// Checks chart.write and that the record can take documents (not merged away).
+async fn writable(s: &AppState, auth: &Auth, id: &str) -> AppResult<super::Banner> {
+    auth.require(Perm::ChartWrite)?;
+    let b = load_banner(&s.pool, parse_id(id)?, "api").await?;
+    documents::refuse_merged(&b)?;
+    Ok(b)
+}
+
+/// The patient's documents with every version's metadata (contents are fetched one by one).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), responses((status = 200, body = [Document]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_documents(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Document>>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let rows = documents::list(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "documents").await?;
+    Ok(Json(rows))
+}
+
+/// Uploads a document (version 1); its SHA-256 is stored and returned.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = Stored), (status = 413, description = "The file is larger than 10 MiB"), (status = 422, description = "Missing fields, or the file is not what its name says"), (status = 409, description = "The record was merged into another"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn upload_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let b = writable(&s, &auth, &id).await?;
+    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (m, f) = documents::validate_new(&up, b.birth_date).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// One document with its versions (the read is audited).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents/{doc}", params(("id" = Uuid, Path), ("doc" = Uuid, Path)), responses((status = 200, body = Document), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, doc)): Path<(String, String)>,
+) -> AppResult<Json<Document>> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let d = documents::get(&s.pool, pid, parse_id(&doc)?).await?;
+    audit::record_now(
+        &s.pool,
+        &auth.meta,
+        Event::new("chart.view", "document", d.id).patient(pid).changes(json!({"section": "document"})),
+    )
+    .await?;
+    Ok(Json(d))
+}
+
+/// Adds a version to a document; the earlier versions are kept unchanged.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/documents/{doc}/versions", params(("id" = Uuid, Path), ("doc" = Uuid, Path)), request_body(content = VersionUpload, content_type = "multipart/form-data"), responses((status = 201, body = Stored), (status = 413), (status = 422), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn upload_version(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, doc)): Path<(String, String)>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let b = writable(&s, &auth, &id).await?;
+    let doc = parse_id(&doc)?;
+    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (f, comment) = documents::validate_version(&up).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let stored = documents::insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// The bytes of one version, as an attachment with its stored content type; audited as
+/// `document.download`.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents/{doc}/versions/{n}/content", params(("id" = Uuid, Path), ("doc" = Uuid, Path), ("n" = i32, Path, description = "Version number, from 1")), responses((status = 200, description = "The file (application/pdf, image/jpeg or image/png)"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn document_content(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, doc, n)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+    documents::serve(&s.pool, &auth.meta, pid, parse_id(&doc)?, n, true).await
 }
 
 // ---------------------------------------------------------------- timeline

@@ -25,7 +25,7 @@ pub struct TimelineItem {
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// encounter, problem, allergy, vitals, note or medication.
+    /// encounter, problem, allergy, vitals, note, medication or document.
     pub kind: String,
     pub id: Uuid,
     pub title: String,
@@ -45,6 +45,7 @@ impl TimelineItem {
             "vitals" => "Vital signs",
             "note" => "Note",
             "medication" => "Medication",
+            "document" => "Document",
             _ => "Event",
         }
     }
@@ -55,6 +56,7 @@ impl TimelineItem {
             "problem" => format!("/patients/{patient}/problems"),
             "allergy" => format!("/patients/{patient}/allergies"),
             "vitals" => format!("/patients/{patient}/vitals"),
+            "document" => format!("/patients/{patient}/documents/{}", self.id),
             _ => format!("/patients/{patient}/medications"),
         }
     }
@@ -118,6 +120,11 @@ pub async fn timeline(
             (SELECT m.created_at, 'medication', m.id, m.name,
                     concat_ws(' · ', nullif(m.dose, ''), m.route, nullif(m.frequency, '')), m.status
                FROM home_medications m WHERE m.patient_id = $1 AND {km} ORDER BY m.created_at DESC, m.id DESC LIMIT $4)
+            UNION ALL
+            (SELECT d.created_at, 'document', d.id, d.title,
+                    initcap(replace(d.category, '_', ' ')) || CASE WHEN d.current_version > 1
+                        THEN ' · version ' || d.current_version ELSE '' END, ''
+               FROM documents d WHERE d.patient_id = $1 AND {kd} ORDER BY d.created_at DESC, d.id DESC LIMIT $4)
          ) t ORDER BY at DESC, id DESC LIMIT $4",
         ke = k("e.starts_at", "e.id"),
         kp = k("p.created_at", "p.id"),
@@ -125,6 +132,7 @@ pub async fn timeline(
         kv = k("v.taken_at", "v.id"),
         kn = k("n.created_at", "n.id"),
         km = k("m.created_at", "m.id"),
+        kd = k("d.created_at", "d.id"),
     );
     sqlx::query_as(&sql).bind(patient).bind(bt).bind(bid).bind(limit).fetch_all(pool).await
 }

@@ -6,7 +6,9 @@ pub mod allergies;
 pub mod api;
 pub mod chart;
 pub mod demo;
+pub mod documents;
 pub mod encounters;
+pub mod export;
 pub mod icd;
 pub mod medications;
 pub mod notes;
@@ -14,6 +16,7 @@ pub mod problems;
 pub mod svg;
 pub mod vitals;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
@@ -46,6 +49,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/patients/{id}/notes/{item}/addenda", post(notes::add_addendum))
         .route("/patients/{id}/medications", get(medications::page).post(medications::create))
         .route("/patients/{id}/medications/{item}/status", post(medications::set_status))
+        .route(
+            "/patients/{id}/documents",
+            get(documents::page).post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/patients/{id}/documents/{item}", get(documents::show))
+        .route(
+            "/patients/{id}/documents/{item}/versions",
+            post(documents::upload_version).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/patients/{id}/documents/{item}/versions/{version}/content", get(documents::content_page))
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
@@ -99,6 +112,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("vitals", "Vital signs", "vitals"),
     ("notes", "Notes", "notes"),
     ("medications", "Home medications", "medications"),
+    ("documents", "Documents", "documents"),
     ("summary", "Summary", "summary"),
 ];
 
@@ -137,7 +151,18 @@ pub struct Banner {
     pub nka: bool,
     pub allergies: Vec<BannerAllergy>,
     pub alerts: Vec<String>,
+    /// Restricted (VIP/sensitive) record: only the care team and permitted roles see it.
+    pub restricted: bool,
+    /// The record was merged into another one (which holds the chart now).
+    pub merged_into: Option<MergedInto>,
+    pub deceased_at: Option<OffsetDateTime>,
     pub section: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct MergedInto {
+    pub id: Uuid,
+    pub mrn: String,
 }
 
 #[derive(FromRow)]
@@ -149,6 +174,10 @@ struct BannerRow {
     sex: String,
     birth_date: Option<Date>,
     active: bool,
+    restricted: bool,
+    merged_into: Option<Uuid>,
+    merged_into_mrn: Option<String>,
+    deceased_at: Option<OffsetDateTime>,
     nka: bool,
     substances: Vec<String>,
     severities: Vec<String>,
@@ -188,6 +217,7 @@ impl Banner {
 pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppResult<Banner> {
     let row: Option<BannerRow> = sqlx::query_as(
         "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
+                p.restricted, p.merged_into, s.mrn AS merged_into_mrn, p.deceased_at,
                 EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id) AS nka,
                 coalesce(array_agg(a.substance ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{}') AS substances,
                 coalesce(array_agg(a.severity ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{}') AS severities
@@ -196,8 +226,9 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
             SELECT id, substance, severity,
                    array_position(ARRAY['mild','moderate','severe','life_threatening'], severity) AS sev_rank
             FROM allergies WHERE patient_id = p.id AND status = 'active') a ON true
+         LEFT JOIN patients s ON s.id = p.merged_into
          WHERE p.id = $1
-         GROUP BY p.id",
+         GROUP BY p.id, s.mrn",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -210,7 +241,15 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
         .map(|(substance, severity)| BannerAllergy { substance, severity })
         .collect();
     let mut alerts = Vec::new();
-    if !r.active {
+    let merged_into = match (r.merged_into, r.merged_into_mrn) {
+        (Some(id), Some(mrn)) => Some(MergedInto { id, mrn }),
+        _ => None,
+    };
+    if let Some(m) = &merged_into {
+        alerts.push(format!("Merged into {}: the chart continues on that record", m.mrn));
+    } else if let Some(d) = r.deceased_at {
+        alerts.push(format!("Deceased {}", fmt_dt(d)));
+    } else if !r.active {
         alerts.push("Record closed (inactive patient)".to_string());
     }
     for a in allergies.iter().filter(|a| a.severity == "life_threatening") {
@@ -226,6 +265,9 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
         nka: r.nka,
         allergies,
         alerts,
+        restricted: r.restricted,
+        merged_into,
+        deceased_at: r.deceased_at,
         section,
     })
 }

@@ -242,6 +242,38 @@ pub async fn get(pool: &PgPool, keys: &KeyRing, patient: Uuid, id: Uuid) -> AppR
     Ok(Note { body: decrypt(keys, &row.body_enc, AAD_BODY)?, meta: row.meta, addenda })
 }
 
+/// Every note of the patient with its decrypted body and addenda, oldest first, in two queries
+/// (the whole-record export). The caller audits the read.
+pub async fn list_full(pool: &PgPool, keys: &KeyRing, patient: Uuid) -> AppResult<Vec<Note>> {
+    let rows: Vec<BodyRow> = sqlx::query_as(&format!(
+        "{} WHERE n.patient_id = $1 ORDER BY n.created_at, n.id",
+        META.replace("(SELECT count(*)", "n.body_enc, (SELECT count(*)")
+    ))
+    .bind(patient)
+    .fetch_all(pool)
+    .await?;
+    let adds: Vec<(Uuid, Uuid, String, OffsetDateTime, Vec<u8>)> = sqlx::query_as(
+        "SELECT x.note_id, x.id, u.display_name, x.created_at, x.body_enc FROM note_addenda x
+         JOIN notes n ON n.id = x.note_id JOIN users u ON u.id = x.author_id
+         WHERE n.patient_id = $1 ORDER BY x.created_at, x.id",
+    )
+    .bind(patient)
+    .fetch_all(pool)
+    .await?;
+    let mut by_note: std::collections::HashMap<Uuid, Vec<Addendum>> = std::collections::HashMap::new();
+    for (note_id, id, author, created_at, enc) in adds {
+        let body = decrypt(keys, &enc, AAD_ADDENDUM)?;
+        by_note.entry(note_id).or_default().push(Addendum { id, author, created_at, body });
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let body = decrypt(keys, &r.body_enc, AAD_BODY)?;
+        let addenda = by_note.remove(&r.meta.id).unwrap_or_default();
+        out.push(Note { body, meta: r.meta, addenda });
+    }
+    Ok(out)
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     keys: &KeyRing,

@@ -37,6 +37,7 @@ pub const PATIENT_REFERENCES: &[(&str, &str)] = &[
     ("vitals", "patient_id"),
     ("notes", "patient_id"),
     ("home_medications", "patient_id"),
+    ("documents", "patient_id"),
 ];
 
 /// Encrypted field pairs the survivor takes from the merged record when it has none itself.

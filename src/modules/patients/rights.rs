@@ -20,6 +20,7 @@ use super::model::{EmergencyContactView, PatientDetail};
 use super::repo::{self, ChangeError};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::ehr;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
 use crate::platform::crypto::KeyRing;
@@ -63,10 +64,19 @@ pub async fn list_requests(pool: &PgPool, patient_id: Uuid) -> sqlx::Result<Vec<
     .await
 }
 
-/// The whole registry record as JSON: `{format, exported_at, patient, emergency_contacts,
-/// consents, care_team, rights_requests, merged_records, photo}`. Other modules add their own
-/// sections (the EHR: encounters, problems, ...). Audited as `patient.export`.
-pub async fn export(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -> sqlx::Result<Option<Value>> {
+/// The whole record as JSON: the registry's `{format, exported_at, patient, emergency_contacts,
+/// consents, care_team, rights_requests, merged_records, photo}` plus, when `clinical` (the
+/// caller holds `chart.read`), the chart's sections from [`ehr::export::clinical_sections`]
+/// (encounters, problems, allergies, vital signs, notes with their text, home medications,
+/// document metadata). Without `clinical` they are listed under `omitted_sections`.
+/// Audited as `patient.export` with the sections included.
+pub async fn export(
+    pool: &PgPool,
+    keys: &KeyRing,
+    id: Uuid,
+    meta: &AuditMeta,
+    clinical: bool,
+) -> AppResult<Option<Value>> {
     let mut conn = pool.acquire().await?;
     let Some(p) = repo::load(&mut conn, keys, id, false).await? else { return Ok(None) };
     drop(conn);
@@ -86,7 +96,7 @@ pub async fn export(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -
             .fetch_optional(pool)
             .await?;
     let now = OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let doc = json!({
+    let mut doc = json!({
         "format": EXPORT_FORMAT,
         "exported_at": now,
         "patient": p,
@@ -98,14 +108,27 @@ pub async fn export(pool: &PgPool, keys: &KeyRing, id: Uuid, meta: &AuditMeta) -
         "photo": photo.map(|(ct, sha, len)| json!({"content_type": ct, "sha256": hex::encode(sha), "bytes": len,
             "href": format!("/patients/{id}/photo")})),
     });
-    audit::record_now(pool, meta, Event::new("patient.export", "patient", id).patient(id)).await?;
+    let sections = if clinical {
+        if let (Some(o), Value::Object(c)) =
+            (doc.as_object_mut(), ehr::export::clinical_sections(pool, keys, id).await?)
+        {
+            o.extend(c);
+        }
+        json!({"clinical_sections": ehr::export::SECTIONS})
+    } else {
+        doc["omitted_sections"] = json!(ehr::export::SECTIONS);
+        doc["omitted_reason"] = json!("The clinical sections need the chart.read permission.");
+        json!({"clinical_sections": [], "omitted": ehr::export::SECTIONS})
+    };
+    audit::record_now(pool, meta, Event::new("patient.export", "patient", id).patient(id).changes(sections)).await?;
     Ok(Some(doc))
 }
 
 pub async fn export_json(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
     let id = access::require(&state.pool, &auth.user, &id).await?;
-    let doc = export(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
+    let doc =
+        export(&state.pool, &state.keys, id, &auth.meta, auth.can(Perm::ChartRead)).await?.ok_or(AppError::NotFound)?;
     let mrn = doc["patient"]["mrn"]
         .as_str()
         .unwrap_or("patient")
