@@ -215,11 +215,12 @@ async fn stream_events(State(state): State<AppState>, auth: Auth, headers: Heade
     Ok(res)
 }
 
-/// The bell's badge text: empty when nothing is unread.
+/// The bell's badge: an HTML fragment swapped into the bell. Never empty: browsers drop
+/// server-sent events without data, and "nothing unread" must still clear the badge.
 pub fn badge(n: i64) -> String {
     match n {
-        0 => String::new(),
-        1..=99 => n.to_string(),
-        _ => "99+".into(),
+        0 => r#"<span class="bell-count bell-zero">0</span>"#.to_string(),
+        1..=99 => format!(r#"<span class="bell-count">{n}</span>"#),
+        _ => r#"<span class="bell-count">99+</span>"#.to_string(),
     }
 }

@@ -63,10 +63,10 @@ impl Metrics {
         for ((k, o), s) in map.iter() {
             let _ = writeln!(out, "hearth_jobs_total{{kind=\"{k}\",outcome=\"{o}\"}} {}", s.count);
         }
-        out.push_str("# HELP hearth_job_failures_total Failed job runs (retried, failed or dead) by kind.\n# TYPE hearth_job_failures_total counter\n");
+        out.push_str("# HELP hearth_job_failures_total Failed job runs (to be retried, or failed for good) by kind.\n# TYPE hearth_job_failures_total counter\n");
         let mut failures: BTreeMap<&str, u64> = BTreeMap::new();
         for ((k, o), s) in map.iter() {
-            if matches!(o.as_str(), "retry" | "failed" | "dead") {
+            if matches!(o.as_str(), "retry" | "failed") {
                 *failures.entry(k.as_str()).or_default() += s.count;
             }
         }
