@@ -7,7 +7,11 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::platform::crypto::KeyRing;
+use crate::platform::events::Hub;
+use crate::platform::http::HttpClient;
 use crate::platform::metrics::Metrics;
+use crate::platform::notify::email::Mailer;
+use crate::platform::notify::sms::{self, SmsProvider};
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<App>);
@@ -17,6 +21,14 @@ pub struct App {
     pub config: Config,
     pub keys: KeyRing,
     pub metrics: Metrics,
+    /// This replica's live-update fan-out.
+    pub hub: Hub,
+    /// Outbound HTTP (SMS gateway, webhooks).
+    pub http: HttpClient,
+    /// SMTP, when `HEARTH_SMTP_URL` is set.
+    pub mailer: Option<Mailer>,
+    pub sms: Arc<dyn SmsProvider>,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Deref for AppState {
@@ -44,7 +56,38 @@ impl AppState {
         if active.is_some() {
             check_master_key(&pool, &keys).await?;
         }
-        Ok(AppState(Arc::new(App { pool, config, keys, metrics: Metrics::default() })))
+        let http = HttpClient::new(std::time::Duration::from_secs(10))?;
+        let mailer = match &config.smtp_url {
+            Some(url) => Some(Mailer::new(url, &config.mail_from)?),
+            None => None,
+        };
+        let sms = sms::from_config(&config, &pool, &http);
+        let hub = Hub::new(pool.clone());
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        Ok(AppState(Arc::new(App {
+            pool,
+            config,
+            keys,
+            metrics: Metrics::default(),
+            hub,
+            http,
+            mailer,
+            sms,
+            shutdown,
+        })))
+    }
+
+    /// Tells long-lived work (event streams, workers) to finish.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Completes once [`begin_shutdown`](Self::begin_shutdown) was called.
+    pub fn shutdown_signal(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|v| *v).await;
+        }
     }
 
     /// Follows key rotations made by `hearth keys rotate` or another replica.

@@ -33,6 +33,16 @@ pub struct Config {
     pub base_url: String,
     pub master_key: MasterKey,
     pub smtp_url: Option<String>,
+    /// Sender of notification mail (`HEARTH_MAIL_FROM`).
+    pub mail_from: String,
+    /// Named in mail and SMS (`HEARTH_HOSPITAL_NAME`).
+    pub hospital_name: String,
+    /// A Twilio-compatible SMS gateway; unset: SMS are recorded by the local provider.
+    pub sms: Option<SmsConfig>,
+    /// Consecutive failures that open a provider's circuit breaker.
+    pub breaker_threshold: i32,
+    /// How long an open breaker pauses deliveries before one trial.
+    pub breaker_cooldown: Duration,
     pub log_json: bool,
     /// Secure cookies (HTTPS). On outside dev; off in dev/demo unless the base URL is https.
     pub secure_cookies: bool,
@@ -43,6 +53,28 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
     pub trust_proxy: bool,
+    /// Rate limits on sign-in, MFA, tokens and the API (`HEARTH_RATE_LIMITS=off` only outside
+    /// production, for load tests).
+    pub rate_limits: bool,
+}
+
+/// A Twilio-compatible SMS API: `POST {url}/2010-04-01/Accounts/{account}/Messages.json`.
+#[derive(Clone)]
+pub struct SmsConfig {
+    pub url: String,
+    pub account: String,
+    pub token: secrecy::SecretString,
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("url", &self.url)
+            .field("account", &self.account)
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 /// The 32-byte root key; never printed.
@@ -126,10 +158,63 @@ impl Config {
                 return err("HEARTH_SMTP_URL must start with smtp:// or smtps://, e.g. smtp://127.0.0.1:2525");
             }
         }
+        let mail_from = get("HEARTH_MAIL_FROM").unwrap_or_else(|| "Hearth <no-reply@hearth.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return err(format!(
+                "HEARTH_MAIL_FROM must be an address such as \"Hearth <no-reply@example.org>\", not {mail_from:?}"
+            ));
+        }
+        let hospital_name = get("HEARTH_HOSPITAL_NAME").unwrap_or_else(|| "Hearth".into());
+        if hospital_name.chars().count() > 200 {
+            return err("HEARTH_HOSPITAL_NAME has at most 200 characters");
+        }
+        let sms = match get("HEARTH_SMS_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim_end_matches('/').to_string();
+                if !(url.starts_with("https://") || (env != Env::Production && url.starts_with("http://"))) {
+                    return err("HEARTH_SMS_URL must be an https:// URL (http:// is allowed outside production)");
+                }
+                let need =
+                    |k: &str| get(k).ok_or_else(|| ConfigError(format!("{k} is required when HEARTH_SMS_URL is set")));
+                let from = need("HEARTH_SMS_FROM")?;
+                if !from.starts_with('+') || from.len() < 8 || !from[1..].chars().all(|c| c.is_ascii_digit()) {
+                    return err(format!("HEARTH_SMS_FROM must be an E.164 number such as +15551234567, not {from:?}"));
+                }
+                Some(SmsConfig {
+                    url,
+                    account: need("HEARTH_SMS_ACCOUNT")?,
+                    token: secrecy::SecretString::from(need("HEARTH_SMS_TOKEN")?),
+                    from,
+                })
+            }
+        };
+        let breaker_threshold = match get("HEARTH_BREAKER_THRESHOLD") {
+            None => 5,
+            Some(v) => match v.parse::<i32>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => return err(format!("HEARTH_BREAKER_THRESHOLD must be 1..1000, not {v:?}")),
+            },
+        };
+        let breaker_cooldown = match get("HEARTH_BREAKER_COOLDOWN_SECONDS") {
+            None => Duration::from_secs(60),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=86400).contains(&n) => Duration::from_secs(n),
+                _ => return err(format!("HEARTH_BREAKER_COOLDOWN_SECONDS must be 1..86400, not {v:?}")),
+            },
+        };
         let trust_proxy = match get("HEARTH_TRUST_PROXY").as_deref() {
             None | Some("false" | "0") => false,
             Some("true" | "1") => true,
             Some(other) => return err(format!("HEARTH_TRUST_PROXY must be true or false, not {other:?}")),
+        };
+        let rate_limits = match get("HEARTH_RATE_LIMITS").as_deref() {
+            None | Some("on") => true,
+            Some("off") if env == Env::Production => {
+                return err("HEARTH_RATE_LIMITS=off is refused in production");
+            }
+            Some("off") => false,
+            Some(other) => return err(format!("HEARTH_RATE_LIMITS must be on or off, not {other:?}")),
         };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
@@ -147,6 +232,11 @@ impl Config {
             base_url,
             master_key,
             smtp_url,
+            mail_from,
+            hospital_name,
+            sms,
+            breaker_threshold,
+            breaker_cooldown,
             log_json,
             secure_cookies,
             session_idle: minutes("HEARTH_SESSION_IDLE_MINUTES", 15)?,
@@ -155,6 +245,7 @@ impl Config {
             max_body_bytes: 2 * 1024 * 1024,
             db_max_connections,
             trust_proxy,
+            rate_limits,
         })
     }
 
@@ -257,6 +348,19 @@ mod tests {
         assert!(cfg(&[("HEARTH_SESSION_IDLE_MINUTES", "x")]).unwrap_err().0.contains("minutes"));
         assert!(cfg(&[("HEARTH_SMTP_URL", "mail.example")]).unwrap_err().0.contains("smtp://"));
         assert!(cfg(&[("HEARTH_DB_POOL", "0")]).unwrap_err().0.contains("HEARTH_DB_POOL"));
+        assert!(!cfg(&[("HEARTH_RATE_LIMITS", "off")]).unwrap().rate_limits);
+        let e = cfg(&[
+            ("HEARTH_ENV", "production"),
+            ("HEARTH_MASTER_KEY", KEY),
+            ("HEARTH_BASE_URL", "https://h.example"),
+            ("HEARTH_RATE_LIMITS", "off"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("refused in production"), "{e}");
+        assert!(cfg(&[("HEARTH_MAIL_FROM", "not an address")]).unwrap_err().0.contains("HEARTH_MAIL_FROM"));
+        assert!(cfg(&[("HEARTH_SMS_URL", "ftp://x")]).unwrap_err().0.contains("HEARTH_SMS_URL"));
+        assert!(cfg(&[("HEARTH_SMS_URL", "http://127.0.0.1:9")]).unwrap_err().0.contains("HEARTH_SMS_FROM"));
+        assert!(cfg(&[("HEARTH_BREAKER_THRESHOLD", "0")]).unwrap_err().0.contains("HEARTH_BREAKER_THRESHOLD"));
     }
 
     #[test]

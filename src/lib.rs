@@ -42,6 +42,10 @@ pub fn build_app(state: AppState) -> Router {
         .merge(modules::audit::router())
         .merge(modules::admin::router())
         .merge(web::search::router())
+        .merge(platform::jobs::admin::router())
+        .merge(platform::notify::routes::router())
+        .merge(platform::notify::webhook::router())
+        .merge(platform::events::router())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), mw::csrf))
@@ -124,7 +128,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let mut res = state.metrics.render(&state.pool).into_response();
+    let mut text = state.metrics.render(&state.pool);
+    // Queue depth is read from the database; a slow or absent database must not stall scrapes.
+    let depth = tokio::time::timeout(Duration::from_secs(2), platform::jobs::depth(&state.pool)).await;
+    text.push_str(&state.metrics.render_jobs(&depth.ok().and_then(Result::ok).unwrap_or_default()));
+    let mut res = text.into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     res
 }

@@ -238,12 +238,27 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
             refresher.refresh_key_version().await;
         }
     });
-    let app = hearth::build_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Recurring schedules are validated here, at start-up, not when they first fall due.
+    platform::jobs::register_schedules(&pool, &platform::jobs::builtin_schedules()).await?;
+    let worker = tokio::spawn(platform::jobs::Worker::new(state.clone()).run_until(state.shutdown_signal()));
+    let app = hearth::build_app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "Hearth is listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-    tracing::info!("drained; closing the database pool");
+    let stopper = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Ends the live-update streams (they would hold the drain open) and tells the job
+            // worker to stop claiming; running jobs finish or are released.
+            stopper.begin_shutdown();
+        })
+        .await?;
+    tracing::info!("drained; waiting for the job worker");
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "the job worker ended abnormally");
+    }
+    tracing::info!("closing the database pool");
     pool.close().await;
     Ok(())
 }

@@ -35,20 +35,73 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
 pub struct Metrics {
     // (method, route, status) -> series
     requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    // (job kind, outcome) -> run time
+    jobs: Mutex<BTreeMap<(String, String), Series>>,
+}
+
+impl Series {
+    fn add(&mut self, secs: f64) {
+        self.count += 1;
+        self.sum += secs;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.buckets[i] += 1;
+            }
+        }
+    }
 }
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        let s = map.entry((method.to_string(), route.to_string(), status)).or_default();
-        s.count += 1;
-        s.sum += secs;
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                s.buckets[i] += 1;
+        map.entry((method.to_string(), route.to_string(), status)).or_default().add(secs);
+    }
+
+    /// One job run (`outcome`: done, retry, failed, deferred; `dead` is counted with zero time).
+    pub fn observe_job(&self, kind: &str, outcome: &str, elapsed: Duration) {
+        let mut map = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry((kind.to_string(), outcome.to_string())).or_default().add(elapsed.as_secs_f64());
+    }
+
+    /// Job counters and run-time histograms, plus the queue depth read from the database
+    /// (shared by all replicas, so any replica reports the same depth).
+    pub fn render_jobs(&self, depth: &[(String, i64)]) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP hearth_jobs_queue_depth Jobs by state (all replicas).\n# TYPE hearth_jobs_queue_depth gauge\n",
+        );
+        for (state, n) in depth {
+            let _ = writeln!(out, "hearth_jobs_queue_depth{{state=\"{state}\"}} {n}");
+        }
+        let map = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        out.push_str("# HELP hearth_jobs_total Job runs on this replica by kind and outcome.\n# TYPE hearth_jobs_total counter\n");
+        for ((k, o), s) in map.iter() {
+            let _ = writeln!(out, "hearth_jobs_total{{kind=\"{k}\",outcome=\"{o}\"}} {}", s.count);
+        }
+        out.push_str("# HELP hearth_job_failures_total Failed job runs (to be retried, or failed for good) by kind.\n# TYPE hearth_job_failures_total counter\n");
+        let mut failures: BTreeMap<&str, u64> = BTreeMap::new();
+        for ((k, o), s) in map.iter() {
+            if matches!(o.as_str(), "retry" | "failed") {
+                *failures.entry(k.as_str()).or_default() += s.count;
             }
         }
+        for (k, n) in failures {
+            let _ = writeln!(out, "hearth_job_failures_total{{kind=\"{k}\"}} {n}");
+        }
+        out.push_str(
+            "# HELP hearth_job_duration_seconds Job run time by kind.\n# TYPE hearth_job_duration_seconds histogram\n",
+        );
+        for ((k, o), s) in map.iter().filter(|((_, o), _)| o != "dead") {
+            let labels = format!("kind=\"{k}\",outcome=\"{o}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(out, "hearth_job_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+            }
+            let _ = writeln!(out, "hearth_job_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "hearth_job_duration_seconds_sum{{{labels}}} {}", s.sum);
+            let _ = writeln!(out, "hearth_job_duration_seconds_count{{{labels}}} {}", s.count);
+        }
+        out
     }
 
     pub fn render(&self, pool: &sqlx::PgPool) -> String {
@@ -80,6 +133,11 @@ impl Metrics {
             out,
             "# HELP hearth_db_pool_max Pool size limit.\n# TYPE hearth_db_pool_max gauge\nhearth_db_pool_max {}",
             pool.options().get_max_connections()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hearth_db_queries_total Statements sent (counted only with HEARTH_COUNT_QUERIES=1).\n# TYPE hearth_db_queries_total counter\nhearth_db_queries_total {}",
+            DB_QUERIES.load(Ordering::Relaxed)
         );
         out
     }

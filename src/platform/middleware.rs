@@ -137,7 +137,7 @@ pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next)
             let am = meta.audit(None);
             // Bad tokens are security events; a flood of them from one address is cut off.
             if let Err(e) =
-                ratelimit::check(&state.pool, &format!("badtoken:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await
+                ratelimit::check(&state, &format!("badtoken:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await
             {
                 return render_error(&state, &page, e, true);
             }
@@ -156,7 +156,7 @@ pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next)
         Err(e) => return render_error(&state, &page, e, true),
     };
     let limit = if user.client_id.is_some() { ratelimit::API_PER_CLIENT } else { ratelimit::API_PER_USER };
-    if let Err(e) = ratelimit::check(&state.pool, &format!("api:{}", user.id), limit, &meta.audit(Some(&user))).await {
+    if let Err(e) = ratelimit::check(&state, &format!("api:{}", user.id), limit, &meta.audit(Some(&user))).await {
         return render_error(&state, &page, e, true);
     }
     let client = user.client_id.is_some().then(|| meta.audit(Some(&user)));
@@ -405,7 +405,7 @@ pub async fn header_limits(State(state): State<AppState>, req: Request, next: Ne
     let meta = crate::platform::auth::RequestMeta::from_head(req.headers(), req.extensions());
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
     let am = meta.audit(None);
-    if ratelimit::check(&state.pool, &format!("bigheaders:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await.is_ok() {
+    if ratelimit::check(&state, &format!("bigheaders:ip:{ip}"), ratelimit::BAD_TOKEN_PER_IP, &am).await.is_ok() {
         let ev =
             Event::new("security.oversized_headers", "request", req.uri().path().chars().take(200).collect::<String>())
                 .changes(serde_json::json!({"header_bytes": total, "cookie_bytes": cookies}));

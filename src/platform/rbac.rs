@@ -21,10 +21,12 @@ pub enum Perm {
     ChartRead,
     ChartWrite,
     NotesSign,
+    JobsManage,
+    PrivacyAlerts,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 15] = [
+    pub const ALL: [Perm; 17] = [
         Perm::PatientsRead,
         Perm::PatientsWrite,
         Perm::PatientsMerge,
@@ -40,6 +42,8 @@ impl Perm {
         Perm::ChartRead,
         Perm::ChartWrite,
         Perm::NotesSign,
+        Perm::JobsManage,
+        Perm::PrivacyAlerts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -59,6 +63,8 @@ impl Perm {
             Perm::ChartRead => "chart.read",
             Perm::ChartWrite => "chart.write",
             Perm::NotesSign => "notes.sign",
+            Perm::JobsManage => "jobs.manage",
+            Perm::PrivacyAlerts => "privacy.alerts",
         }
     }
 }

@@ -100,6 +100,9 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
     add(u.can(Perm::SecurityRead), "Security events", "/admin/security");
     add(u.can(Perm::SecurityRead), "Emergency access", "/admin/break-glass");
     add(u.can(Perm::ApiClientsManage), "API clients", "/admin/api-clients");
+    add(u.can(Perm::JobsManage), "Jobs & delivery", "/admin/jobs");
+    add(u.can(Perm::JobsManage), "Webhooks", "/admin/webhooks");
+    add(true, "Notifications", "/notifications");
     add(true, "My account", "/account");
     items
 }

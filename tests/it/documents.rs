@@ -365,7 +365,12 @@ async fn permissions_and_restricted_records_guard_documents() {
     assert_eq!(count(&doc, "documents").await, 1);
     assert_eq!(doc.audit_count("document.view").await + doc.audit_count("document.download").await, 0);
     // After breaking the glass the nurse may open it, and that is audited.
-    let r = nurse.post_form(&format!("/patients/{pid}/break-glass"), &[("reason", "Emergency: collapsed in ED")]).await;
+    let r = nurse
+        .post_form(
+            &format!("/patients/{pid}/break-glass"),
+            &[("reason_code", "emergency_treatment"), ("reason", "Emergency: collapsed in ED")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let (status, _, bytes) = get_bytes(&nurse, &content).await;
     assert_eq!((status, bytes), (StatusCode::OK, pdf()));

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::{Auth, CurrentUser};
+use crate::platform::notify;
 use crate::platform::rbac::{HasPerms, Perm};
 use crate::web::{self, FieldErrors, Page};
 
@@ -191,6 +192,28 @@ pub async fn grant(pool: &PgPool, auth: &Auth, id: Uuid, reason_code: &str, reas
         Event::new("patient.break_glass", "patient", id)
             .patient(id)
             .changes(serde_json::json!({"reason_code": reason_code, "reason": reason})),
+    )
+    .await?;
+    // Privacy officers hear of it at once, and subscribed systems get an event; both commit
+    // with the grant or not at all.
+    let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let body = format!("{} opened restricted record {mrn}. Reason given: {reason}", auth.display_name);
+    notify::notify_permission(
+        &mut tx,
+        Perm::PrivacyAlerts.code(),
+        &notify::Notice {
+            kind: "privacy.break_glass",
+            title: &format!("Break-glass access to {mrn}"),
+            body: &body,
+            link: Some(format!("/audit?patient={id}")),
+            urgent: true,
+        },
+    )
+    .await?;
+    notify::webhook::emit(
+        &mut tx,
+        "patient.break_glass",
+        serde_json::json!({"patient_id": id, "user_id": auth.id, "grant_id": gid}),
     )
     .await?;
     tx.commit().await?;

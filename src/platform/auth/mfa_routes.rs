@@ -67,7 +67,7 @@ async fn verify(
     am.actor_user_id = Some(p.user_id);
     am.actor_label = p.email.clone();
     am.session_id = Some(p.session_id);
-    ratelimit::check(&state.pool, &format!("mfa:user:{}", p.user_id), ratelimit::MFA_PER_USER, &am).await?;
+    ratelimit::check(&state, &format!("mfa:user:{}", p.user_id), ratelimit::MFA_PER_USER, &am).await?;
     let mut tx = state.pool.begin().await?;
     let method =
         if f.code.len() <= 64 { mfa::verify_any(&mut tx, &state.keys, p.user_id, &f.code).await? } else { None };

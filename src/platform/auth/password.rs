@@ -35,6 +35,18 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, h);
 }
 
+/// Runs argon2 work off the async runtime, at most one computation per core at a time: each
+/// takes 19 MiB, and unbounded parallel hashing would grow memory (and malloc arenas) without
+/// making anything faster.
+pub async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let sem = PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    });
+    let _permit = sem.acquire().await.ok()?;
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
 /// Checks the policy; the message is shown to the user as is.
 pub fn check_policy(password: &str, email: &str) -> Result<(), String> {
     let n = password.chars().count();

@@ -99,7 +99,7 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
     .await?;
     let pw_owned = pw.to_string();
     let Some(row) = row else {
-        tokio::task::spawn_blocking(move || password::verify_dummy(&pw_owned)).await.ok();
+        password::off_runtime(move || password::verify_dummy(&pw_owned)).await;
         audit::record_now(
             &state.pool,
             &meta.audit(None),
@@ -115,7 +115,7 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
         return Ok(Credentials::Failed);
     };
     let hash = row.password_hash.clone();
-    let good = tokio::task::spawn_blocking(move || password::verify(&pw_owned, &hash)).await.unwrap_or(false);
+    let good = password::off_runtime(move || password::verify(&pw_owned, &hash)).await.unwrap_or(false);
     let mut am = meta.audit(None);
     am.actor_user_id = Some(row.id);
     am.actor_label = row.email.clone();
@@ -174,8 +174,8 @@ async fn login(
     let email = f.email.trim().to_lowercase();
     let anon = meta.audit(None);
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    ratelimit::check(&state.pool, &format!("login:ip:{ip}"), ratelimit::LOGIN_PER_IP, &anon).await?;
-    ratelimit::check(&state.pool, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &anon).await?;
+    ratelimit::check(&state, &format!("login:ip:{ip}"), ratelimit::LOGIN_PER_IP, &anon).await?;
+    ratelimit::check(&state, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &anon).await?;
     let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
         let t = LoginPage {
             idle_minutes: state.config.session_idle.as_secs() / 60,
@@ -319,7 +319,7 @@ async fn change_password(
         .fetch_one(&state.pool)
         .await?;
     let (cur, h) = (f.current_password.clone(), current_hash.clone());
-    if !tokio::task::spawn_blocking(move || password::verify(&cur, &h)).await.unwrap_or(false) {
+    if !password::off_runtime(move || password::verify(&cur, &h)).await.unwrap_or(false) {
         errors.add("current_password", "The current password is wrong.");
     }
     if f.new_password != f.confirm_password {
@@ -356,7 +356,7 @@ pub async fn reused(state: &AppState, user_id: Uuid, pw: &str) -> AppResult<bool
     .fetch_all(&state.pool)
     .await?;
     let pw = pw.to_string();
-    Ok(tokio::task::spawn_blocking(move || hashes.iter().any(|h| password::verify(&pw, h))).await.unwrap_or(false))
+    Ok(password::off_runtime(move || hashes.iter().any(|h| password::verify(&pw, h))).await.unwrap_or(false))
 }
 
 /// Stores a new password hash and its history entry.
@@ -367,9 +367,9 @@ pub async fn set_password(
     must_change: bool,
 ) -> sqlx::Result<()> {
     let pw_owned = pw.to_string();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw_owned))
+    let hash = password::off_runtime(move || password::hash(&pw_owned))
         .await
-        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        .ok_or_else(|| sqlx::Error::Protocol("password hashing was interrupted".into()))?;
     sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(user_id)
         .bind(&hash)
@@ -416,7 +416,7 @@ pub async fn api_token(
     Json(req): Json<TokenRequest>,
 ) -> AppResult<Response> {
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    ratelimit::check(&state.pool, &format!("token:ip:{ip}"), ratelimit::TOKEN_PER_IP, &meta.audit(None)).await?;
+    ratelimit::check(&state, &format!("token:ip:{ip}"), ratelimit::TOKEN_PER_IP, &meta.audit(None)).await?;
     match req.grant_type.as_deref().unwrap_or("password") {
         "password" => {}
         "client_credentials" => return client_token(&state, &meta, &req).await,
@@ -426,8 +426,7 @@ pub async fn api_token(
         return Err(AppError::Unprocessable("the password grant needs `email` and `password`".into()));
     };
     let email = email_in.trim().to_lowercase();
-    ratelimit::check(&state.pool, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &meta.audit(None))
-        .await?;
+    ratelimit::check(&state, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &meta.audit(None)).await?;
     let Credentials::Ok(user_id) = check_credentials(&state, email_in, password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
