@@ -15,6 +15,7 @@ mod jobs;
 mod mfa;
 mod notify;
 mod patients;
+mod plans;
 mod rbac;
 mod record_integration;
 mod registry;
