@@ -69,9 +69,8 @@ pub fn search_provider<'a>(
         if !user.can(Perm::PatientsRead) {
             return Ok(None);
         }
-        let res = search::search_page(&state.pool, &state.keys, user, q, None, limit).await?;
-        let hits = res
-            .rows
+        let rows = search::suggest(&state.pool, &state.keys, user, q, limit).await?;
+        let hits = rows
             .iter()
             .map(|r| Hit {
                 label: r.full_name(),

@@ -461,7 +461,16 @@ pub async fn mrn_of(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_optional(pool).await
 }
 
+/// Active patients for the dashboard: exact while the registry is small, the planner's
+/// estimate once it is large (a count of 200,000 rows on every dashboard view is not worth it).
 pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
+    let estimate: f64 =
+        sqlx::query_scalar("SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = 'patients'::regclass")
+            .fetch_one(pool)
+            .await?;
+    if estimate > 20_000.0 {
+        return Ok(estimate as i64);
+    }
     sqlx::query_scalar("SELECT count(*) FROM patients WHERE active").fetch_one(pool).await
 }
 

@@ -287,6 +287,43 @@ pub async fn search_page(
     Ok(Results { rows, next })
 }
 
+/// Type-ahead (the global search box): a single word matches the start of the family name,
+/// then of the given name. Each part is an ordered range scan of its own index that stops after
+/// `limit` rows, so it costs the same on 300 or 300,000 patients. Anything else (several words,
+/// identifiers, dates), or a word that starts no name, goes to the full ranked search.
+pub async fn suggest(
+    pool: &PgPool,
+    keys: &KeyRing,
+    user: &CurrentUser,
+    q: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<PatientSummary>> {
+    let word = match classify(keys, q) {
+        Kind::Name { text, dob: None } if !text.trim().contains(char::is_whitespace) => text,
+        _ => return Ok(search_page(pool, keys, user, q, None, limit).await?.rows),
+    };
+    let (perm, uid, sid) = viewer(user);
+    let vis = visible_sql(3);
+    // A range, not LIKE: it stays an index range in generic (prepared) plans too.
+    let sql = format!(
+        "(SELECT {SUMMARY_COLS}, 0 AS rank, true AS visible FROM patients p
+           WHERE p.family_fold >= {w} AND p.family_fold < {w} || chr(1114111) AND {vis}
+           ORDER BY p.family_fold, p.given_fold, p.id LIMIT $1)
+         UNION ALL
+         (SELECT {SUMMARY_COLS}, 1 AS rank, true AS visible FROM patients p
+           WHERE p.given_fold >= {w} AND p.given_fold < {w} || chr(1114111)
+             AND NOT (p.family_fold >= {w} AND p.family_fold < {w} || chr(1114111)) AND {vis}
+           ORDER BY p.given_fold, p.family_fold, p.id LIMIT $1)",
+        w = "lower(immutable_unaccent($2::text)) COLLATE \"C\""
+    );
+    let hits: Vec<Hit> =
+        sqlx::query_as(&sql).bind(limit).bind(word.trim()).bind(perm).bind(uid).bind(sid).fetch_all(pool).await?;
+    if hits.is_empty() {
+        return Ok(search_page(pool, keys, user, q, None, limit).await?.rows);
+    }
+    Ok(hits.into_iter().take(limit as usize).map(|h| h.summary).collect())
+}
+
 /// Unfiltered by viewer: for system callers (demo, tests) that see everything.
 pub async fn search(
     pool: &PgPool,
