@@ -660,9 +660,14 @@ async fn direct_limit(
                 while !stop.load(Ordering::Relaxed) {
                     let r = match which {
                         0 => {
-                            let p = format!("%{}%", PREFIXES[rng.gen_range(0..PREFIXES.len())]);
-                            sqlx::query("SELECT id, mrn, given_name, family_name FROM patients WHERE search_name LIKE $1 ORDER BY family_name, given_name, id LIMIT 8")
-                                .bind(p)
+                            // The type-ahead's first branch (patients::search::suggest).
+                            let p = PREFIXES[rng.gen_range(0..PREFIXES.len())];
+                            sqlx::query(
+                                "SELECT id, mrn, given_name, family_name FROM patients
+                                 WHERE family_fold >= $1 COLLATE \"C\" AND family_fold < $1 COLLATE \"C\" || chr(1114111)
+                                 ORDER BY family_fold, given_fold, id LIMIT 6",
+                            )
+                            .bind(p)
                                 .fetch_all(&pool)
                                 .await
                                 .map(|_| ())
