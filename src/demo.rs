@@ -42,15 +42,16 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("PHARM", "Pharmacy"),
 ];
 
-const GIVEN_F: &[&str] = &[
+/// Name lists shared with the load benchmark's and the search measurement's seeders.
+pub const GIVEN_F: &[&str] = &[
     "Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife",
     "Naledi", "Elif", "Marta", "Grace", "Yuki", "Leila", "Anna", "Renée",
 ];
-const GIVEN_M: &[&str] = &[
+pub const GIVEN_M: &[&str] = &[
     "José", "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka",
     "Mikael", "Diego", "Samuel", "Björn", "Ibrahim", "Finn", "André",
 ];
-const FAMILY: &[&str] = &[
+pub const FAMILY: &[&str] = &[
     "García",
     "Okafor",
     "Nguyen",

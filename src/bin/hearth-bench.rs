@@ -160,42 +160,6 @@ fn pick(rng: &mut StdRng) -> Op {
 
 // ------------------------------------------------------------------------------------ seeding
 
-const GIVEN: &[&str] = &[
-    "Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife", "José",
-    "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka",
-];
-const FAMILY: &[&str] = &[
-    "García",
-    "Okafor",
-    "Nguyen",
-    "Müller",
-    "Smith",
-    "Jensen",
-    "Kowalski",
-    "Rossi",
-    "Haddad",
-    "Tanaka",
-    "O'Brien",
-    "Dubois",
-    "Mensah",
-    "Novak",
-    "Silva",
-    "Andersson",
-    "Patel",
-    "Cohen",
-    "Yılmaz",
-    "Johansson",
-    "Brown",
-    "Martínez",
-    "Kim",
-    "Ivanova",
-    "Fernández",
-    "Walker",
-    "Osei",
-    "Schmidt",
-    "Lopez",
-    "Chen",
-];
 const SYLLABLES: &[&str] = &["ka", "lo", "mi", "ren", "sa", "to", "vi", "dan", "el", "bor", "qui", "nes", "ta", "ul"];
 const PREFIXES: &[&str] = &["gar", "oka", "ngu", "mul", "smi", "jen", "kow", "ros", "had", "tan", "kalo", "ren", "vid"];
 
@@ -304,14 +268,15 @@ async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
         for i in 0..batch {
             let seq = done + i + 1;
             let family = if rng.gen_bool(0.5) {
-                FAMILY[rng.gen_range(0..FAMILY.len())].to_string()
+                hearth::demo::FAMILY[rng.gen_range(0..hearth::demo::FAMILY.len())].to_string()
             } else {
                 let mut s: String =
                     (0..rng.gen_range(2..4)).map(|_| SYLLABLES[rng.gen_range(0..SYLLABLES.len())]).collect();
                 s[..1].make_ascii_uppercase();
                 s
             };
-            let given = GIVEN[rng.gen_range(0..GIVEN.len())];
+            let names = if rng.gen_bool(0.5) { hearth::demo::GIVEN_F } else { hearth::demo::GIVEN_M };
+            let given = names[rng.gen_range(0..names.len())];
             let sex = if rng.gen_bool(0.5) { "female" } else { "male" };
             let birth =
                 format!("{}-{:02}-{:02}", rng.gen_range(1930..2024), rng.gen_range(1..=12), rng.gen_range(1..=28));

@@ -17,43 +17,6 @@ use rand::{Rng, SeedableRng};
 use sqlx::postgres::PgPoolCopyExt;
 use uuid::Uuid;
 
-const GIVEN: &[&str] = &[
-    "Amara", "Sofía", "Chloé", "Ingrid", "Mei", "Fatima", "Olivia", "Zoë", "Priya", "Hannah", "Lucía", "Aoife", "José",
-    "Liam", "Kwame", "Mateo", "Noah", "Ahmed", "Lukas", "Ravi", "Tomás", "Oliver", "Jonas", "Hiroshi", "Emeka",
-    "Björn",
-];
-const FAMILY: &[&str] = &[
-    "García",
-    "Okafor",
-    "Nguyen",
-    "Müller",
-    "Smith",
-    "Jensen",
-    "Kowalski",
-    "Rossi",
-    "Haddad",
-    "Tanaka",
-    "O'Brien",
-    "Dubois",
-    "Mensah",
-    "Novak",
-    "Silva",
-    "Andersson",
-    "Patel",
-    "Cohen",
-    "Yılmaz",
-    "Johansson",
-    "Brown",
-    "Martínez",
-    "Kim",
-    "Ivanova",
-    "Fernández",
-    "Walker",
-    "Osei",
-    "Schmidt",
-    "Lopez",
-    "Chen",
-];
 const SYLLABLES: &[&str] =
     &["ka", "lo", "mi", "ren", "sa", "to", "vi", "dan", "el", "bor", "qui", "nes", "ta", "ul", "gar"];
 
@@ -97,14 +60,15 @@ async fn main() -> anyhow::Result<()> {
             let seq = start_seq + (done + i) as i64;
             // Common names plus generated ones, so names are neither all unique nor all alike.
             let family = if rng.gen_bool(0.5) {
-                FAMILY[rng.gen_range(0..FAMILY.len())].to_string()
+                hearth::demo::FAMILY[rng.gen_range(0..hearth::demo::FAMILY.len())].to_string()
             } else {
                 let mut s: String =
                     (0..rng.gen_range(2..4)).map(|_| SYLLABLES[rng.gen_range(0..SYLLABLES.len())]).collect();
                 s[..1].make_ascii_uppercase();
                 s
             };
-            let given = GIVEN[rng.gen_range(0..GIVEN.len())];
+            let names = if rng.gen_bool(0.5) { hearth::demo::GIVEN_F } else { hearth::demo::GIVEN_M };
+            let given = names[rng.gen_range(0..names.len())];
             let sex = if rng.gen_bool(0.5) { "female" } else { "male" };
             let birth =
                 format!("{}-{:02}-{:02}", rng.gen_range(1930..2024), rng.gen_range(1..=12), rng.gen_range(1..=28));
