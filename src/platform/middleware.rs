@@ -77,7 +77,7 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
     }
     let path = req.uri().path().to_string();
     let always = path == "/logout" || path.starts_with("/static/");
-    if req.extensions().get::<PendingMfa>().is_some() && !always && path != "/mfa" && path != "/login" {
+    if req.extensions().get::<PendingMfa>().is_some() && !always && !path.starts_with("/mfa") && path != "/login" {
         return Redirect::to("/mfa").into_response();
     }
     if let Some(u) = req.extensions().get::<CurrentUser>() {

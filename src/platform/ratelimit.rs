@@ -17,6 +17,7 @@ pub struct Limit {
 
 pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };
 pub const LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window: Duration::from_secs(300) };
+pub const EMAIL_CODES_PER_USER: Limit = Limit { max: 3, window: Duration::from_secs(600) };
 pub const MFA_PER_USER: Limit = Limit { max: 10, window: Duration::from_secs(300) };
 pub const TOKEN_PER_IP: Limit = Limit { max: 60, window: Duration::from_secs(300) };
 pub const BAD_TOKEN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };

@@ -13,6 +13,7 @@ mod fakes;
 mod helpers;
 mod jobs;
 mod mfa;
+mod mfa_email;
 mod notify;
 mod patients;
 mod plans;

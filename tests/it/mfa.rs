@@ -4,7 +4,7 @@ use hearth::platform::auth::mfa;
 use crate::helpers::*;
 
 /// Enrols the signed-in client through the UI; returns the secret and the backup codes.
-async fn enrol(app: &mut TestApp) -> (String, Vec<String>) {
+pub(crate) async fn enrol(app: &mut TestApp) -> (String, Vec<String>) {
     let page = app.get("/account/mfa").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<svg"), "QR code rendered inline");
@@ -30,7 +30,7 @@ async fn enrol(app: &mut TestApp) -> (String, Vec<String>) {
     (secret, codes)
 }
 
-async fn password_step(app: &mut TestApp, email: &str) {
+pub(crate) async fn password_step(app: &mut TestApp, email: &str) {
     let r = app.post_form("/login", &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().starts_with("/mfa"), "{}", r.location());
