@@ -69,6 +69,7 @@ pub fn build_app(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(ops)
+        .merge(platform::notify::receipts::router())
         .merge(static_files)
         .merge(api)
         .merge(pages)

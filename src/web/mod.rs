@@ -88,10 +88,12 @@ fn nav_for(u: &CurrentUser, path: &str) -> Vec<NavItem> {
     let mut items = vec![NavItem { label: "Dashboard", href: "/", active: path == "/" }];
     let mut add = |ok: bool, label, href: &'static str| {
         if ok {
-            items.push(NavItem { label, href, active: path.starts_with(href) });
+            let active = path.starts_with(href) && !(href == "/patients" && path.starts_with("/patients/today"));
+            items.push(NavItem { label, href, active });
         }
     };
     add(u.can(Perm::PatientsRead), "Patients", "/patients");
+    add(u.can(Perm::PatientsRead), "Patients today", "/patients/today");
     add(u.can(Perm::ChartRead), "ICD-10-CM", "/icd10");
     add(u.can(Perm::AuditRead), "Audit log", "/audit");
     add(u.can(Perm::UsersManage), "Users", "/admin/users");

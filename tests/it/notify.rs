@@ -491,3 +491,220 @@ async fn an_event_raised_on_one_replica_reaches_a_page_served_by_another() {
     .await;
     assert!(end.is_ok(), "the stream ends on shutdown");
 }
+
+fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let data: String = std::iter::once(url.to_string()).chain(sorted.iter().map(|(k, v)| format!("{k}{v}"))).collect();
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+async fn sms_callback(app: &mut TestApp, params: &[(&str, &str)], signature: Option<String>) -> StatusCode {
+    let body = serde_urlencoded::to_string(params).unwrap();
+    let mut b = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/hooks/sms/status")
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(s) = signature {
+        b = b.header("x-twilio-signature", s);
+    }
+    app.request(b.body(Body::from(body)).unwrap()).await.status
+}
+
+#[tokio::test]
+async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery_receipts() {
+    let gw = HttpServer::start().await;
+    gw.answer(201, r#"{"sid":"SM0001"}"#);
+    let mut app = TestApp::with_config(&[
+        ("HEARTH_SMS_URL", &gw.url("")),
+        ("HEARTH_SMS_ACCOUNT", "AC123"),
+        ("HEARTH_SMS_TOKEN", "tok"),
+        ("HEARTH_SMS_FROM", "+15550001111"),
+        ("HEARTH_BASE_URL", "https://hearth.example.org"),
+    ])
+    .await;
+    let email = app.user("nurse").await;
+    app.login(&email, PASSWORD).await;
+    let pid = app.register_patient(&[ANN, &[("phone", "+1 555 222 3333")]].concat()).await;
+    let tab = format!("/patients/{pid}/messages");
+
+    // Empty state, the tab in the chart, and a read that is audited.
+    let page = app.get(&tab).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No messages have been sent to this patient."), "{}", page.body);
+    assert!(page.body.contains(">Messages</a>"), "the chart tab");
+    assert!(page.body.contains("no SMS consent"));
+    let views: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'chart.view' AND changes->>'section' = 'messages'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(views, 1);
+
+    // Bad input is refused and queues nothing.
+    let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "  ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter a subject"));
+    let r = app.post_form(&tab, &[("channel", "email"), ("subject", "Hello")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("no email address"));
+    let r = app.post_form(&tab, &[("channel", "pigeon"), ("subject", "Hello")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "Hello"), ("body", &"x".repeat(601))]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get(&format!("{tab}?page=0")).await.status, StatusCode::BAD_REQUEST);
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 0);
+
+    // With consent, a message is queued, sent through the gateway with a status callback URL ...
+    let r = app
+        .post_form(
+            &format!("/patients/{pid}/consents"),
+            &[("kind", "communications"), ("channel", "sms"), ("decision", "granted")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "Your results are ready"), ("body", "Call us.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.audit_count("message.send").await, 1);
+    assert!(app.get(&tab).await.body.contains("Queued"));
+    let w = worker(&app);
+    eventually(10, "the SMS", || async {
+        w.run_once().await.unwrap();
+        (gw.count() == 1).then_some(())
+    })
+    .await;
+    let sent = gw.last();
+    assert!(sent.body.contains("To=%2B15552223333"), "{}", sent.body);
+    assert!(sent.body.contains("StatusCallback=https%3A%2F%2Fhearth.example.org%2Fhooks%2Fsms%2Fstatus"), "{}", sent.body);
+    let page = app.get(&tab).await;
+    assert!(page.body.contains(">Sent</span>"), "{}", page.body);
+
+    // ... and the gateway's receipt settles it. Unsigned or wrongly signed receipts change nothing.
+    let url = "https://hearth.example.org/hooks/sms/status";
+    let delivered = [("MessageSid", "SM0001"), ("MessageStatus", "delivered"), ("AccountSid", "AC123")];
+    let mut gateway = app.another_client();
+    assert_eq!(sms_callback(&mut gateway, &delivered, None).await, StatusCode::FORBIDDEN);
+    let forged = twilio_signature("not-the-token", url, &delivered);
+    assert_eq!(sms_callback(&mut gateway, &delivered, Some(forged)).await, StatusCode::FORBIDDEN);
+    let wrong_url = twilio_signature("tok", "https://elsewhere.example/hooks/sms/status", &delivered);
+    assert_eq!(sms_callback(&mut gateway, &delivered, Some(wrong_url)).await, StatusCode::FORBIDDEN);
+    let status: String = sqlx::query_scalar("SELECT status FROM messages").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "sent");
+    let missing = [("MessageSid", "SM0001")];
+    let sig = twilio_signature("tok", url, &missing);
+    assert_eq!(sms_callback(&mut gateway, &missing, Some(sig)).await, StatusCode::BAD_REQUEST);
+    // "sent" after the fact is only recorded; "delivered" settles; a late "failed" does not undo it.
+    let sig = twilio_signature("tok", url, &[("MessageSid", "SM0001"), ("MessageStatus", "sent")]);
+    let r = sms_callback(&mut gateway, &[("MessageSid", "SM0001"), ("MessageStatus", "sent")], Some(sig)).await;
+    assert_eq!(r, StatusCode::NO_CONTENT);
+    let sig = twilio_signature("tok", url, &delivered);
+    assert_eq!(sms_callback(&mut gateway, &delivered, Some(sig)).await, StatusCode::NO_CONTENT);
+    let late = [("MessageSid", "SM0001"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")];
+    let sig = twilio_signature("tok", url, &late);
+    assert_eq!(sms_callback(&mut gateway, &late, Some(sig)).await, StatusCode::NO_CONTENT);
+    let (status, delivered_at): (String, Option<time::OffsetDateTime>) =
+        sqlx::query_as("SELECT status, delivered_at FROM messages").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "delivered");
+    assert!(delivered_at.is_some());
+    let page = app.get(&tab).await;
+    assert!(page.body.contains(">Delivered</span>"), "{}", page.body);
+    assert!(page.body.contains("Your results are ready"));
+
+    // A carrier failure on another message is shown with its error code.
+    gw.answer(201, r#"{"sid":"SM0002"}"#);
+    let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "Second")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    eventually(10, "the second SMS", || async {
+        w.run_once().await.unwrap();
+        (gw.count() == 2).then_some(())
+    })
+    .await;
+    let failed = [("MessageSid", "SM0002"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")];
+    let sig = twilio_signature("tok", url, &failed);
+    assert_eq!(sms_callback(&mut gateway, &failed, Some(sig)).await, StatusCode::NO_CONTENT);
+    let page = app.get(&tab).await;
+    assert!(page.body.contains("the carrier reported the message undelivered (error 30003)"), "{}", page.body);
+
+    // Without chart access there is no tab; without a gateway there is no callback.
+    let mut clerk = app.another_client();
+    let ce = app.user("receptionist").await;
+    clerk.login(&ce, PASSWORD).await;
+    assert_eq!(clerk.get(&tab).await.status, StatusCode::FORBIDDEN);
+    let mut plain = TestApp::new().await;
+    assert_eq!(sms_callback(&mut plain, &delivered, None).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_patients_of_the_day_list_updates_live_across_replicas() {
+    let mut a = TestApp::new().await;
+    let email = a.user("receptionist").await;
+    a.login(&email, PASSWORD).await;
+    let page = a.get("/patients/today").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No patients registered or seen yet today."), "{}", page.body);
+    assert!(page.body.contains(r#"hx-trigger="sse:patients.today""#));
+    assert_eq!(a.get("/patients/today?date=someday").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.get("/patients/today?date=2999-01-01").await.status, StatusCode::BAD_REQUEST);
+
+    // A page served by replica B listens ...
+    let pool_b = hearth::db::pool_options(4).connect(&server_url(&a.db_name)).await.unwrap();
+    let state_b = AppState::new(pool_b, test_config(&[])).await.unwrap();
+    let router_b = hearth::build_app(state_b.clone())
+        .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 4], 40001)))));
+    let req = a.builder(Method::GET, "/events").body(Body::empty()).unwrap();
+    let mut body = router_b.clone().oneshot(req).await.unwrap().into_body();
+    let mut buf = String::new();
+    read_until(&mut body, &mut buf, "event: unread\n").await;
+
+    // ... while a patient is registered through replica A.
+    let pid = a.register_patient(ANN).await;
+    read_until(&mut body, &mut buf, "event: patients.today\ndata: changed\n").await;
+    assert!(!buf.contains("Lee"), "the event carries no PHI");
+    // The page re-fetches its rows (as htmx does) from replica B.
+    let req = a.builder(Method::GET, "/patients/today").header("hx-request", "true").body(Body::empty()).unwrap();
+    let res = router_b.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(rows.contains("Lee, Ann") && rows.contains(&pid) && rows.contains("Registered"), "{rows}");
+    assert!(!rows.contains("<html"), "only the rows");
+
+    // An encounter starting today raises it too, and becomes the patient's latest activity.
+    let mut doctor = a.another_client();
+    let de = a.user("doctor").await;
+    doctor.login(&de, PASSWORD).await;
+    let now = time::OffsetDateTime::now_utc();
+    let starts = format!("{}T{:02}:{:02}", now.date(), now.hour(), now.minute());
+    let r = doctor
+        .post_form(
+            &format!("/patients/{pid}/encounters"),
+            &[("kind", "outpatient"), ("status", "arrived"), ("starts_at", &starts), ("reason", "Review")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = buf.matches("event: patients.today").count();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while buf.matches("event: patients.today").count() == before {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("timed out waiting for the encounter's event")
+            .expect("the stream ended")
+            .unwrap();
+        if let Ok(d) = frame.into_data() {
+            buf.push_str(&String::from_utf8_lossy(&d));
+        }
+    }
+    let page = a.get("/patients/today").await;
+    assert!(page.body.contains("Outpatient encounter · Arrived"), "{}", page.body);
+    // Another day has its own (empty) list and is not live.
+    let yesterday = (now.date() - time::Duration::days(1)).to_string();
+    let page = a.get(&format!("/patients/today?date={yesterday}")).await;
+    assert!(page.body.contains(&format!("No patients registered or seen on {yesterday}.")));
+    assert!(!page.body.contains("sse:patients.today"));
+    // It is in the navigation for anyone who can read patients.
+    assert!(page.body.contains(r#"href="/patients/today""#));
+}

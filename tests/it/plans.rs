@@ -8,7 +8,8 @@ use sqlx::Executor;
 
 use crate::helpers::*;
 
-const LARGE: &[&str] = &["patients", "encounters", "vitals", "problems", "notes", "audit_events", "sessions"];
+const LARGE: &[&str] =
+    &["patients", "encounters", "vitals", "problems", "notes", "audit_events", "sessions", "messages", "live_events"];
 
 async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
     let mut conn = pool.acquire().await.unwrap();
@@ -66,6 +67,8 @@ async fn hot_requests_use_indexes() {
         format!("/patients/{pid}/notes"),
         format!("/patients/{pid}/problems"),
         format!("/patients/{pid}/encounters"),
+        format!("/patients/{pid}/messages"),
+        "/patients/today".to_string(),
         format!("/audit?patient={pid}"),
         format!("/audit?user={}", email.replace('@', "%40")),
         "/audit".to_string(),

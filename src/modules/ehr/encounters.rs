@@ -224,6 +224,7 @@ pub async fn insert(
         "clinician_id": v.clinician_id, "reason": v.reason, "starts_at": fmt_dt(v.starts_at)});
     audit::record(conn, meta, Event::new("encounter.create", "encounter", id).patient(patient).changes(changes))
         .await?;
+    crate::modules::patients::today::raise_changed(conn).await?;
     Ok(id)
 }
 

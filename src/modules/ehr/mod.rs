@@ -11,6 +11,7 @@ pub mod encounters;
 pub mod export;
 pub mod icd;
 pub mod medications;
+pub mod messages;
 pub mod notes;
 pub mod problems;
 pub mod svg;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/patients/{id}/notes/{item}/addenda", post(notes::add_addendum))
         .route("/patients/{id}/medications", get(medications::page).post(medications::create))
         .route("/patients/{id}/medications/{item}/status", post(medications::set_status))
+        .route("/patients/{id}/messages", get(messages::page).post(messages::send))
         .route(
             "/patients/{id}/documents",
             get(documents::page).post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
@@ -113,6 +115,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("notes", "Notes", "notes"),
     ("medications", "Home medications", "medications"),
     ("documents", "Documents", "documents"),
+    ("messages", "Messages", "messages"),
     ("summary", "Summary", "summary"),
 ];
 

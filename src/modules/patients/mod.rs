@@ -18,6 +18,7 @@ pub mod repo;
 pub mod rights;
 pub mod search;
 pub mod show;
+pub mod today;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/patients", get(search::list).post(register::create))
         .route("/patients/new", get(register::new_form))
+        .route("/patients/today", get(today::page))
         .route("/patients/new/unidentified", get(register::unidentified_form))
         .route("/patients/unidentified", post(register::unidentified_create))
         .route("/patients/import", get(import::form).post(import::upload))

@@ -128,6 +128,7 @@ pub async fn register(
     }
     let action = if p.unidentified { "patient.create_unidentified" } else { "patient.create" };
     audit::record(conn, meta, Event::new(action, "patient", id).patient(id).changes(changes)).await?;
+    super::today::raise_changed(conn).await?;
     Ok((id, mrn))
 }
 

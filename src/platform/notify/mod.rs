@@ -8,6 +8,7 @@
 
 pub mod breaker;
 pub mod email;
+pub mod receipts;
 pub mod routes;
 pub mod sms;
 pub mod webhook;

@@ -23,7 +23,11 @@ pub trait SmsProvider: Send + Sync {
 
 pub fn from_config(config: &Config, pool: &PgPool, http: &HttpClient) -> Arc<dyn SmsProvider> {
     match &config.sms {
-        Some(c) => Arc::new(TwilioSms { config: c.clone(), http: http.clone() }),
+        Some(c) => Arc::new(TwilioSms {
+            config: c.clone(),
+            http: http.clone(),
+            status_callback: super::receipts::callback_url(&config.base_url),
+        }),
         None => Arc::new(LocalSms { pool: pool.clone() }),
     }
 }
@@ -56,10 +60,12 @@ impl SmsProvider for LocalSms {
 }
 
 /// `POST {url}/2010-04-01/Accounts/{account}/Messages.json` with basic auth and a form body
-/// (`To`, `From`, `Body`); the answer's `sid` is the reference.
+/// (`To`, `From`, `Body`, `StatusCallback`); the answer's `sid` is the reference.
 pub struct TwilioSms {
     config: SmsConfig,
     http: HttpClient,
+    /// Where the gateway reports delivery (`/hooks/sms/status`).
+    status_callback: String,
 }
 
 impl SmsProvider for TwilioSms {
@@ -70,7 +76,12 @@ impl SmsProvider for TwilioSms {
         async move {
             let c = &self.config;
             let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", c.url, c.account);
-            let form = serde_urlencoded::to_string([("To", to), ("From", c.from.as_str()), ("Body", body)])
+            let form = serde_urlencoded::to_string([
+                ("To", to),
+                ("From", c.from.as_str()),
+                ("Body", body),
+                ("StatusCallback", self.status_callback.as_str()),
+            ])
                 .map_err(|e| SendError::Permanent(format!("cannot encode the SMS: {e}")))?;
             let auth =
                 base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.account, c.token.expose_secret()));
