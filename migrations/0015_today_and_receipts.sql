@@ -5,3 +5,10 @@ CREATE INDEX encounters_starts ON encounters (starts_at DESC);
 -- Provider delivery receipts (SMS status callbacks).
 ALTER TABLE messages ADD COLUMN delivered_at timestamptz;
 ALTER TABLE messages ADD COLUMN provider_status text;
+
+-- WhatsApp through the same Twilio-compatible gateway as SMS.
+ALTER TABLE messages DROP CONSTRAINT messages_channel_check;
+ALTER TABLE messages ADD CONSTRAINT messages_channel_check CHECK (channel IN ('email', 'sms', 'whatsapp', 'webhook'));
+ALTER TABLE patient_consents DROP CONSTRAINT patient_consents_channel_check;
+ALTER TABLE patient_consents ADD CONSTRAINT patient_consents_channel_check
+    CHECK (channel IN ('any', 'sms', 'whatsapp', 'email', 'phone', 'post'));

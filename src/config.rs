@@ -65,6 +65,8 @@ pub struct SmsConfig {
     pub account: String,
     pub token: secrecy::SecretString,
     pub from: String,
+    /// The WhatsApp sender on the same gateway (`HEARTH_WHATSAPP_FROM`); unset: no WhatsApp.
+    pub whatsapp_from: Option<String>,
 }
 
 impl std::fmt::Debug for SmsConfig {
@@ -73,6 +75,7 @@ impl std::fmt::Debug for SmsConfig {
             .field("url", &self.url)
             .field("account", &self.account)
             .field("from", &self.from)
+            .field("whatsapp_from", &self.whatsapp_from)
             .finish()
     }
 }
@@ -177,15 +180,23 @@ impl Config {
                 }
                 let need =
                     |k: &str| get(k).ok_or_else(|| ConfigError(format!("{k} is required when HEARTH_SMS_URL is set")));
+                let e164 = |s: &str| s.starts_with('+') && s.len() >= 8 && s[1..].chars().all(|c| c.is_ascii_digit());
                 let from = need("HEARTH_SMS_FROM")?;
-                if !from.starts_with('+') || from.len() < 8 || !from[1..].chars().all(|c| c.is_ascii_digit()) {
+                if !e164(&from) {
                     return err(format!("HEARTH_SMS_FROM must be an E.164 number such as +15551234567, not {from:?}"));
+                }
+                let whatsapp_from = get("HEARTH_WHATSAPP_FROM");
+                if let Some(w) = whatsapp_from.as_deref().filter(|w| !e164(w)) {
+                    return err(format!(
+                        "HEARTH_WHATSAPP_FROM must be an E.164 number such as +15551234567, not {w:?}"
+                    ));
                 }
                 Some(SmsConfig {
                     url,
                     account: need("HEARTH_SMS_ACCOUNT")?,
                     token: secrecy::SecretString::from(need("HEARTH_SMS_TOKEN")?),
                     from,
+                    whatsapp_from,
                 })
             }
         };
@@ -360,6 +371,15 @@ mod tests {
         assert!(cfg(&[("HEARTH_MAIL_FROM", "not an address")]).unwrap_err().0.contains("HEARTH_MAIL_FROM"));
         assert!(cfg(&[("HEARTH_SMS_URL", "ftp://x")]).unwrap_err().0.contains("HEARTH_SMS_URL"));
         assert!(cfg(&[("HEARTH_SMS_URL", "http://127.0.0.1:9")]).unwrap_err().0.contains("HEARTH_SMS_FROM"));
+        let sms = [
+            ("HEARTH_SMS_URL", "http://127.0.0.1:9"),
+            ("HEARTH_SMS_ACCOUNT", "AC1"),
+            ("HEARTH_SMS_TOKEN", "t"),
+            ("HEARTH_SMS_FROM", "+15550001111"),
+        ];
+        assert!(cfg(&sms).is_ok());
+        let bad_whatsapp = [&sms[..], &[("HEARTH_WHATSAPP_FROM", "whatsapp")]].concat();
+        assert!(cfg(&bad_whatsapp).unwrap_err().0.contains("HEARTH_WHATSAPP_FROM"));
         assert!(cfg(&[("HEARTH_BREAKER_THRESHOLD", "0")]).unwrap_err().0.contains("HEARTH_BREAKER_THRESHOLD"));
     }
 

@@ -523,6 +523,7 @@ async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery
         ("HEARTH_SMS_ACCOUNT", "AC123"),
         ("HEARTH_SMS_TOKEN", "tok"),
         ("HEARTH_SMS_FROM", "+15550001111"),
+        ("HEARTH_WHATSAPP_FROM", "+15550002222"),
         ("HEARTH_BASE_URL", "https://hearth.example.org"),
     ])
     .await;
@@ -629,6 +630,35 @@ async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery
     assert_eq!(sms_callback(&mut gateway, &failed, Some(sig)).await, StatusCode::NO_CONTENT);
     let page = app.get(&tab).await;
     assert!(page.body.contains("the carrier reported the message undelivered (error 30003)"), "{}", page.body);
+
+    // WhatsApp goes through the same gateway with whatsapp: addresses, after its own consent.
+    let r = app
+        .post_form(
+            &format!("/patients/{pid}/consents"),
+            &[("kind", "communications"), ("channel", "whatsapp"), ("decision", "granted")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    gw.answer(201, r#"{"sid":"SM0003"}"#);
+    let r = app.post_form(&tab, &[("channel", "whatsapp"), ("subject", "Clinic tomorrow")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    eventually(10, "the WhatsApp message", || async {
+        w.run_once().await.unwrap();
+        (gw.count() == 3).then_some(())
+    })
+    .await;
+    let sent = gw.last();
+    assert!(sent.body.contains("To=whatsapp%3A%2B15552223333"), "{}", sent.body);
+    assert!(sent.body.contains("From=whatsapp%3A%2B15550002222"), "{}", sent.body);
+    let read = [("MessageSid", "SM0003"), ("MessageStatus", "read")];
+    let sig = twilio_signature("tok", url, &read);
+    assert_eq!(sms_callback(&mut gateway, &read, Some(sig)).await, StatusCode::NO_CONTENT);
+    let s: String = sqlx::query_scalar("SELECT status FROM messages WHERE channel = 'whatsapp'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(s, "delivered");
+    assert!(app.get(&tab).await.body.contains("WhatsApp"));
 
     // Without chart access there is no tab; without a gateway there is no callback.
     let mut clerk = app.another_client();

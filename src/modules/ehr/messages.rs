@@ -1,4 +1,4 @@
-//! The patient's messages (SMS and email sent to them) with their delivery status, and a form
+//! The patient's messages (SMS, WhatsApp and email sent to them) with their delivery status, and a form
 //! to send one. Messages go through the notification queue (`notify::message_patient`): the
 //! patient's communications consent is checked at delivery, and the provider's delivery receipt
 //! (SMS status callback) moves a message from `sent` to `delivered` or `failed`.
@@ -58,6 +58,7 @@ impl MessageRow {
     pub fn channel_label(&self) -> &'static str {
         match self.channel.as_str() {
             "sms" => "SMS",
+            "whatsapp" => "WhatsApp",
             "email" => "Email",
             _ => "Other",
         }
@@ -117,6 +118,7 @@ struct Contact {
     phone: Option<String>,
     email: Option<String>,
     sms_consent: bool,
+    whatsapp_consent: bool,
     email_consent: bool,
 }
 
@@ -134,6 +136,7 @@ struct MessagesPage {
     phone: String,
     email: String,
     sms_consent: bool,
+    whatsapp_consent: bool,
     email_consent: bool,
 }
 
@@ -146,6 +149,7 @@ async fn contact(state: &AppState, patient: Uuid) -> AppResult<Contact> {
         phone,
         email,
         sms_consent: consent::communication_allowed(&state.pool, patient, "sms").await?,
+        whatsapp_consent: consent::communication_allowed(&state.pool, patient, "whatsapp").await?,
         email_consent: consent::communication_allowed(&state.pool, patient, "email").await?,
     })
 }
@@ -168,7 +172,7 @@ async fn render(
     let c = if can_send {
         contact(state, b.id).await?
     } else {
-        Contact { phone: None, email: None, sms_consent: false, email_consent: false }
+        Contact { phone: None, email: None, sms_consent: false, whatsapp_consent: false, email_consent: false }
     };
     audit_view(&state.pool, &auth.meta, b.id, "messages").await?;
     let t = MessagesPage {
@@ -187,6 +191,7 @@ async fn render(
         phone: c.phone.unwrap_or_default(),
         email: c.email.unwrap_or_default(),
         sms_consent: c.sms_consent,
+        whatsapp_consent: c.whatsapp_consent,
         email_consent: c.email_consent,
     };
     web::render_status(status, &t)
@@ -236,7 +241,7 @@ pub async fn send(
     let mut e = FieldErrors::default();
     let to = match form.channel.as_str() {
         // Gateways want the number without spaces or punctuation (E.164 when it starts with +).
-        "sms" => c.phone.as_deref().map(normalize_phone).filter(|p| p.len() >= 4).or_else(|| {
+        "sms" | "whatsapp" => c.phone.as_deref().map(normalize_phone).filter(|p| p.len() >= 4).or_else(|| {
             e.add("channel", "The record has no phone number; add one on the patient's details first.");
             None
         }),
@@ -245,7 +250,7 @@ pub async fn send(
             None
         }),
         _ => {
-            e.add("channel", "Choose SMS or email.");
+            e.add("channel", "Choose SMS, WhatsApp or email.");
             None
         }
     };
@@ -274,7 +279,11 @@ pub async fn send(
     )
     .await?;
     tx.commit().await?;
-    let consented = if form.channel == "sms" { c.sms_consent } else { c.email_consent };
+    let consented = match form.channel.as_str() {
+        "sms" => c.sms_consent,
+        "whatsapp" => c.whatsapp_consent,
+        _ => c.email_consent,
+    };
     let flash = if consented {
         "Message queued; its delivery status shows below."
     } else {

@@ -18,7 +18,7 @@ use crate::platform::rbac::{HasPerms, Perm};
 use crate::web;
 
 pub const KINDS: [&str; 3] = ["treatment", "data_sharing", "communications"];
-pub const CHANNELS: [&str; 5] = ["any", "sms", "email", "phone", "post"];
+pub const CHANNELS: [&str; 6] = ["any", "sms", "whatsapp", "email", "phone", "post"];
 
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Consent {
@@ -117,7 +117,7 @@ impl ConsentForm {
         }
         let channel = if self.channel.is_empty() { "any" } else { self.channel.as_str() };
         if !CHANNELS.contains(&channel) {
-            return Err("Choose a channel: any, sms, email, phone or post.".into());
+            return Err("Choose a channel: any, sms, whatsapp, email, phone or post.".into());
         }
         if self.kind != "communications" && channel != "any" {
             return Err("Only communications consent is recorded per channel.".into());

@@ -29,7 +29,7 @@ struct ShowPage {
     can_write: bool,
     can_merge: bool,
     kinds: [&'static str; 3],
-    channels: [&'static str; 5],
+    channels: [&'static str; 6],
     emergency_access: Option<(String, String)>,
 }
 

@@ -131,7 +131,7 @@ pub async fn notify_permission(conn: &mut PgConnection, permission: &str, n: &No
     Ok(users.len())
 }
 
-/// A message to a patient on `channel` ("email" or "sms") at `to`. The patient's
+/// A message to a patient on `channel` ("email", "sms" or "whatsapp") at `to`. The patient's
 /// communications consent is checked when it is delivered (consent may change meanwhile); without
 /// it the message is recorded as suppressed and not sent.
 pub async fn message_patient(
@@ -269,7 +269,10 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
         return Ok(Outcome::Done);
     }
     if let Some(pid) = msg.patient_id {
-        let consent_channel = if msg.channel == "sms" { "sms" } else { "email" };
+        let consent_channel = match msg.channel.as_str() {
+            "sms" | "whatsapp" => msg.channel.as_str(),
+            _ => "email",
+        };
         if !crate::modules::patients::consent::communication_allowed(pool, pid, consent_channel).await? {
             set_status(pool, msg.id, "suppressed", Some("no communications consent for this channel"), None).await?;
             return Ok(Outcome::Done);
@@ -289,7 +292,7 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
     }
     let provider = match msg.channel.as_str() {
         "email" => "smtp".to_string(),
-        "sms" => state.sms.name().to_string(),
+        "sms" | "whatsapp" => state.sms.name().to_string(),
         _ => format!("webhook:{}", msg.subscriber_id.unwrap_or_default()),
     };
     if msg.channel == "email" && state.mailer.is_none() {
@@ -308,7 +311,10 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
         .await?;
     let result = match msg.channel.as_str() {
         "email" => send_email(state, &msg).await,
-        "sms" => state.sms.send(msg.id, &msg.recipient, &sms_text(state, &msg)).await,
+        "sms" | "whatsapp" => {
+            let phone = sms::Phone::from_channel(&msg.channel).unwrap_or(sms::Phone::Sms);
+            state.sms.send(msg.id, phone, &msg.recipient, &sms_text(state, &msg)).await
+        }
         _ => match msg.subscriber_id {
             Some(sid) => webhook::deliver(state, msg.id, sid, &msg.kind, &msg.body).await,
             None => Err(SendError::Permanent("webhook message without a subscriber".into())),

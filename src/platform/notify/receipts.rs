@@ -78,7 +78,7 @@ async fn sms_status(State(state): State<AppState>, headers: HeaderMap, body: Byt
             sqlx::query(
                 "UPDATE messages SET status = 'delivered', provider_status = $3, last_error = NULL,
                         delivered_at = coalesce(delivered_at, now()), updated_at = now()
-                 WHERE provider = $1 AND provider_ref = $2 AND channel = 'sms' AND status IN ('sent', 'failed', 'delivered')",
+                 WHERE provider = $1 AND provider_ref = $2 AND channel IN ('sms', 'whatsapp') AND status IN ('sent', 'failed', 'delivered')",
             )
             .bind(state.sms.name())
             .bind(sid)
@@ -93,7 +93,7 @@ async fn sms_status(State(state): State<AppState>, headers: HeaderMap, body: Byt
             };
             sqlx::query(
                 "UPDATE messages SET status = 'failed', provider_status = $3, last_error = $4, updated_at = now()
-                 WHERE provider = $1 AND provider_ref = $2 AND channel = 'sms' AND status = 'sent'",
+                 WHERE provider = $1 AND provider_ref = $2 AND channel IN ('sms', 'whatsapp') AND status = 'sent'",
             )
             .bind(state.sms.name())
             .bind(sid)
@@ -105,7 +105,7 @@ async fn sms_status(State(state): State<AppState>, headers: HeaderMap, body: Byt
         _ => {
             sqlx::query(
                 "UPDATE messages SET provider_status = $3, updated_at = now()
-                 WHERE provider = $1 AND provider_ref = $2 AND channel = 'sms' AND status = 'sent'",
+                 WHERE provider = $1 AND provider_ref = $2 AND channel IN ('sms', 'whatsapp') AND status = 'sent'",
             )
             .bind(state.sms.name())
             .bind(sid)

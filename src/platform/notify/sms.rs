@@ -1,5 +1,6 @@
-//! SMS providers: a Twilio-compatible HTTP API, and a local provider that records messages in
-//! `sms_local_outbox` when no gateway is configured.
+//! SMS and WhatsApp providers: a Twilio-compatible HTTP API, and a local provider that records
+//! messages in `sms_local_outbox` when no gateway is configured. WhatsApp goes through the same
+//! gateway with `whatsapp:`-prefixed addresses (Twilio's convention), so one breaker guards both.
 
 use std::sync::Arc;
 
@@ -14,11 +15,41 @@ use super::SendError;
 use crate::config::{Config, SmsConfig};
 use crate::platform::http::HttpClient;
 
+/// Which phone channel a message goes out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phone {
+    Sms,
+    WhatsApp,
+}
+
+impl Phone {
+    pub fn from_channel(channel: &str) -> Option<Phone> {
+        match channel {
+            "sms" => Some(Phone::Sms),
+            "whatsapp" => Some(Phone::WhatsApp),
+            _ => None,
+        }
+    }
+    /// The address as the gateway wants it (`whatsapp:+1555…` for WhatsApp).
+    pub fn address(self, number: &str) -> String {
+        match self {
+            Phone::Sms => number.to_string(),
+            Phone::WhatsApp => format!("whatsapp:{number}"),
+        }
+    }
+}
+
 pub trait SmsProvider: Send + Sync {
     /// Names the provider in delivery records and its circuit breaker.
     fn name(&self) -> &'static str;
     /// Sends one message; returns the provider's reference for it.
-    fn send<'a>(&'a self, message_id: Uuid, to: &'a str, body: &'a str) -> BoxFuture<'a, Result<String, SendError>>;
+    fn send<'a>(
+        &'a self,
+        message_id: Uuid,
+        channel: Phone,
+        to: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<String, SendError>>;
 }
 
 pub fn from_config(config: &Config, pool: &PgPool, http: &HttpClient) -> Arc<dyn SmsProvider> {
@@ -40,19 +71,26 @@ impl SmsProvider for LocalSms {
     fn name(&self) -> &'static str {
         "sms-local"
     }
-    fn send<'a>(&'a self, message_id: Uuid, to: &'a str, body: &'a str) -> BoxFuture<'a, Result<String, SendError>> {
+    fn send<'a>(
+        &'a self,
+        message_id: Uuid,
+        channel: Phone,
+        to: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
         async move {
+            let to = channel.address(to);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO sms_local_outbox (message_id, to_number, body) VALUES ($1, $2, $3)
                  ON CONFLICT (message_id) DO UPDATE SET message_id = EXCLUDED.message_id RETURNING id",
             )
             .bind(message_id)
-            .bind(to)
+            .bind(&to)
             .bind(body)
             .fetch_one(&self.pool)
             .await
             .map_err(|e| SendError::Transient(format!("recording the SMS failed: {e}")))?;
-            tracing::info!(message = %message_id, "SMS recorded by the local provider (no gateway configured)");
+            tracing::info!(message = %message_id, ?channel, "message recorded by the local provider (no gateway configured)");
             Ok(format!("local-{id}"))
         }
         .boxed()
@@ -72,13 +110,31 @@ impl SmsProvider for TwilioSms {
     fn name(&self) -> &'static str {
         "sms-http"
     }
-    fn send<'a>(&'a self, _message_id: Uuid, to: &'a str, body: &'a str) -> BoxFuture<'a, Result<String, SendError>> {
+    fn send<'a>(
+        &'a self,
+        _message_id: Uuid,
+        channel: Phone,
+        to: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
         async move {
             let c = &self.config;
+            let from = match channel {
+                Phone::Sms => c.from.clone(),
+                Phone::WhatsApp => match &c.whatsapp_from {
+                    Some(w) => channel.address(w),
+                    None => {
+                        return Err(SendError::Permanent(
+                            "no WhatsApp sender is configured (HEARTH_WHATSAPP_FROM)".into(),
+                        ))
+                    }
+                },
+            };
+            let to = channel.address(to);
             let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", c.url, c.account);
             let form = serde_urlencoded::to_string([
-                ("To", to),
-                ("From", c.from.as_str()),
+                ("To", to.as_str()),
+                ("From", from.as_str()),
                 ("Body", body),
                 ("StatusCallback", self.status_callback.as_str()),
             ])
