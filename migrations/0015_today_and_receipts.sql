@@ -12,3 +12,10 @@ ALTER TABLE messages ADD CONSTRAINT messages_channel_check CHECK (channel IN ('e
 ALTER TABLE patient_consents DROP CONSTRAINT patient_consents_channel_check;
 ALTER TABLE patient_consents ADD CONSTRAINT patient_consents_channel_check
     CHECK (channel IN ('any', 'sms', 'whatsapp', 'email', 'phone', 'post'));
+
+-- Recurring jobs run in a time zone (a facility's), e.g. a daily report at 07:00 local time.
+ALTER TABLE job_schedules ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';
+
+-- Facility time zones are now used (schedules, quiet hours) and checked when entered; make any
+-- earlier free-text value that PostgreSQL does not know UTC.
+UPDATE facilities SET timezone = 'UTC' WHERE timezone NOT IN (SELECT name FROM pg_timezone_names);

@@ -199,6 +199,44 @@ async fn cron_schedules_are_validated_and_each_occurrence_runs_once() {
 }
 
 #[tokio::test]
+async fn schedules_run_at_wall_clock_time_in_their_time_zone() {
+    use time::macros::datetime;
+    let app = TestApp::new().await;
+    let seven = jobs::cron::Cron::parse("0 7 * * *").unwrap();
+    // 07:00 in London is 07:00Z in winter and 06:00Z in summer; Kolkata has no DST (+05:30).
+    let next = |zone: &'static str, after: time::OffsetDateTime| {
+        let pool = app.pool.clone();
+        let c = seven.clone();
+        async move { jobs::next_in_zone(&pool, &c, zone, after).await.unwrap() }
+    };
+    assert_eq!(next("Europe/London", datetime!(2026-12-01 08:00 UTC)).await, datetime!(2026-12-02 07:00 UTC));
+    assert_eq!(next("Europe/London", datetime!(2026-07-01 00:00 UTC)).await, datetime!(2026-07-01 06:00 UTC));
+    // Across the spring change (29 March 2026): the day before at 07:00Z, the day after at 06:00Z.
+    assert_eq!(next("Europe/London", datetime!(2026-03-28 08:00 UTC)).await, datetime!(2026-03-29 06:00 UTC));
+    assert_eq!(next("Asia/Kolkata", datetime!(2026-12-01 00:00 UTC)).await, datetime!(2026-12-01 01:30 UTC));
+    assert_eq!(next("UTC", datetime!(2026-12-01 00:00 UTC)).await, datetime!(2026-12-01 07:00 UTC));
+
+    // Registered in a facility's zone; an unknown zone is refused when configured.
+    let s = Schedule::new("kolkata-report", "30 7 * * *", "test.tick", serde_json::Value::Null).unwrap();
+    jobs::register_schedules(&app.pool, &[s.in_zone("Asia/Kolkata")]).await.unwrap();
+    let (zone, next): (String, time::OffsetDateTime) =
+        sqlx::query_as("SELECT time_zone, next_run_at FROM job_schedules WHERE name = 'kolkata-report'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(zone, "Asia/Kolkata");
+    assert_eq!((next.hour(), next.minute()), (2, 0), "07:30 IST is 02:00Z: {next}");
+    let bad = Schedule::new("mars-report", "0 7 * * *", "test.tick", serde_json::Value::Null).unwrap();
+    let e = jobs::register_schedules(&app.pool, &[bad.in_zone("Mars/Olympus")]).await.unwrap_err();
+    assert!(e.to_string().contains("unknown time zone"), "{e}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM job_schedules WHERE name = 'mars-report'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
 async fn shutdown_lets_running_jobs_finish_and_releases_the_rest() {
     let app = TestApp::new().await;
     let quick = enqueue(&app, "test.quick", serde_json::json!({}), Opts::default()).await;

@@ -348,8 +348,15 @@ async fn quiet_hours_defer_non_urgent_mail_and_patient_consent_is_respected() {
     let email = app.user("doctor").await;
     app.login(&email, PASSWORD).await;
     let uid = user_id(&app, &email).await;
+    // Quiet hours are read in the user's facility time zone (here UTC+05:30, no DST): a window
+    // around the local time in Kolkata is not quiet at all if read as UTC.
+    sqlx::query("UPDATE facilities SET timezone = 'Asia/Kolkata' WHERE id = $1")
+        .bind(app.facility_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let m = now.hour() as i32 * 60 + now.minute() as i32;
+    let m = now.hour() as i32 * 60 + now.minute() as i32 + 330;
     let hhmm = |x: i32| format!("{:02}:{:02}", x.rem_euclid(1440) / 60, x.rem_euclid(1440) % 60);
     enable(&mut app, &["system.message:email"], &[("quiet_start", &hhmm(m - 5)), ("quiet_end", &hhmm(m + 120))]).await;
     notice(&app, uid, "Routine", false).await;
@@ -569,7 +576,8 @@ async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "Your results are ready"), ("body", "Call us.")]).await;
+    let r =
+        app.post_form(&tab, &[("channel", "sms"), ("subject", "Your results are ready"), ("body", "Call us.")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(app.audit_count("message.send").await, 1);
     assert!(app.get(&tab).await.body.contains("Queued"));
@@ -581,7 +589,11 @@ async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery
     .await;
     let sent = gw.last();
     assert!(sent.body.contains("To=%2B15552223333"), "{}", sent.body);
-    assert!(sent.body.contains("StatusCallback=https%3A%2F%2Fhearth.example.org%2Fhooks%2Fsms%2Fstatus"), "{}", sent.body);
+    assert!(
+        sent.body.contains("StatusCallback=https%3A%2F%2Fhearth.example.org%2Fhooks%2Fsms%2Fstatus"),
+        "{}",
+        sent.body
+    );
     let page = app.get(&tab).await;
     assert!(page.body.contains(">Sent</span>"), "{}", page.body);
 

@@ -166,6 +166,11 @@ async fn facilities_and_departments() {
     let r = app.post_form("/admin/facilities", &[("code", "NTH"), ("name", "Again"), ("timezone", "UTC")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Another facility has this code"));
+    let r = app
+        .post_form("/admin/facilities", &[("code", "STH"), ("name", "South"), ("timezone", "Europe/Atlantis")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter a time zone name"));
     let r = app.post_form(&format!("{loc}/departments"), &[("code", "icu"), ("name", "Intensive Care")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get(&loc).await;

@@ -91,8 +91,8 @@ pub async fn create(
     if f.name.trim().is_empty() || f.name.chars().count() > 200 {
         errors.add("name", "Enter a name of at most 200 characters.");
     }
-    if f.timezone.trim().is_empty() || f.timezone.len() > 60 {
-        errors.add("timezone", "Enter a time zone such as Europe/London or UTC.");
+    if !crate::platform::jobs::known_time_zone(&state.pool, f.timezone.trim()).await? {
+        errors.add("timezone", "Enter a time zone name such as Europe/London, Asia/Kolkata or UTC.");
     }
     if errors.is_empty() {
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE code = $1)")

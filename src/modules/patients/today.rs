@@ -84,15 +84,8 @@ pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date) -> sqlx::Result<
          ORDER BY l.at DESC, p.id LIMIT $6",
         vis = visible_sql(3)
     );
-    let mut rows: Vec<DayRow> = sqlx::query_as(&sql)
-        .bind(from)
-        .bind(to)
-        .bind(perm)
-        .bind(uid)
-        .bind(sid)
-        .bind(LIMIT)
-        .fetch_all(pool)
-        .await?;
+    let mut rows: Vec<DayRow> =
+        sqlx::query_as(&sql).bind(from).bind(to).bind(perm).bind(uid).bind(sid).bind(LIMIT).fetch_all(pool).await?;
     for r in rows.iter_mut().filter(|r| !r.visible) {
         r.summary.mask();
     }

@@ -39,6 +39,7 @@ pub struct JobRow {
 pub struct ScheduleRow {
     pub name: String,
     pub cron: String,
+    pub time_zone: String,
     pub kind: String,
     pub next_run_at: String,
     pub last_run_at: Option<String>,
@@ -102,7 +103,7 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     .await?;
     let counts = super::depth(&state.pool).await?;
     let schedules = sqlx::query_as(&format!(
-        "SELECT name, cron, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
+        "SELECT name, cron, time_zone, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
          FROM job_schedules ORDER BY name"
     ))
     .fetch_all(&state.pool)

@@ -171,6 +171,8 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// A recurring job: every occurrence of `cron` enqueues one `kind` job, once across replicas.
+/// The expression is read in `time_zone` (an IANA name such as a facility's `Europe/London`;
+/// UTC by default), so "0 7 * * *" is 07:00 local time on both sides of a DST change.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub name: String,
@@ -178,6 +180,7 @@ pub struct Schedule {
     pub cron_text: String,
     pub kind: String,
     pub payload: Value,
+    pub time_zone: String,
 }
 
 impl Schedule {
@@ -189,8 +192,49 @@ impl Schedule {
             cron_text: cron_text.to_string(),
             kind: kind.to_string(),
             payload,
+            time_zone: "UTC".into(),
         })
     }
+
+    /// Reads the expression in this IANA time zone (checked by [`register_schedules`]).
+    pub fn in_zone(mut self, time_zone: &str) -> Self {
+        self.time_zone = time_zone.trim().to_string();
+        self
+    }
+}
+
+/// Is `zone` a time zone PostgreSQL knows (IANA names such as `Europe/London`, or `UTC`)?
+pub async fn known_time_zone(pool: &PgPool, zone: &str) -> sqlx::Result<bool> {
+    if zone.is_empty() || zone.len() > 60 {
+        return Ok(false);
+    }
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+        .bind(zone)
+        .fetch_one(pool)
+        .await
+}
+
+/// The first occurrence of `cron` after `after`, reading the expression as wall-clock time in
+/// `zone`. PostgreSQL's time zone database does the conversions (no second copy of tzdata in
+/// the binary); a local time skipped by a DST change runs at the first valid instant after it.
+pub async fn next_in_zone(
+    pool: &PgPool,
+    cron: &cron::Cron,
+    zone: &str,
+    after: OffsetDateTime,
+) -> sqlx::Result<OffsetDateTime> {
+    let far = after + time::Duration::days(3650);
+    if zone == "UTC" {
+        return Ok(cron.next_after(after).unwrap_or(far));
+    }
+    let local: time::PrimitiveDateTime =
+        sqlx::query_scalar("SELECT ($1::timestamptz AT TIME ZONE $2)").bind(after).bind(zone).fetch_one(pool).await?;
+    let Some(next_local) = cron.next_after(local.assume_utc()) else { return Ok(far) };
+    let wall = time::PrimitiveDateTime::new(next_local.date(), next_local.time());
+    let next: OffsetDateTime =
+        sqlx::query_scalar("SELECT ($1::timestamp AT TIME ZONE $2)").bind(wall).bind(zone).fetch_one(pool).await?;
+    // Never at or before `after` (a DST fold can map the wall time back an hour).
+    Ok(if next > after { next } else { after + time::Duration::minutes(1) })
 }
 
 /// The schedules Hearth itself runs.
@@ -203,22 +247,30 @@ pub fn builtin_schedules() -> Vec<Schedule> {
     out
 }
 
-/// Writes the schedules (keeping each one's next run when its expression did not change).
+/// Writes the schedules (keeping each one's next run when its expression and zone did not
+/// change). An unknown time zone is refused here, when the schedule is configured.
 pub async fn register_schedules(pool: &PgPool, schedules: &[Schedule]) -> sqlx::Result<()> {
     let now = OffsetDateTime::now_utc();
     for s in schedules {
-        let next = s.cron.next_after(now).unwrap_or(now + time::Duration::days(3650));
+        if !known_time_zone(pool, &s.time_zone).await? {
+            return Err(sqlx::Error::Configuration(
+                format!("schedule {:?}: unknown time zone {:?}", s.name, s.time_zone).into(),
+            ));
+        }
+        let next = next_in_zone(pool, &s.cron, &s.time_zone, now).await?;
         sqlx::query(
-            "INSERT INTO job_schedules (name, cron, kind, payload, next_run_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO job_schedules (name, cron, kind, payload, next_run_at, time_zone) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, payload = EXCLUDED.payload, updated_at = now(),
-                 next_run_at = CASE WHEN job_schedules.cron = EXCLUDED.cron THEN job_schedules.next_run_at ELSE EXCLUDED.next_run_at END,
-                 cron = EXCLUDED.cron",
+                 next_run_at = CASE WHEN job_schedules.cron = EXCLUDED.cron AND job_schedules.time_zone = EXCLUDED.time_zone
+                                    THEN job_schedules.next_run_at ELSE EXCLUDED.next_run_at END,
+                 cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone",
         )
         .bind(&s.name)
         .bind(&s.cron_text)
         .bind(&s.kind)
         .bind(&s.payload)
         .bind(next)
+        .bind(&s.time_zone)
         .execute(pool)
         .await?;
     }
@@ -231,17 +283,17 @@ pub async fn register_schedules(pool: &PgPool, schedules: &[Schedule]) -> sqlx::
 /// collapsed into one run.
 pub async fn tick_schedules(pool: &PgPool) -> sqlx::Result<u32> {
     let mut tx = pool.begin().await?;
-    let due: Vec<(String, String, String, Value, OffsetDateTime)> = sqlx::query_as(
-        "SELECT name, cron, kind, payload, next_run_at FROM job_schedules WHERE next_run_at <= now()
+    let due: Vec<(String, String, String, Value, OffsetDateTime, String)> = sqlx::query_as(
+        "SELECT name, cron, kind, payload, next_run_at, time_zone FROM job_schedules WHERE next_run_at <= now()
          FOR UPDATE SKIP LOCKED",
     )
     .fetch_all(&mut *tx)
     .await?;
     let mut n = 0;
     let now = OffsetDateTime::now_utc();
-    for (name, cron_text, kind, payload, occurrence) in due {
+    for (name, cron_text, kind, payload, occurrence, zone) in due {
         let next = match cron::Cron::parse(&cron_text) {
-            Ok(c) => c.next_after(now).unwrap_or(now + time::Duration::days(3650)),
+            Ok(c) => next_in_zone(pool, &c, &zone, now).await?,
             Err(e) => {
                 tracing::error!(schedule = %name, error = %e, "stored schedule no longer parses; pausing it");
                 now + time::Duration::days(3650)

@@ -211,8 +211,8 @@ struct MessageRow {
     status: String,
 }
 
-/// When quiet hours (minutes after midnight UTC, possibly spanning midnight) hold at `now`,
-/// the time they end.
+/// When quiet hours (minutes after local midnight, possibly spanning midnight) hold at the
+/// local wall-clock time `now` (read as UTC), the local time they end.
 pub fn quiet_until(start: i32, end: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
     let m = now.hour() as i32 * 60 + now.minute() as i32;
     let quiet = if start < end {
@@ -279,13 +279,26 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
         }
     }
     if let (Some(uid), false, true) = (msg.user_id, msg.urgent, msg.channel != "webhook") {
-        let q: Option<(Option<i32>, Option<i32>)> =
-            sqlx::query_as("SELECT quiet_start, quiet_end FROM notification_settings WHERE user_id = $1")
-                .bind(uid)
-                .fetch_optional(pool)
-                .await?;
-        if let Some((Some(s), Some(e))) = q {
-            if let Some(until) = quiet_until(s, e, OffsetDateTime::now_utc()) {
+        // Quiet hours are wall-clock times in the user's facility time zone.
+        let q: Option<(Option<i32>, Option<i32>, String, time::PrimitiveDateTime)> = sqlx::query_as(
+            "SELECT s.quiet_start, s.quiet_end, z.tz, (now() AT TIME ZONE z.tz)
+             FROM notification_settings s
+             CROSS JOIN LATERAL (SELECT coalesce((SELECT f.timezone FROM user_facilities uf
+                                                   JOIN facilities f ON f.id = uf.facility_id
+                                                   WHERE uf.user_id = s.user_id ORDER BY f.code LIMIT 1), 'UTC') AS tz) z
+             WHERE s.user_id = $1",
+        )
+        .bind(uid)
+        .fetch_optional(pool)
+        .await?;
+        if let Some((Some(s), Some(e), tz, local_now)) = q {
+            if let Some(until) = quiet_until(s, e, local_now.assume_utc()) {
+                let until = time::PrimitiveDateTime::new(until.date(), until.time());
+                let until: OffsetDateTime = sqlx::query_scalar("SELECT ($1::timestamp AT TIME ZONE $2)")
+                    .bind(until)
+                    .bind(&tz)
+                    .fetch_one(pool)
+                    .await?;
                 return Ok(Outcome::Defer(until, "quiet hours".into()));
             }
         }

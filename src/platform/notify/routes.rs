@@ -121,7 +121,21 @@ struct SettingsPage {
     sms_number: String,
     quiet_start: String,
     quiet_end: String,
+    /// The user's facility time zone, in which quiet hours are read.
+    time_zone: String,
     errors: FieldErrors,
+}
+
+/// The time zone of the user's first facility (UTC without one).
+async fn user_time_zone(pool: &sqlx::PgPool, user: uuid::Uuid) -> sqlx::Result<String> {
+    let tz: Option<String> = sqlx::query_scalar(
+        "SELECT f.timezone FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
+         WHERE uf.user_id = $1 ORDER BY f.code LIMIT 1",
+    )
+    .bind(user)
+    .fetch_optional(pool)
+    .await?;
+    Ok(tz.unwrap_or_else(|| "UTC".into()))
 }
 
 fn hhmm(m: Option<i32>) -> String {
@@ -187,6 +201,7 @@ async fn settings(State(state): State<AppState>, page: Page, auth: Auth) -> AppR
         sms_number: sms.unwrap_or_default(),
         quiet_start: hhmm(qs),
         quiet_end: hhmm(qe),
+        time_zone: user_time_zone(&state.pool, auth.id).await?,
         errors: FieldErrors::default(),
     })
 }
@@ -213,7 +228,7 @@ async fn save_settings(
         (Ok(None), Ok(None)) => None,
         (Ok(Some(s)), Ok(Some(e))) if s != e => Some((s, e)),
         _ => {
-            errors.add("quiet", "Give both times as HH:MM (UTC) and make them differ, or leave both empty.");
+            errors.add("quiet", "Give both times as HH:MM (local time) and make them differ, or leave both empty.");
             None
         }
     };
@@ -230,6 +245,7 @@ async fn save_settings(
             sms_number: sms,
             quiet_start: one(&pairs, "quiet_start").to_string(),
             quiet_end: one(&pairs, "quiet_end").to_string(),
+            time_zone: user_time_zone(&state.pool, auth.id).await?,
             errors,
         };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);

@@ -138,7 +138,7 @@ impl SmsProvider for TwilioSms {
                 ("Body", body),
                 ("StatusCallback", self.status_callback.as_str()),
             ])
-                .map_err(|e| SendError::Permanent(format!("cannot encode the SMS: {e}")))?;
+            .map_err(|e| SendError::Permanent(format!("cannot encode the SMS: {e}")))?;
             let auth =
                 base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.account, c.token.expose_secret()));
             let headers = [
