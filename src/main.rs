@@ -241,6 +241,12 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
     // Recurring schedules are validated here, at start-up, not when they first fall due.
     platform::jobs::register_schedules(&pool, &platform::jobs::builtin_schedules()).await?;
     let worker = tokio::spawn(platform::jobs::Worker::new(state.clone()).run_until(state.shutdown_signal()));
+    // Chains audit events after commit (see platform::audit); a last batch on shutdown.
+    let sealer = tokio::spawn(platform::audit::run_sealer(
+        pool.clone(),
+        std::time::Duration::from_millis(250),
+        state.shutdown_signal(),
+    ));
     let app = hearth::build_app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
@@ -257,6 +263,9 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
     tracing::info!("drained; waiting for the job worker");
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the job worker ended abnormally");
+    }
+    if let Err(e) = sealer.await {
+        tracing::error!(error = %e, "the audit sealer ended abnormally");
     }
     tracing::info!("closing the database pool");
     pool.close().await;

@@ -140,8 +140,9 @@ async fn create_patient(
             )));
         }
     }
+    let reserved = repo::reserve_mrn(&state.pool, facility).await?;
     let mut tx = state.pool.begin().await?;
-    let (id, mrn) = repo::register(&mut tx, &state.keys, facility, &valid, &auth.meta).await?;
+    let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { id, mrn })).into_response())
 }

@@ -80,6 +80,10 @@ struct Args {
     /// Database connections of the server under test.
     #[arg(long, default_value_t = 16)]
     pool: u32,
+    /// Sign-ins plus API tokens per second, paced in their own lane beside the clinical mix
+    /// (argon2id is costly on purpose; a hospital's staff sign in a few times a shift).
+    #[arg(long, default_value_t = 4.0)]
+    auth_rate: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,8 +132,9 @@ impl Op {
     /// Relative frequency in the mixed workload.
     fn weight(self) -> u32 {
         match self {
-            Op::SignIn => 1,
-            Op::ApiToken => 1,
+            // Paced in the auth lane (--auth-rate), not drawn in the mix.
+            Op::SignIn => 0,
+            Op::ApiToken => 0,
             Op::SearchName => 30,
             Op::SearchMrn => 10,
             Op::SearchPhone => 8,
@@ -364,14 +369,15 @@ async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
         .bind(n as i64 + 1)
         .execute(&pool)
         .await?;
-    // Audit history: one event per patient (the chain trigger hashes each row as it goes).
+    // Audit history: one event per patient, sealed into the hash chain like any other.
     eprintln!("seeding audit history...");
     sqlx::query(
-        "INSERT INTO audit_events (actor_label, action, entity_type, entity_id, patient_id, prev_hash, hash)
-         SELECT 'bench-seed', 'patient.create', 'patient', id::text, id, '\\x', '\\x' FROM patients WHERE mrn LIKE 'BEN-%'",
+        "INSERT INTO audit_events (actor_label, action, entity_type, entity_id, patient_id)
+         SELECT 'bench-seed', 'patient.create', 'patient', id::text, id FROM patients WHERE mrn LIKE 'BEN-%'",
     )
     .execute(&pool)
     .await?;
+    hearth::platform::audit::seal_all(&pool).await?;
     for t in ["patients", "encounters", "vitals", "problems", "audit_events", "users"] {
         sqlx::query(&format!("ANALYZE {t}")).execute(&pool).await?;
     }
@@ -555,6 +561,16 @@ fn pct(sorted: &[u32], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i] as f64 / 1000.0
+}
+
+/// CPU seconds of every PostgreSQL server process (the server, its backends and workers).
+fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(cpu_seconds)
+        .sum()
 }
 
 /// CPU seconds (user + system) of a process, from /proc.
@@ -768,8 +784,39 @@ async fn main() -> anyhow::Result<()> {
 
     // The mixed workload.
     let cpu0 = pid.and_then(cpu_seconds);
+    let pg_cpu0 = postgres_cpu_seconds();
+    let gen_cpu0 = cpu_seconds(std::process::id());
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
+    // The auth lane: sign-ins and API tokens alternate at --auth-rate per second.
+    if args.auth_rate > 0.0 {
+        let (http, base, stop) = (http.clone(), base.clone(), stop.clone());
+        let period = Duration::from_secs_f64(1.0 / args.auth_rate);
+        let data = data.clone();
+        let seed = args.seed;
+        tasks.push(tokio::spawn(async move {
+            let mut stats: HashMap<Op, Stats> = HashMap::new();
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut rng = StdRng::seed_from_u64(seed ^ 0xA5A5);
+            let mut n = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                tick.tick().await;
+                let op = if n % 2 == 0 { Op::SignIn } else { Op::ApiToken };
+                let email = format!("bench{}@bench.hearth", n % USERS);
+                n += 1;
+                let mut s = Session::new(http.clone(), &base);
+                let t = Instant::now();
+                let ok = matches!(run_op(&mut s, op, &mut rng, &data, &email).await, Ok(true));
+                let e = stats.entry(op).or_default();
+                e.micros.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                if !ok {
+                    e.errors += 1;
+                }
+            }
+            stats
+        }));
+    }
     for c in 0..args.clients {
         let http = http.clone();
         let base = base.clone();
@@ -814,6 +861,11 @@ async fn main() -> anyhow::Result<()> {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };
+    let pg_cpu = postgres_cpu_seconds() - pg_cpu0;
+    let gen_cpu = match (gen_cpu0, cpu_seconds(std::process::id())) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
     let rss = pid.and_then(peak_rss_mb);
     let limits = direct_limit(&db_url(&args.db), args.clients, 5, &data).await?;
     drop(child);
@@ -834,6 +886,7 @@ async fn main() -> anyhow::Result<()> {
     writeln!(md, "| operation | count | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | queries/req |")?;
     writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")?;
     let mut total = 0usize;
+    let mut mix_total = 0usize;
     let mut errors = 0u64;
     let mut ops: Vec<_> = all.into_iter().collect();
     ops.sort_by_key(|(op, _)| *op);
@@ -841,6 +894,9 @@ async fn main() -> anyhow::Result<()> {
     for (op, mut s) in ops {
         s.micros.sort_unstable();
         total += s.micros.len();
+        if !matches!(op, Op::SignIn | Op::ApiToken) {
+            mix_total += s.micros.len();
+        }
         errors += s.errors;
         let rps = s.micros.len() as f64 / elapsed;
         hearth_rps.insert(op, rps);
@@ -861,12 +917,19 @@ async fn main() -> anyhow::Result<()> {
     }
     writeln!(
         md,
-        "\nTotal: {total} requests in {elapsed:.1} s = **{:.0} req/s**, {errors} errors.",
-        total as f64 / elapsed
+        "\nClinical mix: {mix_total} requests in {elapsed:.1} s = **{:.0} req/s**; with the paced sign-in lane ({} per s) {total} requests, {errors} errors.",
+        mix_total as f64 / elapsed,
+        args.auth_rate
     )?;
     writeln!(md, "Start-up to ready (migrated database): {} ms.", ready.as_millis())?;
     if let Some(c) = cpu {
-        writeln!(md, "Server CPU: {c:.1} s over {elapsed:.0} s ({:.2} cores).", c / elapsed)?;
+        writeln!(
+            md,
+            "CPU over {elapsed:.0} s: Hearth {c:.1} s ({:.2} cores), PostgreSQL {pg_cpu:.1} s ({:.2} cores), load generator {gen_cpu:.1} s ({:.2} cores).",
+            c / elapsed,
+            pg_cpu / elapsed,
+            gen_cpu / elapsed
+        )?;
     }
     if let Some(r) = rss {
         writeln!(md, "Server peak RSS: {r:.0} MB.")?;

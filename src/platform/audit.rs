@@ -1,5 +1,8 @@
-//! The append-only, hash-chained audit log. Rows are chained by a trigger in the database
-//! (migration 0003), so every writer is covered; `verify` recomputes the chain.
+//! The append-only, hash-chained audit log. Events are written on the caller's transaction with
+//! no lock; a trigger queues each one, and the sealer ([`seal`], run in the background by every
+//! replica and before [`verify`]) chains queued events in batches after commit (migration 0016:
+//! `audit_seals` holds each event's place, previous hash and hash). `verify` recomputes the
+//! chain.
 
 use serde_json::{json, Map, Value};
 use sqlx::types::ipnetwork::IpNetwork;
@@ -49,8 +52,8 @@ impl<'a> Event<'a> {
 /// Writes one event on the caller's connection, so it commits or rolls back with the change.
 pub async fn record(conn: &mut PgConnection, meta: &AuditMeta, ev: Event<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_events (actor_user_id, actor_label, action, entity_type, entity_id, patient_id, changes, ip, user_agent, session_id, request_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '\\x', '\\x')",
+        "INSERT INTO audit_events (actor_user_id, actor_label, action, entity_type, entity_id, patient_id, changes, ip, user_agent, session_id, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(meta.actor_user_id)
     .bind(&meta.actor_label)
@@ -111,36 +114,152 @@ pub struct VerifyReport {
     pub first_broken: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in id order and recomputes every hash.
+/// The advisory lock that makes one sealer at a time extend the chain.
+const CHAIN_LOCK: i64 = 7311001;
+
+/// sha256(prev || canonical text): the chain hash of an event sealed after `prev`.
+fn chain_hash(prev: &[u8], content: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(content.as_bytes());
+    h.finalize().to_vec()
+}
+
+/// Seals up to `max` queued events, in id order, in one transaction: reads their canonical
+/// text (`audit_content`), chains the hashes here, appends the seals with one statement and
+/// clears them from the queue. Returns how many were sealed, or `None` when another sealer
+/// (another replica) holds the chain and `wait` is false.
+pub async fn seal(pool: &PgPool, max: i32, wait: bool) -> sqlx::Result<Option<i32>> {
+    let mut tx = pool.begin().await?;
+    if wait {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut *tx).await?;
+    } else {
+        let got: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(CHAIN_LOCK).fetch_one(&mut *tx).await?;
+        if !got {
+            return Ok(None);
+        }
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT e.id, audit_content(e) FROM audit_unsealed u JOIN audit_events e ON e.id = u.event_id
+         ORDER BY u.event_id LIMIT $1",
+    )
+    .bind(i64::from(max))
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Some(0));
+    }
+    let last: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    let (mut seq, mut prev) = last.unwrap_or((0, Vec::new()));
+    let n = rows.len();
+    let (mut seqs, mut ids, mut prevs, mut hashes) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for (id, content) in rows {
+        let h = chain_hash(&prev, &content);
+        seq += 1;
+        seqs.push(seq);
+        ids.push(id);
+        prevs.push(std::mem::replace(&mut prev, h.clone()));
+        hashes.push(h);
+    }
+    sqlx::query(
+        "INSERT INTO audit_seals (seq, event_id, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
+    )
+    .bind(&seqs)
+    .bind(&ids)
+    .bind(&prevs)
+    .bind(&hashes)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM audit_unsealed WHERE event_id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(Some(n as i32))
+}
+
+/// Seals everything queued so far (waiting for any other sealer).
+pub async fn seal_all(pool: &PgPool) -> sqlx::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        match seal(pool, 10_000, true).await? {
+            Some(0) | None => return Ok(total),
+            Some(n) => total += n as u64,
+        }
+    }
+}
+
+/// The background sealer: every `every`, seal what was queued (in batches while there is
+/// more). Replicas race harmlessly: a replica that finds the chain locked skips its turn.
+pub async fn run_sealer(pool: PgPool, every: std::time::Duration, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    loop {
+        loop {
+            match seal(&pool, 5_000, false).await {
+                Ok(Some(5_000)) => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "sealing the audit chain failed; retrying");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = &mut stop => {
+                // Seal what the last requests wrote before the process ends.
+                if let Err(e) = seal_all(&pool).await {
+                    tracing::error!(error = %e, "final audit seal failed");
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Seals what is queued, then walks the whole chain in seal order and recomputes every hash;
+/// finally checks that no event escaped sealing.
 pub async fn verify(pool: &PgPool) -> sqlx::Result<VerifyReport> {
     use futures_util::TryStreamExt;
-    let mut rows =
-        sqlx::query("SELECT id, prev_hash, hash, audit_event_digest(a) AS recomputed FROM audit_events a ORDER BY id")
-            .fetch(pool);
+    seal_all(pool).await?;
+    let mut rows = sqlx::query(
+        "SELECT s.event_id, s.prev_hash, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE audit_content(e) END AS content
+         FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.seq",
+    )
+    .fetch(pool);
     let mut last: Vec<u8> = Vec::new();
     let mut checked = 0u64;
+    let broken = |checked, id, why: &str| Ok(VerifyReport { checked, first_broken: Some((id, why.to_string())) });
     while let Some(row) = rows.try_next().await? {
-        let id: i64 = row.get("id");
+        let id: i64 = row.get("event_id");
         let prev: Vec<u8> = row.get("prev_hash");
         let hash: Vec<u8> = row.get("hash");
-        let recomputed: Vec<u8> = row.get("recomputed");
         if prev != last {
-            return Ok(VerifyReport {
+            return broken(
                 checked,
-                first_broken: Some((
-                    id,
-                    "its link to the previous event is broken (an event was removed or reordered)".into(),
-                )),
-            });
+                id,
+                "its link to the previous event is broken (an event and its seal were removed, or reordered)",
+            );
         }
-        if hash != recomputed {
-            return Ok(VerifyReport {
-                checked,
-                first_broken: Some((id, "its content does not match its hash (the event was altered)".into())),
-            });
+        let Some(content) = row.get::<Option<String>, _>("content") else {
+            return broken(checked, id, "the event was removed (its seal remains)");
+        };
+        if hash != chain_hash(&prev, &content) {
+            return broken(checked, id, "its content does not match its hash (the event was altered)");
         }
         last = hash;
         checked += 1;
+    }
+    drop(rows);
+    let unsealed: Option<i64> = sqlx::query_scalar(
+        "SELECT min(e.id) FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)",
+    )
+    .fetch_one(pool)
+    .await?;
+    if let Some(id) = unsealed {
+        return broken(checked, id, "the event was never sealed (written around the audit queue)");
     }
     Ok(VerifyReport { checked, first_broken: None })
 }

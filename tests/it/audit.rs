@@ -28,6 +28,8 @@ async fn chain_verifies_and_rejects_update_and_delete() {
 async fn verify_names_a_tampered_event() {
     let app = TestApp::new().await;
     write_events(&app, 6).await;
+    // Tampering is detectable once the events are sealed (the background sealer runs every 250 ms).
+    audit::seal_all(&app.pool).await.unwrap();
     let third: i64 = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id OFFSET 2 LIMIT 1")
         .fetch_one(&app.pool)
         .await
@@ -51,14 +53,48 @@ async fn verify_names_a_tampered_event() {
 async fn verify_detects_a_removed_event() {
     let app = TestApp::new().await;
     write_events(&app, 4).await;
+    assert_eq!(audit::seal_all(&app.pool).await.unwrap(), 4);
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id").fetch_all(&app.pool).await.unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
     conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update").await.unwrap();
     sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(ids[1]).execute(&mut *conn).await.unwrap();
     let (id, why) = audit::verify(&app.pool).await.unwrap().first_broken.unwrap();
+    assert_eq!(id, ids[1]);
+    assert!(why.contains("removed"), "{why}");
+    // Removing its seal as well breaks the next event's link.
+    conn.execute("ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update").await.unwrap();
+    sqlx::query("DELETE FROM audit_seals WHERE event_id = $1").bind(ids[1]).execute(&mut *conn).await.unwrap();
+    let (id, why) = audit::verify(&app.pool).await.unwrap().first_broken.unwrap();
     assert_eq!(id, ids[2]);
-    assert!(why.contains("link"));
+    assert!(why.contains("link"), "{why}");
+}
+
+#[tokio::test]
+async fn events_are_sealed_after_commit_and_none_escapes() {
+    let app = TestApp::new().await;
+    write_events(&app, 3).await;
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_unsealed").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(queued, 3, "written without a hash, queued for the sealer");
+    // A rolled-back event is never queued.
+    let mut tx = app.pool.begin().await.unwrap();
+    audit::record(&mut tx, &AuditMeta::system("t"), Event::new("test.rollback", "thing", 1)).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(audit::seal(&app.pool, 2, false).await.unwrap(), Some(2), "batches are bounded");
+    assert_eq!(audit::seal_all(&app.pool).await.unwrap(), 1);
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_unsealed").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(queued, 0);
+    // Seals are append-only like the events.
+    let e = sqlx::query("UPDATE audit_seals SET hash = '\\x00'").execute(&app.pool).await.unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    // An event written around the queue (trigger disabled) is reported as never sealed.
+    let mut conn = app.pool.acquire().await.unwrap();
+    conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_enqueue").await.unwrap();
+    audit::record(&mut conn, &AuditMeta::system("t"), Event::new("test.sneaky", "thing", 1)).await.unwrap();
+    let report = audit::verify(&app.pool).await.unwrap();
+    let (_, why) = report.first_broken.expect("the unsealed event is found");
+    assert!(why.contains("never sealed"), "{why}");
+    assert_eq!(report.checked, 3);
 }
 
 #[tokio::test]
@@ -78,7 +114,19 @@ async fn concurrent_writers_keep_one_chain() {
             }
         }));
     }
-    for t in tasks {
+    // Sealers (as on several replicas) run while the writers commit.
+    let sealers: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = app.pool.clone();
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    audit::seal(&pool, 5, false).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks.into_iter().chain(sealers) {
         t.await.unwrap();
     }
     let report = audit::verify(&app.pool).await.unwrap();
@@ -105,7 +153,14 @@ async fn change_and_audit_commit_together() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(mrn_next, 1, "the MRN counter rolled back too");
+    // The number was drawn before the registration's transaction (so registrations do not
+    // queue on the facility row): the failed registration leaves a gap, never a duplicate.
+    assert_eq!(mrn_next, 2);
+    let r = app.post_form("/patients", &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the next registration gets the next number");
+    let mrn: String =
+        sqlx::query_scalar("SELECT mrn FROM patients WHERE given_name = 'Ana'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(mrn, "TST-000002");
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ async fn audit_verify_exit_codes() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("audit chain intact"), "{out}");
     let id: i64 = sqlx::query_scalar("SELECT min(id) FROM audit_events").fetch_one(&app.pool).await.unwrap();
+    hearth::platform::audit::seal_all(&app.pool).await.unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
     conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update").await.unwrap();
     sqlx::query("UPDATE audit_events SET changes = '{}' WHERE id = $1").bind(id).execute(&mut *conn).await.unwrap();

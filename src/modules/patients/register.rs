@@ -194,8 +194,9 @@ pub async fn create(
             return web::render_status(StatusCode::CONFLICT, &new_page(page, form, FieldErrors::default(), found));
         }
     }
+    let reserved = repo::reserve_mrn(&state.pool, facility).await?;
     let mut tx = state.pool.begin().await?;
-    let (id, mrn) = repo::register(&mut tx, &state.keys, facility, &valid, &auth.meta).await?;
+    let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &format!("Registered with MRN {mrn}.")))
 }
@@ -288,8 +289,9 @@ pub async fn unidentified_create(
         }
     };
     let facility = facility_of(&auth)?;
+    let reserved = repo::reserve_mrn(&state.pool, facility).await?;
     let mut tx = state.pool.begin().await?;
-    let (id, mrn) = repo::register(&mut tx, &state.keys, facility, &valid, &auth.meta).await?;
+    let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(
         &format!("/patients/{id}"),

@@ -88,7 +88,27 @@ pub fn demographics_json(p: &ValidPatient) -> Value {
     })
 }
 
-/// Registers a patient in `facility_id` with the next MRN; audited in the same transaction.
+/// Draws the next MRN of a facility in its own short transaction: the facility row is locked
+/// for this one statement instead of for the whole registration, so concurrent registrations
+/// do not queue behind each other's transactions. A registration that then fails leaves a gap
+/// in the numbers (as a database sequence would); MRNs never collide.
+pub async fn reserve_mrn(pool: &PgPool, facility_id: Uuid) -> sqlx::Result<String> {
+    let mut conn = pool.acquire().await?;
+    next_mrn(&mut conn, facility_id).await
+}
+
+async fn next_mrn(conn: &mut PgConnection, facility_id: Uuid) -> sqlx::Result<String> {
+    let (code, template, n): (String, String, i64) = sqlx::query_as(
+        "UPDATE facilities SET mrn_next = mrn_next + 1 WHERE id = $1 RETURNING code, mrn_format, mrn_next - 1",
+    )
+    .bind(facility_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(format_mrn(&template, &code, n, OffsetDateTime::now_utc().year()))
+}
+
+/// Registers a patient in `facility_id` with the next MRN (drawn on this transaction, so a
+/// batch such as an import stays gapless); audited in the same transaction.
 pub async fn register(
     conn: &mut PgConnection,
     keys: &KeyRing,
@@ -96,14 +116,22 @@ pub async fn register(
     p: &ValidPatient,
     meta: &AuditMeta,
 ) -> sqlx::Result<(Uuid, String)> {
-    // The facility row lock makes MRNs gapless and collision-free under concurrency.
-    let (code, template, n): (String, String, i64) = sqlx::query_as(
-        "UPDATE facilities SET mrn_next = mrn_next + 1 WHERE id = $1 RETURNING code, mrn_format, mrn_next - 1",
-    )
-    .bind(facility_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let mrn = format_mrn(&template, &code, n, OffsetDateTime::now_utc().year());
+    register_as(conn, keys, facility_id, None, p, meta).await
+}
+
+/// [`register`] with an MRN reserved beforehand by [`reserve_mrn`] (interactive registration).
+pub async fn register_as(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    facility_id: Uuid,
+    reserved: Option<String>,
+    p: &ValidPatient,
+    meta: &AuditMeta,
+) -> sqlx::Result<(Uuid, String)> {
+    let mrn = match reserved {
+        Some(m) => m,
+        None => next_mrn(conn, facility_id).await?,
+    };
     let id = Uuid::new_v4();
     let mut p = p.clone();
     if p.unidentified {
