@@ -229,7 +229,9 @@ impl Config {
         };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
-            None => 16,
+            // A few connections per core: more only adds context switches and lock waits in
+            // PostgreSQL (measured in docs/PERFORMANCE.md: 8 beat 3, 4, 16 and 32 on 2 cores).
+            None => 4 * std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).clamp(1, 16),
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if (1..=500).contains(&n) => n,
                 _ => return err(format!("HEARTH_DB_POOL must be 1..500, not {v:?}")),

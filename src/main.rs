@@ -5,6 +5,9 @@ use clap::{Parser, Subcommand};
 use hearth::config::Config;
 use hearth::{db, demo, platform, AppState};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "hearth", version, about = "Hearth hospital management system")]
 struct Cli {

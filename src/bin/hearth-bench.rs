@@ -77,9 +77,9 @@ struct Args {
     /// Write the results as markdown to this file (e.g. docs/PERFORMANCE.md's results).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Database connections of the server under test.
-    #[arg(long, default_value_t = 16)]
-    pool: u32,
+    /// Database connections of the server under test (default: the server's own default).
+    #[arg(long)]
+    pool: Option<u32>,
     /// Sign-ins plus API tokens per second, paced in their own lane beside the clinical mix
     /// (argon2id is costly on purpose; a hospital's staff sign in a few times a shift).
     #[arg(long, default_value_t = 4.0)]
@@ -378,9 +378,11 @@ async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
     .execute(&pool)
     .await?;
     hearth::platform::audit::seal_all(&pool).await?;
-    for t in ["patients", "encounters", "vitals", "problems", "audit_events", "users"] {
+    for t in ["patients", "encounters", "vitals", "problems", "audit_events", "audit_seals", "users"] {
         sqlx::query(&format!("ANALYZE {t}")).execute(&pool).await?;
     }
+    // The seal queue just held every seeded event: clear its dead rows as autovacuum would.
+    sqlx::query("VACUUM ANALYZE audit_unsealed").execute(&pool).await?;
     eprintln!("seeded in {:.0} s", t0.elapsed().as_secs_f64());
     Ok(pool)
 }
@@ -729,13 +731,16 @@ async fn main() -> anyhow::Result<()> {
                 bail!("{} not found: cargo build --release first", exe.display());
             }
             let dir = std::env::temp_dir().join(format!("hearth-bench-{}", std::process::id()));
-            let c = std::process::Command::new(exe)
+            let mut cmd = std::process::Command::new(exe);
+            if let Some(p) = args.pool {
+                cmd.env("HEARTH_DB_POOL", p.to_string());
+            }
+            let c = cmd
                 .args(["serve", "--no-migrate"])
                 .env("DATABASE_URL", db_url(&args.db))
                 .env("HEARTH_ADDR", format!("127.0.0.1:{port}"))
                 .env("HEARTH_MASTER_KEY", BENCH_KEY)
                 .env("HEARTH_DATA_DIR", &dir)
-                .env("HEARTH_DB_POOL", args.pool.to_string())
                 .env("HEARTH_COUNT_QUERIES", "1")
                 // 64 clients share one address: the sign-in limits would measure the limiter.
                 .env("HEARTH_RATE_LIMITS", "off")
