@@ -84,6 +84,12 @@ struct Args {
     /// (argon2id is costly on purpose; a hospital's staff sign in a few times a shift).
     #[arg(long, default_value_t = 4.0)]
     auth_rate: f64,
+    /// Open loop: offer this many clinical requests per second in total, spread evenly over the
+    /// clients, and measure each latency from its scheduled start (so queueing is counted, not
+    /// hidden). Without it the clients run closed-loop: each sends its next request as soon as
+    /// the last one answered, which measures the saturation throughput.
+    #[arg(long)]
+    rate: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -828,6 +834,7 @@ async fn main() -> anyhow::Result<()> {
         let data = data.clone();
         let stop = stop.clone();
         let seed = args.seed.wrapping_add(c as u64 * 7919);
+        let (rate, clients) = (args.rate, args.clients);
         tasks.push(tokio::spawn(async move {
             let email = format!("bench{}@bench.hearth", c % USERS);
             let mut s = Session::new(http, &base);
@@ -837,9 +844,21 @@ async fn main() -> anyhow::Result<()> {
                 return stats;
             }
             let mut rng = StdRng::seed_from_u64(seed);
+            // Open loop: this client's share of the offered rate, staggered across clients.
+            let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
+            let mut next_at = tokio::time::Instant::now()
+                + interval.map(|i| i.mul_f64(c as f64 / clients as f64)).unwrap_or_default();
             while !stop.load(Ordering::Relaxed) {
                 let op = pick(&mut rng);
-                let t = Instant::now();
+                let t = match interval {
+                    Some(i) => {
+                        tokio::time::sleep_until(next_at).await;
+                        let scheduled = next_at.into_std();
+                        next_at += i;
+                        scheduled
+                    }
+                    None => Instant::now(),
+                };
                 let ok = matches!(run_op(&mut s, op, &mut rng, &data, &email).await, Ok(true));
                 let e = stats.entry(op).or_default();
                 e.micros.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
@@ -880,11 +899,12 @@ async fn main() -> anyhow::Result<()> {
     writeln!(md, "Machine: {}", machine())?;
     writeln!(
         md,
-        "Command: `hearth-bench --patients {} --duration {} --clients {} --seed {}` ({} patients in the database, {:.0} MiB)\n",
+        "Command: `hearth-bench --patients {} --duration {} --clients {} --seed {}{}` ({} patients in the database, {:.0} MiB)\n",
         args.patients,
         args.duration,
         args.clients,
         args.seed,
+        args.rate.map(|r| format!(" --rate {r}")).unwrap_or_default(),
         n,
         db_size as f64 / 1048576.0
     )?;

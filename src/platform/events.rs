@@ -40,13 +40,17 @@ pub struct LiveEvent {
 /// Raises an event on the caller's transaction; `user_id` None reaches every signed-in user.
 /// Names are lower-case words (`unread`, `board.ed`); data is text (often an HTML fragment).
 pub async fn raise(conn: &mut PgConnection, user_id: Option<Uuid>, name: &str, data: &str) -> sqlx::Result<i64> {
-    let id: i64 = sqlx::query_scalar("INSERT INTO live_events (user_id, name, data) VALUES ($1, $2, $3) RETURNING id")
-        .bind(user_id)
-        .bind(name)
-        .bind(data)
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(id.to_string()).execute(&mut *conn).await?;
+    // One round trip: the row and its announcement.
+    let id: i64 = sqlx::query_scalar(
+        "WITH e AS (INSERT INTO live_events (user_id, name, data) VALUES ($1, $2, $3) RETURNING id)
+         SELECT e.id FROM e, LATERAL pg_notify($4, e.id::text)",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(data)
+    .bind(CHANNEL)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(id)
 }
 
