@@ -234,6 +234,35 @@ try {
   });
   await check("axe: patient list has no serious or critical violations", () => axeScan(page, "patient list"));
 
+  // ------------------------------------------------------------------ patients of the day (live over SSE)
+  await check("patients of the day updates live when another page registers a patient", async () => {
+    const live = await context.newPage();
+    try {
+      const res = await live.goto(`${base}/patients/today`);
+      assert(res && res.status() === 200, `GET /patients/today gave ${res && res.status()}`);
+      await live.locator("#today-rows", { hasText: patient.family }).waitFor();
+      // Let the page's EventSource connect before the next registration.
+      await live.waitForTimeout(800);
+      const second = "Live" + rand(6);
+      await page.goto(`${base}/patients/new`);
+      await page.locator("#given_name").fill("Bo");
+      await page.locator("#family_name").fill(second);
+      await page.locator("#sex").selectOption("male");
+      await Promise.all([
+        page.waitForURL((u) => /^\/patients\/[^/]+$/.test(u.pathname) && u.pathname !== "/patients/new"),
+        page.getByRole("button", { name: "Register" }).click(),
+      ]);
+      // No reload: the row arrives through /events and an htmx re-fetch.
+      await live.locator("#today-rows", { hasText: second }).waitFor({ timeout: 10000 });
+      await shot(live, "05b-patients-today-live");
+      await axeScan(live, "patients of the day");
+    } finally {
+      await live.close();
+      // Leave the main page where the search checks below expect it.
+      await page.goto(`${base}/patients?q=${encodeURIComponent(patient.family)}`);
+    }
+  });
+
   // ------------------------------------------------------------------ global search (htmx)
   let suggestHeaders = null;
   await check("Ctrl+K focuses the global search box", async () => {

@@ -747,6 +747,11 @@ async fn the_patients_of_the_day_list_updates_live_across_replicas() {
     let page = a.get(&format!("/patients/today?date={yesterday}")).await;
     assert!(page.body.contains(&format!("No patients registered or seen on {yesterday}.")));
     assert!(!page.body.contains("sse:patients.today"));
+    // Pages of 50; a page past the end says so; a bad page number is refused.
+    assert_eq!(a.get("/patients/today?page=0").await.status, StatusCode::BAD_REQUEST);
+    let p2 = a.get("/patients/today?page=2").await;
+    assert!(p2.body.contains("No more patients on"), "{}", p2.body);
+    assert!(p2.body.contains("← Later"));
     // It is in the navigation for anyone who can read patients.
     assert!(page.body.contains(r#"href="/patients/today""#));
 }

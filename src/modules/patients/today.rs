@@ -22,7 +22,7 @@ use crate::web::{self, Page};
 
 /// The live event's name (pages listen with `hx-trigger="sse:patients.today"`).
 pub const EVENT: &str = "patients.today";
-pub const LIMIT: i64 = 200;
+pub const PAGE_SIZE: i64 = 50;
 
 /// Tells open "patients of the day" pages to refresh, on the caller's transaction.
 pub async fn raise_changed(conn: &mut PgConnection) -> sqlx::Result<()> {
@@ -64,7 +64,7 @@ fn label(s: &str) -> String {
 
 /// The day's patients for `user`, latest activity first. Restricted records the user may not
 /// open come back masked (MRN only).
-pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date) -> sqlx::Result<Vec<DayRow>> {
+pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date, offset: i64, limit: i64) -> sqlx::Result<Vec<DayRow>> {
     let from = day.with_time(Time::MIDNIGHT).assume_utc();
     let to = from + time::Duration::days(1);
     let (perm, uid, sid) = viewer(user);
@@ -81,11 +81,19 @@ pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date) -> sqlx::Result<
          )
          SELECT {SUMMARY_COLS}, l.at, l.what, l.encounter_status, {vis} AS visible
          FROM latest l JOIN patients p ON p.id = l.pid
-         ORDER BY l.at DESC, p.id LIMIT $6",
+         ORDER BY l.at DESC, p.id LIMIT $6 OFFSET $7",
         vis = visible_sql(3)
     );
-    let mut rows: Vec<DayRow> =
-        sqlx::query_as(&sql).bind(from).bind(to).bind(perm).bind(uid).bind(sid).bind(LIMIT).fetch_all(pool).await?;
+    let mut rows: Vec<DayRow> = sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(perm)
+        .bind(uid)
+        .bind(sid)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?;
     for r in rows.iter_mut().filter(|r| !r.visible) {
         r.summary.mask();
     }
@@ -96,26 +104,43 @@ pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date) -> sqlx::Result<
 #[serde(default)]
 pub struct DayQuery {
     date: String,
+    page: String,
 }
 
 #[derive(Template)]
 #[template(path = "patients/today.html")]
 struct TodayPage {
     page: Page,
-    day: String,
-    live: bool,
-    rows: Vec<DayRow>,
-    limit: i64,
+    v: DayView,
     can_write: bool,
 }
 
 #[derive(Template)]
 #[template(path = "patients/today_rows.html")]
 struct TodayRows {
-    day: String,
-    live: bool,
-    rows: Vec<DayRow>,
-    limit: i64,
+    v: DayView,
+}
+
+/// One page of a day's list, as both templates show it.
+pub struct DayView {
+    pub day: String,
+    pub live: bool,
+    pub rows: Vec<DayRow>,
+    pub page_no: i64,
+    pub has_next: bool,
+}
+
+impl DayView {
+    pub fn first(&self) -> i64 {
+        (self.page_no - 1) * PAGE_SIZE + 1
+    }
+    pub fn last(&self) -> i64 {
+        (self.page_no - 1) * PAGE_SIZE + self.rows.len() as i64
+    }
+    /// The query string of this list at another page.
+    pub fn at(&self, page_no: impl std::borrow::Borrow<i64>) -> String {
+        format!("date={}&page={}", self.day, page_no.borrow())
+    }
 }
 
 fn day_of(q: &DayQuery) -> AppResult<Date> {
@@ -140,18 +165,25 @@ pub async fn page(
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
     let day = day_of(&q)?;
+    let page_no = match q.page.trim() {
+        "" => 1,
+        p => match p.parse::<i64>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => return Err(AppError::BadRequest("page must be a number from 1 to 1000".into())),
+        },
+    };
     let live = day == OffsetDateTime::now_utc().date();
-    let rows = list(&state.pool, &auth.user, day).await?;
+    let mut rows = list(&state.pool, &auth.user, day, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let v = DayView { day: day.to_string(), live, rows, page_no, has_next };
     // The live list re-fetches only its rows.
     if headers.get("hx-request").is_some() {
-        return web::render(&TodayRows { day: day.to_string(), live, rows, limit: LIMIT });
+        return web::render(&TodayRows { v });
     }
     web::render(&TodayPage {
         page: page.titled("Patients of the day").crumb("Patients", "/patients").crumb("Today", "/patients/today"),
-        day: day.to_string(),
-        live,
-        rows,
-        limit: LIMIT,
+        v,
         can_write: auth.can(Perm::PatientsWrite),
     })
 }
