@@ -813,7 +813,7 @@ async fn main() -> anyhow::Result<()> {
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 tick.tick().await;
-                let op = if n % 2 == 0 { Op::SignIn } else { Op::ApiToken };
+                let op = if n.is_multiple_of(2) { Op::SignIn } else { Op::ApiToken };
                 let email = format!("bench{}@bench.hearth", n % USERS);
                 n += 1;
                 let mut s = Session::new(http.clone(), &base);
