@@ -90,6 +90,9 @@ struct Args {
     /// the last one answered, which measures the saturation throughput.
     #[arg(long)]
     rate: Option<f64>,
+    /// Seconds per query kind of the direct (no HTTP) physical-limit measurement.
+    #[arg(long, default_value_t = 5)]
+    limit_seconds: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -891,7 +894,7 @@ async fn main() -> anyhow::Result<()> {
         _ => 0.0,
     };
     let rss = pid.and_then(peak_rss_mb);
-    let limits = direct_limit(&db_url(&args.db), args.clients, 5, &data).await?;
+    let limits = direct_limit(&db_url(&args.db), args.clients, args.limit_seconds, &data).await?;
     drop(child);
 
     // Report.
@@ -978,6 +981,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         std::fs::write(out, &md)?;
         eprintln!("written to {}", out.display());
+    }
+    // For CI's smoke run: a run with failed requests, or none at all, fails.
+    if errors > 0 || mix_total == 0 {
+        bail!("{errors} failed requests, {mix_total} clinical requests answered");
     }
     Ok(())
 }
