@@ -88,6 +88,19 @@ async fn restricted_guard(
     let Some(user) = req.extensions().get::<crate::platform::auth::CurrentUser>() else {
         return next.run(req).await;
     };
+    // Chart pages (GET) need the banner anyway: read it with the access check in one query and
+    // hand it to the handler's first `load_banner` (one round trip fewer per page view).
+    if req.method() == axum::http::Method::GET && !path.starts_with("/api/") {
+        return match banner_row(&state.pool, id, Some(crate::modules::patients::access::viewer(user))).await {
+            Ok(None) => next.run(req).await,
+            Ok(Some((_, false))) => axum::response::Redirect::to(&format!("/patients/{id}")).into_response(),
+            Ok(Some((row, true))) => {
+                let banner = banner_from(row, "");
+                PRELOADED.scope(std::cell::RefCell::new(Some(banner)), next.run(req)).await
+            }
+            Err(e) => AppError::from(e).into_response(),
+        };
+    }
     match crate::modules::patients::access::check(&state.pool, user, id).await {
         Ok(crate::modules::patients::access::Access::Restricted) => {
             if path.starts_with("/api/") {
@@ -184,6 +197,7 @@ struct BannerRow {
     nka: bool,
     substances: Vec<String>,
     severities: Vec<String>,
+    visible: bool,
 }
 
 impl Banner {
@@ -213,17 +227,43 @@ impl Banner {
     }
 }
 
-/// Loads the banner in one round trip; `None` when the patient does not exist.
+tokio::task_local! {
+    /// The banner the restricted-record guard read for this request (GET chart pages), taken by
+    /// the handler's first `load_banner`.
+    static PRELOADED: std::cell::RefCell<Option<Banner>>;
+}
+
+/// Loads the banner in one round trip; `None` when the patient does not exist. On a chart page
+/// the guard has usually read it already (with the access check), and it is used once.
 ///
 /// Reads the registry's identity columns directly (one indexed row) until the patients module
 /// exposes a banner-sized read; the registry's own `get` decrypts and audits far more.
 pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppResult<Banner> {
-    let row: Option<BannerRow> = sqlx::query_as(
+    let preloaded = PRELOADED.try_with(|b| b.borrow_mut().take()).ok().flatten();
+    if let Some(mut b) = preloaded.filter(|b| b.id == id) {
+        b.section = section;
+        return Ok(b);
+    }
+    let (row, _) = banner_row(pool, id, None).await?.ok_or(AppError::NotFound)?;
+    Ok(banner_from(row, section))
+}
+
+/// The banner's row and whether the viewer may open the record (always true without a viewer).
+async fn banner_row(
+    pool: &PgPool,
+    id: Uuid,
+    viewer: Option<(bool, Uuid, Option<Uuid>)>,
+) -> sqlx::Result<Option<(BannerRow, bool)>> {
+    // Without a viewer the "may see restricted records" flag is set: visible is true.
+    let (perm, uid, sid) = viewer.unwrap_or((true, Uuid::nil(), None));
+    let visible = crate::modules::patients::access::visible_sql(2);
+    let sql = format!(
         "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
                 p.restricted, p.merged_into, s.mrn AS merged_into_mrn, p.deceased_at,
                 EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id) AS nka,
-                coalesce(array_agg(a.substance ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{}') AS substances,
-                coalesce(array_agg(a.severity ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{}') AS severities
+                coalesce(array_agg(a.substance ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{{}}') AS substances,
+                coalesce(array_agg(a.severity ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{{}}') AS severities,
+                {visible} AS visible
          FROM patients p
          LEFT JOIN LATERAL (
             SELECT id, substance, severity,
@@ -231,12 +271,17 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
             FROM allergies WHERE patient_id = p.id AND status = 'active') a ON true
          LEFT JOIN patients s ON s.id = p.merged_into
          WHERE p.id = $1
-         GROUP BY p.id, s.mrn",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let r = row.ok_or(AppError::NotFound)?;
+         GROUP BY p.id, s.mrn"
+    );
+    let row: Option<BannerRow> =
+        sqlx::query_as(&sql).bind(id).bind(perm).bind(uid).bind(sid).fetch_optional(pool).await?;
+    Ok(row.map(|r| {
+        let visible = r.visible;
+        (r, visible)
+    }))
+}
+
+fn banner_from(r: BannerRow, section: &'static str) -> Banner {
     let allergies: Vec<BannerAllergy> = r
         .substances
         .into_iter()
@@ -258,7 +303,7 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
     for a in allergies.iter().filter(|a| a.severity == "life_threatening") {
         alerts.push(format!("Life-threatening allergy: {}", a.substance));
     }
-    Ok(Banner {
+    Banner {
         id: r.id,
         name: format!("{}, {}", r.family_name, r.given_name),
         mrn: r.mrn,
@@ -272,7 +317,7 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
         merged_into,
         deceased_at: r.deceased_at,
         section,
-    })
+    }
 }
 
 /// Audits a read of a chart section (own transaction: a read changes nothing else).
