@@ -197,10 +197,16 @@ fn admin_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// DATABASE_URL with another database name, keeping any `?query` (e.g. `?host=/var/run/postgresql`
+/// for the Unix socket).
 fn db_url(name: &str) -> String {
-    let base = admin_url();
-    let base = base.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(base);
-    format!("{base}/{name}")
+    let url = admin_url();
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p.to_string(), format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let base = path.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(path);
+    format!("{base}/{name}{query}")
 }
 
 async fn copy(pool: &PgPool, stmt: &str, data: String) -> anyhow::Result<()> {
