@@ -672,3 +672,57 @@ async fn demo_seeds_realistic_charts() {
     let blob: Vec<u8> = sqlx::query_scalar("SELECT body_enc FROM notes LIMIT 1").fetch_one(&app.pool).await.unwrap();
     assert!(app.state.keys.decrypt(&blob, "notes.body").unwrap().contains("Assessment:"));
 }
+
+#[tokio::test]
+async fn chart_overview_shows_the_latest_of_each_section() {
+    let (mut app, _) = TestApp::signed_in("nurse").await;
+    let pid = patient(&mut app).await;
+    let empty = app.get(&format!("/patients/{pid}/chart")).await;
+    assert!(empty.body.contains("No active problems recorded."));
+    assert!(empty.body.contains("No vital signs recorded."));
+    assert!(empty.body.contains("No home medications recorded."));
+    let r = app
+        .post_form(&format!("/patients/{pid}/problems"), &[("icd_code", "E11.9"), ("onset_date", "2019-04-02")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for (t, temp, sys) in [("2026-01-01T08:00", "36.6", "118"), ("2026-01-02T08:00", "38.4", "131")] {
+        let r = app
+            .post_form(
+                &format!("/patients/{pid}/vitals"),
+                &[
+                    ("taken_at", t),
+                    ("temperature_c", temp),
+                    ("bp_systolic", sys),
+                    ("bp_diastolic", "82"),
+                    ("weight_kg", "70"),
+                    ("height_cm", "175"),
+                    ("pain", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = app
+        .post_form(
+            &format!("/patients/{pid}/medications"),
+            &[
+                ("name", "Metformin"),
+                ("dose", "500 mg"),
+                ("route", "oral"),
+                ("frequency", "twice daily"),
+                ("start_date", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let chart = app.get(&format!("/patients/{pid}/chart")).await;
+    assert_eq!(chart.status, StatusCode::OK);
+    let b = &chart.body;
+    assert!(b.contains("E11.9") && b.contains("since 2019-04-02"), "the problem with its onset");
+    assert!(b.contains("2026-01-02 08:00") && b.contains("38.4") && b.contains("131/82"), "the latest vitals");
+    let card = &b[b.find("vitals-facts").unwrap()..];
+    let card = &card[..card.find("</dl>").unwrap()];
+    assert!(card.contains("38.4") && !card.contains("36.6"), "only the latest reading in the card");
+    assert!(b.contains("22.9"), "BMI of 70 kg at 175 cm");
+    assert!(b.contains("Metformin") && b.contains("500 mg · oral · twice daily"), "the medication");
+}

@@ -155,6 +155,30 @@ struct OverviewPage {
     can_write: bool,
 }
 
+/// The overview's short lists, in one statement (each list is its module's own query).
+#[derive(serde::Deserialize)]
+struct Sections {
+    problems: Vec<problems::Problem>,
+    vitals: Vec<vitals::Vitals>,
+    meds: Vec<medications::Medication>,
+}
+
+async fn overview_sections(pool: &sqlx::PgPool, patient: uuid::Uuid) -> sqlx::Result<Sections> {
+    let sql = format!(
+        "SELECT json_build_object(
+            'problems', (SELECT coalesce(json_agg(x), '[]'::json) FROM ({problems}) x),
+            'vitals', (SELECT coalesce(json_agg(x), '[]'::json) FROM ({vitals} WHERE v.patient_id = $1
+                                                                    ORDER BY v.taken_at DESC, v.id DESC LIMIT 1) x),
+            'meds', (SELECT coalesce(json_agg(x), '[]'::json) FROM ({meds}) x))",
+        problems = problems::LIST_SQL,
+        vitals = vitals::SELECT,
+        meds = medications::LIST_SQL,
+    );
+    let sqlx::types::Json(s): sqlx::types::Json<Sections> =
+        sqlx::query_scalar(&sql).bind(patient).bind(true).fetch_one(pool).await?;
+    Ok(s)
+}
+
 pub async fn overview(
     State(state): State<AppState>,
     page: Page,
@@ -165,12 +189,9 @@ pub async fn overview(
     auth.require(Perm::ChartRead)?;
     let b = load_banner(&state.pool, parse_id(&id)?, "overview").await?;
     let before = q.before.as_deref().and_then(parse_cursor);
-    let (problems, latest, meds, mut timeline) = tokio::try_join!(
-        problems::list(&state.pool, b.id, true),
-        vitals::list(&state.pool, b.id, 1),
-        medications::list(&state.pool, b.id, true),
-        timeline(&state.pool, b.id, before, TIMELINE_PAGE + 1),
-    )?;
+    let (sections, mut timeline) =
+        tokio::try_join!(overview_sections(&state.pool, b.id), timeline(&state.pool, b.id, before, TIMELINE_PAGE + 1))?;
+    let Sections { problems, vitals: latest, meds } = sections;
     audit_view(&state.pool, &auth.meta, b.id, "overview").await?;
     let next = if timeline.len() as i64 > TIMELINE_PAGE {
         timeline.truncate(TIMELINE_PAGE as usize);

@@ -102,7 +102,7 @@ impl NewMedication {
     }
 }
 
-#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Medication {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -111,10 +111,10 @@ pub struct Medication {
     pub route: String,
     pub frequency: String,
     #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "date_str::serialize")]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
     pub start_date: Option<Date>,
     #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "date_str::serialize")]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
     pub stop_date: Option<Date>,
     pub status: String,
     pub comment: String,
@@ -144,19 +144,17 @@ impl Medication {
     }
 }
 
+/// The medication list query: `$1` the patient, `$2` active only.
+pub(crate) const LIST_SQL: &str =
+    "SELECT m.id, m.patient_id, m.name, m.dose, m.route, m.frequency, m.start_date, m.stop_date, m.status, m.comment,
+            u.display_name AS recorded_by, m.created_at
+     FROM home_medications m LEFT JOIN users u ON u.id = m.recorded_by
+     WHERE m.patient_id = $1 AND ($2 = false OR m.status = 'active')
+     ORDER BY array_position(ARRAY['active','stopped','entered_in_error'], m.status), m.name
+     LIMIT 500";
+
 pub async fn list(pool: &PgPool, patient: Uuid, active_only: bool) -> sqlx::Result<Vec<Medication>> {
-    sqlx::query_as(
-        "SELECT m.id, m.patient_id, m.name, m.dose, m.route, m.frequency, m.start_date, m.stop_date, m.status, m.comment,
-                u.display_name AS recorded_by, m.created_at
-         FROM home_medications m LEFT JOIN users u ON u.id = m.recorded_by
-         WHERE m.patient_id = $1 AND ($2 = false OR m.status = 'active')
-         ORDER BY array_position(ARRAY['active','stopped','entered_in_error'], m.status), m.name
-         LIMIT 500",
-    )
-    .bind(patient)
-    .bind(active_only)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(LIST_SQL).bind(patient).bind(active_only).fetch_all(pool).await
 }
 
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidMedication) -> AppResult<Uuid> {

@@ -439,8 +439,17 @@ mod tests {
 
 /// `Option<Date>` as "YYYY-MM-DD" in JSON (the crate's time serde is compact by default).
 pub(crate) mod date_str {
-    use serde::Serializer;
+    use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
+
+    /// Reads "YYYY-MM-DD" or null (PostgreSQL's JSON form of a date).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| {
+            Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).map_err(serde::de::Error::custom)
+        })
+        .transpose()
+    }
 
     pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match d {

@@ -75,7 +75,7 @@ impl NewProblem {
     }
 }
 
-#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -83,10 +83,10 @@ pub struct Problem {
     pub description: String,
     pub status: String,
     #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "date_str::serialize")]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
     pub onset_date: Option<Date>,
     #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "date_str::serialize")]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
     pub resolved_date: Option<Date>,
     pub comment: String,
     pub recorded_by: Option<String>,
@@ -107,19 +107,17 @@ impl Problem {
     }
 }
 
+/// The problem list query: `$1` the patient, `$2` active only.
+pub(crate) const LIST_SQL: &str =
+    "SELECT p.id, p.patient_id, p.icd_code, p.description, p.status, p.onset_date, p.resolved_date, p.comment,
+            u.display_name AS recorded_by, p.created_at
+     FROM problems p LEFT JOIN users u ON u.id = p.recorded_by
+     WHERE p.patient_id = $1 AND ($2 = false OR p.status = 'active')
+     ORDER BY array_position(ARRAY['active','resolved','entered_in_error'], p.status), p.onset_date DESC NULLS LAST, p.created_at DESC
+     LIMIT 500";
+
 pub async fn list(pool: &PgPool, patient: Uuid, active_only: bool) -> sqlx::Result<Vec<Problem>> {
-    sqlx::query_as(
-        "SELECT p.id, p.patient_id, p.icd_code, p.description, p.status, p.onset_date, p.resolved_date, p.comment,
-                u.display_name AS recorded_by, p.created_at
-         FROM problems p LEFT JOIN users u ON u.id = p.recorded_by
-         WHERE p.patient_id = $1 AND ($2 = false OR p.status = 'active')
-         ORDER BY array_position(ARRAY['active','resolved','entered_in_error'], p.status), p.onset_date DESC NULLS LAST, p.created_at DESC
-         LIMIT 500",
-    )
-    .bind(patient)
-    .bind(active_only)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(LIST_SQL).bind(patient).bind(active_only).fetch_all(pool).await
 }
 
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidProblem) -> AppResult<Uuid> {

@@ -238,7 +238,7 @@ fn fmt(v: f64) -> String {
     }
 }
 
-#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Vitals {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -328,7 +328,8 @@ impl Vitals {
     }
 }
 
-const SELECT: &str = "SELECT v.id, v.patient_id, v.taken_at, v.temperature_c, v.pulse, v.resp_rate, v.bp_systolic,
+pub(crate) const SELECT: &str =
+    "SELECT v.id, v.patient_id, v.taken_at, v.temperature_c, v.pulse, v.resp_rate, v.bp_systolic,
         v.bp_diastolic, v.spo2, v.weight_kg, v.height_cm, v.pain, v.bmi, u.display_name AS recorded_by
      FROM vitals v LEFT JOIN users u ON u.id = v.recorded_by";
 
