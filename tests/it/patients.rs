@@ -150,3 +150,34 @@ async fn global_search_groups_hits_by_module() {
         .unwrap();
     assert!(!app.get("/search?q=hopp").await.body.contains("Hopper"));
 }
+
+#[tokio::test]
+async fn type_ahead_orders_family_before_given_names_and_hides_restricted_records() {
+    let (mut doc, _) = TestApp::signed_in("doctor").await;
+    for (given, family) in [("Ann", "Quince"), ("Quinn", "Abbott"), ("Zelda", "Quintero")] {
+        let r = doc.post_form("/patients", &[("given_name", given), ("family_name", family), ("sex", "female")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let zelda: uuid::Uuid = sqlx::query_scalar("SELECT id FROM patients WHERE family_name = 'Quintero'")
+        .fetch_one(&doc.pool)
+        .await
+        .unwrap();
+    let r = doc.post_form(&format!("/patients/{zelda}/restricted"), &[("restricted", "true")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut admin = doc.another_client();
+    let ae = doc.user("super_admin").await;
+    admin.login(&ae, PASSWORD).await;
+    let all = admin.get("/search/suggest?q=quin").await.body;
+    let (q, z, a) = (all.find("Quince, Ann"), all.find("Quintero, Zelda"), all.find("Abbott, Quinn"));
+    assert!(q.is_some() && z.is_some() && a.is_some(), "{all}");
+    assert!(q < z && z < a, "family-name matches in name order, then given-name matches: {all}");
+    let mut nurse = doc.another_client();
+    let ne = doc.user("nurse").await;
+    nurse.login(&ne, PASSWORD).await;
+    let seen = nurse.get("/search/suggest?q=quin").await.body;
+    assert!(seen.contains("Quince, Ann") && seen.contains("Abbott, Quinn"), "{seen}");
+    assert!(!seen.contains("Quintero"), "a restricted record the nurse may not open is not suggested");
+    // Accents and case fold; a word that starts no name falls back to the ranked search.
+    assert!(nurse.get("/search/suggest?q=QUÍN").await.body.contains("Quince, Ann"));
+    assert!(nurse.get("/search/suggest?q=bbot").await.body.contains("Abbott, Quinn"));
+}

@@ -22,6 +22,7 @@ pub const BREAK_GLASS_MINUTES: i64 = 60;
 
 /// SQL predicate "the caller may see patient `p`", with its three parameters starting at `$n`:
 /// `$n` = holds patients.restricted, `$n+1` = user id, `$n+2` = session id (NULL for API tokens).
+/// The same test is written out in `patient_suggest` (migration 0017): change both together.
 pub fn visible_sql(n: usize) -> String {
     format!(
         "(NOT p.restricted OR ${n}::bool \

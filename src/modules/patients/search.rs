@@ -303,21 +303,22 @@ pub async fn suggest(
         _ => return Ok(search_page(pool, keys, user, q, None, limit).await?.rows),
     };
     let (perm, uid, sid) = viewer(user);
-    let vis = visible_sql(3);
-    // A range, not LIKE: it stays an index range in generic (prepared) plans too.
+    // The ordered index range scans run inside `patient_suggest` (migration 0017), which is
+    // planned once per connection; this outer statement only joins the ids to their rows.
     let sql = format!(
-        "(SELECT {SUMMARY_COLS}, 0 AS rank, true AS visible FROM patients p
-           WHERE p.family_fold >= {w} AND p.family_fold < {w} || chr(1114111) AND {vis}
-           ORDER BY p.family_fold, p.given_fold, p.id LIMIT $1)
-         UNION ALL
-         (SELECT {SUMMARY_COLS}, 1 AS rank, true AS visible FROM patients p
-           WHERE p.given_fold >= {w} AND p.given_fold < {w} || chr(1114111)
-             AND NOT (p.family_fold >= {w} AND p.family_fold < {w} || chr(1114111)) AND {vis}
-           ORDER BY p.given_fold, p.family_fold, p.id LIMIT $1)",
-        w = "lower(immutable_unaccent($2::text)) COLLATE \"C\""
+        "SELECT {SUMMARY_COLS}, s.rank, true AS visible
+         FROM patient_suggest($1, $2, $3, $4, $5) WITH ORDINALITY AS s(patient_id, rank, ord)
+         JOIN patients p ON p.id = s.patient_id
+         ORDER BY s.ord"
     );
-    let hits: Vec<Hit> =
-        sqlx::query_as(&sql).bind(limit).bind(word.trim()).bind(perm).bind(uid).bind(sid).fetch_all(pool).await?;
+    let hits: Vec<Hit> = sqlx::query_as(&sql)
+        .bind(word.trim())
+        .bind(limit.clamp(1, 100) as i32)
+        .bind(perm)
+        .bind(uid)
+        .bind(sid)
+        .fetch_all(pool)
+        .await?;
     if hits.is_empty() {
         return Ok(search_page(pool, keys, user, q, None, limit).await?.rows);
     }
