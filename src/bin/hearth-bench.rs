@@ -572,6 +572,16 @@ struct Stats {
     errors: u64,
 }
 
+impl Stats {
+    /// One request that started at `t` (its scheduled start in open loop).
+    fn record(&mut self, t: Instant, ok: bool) {
+        self.micros.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        if !ok {
+            self.errors += 1;
+        }
+    }
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -828,11 +838,7 @@ async fn main() -> anyhow::Result<()> {
                 let mut s = Session::new(http.clone(), &base);
                 let t = Instant::now();
                 let ok = matches!(run_op(&mut s, op, &mut rng, &data, &email).await, Ok(true));
-                let e = stats.entry(op).or_default();
-                e.micros.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
-                if !ok {
-                    e.errors += 1;
-                }
+                stats.entry(op).or_default().record(t, ok);
             }
             stats
         }));
@@ -869,11 +875,7 @@ async fn main() -> anyhow::Result<()> {
                     None => Instant::now(),
                 };
                 let ok = matches!(run_op(&mut s, op, &mut rng, &data, &email).await, Ok(true));
-                let e = stats.entry(op).or_default();
-                e.micros.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
-                if !ok {
-                    e.errors += 1;
-                }
+                stats.entry(op).or_default().record(t, ok);
             }
             stats
         }));
