@@ -102,7 +102,7 @@ async fn restricted_records_guard_the_chart() {
     let other = app.user("doctor").await;
     let mut o = app.another_client();
     o.login(&other, PASSWORD).await;
-    for section in ["chart", "vitals", "notes", "problems", "summary"] {
+    for section in ["chart", "vitals", "notes", "problems", "summary", "messages"] {
         let r = o.get(&format!("/patients/{pid}/{section}")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{section}");
         assert_eq!(r.location(), format!("/patients/{pid}"), "{section}: to the break-glass page");

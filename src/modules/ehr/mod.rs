@@ -93,8 +93,8 @@ async fn restricted_guard(
     if req.method() == axum::http::Method::GET && !path.starts_with("/api/") {
         return match banner_row(&state.pool, id, Some(crate::modules::patients::access::viewer(user))).await {
             Ok(None) => next.run(req).await,
-            Ok(Some((_, false))) => axum::response::Redirect::to(&format!("/patients/{id}")).into_response(),
-            Ok(Some((row, true))) => {
+            Ok(Some(row)) if !row.visible => axum::response::Redirect::to(&format!("/patients/{id}")).into_response(),
+            Ok(Some(row)) => {
                 let banner = banner_from(row, "");
                 PRELOADED.scope(std::cell::RefCell::new(Some(banner)), next.run(req)).await
             }
@@ -244,16 +244,17 @@ pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppR
         b.section = section;
         return Ok(b);
     }
-    let (row, _) = banner_row(pool, id, None).await?.ok_or(AppError::NotFound)?;
+    let row = banner_row(pool, id, None).await?.ok_or(AppError::NotFound)?;
     Ok(banner_from(row, section))
 }
 
-/// The banner's row and whether the viewer may open the record (always true without a viewer).
+/// The banner's row, with whether the viewer may open the record (`visible`; always true
+/// without a viewer).
 async fn banner_row(
     pool: &PgPool,
     id: Uuid,
     viewer: Option<(bool, Uuid, Option<Uuid>)>,
-) -> sqlx::Result<Option<(BannerRow, bool)>> {
+) -> sqlx::Result<Option<BannerRow>> {
     // Without a viewer the "may see restricted records" flag is set: visible is true.
     let (perm, uid, sid) = viewer.unwrap_or((true, Uuid::nil(), None));
     let visible = crate::modules::patients::access::visible_sql(2);
@@ -273,12 +274,7 @@ async fn banner_row(
          WHERE p.id = $1
          GROUP BY p.id, s.mrn"
     );
-    let row: Option<BannerRow> =
-        sqlx::query_as(&sql).bind(id).bind(perm).bind(uid).bind(sid).fetch_optional(pool).await?;
-    Ok(row.map(|r| {
-        let visible = r.visible;
-        (r, visible)
-    }))
+    sqlx::query_as(&sql).bind(id).bind(perm).bind(uid).bind(sid).fetch_optional(pool).await
 }
 
 fn banner_from(r: BannerRow, section: &'static str) -> Banner {
