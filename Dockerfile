@@ -21,14 +21,17 @@ RUN mkdir src \
  && cargo build --release --locked \
  && rm -rf src
 
-# The application itself. `sqlx::migrate!` and Askama read migrations/ and templates/ at compile time.
+# The application itself. `sqlx::migrate!`, Askama and `include_bytes!` read migrations/,
+# templates/ and data/ (the ICD-10-CM code list) at compile time. `.ci/docker-context` builds
+# from exactly these COPY lines (and .dockerignore) in CI, since no Docker engine runs there.
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
+COPY data ./data
 # COPY keeps the context's modification times, which can be older than the placeholder build:
 # touch the crate roots so cargo rebuilds the real crate rather than keeping the placeholder.
 RUN touch src/main.rs src/lib.rs \
- && cargo build --release --locked \
+ && cargo build --release --locked --bin hearth \
  && install -m 0755 target/release/hearth /usr/local/bin/hearth
 
 # ---- runtime ----------------------------------------------------------------------------------
