@@ -375,7 +375,7 @@ async fn multipart_token(headers: &axum::http::HeaderMap, mut body: Body) -> (Op
         }
     }
     let head = head.freeze();
-    let token = first_part_token(headers, head.clone()).await;
+    let token = first_part_token(headers, head.slice(..head.len().min(MULTIPART_PEEK_BYTES))).await;
     let body = if ended {
         Body::from(head)
     } else {

@@ -165,7 +165,8 @@ fn is_local_path(n: &str) -> bool {
     }
     let path = n.split(['?', '#']).next().unwrap_or("");
     let decoded = percent_decode(path.as_bytes());
-    decoded.get(1) != Some(&b'/') && !decoded.iter().any(|c| c.is_ascii_control() || c.is_ascii_whitespace() || *c == b'\\')
+    decoded.get(1) != Some(&b'/')
+        && !decoded.iter().any(|c| c.is_ascii_control() || c.is_ascii_whitespace() || *c == b'\\')
 }
 
 fn percent_decode(s: &[u8]) -> Vec<u8> {

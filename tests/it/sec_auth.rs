@@ -62,9 +62,8 @@ async fn a_hospital_admin_cannot_grant_themselves_or_others_clinical_roles() {
     // Nor for anyone else: doctor carries chart.* and notes.sign, which a hospital admin lacks.
     let clerk = admin.user("billing_clerk").await;
     let clerk_id = user_id(&admin, &clerk).await;
-    let r = admin
-        .post_form(&format!("/admin/users/{clerk_id}"), &[("display_name", "Clerk"), ("roles", "doctor")])
-        .await;
+    let r =
+        admin.post_form(&format!("/admin/users/{clerk_id}"), &[("display_name", "Clerk"), ("roles", "doctor")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("You may not grant or remove the role Doctor"), "{}", r.body);
     assert_eq!(roles_of(&admin, clerk_id).await, ["billing_clerk"]);
@@ -113,9 +112,8 @@ async fn a_role_the_actor_cannot_grant_is_kept_on_edit_but_not_removable() {
     let page = app.get(&format!("/admin/users/{doc_id}")).await.body;
     assert!(page.contains("(you cannot change this role)"), "{page}");
     assert!(page.contains("type=\"hidden\" name=\"roles\" value=\"doctor\""));
-    let r = app
-        .post_form(&format!("/admin/users/{doc_id}"), &[("display_name", "Dr Renamed"), ("roles", "doctor")])
-        .await;
+    let r =
+        app.post_form(&format!("/admin/users/{doc_id}"), &[("display_name", "Dr Renamed"), ("roles", "doctor")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Taking it away is refused as well.
     let r = app
@@ -130,7 +128,10 @@ async fn super_admins_grant_roles_but_not_to_themselves_and_a_change_ends_sessio
     let (mut admin, email) = TestApp::signed_in("super_admin").await;
     let me = user_id(&admin, &email).await;
     let r = admin
-        .post_form(&format!("/admin/users/{me}"), &[("display_name", "Root"), ("roles", "super_admin"), ("roles", "doctor")])
+        .post_form(
+            &format!("/admin/users/{me}"),
+            &[("display_name", "Root"), ("roles", "super_admin"), ("roles", "doctor")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(roles_of(&admin, me).await, ["super_admin"]);
@@ -141,9 +142,8 @@ async fn super_admins_grant_roles_but_not_to_themselves_and_a_change_ends_sessio
     n.login(&nurse, PASSWORD).await;
     let token = n.api_token(&nurse).await;
     assert_eq!(n.api(Method::GET, "/api/v1/me", Some(&token), None).await.status, StatusCode::OK);
-    let r = admin
-        .post_form(&format!("/admin/users/{nurse_id}"), &[("display_name", "Nurse"), ("roles", "doctor")])
-        .await;
+    let r =
+        admin.post_form(&format!("/admin/users/{nurse_id}"), &[("display_name", "Nurse"), ("roles", "doctor")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(roles_of(&admin, nurse_id).await, ["doctor"]);
     assert!(n.get("/").await.location().starts_with("/login"), "browser session ended");
@@ -239,8 +239,16 @@ const LOCKOUT: i32 = hearth::platform::auth::lockout::THRESHOLD;
 
 // ------------------------------------------------------------------ finding 8: next=
 
-const BAD_NEXT: [&str; 8] =
-    ["/\t/evil.example", "/\\evil.example", "\r\n", "/\r\nX-Evil: 1", "//evil.example", "/%09/evil.example", "/%2F/evil.example", "https://evil.example"];
+const BAD_NEXT: [&str; 8] = [
+    "/\t/evil.example",
+    "/\\evil.example",
+    "\r\n",
+    "/\r\nX-Evil: 1",
+    "//evil.example",
+    "/%09/evil.example",
+    "/%2F/evil.example",
+    "https://evil.example",
+];
 
 #[tokio::test]
 async fn login_next_accepts_only_same_origin_paths_and_never_fails_after_sign_in() {
@@ -254,7 +262,9 @@ async fn login_next_accepts_only_same_origin_paths_and_never_fails_after_sign_in
         assert_eq!(c.get("/").await.status, StatusCode::OK, "signed in despite {bad:?}");
     }
     // The raw query spellings of the report.
-    for q in ["next=/%09/evil.example", "next=%0d%0a", "next=/%5Cevil.example", "next=//evil.example", "next=/%250d%250a"] {
+    for q in
+        ["next=/%09/evil.example", "next=%0d%0a", "next=/%5Cevil.example", "next=//evil.example", "next=/%250d%250a"]
+    {
         let mut c = app.another_client();
         let page = c.get(&format!("/login?{q}")).await;
         assert_eq!(page.status, StatusCode::OK);
@@ -278,7 +288,11 @@ async fn mfa_next_accepts_only_same_origin_paths() {
         assert_eq!(r.location(), "/mfa?next=%2F", "{bad:?}");
         // Posted straight to /mfa (a forged form), it is refused as well. (Each code works once:
         // forget the last used step so the current code serves every round.)
-        sqlx::query("UPDATE users SET totp_last_step = 0 WHERE email = $1").bind(&email).execute(&app.pool).await.unwrap();
+        sqlx::query("UPDATE users SET totp_last_step = 0 WHERE email = $1")
+            .bind(&email)
+            .execute(&app.pool)
+            .await
+            .unwrap();
         let r = c.post_form("/mfa", &[("code", &mfa::code_at(&secret, mfa::now_secs())), ("next", bad)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{bad:?}: {}", r.body);
         assert_eq!(r.location(), "/", "{bad:?}");
@@ -292,13 +306,15 @@ async fn a_notification_link_is_followed_only_to_a_same_origin_path() {
     let me = user_id(&app, &email).await;
     for bad in BAD_NEXT {
         let nid = Uuid::new_v4();
-        sqlx::query("INSERT INTO notifications (id, user_id, kind, title, link) VALUES ($1, $2, 'system.message', 'Hi', $3)")
-            .bind(nid)
-            .bind(me)
-            .bind(bad)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO notifications (id, user_id, kind, title, link) VALUES ($1, $2, 'system.message', 'Hi', $3)",
+        )
+        .bind(nid)
+        .bind(me)
+        .bind(bad)
+        .execute(&app.pool)
+        .await
+        .unwrap();
         let r = app.get(&format!("/notifications/{nid}/open")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{bad:?}");
         assert_eq!(r.location(), "/", "{bad:?}");
@@ -336,7 +352,11 @@ async fn a_token_issued_before_deactivation_stays_dead_after_reactivation() {
         let t = admin.api_token(&nurse).await;
         let r = admin.post_form(&format!("/admin/users/{id}/{action}"), &[]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
-        assert_eq!(admin.api(Method::GET, "/api/v1/me", Some(&t), None).await.status, StatusCode::UNAUTHORIZED, "{action}");
+        assert_eq!(
+            admin.api(Method::GET, "/api/v1/me", Some(&t), None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{action}"
+        );
     }
     let t = admin.api_token(&nurse).await;
     assert_eq!(admin.post_form(&format!("/admin/users/{id}/reset-password"), &[]).await.status, StatusCode::OK);
@@ -378,7 +398,12 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 async fn the_csrf_token_of_a_multipart_form_travels_first_in_the_body_never_in_the_query() {
     let (mut app, _) = TestApp::signed_in("super_admin").await;
     let pid = app
-        .register_patient(&[("given_name", "Ada"), ("family_name", "Archer"), ("sex", "female"), ("birth_date", "1970-05-01")])
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Archer"),
+            ("sex", "female"),
+            ("birth_date", "1970-05-01"),
+        ])
         .await;
     let token = app.csrf().await;
     let pdf = crate::documents::pdf();
@@ -421,8 +446,12 @@ async fn the_csrf_token_of_a_multipart_form_travels_first_in_the_body_never_in_t
     let r = raw_multipart(&mut app, &docs, late).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A wrong token first: refused.
-    let r = raw_multipart(&mut app, &docs, multipart_body(&[("csrf_token", "forged"), ("category", "other")], ("file", "a.pdf", &pdf)))
-        .await;
+    let r = raw_multipart(
+        &mut app,
+        &docs,
+        multipart_body(&[("csrf_token", "forged"), ("category", "other")], ("file", "a.pdf", &pdf)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&app, "documents").await, 0);
     assert_eq!(app.patient_count().await, 1);
@@ -464,7 +493,8 @@ async fn hsts_only_over_https() {
     let mut tls = TestApp::with_config(&[("HEARTH_ENV", "demo"), ("HEARTH_BASE_URL", "https://h.example")]).await;
     let r = tls.get("/login").await;
     assert_eq!(r.headers.get(header::STRICT_TRANSPORT_SECURITY).unwrap(), "max-age=63072000; includeSubDomains");
-    let mut prod = TestApp::with_config(&[("HEARTH_ENV", "production"), ("HEARTH_BASE_URL", "https://h.example")]).await;
+    let mut prod =
+        TestApp::with_config(&[("HEARTH_ENV", "production"), ("HEARTH_BASE_URL", "https://h.example")]).await;
     assert!(prod.get("/healthz").await.headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
 }
 
@@ -474,7 +504,12 @@ async fn hsts_only_over_https() {
 async fn a_pdf_upload_must_be_a_well_formed_pdf() {
     let (mut app, email) = TestApp::signed_in("doctor").await;
     let pid = app
-        .register_patient(&[("given_name", "Ada"), ("family_name", "Archer"), ("sex", "female"), ("birth_date", "1970-05-01")])
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Archer"),
+            ("sex", "female"),
+            ("birth_date", "1970-05-01"),
+        ])
         .await;
     let docs = format!("/patients/{pid}/documents");
     let fields = [("category", "other")];
@@ -501,7 +536,10 @@ async fn a_pdf_upload_must_be_a_well_formed_pdf() {
         .uri(format!("/api/v1/patients/{pid}/documents"))
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}"))
-        .body(Body::from(multipart_body(&[("title", "x"), ("category", "other")], ("file", "x.pdf", b"%PDF-1.4 <html>"))))
+        .body(Body::from(multipart_body(
+            &[("title", "x"), ("category", "other")],
+            ("file", "x.pdf", b"%PDF-1.4 <html>"),
+        )))
         .unwrap();
     let r = app.request(req).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);

@@ -257,7 +257,11 @@ async fn check_role_change(
     Ok(())
 }
 
-async fn check_facilities(conn: &mut PgConnection, facilities: &[&str], errors: &mut FieldErrors) -> AppResult<Vec<Uuid>> {
+async fn check_facilities(
+    conn: &mut PgConnection,
+    facilities: &[&str],
+    errors: &mut FieldErrors,
+) -> AppResult<Vec<Uuid>> {
     let known = facility_choices(conn).await?;
     let mut ids = Vec::new();
     for f in facilities {

@@ -109,8 +109,9 @@ pub fn check_pdf(bytes: &[u8]) -> Result<(), &'static str> {
         return Err("it has no valid cross-reference pointer (startxref).");
     };
     let at_offset = &bytes[offset..];
-    let xref_there = at_offset.iter().position(|b| !b.is_ascii_whitespace()).is_some_and(|i| at_offset[i..].starts_with(b"xref"))
-        || find(&at_offset[..at_offset.len().min(PDF_WINDOW)], b"/XRef").is_some();
+    let xref_there =
+        at_offset.iter().position(|b| !b.is_ascii_whitespace()).is_some_and(|i| at_offset[i..].starts_with(b"xref"))
+            || find(&at_offset[..at_offset.len().min(PDF_WINDOW)], b"/XRef").is_some();
     let xref_anywhere =
         || find(bytes, b"\nxref").is_some() || find(bytes, b"\rxref").is_some() || find(bytes, b"/XRef").is_some();
     if !(xref_there || xref_anywhere()) {
@@ -891,7 +892,9 @@ mod tests {
         let body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
         let xref = body.len();
         let mut v = body;
-        v.extend_from_slice(b"xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer << /Size 2 /Root 1 0 R >>\n");
+        v.extend_from_slice(
+            b"xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer << /Size 2 /Root 1 0 R >>\n",
+        );
         v.extend_from_slice(format!("startxref\n{xref}\n%%EOF\n").as_bytes());
         v
     }
@@ -904,7 +907,8 @@ mod tests {
         padded.extend_from_slice(&[b' '; 5000]);
         assert_eq!(check_pdf(&padded), Ok(()), "trailing whitespace is allowed");
         // A cross-reference stream instead of a table.
-        let stream = b"%PDF-1.7\n1 0 obj << /Type /XRef /Size 1 >> stream\nendstream endobj\nstartxref\n9\n%%EOF".to_vec();
+        let stream =
+            b"%PDF-1.7\n1 0 obj << /Type /XRef /Size 1 >> stream\nendstream endobj\nstartxref\n9\n%%EOF".to_vec();
         assert_eq!(check_pdf(&stream), Ok(()));
         assert_eq!(check_pdf(b"%PDF-2.0\nxref\nstartxref\n9\n%%EOF"), Ok(()));
         for (bad, why) in [
@@ -924,7 +928,9 @@ mod tests {
     fn files_must_be_what_their_names_say() {
         let pdf = minimal_pdf();
         assert_eq!(check_file("letter.PDF", pdf.clone()).map(|f| f.content_type), Ok("application/pdf"));
-        assert!(check_file("letter.pdf", b"%PDF-1.4\n...".to_vec()).err().is_some_and(|e| e.contains("not a well-formed PDF")));
+        assert!(check_file("letter.pdf", b"%PDF-1.4\n...".to_vec())
+            .err()
+            .is_some_and(|e| e.contains("not a well-formed PDF")));
         assert_eq!(check_file("C:\\scans\\x-ray.png", png()).map(|f| f.file_name), Ok("x-ray.png".to_string()));
         assert!(check_file("scan.pdf", png()).err().is_some_and(|e| e.contains("not what its name says")));
         assert!(check_file("notes.pdf", b"hello".to_vec()).err().is_some_and(|e| e.contains("not what its name says")));

@@ -39,13 +39,19 @@ pub async fn record_failure(
     if failures < THRESHOLD {
         return Ok(false);
     }
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1")
-        .bind(user_id)
-        .bind(MINUTES as i32)
-        .execute(&mut *conn)
-        .await?;
-    audit::record(conn, am, Event::new("auth.lockout", "user", user_id).changes(serde_json::json!({"minutes": MINUTES})))
-        .await?;
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(MINUTES as i32)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        am,
+        Event::new("auth.lockout", "user", user_id).changes(serde_json::json!({"minutes": MINUTES})),
+    )
+    .await?;
     tracing::warn!(user_id = %user_id, "account locked after repeated sign-in failures");
     Ok(true)
 }

@@ -73,7 +73,10 @@ pub struct LoginForm {
 pub enum Credentials {
     /// The password is right. For an account with MFA the failure count is not reset yet: that
     /// happens only when the second factor is right too ([`lockout::record_success`]).
-    Ok { user_id: Uuid, mfa_enabled: bool },
+    Ok {
+        user_id: Uuid,
+        mfa_enabled: bool,
+    },
     Failed,
 }
 
@@ -154,7 +157,8 @@ async fn login(
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
     ratelimit::check(&state, &format!("login:ip:{ip}"), ratelimit::LOGIN_PER_IP, &anon).await?;
     ratelimit::check(&state, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &anon).await?;
-    let Credentials::Ok { user_id, mfa_enabled } = check_credentials(&state, &f.email, &f.password, &meta).await? else {
+    let Credentials::Ok { user_id, mfa_enabled } = check_credentials(&state, &f.email, &f.password, &meta).await?
+    else {
         let t = LoginPage {
             idle_minutes: state.config.session_idle.as_secs() / 60,
             page: page.titled("Sign in"),
@@ -359,7 +363,6 @@ pub async fn set_password(
         .await?;
     // API tokens issued under the old password stop working.
     super::bump_security_stamp(conn, user_id).await
-
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

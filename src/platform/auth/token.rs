@@ -2,7 +2,9 @@
 //! master key per key version. The key id (`hearth-v<N>`) is in the header, so after
 //! `hearth keys rotate` new tokens use the new key while tokens of the previous version keep
 //! working until they expire. Every request re-loads the user or client, so deactivating
-//! either stops its tokens at once.
+//! either stops its tokens at once. A user token carries the user's security stamp (`sst`) and is
+//! refused once the stamp has moved (deactivation, password, roles, MFA reset, sign-out
+//! everywhere), so it does not come back when the account is reactivated.
 
 use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
