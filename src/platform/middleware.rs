@@ -358,13 +358,15 @@ const MULTIPART_PEEK_BYTES: usize = 8 * 1024;
 /// handlers use. A body whose first part is anything else, or that cannot be read, has no token.
 async fn multipart_token(headers: &axum::http::HeaderMap, mut body: Body) -> (Option<String>, Body) {
     use http_body_util::BodyExt;
+    let mut read: Vec<bytes::Bytes> = Vec::new();
     let mut head = bytes::BytesMut::new();
     let mut ended = false;
     while head.len() < MULTIPART_PEEK_BYTES {
         match body.frame().await {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    head.extend_from_slice(&data);
+                    head.extend_from_slice(&data[..data.len().min(MULTIPART_PEEK_BYTES - head.len())]);
+                    read.push(data);
                 }
             }
             Some(Err(_)) => return (None, Body::empty()),
@@ -374,13 +376,9 @@ async fn multipart_token(headers: &axum::http::HeaderMap, mut body: Body) -> (Op
             }
         }
     }
-    let head = head.freeze();
-    let token = first_part_token(headers, head.slice(..head.len().min(MULTIPART_PEEK_BYTES))).await;
-    let body = if ended {
-        Body::from(head)
-    } else {
-        Body::from_stream(futures_util::stream::once(async { Ok(head) }).chain(body.into_data_stream()))
-    };
+    let token = first_part_token(headers, head.freeze()).await;
+    let read = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+    let body = if ended { Body::from_stream(read) } else { Body::from_stream(read.chain(body.into_data_stream())) };
     (token, body)
 }
 

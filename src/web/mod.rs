@@ -215,3 +215,34 @@ impl FieldErrors {
 pub fn or_dash(s: &Option<String>) -> &str {
     s.as_deref().filter(|s| !s.is_empty()).unwrap_or("—")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_same_origin_path_or_slash() {
+        for good in ["/", "/patients", "/patients/abc/chart?tab=notes", "/search?q=ada%20lovelace"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "",
+            "patients",
+            "//evil",
+            "/\t/evil",
+            "/\\evil",
+            "/\r\n",
+            "/%09/evil",
+            "/%2F/evil",
+            "/%5Cevil",
+            "/%0d%0a",
+            "https://evil",
+            "/x?u=https://evil",
+            "/é",
+            "/a b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
