@@ -1,6 +1,7 @@
 //! CSRF protection for browser forms: a token derived by HMAC from the session id (signed in)
-//! or from a random pre-session cookie (sign-in form). Forms carry it in `csrf_token`, htmx
-//! requests in the `X-CSRF-Token` header. `/api` and `/fhir` use bearer tokens and are exempt.
+//! or from a random pre-session cookie (sign-in form). Forms carry it in `csrf_token` (in a
+//! multipart upload as the first part, before the file), htmx requests in the `X-CSRF-Token`
+//! header; never in the query string. `/api` and `/fhir` use bearer tokens and are exempt.
 
 use base64::Engine;
 use subtle::ConstantTimeEq;
@@ -26,11 +27,6 @@ pub fn matches(expected: &str, provided: &str) -> bool {
 /// Finds `csrf_token` in an urlencoded form body.
 pub fn from_form(body: &[u8]) -> Option<String> {
     form_urlencoded_pairs(body).find(|(k, _)| k == FIELD).map(|(_, v)| v)
-}
-
-/// Finds `csrf_token` in a query string (multipart uploads only).
-pub fn from_form_str(query: &str) -> Option<String> {
-    from_form(query.as_bytes())
 }
 
 fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {

@@ -9,6 +9,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use futures_util::StreamExt;
 
 use crate::app::AppState;
 use crate::config::Env;
@@ -49,7 +50,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    if state.config.env != Env::Dev {
+    // HSTS only where the site is served over HTTPS (production requires an https:// base URL);
+    // `hearth demo` over plain HTTP must not pin browsers to HTTPS for the host.
+    if state.config.env == Env::Production || state.config.base_url.starts_with("https://") {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     if !h.contains_key(header::CACHE_CONTROL) {
@@ -212,9 +215,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         let header_token = parts.headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (provided, body) = match header_token {
             Some(t) => (Some(t), body),
-            // Multipart uploads cannot be read here without buffering the file, so (and only
-            // for them) the token may travel in the query string: `?csrf_token=...`.
-            None if is_multipart(&parts.headers) => (parts.uri.query().and_then(csrf::from_form_str), body),
+            // Never in the query string (it would leak into logs, history and Referer). A
+            // multipart upload cannot be buffered here, so its token must be the form's first
+            // part: only that part is read, and the handler gets the whole body unchanged.
+            None if is_multipart(&parts.headers) => multipart_token(&parts.headers, body).await,
             None => {
                 let is_form = parts
                     .headers
@@ -344,6 +348,51 @@ pub fn problem(status: StatusCode, detail: &str) -> Response {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     res
+}
+
+/// At most this much of a multipart body is read to find its first part, the CSRF token.
+const MULTIPART_PEEK_BYTES: usize = 8 * 1024;
+
+/// The `csrf_token` of a multipart form, which must be its first part, and the body to pass on
+/// (the bytes read, then the rest). The part is parsed by the same multipart parser the
+/// handlers use. A body whose first part is anything else, or that cannot be read, has no token.
+async fn multipart_token(headers: &axum::http::HeaderMap, mut body: Body) -> (Option<String>, Body) {
+    use http_body_util::BodyExt;
+    let mut read: Vec<bytes::Bytes> = Vec::new();
+    let mut head = bytes::BytesMut::new();
+    let mut ended = false;
+    while head.len() < MULTIPART_PEEK_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    head.extend_from_slice(&data[..data.len().min(MULTIPART_PEEK_BYTES - head.len())]);
+                    read.push(data);
+                }
+            }
+            Some(Err(_)) => return (None, Body::empty()),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    let token = first_part_token(headers, head.freeze()).await;
+    let read = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+    let body = if ended { Body::from_stream(read) } else { Body::from_stream(read.chain(body.into_data_stream())) };
+    (token, body)
+}
+
+async fn first_part_token(headers: &axum::http::HeaderMap, head: bytes::Bytes) -> Option<String> {
+    use axum::extract::{FromRequest, Multipart};
+    let mut req = axum::http::Request::new(Body::from(head));
+    *req.headers_mut() = headers.clone();
+    req.headers_mut().remove(header::CONTENT_LENGTH);
+    let mut mp = Multipart::from_request(req, &()).await.ok()?;
+    let field = mp.next_field().await.ok()??;
+    if field.name() != Some(csrf::FIELD) || field.file_name().is_some() {
+        return None;
+    }
+    field.text().await.ok()
 }
 
 fn is_multipart(h: &axum::http::HeaderMap) -> bool {

@@ -143,14 +143,49 @@ pub fn redirect_flash(to: &str, kind: &str, message: &str) -> Response {
     res
 }
 
-/// Only same-site relative paths are followed after sign-in.
+/// Only a same-origin absolute path is followed after sign-in (and from a notification link):
+/// it starts with exactly one `/`, holds only visible ASCII (no control characters, whitespace or
+/// backslash, which browsers drop or read as `/`, so `/\t/host` would become `//host`), has no
+/// `://`, and its path stays that way once percent-decoded (`/%09/host`, `/%2F/host`), in case a
+/// proxy or browser decodes it. Anything else becomes `/`. The result is always a valid header
+/// value, so a redirect to it cannot fail.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
+    next.filter(|n| is_local_path(n)).map(str::to_string).unwrap_or_else(|| "/".to_string())
+}
+
+fn is_local_path(n: &str) -> bool {
+    let b = n.as_bytes();
+    let plain = n.len() <= 2048
+        && b.first() == Some(&b'/')
+        && b.get(1) != Some(&b'/')
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+        && !n.contains("://");
+    if !plain {
+        return false;
     }
+    let path = n.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode(path.as_bytes());
+    decoded.get(1) != Some(&b'/')
+        && !decoded.iter().any(|c| c.is_ascii_control() || c.is_ascii_whitespace() || *c == b'\\')
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match (s[i], s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h * 16 + l);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Form field errors for re-rendering.
@@ -179,4 +214,35 @@ impl FieldErrors {
 /// Askama filter-free helper for optional strings in templates.
 pub fn or_dash(s: &Option<String>) -> &str {
     s.as_deref().filter(|s| !s.is_empty()).unwrap_or("—")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_same_origin_path_or_slash() {
+        for good in ["/", "/patients", "/patients/abc/chart?tab=notes", "/search?q=ada%20lovelace"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "",
+            "patients",
+            "//evil",
+            "/\t/evil",
+            "/\\evil",
+            "/\r\n",
+            "/%09/evil",
+            "/%2F/evil",
+            "/%5Cevil",
+            "/%0d%0a",
+            "https://evil",
+            "/x?u=https://evil",
+            "/é",
+            "/a b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

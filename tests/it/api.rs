@@ -122,6 +122,7 @@ async fn expired_token_is_refused() {
         jti: uuid::Uuid::new_v4(),
         iss: "hearth".into(),
         typ: None,
+        sst: None,
     };
     let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     h.kid = Some(hearth::platform::auth::token::key_id(1));

@@ -95,8 +95,15 @@ async fn forged_and_foreign_tokens_are_refused() {
     let uid: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&app.pool).await.unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims =
-        Claims { sub: uid, iat: now, exp: now + 300, jti: uuid::Uuid::new_v4(), iss: "hearth".into(), typ: None };
+    let claims = Claims {
+        sub: uid,
+        iat: now,
+        exp: now + 300,
+        jti: uuid::Uuid::new_v4(),
+        iss: "hearth".into(),
+        typ: None,
+        sst: None,
+    };
     // alg: none
     let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let none = format!(

@@ -10,8 +10,13 @@ use tower::ServiceExt;
 
 use crate::helpers::*;
 
-fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+/// A minimal well-formed PDF: header, one object, a cross-reference table, startxref, %%EOF.
+pub fn pdf() -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    let xref = v.len();
+    v.extend_from_slice(b"xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer << /Size 2 /Root 1 0 R >>\n");
+    v.extend_from_slice(format!("startxref\n{xref}\n%%EOF\n").as_bytes());
+    v
 }
 
 fn png() -> Vec<u8> {

@@ -280,8 +280,8 @@ impl TestApp {
         self.request(req).await
     }
 
-    /// Posts a multipart form with one file; the CSRF token goes in the query string unless
-    /// `csrf` is false.
+    /// Posts a multipart form with one file; the CSRF token goes in the first part (as browsers
+    /// send the form's hidden field) unless `csrf` is false.
     pub async fn post_multipart(
         &mut self,
         path: &str,
@@ -289,32 +289,13 @@ impl TestApp {
         file: (&str, &str, &[u8]),
         csrf: bool,
     ) -> TestResponse {
-        let boundary = "hearthtestboundary7311";
-        let mut body: Vec<u8> = Vec::new();
-        for (k, v) in fields {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
-            );
-        }
-        let (name, filename, bytes) = file;
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let uri = if csrf {
-            let token = self.csrf().await;
-            let sep = if path.contains('?') { '&' } else { '?' };
-            format!("{path}{sep}csrf_token={token}")
-        } else {
-            path.to_string()
-        };
+        let token = if csrf { Some(self.csrf().await) } else { None };
+        let mut all: Vec<(&str, &str)> = token.as_deref().map(|t| ("csrf_token", t)).into_iter().collect();
+        all.extend_from_slice(fields);
+        let body = multipart_body(&all, file);
         let req = self
-            .builder(Method::POST, &uri)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .builder(Method::POST, path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}"))
             .body(Body::from(body))
             .unwrap();
         self.request(req).await
@@ -394,6 +375,29 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+pub const MULTIPART_BOUNDARY: &str = "hearthtestboundary7311";
+
+/// A multipart/form-data body: the text fields in order, then one file part.
+pub fn multipart_body(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+    let boundary = MULTIPART_BOUNDARY;
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    let (name, filename, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
 }
 
 pub fn extract_csrf(html: &str) -> Option<String> {

@@ -123,8 +123,9 @@ async fn admin_creates_users_and_hospital_admin_cannot_grant_super_admin() {
             &[
                 ("email", "new.doc@test.hearth"),
                 ("display_name", "New Doc"),
-                ("roles", "doctor"),
-                ("roles", "nurse"),
+                // Only roles whose permissions the hospital admin holds (see sec_auth.rs).
+                ("roles", "billing_clerk"),
+                ("roles", "hospital_admin"),
                 ("facilities", &fac),
             ],
         )
@@ -135,7 +136,7 @@ async fn admin_creates_users_and_hospital_admin_cannot_grant_super_admin() {
         .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(roles, ["doctor", "nurse"]);
+    assert_eq!(roles, ["billing_clerk", "hospital_admin"]);
     let r = app
         .post_form("/admin/users", &[("email", "sneaky@test.hearth"), ("display_name", "S"), ("roles", "super_admin")])
         .await;

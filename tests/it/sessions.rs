@@ -55,7 +55,8 @@ async fn session_limit_per_role_revokes_the_oldest() {
 
 #[tokio::test]
 async fn role_change_and_admin_revoke_end_sessions() {
-    let (mut admin, _) = TestApp::signed_in("hospital_admin").await;
+    // A super admin: a hospital admin may not grant the doctor role (it lacks chart permissions).
+    let (mut admin, _) = TestApp::signed_in("super_admin").await;
     let email = admin.user("nurse").await;
     let id: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&admin.pool).await.unwrap();

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, diff, AuditMeta, Event};
 use crate::platform::auth::routes::set_password;
-use crate::platform::auth::{password, session, Auth};
+use crate::platform::auth::{bump_security_stamp, password, session, Auth};
 use crate::platform::rbac::{HasPerms, Perm};
 use crate::web::{self, FieldErrors, Page};
 
@@ -82,13 +82,31 @@ pub async fn list(
     web::render(&ListPage { page: page.titled("Users").crumb("Users", "/admin/users"), q, rows, next })
 }
 
-async fn role_choices(conn: &mut PgConnection, include_super: bool) -> sqlx::Result<Vec<Choice>> {
+#[derive(Debug, Clone, FromRow)]
+pub struct RoleChoice {
+    pub id: String,
+    pub label: String,
+    /// The actor may grant (and take away) this role: they hold every one of its permissions.
+    pub grantable: bool,
+}
+
+/// Every role, marked with whether the actor may grant it: only when every permission of the
+/// role is one the actor holds (a super admin holds all), and super admin only by a super admin.
+async fn role_choices(conn: &mut PgConnection, auth: &Auth) -> sqlx::Result<Vec<RoleChoice>> {
     sqlx::query_as(
-        "SELECT code AS id, name AS label FROM roles WHERE ($1 OR code <> 'super_admin') ORDER BY sort_order",
+        "SELECT r.code AS id, r.name AS label,
+                ($1 OR (r.code <> 'super_admin' AND NOT EXISTS (
+                    SELECT 1 FROM role_permissions rp WHERE rp.role_code = r.code AND rp.permission_code <> ALL($2)))) AS grantable
+         FROM roles r ORDER BY r.sort_order",
     )
-    .bind(include_super)
+    .bind(is_super(auth))
+    .bind(&auth.perms)
     .fetch_all(conn)
     .await
+}
+
+fn is_super(auth: &Auth) -> bool {
+    auth.roles.iter().any(|r| r == "super_admin")
 }
 
 async fn facility_choices(conn: &mut PgConnection) -> sqlx::Result<Vec<Choice>> {
@@ -102,11 +120,13 @@ async fn facility_choices(conn: &mut PgConnection) -> sqlx::Result<Vec<Choice>> 
 struct FormPage {
     page: Page,
     user_id: Option<Uuid>,
+    /// The actor's own account: its roles are shown but cannot be changed.
+    own: bool,
     email: String,
     display_name: String,
     active: bool,
     locked: bool,
-    roles: Vec<Choice>,
+    roles: Vec<RoleChoice>,
     facilities: Vec<Choice>,
     selected: Vec<String>,
     errors: FieldErrors,
@@ -122,15 +142,15 @@ impl FormPage {
 pub async fn new_form(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(Perm::UsersManage)?;
     let mut conn = state.pool.acquire().await?;
-    let is_super = auth.roles.iter().any(|r| r == "super_admin");
     let t = FormPage {
         page: page.titled("New user").crumb("Users", "/admin/users").crumb("New", "/admin/users/new"),
         user_id: None,
+        own: false,
         email: String::new(),
         display_name: String::new(),
         active: true,
         locked: false,
-        roles: role_choices(&mut conn, is_super).await?,
+        roles: role_choices(&mut conn, &auth).await?,
         facilities: facility_choices(&mut conn).await?,
         selected: vec![],
         errors: FieldErrors::default(),
@@ -188,7 +208,7 @@ fn temp_password() -> String {
     (0..16).map(|_| ALPHA[rand::Rng::gen_range(&mut rng, 0..ALPHA.len())] as char).collect()
 }
 
-/// Validates the role and facility selection; only super admins grant super admin.
+/// Validates a new user's role and facility selection: every role must be one the actor may grant.
 async fn check_selection(
     conn: &mut PgConnection,
     auth: &Auth,
@@ -196,14 +216,52 @@ async fn check_selection(
     facilities: &[&str],
     errors: &mut FieldErrors,
 ) -> AppResult<Vec<Uuid>> {
-    let is_super = auth.roles.iter().any(|r| r == "super_admin");
-    let allowed = role_choices(conn, is_super).await?;
     if roles.is_empty() {
         errors.add("roles", "Choose at least one role.");
     }
-    if roles.iter().any(|r| !allowed.iter().any(|a| a.id == *r)) {
-        errors.add("roles", "One of the chosen roles does not exist or you may not grant it.");
+    check_role_change(conn, auth, &[], roles, errors).await?;
+    check_facilities(conn, facilities, errors).await
+}
+
+/// Roles that change (added or removed) must exist and be grantable by the actor.
+async fn check_role_change(
+    conn: &mut PgConnection,
+    auth: &Auth,
+    before: &[String],
+    after: &[&str],
+    errors: &mut FieldErrors,
+) -> AppResult<()> {
+    let choices = role_choices(conn, auth).await?;
+    let added = after.iter().copied().filter(|r| !before.iter().any(|b| b == r));
+    let removed = before.iter().map(String::as_str).filter(|b| !after.contains(b));
+    let mut refused: Vec<&str> = Vec::new();
+    for code in added.chain(removed) {
+        match choices.iter().find(|c| c.id == code) {
+            None => {
+                errors.add("roles", "One of the chosen roles does not exist.");
+                return Ok(());
+            }
+            Some(c) if !c.grantable && !refused.contains(&c.label.as_str()) => refused.push(c.label.as_str()),
+            Some(_) => {}
+        }
     }
+    if !refused.is_empty() {
+        errors.add(
+            "roles",
+            format!(
+                "You may not grant or remove the role {}: it carries permissions you do not hold yourself.",
+                refused.join(", ")
+            ),
+        );
+    }
+    Ok(())
+}
+
+async fn check_facilities(
+    conn: &mut PgConnection,
+    facilities: &[&str],
+    errors: &mut FieldErrors,
+) -> AppResult<Vec<Uuid>> {
     let known = facility_choices(conn).await?;
     let mut ids = Vec::new();
     for f in facilities {
@@ -224,7 +282,9 @@ pub async fn create(
     auth.require(Perm::UsersManage)?;
     let email = one(&pairs, "email").trim().to_lowercase();
     let display_name = one(&pairs, "display_name").trim().to_string();
-    let roles = all(&pairs, "roles");
+    let mut roles = all(&pairs, "roles");
+    roles.sort_unstable();
+    roles.dedup();
     let facilities = all(&pairs, "facilities");
     let mut errors = FieldErrors::default();
     if !(email.len() >= 3 && email.len() <= 254 && email.contains('@') && !email.contains(char::is_whitespace)) {
@@ -242,16 +302,16 @@ pub async fn create(
     if exists {
         errors.add("email", "A user with this email already exists.");
     }
-    let is_super = auth.roles.iter().any(|r| r == "super_admin");
     if !errors.is_empty() {
         let t = FormPage {
             page: page.titled("New user").crumb("Users", "/admin/users").crumb("New", "/admin/users/new"),
             user_id: None,
+            own: false,
             email,
             display_name,
             active: true,
             locked: false,
-            roles: role_choices(&mut tx, is_super).await?,
+            roles: role_choices(&mut tx, &auth).await?,
             facilities: facility_choices(&mut tx).await?,
             selected: roles.iter().chain(facilities.iter()).map(|s| s.to_string()).collect(),
             errors,
@@ -309,18 +369,18 @@ async fn render_user(
 ) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
     let d = load_detail(&mut conn, id).await?;
-    let is_super = auth.roles.iter().any(|r| r == "super_admin");
     let t = FormPage {
         page: page
             .titled(d.display_name.clone())
             .crumb("Users", "/admin/users")
             .crumb(d.display_name.clone(), format!("/admin/users/{id}")),
         user_id: Some(id),
+        own: id == auth.id,
         email: d.email,
         display_name: d.display_name,
         active: d.active,
         locked: d.locked,
-        roles: role_choices(&mut conn, is_super).await?,
+        roles: role_choices(&mut conn, auth).await?,
         facilities: facility_choices(&mut conn).await?,
         selected: d.roles.into_iter().chain(d.facilities).collect(),
         errors: FieldErrors::default(),
@@ -367,10 +427,19 @@ pub async fn update(
     if display_name.is_empty() || display_name.chars().count() > 200 {
         errors.add("display_name", "Enter a name of at most 200 characters.");
     }
-    let facility_ids = check_selection(&mut tx, &auth, &roles, &facilities, &mut errors).await?;
-    if id == auth.id && before.roles.iter().any(|r| r == "super_admin") && !roles.contains(&"super_admin") {
-        errors.add("roles", "You cannot remove your own super admin role.");
+    let mut new_roles: Vec<String> = roles.iter().map(|s| s.to_string()).collect();
+    new_roles.sort();
+    new_roles.dedup();
+    let roles_changed = before.roles != new_roles;
+    if roles.is_empty() {
+        errors.add("roles", "Choose at least one role.");
+    } else if roles_changed && id == auth.id {
+        // Nobody changes their own rights; another administrator can.
+        errors.add("roles", "You cannot change your own roles.");
+    } else {
+        check_role_change(&mut tx, &auth, &before.roles, &roles, &mut errors).await?;
     }
+    let facility_ids = check_facilities(&mut tx, &facilities, &mut errors).await?;
     if !errors.is_empty() {
         drop(tx);
         return Err(AppError::Unprocessable(errors.0.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" ")));
@@ -381,7 +450,7 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-    for r in &roles {
+    for r in &new_roles {
         sqlx::query("INSERT INTO user_roles (user_id, role_code) VALUES ($1, $2)")
             .bind(id)
             .bind(r)
@@ -396,8 +465,6 @@ pub async fn update(
             .execute(&mut *tx)
             .await?;
     }
-    let mut new_roles: Vec<String> = roles.iter().map(|s| s.to_string()).collect();
-    new_roles.sort();
     let mut new_fac: Vec<String> = facility_ids.iter().map(|f| f.to_string()).collect();
     new_fac.sort();
     let changes = diff(
@@ -406,10 +473,11 @@ pub async fn update(
         &[],
     );
     audit::record(&mut tx, &auth.meta, Event::new("user.update", "user", id).changes(changes)).await?;
-    // A change of roles ends the user's sessions: the next sign-in carries the new rights
-    // (and any MFA the new role requires).
+    // A change of roles ends the user's sessions and API tokens: the next sign-in carries the new
+    // rights (and any MFA the new role requires).
     let mut msg = "Saved.";
-    if before.roles != new_roles && id != auth.id {
+    if roles_changed {
+        bump_security_stamp(&mut tx, id).await?;
         let n = session::revoke_all(&mut tx, id, None).await?;
         if n > 0 {
             msg = "Saved. The user's roles changed, so their sessions were signed out.";
@@ -442,6 +510,7 @@ pub async fn set_active(
         .await?;
     if !active {
         session::revoke_all(&mut tx, id, None).await?;
+        bump_security_stamp(&mut tx, id).await?;
     }
     let action = if active { "user.activate" } else { "user.deactivate" };
     audit::record(&mut tx, &auth.meta, Event::new(action, "user", id)).await?;
@@ -488,6 +557,7 @@ pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path
     .await?;
     sqlx::query("DELETE FROM mfa_backup_codes WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
     session::revoke_all(&mut tx, id, None).await?;
+    bump_security_stamp(&mut tx, id).await?;
     // The notice to the user is this event; mail delivery comes with the notifications module.
     audit::record(&mut tx, &auth.meta, Event::new("mfa.reset", "user", id)).await?;
     tx.commit().await?;
@@ -506,6 +576,7 @@ pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id)
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
     let n = session::revoke_all(&mut tx, id, None).await?;
+    bump_security_stamp(&mut tx, id).await?;
     audit::record(
         &mut tx,
         &auth.meta,

@@ -8,8 +8,8 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
-use super::routes::{complete_sign_in, LOCKOUT_MINUTES, LOCKOUT_THRESHOLD};
-use super::{mfa, session, PendingMfa, RequestMeta};
+use super::routes::complete_sign_in;
+use super::{lockout, mfa, session, PendingMfa, RequestMeta};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
@@ -71,9 +71,14 @@ async fn verify(
     am.session_id = Some(p.session_id);
     ratelimit::check(&state, &format!("mfa:user:{}", p.user_id), ratelimit::MFA_PER_USER, &am).await?;
     let mut tx = state.pool.begin().await?;
-    let mut method =
-        if f.code.len() <= 64 { mfa::verify_any(&mut tx, &state.keys, p.user_id, &f.code).await? } else { None };
-    if method.is_none() && f.code.trim().len() == 6 {
+    // While the account is locked (by this or another sign-in path) no code is even checked.
+    let locked = lockout::is_locked(&mut tx, p.user_id).await?;
+    let mut method = if f.code.len() <= 64 && !locked {
+        mfa::verify_any(&mut tx, &state.keys, p.user_id, &f.code).await?
+    } else {
+        None
+    };
+    if method.is_none() && !locked && f.code.trim().len() == 6 {
         let used = sqlx::query(
             "UPDATE mfa_email_codes SET used_at = now()
              WHERE session_id = $1 AND user_id = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > now()",
@@ -89,24 +94,12 @@ async fn verify(
         }
     }
     let Some(method) = method else {
-        // Wrong codes count towards the same lockout as wrong passwords.
-        let failures: i32 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(p.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        audit::record(&mut tx, &am, Event::new("auth.mfa_failed", "user", p.user_id)).await?;
-        if failures >= LOCKOUT_THRESHOLD {
-            sqlx::query(
-                "UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1",
-            )
-            .bind(p.user_id)
-            .bind(LOCKOUT_MINUTES as i32)
-            .execute(&mut *tx)
-            .await?;
+        // Wrong codes count towards the same lockout as wrong passwords (see `lockout`).
+        if locked {
+            audit::record(&mut tx, &am, Event::new("auth.login_locked", "user", p.user_id)).await?;
+        }
+        if locked || lockout::record_failure(&mut tx, &am, p.user_id, "auth.mfa_failed").await? {
             session::revoke(&mut tx, p.session_id).await?;
-            audit::record(&mut tx, &am, Event::new("auth.lockout", "user", p.user_id)).await?;
             tx.commit().await?;
             return Ok(web::redirect_flash("/login", "error", super::routes::GENERIC_FAILURE));
         }
@@ -120,7 +113,7 @@ async fn verify(
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
     };
     session::revoke(&mut tx, p.session_id).await?;
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1").bind(p.user_id).execute(&mut *tx).await?;
+    lockout::record_success(&mut tx, p.user_id).await?;
     audit::record(
         &mut tx,
         &am,

@@ -1,6 +1,7 @@
 //! Who is asking: browser sessions, API bearer tokens and the extractors handlers use.
 
 pub mod account;
+pub mod lockout;
 pub mod mfa;
 pub mod mfa_routes;
 pub mod password;
@@ -101,6 +102,23 @@ pub async fn load_active_user(pool: &PgPool, id: Uuid, via: AuthVia) -> sqlx::Re
             .fetch_optional(pool)
             .await?;
     Ok(row.map(|r| r.into_user(None, via)))
+}
+
+/// The user's security stamp in microseconds since the epoch (API tokens carry it as `sst`).
+pub const STAMP_SQL: &str = "(extract(epoch FROM u.security_stamp) * 1000000)::bigint";
+
+/// Moves the user's security stamp forward: API tokens issued before are refused from now on.
+/// Called on deactivation, password change or reset, role change, MFA reset and sign-out
+/// everywhere, in the same transaction as the change.
+pub async fn bump_security_stamp(conn: &mut sqlx::PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET security_stamp = greatest(clock_timestamp(), security_stamp + interval '1 microsecond')
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A session that passed the password step and waits for the second factor.

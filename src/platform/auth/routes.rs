@@ -9,6 +9,7 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::lockout;
 use super::mfa;
 use super::password;
 use super::session;
@@ -19,8 +20,7 @@ use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::ratelimit;
 use crate::web::{self, FieldErrors, Page};
 
-pub const LOCKOUT_THRESHOLD: i32 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
+pub use super::lockout::{MINUTES as LOCKOUT_MINUTES, THRESHOLD as LOCKOUT_THRESHOLD};
 pub const GENERIC_FAILURE: &str = "Sign-in failed: the email or password is wrong, or the account is locked after repeated failures. Try again or ask an administrator.";
 
 pub fn router() -> Router<AppState> {
@@ -71,7 +71,12 @@ pub struct LoginForm {
 
 /// Outcome of checking credentials, shared by the browser and the API.
 pub enum Credentials {
-    Ok(Uuid),
+    /// The password is right. For an account with MFA the failure count is not reset yet: that
+    /// happens only when the second factor is right too ([`lockout::record_success`]).
+    Ok {
+        user_id: Uuid,
+        mfa_enabled: bool,
+    },
     Failed,
 }
 
@@ -81,6 +86,7 @@ struct LoginRow {
     email: String,
     password_hash: String,
     locked: bool,
+    mfa_enabled: bool,
 }
 
 /// Checks email + password with lockout. Unknown email, wrong password and locked account
@@ -91,7 +97,7 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
         return Ok(Credentials::Failed);
     }
     let row: Option<LoginRow> = sqlx::query_as(
-        "SELECT id, email::text AS email, password_hash, coalesce(locked_until > now(), false) AS locked
+        "SELECT id, email::text AS email, password_hash, coalesce(locked_until > now(), false) AS locked, mfa_enabled
          FROM users WHERE email = $1 AND active",
     )
     .bind(email)
@@ -125,40 +131,15 @@ pub async fn check_credentials(state: &AppState, email: &str, pw: &str, meta: &R
     }
     let mut tx = state.pool.begin().await?;
     if good {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
+        // With a second factor still to come, the count of failures stands (one lockout rule for
+        // password and code): the sign-in is complete only after the code.
+        if !row.mfa_enabled {
+            lockout::record_success(&mut tx, row.id).await?;
+        }
         tx.commit().await?;
-        return Ok(Credentials::Ok(row.id));
+        return Ok(Credentials::Ok { user_id: row.id, mfa_enabled: row.mfa_enabled });
     }
-    let failures: i32 =
-        sqlx::query_scalar("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-            .bind(row.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    audit::record(
-        &mut tx,
-        &am,
-        Event::new("auth.login_failed", "user", row.id).changes(serde_json::json!({"failures": failures})),
-    )
-    .await?;
-    if failures >= LOCKOUT_THRESHOLD {
-        sqlx::query(
-            "UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(mins => $2::int) WHERE id = $1",
-        )
-        .bind(row.id)
-        .bind(LOCKOUT_MINUTES as i32)
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut tx,
-            &am,
-            Event::new("auth.lockout", "user", row.id).changes(serde_json::json!({"minutes": LOCKOUT_MINUTES})),
-        )
-        .await?;
-        tracing::warn!(user_id = %row.id, "account locked after repeated sign-in failures");
-    }
+    lockout::record_failure(&mut tx, &am, row.id, "auth.login_failed").await?;
     tx.commit().await?;
     Ok(Credentials::Failed)
 }
@@ -176,7 +157,8 @@ async fn login(
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
     ratelimit::check(&state, &format!("login:ip:{ip}"), ratelimit::LOGIN_PER_IP, &anon).await?;
     ratelimit::check(&state, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &anon).await?;
-    let Credentials::Ok(user_id) = check_credentials(&state, &f.email, &f.password, &meta).await? else {
+    let Credentials::Ok { user_id, mfa_enabled } = check_credentials(&state, &f.email, &f.password, &meta).await?
+    else {
         let t = LoginPage {
             idle_minutes: state.config.session_idle.as_secs() / 60,
             page: page.titled("Sign in"),
@@ -186,8 +168,6 @@ async fn login(
         };
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
     };
-    let mfa_enabled: bool =
-        sqlx::query_scalar("SELECT mfa_enabled FROM users WHERE id = $1").bind(user_id).fetch_one(&state.pool).await?;
     let mut tx = state.pool.begin().await?;
     // Rotate: a session presented with the sign-in request is ended, never upgraded.
     if let Some(old) = page.user.as_ref().and_then(|u| u.session_id) {
@@ -359,7 +339,7 @@ pub async fn reused(state: &AppState, user_id: Uuid, pw: &str) -> AppResult<bool
     Ok(password::off_runtime(move || hashes.iter().any(|h| password::verify(&pw, h))).await.unwrap_or(false))
 }
 
-/// Stores a new password hash and its history entry.
+/// Stores a new password hash and its history entry, and moves the security stamp.
 pub async fn set_password(
     conn: &mut sqlx::PgConnection,
     user_id: Uuid,
@@ -381,7 +361,8 @@ pub async fn set_password(
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    // API tokens issued under the old password stop working.
+    super::bump_security_stamp(conn, user_id).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -427,14 +408,13 @@ pub async fn api_token(
     };
     let email = email_in.trim().to_lowercase();
     ratelimit::check(&state, &format!("login:acct:{email}"), ratelimit::LOGIN_PER_ACCOUNT, &meta.audit(None)).await?;
-    let Credentials::Ok(user_id) = check_credentials(&state, email_in, password, &meta).await? else {
+    let Credentials::Ok { user_id, mfa_enabled } = check_credentials(&state, email_in, password, &meta).await? else {
         return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, GENERIC_FAILURE));
     };
-    let (must_change, mfa_enabled): (bool, bool) =
-        sqlx::query_as("SELECT must_change_password, mfa_enabled FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&state.pool)
-            .await?;
+    let must_change: bool = sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.pool)
+        .await?;
     let am = AuditMeta { actor_user_id: Some(user_id), actor_label: email.clone(), ..meta.audit(None) };
     if mfa_enabled {
         let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
@@ -443,16 +423,21 @@ pub async fn api_token(
                 "This account uses multi-factor authentication: send the current code in `totp`",
             ));
         };
+        // The same rule as `/mfa`: a wrong code counts towards the lockout, and the count is reset
+        // only when the code is right.
         let mut tx = state.pool.begin().await?;
-        let ok = mfa::verify_any(&mut tx, &state.keys, user_id, code).await?;
+        let ok = if code.len() <= 64 && !lockout::is_locked(&mut tx, user_id).await? {
+            mfa::verify_any(&mut tx, &state.keys, user_id, code).await?
+        } else {
+            None
+        };
         if ok.is_none() {
-            audit::record(&mut tx, &am, Event::new("auth.mfa_failed", "user", user_id)).await?;
+            let locked = lockout::record_failure(&mut tx, &am, user_id, "auth.mfa_failed").await?;
             tx.commit().await?;
-            return Ok(crate::platform::middleware::problem(
-                StatusCode::UNAUTHORIZED,
-                "The code is wrong, expired or already used",
-            ));
+            let detail = if locked { GENERIC_FAILURE } else { "The code is wrong, expired or already used" };
+            return Ok(crate::platform::middleware::problem(StatusCode::UNAUTHORIZED, detail));
         }
+        lockout::record_success(&mut tx, user_id).await?;
         tx.commit().await?;
     }
     if must_change {
@@ -461,7 +446,7 @@ pub async fn api_token(
             "This account must set a new password in the browser (/account/password) before using the API",
         ));
     }
-    let (tok, ttl) = super::token::issue(&state, user_id)?;
+    let (tok, ttl) = super::token::issue(&state, user_id).await?;
     audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
     Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
 }

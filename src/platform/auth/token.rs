@@ -2,7 +2,9 @@
 //! master key per key version. The key id (`hearth-v<N>`) is in the header, so after
 //! `hearth keys rotate` new tokens use the new key while tokens of the previous version keep
 //! working until they expire. Every request re-loads the user or client, so deactivating
-//! either stops its tokens at once.
+//! either stops its tokens at once. A user token carries the user's security stamp (`sst`) and is
+//! refused once the stamp has moved (deactivation, password, roles, MFA reset, sign-out
+//! everywhere), so it does not come back when the account is reactivated.
 
 use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,7 @@ use sqlx::types::ipnetwork::IpNetwork;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{load_active_user, AuthVia, CurrentUser};
+use super::{AuthVia, CurrentUser, UserRow, STAMP_SQL, USER_GRANTS_SQL};
 use crate::app::AppState;
 use crate::error::AppError;
 
@@ -26,13 +28,17 @@ pub struct Claims {
     /// "user" (default) or "client".
     #[serde(default)]
     pub typ: Option<String>,
+    /// User tokens: the user's security stamp when the token was issued (µs since the epoch).
+    /// A token whose stamp is older than the user's current one is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sst: Option<i64>,
 }
 
 pub fn key_id(version: u32) -> String {
     format!("{KEY_PREFIX}{version}")
 }
 
-fn sign(state: &AppState, sub: Uuid, typ: &str) -> Result<(String, u64), AppError> {
+fn sign(state: &AppState, sub: Uuid, typ: &str, sst: Option<i64>) -> Result<(String, u64), AppError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let ttl = state.config.api_token_ttl.as_secs();
     let claims = Claims {
@@ -42,6 +48,7 @@ fn sign(state: &AppState, sub: Uuid, typ: &str) -> Result<(String, u64), AppErro
         jti: Uuid::new_v4(),
         iss: "hearth".into(),
         typ: Some(typ.into()),
+        sst,
     };
     let version = state.keys.active_version();
     let mut header = Header::new(Algorithm::HS256);
@@ -51,12 +58,17 @@ fn sign(state: &AppState, sub: Uuid, typ: &str) -> Result<(String, u64), AppErro
     Ok((tok, ttl))
 }
 
-pub fn issue(state: &AppState, user_id: Uuid) -> Result<(String, u64), AppError> {
-    sign(state, user_id, "user")
+/// A user token, bound to the user's current security stamp.
+pub async fn issue(state: &AppState, user_id: Uuid) -> Result<(String, u64), AppError> {
+    let stamp: i64 = sqlx::query_scalar(&format!("SELECT {STAMP_SQL} FROM users u WHERE u.id = $1"))
+        .bind(user_id)
+        .fetch_one(&state.pool)
+        .await?;
+    sign(state, user_id, "user", Some(stamp))
 }
 
 pub fn issue_for_client(state: &AppState, client: Uuid) -> Result<(String, u64), AppError> {
-    sign(state, client, "client")
+    sign(state, client, "client", None)
 }
 
 /// Why a token was refused, for the security log (the caller only ever sees 401).
@@ -66,6 +78,8 @@ pub enum Refusal {
     UnknownKey,
     BadSignatureOrExpired,
     Inactive,
+    /// Issued before the user's security stamp moved (deactivation, password, roles, MFA reset).
+    Stale,
     AddressNotAllowed,
 }
 
@@ -76,9 +90,17 @@ impl Refusal {
             Refusal::UnknownKey => "unknown_key",
             Refusal::BadSignatureOrExpired => "bad_signature_or_expired",
             Refusal::Inactive => "inactive_principal",
+            Refusal::Stale => "stale_security_stamp",
             Refusal::AddressNotAllowed => "address_not_allowed",
         }
     }
+}
+
+#[derive(FromRow)]
+struct StampedUser {
+    stamp: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 #[derive(FromRow)]
@@ -140,8 +162,15 @@ pub async fn verify(
             client_id: Some(c.client_id),
         }));
     }
-    match load_active_user(&state.pool, data.claims.sub, AuthVia::Bearer).await? {
-        Some(u) if !u.must_change_password => Ok(Ok(u)),
+    let row: Option<StampedUser> = sqlx::query_as(&format!(
+        "SELECT {STAMP_SQL} AS stamp, {USER_GRANTS_SQL} FROM users u WHERE u.id = $1 AND u.active"
+    ))
+    .bind(data.claims.sub)
+    .fetch_optional(&state.pool)
+    .await?;
+    match row {
+        Some(r) if data.claims.sst.is_none_or(|sst| sst < r.stamp) => Ok(Err(Refusal::Stale)),
+        Some(r) if !r.user.must_change_password => Ok(Ok(r.user.into_user(None, AuthVia::Bearer))),
         _ => Ok(Err(Refusal::Inactive)),
     }
 }
