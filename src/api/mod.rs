@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::modules::patients::model::{NewPatient, PatientDetail, PatientSummary};
 use crate::modules::patients::{access, merge, register, repo, rights, search};
 use crate::platform::auth::Auth;
+use crate::platform::routes::Routes;
 use crate::platform::rbac::{HasPerms, Perm};
 
 #[derive(OpenApi)]
@@ -36,7 +37,12 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes().into_router()
+}
+
+/// The registry's API (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/patients", get(list_patients).post(create_patient))
         .route("/api/v1/patients/{id}", get(get_patient).patch(patch_patient))

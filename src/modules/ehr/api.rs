@@ -27,6 +27,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::Auth;
+use crate::platform::routes::Routes;
 use crate::platform::rbac::{HasPerms, Perm};
 
 #[derive(OpenApi)]
@@ -53,8 +54,13 @@ use crate::platform::rbac::{HasPerms, Perm};
 pub struct EhrApiDoc;
 
 pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// The chart's API (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
     let p = "/api/v1/patients/{id}";
-    Router::new()
+    Routes::new()
         .route("/api/v1/icd10", get(icd::api_search))
         .route(&format!("{p}/encounters"), get(list_encounters).post(create_encounter))
         .route(&format!("{p}/encounters/{{item}}/status"), post(encounter_status))

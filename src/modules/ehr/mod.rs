@@ -28,11 +28,17 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, AuditMeta, Event};
+use crate::platform::routes::Routes;
 use crate::web::FieldErrors;
 
 /// Browser pages.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+    routes().into_router().route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
+}
+
+/// The chart pages (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/patients/{id}/chart", get(chart::overview))
         .route("/patients/{id}/summary", get(chart::summary))
         .route("/patients/{id}/encounters", get(encounters::page).post(encounters::create))
@@ -64,7 +70,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
-        .route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
 }
 
 /// JSON API v1 (bearer tokens).

@@ -28,11 +28,17 @@ pub use merge::{merge, PATIENT_REFERENCES};
 
 use crate::app::AppState;
 use crate::platform::auth::CurrentUser;
+use crate::platform::routes::Routes;
 use crate::platform::rbac::{HasPerms, Perm};
 use crate::web::search::{Group, Hit};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes().into_router()
+}
+
+/// The registry's pages (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/patients", get(search::list).post(register::create))
         .route("/patients/new", get(register::new_form))
         .route("/patients/today", get(today::page))
