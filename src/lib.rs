@@ -38,7 +38,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(platform::auth::account::router())
         .merge(modules::dashboard::router())
         .merge(modules::patients::router())
-        .merge(modules::ehr::router(state.clone()))
+        .merge(modules::ehr::router())
         .merge(modules::audit::router())
         .merge(modules::admin::router())
         .merge(web::search::router())
@@ -55,7 +55,7 @@ pub fn build_app(state: AppState) -> Router {
     let api = Router::new()
         .merge(platform::auth::routes::api_router())
         .merge(api::router())
-        .merge(modules::ehr::api_router(state.clone()))
+        .merge(modules::ehr::api_router())
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), mw::bearer));
 

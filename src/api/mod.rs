@@ -1,6 +1,6 @@
 //! JSON REST API v1 (bearer tokens, problem+json errors) and its OpenAPI description.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,10 +11,12 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::modules::patients::model::{NewPatient, PatientDetail, PatientSummary};
 use crate::modules::patients::{access, merge, register, repo, rights, search};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
+use crate::platform::routes::Routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,7 +38,12 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes().into_router()
+}
+
+/// The registry's API (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/patients", get(list_patients).post(create_patient))
         .route("/api/v1/patients/{id}", get(get_patient).patch(patch_patient))
@@ -150,13 +157,9 @@ async fn create_patient(
 /// One patient with decrypted contact details (the read is audited). Restricted records answer
 /// 403 unless the caller is on the care team, holds `patients.restricted` or broke the glass.
 #[utoipa::path(get, path = "/api/v1/patients/{id}", params(("id" = Uuid, Path)), responses((status = 200, body = PatientDetail), (status = 403), (status = 404)), security(("bearer" = [])))]
-async fn get_patient(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Json<PatientDetail>> {
+async fn get_patient(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<PatientDetail>> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     repo::get(&state.pool, &state.keys, id, &auth.meta).await?.map(Json).ok_or(AppError::NotFound)
 }
 
@@ -166,11 +169,11 @@ async fn get_patient(
 async fn patch_patient(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Json(patch): Json<serde_json::Value>,
 ) -> AppResult<Json<PatientDetail>> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let serde_json::Value::Object(patch) = patch else {
         return Err(AppError::Unprocessable("send a JSON object with the fields to change".into()));
     };
@@ -214,12 +217,12 @@ pub struct MergeResult {
 async fn merge_patient(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Json(req): Json<MergeRequest>,
 ) -> AppResult<Json<MergeResult>> {
     auth.require(Perm::PatientsMerge)?;
-    let survivor = access::require(&state.pool, &auth.user, &id).await?;
-    access::require(&state.pool, &auth.user, &req.merged.to_string()).await?;
+    let survivor = patient.id;
+    access::require(&state.pool, &auth.user, req.merged).await?;
     let mut tx = state.pool.begin().await?;
     let moved = merge::merge(&mut tx, survivor, req.merged, &auth.meta).await?;
     tx.commit().await?;
@@ -235,10 +238,10 @@ async fn merge_patient(
 async fn export_patient(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Json<serde_json::Value>> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     rights::export(&state.pool, &state.keys, id, &auth.meta, auth.can(Perm::ChartRead))
         .await?
         .map(Json)

@@ -13,3 +13,4 @@ pub mod middleware;
 pub mod notify;
 pub mod ratelimit;
 pub mod rbac;
+pub mod routes;

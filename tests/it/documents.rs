@@ -301,7 +301,7 @@ async fn lying_oversized_and_forged_uploads_are_refused_and_store_nothing() {
 
 #[tokio::test]
 async fn permissions_and_restricted_records_guard_documents() {
-    let (mut doc, _) = TestApp::signed_in("doctor").await;
+    let (mut doc, doc_email) = TestApp::signed_in("doctor").await;
     let pid = patient(&mut doc, "Ada").await;
     let d = upload(&mut doc, &pid, &[("category", "other")], "a.pdf", &pdf()).await;
     let content = format!("/patients/{pid}/documents/{d}/versions/1/content");
@@ -341,8 +341,13 @@ async fn permissions_and_restricted_records_guard_documents() {
     assert_eq!(count(&doc, "documents").await, 1);
     assert_eq!(doc.audit_count("document.view").await, 0);
 
-    // A restricted record: a nurse outside the care team is sent to break the glass; the API says 403.
-    let r = doc.post_form(&format!("/patients/{pid}/restricted"), &[("restricted", "true")]).await;
+    // A restricted record (restricted by a holder of patients.restricted, the doctor on its care
+    // team): a nurse outside the care team is sent to break the glass; the API says 403.
+    let mut sa = doc.another_client();
+    sa.login(&doc.user("super_admin").await, PASSWORD).await;
+    let r = sa.post_form(&format!("/patients/{pid}/restricted"), &[("restricted", "true")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = sa.post_form(&format!("/patients/{pid}/care-team"), &[("email", &doc_email), ("role", "GP")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let banner = doc.get(&format!("/patients/{pid}/documents")).await;
     assert!(banner.body.contains("Restricted record"), "the banner shows the restriction");
@@ -583,7 +588,7 @@ async fn export_includes_the_clinical_record() {
 
 #[tokio::test]
 async fn banner_shows_restricted_merged_and_deceased_states() {
-    let (mut app, _) = TestApp::signed_in("doctor").await;
+    let (mut app, _) = TestApp::signed_in("super_admin").await;
     let pid = patient(&mut app, "Ada").await;
     let chart = app.get(&format!("/patients/{pid}/chart")).await;
     assert!(!chart.body.contains("Restricted record") && !chart.body.contains("Deceased"));

@@ -81,7 +81,7 @@ async fn chart_permissions_by_role() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "pharmacists read charts only");
     assert_eq!(count(&app, "problems").await, 0);
 
-    // A nurse writes a draft but cannot sign it; the doctor can.
+    // A nurse writes a draft but cannot sign it; nor can the doctor (signing is the author's act).
     let mut nurse = app.another_client();
     nurse.login(&app.user("nurse").await, PASSWORD).await;
     let r = nurse
@@ -103,9 +103,9 @@ async fn chart_permissions_by_role() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "nor sign on saving");
     assert_eq!(count(&app, "notes").await, 1);
-    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::SEE_OTHER);
-    let signed: String = sqlx::query_scalar("SELECT status FROM notes").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(signed, "signed");
+    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::FORBIDDEN);
+    let status: String = sqlx::query_scalar("SELECT status FROM notes").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "draft");
 }
 
 #[tokio::test]

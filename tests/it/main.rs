@@ -22,5 +22,6 @@ mod record_integration;
 mod registry;
 mod registry_rights;
 mod sec_auth;
+mod sec_patient_access;
 mod sessions;
 mod web;

@@ -162,11 +162,11 @@ async fn type_ahead_orders_family_before_given_names_and_hides_restricted_record
         .fetch_one(&doc.pool)
         .await
         .unwrap();
-    let r = doc.post_form(&format!("/patients/{zelda}/restricted"), &[("restricted", "true")]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut admin = doc.another_client();
     let ae = doc.user("super_admin").await;
     admin.login(&ae, PASSWORD).await;
+    let r = admin.post_form(&format!("/patients/{zelda}/restricted"), &[("restricted", "true")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
     let all = admin.get("/search/suggest?q=quin").await.body;
     let (q, z, a) = (all.find("Quince, Ann"), all.find("Quintero, Zelda"), all.find("Abbott, Quinn"));
     assert!(q.is_some() && z.is_some() && a.is_some(), "{all}");

@@ -95,7 +95,12 @@ async fn restricted_records_guard_the_chart() {
     let owner = app.user("doctor").await;
     app.login(&owner, PASSWORD).await;
     let pid = register(&mut app, "Vera", "Private").await;
-    let r = app.post_form(&format!("/patients/{pid}/restricted"), &[("restricted", "on")]).await;
+    // A holder of patients.restricted restricts it and puts the owner on the care team.
+    let mut sa = app.another_client();
+    sa.login(&app.user("super_admin").await, PASSWORD).await;
+    let r = sa.post_form(&format!("/patients/{pid}/restricted"), &[("restricted", "on")]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let r = sa.post_form(&format!("/patients/{pid}/care-team"), &[("email", &owner), ("role", "GP")]).await;
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(app.get(&format!("/patients/{pid}/chart")).await.status, StatusCode::OK, "the care team sees it");
 

@@ -294,9 +294,15 @@ async fn consents_keep_history_and_latest_wins() {
 async fn restricted_records_need_care_team_or_break_glass() {
     let (mut doc, doc_email) = TestApp::signed_in("doctor").await;
     let id = doc.register_patient(ANN).await;
-    let r = doc.post_form(&format!("/patients/{id}/restricted"), &[("restricted", "true")]).await;
+    // Restricting and the care team need patients.restricted (super admins by default).
+    let admin = doc.user("super_admin").await;
+    let mut sa = doc.another_client();
+    sa.login(&admin, PASSWORD).await;
+    let r = sa.post_form(&format!("/patients/{id}/restricted"), &[("restricted", "true")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    // The doctor who restricted it joined the care team and still sees it.
+    let r = sa.post_form(&format!("/patients/{id}/care-team"), &[("email", &doc_email), ("role", "GP")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The doctor on the care team still sees it.
     assert!(doc.get(&format!("/patients/{id}")).await.body.contains("Lee, Ann"));
     assert!(doc.get(&format!("/patients/{id}")).await.body.contains(&doc_email));
 
@@ -312,9 +318,10 @@ async fn restricted_records_need_care_team_or_break_glass() {
     let by_mrn = nurse.get("/patients?q=TST-000001").await;
     assert!(by_mrn.body.contains("Restricted record") && !by_mrn.body.contains("Lee, Ann"));
     assert!(!nurse.get("/patients?q=%2B447700900555").await.body.contains("Lee"));
-    // Every other route is closed too.
+    // Every other route is closed too (to the break-glass page).
     for path in ["/edit", "/export.json", "/registration-summary", "/photo", "/requests"] {
-        assert_eq!(nurse.get(&format!("/patients/{id}{path}")).await.status, StatusCode::FORBIDDEN, "{path}");
+        let r = nurse.get(&format!("/patients/{id}{path}")).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, format!("/patients/{id}").as_str()), "{path}");
     }
     // A reason is required.
     let r = nurse.post_form(&format!("/patients/{id}/break-glass"), &[("reason", "need")]).await;
@@ -342,12 +349,9 @@ async fn restricted_records_need_care_team_or_break_glass() {
     assert_eq!(nurse.get(&format!("/patients/{id}")).await.status, StatusCode::FORBIDDEN, "expired");
 
     // Care team membership opens it; patients.restricted (super admin) too.
-    let r = doc.post_form(&format!("/patients/{id}/care-team"), &[("email", &email), ("role", "ward nurse")]).await;
+    let r = sa.post_form(&format!("/patients/{id}/care-team"), &[("email", &email), ("role", "ward nurse")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(again.get(&format!("/patients/{id}")).await.status, StatusCode::OK);
-    let admin = doc.user("super_admin").await;
-    let mut sa = doc.another_client();
-    sa.login(&admin, PASSWORD).await;
     assert_eq!(sa.get(&format!("/patients/{id}")).await.status, StatusCode::OK);
 }
 

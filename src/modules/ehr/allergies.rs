@@ -11,9 +11,10 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, load_banner, parse_id, Banner};
+use super::{audit_view, db_error, parse_id, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
@@ -339,14 +340,9 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "allergies").await?;
+    let b = patient.banner("allergies");
     let form = NewAllergy { severity: "moderate".into(), ..Default::default() };
     render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -355,11 +351,11 @@ pub async fn create(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<NewAllergy>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "allergies").await?;
+    let b = patient.banner("allergies");
     let valid = match form.validate() {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -370,9 +366,9 @@ pub async fn create(
     Ok(web::redirect_flash(&b.href("allergies"), "ok", &format!("Recorded allergy to {}.", valid.substance)))
 }
 
-pub async fn record_nka(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn record_nka(State(state): State<AppState>, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "allergies").await?;
+    let b = patient.banner("allergies");
     let mut tx = state.pool.begin().await?;
     insert_nka(&mut tx, &auth.meta, b.id).await?;
     tx.commit().await?;
@@ -387,11 +383,12 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let (pid, item) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, item) = (patient.id, parse_id(&item)?);
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

@@ -20,14 +20,15 @@ use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
 use super::vitals::{Vitals, VitalsInput};
 use super::{
-    allergies, audit_view, chart, documents, encounters, icd, load_banner, medications, notes, parse_id, problems,
-    vitals,
+    allergies, audit_view, chart, documents, encounters, icd, medications, notes, parse_id, problems, vitals,
+    ChartPatient,
 };
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
+use crate::platform::routes::Routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,8 +54,13 @@ use crate::platform::rbac::{HasPerms, Perm};
 pub struct EhrApiDoc;
 
 pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// The chart's API (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
     let p = "/api/v1/patients/{id}";
-    Router::new()
+    Routes::new()
         .route("/api/v1/icd10", get(icd::api_search))
         .route(&format!("{p}/encounters"), get(list_encounters).post(create_encounter))
         .route(&format!("{p}/encounters/{{item}}/status"), post(encounter_status))
@@ -113,23 +119,19 @@ fn invalid(e: crate::web::FieldErrors) -> AppError {
     e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid input".into()))
 }
 
-/// Checks the permission and that the patient exists; returns its id and date of birth.
-async fn patient(state: &AppState, auth: &Auth, id: &str, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
+/// Checks the permission; returns the patient's id and date of birth. (The record itself was
+/// checked by the `ChartPatient` argument: exists, and the caller may open it.)
+fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
     auth.require(perm)?;
-    let b = load_banner(&state.pool, parse_id(id)?, "api").await?;
-    Ok((b.id, b.birth_date))
+    Ok((ctx.id, ctx.data.birth_date))
 }
 
 // ---------------------------------------------------------------- encounters
 
 /// The patient's encounters, newest first.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), responses((status = 200, body = [Encounter]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_encounters(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Json<Vec<Encounter>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_encounters(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Encounter>>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = encounters::list(&s.pool, pid, 500).await?;
     audit_view(&s.pool, &auth.meta, pid, "encounters").await?;
     Ok(Json(rows))
@@ -140,10 +142,10 @@ async fn list_encounters(
 async fn create_encounter(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<NewEncounter>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let v = body.validate(&s.pool).await?.map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
@@ -156,10 +158,11 @@ async fn create_encounter(
 async fn encounter_status(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     encounters::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
     tx.commit().await?;
@@ -170,8 +173,8 @@ async fn encounter_status(
 
 /// The problem list (active first).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), responses((status = 200, body = [Problem]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_problems(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<Problem>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Problem>>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = problems::list(&s.pool, pid, false).await?;
     audit_view(&s.pool, &auth.meta, pid, "problems").await?;
     Ok(Json(rows))
@@ -182,10 +185,10 @@ async fn list_problems(State(s): State<AppState>, auth: Auth, Path(id): Path<Str
 async fn create_problem(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
-    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, birth) = patient(&auth, ctx, Perm::ChartWrite)?;
     let v = body.validate(&s.pool, birth).await?.map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
@@ -198,10 +201,11 @@ async fn create_problem(
 async fn problem_status(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
     tx.commit().await?;
@@ -212,8 +216,8 @@ async fn problem_status(
 
 /// Allergies, with whether "no known allergies" is recorded.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), responses((status = 200, body = AllergyList), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_allergies(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<AllergyList>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_allergies(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<AllergyList>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let items = allergies::list(&s.pool, pid).await?;
     let nka = allergies::nka(&s.pool, pid).await?;
     audit_view(&s.pool, &auth.meta, pid, "allergies").await?;
@@ -230,10 +234,10 @@ async fn list_allergies(State(s): State<AppState>, auth: Auth, Path(id): Path<St
 async fn create_allergy(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<NewAllergy>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let v = body.validate().map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
@@ -243,8 +247,8 @@ async fn create_allergy(
 
 /// Records "no known allergies" (409 while an active allergy is on file).
 #[utoipa::path(post, path = "/api/v1/patients/{id}/allergies/nka", params(("id" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn record_nka(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+async fn record_nka(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     allergies::insert_nka(&mut tx, &auth.meta, pid).await?;
     tx.commit().await?;
@@ -256,10 +260,11 @@ async fn record_nka(State(s): State<AppState>, auth: Auth, Path(id): Path<String
 async fn allergy_status(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     allergies::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
     tx.commit().await?;
@@ -270,8 +275,8 @@ async fn allergy_status(
 
 /// Vital signs, newest first (BMI computed).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), responses((status = 200, body = [Vitals]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_vitals(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<Vitals>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_vitals(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Vitals>>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = vitals::list(&s.pool, pid, 500).await?;
     audit_view(&s.pool, &auth.meta, pid, "vitals").await?;
     Ok(Json(rows))
@@ -282,10 +287,10 @@ async fn list_vitals(State(s): State<AppState>, auth: Auth, Path(id): Path<Strin
 async fn create_vitals(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<VitalsInput>,
 ) -> AppResult<Response> {
-    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, birth) = patient(&auth, ctx, Perm::ChartWrite)?;
     let v = body.validate(Default::default(), birth).map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
@@ -297,8 +302,8 @@ async fn create_vitals(
 
 /// Notes (metadata only; fetch one note for its text).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), responses((status = 200, body = [NoteMeta]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_notes(State(s): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Vec<NoteMeta>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_notes(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<NoteMeta>>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = notes::list(&s.pool, pid, 500).await?;
     audit_view(&s.pool, &auth.meta, pid, "notes").await?;
     Ok(Json(rows))
@@ -309,10 +314,10 @@ async fn list_notes(State(s): State<AppState>, auth: Auth, Path(id): Path<String
 async fn create_note(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<NewNote>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     if body.wants_sign() {
         auth.require(Perm::NotesSign)?;
     }
@@ -331,9 +336,10 @@ async fn create_note(
 async fn get_note(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
 ) -> AppResult<Json<Note>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let n = notes::get(&s.pool, &s.keys, pid, parse_id(&item)?).await?;
     audit::record_now(
         &s.pool,
@@ -349,10 +355,11 @@ async fn get_note(
 async fn update_note(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<NoteEdit>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let (title, text) = notes::validate_edit(&body.title, &body.body)?;
     let mut tx = s.pool.begin().await?;
     notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &title, &text).await?;
@@ -360,14 +367,15 @@ async fn update_note(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Signs a draft note; it is locked from then on.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/sign", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 204), (status = 409, description = "Already signed"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+/// Signs a draft note (its author only, with notes.sign); it is locked from then on.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/sign", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 204), (status = 409, description = "Already signed"), (status = 403, description = "Not the note's author, or no notes.sign"), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn sign_note(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::NotesSign).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::NotesSign)?;
     let mut tx = s.pool.begin().await?;
     notes::sign_note(&mut tx, &auth.meta, pid, parse_id(&item)?).await?;
     tx.commit().await?;
@@ -379,10 +387,11 @@ async fn sign_note(
 async fn add_addendum(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<AddendumInput>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &body.body).await?;
     tx.commit().await?;
@@ -396,9 +405,9 @@ async fn add_addendum(
 async fn list_medications(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
 ) -> AppResult<Json<Vec<Medication>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = medications::list(&s.pool, pid, false).await?;
     audit_view(&s.pool, &auth.meta, pid, "medications").await?;
     Ok(Json(rows))
@@ -409,10 +418,10 @@ async fn list_medications(
 async fn create_medication(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
-    let (pid, birth) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, birth) = patient(&auth, ctx, Perm::ChartWrite)?;
     let v = body.validate(birth).map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
@@ -425,10 +434,11 @@ async fn create_medication(
 async fn medication_status(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartWrite).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartWrite)?;
     let mut tx = s.pool.begin().await?;
     medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
     tx.commit().await?;
@@ -466,21 +476,17 @@ pub struct VersionUpload {
 }
 
 /// Checks chart.write and that the record can take documents (not merged away).
-async fn writable(s: &AppState, auth: &Auth, id: &str) -> AppResult<super::Banner> {
+fn writable(auth: &Auth, ctx: ChartPatient) -> AppResult<super::Banner> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&s.pool, parse_id(id)?, "api").await?;
+    let b = ctx.banner("api");
     documents::refuse_merged(&b)?;
     Ok(b)
 }
 
 /// The patient's documents with every version's metadata (contents are fetched one by one).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), responses((status = 200, body = [Document]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_documents(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Json<Vec<Document>>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+async fn list_documents(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Document>>> {
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let rows = documents::list(&s.pool, pid).await?;
     audit_view(&s.pool, &auth.meta, pid, "documents").await?;
     Ok(Json(rows))
@@ -491,10 +497,10 @@ async fn list_documents(
 async fn upload_document(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     mut mp: Multipart,
 ) -> AppResult<Response> {
-    let b = writable(&s, &auth, &id).await?;
+    let b = writable(&auth, ctx)?;
     let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
         Err(res) => return Ok(res),
@@ -511,9 +517,10 @@ async fn upload_document(
 async fn get_document(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, doc)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
 ) -> AppResult<Json<Document>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let d = documents::get(&s.pool, pid, parse_id(&doc)?).await?;
     audit::record_now(
         &s.pool,
@@ -529,10 +536,11 @@ async fn get_document(
 async fn upload_version(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, doc)): Path<(String, String)>,
+    ctx: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
     mut mp: Multipart,
 ) -> AppResult<Response> {
-    let b = writable(&s, &auth, &id).await?;
+    let b = writable(&auth, ctx)?;
     let doc = parse_id(&doc)?;
     let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
@@ -551,9 +559,10 @@ async fn upload_version(
 async fn document_content(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, doc, n)): Path<(String, String, String)>,
+    ctx: ChartPatient,
+    Path((_, doc, n)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
     documents::serve(&s.pool, &auth.meta, pid, parse_id(&doc)?, n, true).await
 }
@@ -579,10 +588,10 @@ pub struct TimelinePage {
 async fn get_timeline(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ctx: ChartPatient,
     Query(q): Query<TimelineParams>,
 ) -> AppResult<Json<TimelinePage>> {
-    let (pid, _) = patient(&s, &auth, &id, Perm::ChartRead).await?;
+    let (pid, _) = patient(&auth, ctx, Perm::ChartRead)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(AppError::BadRequest("limit must be between 1 and 200".into()));

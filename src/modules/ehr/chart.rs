@@ -1,16 +1,14 @@
 //! The chart overview (banner, timeline, what matters at a glance) and the printable summary.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
-    allergies, audit_view, encounters, fmt_dt, load_banner, medications, notes, parse_id, problems, vitals, Banner,
-};
+use super::{allergies, audit_view, encounters, fmt_dt, medications, notes, problems, vitals, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::platform::auth::Auth;
@@ -183,11 +181,11 @@ pub async fn overview(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Query(q): Query<TimelineQuery>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "overview").await?;
+    let b = patient.banner("overview");
     let before = q.before.as_deref().and_then(parse_cursor);
     let (sections, mut timeline) =
         tokio::try_join!(overview_sections(&state.pool, b.id), timeline(&state.pool, b.id, before, TIMELINE_PAGE + 1))?;
@@ -234,10 +232,10 @@ pub async fn summary(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "summary").await?;
+    let b = patient.banner("summary");
     let (problems, allergies, latest, meds, encounters, notes) = tokio::try_join!(
         problems::list(&state.pool, b.id, false),
         allergies::list(&state.pool, b.id),

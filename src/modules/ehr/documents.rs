@@ -18,9 +18,10 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, fmt_dt, load_banner, parse_id, Banner};
+use super::{audit_view, clinical_date, date_str, db_error, fmt_dt, parse_id, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::modules::patients::edit::{sniff_image, too_large};
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
@@ -688,14 +689,9 @@ async fn render_list(
     web::render_status(status, &t)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "documents").await?;
+    let b = patient.banner("documents");
     let form = HashMap::from([("category".to_string(), "other".to_string())]);
     render_list(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -704,11 +700,11 @@ pub async fn upload(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "documents").await?;
+    let b = patient.banner("documents");
     refuse_merged(&b)?;
     let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
@@ -792,11 +788,12 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path((id, doc)): Path<(String, String)>,
+    patient: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
     Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "documents").await?;
+    let b = patient.banner("documents");
     let version = match q.version.as_deref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(v.parse::<i32>().map_err(|_| AppError::NotFound)?),
@@ -819,11 +816,12 @@ pub async fn upload_version(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path((id, doc)): Path<(String, String)>,
+    patient: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "documents").await?;
+    let b = patient.banner("documents");
     let doc = parse_id(&doc)?;
     refuse_merged(&b)?;
     let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
@@ -868,11 +866,12 @@ pub struct ContentQuery {
 pub async fn content_page(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, doc, version)): Path<(String, String, String)>,
+    patient: PatientCtx,
+    Path((_, doc, version)): Path<(String, String, String)>,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let pid = parse_id(&id)?;
+    let pid = patient.id;
     let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let download = q.download.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
     serve(&state.pool, &auth.meta, pid, parse_id(&doc)?, version, download).await

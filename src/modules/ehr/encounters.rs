@@ -11,9 +11,10 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, fmt_dt, load_banner, parse_datetime, parse_id, Banner};
+use super::{audit_view, db_error, fmt_dt, parse_datetime, parse_id, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
@@ -324,12 +325,12 @@ async fn render(
     state: &AppState,
     page: Page,
     auth: &Auth,
-    pid: Uuid,
+    b: Banner,
     form: NewEncounter,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let b = load_banner(&state.pool, pid, "encounters").await?;
+    let pid = b.id;
     let rows = list(&state.pool, pid, 200).await?;
     audit_view(&state.pool, &auth.meta, pid, "encounters").await?;
     let can_write = auth.can(Perm::ChartWrite);
@@ -356,33 +357,28 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let pid = parse_id(&id)?;
+    let b = patient.banner("encounters");
     let form =
         NewEncounter { kind: "outpatient".into(), clinician_id: Some(auth.id.to_string()), ..Default::default() };
-    render(&state, page, &auth, pid, form, FieldErrors::default(), StatusCode::OK).await
+    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
 }
 
 pub async fn create(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<NewEncounter>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let pid = parse_id(&id)?;
-    load_banner(&state.pool, pid, "encounters").await?;
+    let b = patient.banner("encounters");
+    let pid = b.id;
     let valid = match form.validate(&state.pool).await? {
         Ok(v) => v,
         Err(errors) => {
-            return render(&state, page, &auth, pid, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let mut tx = state.pool.begin().await?;
@@ -399,11 +395,12 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let (pid, eid) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, eid) = (patient.id, parse_id(&item)?);
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, eid, f.status.trim()).await?;
     tx.commit().await?;

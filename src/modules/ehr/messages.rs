@@ -4,7 +4,7 @@
 //! (SMS status callback) moves a message from `sent` to `delivered` or `failed`.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -14,7 +14,7 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, fmt_dt, load_banner, parse_id, Banner};
+use super::{audit_view, fmt_dt, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::modules::patients::{consent, repo};
@@ -211,12 +211,12 @@ pub async fn page(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
     let page_no = page_number(&q)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "messages").await?;
+    let b = patient.banner("messages");
     let form = NewMessage { channel: "sms".into(), ..Default::default() };
     render(&state, page, &auth, b, page_no, form, FieldErrors::default(), StatusCode::OK).await
 }
@@ -226,11 +226,11 @@ pub async fn send(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<NewMessage>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "messages").await?;
+    let b = patient.banner("messages");
     if !b.active || b.merged_into.is_some() || b.deceased_at.is_some() {
         return Err(crate::error::AppError::Conflict(
             "Messages can only be sent to active patients (this record is closed, merged or the patient has died)."

@@ -27,12 +27,22 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::access;
+use crate::modules::patients::context::{PatientCtx, PatientLoad};
 use crate::platform::audit::{self, AuditMeta, Event};
+use crate::platform::auth::CurrentUser;
+use crate::platform::routes::Routes;
 use crate::web::FieldErrors;
 
-/// Browser pages.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+/// Browser pages. Every route below `/patients/{id}` takes the registry's patient context
+/// ([`ChartPatient`] or `PatientCtx`): the restricted-record check is a handler argument.
+pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// The chart pages (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/patients/{id}/chart", get(chart::overview))
         .route("/patients/{id}/summary", get(chart::summary))
         .route("/patients/{id}/encounters", get(encounters::page).post(encounters::create))
@@ -64,54 +74,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
-        .route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
 }
 
 /// JSON API v1 (bearer tokens).
-pub fn api_router(state: AppState) -> Router<AppState> {
-    api::router().route_layer(axum::middleware::from_fn_with_state(state, restricted_guard))
-}
-
-/// Restricted (VIP/sensitive) records: the registry decides who may open them (care team,
-/// `patients.restricted`, or an active break-glass grant). Every chart route below
-/// `/patients/{id}` goes through this check; pages send the caller to the registry's
-/// break-glass page, the API answers 403.
-async fn restricted_guard(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let path = req.uri().path().to_string();
-    let mut segs = path.split('/').skip_while(|s| *s != "patients").skip(1);
-    let Some(id) = segs.next().and_then(|s| s.parse::<Uuid>().ok()) else { return next.run(req).await };
-    let Some(user) = req.extensions().get::<crate::platform::auth::CurrentUser>() else {
-        return next.run(req).await;
-    };
-    // Chart pages (GET) need the banner anyway: read it with the access check in one query and
-    // hand it to the handler's first `load_banner` (one round trip fewer per page view).
-    if req.method() == axum::http::Method::GET && !path.starts_with("/api/") {
-        return match banner_row(&state.pool, id, Some(crate::modules::patients::access::viewer(user))).await {
-            Ok(None) => next.run(req).await,
-            Ok(Some(row)) if !row.visible => axum::response::Redirect::to(&format!("/patients/{id}")).into_response(),
-            Ok(Some(row)) => {
-                let banner = banner_from(row, "");
-                PRELOADED.scope(std::cell::RefCell::new(Some(banner)), next.run(req)).await
-            }
-            Err(e) => AppError::from(e).into_response(),
-        };
-    }
-    match crate::modules::patients::access::check(&state.pool, user, id).await {
-        Ok(crate::modules::patients::access::Access::Restricted) => {
-            if path.starts_with("/api/") {
-                AppError::Forbidden.into_response()
-            } else {
-                axum::response::Redirect::to(&format!("/patients/{id}")).into_response()
-            }
-        }
-        Ok(_) => next.run(req).await,
-        Err(e) => AppError::from(e).into_response(),
-    }
+pub fn api_router() -> Router<AppState> {
+    api::router()
 }
 
 pub(crate) fn parse_id(s: &str) -> AppResult<Uuid> {
@@ -227,37 +194,33 @@ impl Banner {
     }
 }
 
-tokio::task_local! {
-    /// The banner the restricted-record guard read for this request (GET chart pages), taken by
-    /// the handler's first `load_banner`.
-    static PRELOADED: std::cell::RefCell<Option<Banner>>;
-}
+/// A chart route's patient: the registry's context with the banner read in the same query as
+/// the restricted-record check.
+pub type ChartPatient = PatientCtx<Banner>;
 
-/// Loads the banner in one round trip; `None` when the patient does not exist. On a chart page
-/// the guard has usually read it already (with the access check), and it is used once.
-///
-/// Reads the registry's identity columns directly (one indexed row) until the patients module
-/// exposes a banner-sized read; the registry's own `get` decrypts and audits far more.
-pub async fn load_banner(pool: &PgPool, id: Uuid, section: &'static str) -> AppResult<Banner> {
-    let preloaded = PRELOADED.try_with(|b| b.borrow_mut().take()).ok().flatten();
-    if let Some(mut b) = preloaded.filter(|b| b.id == id) {
-        b.section = section;
-        return Ok(b);
+impl PatientLoad for Banner {
+    async fn load(pool: &PgPool, id: Uuid, user: &CurrentUser) -> sqlx::Result<Option<(Banner, bool)>> {
+        Ok(banner_row(pool, id, access::viewer(user)).await?.map(|r| {
+            let visible = r.visible;
+            (banner_from(r, ""), visible)
+        }))
     }
-    let row = banner_row(pool, id, None).await?.ok_or(AppError::NotFound)?;
-    Ok(banner_from(row, section))
 }
 
-/// The banner's row, with whether the viewer may open the record (`visible`; always true
-/// without a viewer).
+impl ChartPatient {
+    /// The banner, for the chart section `section`.
+    pub fn banner(self, section: &'static str) -> Banner {
+        Banner { section, ..self.data }
+    }
+}
+
+/// The banner's row, with whether the viewer (`access::viewer`) may open the record (`visible`).
 async fn banner_row(
     pool: &PgPool,
     id: Uuid,
-    viewer: Option<(bool, Uuid, Option<Uuid>)>,
+    (perm, uid, sid): (bool, Uuid, Option<Uuid>),
 ) -> sqlx::Result<Option<BannerRow>> {
-    // Without a viewer the "may see restricted records" flag is set: visible is true.
-    let (perm, uid, sid) = viewer.unwrap_or((true, Uuid::nil(), None));
-    let visible = crate::modules::patients::access::visible_sql(2);
+    let visible = access::visible_sql(2);
     let sql = format!(
         "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
                 p.restricted, p.merged_into, s.mrn AS merged_into_mrn, p.deceased_at,

@@ -12,9 +12,10 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, fmt_dt, load_banner, parse_id, Banner};
+use super::{audit_view, db_error, fmt_dt, parse_id, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
 use crate::platform::crypto::KeyRing;
@@ -341,16 +342,22 @@ pub async fn update_draft(
     Ok(())
 }
 
+/// Signs a draft. Signing is the author's act: anyone else is refused (403), whatever their
+/// permissions (a co-signature would be a separate attestation).
 pub async fn sign_note(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, id: Uuid) -> AppResult<()> {
     let signer = meta.actor_user_id.ok_or(AppError::Forbidden)?;
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM notes WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+    let row: Option<(String, Uuid)> =
+        sqlx::query_as("SELECT status, author_id FROM notes WHERE id = $1 AND patient_id = $2 FOR UPDATE")
             .bind(id)
             .bind(patient)
             .fetch_optional(&mut *conn)
             .await?;
-    if status.ok_or(AppError::NotFound)? == "signed" {
+    let (status, author) = row.ok_or(AppError::NotFound)?;
+    if status == "signed" {
         return Err(AppError::Conflict("This note is already signed.".into()));
+    }
+    if author != signer {
+        return Err(AppError::Forbidden);
     }
     sqlx::query("UPDATE notes SET status = 'signed', signed_by = $2, signed_at = now() WHERE id = $1")
         .bind(id)
@@ -430,10 +437,10 @@ pub async fn list_page(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "notes").await?;
+    let b = patient.banner("notes");
     let rows = list(&state.pool, b.id, 200).await?;
     audit_view(&state.pool, &auth.meta, b.id, "notes").await?;
     web::render(&ListPage {
@@ -498,11 +505,11 @@ pub async fn new_page(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Query(q): Query<NewQuery>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "notes").await?;
+    let b = patient.banner("notes");
     let (key, label, text) =
         TEMPLATES.iter().find(|(k, _, _)| *k == q.template).copied().unwrap_or(("soap", "SOAP note", TEMPLATES[0].2));
     let form = NewNote { template: key.into(), title: label.into(), body: text.into(), ..Default::default() };
@@ -513,14 +520,14 @@ pub async fn create(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<NewNote>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
     if form.wants_sign() {
         auth.require(Perm::NotesSign)?;
     }
-    let b = load_banner(&state.pool, parse_id(&id)?, "notes").await?;
+    let b = patient.banner("notes");
     let valid = match form.validate(&state.pool, b.id).await? {
         Ok(v) => v,
         Err(errors) => return render_new(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -550,10 +557,11 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "notes").await?;
+    let b = patient.banner("notes");
     let n = get(&state.pool, &state.keys, b.id, parse_id(&item)?).await?;
     audit::record_now(
         &state.pool,
@@ -570,7 +578,7 @@ pub async fn show(
             .crumb("Notes", b.href("notes"))
             .crumb(n.meta.title.clone(), b.href(&format!("notes/{}", n.meta.id))),
         can_edit: !signed && auth.can(Perm::ChartWrite) && n.meta.author_id == auth.id,
-        can_sign: !signed && auth.can(Perm::NotesSign),
+        can_sign: !signed && auth.can(Perm::NotesSign) && n.meta.author_id == auth.id,
         can_amend: signed && auth.can(Perm::ChartWrite),
         b,
         n,
@@ -588,11 +596,12 @@ pub struct EditForm {
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
     Form(f): Form<EditForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let (pid, nid) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, nid) = (patient.id, parse_id(&item)?);
     let (title, body) = validate_edit(&f.title, &f.body)?;
     let mut tx = state.pool.begin().await?;
     update_draft(&mut tx, &state.keys, &auth.meta, pid, nid, &title, &body).await?;
@@ -615,10 +624,11 @@ pub(crate) fn validate_edit(title: &str, body: &str) -> AppResult<(String, Strin
 pub async fn sign(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
 ) -> AppResult<Response> {
     auth.require(Perm::NotesSign)?;
-    let (pid, nid) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, nid) = (patient.id, parse_id(&item)?);
     let mut tx = state.pool.begin().await?;
     sign_note(&mut tx, &auth.meta, pid, nid).await?;
     tx.commit().await?;
@@ -634,11 +644,12 @@ pub struct AddendumForm {
 pub async fn add_addendum(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
     Form(f): Form<AddendumForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let (pid, nid) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, nid) = (patient.id, parse_id(&item)?);
     let mut tx = state.pool.begin().await?;
     insert_addendum(&mut tx, &state.keys, &auth.meta, pid, nid, &f.body).await?;
     tx.commit().await?;

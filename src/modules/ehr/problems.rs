@@ -11,9 +11,10 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, icd, load_banner, parse_id, today, Banner};
+use super::{audit_view, clinical_date, date_str, db_error, icd, parse_id, today, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::modules::patients::context::PatientCtx;
 use crate::platform::audit::{self, AuditMeta, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
@@ -224,14 +225,9 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "problems").await?;
+    let b = patient.banner("problems");
     render(&state, page, &auth, b, NewProblem::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
@@ -239,11 +235,11 @@ pub async fn create(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<NewProblem>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "problems").await?;
+    let b = patient.banner("problems");
     let valid = match form.validate(&state.pool, b.birth_date).await? {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -266,11 +262,12 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, item)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let (pid, item) = (parse_id(&id)?, parse_id(&item)?);
+    let (pid, item) = (patient.id, parse_id(&item)?);
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

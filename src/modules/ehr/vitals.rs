@@ -2,7 +2,7 @@
 //! database, and SVG trend charts.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -13,7 +13,7 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::svg::{Chart, Series};
-use super::{audit_view, db_error, fmt_dt, load_banner, parse_datetime, parse_id, Banner};
+use super::{audit_view, db_error, fmt_dt, parse_datetime, Banner, ChartPatient};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::platform::audit::{self, AuditMeta, Event};
@@ -500,14 +500,9 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(Perm::ChartRead)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "vitals").await?;
+    let b = patient.banner("vitals");
     render(&state, page, &auth, b, VitalsForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
@@ -515,11 +510,11 @@ pub async fn create(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: ChartPatient,
     Form(form): Form<VitalsForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::ChartWrite)?;
-    let b = load_banner(&state.pool, parse_id(&id)?, "vitals").await?;
+    let b = patient.banner("vitals");
     let mut errors = FieldErrors::default();
     let input = form.parse(&mut errors);
     let valid = match input.validate(errors, b.birth_date) {

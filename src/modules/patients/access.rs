@@ -2,7 +2,7 @@
 //! patient's care team, and whoever broke the glass in this session within the last hour.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sqlx::{FromRow, PgPool};
 use uuid::Uuid;
 
+use super::context::{PatientCtx, PatientPathId};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
@@ -63,9 +64,9 @@ pub async fn check(pool: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Result<
     })
 }
 
-/// For every route below a patient but its page: the record must exist and be visible.
-pub async fn require(pool: &PgPool, user: &CurrentUser, id: &str) -> AppResult<Uuid> {
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+/// A patient named in a body or form (not in the path: routes below `/patients/{id}` take
+/// [`super::context::PatientCtx`]): the record must exist and be visible.
+pub async fn require(pool: &PgPool, user: &CurrentUser, id: Uuid) -> AppResult<Uuid> {
     match check(pool, user, id).await? {
         Access::Missing => Err(AppError::NotFound),
         Access::Allowed => Ok(id),
@@ -129,11 +130,10 @@ pub async fn break_glass(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    PatientPathId(id): PatientPathId,
     Form(f): Form<BreakGlassForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     if check(&state.pool, &auth.user, id).await? == Access::Missing {
         return Err(AppError::NotFound);
     }
@@ -247,15 +247,17 @@ pub struct TeamForm {
     remove: Option<String>,
 }
 
-/// Adds (by email) or removes a care-team member.
+/// Adds (by email) or removes a care-team member. Who may see a restricted record is decided
+/// by holders of `patients.restricted` only: neither `patients.write`, nor being on the care
+/// team, nor emergency (break-glass) access suffices.
 pub async fn update_team(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<TeamForm>,
 ) -> AppResult<Response> {
-    auth.require(Perm::PatientsWrite)?;
-    let id = require(&state.pool, &auth.user, &id).await?;
+    auth.require(Perm::PatientsRestricted)?;
+    let id = patient.id;
     let mut tx = state.pool.begin().await?;
     if let Some(uid) = f.remove.as_deref().and_then(|r| r.parse::<Uuid>().ok()) {
         let n = sqlx::query("DELETE FROM patient_care_team WHERE patient_id = $1 AND user_id = $2")
@@ -318,16 +320,17 @@ pub struct RestrictForm {
     restricted: bool,
 }
 
-/// Sets or clears the restricted flag. Whoever restricts a record joins its care team, so they
-/// do not lock themselves out.
+/// Sets or clears the restricted flag (needs `patients.restricted`, like the care team: see
+/// [`update_team`]). Holders of that permission see restricted records anyway, so restricting
+/// does not put them on the care team.
 pub async fn set_restricted(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<RestrictForm>,
 ) -> AppResult<Response> {
-    auth.require(Perm::PatientsWrite)?;
-    let id = require(&state.pool, &auth.user, &id).await?;
+    auth.require(Perm::PatientsRestricted)?;
+    let id = patient.id;
     let mut tx = state.pool.begin().await?;
     let before: bool = sqlx::query_scalar("SELECT restricted FROM patients WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -339,16 +342,6 @@ pub async fn set_restricted(
             .bind(f.restricted)
             .execute(&mut *tx)
             .await?;
-        if f.restricted {
-            sqlx::query(
-                "INSERT INTO patient_care_team (patient_id, user_id, role, added_by) VALUES ($1, $2, 'restricted the record', $2)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(auth.id)
-            .execute(&mut *tx)
-            .await?;
-        }
         audit::record(
             &mut tx,
             &auth.meta,

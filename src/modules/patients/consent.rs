@@ -1,7 +1,7 @@
 //! Consent records: treatment, data sharing and communications (per channel). Nothing is
 //! overwritten; the latest record for a (kind, channel) is the one in force.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Form;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::access;
+use super::context::PatientCtx;
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::platform::audit::{self, AuditMeta, Event};
@@ -164,11 +164,11 @@ pub async fn record(pool: &PgPool, patient_id: Uuid, c: &ValidConsent, meta: &Au
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<ConsentForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     match f.validate() {
         Ok(v) => {
             record(&state.pool, id, &v, &auth.meta).await?;

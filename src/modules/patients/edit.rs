@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
 
-use super::access;
+use super::context::PatientCtx;
 use super::model::{clean, parse_date, validate_phone, EmergencyContact, NewPatient, LANGUAGES, SEXES};
 use super::register::FormPage;
 use super::repo;
@@ -45,10 +45,10 @@ pub async fn edit_form(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut conn = state.pool.acquire().await?;
     let p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
     if p.summary.merged_into.is_some() {
@@ -62,11 +62,11 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(form): Form<NewPatient>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let was_unidentified: bool =
         sqlx::query_scalar("SELECT unidentified FROM patients WHERE id = $1").bind(id).fetch_one(&state.pool).await?;
     let valid = match form.validate() {
@@ -148,10 +148,10 @@ pub async fn close_form(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     web::render(&close_page(&state, page, id, CloseForm::default(), FieldErrors::default()).await?)
 }
 
@@ -159,11 +159,11 @@ pub async fn deactivate(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<CloseForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let reason = f.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 500 {
         let mut errors = FieldErrors::default();
@@ -176,9 +176,9 @@ pub async fn deactivate(
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The record is closed."))
 }
 
-pub async fn reactivate(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn reactivate(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut tx = state.pool.begin().await?;
     repo::set_active(&mut tx, id, true, "reopened", &auth.meta).await?;
     tx.commit().await?;
@@ -221,11 +221,11 @@ pub async fn death(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<CloseForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut errors = FieldErrors::default();
     let parsed = parse_death(&f, &mut errors);
     let Some((at, cause)) = parsed else {
@@ -257,11 +257,11 @@ pub struct ContactForm {
 pub async fn add_contact(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<ContactForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut errors = FieldErrors::default();
     let name = f.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
@@ -291,10 +291,11 @@ pub async fn add_contact(
 pub async fn delete_contact(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, cid)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, cid)): Path<(String, String)>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let cid: Uuid = cid.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let n = sqlx::query("DELETE FROM patient_emergency_contacts WHERE id = $1 AND patient_id = $2")
@@ -379,11 +380,11 @@ pub async fn read_file_field(
 pub async fn upload_photo(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let (name, bytes) = match read_file_field(&mut mp, "photo", PHOTO_MAX_BYTES).await {
         Ok(Some(f)) => f,
         Ok(None) => return Err(AppError::Unprocessable("Choose a photo to upload.".into())),
@@ -428,9 +429,9 @@ pub async fn upload_photo(
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "Photo saved."))
 }
 
-pub async fn photo(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn photo(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let row: Option<(String, Vec<u8>)> =
         sqlx::query_as("SELECT content_type, data FROM patient_photos WHERE patient_id = $1")
             .bind(id)
@@ -445,9 +446,9 @@ pub async fn photo(State(state): State<AppState>, auth: Auth, Path(id): Path<Str
     Ok(res)
 }
 
-pub async fn delete_photo(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn delete_photo(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut tx = state.pool.begin().await?;
     let n = sqlx::query("DELETE FROM patient_photos WHERE patient_id = $1")
         .bind(id)

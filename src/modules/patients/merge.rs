@@ -2,7 +2,7 @@
 //! survivor, the merged record keeps its MRN and points to the survivor, both are audited.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::access;
+use super::context::PatientCtx;
 use super::model::PatientSummary;
 use super::repo::{self, ChangeError};
 use crate::app::AppState;
@@ -193,10 +194,10 @@ pub async fn merge_form(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsMerge)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let this = summary(&state, id).await?;
     let form = MergeForm { keep: "other".into(), ..Default::default() };
     web::render(&MergePage { page: titled(page, &this), this, form, error: None, preview: None })
@@ -206,11 +207,11 @@ pub async fn merge_submit(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(form): Form<MergeForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsMerge)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let this = summary(&state, id).await?;
     let page = titled(page, &this);
     let refuse = |page: Page, this: PatientSummary, form: MergeForm, msg: String| {

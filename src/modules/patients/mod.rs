@@ -3,12 +3,14 @@
 //! with care team and break-glass, CSV import, and the rights of the patient (export, summary,
 //! erasure and rectification requests).
 //!
-//! Other modules use: [`repo::get`] / [`repo::load`] (read a patient), [`access::check`]
+//! Other modules use: [`repo::get`] / [`repo::load`] (read a patient), [`context::PatientCtx`]
+//! (the checked patient of every route below `/patients/{id}`), [`access::check`]
 //! (restricted records), [`consent::communication_allowed`] (notifications), [`merge::merge`]
 //! and [`merge::PATIENT_REFERENCES`] (tables that follow a merge), [`rights::export`].
 
 pub mod access;
 pub mod consent;
+pub mod context;
 pub mod edit;
 pub mod import;
 pub mod merge;
@@ -29,10 +31,16 @@ pub use merge::{merge, PATIENT_REFERENCES};
 use crate::app::AppState;
 use crate::platform::auth::CurrentUser;
 use crate::platform::rbac::{HasPerms, Perm};
+use crate::platform::routes::Routes;
 use crate::web::search::{Group, Hit};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes().into_router()
+}
+
+/// The registry's pages (the recorded paths let tests walk every route below a patient).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/patients", get(search::list).post(register::create))
         .route("/patients/new", get(register::new_form))
         .route("/patients/today", get(today::page))

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::access::{self, TeamMember};
 use super::consent::{self, Consent};
+use super::context::PatientCtx;
 use super::model::{EmergencyContactView, PatientDetail};
 use super::repo::{self, ChangeError};
 use crate::app::AppState;
@@ -124,9 +125,9 @@ pub async fn export(
     Ok(Some(doc))
 }
 
-pub async fn export_json(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn export_json(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let doc =
         export(&state.pool, &state.keys, id, &auth.meta, auth.can(Perm::ChartRead)).await?.ok_or(AppError::NotFound)?;
     let mrn = doc["patient"]["mrn"]
@@ -155,10 +156,10 @@ pub async fn summary(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let mut conn = state.pool.acquire().await?;
     let p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
     audit::record(&mut conn, &auth.meta, Event::new("patient.print", "patient", id).patient(id)).await?;
@@ -232,10 +233,10 @@ pub async fn requests(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     web::render(
         &requests_page(&state, page, &auth, id, "rectification".into(), String::new(), FieldErrors::default()).await?,
     )
@@ -252,13 +253,13 @@ pub async fn file_request(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    patient: PatientCtx,
     Form(f): Form<RequestForm>,
 ) -> AppResult<Response> {
     if !(auth.can(Perm::PatientsWrite) || auth.can(Perm::PatientsRights)) {
         return Err(AppError::Forbidden);
     }
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let details = f.details.trim().to_string();
     let mut errors = FieldErrors::default();
     if !["rectification", "erasure"].contains(&f.kind.as_str()) {
@@ -349,11 +350,12 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
 pub async fn decide(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, rid)): Path<(String, String)>,
+    patient: PatientCtx,
+    Path((_, rid)): Path<(String, String)>,
     Form(f): Form<DecideForm>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRights)?;
-    let id = access::require(&state.pool, &auth.user, &id).await?;
+    let id = patient.id;
     let rid: Uuid = rid.parse().map_err(|_| AppError::NotFound)?;
     let approve = match f.decision.as_str() {
         "approve" => true,

@@ -1,12 +1,13 @@
 //! The patient page: banner, demographics, merged status, contacts, consents, care team.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use uuid::Uuid;
 
 use super::access::{self, Access, TeamMember};
 use super::consent::{self, Consent};
+use super::context::PatientPathId;
 use super::model::{EmergencyContactView, PatientDetail};
 use super::repo;
 use crate::app::AppState;
@@ -28,6 +29,8 @@ struct ShowPage {
     team: Vec<TeamMember>,
     can_write: bool,
     can_merge: bool,
+    /// May restrict the record and manage its care team (`patients.restricted`).
+    can_restrict: bool,
     kinds: [&'static str; 3],
     channels: [&'static str; 6],
     emergency_access: Option<(String, String)>,
@@ -43,10 +46,9 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    PatientPathId(id): PatientPathId,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsRead)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     match access::check(&state.pool, &auth.user, id).await? {
         Access::Missing => return Err(AppError::NotFound),
         Access::Restricted => return access::break_glass_page(&state.pool, page, id).await,
@@ -76,6 +78,7 @@ pub async fn show(
         emergency_access,
         can_write: auth.can(Perm::PatientsWrite),
         can_merge: auth.can(Perm::PatientsMerge),
+        can_restrict: auth.can(Perm::PatientsRestricted),
         kinds: consent::KINDS,
         channels: consent::CHANNELS,
     })
