@@ -259,6 +259,7 @@ pub async fn options_partial(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IcdApiQuery {
     /// A code prefix (E11, E119, E11.9) or words of the description.
     #[serde(default)]
