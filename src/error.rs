@@ -112,6 +112,11 @@ impl From<sqlx::Error> for AppError {
             }
             sqlx::Error::RowNotFound => AppError::NotFound,
             sqlx::Error::Database(db) if db.code().as_deref() == Some("57P01") => AppError::Unavailable,
+            // A NUL character (PostgreSQL text cannot hold it) that no edge filter caught: the
+            // client's input is at fault, and nothing was stored.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                AppError::BadRequest("The request contains a character that cannot be stored (NUL).".into())
+            }
             // statement_timeout (query_canceled) and lock_timeout (lock_not_available).
             sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("57014" | "55P03")) => {
                 tracing::warn!(code = db.code().as_deref().unwrap_or(""), "a statement ran out of time");

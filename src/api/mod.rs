@@ -25,7 +25,7 @@ pub use routes::ApiRoutes;
 #[openapi(
     info(title = "Hearth API", version = "1", description = "Hearth hospital management system, JSON API v1. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are application/problem+json (RFC 7807). Every POST accepts an `Idempotency-Key` header: a repeat of the same request with the same key gets the first answer (with `Idempotency-Replayed: true`) instead of doing it twice."),
     paths(crate::platform::auth::routes::api_token, me, list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient),
-    components(schemas(Me, PatientSummary, PatientDetail, NewPatient, PatientPage, Created, MergeRequest, MergeResult, Problem)),
+    components(schemas(Me, PatientSummary, PatientDetail, NewPatient, PatientPage, Created, MergeRequest, MergeResult, ProblemDetails)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -42,7 +42,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// An error answer (RFC 7807 problem details).
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Problem {
+pub struct ProblemDetails {
     /// Always `about:blank`.
     #[serde(rename = "type")]
     kind: String,
@@ -71,7 +71,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
 pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
     use utoipa::openapi::{Content, Ref, RefOr, Required, Response};
-    let problem_content = || Content::new(Some(Ref::from_schema_name("Problem")));
+    let problem_content = || Content::new(Some(Ref::from_schema_name("ProblemDetails")));
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops: [(&str, &mut Option<Operation>); 5] = [
             ("get", &mut item.get),
@@ -201,10 +201,12 @@ pub struct SearchParams {
     /// Name (prefix, substring or fuzzy; accents ignored; a YYYY-MM-DD word narrows by birth date),
     /// MRN, phone, national ID, insurance number, email, or date of birth (YYYY-MM-DD).
     #[serde(default)]
+    #[param(max_length = 100)]
     q: String,
     /// Cursor from the previous page's `next`.
     after: Option<String>,
     /// 1..100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 

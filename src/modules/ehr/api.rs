@@ -574,6 +574,7 @@ pub struct TimelineParams {
     /// Cursor from the previous page's `next`.
     before: Option<String>,
     /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
