@@ -64,10 +64,11 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
 /// Adds to every operation the answers the shared machinery gives, each as problem+json:
 /// 400 (unreadable parameters or body), 401 and 403 (bearer token, permissions; `/me` needs none),
 /// 404 (a path names something that does not exist or may not be seen), 413, 415 and 422
-/// (bodies), 409 and 422 (POST with an `Idempotency-Key` in flight or reused for another request),
+/// (bodies), 409 and 422 (POST with an `Idempotency-Key` in flight or reused for another request;
+/// not the token endpoint),
 /// 429 (rate limits) and 503 (busy or the database unavailable). Answers an operation declares
-/// itself keep their description; any error answer without a body gets the problem body. Every
-/// POST also gets the optional `Idempotency-Key` header parameter.
+/// itself keep their description; any error answer without a body gets the problem body. Those
+/// POSTs also get the optional `Idempotency-Key` header parameter.
 pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
     use utoipa::openapi::{Content, Ref, RefOr, Required, Response};
@@ -105,7 +106,7 @@ pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
                 add.push(("415", "The body's content type is not the one described"));
                 add.push(("422", "The body is well-formed but its content is invalid"));
             }
-            if method == "post" {
+            if method == "post" && crate::platform::idempotency::applies(&axum::http::Method::POST, path) {
                 add.push(("409", "A request with the same Idempotency-Key is still running, or was interrupted"));
                 add.push(("422", "The Idempotency-Key was used before with a different request"));
                 let key = Parameter::builder()

@@ -60,6 +60,11 @@ impl Claim {
     }
 }
 
+/// Every POST under `/api/v1` except the token endpoint (its answer is a credential, never stored).
+pub fn applies(method: &Method, path: &str) -> bool {
+    method == Method::POST && path.starts_with("/api/v1/") && path != "/api/v1/auth/token"
+}
+
 fn valid_key(k: &str) -> bool {
     (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
 }
@@ -169,7 +174,7 @@ pub async fn expire(pool: &PgPool) -> sqlx::Result<u64> {
 /// The middleware (API router, after the bearer token is resolved, outside error rendering so
 /// the stored answer is the one the client got).
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || !req.uri().path().starts_with("/api/v1/") {
+    if !applies(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
     let Some(raw) = req.headers().get(HEADER) else { return next.run(req).await };
@@ -279,6 +284,14 @@ fn replay(status: i16, content_type: Option<String>, body: Option<Vec<u8>>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_endpoint_is_left_alone() {
+        assert!(applies(&Method::POST, "/api/v1/patients"));
+        assert!(!applies(&Method::POST, "/api/v1/auth/token"));
+        assert!(!applies(&Method::GET, "/api/v1/patients"));
+        assert!(!applies(&Method::POST, "/patients"));
+    }
 
     #[test]
     fn keys_are_visible_ascii() {

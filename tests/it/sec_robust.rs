@@ -284,6 +284,9 @@ async fn query_parameters_are_optional_query_parameters_and_errors_are_documente
         }
         assert!(!params.iter().any(|p| p["in"] == "path" && names.contains(&p["name"].as_str().unwrap())));
     }
+    // The error schema does not replace the chart's `Problem` (a problem-list entry).
+    assert!(doc["components"]["schemas"]["Problem"]["properties"]["icd_code"].is_object());
+    assert!(doc["components"]["schemas"]["ProblemDetails"]["properties"]["detail"].is_object());
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
@@ -302,11 +305,23 @@ async fn query_parameters_are_optional_query_parameters_and_errors_are_documente
                     assert!(r["content"]["application/problem+json"].is_object(), "{method} {path} {code}");
                 }
             }
-            if method == "post" {
-                let params = op["parameters"].as_array().cloned().unwrap_or_default();
-                assert!(params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"), "{path}");
-            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let keyed = params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+            assert_eq!(keyed, method == "post" && path != "/api/v1/auth/token", "{method} {path}");
         }
+    }
+}
+
+/// Found by schemathesis: a NUL in a search reached PostgreSQL and answered 500.
+#[tokio::test]
+async fn a_nul_byte_in_an_api_search_is_a_client_error() {
+    let mut app = TestApp::new().await;
+    let email = app.user("doctor").await;
+    let token = app.api_token(&email).await;
+    for path in ["/api/v1/icd10?q=%00abc", "/api/v1/patients?q=a%00b"] {
+        let r = api_request(&app, Method::GET, path, &token, None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert_eq!(r.content_type(), "application/problem+json");
     }
 }
 
