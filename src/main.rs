@@ -300,7 +300,11 @@ async fn serve(database: &db::Database, config: hearth::config::Config) -> anyho
         pool.close().await;
         background.close().await;
     };
-    if tokio::time::timeout(std::time::Duration::from_secs(2), closing).await.is_err() {
+    let wait = match drain {
+        hearth::server::Drain::Complete => std::time::Duration::from_secs(2),
+        hearth::server::Drain::DeadlinePassed { .. } => std::time::Duration::from_millis(200),
+    };
+    if tokio::time::timeout(wait, closing).await.is_err() {
         tracing::warn!("database connections still in use at exit");
     }
     Ok(())

@@ -22,6 +22,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
+use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -222,15 +223,20 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let mut req = Request::from_parts(parts, Body::from(bytes));
     req.extensions_mut().insert(claim.clone());
     let pool = state.pool.clone();
+    let held = claim.clone();
     // Apart from this request's future: finishes and records even if the caller goes away.
-    let task = tokio::spawn(async move {
-        let res = next.run(req).await;
-        finish(&pool, &claim, res).await
-    });
+    let task = tokio::spawn(
+        async move {
+            let res = next.run(req).await;
+            finish(&pool, &claim, res).await
+        }
+        .instrument(tracing::Span::current()),
+    );
     match task.await {
         Ok(res) => res,
         Err(e) => {
             tracing::error!(error = %e, "an idempotent request's handler failed");
+            release(&state.pool, &held).await;
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The error was logged. Quote the request id if you contact support.",
@@ -239,17 +245,22 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
+/// Frees a key whose request created nothing.
+async fn release(pool: &PgPool, claim: &Claim) {
+    if let Err(e) = sqlx::query("DELETE FROM api_idempotency WHERE caller = $1 AND key = $2 AND status IS NULL")
+        .bind(&claim.caller)
+        .bind(&claim.key)
+        .execute(pool)
+        .await
+    {
+        tracing::error!(error = %e, "could not release an idempotency key");
+    }
+}
+
 async fn finish(pool: &PgPool, claim: &Claim, res: Response) -> Response {
     if !res.status().is_success() {
         // Nothing was created: free the key for a retry.
-        if let Err(e) = sqlx::query("DELETE FROM api_idempotency WHERE caller = $1 AND key = $2 AND status IS NULL")
-            .bind(&claim.caller)
-            .bind(&claim.key)
-            .execute(pool)
-            .await
-        {
-            tracing::error!(error = %e, "could not release an idempotency key");
-        }
+        release(pool, claim).await;
         return res;
     }
     let (parts, body) = res.into_parts();
