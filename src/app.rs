@@ -17,10 +17,20 @@ use crate::platform::notify::sms::{self, SmsProvider};
 pub struct AppState(pub Arc<App>);
 
 pub struct App {
+    /// Requests' connections, with the interactive session limits. In the background state
+    /// (see [`AppState::background`]) this is the background pool.
     pub pool: PgPool,
+    /// The job worker, the audit sealer and live updates: longer session limits, and never
+    /// competing with requests for a connection.
+    pub background_pool: PgPool,
+    /// One connection of its own for `/readyz`.
+    pub ready_pool: PgPool,
+    /// Ordinary requests hold one of `HEARTH_DB_POOL` permits while they run; sign-in, session
+    /// lookup and readiness do not, so the reserved connections stay theirs.
+    pub admission: Arc<tokio::sync::Semaphore>,
     pub config: Config,
-    pub keys: KeyRing,
-    pub metrics: Metrics,
+    pub keys: Arc<KeyRing>,
+    pub metrics: Arc<Metrics>,
     /// This replica's live-update fan-out.
     pub hub: Hub,
     /// Outbound HTTP (SMS gateway, webhooks).
@@ -28,7 +38,7 @@ pub struct App {
     /// SMTP, when `HEARTH_SMTP_URL` is set.
     pub mailer: Option<Mailer>,
     pub sms: Arc<dyn SmsProvider>,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Deref for AppState {
@@ -40,8 +50,16 @@ impl Deref for AppState {
 
 impl AppState {
     /// Builds the state; refuses a master key that differs from the one the database was
-    /// first used with.
+    /// first used with. `pool` serves requests; the background pool is opened lazily beside it
+    /// with the background session limits.
     pub async fn new(pool: PgPool, config: Config) -> anyhow::Result<Self> {
+        let background =
+            crate::db::background_pool_options(&config).connect_lazy_with((*pool.connect_options()).clone());
+        Self::with_background(pool, background, config).await
+    }
+
+    /// [`new`](Self::new) with the background pool given.
+    pub async fn with_background(pool: PgPool, background_pool: PgPool, config: Config) -> anyhow::Result<Self> {
         let active: Option<i32> = match sqlx::query_scalar("SELECT version FROM crypto_key_versions WHERE active")
             .fetch_optional(&pool)
             .await
@@ -61,20 +79,46 @@ impl AppState {
             Some(url) => Some(Mailer::new(url, &config.mail_from)?),
             None => None,
         };
-        let sms = sms::from_config(&config, &pool, &http);
-        let hub = Hub::new(pool.clone());
+        let sms = sms::from_config(&config, &background_pool, &http);
+        // The listener holds one connection for good: a background one, not a request's.
+        let hub = Hub::new(background_pool.clone());
         let (shutdown, _) = tokio::sync::watch::channel(false);
+        let ready_pool = crate::db::readiness_pool_options().connect_lazy_with((*pool.connect_options()).clone());
+        let admission = Arc::new(tokio::sync::Semaphore::new(config.db_max_connections as usize));
         Ok(AppState(Arc::new(App {
             pool,
+            background_pool,
+            ready_pool,
+            admission,
             config,
-            keys,
-            metrics: Metrics::default(),
+            keys: Arc::new(keys),
+            metrics: Arc::new(Metrics::default()),
             hub,
             http,
             mailer,
             sms,
-            shutdown,
+            shutdown: Arc::new(shutdown),
         })))
+    }
+
+    /// The same state over the background pool, for the job worker: its handlers use
+    /// `state.pool` and get the background session limits. Keys, metrics, the event hub and
+    /// the shutdown signal are shared with this state.
+    pub fn background(&self) -> AppState {
+        AppState(Arc::new(App {
+            pool: self.background_pool.clone(),
+            background_pool: self.background_pool.clone(),
+            ready_pool: self.ready_pool.clone(),
+            admission: self.admission.clone(),
+            config: self.config.clone(),
+            keys: self.keys.clone(),
+            metrics: self.metrics.clone(),
+            hub: self.hub.clone(),
+            http: self.http.clone(),
+            mailer: self.mailer.clone(),
+            sms: self.sms.clone(),
+            shutdown: self.shutdown.clone(),
+        }))
     }
 
     /// Tells long-lived work (event streams, workers) to finish.

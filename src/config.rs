@@ -51,11 +51,44 @@ pub struct Config {
     pub api_token_ttl: Duration,
     pub max_body_bytes: usize,
     pub db_max_connections: u32,
+    /// Connections kept beside `db_max_connections` for sign-in, session lookup and readiness:
+    /// ordinary requests never hold more than `db_max_connections` at once
+    /// (`HEARTH_DB_RESERVED`).
+    pub db_reserved: u32,
+    /// Per-connection limits of the request pool (`HEARTH_DB_STATEMENT_TIMEOUT_SECONDS`, ...).
+    pub db_interactive: DbTimeouts,
+    /// Per-connection limits of background work: the job worker, the audit sealer, live
+    /// updates, and the CLI commands (migrations, demo seeding, key rotation, audit verify).
+    pub db_background: DbTimeouts,
+    /// Time to produce a response (`HEARTH_REQUEST_TIMEOUT_SECONDS`); then 503.
+    pub request_timeout: Duration,
+    /// The same for multipart uploads (`HEARTH_UPLOAD_TIMEOUT_SECONDS`).
+    pub upload_timeout: Duration,
+    /// A client must send a request's headers within this time; also closes keep-alive
+    /// connections idle between requests (`HEARTH_HEADER_READ_TIMEOUT_SECONDS`).
+    pub header_read_timeout: Duration,
+    /// A connection with no request running and no byte moving either way for this long is
+    /// closed (`HEARTH_IDLE_TIMEOUT_SECONDS`).
+    pub idle_timeout: Duration,
+    /// On SIGTERM: how long in-flight requests and jobs may finish before the process exits
+    /// anyway (`HEARTH_SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace: Duration,
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
     pub trust_proxy: bool,
     /// Rate limits on sign-in, MFA, tokens and the API (`HEARTH_RATE_LIMITS=off` only outside
     /// production, for load tests).
     pub rate_limits: bool,
+}
+
+/// PostgreSQL session limits set on every connection of a pool; zero means off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbTimeouts {
+    /// `statement_timeout`: a statement running longer is cancelled.
+    pub statement: Duration,
+    /// `lock_timeout`: waiting longer for a lock cancels the statement.
+    pub lock: Duration,
+    /// `idle_in_transaction_session_timeout`: a session idle inside a transaction is ended.
+    pub idle_in_transaction: Duration,
 }
 
 /// A Twilio-compatible SMS API: `POST {url}/2010-04-01/Accounts/{account}/Messages.json`.
@@ -237,6 +270,44 @@ impl Config {
                 _ => return err(format!("HEARTH_DB_POOL must be 1..500, not {v:?}")),
             },
         };
+        let db_reserved = match get("HEARTH_DB_RESERVED") {
+            None => (db_max_connections / 4).clamp(1, 8),
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if n <= 100 => n,
+                _ => return err(format!("HEARTH_DB_RESERVED must be 0..100, not {v:?}")),
+            },
+        };
+        // Seconds within `range`, or `default` when unset; 0 only where `range` allows it.
+        let seconds =
+            |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> Result<Duration, ConfigError> {
+                match get(key) {
+                    None => Ok(Duration::from_secs(default)),
+                    Some(v) => match v.parse::<u64>() {
+                        Ok(n) if range.contains(&n) => Ok(Duration::from_secs(n)),
+                        _ => err(format!(
+                            "{key} must be a whole number of seconds in {}..{}, not {v:?}",
+                            range.start(),
+                            range.end()
+                        )),
+                    },
+                }
+            };
+        let db_interactive = DbTimeouts {
+            statement: seconds("HEARTH_DB_STATEMENT_TIMEOUT_SECONDS", 15, 1..=3600)?,
+            lock: seconds("HEARTH_DB_LOCK_TIMEOUT_SECONDS", 5, 1..=3600)?,
+            idle_in_transaction: seconds("HEARTH_DB_IDLE_IN_TRANSACTION_SECONDS", 60, 1..=3600)?,
+        };
+        let db_background = DbTimeouts {
+            statement: seconds("HEARTH_DB_BACKGROUND_STATEMENT_TIMEOUT_SECONDS", 600, 0..=86400)?,
+            lock: seconds("HEARTH_DB_BACKGROUND_LOCK_TIMEOUT_SECONDS", 60, 0..=86400)?,
+            idle_in_transaction: seconds("HEARTH_DB_BACKGROUND_IDLE_IN_TRANSACTION_SECONDS", 600, 0..=86400)?,
+        };
+        let request_timeout = seconds("HEARTH_REQUEST_TIMEOUT_SECONDS", 30, 1..=3600)?;
+        let upload_timeout = seconds("HEARTH_UPLOAD_TIMEOUT_SECONDS", 300, 1..=3600)?;
+        let header_read_timeout = seconds("HEARTH_HEADER_READ_TIMEOUT_SECONDS", 15, 1..=600)?;
+        // Above the live-update stream's 20-second keep-alive, so an open /events stays open.
+        let idle_timeout = seconds("HEARTH_IDLE_TIMEOUT_SECONDS", 60, 30..=3600)?;
+        let shutdown_grace = seconds("HEARTH_SHUTDOWN_GRACE_SECONDS", 20, 1..=600)?;
         Ok(Config {
             env,
             database_url: get("DATABASE_URL"),
@@ -257,6 +328,14 @@ impl Config {
             api_token_ttl: minutes("HEARTH_API_TOKEN_MINUTES", 15)?,
             max_body_bytes: 2 * 1024 * 1024,
             db_max_connections,
+            db_reserved,
+            db_interactive,
+            db_background,
+            request_timeout,
+            upload_timeout,
+            header_read_timeout,
+            idle_timeout,
+            shutdown_grace,
             trust_proxy,
             rate_limits,
         })
@@ -383,6 +462,34 @@ mod tests {
         let bad_whatsapp = [&sms[..], &[("HEARTH_WHATSAPP_FROM", "whatsapp")]].concat();
         assert!(cfg(&bad_whatsapp).unwrap_err().0.contains("HEARTH_WHATSAPP_FROM"));
         assert!(cfg(&[("HEARTH_BREAKER_THRESHOLD", "0")]).unwrap_err().0.contains("HEARTH_BREAKER_THRESHOLD"));
+    }
+
+    #[test]
+    fn timeouts_have_defaults_and_bounds() {
+        let c = cfg(&[("HEARTH_DB_POOL", "8")]).unwrap();
+        assert_eq!(c.db_reserved, 2);
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.db_interactive.lock, Duration::from_secs(5));
+        assert_eq!(c.db_background.statement, Duration::from_secs(600));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(20));
+        // Background limits may be turned off; interactive ones may not.
+        let off = cfg(&[("HEARTH_DB_BACKGROUND_STATEMENT_TIMEOUT_SECONDS", "0")]).unwrap();
+        assert_eq!(off.db_background.statement, Duration::ZERO);
+        for key in [
+            "HEARTH_DB_STATEMENT_TIMEOUT_SECONDS",
+            "HEARTH_DB_LOCK_TIMEOUT_SECONDS",
+            "HEARTH_DB_IDLE_IN_TRANSACTION_SECONDS",
+            "HEARTH_REQUEST_TIMEOUT_SECONDS",
+            "HEARTH_UPLOAD_TIMEOUT_SECONDS",
+            "HEARTH_HEADER_READ_TIMEOUT_SECONDS",
+            "HEARTH_SHUTDOWN_GRACE_SECONDS",
+        ] {
+            assert!(cfg(&[(key, "0")]).unwrap_err().0.contains(key), "{key}");
+            assert!(cfg(&[(key, "ten")]).unwrap_err().0.contains(key), "{key}");
+        }
+        assert!(cfg(&[("HEARTH_IDLE_TIMEOUT_SECONDS", "10")]).unwrap_err().0.contains("HEARTH_IDLE_TIMEOUT_SECONDS"));
+        assert!(cfg(&[("HEARTH_DB_RESERVED", "-1")]).unwrap_err().0.contains("HEARTH_DB_RESERVED"));
+        assert_eq!(cfg(&[("HEARTH_DB_RESERVED", "0")]).unwrap().db_reserved, 0);
     }
 
     #[test]

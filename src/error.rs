@@ -23,6 +23,9 @@ pub enum AppError {
     Csrf,
     #[error("service unavailable")]
     Unavailable,
+    /// A time limit ran out: the request's, or the database's statement or lock timeout.
+    #[error("busy")]
+    Busy,
     #[error("too many attempts; wait {0} seconds and try again")]
     TooManyRequests(u64),
     #[error(transparent)]
@@ -64,7 +67,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,13 +77,18 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let retry_after = if let AppError::TooManyRequests(s) = &self { Some(*s) } else { None };
+        let retry_after = match &self {
+            AppError::TooManyRequests(s) => Some(*s),
+            AppError::Busy => Some(5),
+            _ => None,
+        };
         let detail = match &self {
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 "The error was logged. Quote the request id below if you contact support.".to_string()
             }
             AppError::Unavailable => "The database is unreachable. Try again in a moment.".to_string(),
+            AppError::Busy => "The server is busy and could not answer in time. Try again in a moment.".to_string(),
             AppError::NotFound => "There is nothing at this address, or you may not see it.".to_string(),
             AppError::Forbidden => "Your role does not allow this. Ask an administrator if you need it.".to_string(),
             AppError::Unauthenticated => "Please sign in.".to_string(),
@@ -104,6 +112,16 @@ impl From<sqlx::Error> for AppError {
             }
             sqlx::Error::RowNotFound => AppError::NotFound,
             sqlx::Error::Database(db) if db.code().as_deref() == Some("57P01") => AppError::Unavailable,
+            // A NUL character (PostgreSQL text cannot hold it) that no edge filter caught: the
+            // client's input is at fault, and nothing was stored.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                AppError::BadRequest("The request contains a character that cannot be stored (NUL).".into())
+            }
+            // statement_timeout (query_canceled) and lock_timeout (lock_not_available).
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("57014" | "55P03")) => {
+                tracing::warn!(code = db.code().as_deref().unwrap_or(""), "a statement ran out of time");
+                AppError::Busy
+            }
             _ => AppError::Internal(e.into()),
         }
     }

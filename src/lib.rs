@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod modules;
 pub mod platform;
+pub mod server;
 pub mod web;
 
 use std::time::Duration;
@@ -57,6 +58,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(api::router())
         .merge(modules::ehr::api_router())
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
+        .layer(from_fn_with_state(state.clone(), platform::idempotency::middleware))
         .layer(from_fn_with_state(state.clone(), mw::bearer));
 
     let static_files = Router::new().nest_service("/static", ServeDir::new(static_dir())).layer(
@@ -74,7 +76,9 @@ pub fn build_app(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), platform::overload::admission))
         .layer(from_fn_with_state(state.clone(), mw::header_limits))
+        .layer(from_fn_with_state(state.clone(), platform::overload::request_timeout))
         .layer(from_fn_with_state(state.clone(), mw::metrics))
         .layer(from_fn_with_state(state.clone(), mw::security_headers))
         .layer(CompressionLayer::new())
@@ -119,13 +123,30 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers (on the probe's own connection, within 2 s) and every
+/// migration is applied. A busy request pool is reported but stays ready (200): every replica
+/// shares the database, so a table locked for a while would otherwise take all of them out of
+/// the load balancer at once, and requests wait or get 503 quickly rather than hang.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let check = tokio::time::timeout(Duration::from_secs(2), db::migrations_current(&state.pool)).await;
+    let check = tokio::time::timeout(Duration::from_secs(2), db::migrations_current(&state.ready_pool)).await;
     match check {
-        Ok(Ok(true)) => (StatusCode::OK, "ready").into_response(),
+        Ok(Ok(true)) => match pool_busy(&state) {
+            None => (StatusCode::OK, "ready").into_response(),
+            Some(note) => (StatusCode::OK, format!("ready; pool busy: {note}")).into_response(),
+        },
         Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
+}
+
+/// Some when every ordinary request slot or every connection of the request pool is taken.
+fn pool_busy(state: &AppState) -> Option<String> {
+    let slots = state.config.db_max_connections as usize;
+    let free_slots = state.admission.available_permits();
+    let max = state.pool.options().get_max_connections();
+    let in_use = state.pool.size().saturating_sub(state.pool.num_idle() as u32);
+    (free_slots == 0 || in_use >= max)
+        .then(|| format!("{} of {slots} request slots and {in_use} of {max} connections in use", slots - free_slots))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -74,7 +74,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli.command.unwrap_or(Command::Serve { no_migrate: false }), config)) {
+    let result = rt.block_on(run(cli.command.unwrap_or(Command::Serve { no_migrate: false }), config));
+    // Requests cut at the end of the shutdown grace may still be running: do not wait for them.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("hearth: {e:#}");
@@ -110,6 +113,8 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             config.env = hearth::config::Env::Demo;
         }
     }
+    // The background pool (longer statement and lock limits): migrations, seeding and the
+    // commands below; `serve` opens the request pool beside it.
     let database = db::open(&config).await?;
     let pool = database.pool.clone();
     match cmd {
@@ -123,7 +128,7 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 db::migrate(&pool).await?;
                 hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
             }
-            serve(pool, config).await?;
+            serve(&database, config).await?;
         }
         Command::Demo => {
             db::migrate(&pool).await?;
@@ -150,7 +155,8 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 demo::ADMIN_TOTP_SECRET,
                 demo::ADMIN_TOTP_SECRET
             );
-            serve(pool, config).await?;
+            drop(state);
+            serve(&database, config).await?;
         }
         Command::CreateAdmin { email, name } => {
             db::migrate(&pool).await?;
@@ -221,8 +227,10 @@ fn prompt_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Result<()> {
+async fn serve(database: &db::Database, config: hearth::config::Config) -> anyhow::Result<()> {
     let addr = config.addr;
+    let background = database.pool.clone();
+    let pool = database.request_pool(&config);
     if config.env == hearth::config::Env::Production {
         let demo: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email::text LIKE '%@demo.hearth' AND active)")
@@ -232,8 +240,8 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
             anyhow::bail!("production refuses to serve while demo accounts (@demo.hearth, published password) are active; deactivate them or use a fresh database");
         }
     }
-    let state = AppState::new(pool.clone(), config).await?;
-    let refresher = state.clone();
+    let state = AppState::with_background(pool.clone(), background.clone(), config).await?;
+    let refresher = state.background();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
@@ -242,36 +250,63 @@ async fn serve(pool: sqlx::PgPool, config: hearth::config::Config) -> anyhow::Re
         }
     });
     // Recurring schedules are validated here, at start-up, not when they first fall due.
-    platform::jobs::register_schedules(&pool, &platform::jobs::builtin_schedules()).await?;
-    let worker = tokio::spawn(platform::jobs::Worker::new(state.clone()).run_until(state.shutdown_signal()));
+    platform::jobs::register_schedules(&background, &platform::jobs::builtin_schedules()).await?;
+    // Jobs run over the background pool, with the background session limits; running jobs
+    // get the same grace as requests on shutdown.
+    let grace = state.config.shutdown_grace;
+    let worker =
+        tokio::spawn(platform::jobs::Worker::new(state.background()).grace(grace).run_until(state.shutdown_signal()));
     // Chains audit events after commit (see platform::audit); a last batch on shutdown.
     let sealer = tokio::spawn(platform::audit::run_sealer(
-        pool.clone(),
+        background.clone(),
         std::time::Duration::from_millis(250),
         state.shutdown_signal(),
     ));
-    let app = hearth::build_app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = hearth::build_app(state.clone());
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "Hearth is listening");
     let stopper = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Ends the live-update streams (they would hold the drain open) and tells the job
-            // worker to stop claiming; running jobs finish or are released.
-            stopper.begin_shutdown();
-        })
-        .await?;
-    tracing::info!("drained; waiting for the job worker");
-    if let Err(e) = worker.await {
-        tracing::error!(error = %e, "the job worker ended abnormally");
+    let drain = hearth::server::serve(listener, app, hearth::server::Limits::from_config(&state.config), async move {
+        shutdown_signal().await;
+        // Ends the live-update streams (they would hold the drain open) and tells the job
+        // worker to stop claiming; running jobs finish or are released.
+        stopper.begin_shutdown();
+    })
+    .await;
+    match drain {
+        hearth::server::Drain::Complete => tracing::info!("drained; waiting for the job worker"),
+        hearth::server::Drain::DeadlinePassed { open } => tracing::warn!(
+            open,
+            grace_s = grace.as_secs(),
+            "the shutdown grace ran out; cutting the requests still running"
+        ),
     }
-    if let Err(e) = sealer.await {
-        tracing::error!(error = %e, "the audit sealer ended abnormally");
+    // The worker's grace started with the signal; releasing its jobs needs the database briefly.
+    let settle = std::time::Duration::from_secs(5);
+    match tokio::time::timeout(settle, worker).await {
+        Ok(Err(e)) => tracing::error!(error = %e, "the job worker ended abnormally"),
+        Err(_) => tracing::warn!("the job worker did not stop in time"),
+        Ok(Ok(())) => {}
     }
-    tracing::info!("closing the database pool");
-    pool.close().await;
+    match tokio::time::timeout(settle, sealer).await {
+        Ok(Err(e)) => tracing::error!(error = %e, "the audit sealer ended abnormally"),
+        Err(_) => tracing::warn!("the audit sealer did not stop in time"),
+        Ok(Ok(())) => {}
+    }
+    // A request cut at the deadline still holds its connection: do not wait for it.
+    tracing::info!("closing the database pools");
+    let closing = async {
+        pool.close().await;
+        background.close().await;
+    };
+    let wait = match drain {
+        hearth::server::Drain::Complete => std::time::Duration::from_secs(2),
+        hearth::server::Drain::DeadlinePassed { .. } => std::time::Duration::from_millis(200),
+    };
+    if tokio::time::timeout(wait, closing).await.is_err() {
+        tracing::warn!("database connections still in use at exit");
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
@@ -15,14 +15,18 @@ use crate::modules::patients::context::PatientCtx;
 use crate::modules::patients::model::{NewPatient, PatientDetail, PatientSummary};
 use crate::modules::patients::{access, merge, register, repo, rights, search};
 use crate::platform::auth::Auth;
+use crate::platform::idempotency;
 use crate::platform::rbac::{HasPerms, Perm};
-use crate::platform::routes::Routes;
+
+pub mod routes;
+
+pub use routes::ApiRoutes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Hearth API", version = "1", description = "Hearth hospital management system, JSON API v1. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are application/problem+json (RFC 7807)."),
+    info(title = "Hearth API", version = "1", description = "Hearth hospital management system, JSON API v1. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are application/problem+json (RFC 7807). Every POST accepts an `Idempotency-Key` header: a repeat of the same request with the same key gets the first answer (with `Idempotency-Replayed: true`) instead of doing it twice."),
     paths(crate::platform::auth::routes::api_token, me, list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient),
-    components(schemas(Me, PatientSummary, PatientDetail, NewPatient, PatientPage, Created, MergeRequest, MergeResult)),
+    components(schemas(Me, PatientSummary, PatientDetail, NewPatient, PatientPage, Created, MergeRequest, MergeResult, ProblemDetails)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -37,25 +41,144 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    routes().into_router()
+/// An error answer (RFC 7807 problem details).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDetails {
+    /// Always `about:blank`.
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    /// What went wrong, safe to show.
+    detail: String,
 }
 
-/// The registry's API (the recorded paths let tests walk every route below a patient).
-pub fn routes() -> Routes {
-    Routes::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/patients", get(list_patients).post(create_patient))
-        .route("/api/v1/patients/{id}", get(get_patient).patch(patch_patient))
-        .route("/api/v1/patients/{id}/merge", post(merge_patient))
-        .route("/api/v1/patients/{id}/export", get(export_patient))
-        .route("/api/openapi.json", get(openapi))
+/// The whole API description (`/api/openapi.json`): the registry's and the chart's operations,
+/// with the error answers every operation can give added from its shape ([`error_responses`]).
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(<crate::modules::ehr::api::EhrApiDoc as OpenApi>::openapi());
+    error_responses(&mut doc);
+    doc
+}
+
+/// Adds to every operation the answers the shared machinery gives, each as problem+json:
+/// 400 (unreadable parameters or body), 401 and 403 (bearer token, permissions; `/me` needs none),
+/// 404 (a path names something that does not exist or may not be seen), 413, 415 and 422
+/// (bodies), 409 and 422 (POST with an `Idempotency-Key` in flight or reused for another request;
+/// not the token endpoint),
+/// 429 (rate limits) and 503 (busy or the database unavailable). Answers an operation declares
+/// itself keep their description; any error answer without a body gets the problem body. Those
+/// POSTs also get the optional `Idempotency-Key` header parameter.
+pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
+    use utoipa::openapi::{Content, Ref, RefOr, Required, Response};
+    let problem_content = || Content::new(Some(Ref::from_schema_name("ProblemDetails")));
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops: [(&str, &mut Option<Operation>); 5] = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut add: Vec<(&str, &str)> = Vec::new();
+            if has_path || has_query || has_body {
+                add.push(("400", "The request could not be read: a malformed parameter or body"));
+            }
+            if secured {
+                add.push(("401", "No bearer token, or an invalid or expired one"));
+            }
+            if path != "/api/v1/me" {
+                add.push(("403", "The caller may not do this"));
+            }
+            if has_path {
+                add.push(("404", "Not found, or not visible to the caller"));
+            }
+            if has_body {
+                add.push(("413", "The body is too large"));
+                add.push(("415", "The body's content type is not the one described"));
+                add.push(("422", "The body is well-formed but its content is invalid"));
+            }
+            if method == "post" && crate::platform::idempotency::applies(&axum::http::Method::POST, path) {
+                add.push(("409", "A request with the same Idempotency-Key is still running, or was interrupted"));
+                add.push(("422", "The Idempotency-Key was used before with a different request"));
+                let key = Parameter::builder()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Up to 255 visible ASCII characters, unique per request you mean to make once; kept 24 hours.",
+                    ))
+                    .schema(Some(utoipa::openapi::schema::Schema::Object(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some("^[!-~]+$"))
+                            .build(),
+                    )))
+                    .build();
+                op.parameters.get_or_insert_with(Vec::new).push(key);
+            }
+            add.push(("429", "Too many requests; wait for Retry-After seconds"));
+            add.push(("503", "Busy, or the database is unavailable; retry after Retry-After seconds"));
+            for (code, description) in add {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                    RefOr::T(
+                        Response::builder()
+                            .description(description)
+                            .content("application/problem+json", problem_content())
+                            .build(),
+                    )
+                });
+            }
+            for (code, r) in op.responses.responses.iter_mut() {
+                if let (true, RefOr::T(r)) = (code.parse::<u16>().is_ok_and(|c| c >= 400), r) {
+                    if r.content.is_empty() {
+                        r.content.insert("application/problem+json".to_string(), problem_content());
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    routes().into_router().route("/api/openapi.json", get(openapi))
+}
+
+/// The registry's API routes, each registered with its method in one call.
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .get("/api/v1/me", me)
+        .get("/api/v1/patients", list_patients)
+        .post("/api/v1/patients", create_patient)
+        .get("/api/v1/patients/{id}", get_patient)
+        .patch("/api/v1/patients/{id}", patch_patient)
+        .post("/api/v1/patients/{id}/merge", merge_patient)
+        .get("/api/v1/patients/{id}/export", export_patient)
+}
+
+/// Every `(method, path)` the application serves under `/api/v1`, from the calls that build
+/// its routers (the token endpoint, the registry, the chart).
+pub fn operations() -> Vec<(axum::http::Method, String)> {
+    let mut ops = Vec::new();
+    for r in [crate::platform::auth::routes::api_routes(), routes(), crate::modules::ehr::api::routes()] {
+        ops.extend_from_slice(r.ops());
+    }
+    ops
 }
 
 async fn openapi() -> Response {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(<crate::modules::ehr::api::EhrApiDoc as OpenApi>::openapi());
-    Json(doc).into_response()
+    Json(openapi_doc()).into_response()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -75,14 +198,17 @@ async fn me(auth: Auth) -> Json<Me> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Name (prefix, substring or fuzzy; accents ignored; a YYYY-MM-DD word narrows by birth date),
     /// MRN, phone, national ID, insurance number, email, or date of birth (YYYY-MM-DD).
     #[serde(default)]
+    #[param(max_length = 100)]
     q: String,
     /// Cursor from the previous page's `next`.
     after: Option<String>,
     /// 1..100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -128,6 +254,7 @@ fn invalid(e: crate::web::FieldErrors) -> AppError {
 async fn create_patient(
     State(state): State<AppState>,
     auth: Auth,
+    claim: Option<axum::Extension<idempotency::Claim>>,
     Json(mut p): Json<NewPatient>,
 ) -> AppResult<Response> {
     auth.require(Perm::PatientsWrite)?;
@@ -150,8 +277,13 @@ async fn create_patient(
     let reserved = repo::reserve_mrn(&state.pool, facility).await?;
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
+    let body = serde_json::to_vec(&Created { id, mrn }).map_err(|e| AppError::Internal(e.into()))?;
+    // With an Idempotency-Key, the answer commits with the patient: a retry can never register twice.
+    if let Some(axum::Extension(claim)) = &claim {
+        claim.complete_in(&mut tx, StatusCode::CREATED, "application/json", &body).await?;
+    }
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id, mrn })).into_response())
+    Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One patient with decrypted contact details (the read is audited). Restricted records answer

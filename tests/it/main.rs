@@ -23,5 +23,6 @@ mod registry;
 mod registry_rights;
 mod sec_auth;
 mod sec_patient_access;
+mod sec_robust;
 mod sessions;
 mod web;

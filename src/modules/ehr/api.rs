@@ -1,10 +1,9 @@
 //! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
 //! (merged into the main document by `crate::api`).
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -23,12 +22,12 @@ use super::{
     allergies, audit_view, chart, documents, encounters, icd, medications, notes, parse_id, problems, vitals,
     ChartPatient,
 };
+use crate::api::ApiRoutes;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
-use crate::platform::routes::Routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,36 +56,39 @@ pub fn router() -> Router<AppState> {
     routes().into_router()
 }
 
-/// The chart's API (the recorded paths let tests walk every route below a patient).
-pub fn routes() -> Routes {
+/// The chart API's routes, each registered with its method in one call (see `crate::api::ApiRoutes`).
+pub fn routes() -> ApiRoutes {
     let p = "/api/v1/patients/{id}";
-    Routes::new()
-        .route("/api/v1/icd10", get(icd::api_search))
-        .route(&format!("{p}/encounters"), get(list_encounters).post(create_encounter))
-        .route(&format!("{p}/encounters/{{item}}/status"), post(encounter_status))
-        .route(&format!("{p}/problems"), get(list_problems).post(create_problem))
-        .route(&format!("{p}/problems/{{item}}/status"), post(problem_status))
-        .route(&format!("{p}/allergies"), get(list_allergies).post(create_allergy))
-        .route(&format!("{p}/allergies/nka"), post(record_nka))
-        .route(&format!("{p}/allergies/{{item}}/status"), post(allergy_status))
-        .route(&format!("{p}/vitals"), get(list_vitals).post(create_vitals))
-        .route(&format!("{p}/notes"), get(list_notes).post(create_note))
-        .route(&format!("{p}/notes/{{item}}"), get(get_note).put(update_note))
-        .route(&format!("{p}/notes/{{item}}/sign"), post(sign_note))
-        .route(&format!("{p}/notes/{{item}}/addenda"), post(add_addendum))
-        .route(&format!("{p}/medications"), get(list_medications).post(create_medication))
-        .route(&format!("{p}/medications/{{item}}/status"), post(medication_status))
-        .route(&format!("{p}/timeline"), get(get_timeline))
-        .route(
-            &format!("{p}/documents"),
-            get(list_documents).post(upload_document).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
-        )
-        .route(&format!("{p}/documents/{{doc}}"), get(get_document))
-        .route(
-            &format!("{p}/documents/{{doc}}/versions"),
-            post(upload_version).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
-        )
-        .route(&format!("{p}/documents/{{doc}}/versions/{{n}}/content"), get(document_content))
+    let limit = documents::UPLOAD_BODY_LIMIT;
+    ApiRoutes::new()
+        .get("/api/v1/icd10", icd::api_search)
+        .get(&format!("{p}/encounters"), list_encounters)
+        .post(&format!("{p}/encounters"), create_encounter)
+        .post(&format!("{p}/encounters/{{item}}/status"), encounter_status)
+        .get(&format!("{p}/problems"), list_problems)
+        .post(&format!("{p}/problems"), create_problem)
+        .post(&format!("{p}/problems/{{item}}/status"), problem_status)
+        .get(&format!("{p}/allergies"), list_allergies)
+        .post(&format!("{p}/allergies"), create_allergy)
+        .post(&format!("{p}/allergies/nka"), record_nka)
+        .post(&format!("{p}/allergies/{{item}}/status"), allergy_status)
+        .get(&format!("{p}/vitals"), list_vitals)
+        .post(&format!("{p}/vitals"), create_vitals)
+        .get(&format!("{p}/notes"), list_notes)
+        .post(&format!("{p}/notes"), create_note)
+        .get(&format!("{p}/notes/{{item}}"), get_note)
+        .put(&format!("{p}/notes/{{item}}"), update_note)
+        .post(&format!("{p}/notes/{{item}}/sign"), sign_note)
+        .post(&format!("{p}/notes/{{item}}/addenda"), add_addendum)
+        .get(&format!("{p}/medications"), list_medications)
+        .post(&format!("{p}/medications"), create_medication)
+        .post(&format!("{p}/medications/{{item}}/status"), medication_status)
+        .get(&format!("{p}/timeline"), get_timeline)
+        .get(&format!("{p}/documents"), list_documents)
+        .post_upload(&format!("{p}/documents"), upload_document, limit)
+        .get(&format!("{p}/documents/{{doc}}"), get_document)
+        .post_upload(&format!("{p}/documents/{{doc}}/versions"), upload_version, limit)
+        .get(&format!("{p}/documents/{{doc}}/versions/{{n}}/content"), document_content)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -570,10 +572,12 @@ async fn document_content(
 // ---------------------------------------------------------------- timeline
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineParams {
     /// Cursor from the previous page's `next`.
     before: Option<String>,
     /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

@@ -259,14 +259,17 @@ pub async fn options_partial(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IcdApiQuery {
     /// A code prefix (E11, E119, E11.9) or words of the description.
     #[serde(default)]
+    #[param(max_length = 100)]
     q: String,
     /// Only billable codes (valid on the problem list).
     #[serde(default)]
     billable: bool,
     /// 1..100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 

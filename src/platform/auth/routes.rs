@@ -31,7 +31,12 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/token", post(api_token))
+    api_routes().into_router()
+}
+
+/// The token endpoint, registered through `ApiRoutes` so the OpenAPI test sees it.
+pub fn api_routes() -> crate::api::ApiRoutes {
+    crate::api::ApiRoutes::new().post("/api/v1/auth/token", api_token)
 }
 
 #[derive(Template)]

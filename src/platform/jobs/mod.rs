@@ -244,6 +244,10 @@ pub fn builtin_schedules() -> Vec<Schedule> {
     if let Ok(s) = Schedule::new("housekeeping", "17 3 * * *", "jobs.housekeeping", Value::Null) {
         out.push(s);
     }
+    // API idempotency keys live 24 hours.
+    if let Ok(s) = Schedule::new("api-idempotency-expiry", "@hourly", "api.idempotency_expire", Value::Null) {
+        out.push(s);
+    }
     out
 }
 
@@ -338,7 +342,7 @@ mod tests {
 
     #[test]
     fn builtin_schedules_parse() {
-        assert_eq!(builtin_schedules().len(), 1);
+        assert_eq!(builtin_schedules().len(), 2);
     }
 
     #[test]

@@ -46,6 +46,12 @@ impl Worker {
             token: Uuid::new_v4(),
         };
         w = w.handler("jobs.housekeeping", |state, _job| async move { housekeeping(&state).await });
+        w = w.handler("api.idempotency_expire", |state, _job| async move {
+            match crate::platform::idempotency::expire(&state.pool).await {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(format!("database: {e}")),
+            }
+        });
         crate::platform::notify::register_handlers(w)
     }
 

@@ -335,7 +335,8 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
     };
     match result {
         Ok(reference) => {
-            breaker::success(pool, &provider).await?;
+            // The provider took it: record that (and its reference) before anything else can
+            // fail, so a retry of this job finds the message settled and never sends it again.
             let code = if msg.channel == "webhook" {
                 reference.strip_prefix("http-").and_then(|c| c.parse::<i32>().ok())
             } else {
@@ -352,6 +353,7 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
             .bind(code)
             .execute(pool)
             .await?;
+            breaker::success(pool, &provider).await?;
             Ok(Outcome::Done)
         }
         Err(e) => {

@@ -97,8 +97,18 @@ impl SmsProvider for LocalSms {
     }
 }
 
+/// The gateway de-duplicates on this header (Twilio's `I-Twilio-Idempotency-Token`); the same
+/// value also goes in the generic `Idempotency-Key` header.
+pub const IDEMPOTENCY_HEADER: &str = "i-twilio-idempotency-token";
+
+/// One key per message, whatever the attempt: `hearth-msg-<message id>`.
+pub fn idempotency_key(message_id: Uuid) -> String {
+    format!("hearth-msg-{message_id}")
+}
+
 /// `POST {url}/2010-04-01/Accounts/{account}/Messages.json` with basic auth and a form body
-/// (`To`, `From`, `Body`, `StatusCallback`); the answer's `sid` is the reference.
+/// (`To`, `From`, `Body`, `StatusCallback`) and an idempotency key; the answer's `sid` is the
+/// reference.
 pub struct TwilioSms {
     config: SmsConfig,
     http: HttpClient,
@@ -112,7 +122,7 @@ impl SmsProvider for TwilioSms {
     }
     fn send<'a>(
         &'a self,
-        _message_id: Uuid,
+        message_id: Uuid,
         channel: Phone,
         to: &'a str,
         body: &'a str,
@@ -141,10 +151,15 @@ impl SmsProvider for TwilioSms {
             .map_err(|e| SendError::Permanent(format!("cannot encode the SMS: {e}")))?;
             let auth =
                 base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.account, c.token.expose_secret()));
+            // The message id is the same on every attempt at this message, so a gateway that
+            // honours the key sends it once even when we retry after a lost answer or a crash.
+            let key = idempotency_key(message_id);
             let headers = [
                 ("content-type", "application/x-www-form-urlencoded".to_string()),
                 ("authorization", format!("Basic {auth}")),
                 ("accept", "application/json".to_string()),
+                (IDEMPOTENCY_HEADER, key.clone()),
+                ("idempotency-key", key),
             ];
             let res = self.http.post(&url, &headers, form.into_bytes()).await.map_err(|e| SendError::Transient(e.0))?;
             let text = String::from_utf8_lossy(&res.body);
