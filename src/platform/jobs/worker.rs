@@ -46,6 +46,12 @@ impl Worker {
             token: Uuid::new_v4(),
         };
         w = w.handler("jobs.housekeeping", |state, _job| async move { housekeeping(&state).await });
+        w = w.handler("audit.publish_head", |state, _job| async move {
+            match crate::platform::audit::publish_head(&state).await {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        });
         crate::platform::notify::register_handlers(w)
     }
 
