@@ -233,7 +233,7 @@ impl Config {
             Some("off") => false,
             Some(other) => return err(format!("HEARTH_RATE_LIMITS must be on or off, not {other:?}")),
         };
-        let metrics_token = match get("HEARTH_METRICS_TOKEN") {
+        let metrics_token = match get("HEARTH_METRICS_TOKEN").filter(|t| !t.is_empty()) {
             None => None,
             Some(t) if t.len() >= 16 && t.len() <= 512 && t.chars().all(|c| c.is_ascii_graphic()) => {
                 Some(secrecy::SecretString::from(t))

@@ -21,5 +21,6 @@ mod rbac;
 mod record_integration;
 mod registry;
 mod registry_rights;
+mod sec_input;
 mod sessions;
 mod web;
