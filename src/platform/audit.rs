@@ -112,9 +112,9 @@ fn bound_changes(v: Value) -> Value {
                 std::borrow::Cow::Owned(cut) => Value::String(cut),
             },
             Value::Array(a) => Value::Array(a.into_iter().map(walk).collect()),
-            Value::Object(o) => {
-                Value::Object(o.into_iter().map(|(k, v)| (bounded(&k, MAX_CHANGE_TEXT).into_owned(), walk(v))).collect())
-            }
+            Value::Object(o) => Value::Object(
+                o.into_iter().map(|(k, v)| (bounded(&k, MAX_CHANGE_TEXT).into_owned(), walk(v))).collect(),
+            ),
             other => other,
         }
     }
@@ -188,7 +188,9 @@ impl std::fmt::Display for Head {
 impl std::str::FromStr for Head {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected SEQ:HASH (a seal number and 64 hex digits, as `hearth audit verify` prints), not {s:?}");
+        let bad = || {
+            format!("expected SEQ:HASH (a seal number and 64 hex digits, as `hearth audit verify` prints), not {s:?}")
+        };
         let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
         let seq: i64 = seq.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
         let hash = hex::decode(hash).ok().filter(|h| h.len() == 32).ok_or_else(bad)?;
@@ -255,7 +257,11 @@ pub async fn seal(pool: &PgPool, max: i32, wait: bool) -> sqlx::Result<Option<i3
             .bind(&lost)
             .execute(&mut *tx)
             .await?;
-        tracing::error!(count = lost.len(), first_event_id = lost[0], "queued audit events were removed before they were sealed");
+        tracing::error!(
+            count = lost.len(),
+            first_event_id = lost[0],
+            "queued audit events were removed before they were sealed"
+        );
     }
     let last: Option<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
@@ -360,8 +366,7 @@ pub async fn verify_with(pool: &PgPool, expect: Option<&Head>) -> sqlx::Result<V
         (Some(lo), Some(hi)) => (hi - lo + 1 - count).max(0),
         _ => 0,
     };
-    let mut report =
-        VerifyReport { checked: 0, first_broken: None, head: None, head_problem: None, unused_event_ids };
+    let mut report = VerifyReport { checked: 0, first_broken: None, head: None, head_problem: None, unused_event_ids };
     let mut rows = sqlx::query(
         "SELECT s.seq, s.event_id, s.prev_hash, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE audit_content(e) END AS content
          FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.seq",
@@ -376,7 +381,10 @@ pub async fn verify_with(pool: &PgPool, expect: Option<&Head>) -> sqlx::Result<V
         let prev: Vec<u8> = row.get("prev_hash");
         let hash: Vec<u8> = row.get("hash");
         let why = if prev != last {
-            Some("its link to the previous event is broken (an event and its seal were removed, or reordered)".to_string())
+            Some(
+                "its link to the previous event is broken (an event and its seal were removed, or reordered)"
+                    .to_string(),
+            )
         } else if seq != last_seq + 1 {
             Some(format!("the seal numbers jump from {last_seq} to {seq} (seals were removed)"))
         } else {
@@ -421,7 +429,8 @@ pub async fn verify_with(pool: &PgPool, expect: Option<&Head>) -> sqlx::Result<V
     }
     let lost: Option<i64> = sqlx::query_scalar("SELECT min(event_id) FROM audit_lost").fetch_one(pool).await?;
     if let Some(id) = lost {
-        report.first_broken = Some((id, "the event was removed before it was sealed (the sealer found it missing)".into()));
+        report.first_broken =
+            Some((id, "the event was removed before it was sealed (the sealer found it missing)".into()));
         return Ok(report);
     }
     let unsealed: Option<i64> = sqlx::query_scalar(
@@ -483,7 +492,9 @@ mod tests {
         assert_eq!(v["a"].as_str().unwrap().chars().count(), MAX_CHANGE_TEXT);
         assert_eq!(v["b"][0].as_str().unwrap().chars().count(), MAX_CHANGE_TEXT);
         assert_eq!(v["c"], 1);
-        let huge = Value::Object((0..40).map(|i| (i.to_string(), Value::String(long.clone()))).collect::<Map<String, Value>>());
+        let huge = Value::Object(
+            (0..40).map(|i| (i.to_string(), Value::String(long.clone()))).collect::<Map<String, Value>>(),
+        );
         assert_eq!(bound_changes(huge)["truncated"], true);
     }
 

@@ -18,7 +18,8 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 const NUL_MESSAGE: &str = "The request contains a NUL character (%00), which no field accepts.";
-const UTF8_MESSAGE: &str = "The request contains bytes that are not valid UTF-8 text. Re-enter the text and send it again.";
+const UTF8_MESSAGE: &str =
+    "The request contains bytes that are not valid UTF-8 text. Re-enter the text and send it again.";
 
 #[derive(Debug, PartialEq, Eq)]
 enum BodyKind {
@@ -229,7 +230,8 @@ mod tests {
         for ok in ["Ann", "O'Brien", "Jean-Luc", "李", "محمد", "Zoë", "Mehr\u{200C}dad"] {
             assert!(person_name(ok).is_ok(), "{ok:?}");
         }
-        for bad in ["\u{200B}\u{200B}", "\u{FEFF}", "---", "123", "Ann\u{202E}", "Ann\u{2066}x", "A\u{200F}", "A\u{7}"] {
+        for bad in ["\u{200B}\u{200B}", "\u{FEFF}", "---", "123", "Ann\u{202E}", "Ann\u{2066}x", "A\u{200F}", "A\u{7}"]
+        {
             assert!(person_name(bad).is_err(), "{bad:?}");
         }
         assert!(free_text("Sister").is_ok());
