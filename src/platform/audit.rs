@@ -230,6 +230,9 @@ pub async fn seal(pool: &PgPool, max: i32, wait: bool) -> sqlx::Result<Option<i3
         let got: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(CHAIN_LOCK).fetch_one(&mut *tx).await?;
         if !got {
+            // End the transaction here rather than by drop: a dropped transaction's rollback is
+            // only sent when its connection is next used.
+            tx.rollback().await?;
             return Ok(None);
         }
     }
@@ -240,6 +243,9 @@ pub async fn seal(pool: &PgPool, max: i32, wait: bool) -> sqlx::Result<Option<i3
         .fetch_all(&mut *tx)
         .await?;
     if queued.is_empty() {
+        // Release the chain lock at once (dropping the transaction would leave the lock held
+        // until the connection is next used, which can be never).
+        tx.commit().await?;
         return Ok(Some(0));
     }
     let rows: Vec<(i64, String)> =

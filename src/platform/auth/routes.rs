@@ -409,7 +409,7 @@ pub struct TokenResponse {
 
 /// Exchanges email and password for a short-lived bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, description = "Wrong credentials or locked account")))]
+    responses((status = 200, body = TokenResponse), (status = 400, description = "Unsupported grant type, an email over 254 characters or a malformed client_id"), (status = 401, description = "Wrong credentials or locked account")))]
 pub async fn api_token(
     State(state): State<AppState>,
     meta: RequestMeta,
