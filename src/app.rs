@@ -74,7 +74,7 @@ impl AppState {
         if active.is_some() {
             check_master_key(&pool, &keys).await?;
         }
-        let http = HttpClient::new(std::time::Duration::from_secs(10))?;
+        let http = HttpClient::new(std::time::Duration::from_secs(10), config.allow_private_webhooks)?;
         let mailer = match &config.smtp_url {
             Some(url) => Some(Mailer::new(url, &config.mail_from)?),
             None => None,

@@ -78,6 +78,12 @@ pub struct Config {
     /// Rate limits on sign-in, MFA, tokens and the API (`HEARTH_RATE_LIMITS=off` only outside
     /// production, for load tests).
     pub rate_limits: bool,
+    /// Bearer token a Prometheus scraper sends to `/metrics` (`HEARTH_METRICS_TOKEN`); unset:
+    /// `/metrics` answers 404.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Outbound HTTP (webhooks, SMS gateway) may reach loopback, private and link-local
+    /// addresses (`HEARTH_ALLOW_PRIVATE_WEBHOOKS=true`, local testing only; refused in production).
+    pub allow_private_webhooks: bool,
 }
 
 /// PostgreSQL session limits set on every connection of a pool; zero means off.
@@ -260,6 +266,23 @@ impl Config {
             Some("off") => false,
             Some(other) => return err(format!("HEARTH_RATE_LIMITS must be on or off, not {other:?}")),
         };
+        let metrics_token = match get("HEARTH_METRICS_TOKEN").filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) if t.len() >= 16 && t.len() <= 512 && t.chars().all(|c| c.is_ascii_graphic()) => {
+                Some(secrecy::SecretString::from(t))
+            }
+            Some(_) => {
+                return err("HEARTH_METRICS_TOKEN must be 16 to 512 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`)")
+            }
+        };
+        let allow_private_webhooks = match get("HEARTH_ALLOW_PRIVATE_WEBHOOKS").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") if env == Env::Production => {
+                return err("HEARTH_ALLOW_PRIVATE_WEBHOOKS=true is refused in production");
+            }
+            Some("true" | "1") => true,
+            Some(other) => return err(format!("HEARTH_ALLOW_PRIVATE_WEBHOOKS must be true or false, not {other:?}")),
+        };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
             // A few connections per core: more only adds context switches and lock waits in
@@ -338,6 +361,8 @@ impl Config {
             shutdown_grace,
             trust_proxy,
             rate_limits,
+            metrics_token,
+            allow_private_webhooks,
         })
     }
 
@@ -462,6 +487,18 @@ mod tests {
         let bad_whatsapp = [&sms[..], &[("HEARTH_WHATSAPP_FROM", "whatsapp")]].concat();
         assert!(cfg(&bad_whatsapp).unwrap_err().0.contains("HEARTH_WHATSAPP_FROM"));
         assert!(cfg(&[("HEARTH_BREAKER_THRESHOLD", "0")]).unwrap_err().0.contains("HEARTH_BREAKER_THRESHOLD"));
+        assert!(cfg(&[("HEARTH_METRICS_TOKEN", "short")]).unwrap_err().0.contains("HEARTH_METRICS_TOKEN"));
+        assert!(cfg(&[("HEARTH_METRICS_TOKEN", "0123456789abcdef")]).unwrap().metrics_token.is_some());
+        assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "true")]).unwrap().allow_private_webhooks);
+        assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "maybe")]).unwrap_err().0.contains("HEARTH_ALLOW_PRIVATE"));
+        let e = cfg(&[
+            ("HEARTH_ENV", "production"),
+            ("HEARTH_MASTER_KEY", KEY),
+            ("HEARTH_BASE_URL", "https://h.example"),
+            ("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "true"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("refused in production"), "{e}");
     }
 
     #[test]

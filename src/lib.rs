@@ -48,6 +48,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(platform::notify::webhook::router())
         .merge(platform::events::router())
         .fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), web::input::guard))
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), mw::csrf))
         .layer(from_fn_with_state(state.clone(), mw::browser_session));
@@ -57,6 +58,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(platform::auth::routes::api_router())
         .merge(api::router())
         .merge(modules::ehr::api_router())
+        .layer(from_fn_with_state(state.clone(), web::input::guard))
         .layer(from_fn_with_state(state.clone(), mw::render_errors))
         .layer(from_fn_with_state(state.clone(), platform::idempotency::middleware))
         .layer(from_fn_with_state(state.clone(), mw::bearer));
@@ -149,7 +151,17 @@ fn pool_busy(state: &AppState) -> Option<String> {
         .then(|| format!("{} of {slots} request slots and {in_use} of {max} connections in use", slots - free_slots))
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text, for a scraper holding `HEARTH_METRICS_TOKEN` (`Authorization: Bearer …`,
+/// compared in constant time). Without the setting the endpoint does not exist (404).
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_ref() else {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    };
+    if !platform::metrics::bearer_matches(&headers, expected) {
+        let mut res = (StatusCode::UNAUTHORIZED, "A bearer token is required").into_response();
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
+        return res;
+    }
     let mut text = state.metrics.render(&state.pool);
     // Queue depth is read from the database; a slow or absent database must not stall scrapes.
     let depth = tokio::time::timeout(Duration::from_secs(2), platform::jobs::depth(&state.pool)).await;

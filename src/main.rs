@@ -47,8 +47,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain; exit 0 when intact.
-    Verify,
+    /// Verify the hash chain; exit 0 when intact. Prints the chain's head (SEQ:HASH): keep it
+    /// outside the database and pass it back with --expect-head.
+    Verify {
+        /// A head recorded earlier (SEQ:HASH, as printed here or published by the audit-head
+        /// job): fails when that seal is missing (the newest events were removed) or differs.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_head)]
+        expect_head: Option<platform::audit::Head>,
+    },
+}
+
+fn parse_head(s: &str) -> Result<platform::audit::Head, String> {
+    s.parse()
 }
 
 #[derive(Subcommand)]
@@ -186,18 +196,30 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             tx.commit().await?;
             println!("created super admin {email} ({id})");
         }
-        Command::Audit { command: AuditCommand::Verify } => {
-            let report = platform::audit::verify(&pool).await?;
-            return Ok(match report.first_broken {
-                None => {
-                    println!("audit chain intact: {} events verified", report.checked);
-                    ExitCode::SUCCESS
-                }
-                Some((id, why)) => {
-                    eprintln!("audit chain BROKEN at event {id}: {why} ({} events before it verified)", report.checked);
-                    ExitCode::from(1)
-                }
-            });
+        Command::Audit { command: AuditCommand::Verify { expect_head } } => {
+            let report = platform::audit::verify_with(&pool, expect_head.as_ref()).await?;
+            if let Some(head) = &report.head {
+                println!("audit head {head}");
+            }
+            if report.unused_event_ids > 0 {
+                println!(
+                    "note: {} event ids between the oldest and the newest event are unused (rolled-back transactions leave such gaps; every sealed event was checked)",
+                    report.unused_event_ids
+                );
+            }
+            if let Some((id, why)) = &report.first_broken {
+                eprintln!("audit chain BROKEN at event {id}: {why} ({} events before it verified)", report.checked);
+                return Ok(ExitCode::from(1));
+            }
+            if let Some(why) = &report.head_problem {
+                eprintln!("audit chain BROKEN: {why} ({} events verified)", report.checked);
+                return Ok(ExitCode::from(1));
+            }
+            println!("audit chain intact: {} events verified", report.checked);
+            if let Some(head) = &expect_head {
+                println!("expected head {head} found");
+            }
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Keys { command: KeysCommand::Rotate } => {
             let state = AppState::new(pool.clone(), config.clone()).await?;

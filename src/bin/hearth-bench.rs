@@ -59,7 +59,8 @@ struct Args {
     /// Concurrent clients.
     #[arg(long, default_value_t = 64)]
     clients: usize,
-    /// Target an already running Hearth (on the benchmark database) instead of starting one.
+    /// Target an already running Hearth (on the benchmark database) instead of starting one;
+    /// export its `HEARTH_METRICS_TOKEN` so the benchmark can read `/metrics`.
     #[arg(long)]
     url: Option<String>,
     /// Name of the benchmark database.
@@ -634,8 +635,13 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem:.0} GiB RAM; load generator, Hearth and PostgreSQL share them")
 }
 
-async fn metric(http: &Http, base: &str, name: &str) -> anyhow::Result<f64> {
-    let res = http.request(Request::get(format!("{base}/metrics")).body(Full::new(Bytes::new()))?).await?;
+/// `/metrics` needs a bearer token: `HEARTH_METRICS_TOKEN` of the server under test (given to a
+/// server the benchmark starts itself, and read from the environment for `--url`).
+async fn metric(http: &Http, base: &str, token: &str, name: &str) -> anyhow::Result<f64> {
+    let req = Request::get(format!("{base}/metrics"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Full::new(Bytes::new()))?;
+    let res = http.request(req).await?;
     let body = res.into_body().collect().await?.to_bytes();
     let text = String::from_utf8_lossy(&body);
     text.lines()
@@ -745,6 +751,10 @@ async fn main() -> anyhow::Result<()> {
     let db_size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&pool).await?;
 
     // Start the server under test.
+    let metrics_token = std::env::var("HEARTH_METRICS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("bench-{}", Uuid::new_v4().simple()));
     let mut child = None;
     let t_start = Instant::now();
     let base = match &args.url {
@@ -767,6 +777,7 @@ async fn main() -> anyhow::Result<()> {
                 .env("HEARTH_MASTER_KEY", BENCH_KEY)
                 .env("HEARTH_DATA_DIR", &dir)
                 .env("HEARTH_COUNT_QUERIES", "1")
+                .env("HEARTH_METRICS_TOKEN", &metrics_token)
                 // 64 clients share one address: the sign-in limits would measure the limiter.
                 .env("HEARTH_RATE_LIMITS", "off")
                 .env("RUST_LOG", "warn")
@@ -802,12 +813,12 @@ async fn main() -> anyhow::Result<()> {
         s.sign_in("bench0@bench.hearth").await?;
         let mut rng = StdRng::seed_from_u64(args.seed);
         for op in Op::ALL {
-            let before = metric(&http, &base, "hearth_db_queries_total").await?;
+            let before = metric(&http, &base, &metrics_token, "hearth_db_queries_total").await?;
             let rounds = if matches!(op, Op::SignIn | Op::ApiToken) { 3 } else { 10 };
             for _ in 0..rounds {
                 run_op(&mut s, op, &mut rng, &data, "bench0@bench.hearth").await?;
             }
-            let after = metric(&http, &base, "hearth_db_queries_total").await?;
+            let after = metric(&http, &base, &metrics_token, "hearth_db_queries_total").await?;
             qpr.insert(op, (after - before) / rounds as f64);
         }
     }

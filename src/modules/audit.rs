@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -16,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::{HasPerms, Perm};
+use crate::web::csv::CsvWriter;
 use crate::web::{self, Page};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -159,9 +159,8 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
 async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(Perm::AuditRead)?;
     let rows = query(&state.pool, &f, EXPORT_MAX).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record([
+    let mut w = CsvWriter::new();
+    w.row([
         "id",
         "occurred_at",
         "actor",
@@ -172,10 +171,9 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
         "changes",
         "ip",
         "request_id",
-    ])
-    .map_err(io)?;
+    ])?;
     for r in &rows {
-        w.write_record([
+        w.row([
             r.id.to_string(),
             r.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
             r.actor_label.clone(),
@@ -186,10 +184,8 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
             r.changes_text(),
             r.ip.clone().unwrap_or_default(),
             r.request_id.clone().unwrap_or_default(),
-        ])
-        .map_err(io)?;
+        ])?;
     }
-    let body = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
     audit::record_now(
         &state.pool,
         &auth.meta,
@@ -197,9 +193,5 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
             .changes(serde_json::json!({"filter": filter_qs(&f, None), "rows": rows.len()})),
     )
     .await?;
-    let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    res.headers_mut()
-        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hearth-audit.csv\""));
-    Ok(res)
+    w.into_response("hearth-audit.csv")
 }

@@ -142,3 +142,22 @@ impl Metrics {
         out
     }
 }
+
+/// Does the request carry `Authorization: Bearer <expected>`? Both sides are hashed before a
+/// constant-time comparison, so neither the token's bytes nor its length leak through timing.
+pub fn bearer_matches(headers: &axum::http::HeaderMap, expected: &secrecy::SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let Some(given) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return false;
+    };
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(expected.expose_secret().as_bytes());
+    bool::from(a.as_slice().ct_eq(b.as_slice()))
+}

@@ -1,5 +1,7 @@
 //! Shared UI pieces: the layout context every page carries, flash messages, redirects.
 
+pub mod csv;
+pub mod input;
 pub mod search;
 
 use askama::Template;

@@ -105,11 +105,20 @@ pub async fn fresh_db() -> (String, PgPool) {
     (name, pool)
 }
 
+/// The `/metrics` bearer token of every test app (see [`TestApp::metrics`]).
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub fn test_config(overrides: &[(&str, &str)]) -> Config {
     let dir = std::env::temp_dir().join(format!("hearth-test-{}", Uuid::new_v4()));
     let mut map: HashMap<String, String> = HashMap::new();
     map.insert("HEARTH_MASTER_KEY".into(), MASTER_KEY.into());
     map.insert("HEARTH_DATA_DIR".into(), dir.to_string_lossy().into());
+    map.insert("HEARTH_METRICS_TOKEN".into(), METRICS_TOKEN.into());
+    // The fake SMS gateway and webhook subscribers listen on 127.0.0.1: tests opt in to private
+    // targets (refused in production); the SSRF tests set it back to false.
+    if !overrides.iter().any(|(k, v)| *k == "HEARTH_ENV" && *v == "production") {
+        map.insert("HEARTH_ALLOW_PRIVATE_WEBHOOKS".into(), "true".into());
+    }
     for (k, v) in overrides {
         map.insert(k.to_string(), v.to_string());
     }
@@ -348,6 +357,16 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// `GET /metrics` as the configured scraper.
+    pub async fn metrics(&mut self) -> TestResponse {
+        let req = self
+            .builder(Method::GET, "/metrics")
+            .header(header::AUTHORIZATION, format!("Bearer {METRICS_TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        self.request(req).await
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {

@@ -92,7 +92,7 @@ async fn failures_are_retried_with_backoff_then_dead_lettered_and_admins_retry_o
     assert_eq!(gone, 0);
 
     // Metrics: queue depth by state, runs and failures by kind.
-    let m = admin.get("/metrics").await.body;
+    let m = admin.metrics().await.body;
     assert!(m.contains("hearth_jobs_queue_depth{state=\"dead\"} 0"), "{m}");
     assert!(m.contains("hearth_jobs_total{kind=\"test.flaky\",outcome=\"done\"} 2"), "{m}");
     assert!(m.contains("hearth_job_failures_total{kind=\"test.flaky\"} 5"), "{m}");

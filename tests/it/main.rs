@@ -22,6 +22,7 @@ mod record_integration;
 mod registry;
 mod registry_rights;
 mod sec_auth;
+mod sec_input;
 mod sec_patient_access;
 mod sec_robust;
 mod sessions;

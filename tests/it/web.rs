@@ -97,7 +97,7 @@ async fn health_readiness_and_metrics() {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
     app.get("/login").await;
-    let m = app.get("/metrics").await;
+    let m = app.metrics().await;
     assert!(
         m.body.contains("hearth_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"),
         "{}",

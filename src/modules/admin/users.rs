@@ -292,6 +292,8 @@ pub async fn create(
     }
     if display_name.is_empty() || display_name.chars().count() > 200 {
         errors.add("display_name", "Enter a name of at most 200 characters.");
+    } else if let Err(m) = crate::web::input::person_name(&display_name) {
+        errors.add("display_name", m);
     }
     let mut tx = state.pool.begin().await?;
     let facility_ids = check_selection(&mut tx, &auth, &roles, &facilities, &mut errors).await?;
@@ -426,6 +428,8 @@ pub async fn update(
     let mut errors = FieldErrors::default();
     if display_name.is_empty() || display_name.chars().count() > 200 {
         errors.add("display_name", "Enter a name of at most 200 characters.");
+    } else if let Err(m) = crate::web::input::person_name(&display_name) {
+        errors.add("display_name", m);
     }
     let mut new_roles: Vec<String> = roles.iter().map(|s| s.to_string()).collect();
     new_roles.sort();

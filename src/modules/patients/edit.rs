@@ -266,10 +266,14 @@ pub async fn add_contact(
     let name = f.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         errors.add("name", "Enter the contact's name (at most 200 characters).");
+    } else if let Err(m) = crate::web::input::person_name(&name) {
+        errors.add("name", m);
     }
     let relationship: String = f.relationship.trim().to_string();
     if relationship.chars().count() > 100 {
         errors.add("relationship", "At most 100 characters.");
+    } else if let Err(m) = crate::web::input::free_text(&relationship) {
+        errors.add("relationship", m);
     }
     let phone = clean(&Some(f.phone.clone()));
     if let Some(p) = &phone {

@@ -148,6 +148,8 @@ fn name_field(e: &mut FieldErrors, field: &'static str, v: &str, required: bool,
         e.add(field, "At most 100 characters.");
     } else if bad_text(&v) || v.contains(['<', '>', '|']) {
         e.add(field, "Use letters, spaces, hyphens and apostrophes.");
+    } else if let Err(m) = crate::web::input::person_name(&v) {
+        e.add(field, m);
     }
     v
 }
@@ -244,10 +246,14 @@ impl NewPatient {
                         e.add("emergency_name", "Enter the emergency contact's name.");
                     } else if name.chars().count() > 200 || bad_text(&name) {
                         e.add("emergency_name", "At most 200 characters.");
+                    } else if let Err(m) = crate::web::input::person_name(&name) {
+                        e.add("emergency_name", m);
                     }
                     let relationship = relationship.unwrap_or_default();
                     if relationship.chars().count() > 100 {
                         e.add("emergency_relationship", "At most 100 characters.");
+                    } else if let Err(m) = crate::web::input::free_text(&relationship) {
+                        e.add("emergency_relationship", m);
                     }
                     if let Some(p) = &phone {
                         validate_phone(&mut e, "emergency_phone", p);

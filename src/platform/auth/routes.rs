@@ -395,12 +395,16 @@ pub struct TokenResponse {
 
 /// Exchanges email and password for a short-lived bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, description = "Wrong credentials or locked account")))]
+    responses((status = 200, body = TokenResponse), (status = 400, description = "Unsupported grant type, an email over 254 characters or a malformed client_id"), (status = 401, description = "Wrong credentials or locked account")))]
 pub async fn api_token(
     State(state): State<AppState>,
     meta: RequestMeta,
     Json(req): Json<TokenRequest>,
 ) -> AppResult<Response> {
+    // Over-long or malformed identifiers are refused before they reach a log or a counter.
+    if let Some(m) = oversized_identifier(&req) {
+        return Err(AppError::BadRequest(m.into()));
+    }
     let ip = meta.ip.map(|i| i.ip().to_string()).unwrap_or_else(|| "unknown".into());
     ratelimit::check(&state, &format!("token:ip:{ip}"), ratelimit::TOKEN_PER_IP, &meta.audit(None)).await?;
     match req.grant_type.as_deref().unwrap_or("password") {
@@ -454,6 +458,26 @@ pub async fn api_token(
     let (tok, ttl) = super::token::issue(&state, user_id).await?;
     audit::record_now(&state.pool, &am, Event::new("auth.token_issued", "user", user_id)).await?;
     Ok(Json(TokenResponse { access_token: tok, token_type: "Bearer", expires_in: ttl }).into_response())
+}
+
+/// Longest `client_id` the token endpoint reads (issued ids are `hc_` and 16 hex digits).
+pub const MAX_CLIENT_ID: usize = 64;
+/// Longest email address (RFC 5321).
+pub const MAX_EMAIL: usize = 254;
+
+/// Why a token request's identifiers cannot be genuine, if they cannot.
+fn oversized_identifier(req: &TokenRequest) -> Option<&'static str> {
+    if req.email.as_deref().is_some_and(|e| e.trim().chars().count() > MAX_EMAIL) {
+        return Some("`email` is longer than 254 characters");
+    }
+    let cid_ok = |c: &str| {
+        let c = c.trim();
+        c.len() <= MAX_CLIENT_ID && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+    };
+    if req.client_id.as_deref().is_some_and(|c| !cid_ok(c)) {
+        return Some("`client_id` has at most 64 letters, digits, `_`, `-` and `.`");
+    }
+    None
 }
 
 /// Client-credentials grant for registered API clients.

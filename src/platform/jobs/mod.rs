@@ -239,13 +239,17 @@ pub async fn next_in_zone(
 
 /// The schedules Hearth itself runs.
 pub fn builtin_schedules() -> Vec<Schedule> {
-    // Both are compile-time constants; a typo fails the unit test below, not production.
+    // All are compile-time constants; a typo fails the unit test below, not production.
     let mut out = Vec::new();
     if let Ok(s) = Schedule::new("housekeeping", "17 3 * * *", "jobs.housekeeping", Value::Null) {
         out.push(s);
     }
     // API idempotency keys live 24 hours.
     if let Ok(s) = Schedule::new("api-idempotency-expiry", "@hourly", "api.idempotency_expire", Value::Null) {
+        out.push(s);
+    }
+    // The audit chain's head, to the log and to `audit.head` webhook subscribers.
+    if let Ok(s) = Schedule::new("audit-head", "*/15 * * * *", "audit.publish_head", Value::Null) {
         out.push(s);
     }
     out
@@ -342,7 +346,7 @@ mod tests {
 
     #[test]
     fn builtin_schedules_parse() {
-        assert_eq!(builtin_schedules().len(), 2);
+        assert_eq!(builtin_schedules().len(), 3);
     }
 
     #[test]

@@ -52,6 +52,12 @@ impl Worker {
                 Err(e) => Outcome::Retry(format!("database: {e}")),
             }
         });
+        w = w.handler("audit.publish_head", |state, _job| async move {
+            match crate::platform::audit::publish_head(&state).await {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        });
         crate::platform::notify::register_handlers(w)
     }
 

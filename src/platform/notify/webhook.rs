@@ -8,8 +8,11 @@
 //! X-Hearth-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
 //! ```
 //!
-//! Targets on loopback, private, link-local and other internal ranges are refused in
-//! production (SSRF), when registered and again before each delivery.
+//! Targets on loopback, private, link-local and other internal ranges are refused (SSRF) in every
+//! environment, when registered and again before each delivery, and the outbound client refuses
+//! to connect to such an address whatever the name resolves to at that moment
+//! ([`crate::platform::http`]). `HEARTH_ALLOW_PRIVATE_WEBHOOKS=true` lifts this for local testing
+//! (refused in production).
 
 use std::net::IpAddr;
 
@@ -38,8 +41,9 @@ use crate::platform::rbac::{HasPerms, Perm};
 use crate::web::{self, FieldErrors, Page};
 
 /// Event types a subscriber may choose.
-pub const EVENT_TYPES: [(&str, &str); 2] = [
+pub const EVENT_TYPES: [(&str, &str); 3] = [
     ("patient.break_glass", "Someone broke the glass on a restricted record (ids only)"),
+    ("audit.head", "The audit chain's head (seal number and hash), every 15 minutes: keep it to check `hearth audit verify --expect-head`"),
     ("webhook.test", "A test event sent from this page"),
 ];
 
@@ -60,43 +64,14 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Is this address one a webhook must not reach in production?
-pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
-                || (o[0] == 198 && (18..20).contains(&o[1])) // benchmarking
-                || o[0] >= 240
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link local
-                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 can reach IPv4 internals
-        }
-    }
-}
+pub use crate::platform::http::is_internal;
 
-/// Checks a subscriber URL: http(s), a host, no credentials; in production https only and no
-/// target that resolves to an internal address.
-pub async fn check_url(url: &str, env: Env) -> Result<(), String> {
+/// Checks a subscriber URL: http(s), a host, no credentials; in production https only; and,
+/// unless `allow_private` (`HEARTH_ALLOW_PRIVATE_WEBHOOKS`, never in production), no internal
+/// host name or address, and no name that resolves to one. This is the early, friendly check;
+/// the outbound client checks the address it actually connects to on every delivery
+/// ([`crate::platform::http`]).
+pub async fn check_url(url: &str, env: Env, allow_private: bool) -> Result<(), String> {
     let uri: Uri = url.parse().map_err(|_| "This is not a URL.".to_string())?;
     let scheme = uri.scheme_str().unwrap_or("");
     let production = env == Env::Production;
@@ -114,7 +89,7 @@ pub async fn check_url(url: &str, env: Env) -> Result<(), String> {
     if host.is_empty() {
         return Err("The URL has no host.".into());
     }
-    if !production {
+    if allow_private && !production {
         return Ok(());
     }
     let lower = host.to_ascii_lowercase();
@@ -202,7 +177,7 @@ pub async fn deliver(
     if !active {
         return Err(SendError::Permanent("the subscriber is disabled".into()));
     }
-    check_url(&url, state.config.env).await.map_err(SendError::Permanent)?;
+    check_url(&url, state.config.env, state.config.allow_private_webhooks).await.map_err(SendError::Permanent)?;
     let secret = state
         .keys
         .decrypt(&secret_enc, &secret_aad(subscriber_id))
@@ -216,7 +191,15 @@ pub async fn deliver(
         ("x-hearth-timestamp", ts.to_string()),
         ("x-hearth-signature", signature(&secret, ts, body.as_bytes())),
     ];
-    let res = state.http.post(&url, &headers, body.as_bytes().to_vec()).await.map_err(|e| SendError::Transient(e.0))?;
+    let res = state.http.post(&url, &headers, body.as_bytes().to_vec()).await.map_err(|e| {
+        // An internal address at connection time (the name re-resolved since it was checked):
+        // no retry will make it acceptable.
+        if e.refused_target() {
+            SendError::Permanent(e.0)
+        } else {
+            SendError::Transient(e.0)
+        }
+    })?;
     let code = res.status;
     match code {
         200..=299 => Ok(format!("http-{code}")),
@@ -320,7 +303,7 @@ async fn create(
     }
     if url.len() > 2000 {
         errors.add("url", "The URL is too long.");
-    } else if let Err(m) = check_url(&url, state.config.env).await {
+    } else if let Err(m) = check_url(&url, state.config.env, state.config.allow_private_webhooks).await {
         errors.add("url", m);
     }
     if types.is_empty() || types.iter().any(|t| !EVENT_TYPES.iter().any(|(k, _)| k == t)) {
@@ -428,44 +411,30 @@ async fn send_test(State(state): State<AppState>, auth: Auth, Path(id): Path<Str
 mod tests {
     use super::*;
 
-    #[test]
-    fn internal_ranges() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
     #[tokio::test]
-    async fn production_refuses_internal_targets() {
-        for url in [
-            "https://127.0.0.1/x",
-            "https://10.0.0.5/hook",
-            "https://[::1]/x",
-            "https://localhost/x",
-            "http://example.org/x",
-            "ftp://example.org",
-            "https://user:pw@example.org/",
-            "not a url",
-        ] {
-            assert!(check_url(url, Env::Production).await.is_err(), "{url}");
+    async fn internal_targets_are_refused_in_every_environment_without_the_opt_in() {
+        for env in [Env::Production, Env::Dev] {
+            for url in [
+                "https://127.0.0.1/x",
+                "https://10.0.0.5/hook",
+                "https://169.254.169.254/latest/meta-data",
+                "https://[::1]/x",
+                "https://[::ffff:127.0.0.1]/x",
+                "https://[fd00::1]/x",
+                "https://0.0.0.0/x",
+                "https://localhost/x",
+                "https://user:pw@example.org/",
+                "ftp://example.org",
+                "not a url",
+            ] {
+                assert!(check_url(url, env, false).await.is_err(), "{env:?} {url}");
+            }
         }
-        assert!(check_url("http://127.0.0.1:9000/hook", Env::Dev).await.is_ok());
-        assert!(check_url("https://93.184.216.34/hook", Env::Production).await.is_ok());
+        assert!(check_url("http://example.org/x", Env::Production, false).await.is_err(), "https only");
+        assert!(check_url("https://93.184.216.34/hook", Env::Production, false).await.is_ok());
+        assert!(check_url("http://93.184.216.34/hook", Env::Dev, false).await.is_ok());
+        // The local-testing opt-in (never in production).
+        assert!(check_url("http://127.0.0.1:9000/hook", Env::Dev, true).await.is_ok());
     }
 
     #[test]
