@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # Hearth: one binary. Templates and migrations are compiled into it; only static/ ships beside it.
 #
 #   docker build -t hearth .
@@ -11,27 +12,21 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 
-# Dependency layer: build the dependency tree against placeholder sources so it is cached until
-# Cargo.toml or Cargo.lock change. (If a [[bin]]/[[bench]] with an explicit path is ever added to
-# Cargo.toml, add a placeholder for it here too.)
+# The workspace: the application crate (src/), the platform and module crates (crates/), and
+# what they read at compile time: `sqlx::migrate!` (migrations/), Askama (templates/) and
+# `include_bytes!` (data/, the ICD-10-CM code list). `.ci/docker-context` builds from exactly
+# these COPY lines (and .dockerignore) in CI, since no Docker engine runs there.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src \
- && echo 'fn main() {}' > src/main.rs \
- && touch src/lib.rs \
- && cargo build --release --locked \
- && rm -rf src
-
-# The application itself. `sqlx::migrate!`, Askama and `include_bytes!` read migrations/,
-# templates/ and data/ (the ICD-10-CM code list) at compile time. `.ci/docker-context` builds
-# from exactly these COPY lines (and .dockerignore) in CI, since no Docker engine runs there.
+COPY crates ./crates
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
 COPY data ./data
-# COPY keeps the context's modification times, which can be older than the placeholder build:
-# touch the crate roots so cargo rebuilds the real crate rather than keeping the placeholder.
-RUN touch src/main.rs src/lib.rs \
- && cargo build --release --locked --bin hearth \
+# The registry and target directories are BuildKit caches: rebuilds after a source change
+# compile only the workspace crates.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin hearth \
  && install -m 0755 target/release/hearth /usr/local/bin/hearth
 
 # ---- runtime ----------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
     let dup = dup.validate().map_err(|e| anyhow::anyhow!("demo invalid: {:?}", e.0))?;
     let (orig_id, _) = repo::register(&mut tx, keys, facilities[0], &orig, &meta).await?;
     let (dup_id, _) = repo::register(&mut tx, keys, facilities[1], &dup, &meta).await?;
-    crate::modules::patients::merge(&mut tx, orig_id, dup_id, &meta)
+    crate::modules::patients::merge(&mut tx, &crate::REGISTRY, orig_id, dup_id, &meta)
         .await
         .map_err(|e| anyhow::anyhow!("demo merge: {e}"))?;
     crate::modules::ehr::demo::seed_charts(&mut tx, keys, &meta, &charts, facilities[0]).await?;

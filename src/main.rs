@@ -130,20 +130,20 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Migrate => {
             db::migrate(&pool).await?;
-            hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
+            hearth::REGISTRY.load_reference_data(&pool).await?;
             println!("migrations applied");
         }
         Command::Serve { no_migrate } => {
             if !no_migrate {
                 db::migrate(&pool).await?;
-                hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
+                hearth::REGISTRY.load_reference_data(&pool).await?;
             }
             serve(&database, config).await?;
         }
         Command::Demo => {
             db::migrate(&pool).await?;
-            hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
-            let state = AppState::new(pool.clone(), config.clone()).await?;
+            hearth::REGISTRY.load_reference_data(&pool).await?;
+            let state = AppState::new(pool.clone(), config.clone(), &hearth::REGISTRY).await?;
             let report = demo::seed(&pool, &state.keys).await?;
             if report.created {
                 println!(
@@ -177,7 +177,7 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             if let Err(m) = platform::auth::password::check_policy(&password, &email) {
                 anyhow::bail!("password rejected: {m}");
             }
-            let state = AppState::new(pool.clone(), config.clone()).await?;
+            let state = AppState::new(pool.clone(), config.clone(), &hearth::REGISTRY).await?;
             let mut tx = state.pool.begin().await?;
             let facilities: Vec<uuid::Uuid> =
                 sqlx::query_scalar("SELECT id FROM facilities WHERE active").fetch_all(&mut *tx).await?;
@@ -222,10 +222,10 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Keys { command: KeysCommand::Rotate } => {
-            let state = AppState::new(pool.clone(), config.clone()).await?;
+            let state = AppState::new(pool.clone(), config.clone(), &hearth::REGISTRY).await?;
             let version = platform::keys::activate_next(&pool).await?;
             println!("key version {version} is now active; re-encrypting...");
-            let n = platform::keys::reencrypt_all(&pool, &state.keys, version, |t, c, done| {
+            let n = platform::keys::reencrypt_all(&pool, &state.keys, &hearth::REGISTRY, version, |t, c, done| {
                 println!("  {t}.{c}: {done} re-encrypted")
             })
             .await?;
@@ -262,7 +262,7 @@ async fn serve(database: &db::Database, config: hearth::config::Config) -> anyho
             anyhow::bail!("production refuses to serve while demo accounts (@demo.hearth, published password) are active; deactivate them or use a fresh database");
         }
     }
-    let state = AppState::with_background(pool.clone(), background.clone(), config).await?;
+    let state = AppState::with_background(pool.clone(), background.clone(), config, &hearth::REGISTRY).await?;
     let refresher = state.background();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
@@ -272,7 +272,8 @@ async fn serve(database: &db::Database, config: hearth::config::Config) -> anyho
         }
     });
     // Recurring schedules are validated here, at start-up, not when they first fall due.
-    platform::jobs::register_schedules(&background, &platform::jobs::builtin_schedules()).await?;
+    let schedules: Vec<_> = hearth::REGISTRY.modules().flat_map(|m| (m.schedules)()).collect();
+    platform::jobs::register_schedules(&background, &schedules).await?;
     // Jobs run over the background pool, with the background session limits; running jobs
     // get the same grace as requests on shutdown.
     let grace = state.config.shutdown_grace;

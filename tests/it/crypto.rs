@@ -1,5 +1,5 @@
 use axum::http::StatusCode;
-use hearth::platform::crypto::{KeyRing, ENCRYPTED_COLUMNS};
+use hearth::platform::crypto::KeyRing;
 use hearth::platform::keys;
 
 use crate::helpers::*;
@@ -38,7 +38,8 @@ async fn register(app: &mut TestApp) -> String {
 async fn encrypted_columns_hold_no_plaintext() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     let loc = register(&mut app).await;
-    for (table, _, col, _) in ENCRYPTED_COLUMNS {
+    for c in hearth::REGISTRY.encrypted_columns() {
+        let (table, col) = (c.table, c.column);
         let hits: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {table} WHERE position(convert_to($1, 'UTF8') in {col}) > 0 OR position(convert_to($2, 'UTF8') in {col}) > 0 OR position(convert_to($3, 'UTF8') in {col}) > 0 OR position(convert_to('7700900123', 'UTF8') in {col}) > 0 OR position(convert_to($4, 'UTF8') in {col}) > 0 OR position(convert_to($5, 'UTF8') in {col}) > 0 OR position(convert_to($6, 'UTF8') in {col}) > 0"
         ))
@@ -104,7 +105,7 @@ async fn key_rotation_reencrypts_everything() {
     }
     let v = keys::activate_next(&app.pool).await.unwrap();
     assert_eq!(v, 2);
-    let n = keys::reencrypt_all(&app.pool, &app.state.keys, v, |_, _, _| {}).await.unwrap();
+    let n = keys::reencrypt_all(&app.pool, &app.state.keys, &hearth::REGISTRY, v, |_, _, _| {}).await.unwrap();
     assert_eq!(n, 4 + 1 + 1 + 1 + 1 + 1, "4 phones, 1 national id, 1 address, 1 email, 1 insurance, 1 emergency phone");
     let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT phone_enc FROM patients WHERE phone_enc IS NOT NULL")
         .fetch_all(&app.pool)
@@ -116,6 +117,6 @@ async fn key_rotation_reencrypts_everything() {
     assert_eq!(app.state.keys.active_version(), 2);
     assert!(app.get(&loc).await.body.contains(PHONE));
     assert!(app.get("/patients?q=%2B447700900123").await.body.contains("Cavell"));
-    assert_eq!(keys::reencrypt_all(&app.pool, &app.state.keys, v, |_, _, _| {}).await.unwrap(), 0);
+    assert_eq!(keys::reencrypt_all(&app.pool, &app.state.keys, &hearth::REGISTRY, v, |_, _, _| {}).await.unwrap(), 0);
     assert_eq!(app.audit_count("keys.rotate").await, 1);
 }

@@ -364,7 +364,7 @@ async fn notes_are_encrypted_signed_locked_and_amended() {
     // Key rotation re-encrypts signed notes and addenda (the lock allows exactly that).
     let v = keys::activate_next(&app.pool).await.unwrap();
     app.state.keys.set_active_version(v);
-    keys::reencrypt_all(&app.pool, &app.state.keys, v, |_, _, _| {}).await.unwrap();
+    keys::reencrypt_all(&app.pool, &app.state.keys, &hearth::REGISTRY, v, |_, _, _| {}).await.unwrap();
     let raw: Vec<u8> = sqlx::query_scalar("SELECT body_enc FROM notes").fetch_one(&app.pool).await.unwrap();
     assert_eq!(KeyRing::version_of(&raw), Some(v));
     assert!(app.get(&note).await.body.contains("XYZZY"));

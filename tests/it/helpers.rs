@@ -165,7 +165,7 @@ impl TestApp {
         // The request pool as `hearth serve` opens it: its size and session limits come from
         // the configuration.
         let pool = hearth::db::request_pool_options(&config).connect(&server_url(&db_name)).await.unwrap();
-        let state = AppState::new(pool.clone(), config).await.unwrap();
+        let state = AppState::new(pool.clone(), config, &hearth::REGISTRY).await.unwrap();
         let router = hearth::build_app(state.clone())
             .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 3], 40000)))));
         // Tests of other features sign in with a password; MFA tests turn the role policy back on.

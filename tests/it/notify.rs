@@ -41,7 +41,13 @@ async fn message_status(app: &TestApp, channel: &str) -> Vec<(String, i32)> {
 
 async fn notice(app: &TestApp, user: Uuid, title: &str, urgent: bool) {
     let mut tx = app.pool.begin().await.unwrap();
-    let n = Notice { kind: "system.message", title, body: "Body text", link: Some("/patients".into()), urgent };
+    let n = Notice {
+        kind: &hearth::platform::notify::SYSTEM_MESSAGE,
+        title,
+        body: "Body text",
+        link: Some("/patients".into()),
+        urgent,
+    };
     notify::notify_user(&mut tx, user, &n).await.unwrap();
     tx.commit().await.unwrap();
 }
@@ -386,7 +392,13 @@ async fn quiet_hours_defer_non_urgent_mail_and_patient_consent_is_respected() {
         let pool = patient_pool.clone();
         async move {
             let mut tx = pool.begin().await.unwrap();
-            let n = Notice { kind: "system.message", title: subject, body: "", link: None, urgent: true };
+            let n = Notice {
+                kind: &hearth::platform::notify::SYSTEM_MESSAGE,
+                title: subject,
+                body: "",
+                link: None,
+                urgent: true,
+            };
             notify::message_patient(&mut tx, pid, "email", "ann@example.org", &n).await.unwrap();
             tx.commit().await.unwrap();
         }
@@ -441,7 +453,7 @@ async fn an_event_raised_on_one_replica_reaches_a_page_served_by_another() {
 
     // Replica B: its own state, pool and router on the same database.
     let pool_b = hearth::db::pool_options(4).connect(&server_url(&a.db_name)).await.unwrap();
-    let state_b = AppState::new(pool_b, test_config(&[])).await.unwrap();
+    let state_b = AppState::new(pool_b, test_config(&[]), &hearth::REGISTRY).await.unwrap();
     let router_b = hearth::build_app(state_b.clone())
         .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 4], 40001)))));
     let req = a.builder(Method::GET, "/events").body(Body::empty()).unwrap();
@@ -471,7 +483,13 @@ async fn an_event_raised_on_one_replica_reaches_a_page_served_by_another() {
     notify::notify_user(
         &mut tx,
         uid,
-        &Notice { kind: "system.message", title: "Missed", body: "", link: None, urgent: false },
+        &Notice {
+            kind: &hearth::platform::notify::SYSTEM_MESSAGE,
+            title: "Missed",
+            body: "",
+            link: None,
+            urgent: false,
+        },
     )
     .await
     .unwrap();
@@ -697,7 +715,7 @@ async fn the_patients_of_the_day_list_updates_live_across_replicas() {
 
     // A page served by replica B listens ...
     let pool_b = hearth::db::pool_options(4).connect(&server_url(&a.db_name)).await.unwrap();
-    let state_b = AppState::new(pool_b, test_config(&[])).await.unwrap();
+    let state_b = AppState::new(pool_b, test_config(&[]), &hearth::REGISTRY).await.unwrap();
     let router_b = hearth::build_app(state_b.clone())
         .layer(axum::Extension(ConnectInfo(SocketAddr::from(([10, 1, 2, 4], 40001)))));
     let req = a.builder(Method::GET, "/events").body(Body::empty()).unwrap();

@@ -47,7 +47,7 @@ async fn hot_requests_use_indexes() {
 
     // A fresh pool: its connections carry enable_seqscan = off.
     let pool = hearth::db::pool_options(4).connect(&server_url(&seed.db_name)).await.unwrap();
-    let state = hearth::AppState::new(pool.clone(), test_config(&[])).await.unwrap();
+    let state = hearth::AppState::new(pool.clone(), test_config(&[]), &hearth::REGISTRY).await.unwrap();
     let mut app = seed.another_client();
     app.router = hearth::build_app(state)
         .layer(axum::Extension(axum::extract::ConnectInfo(std::net::SocketAddr::from(([10, 1, 2, 3], 1)))));

@@ -253,12 +253,8 @@ async fn every_patient_route_refuses_a_restricted_record_however_the_id_is_spell
     // Every route with a patient id, from the routers the app is built from.
     let mut pages: Vec<String> = Vec::new();
     let mut apis: Vec<String> = Vec::new();
-    let page_paths = [hearth::modules::patients::routes(), hearth::modules::ehr::routes()]
-        .into_iter()
-        .flat_map(|r| r.paths().to_vec());
-    let api_paths = [hearth::api::routes(), hearth::modules::ehr::api::routes()]
-        .into_iter()
-        .flat_map(|r| r.ops().iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+    let page_paths = hearth::REGISTRY.modules().flat_map(|m| (m.pages)().paths().to_vec());
+    let api_paths = hearth::REGISTRY.api_operations().into_iter().map(|(_, p)| p);
     {
         for p in page_paths.chain(api_paths).collect::<std::collections::BTreeSet<_>>().iter() {
             if p.starts_with("/patients/{id}") {

@@ -207,7 +207,7 @@ async fn readiness_still_tells_a_dead_database() {
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .unwrap();
-    let state = hearth::AppState::new(dead, cfg).await.unwrap();
+    let state = hearth::AppState::new(dead, cfg, &hearth::REGISTRY).await.unwrap();
     let router = hearth::build_app(state);
     let start = Instant::now();
     let res = router.oneshot(Request::get("/readyz").body(Body::empty()).unwrap()).await.unwrap();
@@ -240,7 +240,8 @@ async fn the_openapi_document_and_the_router_describe_the_same_operations() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> = hearth::api::operations()
+    let served: BTreeSet<(String, String)> = hearth::REGISTRY
+        .api_operations()
         .into_iter()
         .filter(|(_, p)| p.starts_with("/api/v1/"))
         .map(|(m, p)| (m.to_string(), p))
@@ -350,7 +351,7 @@ async fn sms_retries_carry_the_same_idempotency_key() {
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&app.pool).await.unwrap();
     let mut tx = app.pool.begin().await.unwrap();
     let n = hearth::platform::notify::Notice {
-        kind: "system.message",
+        kind: &hearth::platform::notify::SYSTEM_MESSAGE,
         title: "Ward round moved",
         body: "Body",
         link: None,

@@ -131,7 +131,7 @@ async fn lost_database_gives_503_and_recovers() {
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy("postgres://postgres:x@127.0.0.1:1/none")
         .unwrap();
-    let state = hearth::AppState::new(dead, cfg).await.unwrap();
+    let state = hearth::AppState::new(dead, cfg, &hearth::REGISTRY).await.unwrap();
     let router = hearth::build_app(state);
     use tower::ServiceExt;
     let res = router
@@ -200,9 +200,9 @@ async fn forwarded_client_address_only_behind_a_trusted_proxy() {
 async fn a_different_master_key_is_refused() {
     let app = TestApp::new().await;
     let other = test_config(&[("HEARTH_MASTER_KEY", "b3RoZXItbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE=")]);
-    let err = hearth::AppState::new(app.pool.clone(), other).await.err().expect("refused");
+    let err = hearth::AppState::new(app.pool.clone(), other, &hearth::REGISTRY).await.err().expect("refused");
     assert!(err.to_string().contains("HEARTH_MASTER_KEY does not match"), "{err}");
-    assert!(hearth::AppState::new(app.pool.clone(), test_config(&[])).await.is_ok());
+    assert!(hearth::AppState::new(app.pool.clone(), test_config(&[]), &hearth::REGISTRY).await.is_ok());
 }
 
 #[tokio::test]

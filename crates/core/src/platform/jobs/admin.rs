@@ -1,0 +1,195 @@
+//! `/admin/jobs`: queued, running, failed and dead jobs with their errors; retry and discard
+//! (audited); recurring schedules, circuit breakers and recent message deliveries.
+
+use crate::platform::routes::Routes;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use sqlx::FromRow;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::platform::audit::{self, Event};
+use crate::platform::auth::Auth;
+use crate::platform::rbac::HasPerms;
+use crate::web::{self, Page};
+
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/admin/jobs", get(list))
+        .route("/admin/jobs/{id}/retry", post(retry))
+        .route("/admin/jobs/{id}/discard", post(discard))
+}
+
+#[derive(FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: String,
+    pub last_error: Option<String>,
+    pub schedule: Option<String>,
+}
+
+#[derive(FromRow)]
+pub struct ScheduleRow {
+    pub name: String,
+    pub cron: String,
+    pub time_zone: String,
+    pub kind: String,
+    pub next_run_at: String,
+    pub last_run_at: Option<String>,
+}
+
+#[derive(FromRow)]
+pub struct BreakerRow {
+    pub provider: String,
+    pub state: String,
+    pub failures: i32,
+    pub open_until: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(FromRow)]
+pub struct MessageRow {
+    pub id: uuid::Uuid,
+    pub channel: String,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/jobs.html")]
+struct JobsPage {
+    page: Page,
+    state_filter: String,
+    jobs: Vec<JobRow>,
+    counts: Vec<(String, i64)>,
+    schedules: Vec<ScheduleRow>,
+    breakers: Vec<BreakerRow>,
+    messages: Vec<MessageRow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Filter {
+    state: String,
+}
+
+const TS: &str = "'YYYY-MM-DD HH24:MI:SS'";
+
+async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
+    auth.require(crate::platform::perms::JOBS_MANAGE)?;
+    let filter = match f.state.as_str() {
+        "" => String::new(),
+        s @ ("queued" | "running" | "failed" | "dead") => s.to_string(),
+        _ => return Err(AppError::BadRequest("state must be queued, running, failed or dead".into())),
+    };
+    let jobs = sqlx::query_as(&format!(
+        "SELECT id, kind, state, attempts, max_attempts, to_char(run_at, {TS}) AS run_at, last_error, schedule
+         FROM jobs WHERE state IN ('queued', 'running', 'failed', 'dead') AND ($1 = '' OR state = $1)
+         ORDER BY id DESC LIMIT 200"
+    ))
+    .bind(&filter)
+    .fetch_all(&state.pool)
+    .await?;
+    let counts = super::depth(&state.pool).await?;
+    let schedules = sqlx::query_as(&format!(
+        "SELECT name, cron, time_zone, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
+         FROM job_schedules ORDER BY name"
+    ))
+    .fetch_all(&state.pool)
+    .await?;
+    let breakers = sqlx::query_as(&format!(
+        "SELECT provider, state, failures, to_char(open_until, {TS}) AS open_until, last_error
+         FROM circuit_breakers ORDER BY provider"
+    ))
+    .fetch_all(&state.pool)
+    .await?;
+    let messages = sqlx::query_as(&format!(
+        "SELECT id, channel, kind, recipient, status, attempts, last_error, to_char(created_at, {TS}) AS created_at
+         FROM messages ORDER BY created_at DESC LIMIT 50"
+    ))
+    .fetch_all(&state.pool)
+    .await?;
+    web::render(&JobsPage {
+        page: page.titled("Jobs & delivery").crumb("Jobs & delivery", "/admin/jobs"),
+        state_filter: filter,
+        jobs,
+        counts,
+        schedules,
+        breakers,
+        messages,
+    })
+}
+
+async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+    auth.require(crate::platform::perms::JOBS_MANAGE)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let before: Option<(String, i32)> = sqlx::query_as("SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((from, attempts)) = before else { return Err(AppError::NotFound) };
+    if !matches!(from.as_str(), "failed" | "dead") {
+        return Err(AppError::Conflict(format!("Only failed or dead jobs can be retried; this one is {from}.")));
+    }
+    // A fresh set of attempts, due now.
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, finished_at = NULL,
+                max_attempts = greatest(max_attempts, 1) WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("job.retry", "job", id)
+            .changes(serde_json::json!({"state": {"from": from, "to": "queued"}, "attempts_before": attempts})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash("/admin/jobs", "ok", &format!("Job {id} will run again shortly.")))
+}
+
+async fn discard(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+    auth.require(crate::platform::perms::JOBS_MANAGE)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let from: Option<String> =
+        sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
+    let Some(from) = from else { return Err(AppError::NotFound) };
+    if !matches!(from.as_str(), "queued" | "failed" | "dead") {
+        return Err(AppError::Conflict(format!("A {from} job cannot be discarded.")));
+    }
+    // Discarded jobs are deleted; the audit event keeps what they were.
+    let (kind, payload): (String, serde_json::Value) =
+        sqlx::query_as("DELETE FROM jobs WHERE id = $1 RETURNING kind, payload").bind(id).fetch_one(&mut *tx).await?;
+    // A message whose delivery job is discarded will never be sent.
+    sqlx::query(
+        "UPDATE messages SET status = 'dead', last_error = 'delivery job discarded by an administrator', updated_at = now()
+         WHERE id::text = $1->>'message_id' AND status IN ('queued', 'failed')",
+    )
+    .bind(&payload)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("job.discard", "job", id)
+            .changes(serde_json::json!({"state": from, "kind": kind, "payload": payload})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash("/admin/jobs", "ok", &format!("Job {id} was discarded.")))
+}

@@ -1,0 +1,345 @@
+//! The module registry: how a module plugs into Hearth.
+//!
+//! Each module exports one [`Module`] descriptor; the application lists them once (the
+//! `MODULES` list of the `hearth` crate) and everything that used to walk a hand-kept list walks
+//! the registry instead: routers, navigation, permissions and their default grants, Ctrl+K
+//! search, chart tabs, the timeline, patient merge and export, key rotation, job handlers and
+//! schedules, notification kinds, reference data and the demo seeder. Platform code reads the
+//! registry from [`AppState`]; it never imports a module (a test enforces it).
+//!
+//! A descriptor is a `const`: start from [`Module::new`] and fill in what the module has.
+//!
+//! ```ignore
+//! pub const MODULE: Module = Module {
+//!     pages: pages::routes,
+//!     permissions: perms::ALL,
+//!     ..Module::new("lab", "Laboratory")
+//! };
+//! ```
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::api::ApiRoutes;
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::platform::audit::AuditMeta;
+use crate::platform::auth::CurrentUser;
+use crate::platform::jobs::{Job, Outcome, Schedule};
+use crate::platform::rbac::Perm;
+use crate::platform::routes::Routes;
+use crate::web::search;
+
+/// One module's descriptor. Fields a module does not use keep [`Module::new`]'s empty values.
+pub struct Module {
+    /// Short lower-case name: the template folder, the prefix of audit actions and permission
+    /// codes, the key of its export sections.
+    pub name: &'static str,
+    /// Human name (admin pages, docs).
+    pub title: &'static str,
+    /// Browser pages (session cookie, CSRF, HTML errors). Paths are recorded for tests.
+    pub pages: fn() -> Routes,
+    /// Routes outside the session and API pipelines: provider callbacks authenticated by their
+    /// own signature, public pages. No session, no CSRF check, no bearer token.
+    pub public: fn() -> Routes,
+    /// JSON API routes under `/api/v1` (bearer token, problem+json), method and path recorded.
+    pub api: fn() -> ApiRoutes,
+    /// The module's part of the OpenAPI document (`/api/openapi.json`).
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
+    /// Entries of the main navigation, shown to users holding `perm` (or to everyone).
+    pub nav: &'static [NavEntry],
+    /// Permissions the module checks, with the roles that hold them in a new installation.
+    pub permissions: &'static [PermDef],
+    /// Ctrl+K search provider (returns `None` for users who may not search the module).
+    pub search: Option<search::Provider>,
+    /// Tabs of the patient chart.
+    pub chart_tabs: &'static [ChartTab],
+    /// Every table with a column referencing `patients(id)`, and what a merge does with it.
+    pub patient_tables: &'static [PatientTable],
+    /// Steps a merge runs beyond moving rows (one row per patient, flags to combine).
+    pub merge_steps: &'static [MergeStep],
+    /// The module's sections of the whole-record export.
+    pub export: Option<ExportSections>,
+    /// Columns holding field-encrypted values (re-encrypted by `hearth keys rotate`).
+    pub encrypted_columns: &'static [EncryptedColumn],
+    /// Job kinds the module handles.
+    pub jobs: &'static [JobDef],
+    /// Recurring jobs the module runs.
+    pub schedules: fn() -> Vec<Schedule>,
+    /// Notification kinds users can choose channels for.
+    pub notification_kinds: &'static [NotificationKind],
+    /// Reference data loaded after migrations (idempotent), e.g. code lists.
+    pub reference_data: Option<ReferenceLoader>,
+    /// Demo data (`hearth demo` only), run in the demo seeder's transaction after the network
+    /// (facilities, accounts, patients) exists.
+    pub demo: Option<DemoSeeder>,
+    /// Whether a patient may receive messages on a channel (the registry's consent record).
+    pub messaging_consent: Option<ConsentCheck>,
+}
+
+impl Module {
+    /// A descriptor with nothing but a name: every list empty, no routes.
+    pub const fn new(name: &'static str, title: &'static str) -> Module {
+        Module {
+            name,
+            title,
+            pages: Routes::empty,
+            public: Routes::empty,
+            api: ApiRoutes::empty,
+            openapi: empty_openapi,
+            nav: &[],
+            permissions: &[],
+            search: None,
+            chart_tabs: &[],
+            patient_tables: &[],
+            merge_steps: &[],
+            export: None,
+            encrypted_columns: &[],
+            jobs: &[],
+            schedules: Vec::new,
+            notification_kinds: &[],
+            reference_data: None,
+            demo: None,
+            messaging_consent: None,
+        }
+    }
+}
+
+fn empty_openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApiBuilder::new().build()
+}
+
+/// A navigation entry.
+#[derive(Debug, Clone, Copy)]
+pub struct NavEntry {
+    pub label: &'static str,
+    pub href: &'static str,
+    /// Shown only to holders of this permission; `None`: to every signed-in user.
+    pub perm: Option<Perm>,
+    /// Position in the navigation (lower first); ties keep registry order.
+    pub order: i32,
+}
+
+/// A permission a module declares.
+#[derive(Debug, Clone, Copy)]
+pub struct PermDef {
+    pub perm: Perm,
+    pub description: &'static str,
+    /// Roles granted it when the permission first appears in a database (`super_admin` always
+    /// holds every permission). Later changes are the administrators' (Roles page).
+    pub default_roles: &'static [&'static str],
+}
+
+/// A tab of the patient chart.
+#[derive(Debug, Clone, Copy)]
+pub struct ChartTab {
+    /// Section key (the chart page's `section`, the audit `chart.view` section).
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Path below `/patients/{id}/`.
+    pub suffix: &'static str,
+    /// Position among the tabs (lower first).
+    pub order: i32,
+}
+
+/// What a merge does with a table's rows of the merged record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnMerge {
+    /// The rows move to the surviving record (`UPDATE … SET column = survivor`).
+    Follow,
+    /// The rows stay with the merged record, deliberately (e.g. access logs); the reason says why.
+    Keep(&'static str),
+    /// A [`MergeStep`] of the same module handles the table (one row per patient and the like).
+    Custom,
+}
+
+/// A column referencing `patients(id)`.
+#[derive(Debug, Clone, Copy)]
+pub struct PatientTable {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub on_merge: OnMerge,
+}
+
+/// A merge step: runs on the merge's transaction with `(survivor, merged)` and returns the rows
+/// it moved, for the merge's audit record.
+pub struct MergeStep {
+    pub name: &'static str,
+    pub run: for<'a> fn(&'a mut PgConnection, Uuid, Uuid) -> BoxFuture<'a, sqlx::Result<u64>>,
+}
+
+/// A module's sections of the whole-record export.
+pub struct ExportSections {
+    /// Section names, in order (listed as omitted when the caller may not read them).
+    pub sections: &'static [&'static str],
+    /// The permission that lets a caller export them.
+    pub perm: Perm,
+    /// Returns a JSON object with exactly those keys.
+    pub fetch: for<'a> fn(&'a AppState, Uuid) -> BoxFuture<'a, AppResult<Value>>,
+}
+
+/// A field-encrypted column: `table.column` (bytea) keyed by the uuid column `key`, with the
+/// associated data its values are encrypted with.
+#[derive(Debug, Clone, Copy)]
+pub struct EncryptedColumn {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub column: &'static str,
+    pub aad: Aad,
+}
+
+/// The associated data of an encrypted column's values.
+#[derive(Debug, Clone, Copy)]
+pub enum Aad {
+    /// The same for every row (by convention `table.field`).
+    Column(&'static str),
+    /// This prefix followed by the row's key (binds a value to its row).
+    Row(&'static str),
+}
+
+impl Aad {
+    pub fn for_row(&self, key: Uuid) -> String {
+        match self {
+            Aad::Column(a) => a.to_string(),
+            Aad::Row(prefix) => format!("{prefix}{key}"),
+        }
+    }
+}
+
+/// A job handler.
+pub struct JobDef {
+    pub kind: &'static str,
+    pub run: fn(AppState, Job) -> BoxFuture<'static, Outcome>,
+}
+
+/// A notification kind: code, label, and whether email is on by default.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationKind {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub email_by_default: bool,
+}
+
+/// Loads a module's reference data (idempotent); returns the rows added.
+pub type ReferenceLoader = fn(&PgPool) -> BoxFuture<'_, anyhow::Result<u64>>;
+
+/// Demo data of a module: runs on the demo seeder's transaction.
+pub type DemoSeeder = for<'a> fn(&'a mut PgConnection, &'a DemoContext) -> BoxFuture<'a, anyhow::Result<()>>;
+
+/// What the demo seeder hands each module.
+pub struct DemoContext {
+    pub keys: crate::platform::crypto::KeyRing,
+    pub meta: AuditMeta,
+    /// Facilities, in creation order (the first is the main hospital).
+    pub facilities: Vec<Uuid>,
+    /// Demo accounts by email.
+    pub users: Vec<(String, Uuid)>,
+    /// Patients seeded by the registry, in MRN order.
+    pub patients: Vec<Uuid>,
+}
+
+impl DemoContext {
+    /// A demo account's id (`doctor@demo.hearth` …).
+    pub fn user(&self, email: &str) -> Option<Uuid> {
+        self.users.iter().find(|(e, _)| e == email).map(|(_, id)| *id)
+    }
+}
+
+/// Whether patient `$2` consents to messages on channel `$3` (`sms`, `email`, `whatsapp`).
+pub type ConsentCheck = for<'a> fn(&'a PgPool, Uuid, &'a str) -> BoxFuture<'a, sqlx::Result<bool>>;
+
+/// The modules of this installation, in order.
+pub struct Registry {
+    modules: &'static [&'static Module],
+}
+
+impl Registry {
+    pub const fn new(modules: &'static [&'static Module]) -> Registry {
+        Registry { modules }
+    }
+
+    pub fn modules(&self) -> impl Iterator<Item = &'static Module> + '_ {
+        self.modules.iter().copied()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'static Module> {
+        self.modules().find(|m| m.name == name)
+    }
+
+    pub fn permissions(&self) -> impl Iterator<Item = (&'static Module, &'static PermDef)> + '_ {
+        self.modules().flat_map(|m| m.permissions.iter().map(move |p| (m, p)))
+    }
+
+    pub fn nav(&self) -> Vec<&'static NavEntry> {
+        let mut out: Vec<&NavEntry> = self.modules().flat_map(|m| m.nav.iter()).collect();
+        out.sort_by_key(|e| e.order);
+        out
+    }
+
+    pub fn chart_tabs(&self) -> Vec<&'static ChartTab> {
+        let mut out: Vec<&ChartTab> = self.modules().flat_map(|m| m.chart_tabs.iter()).collect();
+        out.sort_by_key(|t| t.order);
+        out
+    }
+
+    pub fn patient_tables(&self) -> impl Iterator<Item = (&'static Module, &'static PatientTable)> + '_ {
+        self.modules().flat_map(|m| m.patient_tables.iter().map(move |t| (m, t)))
+    }
+
+    pub fn encrypted_columns(&self) -> impl Iterator<Item = &'static EncryptedColumn> + '_ {
+        self.modules().flat_map(|m| m.encrypted_columns.iter())
+    }
+
+    pub fn search_providers(&self) -> impl Iterator<Item = search::Provider> + '_ {
+        self.modules().filter_map(|m| m.search)
+    }
+
+    pub fn notification_kinds(&self) -> impl Iterator<Item = &'static NotificationKind> + '_ {
+        self.modules().flat_map(|m| m.notification_kinds.iter())
+    }
+
+    /// Whether a patient consents to messages on `channel`; without a consent provider, yes.
+    pub async fn messaging_allowed(&self, pool: &PgPool, patient: Uuid, channel: &str) -> sqlx::Result<bool> {
+        for m in self.modules() {
+            if let Some(check) = m.messaging_consent {
+                if !check(pool, patient, channel).await? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The whole OpenAPI document: every module's part.
+    pub fn openapi(&self) -> utoipa::openapi::OpenApi {
+        let mut doc = crate::api::base_doc();
+        for m in self.modules() {
+            doc.merge((m.openapi)());
+        }
+        crate::api::error_responses(&mut doc);
+        doc
+    }
+
+    /// Every `(method, path)` served under `/api/v1`.
+    pub fn api_operations(&self) -> Vec<(axum::http::Method, String)> {
+        self.modules().flat_map(|m| (m.api)().ops().to_vec()).collect()
+    }
+
+    /// Loads every module's reference data.
+    pub async fn load_reference_data(&self, pool: &PgPool) -> anyhow::Result<()> {
+        for m in self.modules() {
+            if let Some(load) = m.reference_data {
+                load(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `user` may see a nav entry.
+    pub fn nav_visible(entry: &NavEntry, user: &CurrentUser) -> bool {
+        use crate::platform::rbac::HasPerms;
+        entry.perm.is_none_or(|p| user.can(p))
+    }
+}

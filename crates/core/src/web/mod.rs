@@ -1,0 +1,241 @@
+//! Shared UI pieces: the layout context every page carries, flash messages, redirects.
+
+pub mod csv;
+pub mod form;
+pub mod input;
+pub mod search;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::{AppError, AppResult};
+use crate::platform::auth::CurrentUser;
+use crate::platform::csrf::CsrfToken;
+use crate::registry::Registry;
+
+pub const FLASH_COOKIE: &str = "hearth_flash";
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+/// Everything the base layout needs. Extracted from the request in each page handler.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub crumbs: Vec<Crumb>,
+    pub flash: Option<Flash>,
+    pub request_id: String,
+    pub path: String,
+}
+
+impl Page {
+    pub fn from_parts(parts: &Parts) -> Self {
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let path = parts.uri.path().to_string();
+        let flash = crate::platform::auth::session::read_cookie(&parts.headers, FLASH_COOKIE).and_then(parse_flash);
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let registry = parts.extensions.get::<&'static Registry>().copied();
+        let nav = user.as_ref().map(|u| nav_for(u, &path, registry)).unwrap_or_default();
+        Page { title: String::new(), user, csrf, nav, crumbs: Vec::new(), flash, request_id, path }
+    }
+
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    pub fn crumb(mut self, label: impl Into<String>, href: impl Into<String>) -> Self {
+        self.crumbs.push(Crumb { label: label.into(), href: href.into() });
+        self
+    }
+
+    pub fn can(&self, code: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.perms.iter().any(|p| p == code))
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Page::from_parts(parts))
+    }
+}
+
+fn nav_for(u: &CurrentUser, path: &str, registry: Option<&Registry>) -> Vec<NavItem> {
+    let mut items = vec![NavItem { label: "Dashboard", href: "/", active: path == "/" }];
+    let Some(registry) = registry else { return items };
+    let entries = registry.nav();
+    for e in entries.iter().filter(|e| e.href != "/" && Registry::nav_visible(e, u)) {
+        // The longest matching entry is the active one (`/patients/today` over `/patients`).
+        let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
+        let longer =
+            entries.iter().any(|o| o.href.len() > e.href.len() && o.href.starts_with(e.href) && matches(o.href));
+        items.push(NavItem { label: e.label, href: e.href, active: matches(e.href) && !longer });
+    }
+    items
+}
+
+fn parse_flash(v: &str) -> Option<Flash> {
+    let (kind, msg) = v.split_once('.')?;
+    let kind = match kind {
+        "ok" | "error" | "info" => kind.to_string(),
+        _ => return None,
+    };
+    let message: String =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("m={msg}")).ok()?.into_iter().next()?.1;
+    Some(Flash { kind, message: message.chars().take(300).collect() })
+}
+
+/// Renders a template as a 200 HTML response.
+pub fn render<T: Template>(t: &T) -> AppResult<Response> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders with a status (a form re-rendered with errors gets 422).
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> AppResult<Response> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// A 303 redirect carrying a flash message for the next page.
+pub fn redirect_flash(to: &str, kind: &str, message: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let value = serde_urlencoded::to_string([("m", message)]).unwrap_or_default();
+    let value = value.trim_start_matches("m=");
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{FLASH_COOKIE}={kind}.{value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Only a same-origin absolute path is followed after sign-in (and from a notification link):
+/// it starts with exactly one `/`, holds only visible ASCII (no control characters, whitespace or
+/// backslash, which browsers drop or read as `/`, so `/\t/host` would become `//host`), has no
+/// `://`, and its path stays that way once percent-decoded (`/%09/host`, `/%2F/host`), in case a
+/// proxy or browser decodes it. Anything else becomes `/`. The result is always a valid header
+/// value, so a redirect to it cannot fail.
+pub fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| is_local_path(n)).map(str::to_string).unwrap_or_else(|| "/".to_string())
+}
+
+fn is_local_path(n: &str) -> bool {
+    let b = n.as_bytes();
+    let plain = n.len() <= 2048
+        && b.first() == Some(&b'/')
+        && b.get(1) != Some(&b'/')
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+        && !n.contains("://");
+    if !plain {
+        return false;
+    }
+    let path = n.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode(path.as_bytes());
+    decoded.get(1) != Some(&b'/')
+        && !decoded.iter().any(|c| c.is_ascii_control() || c.is_ascii_whitespace() || *c == b'\\')
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match (s[i], s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h * 16 + l);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Form field errors for re-rendering.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.push((field, msg.into()));
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Unprocessable(self.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
+        }
+    }
+}
+
+/// Askama filter-free helper for optional strings in templates.
+pub fn or_dash(s: &Option<String>) -> &str {
+    s.as_deref().filter(|s| !s.is_empty()).unwrap_or("—")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_same_origin_path_or_slash() {
+        for good in ["/", "/patients", "/patients/abc/chart?tab=notes", "/search?q=ada%20lovelace"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "",
+            "patients",
+            "//evil",
+            "/\t/evil",
+            "/\\evil",
+            "/\r\n",
+            "/%09/evil",
+            "/%2F/evil",
+            "/%5Cevil",
+            "/%0d%0a",
+            "https://evil",
+            "/x?u=https://evil",
+            "/é",
+            "/a b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,421 @@
+//! Allergies and intolerances, and the explicit "no known allergies" (NKA) statement.
+
+use crate::ChartBanner as _;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{audit_view, db_error, parse_id, Banner, ChartPatient};
+use hearth_core::app::AppState;
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::{self, FieldErrors, Page};
+use hearth_patients::context::PatientCtx;
+
+pub const SEVERITIES: [&str; 4] = ["mild", "moderate", "severe", "life_threatening"];
+pub const CATEGORIES: [&str; 4] = ["drug", "food", "environment", "other"];
+pub const STATUSES: [&str; 3] = ["active", "inactive", "entered_in_error"];
+
+/// The coded substances offered in the form: (code, name, category).
+pub const CODED: &[(&str, &str, &str)] = &[
+    ("penicillin", "Penicillins", "drug"),
+    ("amoxicillin", "Amoxicillin", "drug"),
+    ("cephalosporin", "Cephalosporins", "drug"),
+    ("sulfonamide", "Sulfonamide antibiotics", "drug"),
+    ("macrolide", "Macrolides (erythromycin, clarithromycin)", "drug"),
+    ("fluoroquinolone", "Fluoroquinolones", "drug"),
+    ("aspirin", "Aspirin", "drug"),
+    ("nsaid", "NSAIDs (ibuprofen, naproxen, diclofenac)", "drug"),
+    ("codeine", "Codeine", "drug"),
+    ("morphine", "Morphine", "drug"),
+    ("opioid", "Opioids (other)", "drug"),
+    ("ace_inhibitor", "ACE inhibitors", "drug"),
+    ("iodinated_contrast", "Iodinated contrast media", "drug"),
+    ("heparin", "Heparin", "drug"),
+    ("anticonvulsant", "Aromatic anticonvulsants (carbamazepine, phenytoin)", "drug"),
+    ("peanut", "Peanut", "food"),
+    ("tree_nut", "Tree nuts", "food"),
+    ("shellfish", "Shellfish", "food"),
+    ("fish", "Fish", "food"),
+    ("egg", "Egg", "food"),
+    ("milk", "Cow's milk", "food"),
+    ("wheat", "Wheat", "food"),
+    ("soy", "Soy", "food"),
+    ("sesame", "Sesame", "food"),
+    ("latex", "Latex", "environment"),
+    ("bee_venom", "Bee venom", "environment"),
+    ("wasp_venom", "Wasp venom", "environment"),
+    ("pollen", "Grass and tree pollen", "environment"),
+    ("dust_mite", "House dust mite", "environment"),
+    ("animal_dander", "Animal dander", "environment"),
+    ("nickel", "Nickel", "environment"),
+    ("adhesive", "Medical adhesives", "environment"),
+];
+
+pub fn coded(code: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    CODED.iter().find(|(c, _, _)| *c == code)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewAllergy {
+    /// A code from the shipped list (e.g. `penicillin`, `peanut`, `latex`); optional.
+    #[serde(default)]
+    pub substance_code: String,
+    /// Free text; required when no code is given.
+    #[serde(default)]
+    pub substance: String,
+    /// drug, food, environment or other (taken from the code when one is given).
+    #[serde(default)]
+    pub category: String,
+    /// allergy (default) or intolerance.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub reaction: String,
+    /// mild, moderate, severe or life_threatening.
+    #[serde(default)]
+    pub severity: String,
+}
+
+pub struct ValidAllergy {
+    substance: String,
+    substance_code: Option<String>,
+    category: String,
+    kind: String,
+    reaction: String,
+    severity: String,
+}
+
+impl NewAllergy {
+    pub fn validate(&self) -> Result<ValidAllergy, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let code = self.substance_code.trim();
+        let free = self.substance.trim();
+        let (substance, substance_code, category) = if code.is_empty() {
+            if free.is_empty() {
+                e.add("substance", "Choose a substance from the list or type one.");
+            } else if free.chars().count() > 200 {
+                e.add("substance", "At most 200 characters.");
+            }
+            let cat = self.category.trim();
+            if !CATEGORIES.contains(&cat) {
+                e.add("category", "Choose drug, food, environment or other.");
+            }
+            (free.to_string(), None, cat.to_string())
+        } else {
+            match coded(code) {
+                Some((c, name, cat)) => {
+                    let name = if free.is_empty() { name.to_string() } else { free.to_string() };
+                    (name, Some(c.to_string()), cat.to_string())
+                }
+                None => {
+                    e.add("substance_code", "Unknown substance code; choose one from the list.");
+                    (String::new(), None, String::new())
+                }
+            }
+        };
+        let kind = if self.kind.trim().is_empty() { "allergy" } else { self.kind.trim() };
+        if !["allergy", "intolerance"].contains(&kind) {
+            e.add("kind", "Choose allergy or intolerance.");
+        }
+        let reaction = self.reaction.trim().to_string();
+        if reaction.chars().count() > 300 {
+            e.add("reaction", "At most 300 characters.");
+        }
+        if !SEVERITIES.contains(&self.severity.trim()) {
+            e.add("severity", "Choose mild, moderate, severe or life-threatening.");
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(ValidAllergy {
+            substance,
+            substance_code,
+            category,
+            kind: kind.to_string(),
+            reaction,
+            severity: self.severity.trim().to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct Allergy {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub substance: String,
+    pub substance_code: Option<String>,
+    pub category: String,
+    pub kind: String,
+    pub reaction: String,
+    pub severity: String,
+    pub status: String,
+    pub recorded_by: Option<String>,
+    #[schema(value_type = String)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Allergy {
+    pub fn severity_label(&self) -> String {
+        self.severity.replace('_', "-")
+    }
+    pub fn status_label(&self) -> String {
+        super::encounters::label(&self.status)
+    }
+    pub fn recorded(&self) -> String {
+        super::fmt_dt(self.created_at)
+    }
+}
+
+/// The allergy list plus whether NKA is recorded, for the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AllergyList {
+    /// "No known allergies" explicitly recorded.
+    pub no_known_allergies: bool,
+    /// `recorded` (allergies or NKA on file) or `not_recorded`.
+    pub assessment: String,
+    pub items: Vec<Allergy>,
+}
+
+pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
+    sqlx::query_as(
+        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity, a.status,
+                u.display_name AS recorded_by, a.created_at
+         FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
+         WHERE a.patient_id = $1
+         ORDER BY array_position(ARRAY['active','inactive','entered_in_error'], a.status),
+                  array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.substance
+         LIMIT 500",
+    )
+    .bind(patient)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn nka(pool: &PgPool, patient: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM allergy_nka WHERE patient_id = $1)")
+        .bind(patient)
+        .fetch_one(pool)
+        .await
+}
+
+/// Records an allergy; a recorded "no known allergies" no longer holds and is cleared.
+pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidAllergy) -> AppResult<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'active',$9)",
+    )
+    .bind(id)
+    .bind(patient)
+    .bind(&v.substance)
+    .bind(&v.substance_code)
+    .bind(&v.category)
+    .bind(&v.kind)
+    .bind(&v.reaction)
+    .bind(&v.severity)
+    .bind(meta.actor_user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let cleared =
+        sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(patient).execute(&mut *conn).await?;
+    let changes = json!({"substance": v.substance, "substance_code": v.substance_code, "category": v.category,
+        "kind": v.kind, "reaction": v.reaction, "severity": v.severity, "status": "active",
+        "nka_cleared": cleared.rows_affected() > 0});
+    audit::record(conn, meta, Event::new("allergy.create", "allergy", id).patient(patient).changes(changes)).await?;
+    Ok(id)
+}
+
+/// Records "no known allergies"; refused while an active allergy is on file.
+pub async fn insert_nka(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    // Serialise with concurrent allergy inserts for this patient.
+    sqlx::query("SELECT 1 FROM patients WHERE id = $1 FOR UPDATE").bind(patient).execute(&mut *conn).await?;
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM allergies WHERE patient_id = $1 AND status = 'active'")
+        .bind(patient)
+        .fetch_one(&mut *conn)
+        .await?;
+    if active > 0 {
+        return Err(AppError::Conflict(format!(
+            "The patient has {active} active allerg{}; mark {} inactive or entered in error before recording \"no known allergies\".",
+            if active == 1 { "y" } else { "ies" },
+            if active == 1 { "it" } else { "them" }
+        )));
+    }
+    let done = sqlx::query("INSERT INTO allergy_nka (patient_id, recorded_by) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(patient)
+        .bind(meta.actor_user_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() > 0 {
+        audit::record(conn, meta, Event::new("allergy.nka", "patient", patient).patient(patient)).await?;
+    }
+    Ok(())
+}
+
+pub async fn change_status(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    to: &str,
+) -> AppResult<()> {
+    let from: Option<String> =
+        sqlx::query_scalar("SELECT status FROM allergies WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+            .bind(id)
+            .bind(patient)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let from = from.ok_or(AppError::NotFound)?;
+    if !STATUSES.contains(&to) {
+        return Err(AppError::Unprocessable(format!("status: {to:?} is not an allergy status")));
+    }
+    if from == to || from == "entered_in_error" {
+        return Err(AppError::Conflict(format!("The allergy is already {}.", from.replace('_', " "))));
+    }
+    sqlx::query("UPDATE allergies SET status = $2 WHERE id = $1").bind(id).bind(to).execute(&mut *conn).await?;
+    if to == "active" {
+        sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(patient).execute(&mut *conn).await?;
+    }
+    audit::record(
+        conn,
+        meta,
+        Event::new("allergy.status", "allergy", id)
+            .patient(patient)
+            .changes(json!({"status": {"from": from, "to": to}})),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "ehr/allergies.html")]
+struct AllergiesPage {
+    page: Page,
+    b: Banner,
+    rows: Vec<Allergy>,
+    form: NewAllergy,
+    errors: FieldErrors,
+    can_write: bool,
+    coded: &'static [(&'static str, &'static str, &'static str)],
+    severities: [&'static str; 4],
+    categories: [&'static str; 4],
+}
+
+async fn render(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: NewAllergy,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let rows = list(&state.pool, b.id).await?;
+    audit_view(&state.pool, &auth.meta, b.id, "allergies").await?;
+    let t = AllergiesPage {
+        page: page
+            .titled(format!("Allergies · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Allergies", b.href("allergies")),
+        b,
+        rows,
+        form,
+        errors,
+        can_write: auth.can(crate::perms::CHART_WRITE),
+        coded: CODED,
+        severities: SEVERITIES,
+        categories: CATEGORIES,
+    };
+    web::render_status(status, &t)
+}
+
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("allergies");
+    let form = NewAllergy { severity: "moderate".into(), ..Default::default() };
+    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Form(form): Form<NewAllergy>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("allergies");
+    let valid = match form.validate() {
+        Ok(v) => v,
+        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let mut tx = state.pool.begin().await?;
+    insert(&mut tx, &auth.meta, b.id, &valid).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&b.href("allergies"), "ok", &format!("Recorded allergy to {}.", valid.substance)))
+}
+
+pub async fn record_nka(State(state): State<AppState>, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("allergies");
+    let mut tx = state.pool.begin().await?;
+    insert_nka(&mut tx, &auth.meta, b.id).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&b.href("allergies"), "ok", "Recorded: no known allergies."))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
+    Form(f): Form<StatusForm>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let (pid, item) = (patient.id, parse_id(&item)?);
+    let mut tx = state.pool.begin().await?;
+    change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{pid}/allergies"), "ok", "Allergy updated."))
+}
+
+/// On a merge, "no known allergies" survives only if, after the merge, the survivor has no
+/// active allergy; the merged record's statement moves over when the survivor had none.
+pub async fn merge_nka(conn: &mut sqlx::PgConnection, survivor: Uuid, merged: Uuid) -> sqlx::Result<u64> {
+    let moved = sqlx::query(
+        "INSERT INTO allergy_nka (patient_id, recorded_by, recorded_at)
+         SELECT $1, recorded_by, recorded_at FROM allergy_nka WHERE patient_id = $2
+         ON CONFLICT (patient_id) DO NOTHING",
+    )
+    .bind(survivor)
+    .bind(merged)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(merged).execute(&mut *conn).await?;
+    sqlx::query(
+        "DELETE FROM allergy_nka WHERE patient_id = $1
+           AND EXISTS (SELECT 1 FROM allergies WHERE patient_id = $1 AND status = 'active')",
+    )
+    .bind(survivor)
+    .execute(&mut *conn)
+    .await?;
+    Ok(moved)
+}

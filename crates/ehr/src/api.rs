@@ -1,0 +1,617 @@
+//! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
+//! (merged into the main document by `hearth_core::api`).
+
+use crate::ChartBanner as _;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+use super::allergies::{Allergy, AllergyList, NewAllergy};
+use super::chart::TimelineItem;
+use super::documents::{Document, DocumentVersion, Stored};
+use super::encounters::{Encounter, NewEncounter};
+use super::medications::{Medication, NewMedication};
+use super::notes::{Addendum, NewNote, Note, NoteMeta};
+use super::problems::{NewProblem, Problem};
+use super::vitals::{Vitals, VitalsInput};
+use super::{
+    allergies, audit_view, chart, documents, encounters, icd, medications, notes, parse_id, problems, vitals,
+    ChartPatient,
+};
+use hearth_core::api::ApiRoutes;
+use hearth_core::app::AppState;
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::{HasPerms, Perm};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        icd::api_search,
+        list_encounters, create_encounter, encounter_status,
+        list_problems, create_problem, problem_status,
+        list_allergies, create_allergy, record_nka, allergy_status,
+        list_vitals, create_vitals,
+        list_notes, create_note, get_note, update_note, sign_note, add_addendum,
+        list_medications, create_medication, medication_status,
+        list_documents, upload_document, get_document, upload_version, document_content,
+        get_timeline,
+    ),
+    components(schemas(
+        icd::IcdCode, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
+        VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
+        TimelineItem, TimelinePage, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
+        VersionUpload, Stored
+    )),
+    tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications, documents"))
+)]
+pub struct EhrApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    EhrApiDoc::openapi()
+}
+
+/// The chart API's routes, each registered with its method in one call (see `hearth_core::api::ApiRoutes`).
+pub fn routes() -> ApiRoutes {
+    let p = "/api/v1/patients/{id}";
+    let limit = documents::UPLOAD_BODY_LIMIT;
+    ApiRoutes::new()
+        .get("/api/v1/icd10", icd::api_search)
+        .get(&format!("{p}/encounters"), list_encounters)
+        .post(&format!("{p}/encounters"), create_encounter)
+        .post(&format!("{p}/encounters/{{item}}/status"), encounter_status)
+        .get(&format!("{p}/problems"), list_problems)
+        .post(&format!("{p}/problems"), create_problem)
+        .post(&format!("{p}/problems/{{item}}/status"), problem_status)
+        .get(&format!("{p}/allergies"), list_allergies)
+        .post(&format!("{p}/allergies"), create_allergy)
+        .post(&format!("{p}/allergies/nka"), record_nka)
+        .post(&format!("{p}/allergies/{{item}}/status"), allergy_status)
+        .get(&format!("{p}/vitals"), list_vitals)
+        .post(&format!("{p}/vitals"), create_vitals)
+        .get(&format!("{p}/notes"), list_notes)
+        .post(&format!("{p}/notes"), create_note)
+        .get(&format!("{p}/notes/{{item}}"), get_note)
+        .put(&format!("{p}/notes/{{item}}"), update_note)
+        .post(&format!("{p}/notes/{{item}}/sign"), sign_note)
+        .post(&format!("{p}/notes/{{item}}/addenda"), add_addendum)
+        .get(&format!("{p}/medications"), list_medications)
+        .post(&format!("{p}/medications"), create_medication)
+        .post(&format!("{p}/medications/{{item}}/status"), medication_status)
+        .get(&format!("{p}/timeline"), get_timeline)
+        .get(&format!("{p}/documents"), list_documents)
+        .post_upload(&format!("{p}/documents"), upload_document, limit)
+        .get(&format!("{p}/documents/{{doc}}"), get_document)
+        .post_upload(&format!("{p}/documents/{{doc}}/versions"), upload_version, limit)
+        .get(&format!("{p}/documents/{{doc}}/versions/{{n}}/content"), document_content)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedId {
+    id: Uuid,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// The new status (see each resource for its values and allowed moves).
+    status: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NoteEdit {
+    title: String,
+    body: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AddendumInput {
+    body: String,
+}
+
+fn created(id: Uuid) -> Response {
+    (StatusCode::CREATED, Json(CreatedId { id })).into_response()
+}
+
+fn invalid(e: hearth_core::web::FieldErrors) -> AppError {
+    e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid input".into()))
+}
+
+/// Checks the permission; returns the patient's id and date of birth. (The record itself was
+/// checked by the `ChartPatient` argument: exists, and the caller may open it.)
+fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
+    auth.require(perm)?;
+    Ok((ctx.id, ctx.data.birth_date))
+}
+
+// ---------------------------------------------------------------- encounters
+
+/// The patient's encounters, newest first.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), responses((status = 200, body = [Encounter]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_encounters(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Encounter>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = encounters::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "encounters").await?;
+    Ok(Json(rows))
+}
+
+/// Records an encounter.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), request_body = NewEncounter, responses((status = 201, body = CreatedId), (status = 422, description = "Validation failed; `detail` names the fields"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_encounter(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewEncounter>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(&s.pool).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(eid))
+}
+
+/// Moves an encounter along planned → arrived → in_progress → finished (or cancelled).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/encounters/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409, description = "Transition not allowed"), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn encounter_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    encounters::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- problems
+
+/// The problem list (active first).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), responses((status = 200, body = [Problem]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Problem>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = problems::list(&s.pool, pid, false).await?;
+    audit_view(&s.pool, &auth.meta, pid, "problems").await?;
+    Ok(Json(rows))
+}
+
+/// Adds a problem coded with a billable ICD-10-CM code.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_problem(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewProblem>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(&s.pool, birth).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Resolves, re-activates or marks a problem entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn problem_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- allergies
+
+/// Allergies, with whether "no known allergies" is recorded.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), responses((status = 200, body = AllergyList), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_allergies(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<AllergyList>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let items = allergies::list(&s.pool, pid).await?;
+    let nka = allergies::nka(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "allergies").await?;
+    let recorded = nka || items.iter().any(|a| a.status == "active");
+    Ok(Json(AllergyList {
+        no_known_allergies: nka,
+        assessment: if recorded { "recorded" } else { "not_recorded" }.into(),
+        items,
+    }))
+}
+
+/// Records an allergy or intolerance (clears a recorded "no known allergies").
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), request_body = NewAllergy, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_allergy(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewAllergy>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate().map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Records "no known allergies" (409 while an active allergy is on file).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies/nka", params(("id" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn record_nka(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    allergies::insert_nka(&mut tx, &auth.meta, pid).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets an allergy active, inactive or entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn allergy_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    allergies::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- vitals
+
+/// Vital signs, newest first (BMI computed).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), responses((status = 200, body = [Vitals]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_vitals(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Vitals>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = vitals::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "vitals").await?;
+    Ok(Json(rows))
+}
+
+/// Records vital signs; each value is checked against its plausibility limits.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), request_body = VitalsInput, responses((status = 201, body = CreatedId), (status = 422, description = "Out of range; `detail` names the field"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_vitals(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<VitalsInput>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(Default::default(), birth).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+// ---------------------------------------------------------------- notes
+
+/// Notes (metadata only; fetch one note for its text).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), responses((status = 200, body = [NoteMeta]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_notes(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<NoteMeta>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = notes::list(&s.pool, pid, 500).await?;
+    audit_view(&s.pool, &auth.meta, pid, "notes").await?;
+    Ok(Json(rows))
+}
+
+/// Writes a draft note (`sign: true` signs it at once; needs notes.sign).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), request_body = NewNote, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewNote>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    if body.wants_sign() {
+        auth.require(crate::perms::NOTES_SIGN)?;
+    }
+    let v = body.validate(&s.pool, pid).await?.map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let nid = notes::insert(&mut tx, &s.keys, &auth.meta, pid, &v).await?;
+    if body.wants_sign() {
+        notes::sign_note(&mut tx, &auth.meta, pid, nid).await?;
+    }
+    tx.commit().await?;
+    Ok(created(nid))
+}
+
+/// One note with its text and addenda (the read is audited).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/notes/{item}", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 200, body = Note), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+) -> AppResult<Json<Note>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let n = notes::get(&s.pool, &s.keys, pid, parse_id(&item)?).await?;
+    audit::record_now(
+        &s.pool,
+        &auth.meta,
+        Event::new("chart.view", "note", n.meta.id).patient(pid).changes(json!({"section": "note"})),
+    )
+    .await?;
+    Ok(Json(n))
+}
+
+/// Edits a draft (author only). Signed notes are locked: 409.
+#[utoipa::path(put, path = "/api/v1/patients/{id}/notes/{item}", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = NoteEdit, responses((status = 204), (status = 409, description = "The note is signed"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn update_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<NoteEdit>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let (title, text) = notes::validate_edit(&body.title, &body.body)?;
+    let mut tx = s.pool.begin().await?;
+    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &title, &text).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs a draft note (its author only, with notes.sign); it is locked from then on.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/sign", params(("id" = Uuid, Path), ("item" = Uuid, Path)), responses((status = 204), (status = 409, description = "Already signed"), (status = 403, description = "Not the note's author, or no notes.sign"), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn sign_note(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::NOTES_SIGN)?;
+    let mut tx = s.pool.begin().await?;
+    notes::sign_note(&mut tx, &auth.meta, pid, parse_id(&item)?).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds an addendum to a signed note (the only way to correct it).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/notes/{item}/addenda", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = AddendumInput, responses((status = 201, body = CreatedId), (status = 409, description = "The note is a draft"), (status = 422), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn add_addendum(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<AddendumInput>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &body.body).await?;
+    tx.commit().await?;
+    Ok(created(aid))
+}
+
+// ---------------------------------------------------------------- medications
+
+/// The home medication list.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), responses((status = 200, body = [Medication]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_medications(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+) -> AppResult<Json<Vec<Medication>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = medications::list(&s.pool, pid, false).await?;
+    audit_view(&s.pool, &auth.meta, pid, "medications").await?;
+    Ok(Json(rows))
+}
+
+/// Adds a home medication.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), request_body = NewMedication, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_medication(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewMedication>,
+) -> AppResult<Response> {
+    let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(birth).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
+/// Stops a home medication or marks it entered in error.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/medications/{item}/status", params(("id" = Uuid, Path), ("item" = Uuid, Path)), request_body = StatusChange, responses((status = 204), (status = 409), (status = 422), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn medication_status(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+    Json(body): Json<StatusChange>,
+) -> AppResult<StatusCode> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let mut tx = s.pool.begin().await?;
+    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- documents
+
+/// A new document (multipart/form-data).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+pub struct DocumentUpload {
+    /// The file: PDF, JPEG or PNG, at most 10 MiB. The type is sniffed from the bytes and must
+    /// agree with the file name's extension (.pdf, .jpg/.jpeg, .png), else 422.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Defaults to the file name without its extension.
+    title: Option<String>,
+    /// referral_letter, discharge_summary, lab_report, imaging_report, consent_form, correspondence or other.
+    category: String,
+    /// YYYY-MM-DD: the date the document was written (not in the future).
+    document_date: Option<String>,
+    comment: Option<String>,
+}
+
+/// A new version of a document (multipart/form-data).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+pub struct VersionUpload {
+    /// The file, with the same rules as a new document.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What changed.
+    comment: Option<String>,
+}
+
+/// Checks chart.write and that the record can take documents (not merged away).
+fn writable(auth: &Auth, ctx: ChartPatient) -> AppResult<super::Banner> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = ctx.banner("api");
+    documents::refuse_merged(&b)?;
+    Ok(b)
+}
+
+/// The patient's documents with every version's metadata (contents are fetched one by one).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), responses((status = 200, body = [Document]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_documents(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Document>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = documents::list(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "documents").await?;
+    Ok(Json(rows))
+}
+
+/// Uploads a document (version 1); its SHA-256 is stored and returned.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = Stored), (status = 413, description = "The file is larger than 10 MiB"), (status = 422, description = "Missing fields, or the file is not what its name says"), (status = 409, description = "The record was merged into another"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn upload_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let b = writable(&auth, ctx)?;
+    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (m, f) = documents::validate_new(&up, b.birth_date).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// One document with its versions (the read is audited).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents/{doc}", params(("id" = Uuid, Path), ("doc" = Uuid, Path)), responses((status = 200, body = Document), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
+) -> AppResult<Json<Document>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let d = documents::get(&s.pool, pid, parse_id(&doc)?).await?;
+    audit::record_now(
+        &s.pool,
+        &auth.meta,
+        Event::new("chart.view", "document", d.id).patient(pid).changes(json!({"section": "document"})),
+    )
+    .await?;
+    Ok(Json(d))
+}
+
+/// Adds a version to a document; the earlier versions are kept unchanged.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/documents/{doc}/versions", params(("id" = Uuid, Path), ("doc" = Uuid, Path)), request_body(content = VersionUpload, content_type = "multipart/form-data"), responses((status = 201, body = Stored), (status = 413), (status = 422), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn upload_version(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let b = writable(&auth, ctx)?;
+    let doc = parse_id(&doc)?;
+    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (f, comment) = documents::validate_version(&up).map_err(invalid)?;
+    let mut tx = s.pool.begin().await?;
+    let stored = documents::insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// The bytes of one version, as an attachment with its stored content type; audited as
+/// `document.download`.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents/{doc}/versions/{n}/content", params(("id" = Uuid, Path), ("doc" = Uuid, Path), ("n" = i32, Path, description = "Version number, from 1")), responses((status = 200, description = "The file (application/pdf, image/jpeg or image/png)"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn document_content(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Path((_, doc, n)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+    documents::serve(&s.pool, &auth.meta, pid, parse_id(&doc)?, n, true).await
+}
+
+// ---------------------------------------------------------------- timeline
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineParams {
+    /// Cursor from the previous page's `next`.
+    before: Option<String>,
+    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelinePage {
+    items: Vec<TimelineItem>,
+    next: Option<String>,
+}
+
+/// Encounters and clinical events, newest first (keyset pagination).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/timeline", params(("id" = Uuid, Path), TimelineParams), responses((status = 200, body = TimelinePage), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn get_timeline(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Query(q): Query<TimelineParams>,
+) -> AppResult<Json<TimelinePage>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be between 1 and 200".into()));
+    }
+    let before = match q.before.as_deref() {
+        None => None,
+        Some(c) => Some(chart::parse_cursor(c).ok_or_else(|| AppError::BadRequest("before is not a cursor".into()))?),
+    };
+    let mut items = chart::timeline(&s.pool, pid, before, limit + 1).await?;
+    audit_view(&s.pool, &auth.meta, pid, "timeline").await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(TimelineItem::cursor)
+    } else {
+        None
+    };
+    Ok(Json(TimelinePage { items, next }))
+}

@@ -1,0 +1,313 @@
+//! The home medication list: what the patient takes (prescribing comes with pharmacy).
+
+use crate::ChartBanner as _;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{FromRow, PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{audit_view, clinical_date, date_str, db_error, parse_id, today, Banner, ChartPatient};
+use hearth_core::app::AppState;
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::{self, FieldErrors, Page};
+use hearth_patients::context::PatientCtx;
+
+pub const ROUTES: [&str; 14] = [
+    "oral",
+    "sublingual",
+    "inhaled",
+    "topical",
+    "transdermal",
+    "subcutaneous",
+    "intramuscular",
+    "intravenous",
+    "rectal",
+    "nasal",
+    "ophthalmic",
+    "otic",
+    "vaginal",
+    "other",
+];
+pub const STATUSES: [&str; 3] = ["active", "stopped", "entered_in_error"];
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewMedication {
+    #[serde(default)]
+    pub name: String,
+    /// e.g. "500 mg"
+    #[serde(default)]
+    pub dose: String,
+    /// oral, inhaled, subcutaneous, ...
+    #[serde(default)]
+    pub route: String,
+    /// e.g. "twice daily"
+    #[serde(default)]
+    pub frequency: String,
+    /// YYYY-MM-DD, optional
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+pub struct ValidMedication {
+    name: String,
+    dose: String,
+    route: String,
+    frequency: String,
+    start_date: Option<Date>,
+    comment: String,
+}
+
+impl NewMedication {
+    pub fn validate(&self, birth: Option<Date>) -> Result<ValidMedication, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            e.add("name", "Enter the medication.");
+        } else if name.chars().count() > 200 {
+            e.add("name", "At most 200 characters.");
+        }
+        for (field, v) in [("dose", &self.dose), ("frequency", &self.frequency)] {
+            if v.trim().chars().count() > 100 {
+                e.add(field, "At most 100 characters.");
+            }
+        }
+        let route = if self.route.trim().is_empty() { "oral" } else { self.route.trim() };
+        if !ROUTES.contains(&route) {
+            e.add("route", "Choose a route from the list.");
+        }
+        let start_date = clinical_date(&mut e, "start_date", &self.start_date, birth, "start date");
+        if self.comment.trim().chars().count() > 500 {
+            e.add("comment", "At most 500 characters.");
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(ValidMedication {
+            name,
+            dose: self.dose.trim().to_string(),
+            route: route.to_string(),
+            frequency: self.frequency.trim().to_string(),
+            start_date,
+            comment: self.comment.trim().to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Medication {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub name: String,
+    pub dose: String,
+    pub route: String,
+    pub frequency: String,
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
+    pub start_date: Option<Date>,
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "date_str::serialize", deserialize_with = "date_str::deserialize")]
+    pub stop_date: Option<Date>,
+    pub status: String,
+    pub comment: String,
+    pub recorded_by: Option<String>,
+    #[schema(value_type = String)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Medication {
+    pub fn start(&self) -> String {
+        self.start_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+    }
+    pub fn stop(&self) -> String {
+        self.stop_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+    }
+    pub fn status_label(&self) -> String {
+        super::encounters::label(&self.status)
+    }
+    pub fn sig(&self) -> String {
+        [self.dose.as_str(), self.route.as_str(), self.frequency.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+/// The medication list query: `$1` the patient, `$2` active only.
+pub(crate) const LIST_SQL: &str =
+    "SELECT m.id, m.patient_id, m.name, m.dose, m.route, m.frequency, m.start_date, m.stop_date, m.status, m.comment,
+            u.display_name AS recorded_by, m.created_at
+     FROM home_medications m LEFT JOIN users u ON u.id = m.recorded_by
+     WHERE m.patient_id = $1 AND ($2 = false OR m.status = 'active')
+     ORDER BY array_position(ARRAY['active','stopped','entered_in_error'], m.status), m.name
+     LIMIT 500";
+
+pub async fn list(pool: &PgPool, patient: Uuid, active_only: bool) -> sqlx::Result<Vec<Medication>> {
+    sqlx::query_as(LIST_SQL).bind(patient).bind(active_only).fetch_all(pool).await
+}
+
+pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidMedication) -> AppResult<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO home_medications (id, patient_id, name, dose, route, frequency, start_date, status, comment, recorded_by)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,'active',$8,$9)",
+    )
+    .bind(id)
+    .bind(patient)
+    .bind(&v.name)
+    .bind(&v.dose)
+    .bind(&v.route)
+    .bind(&v.frequency)
+    .bind(v.start_date)
+    .bind(&v.comment)
+    .bind(meta.actor_user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let changes = json!({"name": v.name, "dose": v.dose, "route": v.route, "frequency": v.frequency,
+        "start_date": v.start_date.map(|d| d.to_string()), "status": "active", "comment": v.comment});
+    audit::record(conn, meta, Event::new("medication.create", "home_medication", id).patient(patient).changes(changes))
+        .await?;
+    Ok(id)
+}
+
+/// Stop (stop date today) or mark entered in error; both are final.
+pub async fn change_status(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    to: &str,
+) -> AppResult<()> {
+    let from: Option<String> =
+        sqlx::query_scalar("SELECT status FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+            .bind(id)
+            .bind(patient)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let from = from.ok_or(AppError::NotFound)?;
+    if !STATUSES.contains(&to) || to == "active" {
+        return Err(AppError::Unprocessable("status: choose stopped or entered_in_error".into()));
+    }
+    if from != "active" {
+        return Err(AppError::Conflict(format!("The medication is already {}.", from.replace('_', " "))));
+    }
+    sqlx::query(
+        "UPDATE home_medications SET status = $2,
+            stop_date = CASE WHEN $2 = 'stopped' THEN greatest($3, start_date) ELSE stop_date END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to)
+    .bind(today())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    audit::record(
+        conn,
+        meta,
+        Event::new("medication.status", "home_medication", id)
+            .patient(patient)
+            .changes(json!({"status": {"from": from, "to": to}})),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "ehr/medications.html")]
+struct MedicationsPage {
+    page: Page,
+    b: Banner,
+    rows: Vec<Medication>,
+    form: NewMedication,
+    errors: FieldErrors,
+    can_write: bool,
+    routes: [&'static str; 14],
+}
+
+async fn render(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: NewMedication,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let rows = list(&state.pool, b.id, false).await?;
+    audit_view(&state.pool, &auth.meta, b.id, "medications").await?;
+    let t = MedicationsPage {
+        page: page
+            .titled(format!("Home medications · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Home medications", b.href("medications")),
+        b,
+        rows,
+        form,
+        errors,
+        can_write: auth.can(crate::perms::CHART_WRITE),
+        routes: ROUTES,
+    };
+    web::render_status(status, &t)
+}
+
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("medications");
+    let form = NewMedication { route: "oral".into(), ..Default::default() };
+    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Form(form): Form<NewMedication>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("medications");
+    let valid = match form.validate(b.birth_date) {
+        Ok(v) => v,
+        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let mut tx = state.pool.begin().await?;
+    insert(&mut tx, &auth.meta, b.id, &valid).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&b.href("medications"), "ok", &format!("Added {}.", valid.name)))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
+    Form(f): Form<StatusForm>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let (pid, item) = (patient.id, parse_id(&item)?);
+    let mut tx = state.pool.begin().await?;
+    change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
+}

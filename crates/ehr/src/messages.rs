@@ -1,0 +1,303 @@
+//! The patient's messages (SMS, WhatsApp and email sent to them) with their delivery status, and a form
+//! to send one. Messages go through the notification queue (`notify::message_patient`): the
+//! patient's communications consent is checked at delivery, and the provider's delivery receipt
+//! (SMS status callback) moves a message from `sent` to `delivered` or `failed`.
+
+use crate::ChartBanner as _;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::{FromRow, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{audit_view, fmt_dt, Banner, ChartPatient};
+use hearth_core::app::AppState;
+use hearth_core::error::AppResult;
+use hearth_core::platform::audit::{self, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::crypto::normalize_phone;
+use hearth_core::platform::notify::{self, Notice};
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::{self, FieldErrors, Page};
+use hearth_patients::{consent, repo};
+
+/// A message to a patient (not a user preference: the patient's consent decides).
+pub const PATIENT_MESSAGE: hearth_core::platform::notify::NotificationKind =
+    hearth_core::platform::notify::NotificationKind {
+        code: "patient.message",
+        label: "Message to a patient",
+        email_by_default: false,
+    };
+
+pub const PAGE_SIZE: i64 = 50;
+pub const SUBJECT_MAX: usize = 120;
+pub const BODY_MAX: usize = 600;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub channel: String,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub provider_status: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
+impl MessageRow {
+    pub fn created(&self) -> String {
+        fmt_dt(self.created_at)
+    }
+    pub fn sent(&self) -> String {
+        self.sent_at.map(fmt_dt).unwrap_or_default()
+    }
+    pub fn delivered(&self) -> String {
+        self.delivered_at.map(fmt_dt).unwrap_or_default()
+    }
+    pub fn channel_label(&self) -> &'static str {
+        match self.channel.as_str() {
+            "sms" => "SMS",
+            "whatsapp" => "WhatsApp",
+            "email" => "Email",
+            _ => "Other",
+        }
+    }
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "queued" => "Queued",
+            "sent" => "Sent",
+            "delivered" => "Delivered",
+            "failed" => "Failed",
+            "dead" => "Not delivered",
+            "not_sent" => "Not sent (no provider)",
+            "suppressed" => "Not sent (no consent)",
+            _ => "Unknown",
+        }
+    }
+    pub fn status_class(&self) -> &'static str {
+        match self.status.as_str() {
+            "delivered" | "sent" => "badge-ok",
+            "failed" | "dead" => "badge-danger",
+            "queued" => "badge-warn",
+            _ => "badge-muted",
+        }
+    }
+}
+
+/// One page of a patient's messages, newest first.
+pub async fn list(pool: &PgPool, patient: Uuid, offset: i64, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
+    sqlx::query_as(
+        "SELECT id, channel, kind, recipient, subject, status, attempts, last_error, provider_status,
+                created_at, sent_at, delivered_at
+         FROM messages WHERE patient_id = $1
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(patient)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewMessage {
+    pub channel: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+struct Contact {
+    phone: Option<String>,
+    email: Option<String>,
+    sms_consent: bool,
+    whatsapp_consent: bool,
+    email_consent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ehr/messages.html")]
+struct MessagesPage {
+    page: Page,
+    b: Banner,
+    rows: Vec<MessageRow>,
+    page_no: i64,
+    has_next: bool,
+    form: NewMessage,
+    errors: FieldErrors,
+    can_send: bool,
+    phone: String,
+    email: String,
+    sms_consent: bool,
+    whatsapp_consent: bool,
+    email_consent: bool,
+}
+
+async fn contact(state: &AppState, patient: Uuid) -> AppResult<Contact> {
+    let mut conn = state.pool.acquire().await?;
+    let p = repo::load(&mut conn, &state.keys, patient, false).await?;
+    drop(conn);
+    let (phone, email) = p.map(|p| (p.phone, p.email)).unwrap_or_default();
+    Ok(Contact {
+        phone,
+        email,
+        sms_consent: consent::communication_allowed(&state.pool, patient, "sms").await?,
+        whatsapp_consent: consent::communication_allowed(&state.pool, patient, "whatsapp").await?,
+        email_consent: consent::communication_allowed(&state.pool, patient, "email").await?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    page_no: i64,
+    form: NewMessage,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let mut rows = list(&state.pool, b.id, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let can_send =
+        auth.can(crate::perms::CHART_WRITE) && b.active && b.merged_into.is_none() && b.deceased_at.is_none();
+    let c = if can_send {
+        contact(state, b.id).await?
+    } else {
+        Contact { phone: None, email: None, sms_consent: false, whatsapp_consent: false, email_consent: false }
+    };
+    audit_view(&state.pool, &auth.meta, b.id, "messages").await?;
+    let t = MessagesPage {
+        page: page
+            .titled(format!("Messages · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Messages", b.href("messages")),
+        b,
+        rows,
+        page_no,
+        has_next,
+        form,
+        errors,
+        can_send,
+        phone: c.phone.unwrap_or_default(),
+        email: c.email.unwrap_or_default(),
+        sms_consent: c.sms_consent,
+        whatsapp_consent: c.whatsapp_consent,
+        email_consent: c.email_consent,
+    };
+    web::render_status(status, &t)
+}
+
+fn page_number(q: &PageQuery) -> AppResult<i64> {
+    match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(1),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+            _ => Err(hearth_core::error::AppError::BadRequest("page must be a number from 1 to 10000".into())),
+        },
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let page_no = page_number(&q)?;
+    let b = patient.banner("messages");
+    let form = NewMessage { channel: "sms".into(), ..Default::default() };
+    render(&state, page, &auth, b, page_no, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// `POST /patients/{id}/messages`: queues an SMS or email to the contact details on the record.
+pub async fn send(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Form(form): Form<NewMessage>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("messages");
+    if !b.active || b.merged_into.is_some() || b.deceased_at.is_some() {
+        return Err(hearth_core::error::AppError::Conflict(
+            "Messages can only be sent to active patients (this record is closed, merged or the patient has died)."
+                .into(),
+        ));
+    }
+    let c = contact(&state, b.id).await?;
+    let mut e = FieldErrors::default();
+    let to = match form.channel.as_str() {
+        // Gateways want the number without spaces or punctuation (E.164 when it starts with +).
+        "sms" | "whatsapp" => c.phone.as_deref().map(normalize_phone).filter(|p| p.len() >= 4).or_else(|| {
+            e.add("channel", "The record has no phone number; add one on the patient's details first.");
+            None
+        }),
+        "email" => c.email.clone().filter(|p| !p.trim().is_empty()).or_else(|| {
+            e.add("channel", "The record has no email address; add one on the patient's details first.");
+            None
+        }),
+        _ => {
+            e.add("channel", "Choose SMS, WhatsApp or email.");
+            None
+        }
+    };
+    let subject = form.subject.trim();
+    if subject.is_empty() {
+        e.add("subject", "Enter a subject (it starts the SMS).");
+    } else if subject.chars().count() > SUBJECT_MAX {
+        e.add("subject", format!("At most {SUBJECT_MAX} characters."));
+    }
+    let body = form.body.trim();
+    if body.chars().count() > BODY_MAX {
+        e.add("body", format!("At most {BODY_MAX} characters."));
+    }
+    let Some(to) = to.filter(|_| e.is_empty()) else {
+        return render(&state, page, &auth, b, 1, form, e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let mut tx = state.pool.begin().await?;
+    let notice = Notice { kind: &PATIENT_MESSAGE, title: subject, body, link: None, urgent: false };
+    let message_id = notify::message_patient(&mut tx, b.id, &form.channel, &to, &notice).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("message.send", "message", message_id)
+            .patient(b.id)
+            .changes(json!({"channel": form.channel, "subject_length": subject.chars().count()})),
+    )
+    .await?;
+    tx.commit().await?;
+    let consented = match form.channel.as_str() {
+        "sms" => c.sms_consent,
+        "whatsapp" => c.whatsapp_consent,
+        _ => c.email_consent,
+    };
+    let flash = if consented {
+        "Message queued; its delivery status shows below."
+    } else {
+        "Message recorded, but the patient has not consented to this channel: it will not be sent."
+    };
+    Ok(web::redirect_flash(&b.href("messages"), if consented { "ok" } else { "info" }, flash))
+}

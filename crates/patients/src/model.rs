@@ -1,0 +1,464 @@
+//! The registry's data shapes: the demographic form (UI and API), its validation, and the
+//! summaries and details read back.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use hearth_core::platform::crypto::{normalize_identifier, normalize_phone};
+use hearth_core::web::FieldErrors;
+
+pub const AAD_PHONE: &str = "patients.phone";
+pub const AAD_NATIONAL_ID: &str = "patients.national_id";
+pub const AAD_ADDRESS: &str = "patients.address";
+pub const AAD_EMAIL: &str = "patients.email";
+pub const AAD_INSURANCE: &str = "patients.insurance";
+pub const AAD_EC_PHONE: &str = "patient_emergency_contacts.phone";
+pub const SEXES: [&str; 4] = ["female", "male", "other", "unknown"];
+pub const LANGUAGES: [&str; 12] = [
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "Portuguese",
+    "Arabic",
+    "Mandarin",
+    "Hindi",
+    "Polish",
+    "Turkish",
+    "Urdu",
+    "Welsh",
+];
+
+const DATE_FMT: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), DATE_FMT).ok()
+}
+
+/// Accepts JSON booleans and HTML checkbox values ("on", "true", "1").
+pub fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a boolean or a checkbox value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+            match v {
+                "on" | "true" | "1" | "yes" => Ok(true),
+                "" | "off" | "false" | "0" | "no" => Ok(false),
+                _ => Err(E::custom("expected a boolean")),
+            }
+        }
+        fn visit_unit<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Patient demographics as typed in a form or sent to the API. Registration may also carry one
+/// emergency contact and the "register anyway" confirmation for possible duplicates.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct NewPatient {
+    pub given_name: String,
+    pub family_name: String,
+    pub middle_name: Option<String>,
+    pub preferred_name: Option<String>,
+    /// female, male, other or unknown
+    pub sex: String,
+    pub gender_identity: Option<String>,
+    /// YYYY-MM-DD
+    pub birth_date: Option<String>,
+    #[serde(deserialize_with = "de_flag")]
+    pub birth_date_estimated: bool,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub insurance_number: Option<String>,
+    pub address: Option<String>,
+    pub preferred_language: Option<String>,
+    /// The identity is still unknown (temporary record of an unidentified patient).
+    #[serde(deserialize_with = "de_flag")]
+    pub unidentified: bool,
+    #[serde(skip_serializing)]
+    pub emergency_name: Option<String>,
+    #[serde(skip_serializing)]
+    pub emergency_relationship: Option<String>,
+    #[serde(skip_serializing)]
+    pub emergency_phone: Option<String>,
+    /// Register even though possible duplicates were found.
+    #[serde(deserialize_with = "de_flag", skip_serializing)]
+    pub register_anyway: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmergencyContact {
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ValidPatient {
+    pub given_name: String,
+    pub family_name: String,
+    pub middle_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub sex: String,
+    pub gender_identity: Option<String>,
+    pub birth_date: Option<Date>,
+    pub birth_date_estimated: bool,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub insurance_number: Option<String>,
+    pub address: Option<String>,
+    pub preferred_language: Option<String>,
+    pub emergency: Option<EmergencyContact>,
+    pub unidentified: bool,
+    pub unidentified_note: Option<String>,
+}
+
+pub fn clean(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn bad_text(s: &str) -> bool {
+    s.chars().any(|c| c.is_control())
+}
+
+fn name_field(e: &mut FieldErrors, field: &'static str, v: &str, required: bool, label: &str) -> String {
+    let v = v.trim().to_string();
+    if v.is_empty() {
+        if required {
+            e.add(field, format!("Enter the {label}."));
+        }
+    } else if v.chars().count() > 100 {
+        e.add(field, "At most 100 characters.");
+    } else if bad_text(&v) || v.contains(['<', '>', '|']) {
+        e.add(field, "Use letters, spaces, hyphens and apostrophes.");
+    } else if let Err(m) = hearth_core::web::input::person_name(&v) {
+        e.add(field, m);
+    }
+    v
+}
+
+pub fn validate_phone(e: &mut FieldErrors, field: &'static str, p: &str) {
+    let digits = normalize_phone(p).trim_start_matches('+').len();
+    if !(6..=15).contains(&digits) || p.chars().any(|c| !(c.is_ascii_digit() || " +-().".contains(c))) {
+        e.add(field, "Enter a phone number of 6 to 15 digits.");
+    }
+}
+
+pub fn normalize_email(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+impl NewPatient {
+    pub fn validate(&self) -> Result<ValidPatient, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let given = name_field(&mut e, "given_name", &self.given_name, true, "given name");
+        let family = name_field(&mut e, "family_name", &self.family_name, true, "family name");
+        let middle = clean(&self.middle_name).map(|m| name_field(&mut e, "middle_name", &m, false, "middle name"));
+        let preferred =
+            clean(&self.preferred_name).map(|m| name_field(&mut e, "preferred_name", &m, false, "preferred name"));
+        if !SEXES.contains(&self.sex.as_str()) {
+            e.add("sex", "Choose female, male, other or unknown.");
+        }
+        let gender_identity = clean(&self.gender_identity);
+        if gender_identity.as_ref().is_some_and(|g| g.chars().count() > 100 || bad_text(g)) {
+            e.add("gender_identity", "At most 100 characters.");
+        }
+        let birth_date = match clean(&self.birth_date) {
+            None => None,
+            Some(s) => match parse_date(&s) {
+                Some(d) if d > OffsetDateTime::now_utc().date() => {
+                    e.add("birth_date", "The date of birth is in the future.");
+                    None
+                }
+                Some(d) if d.year() < 1881 => {
+                    e.add("birth_date", "The date of birth is too far in the past.");
+                    None
+                }
+                Some(d) => Some(d),
+                None => {
+                    e.add("birth_date", "Use the form YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        if self.birth_date_estimated && clean(&self.birth_date).is_none() {
+            e.add("birth_date", "An estimated date of birth still needs a date (e.g. 1 July of the year).");
+        }
+        let phone = clean(&self.phone);
+        if let Some(p) = &phone {
+            validate_phone(&mut e, "phone", p);
+        }
+        let email = clean(&self.email).map(|m| normalize_email(&m));
+        if let Some(m) = &email {
+            let ok = m.len() <= 254
+                && !bad_text(m)
+                && !m.contains(char::is_whitespace)
+                && m.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'));
+            if !ok {
+                e.add("email", "Enter an email address like name@example.org.");
+            }
+        }
+        let national_id = clean(&self.national_id);
+        if let Some(n) = &national_id {
+            let norm = normalize_identifier(n);
+            if norm.len() < 4 || norm.len() > 30 || n.chars().count() > 40 {
+                e.add("national_id", "A national ID has 4 to 30 letters or digits.");
+            }
+        }
+        let insurance_number = clean(&self.insurance_number);
+        if let Some(n) = &insurance_number {
+            let norm = normalize_identifier(n);
+            if norm.len() < 4 || norm.len() > 40 || n.chars().count() > 50 {
+                e.add("insurance_number", "A policy number has 4 to 40 letters or digits.");
+            }
+        }
+        let address = clean(&self.address);
+        if address.as_ref().is_some_and(|a| a.chars().count() > 500) {
+            e.add("address", "At most 500 characters.");
+        }
+        let preferred_language = clean(&self.preferred_language);
+        if preferred_language.as_ref().is_some_and(|l| l.chars().count() > 50 || bad_text(l)) {
+            e.add("preferred_language", "At most 50 characters.");
+        }
+        let emergency =
+            match (clean(&self.emergency_name), clean(&self.emergency_relationship), clean(&self.emergency_phone)) {
+                (None, None, None) => None,
+                (name, relationship, phone) => {
+                    let name = name.unwrap_or_default();
+                    if name.is_empty() {
+                        e.add("emergency_name", "Enter the emergency contact's name.");
+                    } else if name.chars().count() > 200 || bad_text(&name) {
+                        e.add("emergency_name", "At most 200 characters.");
+                    } else if let Err(m) = hearth_core::web::input::person_name(&name) {
+                        e.add("emergency_name", m);
+                    }
+                    let relationship = relationship.unwrap_or_default();
+                    if relationship.chars().count() > 100 {
+                        e.add("emergency_relationship", "At most 100 characters.");
+                    } else if let Err(m) = hearth_core::web::input::free_text(&relationship) {
+                        e.add("emergency_relationship", m);
+                    }
+                    if let Some(p) = &phone {
+                        validate_phone(&mut e, "emergency_phone", p);
+                    }
+                    Some(EmergencyContact { name, relationship, phone })
+                }
+            };
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(ValidPatient {
+            given_name: given,
+            family_name: family,
+            middle_name: middle,
+            preferred_name: preferred,
+            sex: self.sex.clone(),
+            gender_identity,
+            birth_date,
+            birth_date_estimated: self.birth_date_estimated,
+            phone,
+            email,
+            national_id,
+            insurance_number,
+            address,
+            preferred_language,
+            emergency,
+            unidentified: self.unidentified,
+            unidentified_note: None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct PatientSummary {
+    pub id: Uuid,
+    pub mrn: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub middle_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub sex: String,
+    #[schema(value_type = Option<String>)]
+    pub birth_date: Option<Date>,
+    pub birth_date_estimated: bool,
+    pub active: bool,
+    pub unidentified: bool,
+    pub restricted: bool,
+    pub deceased: bool,
+    pub merged_into: Option<Uuid>,
+    /// True when the caller may not see this restricted record: names and dates are hidden.
+    #[sqlx(default)]
+    pub masked: bool,
+}
+
+impl PatientSummary {
+    pub fn full_name(&self) -> String {
+        if self.masked {
+            return "Restricted record".into();
+        }
+        match &self.middle_name {
+            Some(m) => format!("{}, {} {}", self.family_name, self.given_name, m),
+            None => format!("{}, {}", self.family_name, self.given_name),
+        }
+    }
+    pub fn birth(&self) -> String {
+        match self.birth_date {
+            _ if self.masked => "—".into(),
+            Some(d) if self.birth_date_estimated => format!("~{} (estimated)", d.year()),
+            Some(d) => d.to_string(),
+            None => "—".into(),
+        }
+    }
+    pub fn age(&self) -> Option<i32> {
+        let b = self.birth_date?;
+        let today = OffsetDateTime::now_utc().date();
+        let mut age = today.year() - b.year();
+        if (today.month() as u8, today.day()) < (b.month() as u8, b.day()) {
+            age -= 1;
+        }
+        Some(age.max(0))
+    }
+    pub fn age_text(&self) -> String {
+        match self.age() {
+            _ if self.masked => "—".into(),
+            Some(a) if self.birth_date_estimated => format!("~{a} y"),
+            Some(a) => format!("{a} y"),
+            None => "—".into(),
+        }
+    }
+    pub fn status(&self) -> &'static str {
+        if self.merged_into.is_some() {
+            "Merged"
+        } else if self.deceased {
+            "Deceased"
+        } else if !self.active {
+            "Inactive"
+        } else if self.unidentified {
+            "Unidentified"
+        } else {
+            "Active"
+        }
+    }
+    /// Hides everything but the MRN from a caller without access.
+    pub fn mask(&mut self) {
+        self.masked = true;
+        self.given_name = String::new();
+        self.family_name = String::new();
+        self.middle_name = None;
+        self.preferred_name = None;
+        self.birth_date = None;
+        self.sex = "unknown".into();
+    }
+}
+
+pub const SUMMARY_COLS: &str = "p.id, p.mrn, p.given_name, p.family_name, p.middle_name, p.preferred_name, p.sex, \
+    p.birth_date, p.birth_date_estimated, p.active, p.unidentified, p.restricted, (p.deceased_at IS NOT NULL) AS deceased, p.merged_into";
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PatientDetail {
+    #[serde(flatten)]
+    pub summary: PatientSummary,
+    pub facility_id: Uuid,
+    pub facility_name: String,
+    pub gender_identity: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub insurance_number: Option<String>,
+    pub address: Option<String>,
+    pub preferred_language: Option<String>,
+    pub unidentified_note: Option<String>,
+    pub deactivated_reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deceased_at: Option<OffsetDateTime>,
+    pub cause_of_death: Option<String>,
+    #[schema(value_type = Option<String>)]
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub merged_at: Option<OffsetDateTime>,
+    #[schema(value_type = Option<String>)]
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub erased_at: Option<OffsetDateTime>,
+    pub has_photo: bool,
+    #[schema(value_type = String)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl PatientDetail {
+    /// The record as an editable form (for the edit page and for API PATCH).
+    pub fn to_form(&self) -> NewPatient {
+        let s = &self.summary;
+        NewPatient {
+            given_name: s.given_name.clone(),
+            family_name: s.family_name.clone(),
+            middle_name: s.middle_name.clone(),
+            preferred_name: s.preferred_name.clone(),
+            sex: s.sex.clone(),
+            gender_identity: self.gender_identity.clone(),
+            birth_date: s.birth_date.map(|d| d.to_string()),
+            birth_date_estimated: s.birth_date_estimated,
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            national_id: self.national_id.clone(),
+            insurance_number: self.insurance_number.clone(),
+            address: self.address.clone(),
+            preferred_language: self.preferred_language.clone(),
+            unidentified: s.unidentified,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EmergencyContactView {
+    pub id: Uuid,
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_accept_checkbox_and_json() {
+        let f: NewPatient = serde_urlencoded::from_str("given_name=A&birth_date_estimated=on").unwrap();
+        assert!(f.birth_date_estimated);
+        let j: NewPatient = serde_json::from_str(r#"{"given_name":"A","birth_date_estimated":true}"#).unwrap();
+        assert!(j.birth_date_estimated && !j.register_anyway);
+    }
+
+    #[test]
+    fn validation_reports_each_field() {
+        let f = NewPatient {
+            given_name: "Ann".into(),
+            family_name: "Lee".into(),
+            sex: "female".into(),
+            email: Some("nope".into()),
+            emergency_phone: Some("123456789".into()),
+            ..Default::default()
+        };
+        let e = f.validate().unwrap_err();
+        assert!(e.get("email").is_some());
+        assert!(e.get("emergency_name").is_some());
+    }
+}
