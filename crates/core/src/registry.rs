@@ -327,6 +327,47 @@ impl Registry {
         self.modules().flat_map(|m| (m.api)().ops().to_vec()).collect()
     }
 
+    /// Brings a migrated database in line with the modules: adds the permissions they declare
+    /// (with their default grants, and always to `super_admin`) and loads reference data. Run
+    /// after the migrations by `hearth migrate`, `serve` and `demo`. Permissions already in the
+    /// database keep the grants administrators gave them; descriptions follow the code.
+    pub async fn prepare(&self, pool: &PgPool) -> anyhow::Result<()> {
+        self.sync_permissions(pool).await?;
+        self.load_reference_data(pool).await
+    }
+
+    /// Adds declared permissions that the database lacks, with their default grants.
+    pub async fn sync_permissions(&self, pool: &PgPool) -> sqlx::Result<Vec<&'static str>> {
+        let mut tx = pool.begin().await?;
+        let mut added = Vec::new();
+        for (_, p) in self.permissions() {
+            let inserted: Option<bool> = sqlx::query_scalar(
+                "INSERT INTO permissions (code, description) VALUES ($1, $2)
+                 ON CONFLICT (code) DO UPDATE SET description = EXCLUDED.description
+                 WHERE permissions.description IS DISTINCT FROM EXCLUDED.description
+                 RETURNING (xmax = 0)",
+            )
+            .bind(p.perm.code())
+            .bind(p.description)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if inserted == Some(true) {
+                sqlx::query(
+                    "INSERT INTO role_permissions (role_code, permission_code)
+                     SELECT code, $1 FROM roles WHERE code = 'super_admin' OR code = ANY($2)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(p.perm.code())
+                .bind(p.default_roles)
+                .execute(&mut *tx)
+                .await?;
+                added.push(p.perm.code());
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
     /// Loads every module's reference data.
     pub async fn load_reference_data(&self, pool: &PgPool) -> anyhow::Result<()> {
         for m in self.modules() {
