@@ -5,7 +5,6 @@
 //! (`document_contents`, apart from the metadata so lists never read them). Every opening and
 //! download of a document's content is audited (`document.view`, `document.download`).
 
-use crate::ChartBanner as _;
 use std::collections::HashMap;
 
 use askama::Template;

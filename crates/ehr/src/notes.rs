@@ -1,7 +1,6 @@
 //! Clinical notes: templates, body encrypted at rest, draft -> signed (locked, also in SQL),
 //! corrections only as (encrypted) addenda.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
 //! Vital signs with plausibility limits (also CHECKs in the database), BMI computed by the
 //! database, and SVG trend charts.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
