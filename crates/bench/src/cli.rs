@@ -11,9 +11,7 @@ use crate::ops::Op;
 #[command(
     name = "hearth-bench",
     about = "Hearth load benchmark (docs/PERFORMANCE.md)",
-    after_help = "Operations (for --only): sign-in, api-token, search-name, search-mrn, search-phone, chart, \
-                  encounters-page, vitals-page, notes-page, timeline, api-encounters, api-vitals, api-notes, register, \
-                  vitals, note, audit (`--help` describes each)."
+    after_help = "`--help` (not `-h`) describes each operation of --only."
 )]
 pub struct Args {
     #[command(subcommand)]

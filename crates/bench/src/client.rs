@@ -159,6 +159,14 @@ pub async fn run_op(
         Op::VitalsPage => s.get(&format!("/patients/{}/vitals", chart(rng))).await?,
         Op::NotesPage => s.get(&format!("/patients/{}/notes", chart(rng))).await?,
         Op::Timeline => s.api_get(&format!("/api/v1/patients/{}/timeline", chart(rng))).await?,
+        Op::TimelineDeep => {
+            let id = chart(rng);
+            // A cursor is `<unix micros>_<id>`: the newest entries before a random instant.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000;
+            let at = now - rng.gen_range(86_400..10 * 365 * 86_400i64) as i128 * 1_000_000;
+            s.api_get(&format!("/api/v1/patients/{id}/timeline?before={at}_ffffffff-ffff-ffff-ffff-ffffffffffff"))
+                .await?
+        }
         Op::ApiEncounters => s.api_get(&format!("/api/v1/patients/{}/encounters", chart(rng))).await?,
         Op::ApiVitals => s.api_get(&format!("/api/v1/patients/{}/vitals", chart(rng))).await?,
         Op::ApiNotes => s.api_get(&format!("/api/v1/patients/{}/notes", chart(rng))).await?,

@@ -152,7 +152,11 @@ async fn calibrate(
                 continue;
             }
             let before = metric(http, base, metrics_token, "hearth_db_queries_total").await?;
-            let rounds = if op.is_auth() { 3 } else { 10 };
+            let rounds = match (op.is_auth(), cohort) {
+                (true, _) => 3,
+                (false, Cohort::Long) => 5,
+                (false, Cohort::Normal) => 10,
+            };
             for _ in 0..rounds {
                 if !run_op(&mut s, op, cohort, &mut rng, data, email).await? {
                     bail!("calibration: {} ({}) was not answered as expected", op.key(), cohort.key());
@@ -299,7 +303,9 @@ async fn main() -> anyhow::Result<()> {
     let pid = child.as_ref().map(|c| c.0.id());
     eprintln!("server ready in {} ms", ready.as_millis());
 
+    let t_cal = Instant::now();
     let qpr = calibrate(&http, &base, &metrics_token, &mix, &data, args.seed, lane.is_some()).await?;
+    eprintln!("calibrated queries per request in {:.1} s", t_cal.elapsed().as_secs_f64());
 
     let cpu0 = pid.and_then(sys::cpu_seconds);
     let pg_cpu0 = sys::postgres_cpu_seconds();

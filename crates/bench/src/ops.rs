@@ -30,6 +30,8 @@ pub enum Op {
     NotesPage,
     /// API: first page of a patient's timeline.
     Timeline,
+    /// API: a page of the timeline from a random point in the last ten years (keyset cursor).
+    TimelineDeep,
     /// API: a patient's encounters.
     ApiEncounters,
     /// API: a patient's vital signs.
@@ -49,7 +51,7 @@ pub enum Op {
 
 impl Op {
     /// Every operation, in report order (also the order the mix is drawn in).
-    pub const ALL: [Op; 17] = [
+    pub const ALL: [Op; 18] = [
         Op::SignIn,
         Op::ApiToken,
         Op::SearchName,
@@ -60,6 +62,7 @@ impl Op {
         Op::VitalsPage,
         Op::NotesPage,
         Op::Timeline,
+        Op::TimelineDeep,
         Op::ApiEncounters,
         Op::ApiVitals,
         Op::ApiNotes,
@@ -87,6 +90,7 @@ impl Op {
             Op::VitalsPage => "chart: vital signs page",
             Op::NotesPage => "chart: notes list",
             Op::Timeline => "API: timeline (first page)",
+            Op::TimelineDeep => "API: timeline (a page years back)",
             Op::ApiEncounters => "API: encounters list",
             Op::ApiVitals => "API: vital signs list",
             Op::ApiNotes => "API: notes list",
@@ -110,6 +114,7 @@ impl Op {
             Op::VitalsPage => 4,
             Op::NotesPage => 3,
             Op::Timeline => 3,
+            Op::TimelineDeep => 1,
             Op::ApiEncounters => 1,
             Op::ApiVitals => 2,
             Op::ApiNotes => 1,
@@ -134,6 +139,7 @@ impl Op {
                 | Op::VitalsPage
                 | Op::NotesPage
                 | Op::Timeline
+                | Op::TimelineDeep
                 | Op::ApiEncounters
                 | Op::ApiVitals
                 | Op::ApiNotes
@@ -142,7 +148,7 @@ impl Op {
 
     /// Sent with a bearer token.
     pub fn needs_token(self) -> bool {
-        matches!(self, Op::Timeline | Op::ApiEncounters | Op::ApiVitals | Op::ApiNotes)
+        matches!(self, Op::Timeline | Op::TimelineDeep | Op::ApiEncounters | Op::ApiVitals | Op::ApiNotes)
     }
 
     /// Runs argon2id (costly on purpose).
@@ -288,7 +294,7 @@ mod tests {
         let m = Mix::new(&[]);
         assert_eq!(m.share(Op::SignIn), 0.0);
         assert_eq!(m.share(Op::ApiToken), 0.0);
-        assert!((m.share(Op::OpenChart) - 25.0 / 114.0).abs() < 1e-9);
+        assert!((m.share(Op::OpenChart) - 25.0 / 115.0).abs() < 1e-9);
         assert!(m.needs_token());
         let total: f64 = Op::ALL.iter().map(|&o| m.share(o)).sum();
         assert!((total - 1.0).abs() < 1e-9);
