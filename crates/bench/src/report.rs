@@ -333,6 +333,9 @@ fn change(before: f64, after: f64) -> f64 {
     }
 }
 
+/// Requests a row needs in every run before its p99 is judged.
+pub const MIN_SAMPLES: u64 = 100;
+
 /// Compares runs written with `--json`: the best throughput of each side (highest) and, per
 /// operation and cohort, the best p99 (lowest), with every run's figure beside it. Returns the
 /// markdown and the rows whose best got worse by more than `tolerance` percent.
@@ -362,17 +365,24 @@ pub fn compare(before: &[Value], after: &[Value], tolerance: f64) -> anyhow::Res
     if -c > tolerance {
         worse.push(format!("throughput {c:+.1}%"));
     }
-    // Rows in the order of their first appearance.
+    // Rows by operation in the order of their first appearance, each as all, normal, long.
+    let mut ops: Vec<String> = Vec::new();
     let mut keys: Vec<(String, String)> = Vec::new();
     for r in before.iter().chain(after) {
         for o in r["ops"].as_array().into_iter().flatten() {
             let k = (o["op"].as_str().unwrap_or("").to_string(), o["cohort"].as_str().unwrap_or("all").to_string());
+            if !ops.contains(&k.0) {
+                ops.push(k.0.clone());
+            }
             if !keys.contains(&k) {
                 keys.push(k);
             }
         }
     }
-    let p99s = |runs: &[Value], k: &(String, String)| -> Vec<f64> {
+    let rank = |c: &str| ["all", "normal", "long"].iter().position(|x| *x == c).unwrap_or(3);
+    keys.sort_by_key(|k| (ops.iter().position(|o| *o == k.0), rank(&k.1)));
+    // (p99, count) of each run that has the row.
+    let rows = |runs: &[Value], k: &(String, String)| -> Vec<(f64, u64)> {
         runs.iter()
             .filter_map(|r| {
                 r["ops"].as_array()?.iter().find(|o| {
@@ -381,38 +391,50 @@ pub fn compare(before: &[Value], after: &[Value], tolerance: f64) -> anyhow::Res
                         && o["count"].as_u64().unwrap_or(0) > 0
                 })
             })
-            .filter_map(|o| o["p99_ms"].as_f64())
+            .filter_map(|o| Some((o["p99_ms"].as_f64()?, o["count"].as_u64()?)))
             .collect()
     };
     writeln!(
         md,
-        "| operation | patients | p99 ms before (runs) | p99 ms after (runs) | best before | best after | change |"
+        "| operation | patients | fewest samples | p99 ms before (runs) | p99 ms after (runs) | best before | best after | change |"
     )?;
-    writeln!(md, "| --- | --- | --- | --- | ---: | ---: | ---: |")?;
+    writeln!(md, "| --- | --- | ---: | --- | --- | ---: | ---: | ---: |")?;
     for k in &keys {
-        let (b, a) = (p99s(before, k), p99s(after, k));
-        let (Some(bb), Some(ba)) = (best(&b, false), best(&a, false)) else {
-            writeln!(md, "| {} | {} | {} | {} | | | |", k.0, k.1, fmt_list(&b, 1), fmt_list(&a, 1))?;
+        let (b, a) = (rows(before, k), rows(after, k));
+        let p99 = |v: &[(f64, u64)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        let (pb, pa) = (p99(&b), p99(&a));
+        let fewest = b.iter().chain(&a).map(|x| x.1).min().unwrap_or(0);
+        let (Some(bb), Some(ba)) = (best(&pb, false), best(&pa, false)) else {
+            writeln!(md, "| {} | {} | {fewest} | {} | {} | | | |", k.0, k.1, fmt_list(&pb, 1), fmt_list(&pa, 1))?;
             continue;
         };
         let c = change(bb, ba);
-        let flag = c > tolerance;
+        // A p99 of fewer than MIN_SAMPLES requests is its one or two slowest: shown, not judged.
+        let judged = fewest >= MIN_SAMPLES;
+        let flag = judged && c > tolerance;
         if flag {
             worse.push(format!("{} ({}) p99 {c:+.1}%", k.0, k.1));
         }
         writeln!(
             md,
-            "| {} | {} | {} | {} | {bb:.1} | {ba:.1} | {c:+.1}%{} |",
+            "| {} | {} | {fewest} | {} | {} | {bb:.1} | {ba:.1} | {c:+.1}%{} |",
             k.0,
             k.1,
-            fmt_list(&b, 1),
-            fmt_list(&a, 1),
-            if flag { " **worse**" } else { "" }
+            fmt_list(&pb, 1),
+            fmt_list(&pa, 1),
+            if flag {
+                " **worse**"
+            } else if !judged {
+                " (too few samples)"
+            } else {
+                ""
+            }
         )?;
     }
-    match worse.is_empty() {
-        true => writeln!(md, "\nWithin {tolerance}% everywhere (best of each side).")?,
-        false => writeln!(md, "\nBeyond {tolerance}%: {}.", worse.join("; "))?,
+    if worse.is_empty() {
+        writeln!(md, "\nWithin {tolerance}% everywhere (best of each side; rows of fewer than {MIN_SAMPLES} samples not judged).")?;
+    } else {
+        writeln!(md, "\nBeyond {tolerance}%: {}.", worse.join("; "))?;
     }
     Ok((md, worse))
 }
@@ -506,8 +528,9 @@ mod tests {
 
     fn result(rps: f64, chart_p99: f64, search_p99: f64) -> Value {
         json!({"mix_rps": rps, "errors": 0, "ops": [
-            {"op": "chart", "cohort": "all", "count": 100, "p99_ms": chart_p99},
+            {"op": "chart", "cohort": "all", "count": 300, "p99_ms": chart_p99},
             {"op": "search-name", "cohort": "all", "count": 100, "p99_ms": search_p99},
+            {"op": "chart", "cohort": "long", "count": 30, "p99_ms": chart_p99 * 3.0},
         ]})
     }
 
@@ -520,11 +543,20 @@ mod tests {
         assert!(md.contains("| after | 2050, 1950, 2080 | 2080 |"), "{md}");
         assert!(md.contains("Best throughput after vs before: -1.0%"), "{md}");
         // chart: 11.0 → 11.5 (+4.5%); search: 8.0 → 9.5 (+18.8%, beyond 10%).
-        assert!(md.contains("| chart | all | 12.0, 11.0, 13.0 | 11.5, 12.5, 11.8 | 11.0 | 11.5 | +4.5% |"), "{md}");
         assert!(
-            md.contains("| search-name | all | 8.0, 9.0, 8.5 | 10.0, 9.5, 9.9 | 8.0 | 9.5 | +18.8% **worse** |"),
+            md.contains("| chart | all | 300 | 12.0, 11.0, 13.0 | 11.5, 12.5, 11.8 | 11.0 | 11.5 | +4.5% |"),
             "{md}"
         );
+        assert!(
+            md.contains("| search-name | all | 100 | 8.0, 9.0, 8.5 | 10.0, 9.5, 9.9 | 8.0 | 9.5 | +18.8% **worse** |"),
+            "{md}"
+        );
+        // The long-history chart row follows the chart's own; 30 samples are shown, not judged.
+        let chart = md.find("| chart | all").unwrap();
+        let long = md.find("| chart | long | 30 |").unwrap();
+        let search = md.find("| search-name | all").unwrap();
+        assert!(chart < long && long < search, "{md}");
+        assert!(md.contains("| 33.0 | 34.5 | +4.5% (too few samples) |"), "{md}");
         assert_eq!(worse, vec!["search-name (all) p99 +18.8%".to_string()]);
         let (_, none) = compare(&before, &before, 10.0).unwrap();
         assert!(none.is_empty());
