@@ -129,7 +129,7 @@ pub async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
     }
     let pool = hearth::db::pool_options(8).connect(&db_url(&args.db)).await?;
     hearth::db::migrate(&pool).await?;
-    hearth::modules::ehr::icd::ensure_loaded(&pool).await?;
+    hearth::REGISTRY.prepare(&pool).await?;
     let have: i64 = sqlx::query_scalar("SELECT count(*) FROM patients WHERE mrn LIKE 'BEN-%'").fetch_one(&pool).await?;
     if have as usize >= args.patients {
         eprintln!("reusing {} with {have} patients", args.db);
