@@ -3,8 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{allergies, audit_view, encounters, fmt_dt, medications, notes, problems, vitals, Banner, ChartPatient};
