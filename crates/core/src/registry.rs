@@ -310,14 +310,22 @@ pub type DemoSeeder = for<'a> fn(&'a mut PgConnection, &'a DemoContext) -> BoxFu
 
 /// What the demo seeder hands each module.
 pub struct DemoContext {
-    pub keys: crate::platform::crypto::KeyRing,
+    pub keys: std::sync::Arc<crate::platform::crypto::KeyRing>,
     pub meta: AuditMeta,
     /// Facilities, in creation order (the first is the main hospital).
     pub facilities: Vec<Uuid>,
     /// Demo accounts by email.
     pub users: Vec<(String, Uuid)>,
-    /// Patients seeded by the registry, in MRN order.
-    pub patients: Vec<Uuid>,
+    /// The demo's ordinary patients (not the unidentified, VIP or merged ones), in MRN order.
+    pub patients: Vec<DemoPatient>,
+}
+
+/// A demo patient as the modules' seeders need it.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPatient {
+    pub id: Uuid,
+    pub birth: time::Date,
+    pub female: bool,
 }
 
 impl DemoContext {

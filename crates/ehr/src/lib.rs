@@ -77,6 +77,7 @@ pub const MODULE: Module = Module {
         EncryptedColumn { table: "note_addenda", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_ADDENDUM) },
     ],
     reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
+    demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     ..Module::new("ehr", "Clinical record")
 };
 
