@@ -2,7 +2,7 @@
 //! (merged into the main document by `hearth_core::api`).
 
 use crate::ChartBanner as _;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,8 +20,7 @@ use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
 use super::vitals::{Vitals, VitalsInput};
 use super::{
-    allergies, audit_view, chart, documents, encounters, icd, medications, notes, parse_id, problems, vitals,
-    ChartPatient,
+    allergies, audit_view, chart, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient,
 };
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
@@ -29,6 +28,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::{HasPerms, Perm};
+use hearth_core::web::Path;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -162,12 +162,12 @@ async fn encounter_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    encounters::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -205,12 +205,12 @@ async fn problem_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -264,12 +264,12 @@ async fn allergy_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    allergies::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    allergies::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -340,10 +340,10 @@ async fn get_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<Json<Note>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let n = notes::get(&s.pool, &s.keys, pid, parse_id(&item)?).await?;
+    let n = notes::get(&s.pool, &s.keys, pid, item).await?;
     audit::record_now(
         &s.pool,
         &auth.meta,
@@ -359,13 +359,13 @@ async fn update_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<NoteEdit>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let (title, text) = notes::validate_edit(&body.title, &body.body)?;
     let mut tx = s.pool.begin().await?;
-    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &title, &text).await?;
+    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, item, &title, &text).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -376,11 +376,11 @@ async fn sign_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::NOTES_SIGN)?;
     let mut tx = s.pool.begin().await?;
-    notes::sign_note(&mut tx, &auth.meta, pid, parse_id(&item)?).await?;
+    notes::sign_note(&mut tx, &auth.meta, pid, item).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -391,12 +391,12 @@ async fn add_addendum(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<AddendumInput>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &body.body).await?;
+    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, item, &body.body).await?;
     tx.commit().await?;
     Ok(created(aid))
 }
@@ -438,12 +438,12 @@ async fn medication_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -521,10 +521,10 @@ async fn get_document(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
 ) -> AppResult<Json<Document>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let d = documents::get(&s.pool, pid, parse_id(&doc)?).await?;
+    let d = documents::get(&s.pool, pid, doc).await?;
     audit::record_now(
         &s.pool,
         &auth.meta,
@@ -540,11 +540,11 @@ async fn upload_version(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
-    let doc = parse_id(&doc)?;
+    let doc = doc;
     let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
         Err(res) => return Ok(res),
@@ -563,11 +563,10 @@ async fn document_content(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc, n)): Path<(String, String, String)>,
+    Path((_, doc, n)): Path<(String, Uuid, i32)>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
-    documents::serve(&s.pool, &auth.meta, pid, parse_id(&doc)?, n, true).await
+    documents::serve(&s.pool, &auth.meta, pid, doc, n, true).await
 }
 
 // ---------------------------------------------------------------- timeline

@@ -117,10 +117,6 @@ pub fn routes() -> Routes {
         .route("/icd10/options", get(icd::options_partial))
 }
 
-pub(crate) fn parse_id(s: &str) -> AppResult<Uuid> {
-    s.parse().map_err(|_| AppError::NotFound)
-}
-
 /// The chart sections, in tab order: (key, label, path suffix).
 pub const TABS: &[(&str, &str, &str)] = &[
     ("overview", "Overview", "chart"),

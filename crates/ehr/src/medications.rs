@@ -2,7 +2,7 @@
 
 use crate::ChartBanner as _;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -12,12 +12,13 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, parse_id, today, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, db_error, today, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -301,11 +302,11 @@ pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, item) = (patient.id, parse_id(&item)?);
+    let (pid, item) = (patient.id, item);
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

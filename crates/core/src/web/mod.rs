@@ -3,7 +3,10 @@
 pub mod csv;
 pub mod form;
 pub mod input;
+pub mod path;
 pub mod search;
+
+pub use path::Path;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
