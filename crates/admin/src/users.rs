@@ -440,7 +440,7 @@ pub async fn update(
     let facility_ids = check_facilities(&mut tx, &facilities, &mut errors).await?;
     if !errors.is_empty() {
         drop(tx);
-        return Err(AppError::Unprocessable(errors.0.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" ")));
+        return Err(errors.into());
     }
     sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
         .bind(id)

@@ -118,10 +118,6 @@ fn created(id: Uuid) -> Response {
     (StatusCode::CREATED, Json(CreatedId { id })).into_response()
 }
 
-fn invalid(e: hearth_core::web::FieldErrors) -> AppError {
-    e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid input".into()))
-}
-
 /// Checks the permission; returns the patient's id and date of birth. (The record itself was
 /// checked by the `ChartPatient` argument: exists, and the caller may open it.)
 fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
@@ -149,7 +145,7 @@ async fn create_encounter(
     Json(body): Json<NewEncounter>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool).await??;
     let mut tx = s.pool.begin().await?;
     let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -192,7 +188,7 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, birth).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, birth).await??;
     let mut tx = s.pool.begin().await?;
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -241,7 +237,7 @@ async fn create_allergy(
     Json(body): Json<NewAllergy>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate().map_err(invalid)?;
+    let v = body.validate()?;
     let mut tx = s.pool.begin().await?;
     let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -294,7 +290,7 @@ async fn create_vitals(
     Json(body): Json<VitalsInput>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(Default::default(), birth).map_err(invalid)?;
+    let v = body.validate(Default::default(), birth)?;
     let mut tx = s.pool.begin().await?;
     let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -324,7 +320,7 @@ async fn create_note(
     if body.wants_sign() {
         auth.require(crate::perms::NOTES_SIGN)?;
     }
-    let v = body.validate(&s.pool, pid).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, pid).await??;
     let mut tx = s.pool.begin().await?;
     let nid = notes::insert(&mut tx, &s.keys, &auth.meta, pid, &v).await?;
     if body.wants_sign() {
@@ -425,7 +421,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth).map_err(invalid)?;
+    let v = body.validate(birth)?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -508,7 +504,7 @@ async fn upload_document(
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (m, f) = documents::validate_new(&up, b.birth_date).map_err(invalid)?;
+    let (m, f) = documents::validate_new(&up, b.birth_date)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
     tx.commit().await?;
@@ -544,12 +540,11 @@ async fn upload_version(
     mut mp: Multipart,
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
-    let doc = doc;
     let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (f, comment) = documents::validate_version(&up).map_err(invalid)?;
+    let (f, comment) = documents::validate_version(&up)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
     tx.commit().await?;

@@ -12,7 +12,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, fmt_dt, parse_datetime, Banner, ChartPatient};
+use super::{audit_view, fmt_dt, parse_datetime, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
@@ -221,8 +221,7 @@ pub async fn insert(
     .bind(v.starts_at)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"kind": v.kind, "status": v.status, "department_id": v.department_id,
         "clinician_id": v.clinician_id, "reason": v.reason, "starts_at": fmt_dt(v.starts_at)});
     audit::record(conn, meta, Event::new("encounter.create", "encounter", id).patient(patient).changes(changes))
@@ -247,7 +246,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) {
-        return Err(AppError::Unprocessable(format!("status: {to:?} is not an encounter status")));
+        return Err(AppError::field("status", format!("{to:?} is not an encounter status")));
     }
     if !next_statuses(&from).contains(&to) {
         return Err(AppError::Conflict(format!(
@@ -264,8 +263,7 @@ pub async fn change_status(
     .bind(id)
     .bind(to)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     audit::record(
         conn,
         meta,

@@ -26,7 +26,7 @@ use sqlx::{FromRow, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use hearth_core::error::{AppError, AppResult};
+use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::CurrentUser;
 use hearth_core::platform::routes::Routes;
@@ -77,6 +77,13 @@ pub const MODULE: Module = Module {
         EncryptedColumn { table: "note_addenda", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_ADDENDUM) },
     ],
     reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
+    constraint_messages: &[
+        (
+            "document_versions_pkey",
+            "Another version of this document was stored at the same moment; reload and try again.",
+        ),
+        ("allergy_nka_pkey", "No known allergies is already recorded."),
+    ],
     ..Module::new("ehr", "Clinical record")
 };
 
@@ -397,19 +404,6 @@ pub(crate) fn parse_datetime(v: &str) -> Option<OffsetDateTime> {
         .or_else(|_| time::PrimitiveDateTime::parse(v, fmt_s))
         .ok()
         .map(|p| p.assume_utc())
-}
-
-/// A constraint or lock raised by the database (a race the application check did not see)
-/// becomes a clear 409 rather than a 500.
-pub(crate) fn db_error(e: sqlx::Error) -> AppError {
-    if let sqlx::Error::Database(d) = &e {
-        match d.code().as_deref() {
-            Some("23514") | Some("42501") | Some("23505") => return AppError::Conflict(d.message().to_string()),
-            Some("23503") => return AppError::Unprocessable("A referenced record does not exist.".into()),
-            _ => {}
-        }
-    }
-    e.into()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, today, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, today, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
@@ -176,8 +176,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.comment)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"name": v.name, "dose": v.dose, "route": v.route, "frequency": v.frequency,
         "start_date": v.start_date.map(|d| d.to_string()), "status": "active", "comment": v.comment});
     audit::record(conn, meta, Event::new("medication.create", "home_medication", id).patient(patient).changes(changes))
@@ -201,7 +200,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) || to == "active" {
-        return Err(AppError::Unprocessable("status: choose stopped or entered_in_error".into()));
+        return Err(AppError::field("status", "Choose stopped or entered_in_error."));
     }
     if from != "active" {
         return Err(AppError::Conflict(format!("The medication is already {}.", from.replace('_', " "))));
@@ -215,8 +214,7 @@ pub async fn change_status(
     .bind(to)
     .bind(today())
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     audit::record(
         conn,
         meta,
@@ -306,7 +304,7 @@ pub async fn set_status(
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, item) = (patient.id, item);
+    let pid = patient.id;
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

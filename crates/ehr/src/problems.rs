@@ -12,7 +12,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, icd, today, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, icd, today, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
@@ -140,8 +140,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.comment)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"icd_code": v.code.code, "description": v.code.description, "status": v.status,
         "onset_date": v.onset_date.map(|d| d.to_string()), "comment": v.comment});
     audit::record(conn, meta, Event::new("problem.create", "problem", id).patient(patient).changes(changes)).await?;
@@ -164,7 +163,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) {
-        return Err(AppError::Unprocessable(format!("status: {to:?} is not a problem status")));
+        return Err(AppError::field("status", format!("{to:?} is not a problem status")));
     }
     if from == to || from == "entered_in_error" {
         return Err(AppError::Conflict(format!("The problem is already {}.", from.replace('_', " "))));
@@ -177,8 +176,7 @@ pub async fn change_status(
     .bind(id)
     .bind(to)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     audit::record(
         conn,
         meta,
@@ -269,7 +267,7 @@ pub async fn set_status(
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, item) = (patient.id, item);
+    let pid = patient.id;
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

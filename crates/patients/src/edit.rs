@@ -281,8 +281,7 @@ pub async fn add_contact(
         validate_phone(&mut errors, "phone", p);
     }
     if !errors.is_empty() {
-        let msg = errors.0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
-        return Ok(web::redirect_flash(&format!("/patients/{id}#contacts"), "error", &msg));
+        return Ok(web::redirect_flash(&format!("/patients/{id}#contacts"), "error", &errors.messages()));
     }
     let mut tx = state.pool.begin().await?;
     let cid =
@@ -324,11 +323,7 @@ pub async fn delete_contact(
 /// A response for an upload that is too large (413, rendered by the error middleware).
 pub fn too_large(detail: String) -> Response {
     let mut res = StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    res.extensions_mut().insert(ErrorInfo {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        title: hearth_core::error::title_for(StatusCode::PAYLOAD_TOO_LARGE),
-        detail,
-    });
+    res.extensions_mut().insert(ErrorInfo::new(StatusCode::PAYLOAD_TOO_LARGE, detail));
     res
 }
 

@@ -242,7 +242,6 @@ pub async fn upload_version(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("documents");
-    let doc = doc;
     refuse_merged(&b)?;
     let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
