@@ -11,6 +11,7 @@ mod documents;
 mod ehr;
 mod fakes;
 mod helpers;
+mod immunizations;
 mod jobs;
 mod mfa;
 mod mfa_email;
