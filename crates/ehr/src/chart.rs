@@ -14,6 +14,7 @@ use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged, Pager, TimeId};
 use hearth_core::web::{self, Page};
 
 pub const TIMELINE_PAGE: i64 = 30;
@@ -62,30 +63,14 @@ impl TimelineItem {
     pub fn status_label(&self) -> String {
         encounters::label(&self.status)
     }
-    /// The keyset cursor of this entry: `<unix micros>_<id>`.
-    pub fn cursor(&self) -> String {
-        format!("{}_{}", self.at.unix_timestamp_nanos() / 1000, self.id)
+    /// The entry's sort key (the timeline is newest first).
+    pub fn key(&self) -> TimeId {
+        TimeId(self.at, self.id)
     }
 }
 
-pub fn parse_cursor(s: &str) -> Option<(OffsetDateTime, Uuid)> {
-    let (t, id) = s.split_once('_')?;
-    let micros: i128 = t.parse().ok()?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
-    Some((at, id.parse().ok()?))
-}
-
 /// Every clinical event of the patient, newest first, in one keyset-paginated query.
-pub async fn timeline(
-    pool: &PgPool,
-    patient: Uuid,
-    before: Option<(OffsetDateTime, Uuid)>,
-    limit: i64,
-) -> sqlx::Result<Vec<TimelineItem>> {
-    let (bt, bid) = match before {
-        Some((t, id)) => (Some(t), Some(id)),
-        None => (None, None),
-    };
+pub async fn timeline(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<TimelineItem>> {
     // The keyset condition sits in each branch so every branch can use its (patient_id, time, id) index.
     let k = |t: &str, id: &str| format!("($2::timestamptz IS NULL OR ({t}, {id}) < ($2, $3::uuid))");
     let sql = format!(
@@ -133,12 +118,14 @@ pub async fn timeline(
         km = k("m.created_at", "m.id"),
         kd = k("d.created_at", "d.id"),
     );
-    sqlx::query_as(&sql).bind(patient).bind(bt).bind(bid).bind(limit).fetch_all(pool).await
+    let rows =
+        sqlx::query_as(&sql).bind(patient).bind(req.at()).bind(req.id()).bind(req.fetch()).fetch_all(pool).await?;
+    Ok(Paged::from_rows(rows, req.limit, TimelineItem::key))
 }
 
 #[derive(Deserialize, Default)]
 pub struct TimelineQuery {
-    before: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -150,7 +137,7 @@ struct OverviewPage {
     latest: Option<vitals::Vitals>,
     meds: Vec<medications::Medication>,
     timeline: Vec<TimelineItem>,
-    next: Option<String>,
+    pager: Pager,
     can_write: bool,
 }
 
@@ -187,17 +174,14 @@ pub async fn overview(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("overview");
-    let before = q.before.as_deref().and_then(parse_cursor);
-    let (sections, mut timeline) =
-        tokio::try_join!(overview_sections(&state.pool, b.id), timeline(&state.pool, b.id, before, TIMELINE_PAGE + 1))?;
+    let req = PageRequest::parse(q.after.as_deref(), None, TIMELINE_PAGE, TIMELINE_PAGE)?;
+    let (sections, timeline) =
+        tokio::try_join!(overview_sections(&state.pool, b.id), timeline(&state.pool, b.id, &req))?;
     let Sections { problems, vitals: latest, meds } = sections;
     audit_view(&state.pool, &auth.meta, b.id, "overview").await?;
-    let next = if timeline.len() as i64 > TIMELINE_PAGE {
-        timeline.truncate(TIMELINE_PAGE as usize);
-        timeline.last().map(TimelineItem::cursor)
-    } else {
-        None
-    };
+    let pager = Pager::new(&b.href("chart"), &[], &timeline, req.is_later())
+        .labels("Older entries", "Newest entries")
+        .named("Timeline pages");
     web::render(&OverviewPage {
         page: page
             .titled(format!("Chart · {}", b.name))
@@ -207,8 +191,8 @@ pub async fn overview(
         problems,
         latest: latest.into_iter().next(),
         meds,
-        timeline,
-        next,
+        timeline: timeline.items,
+        pager,
         can_write: auth.can(crate::perms::CHART_WRITE),
     })
 }
@@ -262,24 +246,4 @@ pub async fn summary(
         printed_by: auth.display_name.clone(),
         b,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trip() {
-        let item = TimelineItem {
-            at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap() + time::Duration::microseconds(123_456),
-            kind: "note".into(),
-            id: Uuid::new_v4(),
-            title: String::new(),
-            detail: String::new(),
-            status: String::new(),
-        };
-        let (at, id) = parse_cursor(&item.cursor()).unwrap();
-        assert_eq!((at, id), (item.at, item.id));
-        assert!(parse_cursor("nonsense").is_none());
-    }
 }

@@ -15,7 +15,6 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
-pub mod svg;
 pub mod vitals;
 
 use axum::extract::DefaultBodyLimit;
@@ -123,6 +122,11 @@ pub fn routes() -> Routes {
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
 }
+
+/// Rows per page of the chart's growing lists (encounters, vital signs, notes, documents,
+/// messages) in pages and the API; the API's `limit` goes up to [`PAGE_MAX`].
+pub const PAGE_SIZE: i64 = 50;
+pub const PAGE_MAX: i64 = 200;
 
 /// The chart sections, in tab order: (key, label, path suffix).
 pub const TABS: &[(&str, &str, &str)] = &[
