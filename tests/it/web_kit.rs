@@ -341,6 +341,8 @@ async fn lists_page_with_one_kind_of_cursor() {
     // Pages: the same 400 for a bad cursor on every paginated list.
     for path in [
         "/admin/users".to_string(),
+        "/admin/jobs".to_string(),
+        "/admin/security".to_string(),
         "/audit".to_string(),
         "/patients".to_string(),
         "/patients/today".to_string(),
