@@ -472,7 +472,7 @@ async fn api_uploads_lists_and_downloads_documents() {
 
     let list = app.api(Method::GET, &base, Some(&token), None).await;
     assert_eq!(list.status, StatusCode::OK);
-    let list = list.json();
+    let list = list.json()["items"].clone();
     assert_eq!(list[0]["title"], "Lab results");
     assert_eq!(list[0]["category"], "lab_report");
     assert_eq!(list[0]["document_date"], "2026-01-05");

@@ -284,7 +284,8 @@ async fn vitals_validate_each_field_and_draw_svg_trends() {
         sqlx::query_scalar("SELECT bmi FROM vitals ORDER BY taken_at").fetch_all(&app.pool).await.unwrap();
     assert_eq!(bmi, vec![22.9, 23.3]);
     let page = app.get(&url).await;
-    assert!(page.body.contains("<svg class=\"trend-chart\""), "SVG chart");
+    assert!(page.body.contains("<svg class=\"chart-svg\""), "SVG chart");
+    assert!(page.body.contains("role=\"img\"") && page.body.contains("<details class=\"chart-data\">"), "accessible");
     assert!(page.body.contains("<polyline") && page.body.contains("38.4"));
     assert!(page.body.contains("Temperature (°C) · latest 38.4"));
     assert!(!page.body.contains("style="));
@@ -523,13 +524,14 @@ async fn api_round_trips_and_problem_json_errors() {
         assert_eq!(list.status, StatusCode::OK, "{path}");
     }
     let problems = app.api(Method::GET, &post("problems"), Some(&token), None).await.json();
-    assert_eq!(problems[0]["icd_code"], "J45.909");
-    assert_eq!(problems[0]["onset_date"], "2001-06-01");
+    assert_eq!(problems["items"][0]["icd_code"], "J45.909");
+    assert_eq!(problems["items"][0]["onset_date"], "2001-06-01");
+    assert!(problems["next"].is_null(), "the problem list comes whole");
     let allergies = app.api(Method::GET, &post("allergies"), Some(&token), None).await.json();
     assert_eq!(allergies["assessment"], "recorded");
     assert_eq!(allergies["items"][0]["substance"], "Peanut");
     let vitals = app.api(Method::GET, &post("vitals"), Some(&token), None).await.json();
-    assert_eq!(vitals[0]["bmi"], 22.0);
+    assert_eq!(vitals["items"][0]["bmi"], 22.0);
 
     // Notes: create signed, edit refused, addendum, read back.
     let r = app
@@ -588,7 +590,7 @@ async fn api_round_trips_and_problem_json_errors() {
 
     // Encounter status over the API.
     let enc = app.api(Method::GET, &post("encounters"), Some(&token), None).await.json();
-    let eid = enc[0]["id"].as_str().unwrap().to_string();
+    let eid = enc["items"][0]["id"].as_str().unwrap().to_string();
     let r = app
         .api(Method::POST, &post(&format!("encounters/{eid}/status")), Some(&token), Some(json!({"status": "planned"})))
         .await;

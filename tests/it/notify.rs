@@ -584,7 +584,7 @@ async fn patient_messages_are_listed_on_the_chart_and_settled_by_signed_delivery
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app.post_form(&tab, &[("channel", "sms"), ("subject", "Hello"), ("body", &"x".repeat(601))]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.get(&format!("{tab}?page=0")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{tab}?after=garbage")).await.status, StatusCode::BAD_REQUEST);
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages").fetch_one(&app.pool).await.unwrap();
     assert_eq!(n, 0);
 
@@ -767,11 +767,13 @@ async fn the_patients_of_the_day_list_updates_live_across_replicas() {
     let page = a.get(&format!("/patients/today?date={yesterday}")).await;
     assert!(page.body.contains(&format!("No patients registered or seen on {yesterday}.")));
     assert!(!page.body.contains("sse:patients.today"));
-    // Pages of 50; a page past the end says so; a bad page number is refused.
-    assert_eq!(a.get("/patients/today?page=0").await.status, StatusCode::BAD_REQUEST);
-    let p2 = a.get("/patients/today?page=2").await;
+    // Pages of 50 (keyset); a page past the end says so and links back; a bad cursor is refused.
+    assert_eq!(a.get("/patients/today?after=garbage").await.status, StatusCode::BAD_REQUEST);
+    let past_end =
+        hearth::web::paging::encode(&hearth::web::paging::TimeId(time::OffsetDateTime::UNIX_EPOCH, uuid::Uuid::nil()));
+    let p2 = a.get(&format!("/patients/today?after={past_end}")).await;
     assert!(p2.body.contains("No more patients on"), "{}", p2.body);
-    assert!(p2.body.contains("← Later"));
+    assert!(p2.body.contains("← Latest"));
     // It is in the navigation for anyone who can read patients.
     assert!(page.body.contains(r#"href="/patients/today""#));
 }

@@ -275,7 +275,11 @@ async fn query_parameters_are_optional_query_parameters_and_errors_are_documente
     for (path, names) in [
         ("/api/v1/patients", &["q", "after", "limit"][..]),
         ("/api/v1/icd10", &["q", "billable", "limit"][..]),
-        ("/api/v1/patients/{id}/timeline", &["before", "limit"][..]),
+        ("/api/v1/patients/{id}/timeline", &["after", "limit"][..]),
+        ("/api/v1/patients/{id}/encounters", &["after", "limit"][..]),
+        ("/api/v1/patients/{id}/vitals", &["after", "limit"][..]),
+        ("/api/v1/patients/{id}/notes", &["after", "limit"][..]),
+        ("/api/v1/patients/{id}/documents", &["after", "limit"][..]),
     ] {
         let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         for name in names {

@@ -293,3 +293,166 @@ async fn a_lost_race_gets_the_modules_message() {
     let p: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert!(p["detail"].as_str().unwrap().starts_with("This MRN was given to another record"), "{p}");
 }
+
+/// Every list pages the same way: `?after=<cursor>&limit=n`, `{items, next}` on the API, one
+/// pager on pages, and a cursor that is not one of the list's is a 400 (never a 500, never
+/// silently the first page).
+#[tokio::test]
+async fn lists_page_with_one_kind_of_cursor() {
+    let (mut app, email) = TestApp::signed_in("super_admin").await;
+    let pid = patient(&mut app).await;
+    let token = app.api_token(&email).await;
+    let api = |path: &str| format!("/api/v1/patients/{pid}/{path}");
+    for t in ["36.5", "37.0", "37.5"] {
+        let r = app.post_form(&format!("/patients/{pid}/vitals"), &[("temperature_c", t)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
+    // API: two pages of two and one, newest first, no row twice.
+    let p1 = app.api(Method::GET, &api("vitals?limit=2"), Some(&token), None).await.json();
+    assert_eq!(p1["items"].as_array().unwrap().len(), 2);
+    let next = p1["next"].as_str().unwrap().to_string();
+    let p2 = app.api(Method::GET, &api(&format!("vitals?limit=2&after={next}")), Some(&token), None).await.json();
+    assert_eq!(p2["items"].as_array().unwrap().len(), 1);
+    assert!(p2["next"].is_null());
+    let temps: Vec<f64> = p1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(p2["items"].as_array().unwrap())
+        .map(|v| v["temperature_c"].as_f64().unwrap())
+        .collect();
+    assert_eq!(temps.len(), 3);
+
+    // Bad cursors and limits: 400 problem+json on every paginated API list.
+    let audit_cursor = hearth::web::paging::encode(&42_i64);
+    for list in ["encounters", "vitals", "notes", "documents", "timeline"] {
+        for q in ["after=garbage", "after=%00", &format!("after={audit_cursor}"), "limit=0", "limit=100000"] {
+            let r = app.api(Method::GET, &api(&format!("{list}?{q}")), Some(&token), None).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{list}?{q}: {}", r.body);
+            assert_eq!(r.content_type(), "application/problem+json");
+        }
+        let r = app.api(Method::GET, &api(list), Some(&token), None).await.json();
+        assert!(r["items"].is_array() && r.get("next").is_some(), "{list}: {r}");
+    }
+    let r = app.api(Method::GET, "/api/v1/patients?after=garbage", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Pages: the same 400 for a bad cursor on every paginated list.
+    for path in [
+        "/admin/users".to_string(),
+        "/admin/jobs".to_string(),
+        "/admin/security".to_string(),
+        "/audit".to_string(),
+        "/patients".to_string(),
+        "/patients/today".to_string(),
+        format!("/patients/{pid}/chart"),
+        format!("/patients/{pid}/encounters"),
+        format!("/patients/{pid}/vitals"),
+        format!("/patients/{pid}/notes"),
+        format!("/patients/{pid}/documents"),
+        format!("/patients/{pid}/messages"),
+    ] {
+        let r = app.get(&format!("{path}?after=not-a-cursor")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert!(r.body.contains("after is not a cursor of this list"), "{path}");
+    }
+
+    // The pager: forward with the cursor, back to the first page.
+    let r = app.get(&format!("/patients/{pid}/vitals?limit=2")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let marker = format!("href=\"/patients/{pid}/vitals?after=");
+    let start = r.body.find(&marker).unwrap_or_else(|| panic!("a next link: {}", r.body)) + 6;
+    let href = r.body[start..].split('"').next().unwrap().replace("&amp;", "&");
+    assert!(r.body.contains("rel=\"next\">Older →</a>"));
+    let r = app.get(&href).await;
+    assert_eq!(r.status, StatusCode::OK, "{href}");
+    assert!(r.body.contains(&format!("href=\"/patients/{pid}/vitals\">← Newest</a>")), "{}", r.body);
+    assert!(!r.body.contains("rel=\"next\""), "the last page has no next link");
+}
+
+fn png() -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    v.extend_from_slice(&[0u8; 64]);
+    v
+}
+
+/// One upload helper in every module: the content is sniffed and must agree with the name
+/// (documents, the patient photo, the CSV import), limits answer 413, stored files come back
+/// with their own type, `nosniff` and a `Content-Disposition`, never as HTML.
+#[tokio::test]
+async fn uploads_are_sniffed_and_served_safely() {
+    use axum::http::header;
+
+    let (mut app, _) = TestApp::signed_in("super_admin").await;
+    let pid = patient(&mut app).await;
+    let pdf = crate::documents::pdf();
+
+    // The same refusal in each module: a PNG under another name.
+    let docs = format!("/patients/{pid}/documents");
+    let r = app.post_multipart(&docs, &[("category", "other")], ("file", "scan.pdf", &png()), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("it is named scan.pdf but holds a PNG image"), "{}", r.body);
+    let photo = format!("/patients/{pid}/photo");
+    let r = app.post_multipart(&photo, &[], ("photo", "me.jpg", &png()), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("it is named me.jpg but holds a PNG image"), "{}", r.body);
+    let r = app.post_multipart("/patients/import", &[("mode", "all")], ("file", "people.csv", &png()), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("people.csv is not a CSV text file"), "{}", r.body);
+    // A PDF that is also a web page.
+    let html = b"%PDF-1.7\n<html><script>alert(1)</script></html>\n%%EOF".to_vec();
+    let r = app.post_multipart(&docs, &[("category", "other")], ("file", "x.pdf", &html), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("not a well-formed PDF"));
+    // Limits: a file over its field's limit is 413 naming it; a text field is short.
+    let mut big = png();
+    big.resize(600 * 1024, 0);
+    let r = app.post_multipart(&photo, &[], ("photo", "big.png", &big), true).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("larger than 512 KiB"), "{}", r.body);
+    let long = "x".repeat(5000);
+    let r = app.post_multipart("/patients/import", &[("mode", &long)], ("file", "p.csv", b"a,b\n"), true).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Served back: their own type, nosniff, a disposition; never inline HTML.
+    let r = app.post_multipart(&docs, &[("category", "other")], ("file", "letter.pdf", &pdf), true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let doc = r.location().to_string();
+    for (query, disposition) in [("", "inline;"), ("?download=1", "attachment;")] {
+        let r = app.get(&format!("{doc}/versions/1/content{query}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.content_type(), "application/pdf");
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let cd = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(cd.starts_with(disposition) && cd.contains("letter.pdf"), "{cd}");
+    }
+    let r = app.post_multipart(&photo, &[], ("photo", "me.png", &png()), true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.get(&photo).await;
+    assert_eq!(r.content_type(), "image/png");
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("inline; filename=\"photo.png\""));
+}
+
+/// The form macros: a field in error names its message (and hint) with aria-describedby, and
+/// the error summary links to each field, on the registration form and the chart's forms.
+#[tokio::test]
+async fn forms_tie_errors_and_hints_to_their_fields() {
+    let (mut app, _) = TestApp::signed_in("doctor").await;
+    let r = app.post_form("/patients", &[("given_name", ""), ("family_name", "Byron"), ("sex", "female")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("class=\"flash flash-error error-summary\""), "{}", r.body);
+    assert!(r.body.contains("<a href=\"#given_name\">"), "the summary links to the field");
+    assert!(r.body.contains("id=\"given_name\" name=\"given_name\" type=\"text\" value=\"\" autocomplete=\"off\" aria-invalid=\"true\" aria-describedby=\"given_name-error\""), "{}", r.body);
+    assert!(r.body.contains("<p class=\"field-error\" id=\"given_name-error\">"));
+    assert!(r.body.contains("<option value=\"female\" selected>female</option>"), "the select keeps its value");
+
+    let pid = patient(&mut app).await;
+    let r = app.post_form(&format!("/patients/{pid}/problems"), &[("icd_code", "nonsense")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("aria-describedby=\"icd_code-hint icd_code-error\""), "{}", r.body);
+    assert!(r.body.contains("<p class=\"hint muted small\" id=\"icd_code-hint\">"));
+    let r = app.get(&format!("/patients/{pid}/vitals")).await;
+    assert!(r.body.contains("aria-describedby=\"pulse-hint\""), "a hint alone is tied too");
+}

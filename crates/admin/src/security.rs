@@ -2,7 +2,7 @@
 //! addresses, MFA resets. A view over the audit log for the people who watch the front door.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -12,6 +12,7 @@ use hearth_core::error::AppResult;
 use hearth_core::platform::auth::account::fmt;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageParams, PageRequest, Paged, Pager};
 use hearth_core::web::{self, Page};
 
 pub const ACTIONS: &[&str] = &[
@@ -47,10 +48,21 @@ struct EventsPage {
     page: Page,
     counts: Vec<(String, i64)>,
     rows: Vec<EventRow>,
+    pager: Pager,
 }
 
-pub async fn events(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
+/// Security events per page.
+const EVENTS_PAGE: i64 = 100;
+
+/// Sign-ins, lockouts, MFA and role changes, newest first (keyset: the audit event id).
+pub async fn events(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(q): Query<PageParams>,
+) -> AppResult<Response> {
     auth.require(crate::perms::SECURITY_READ)?;
+    let req: PageRequest<i64> = PageRequest::parse(q.after.as_deref(), None, EVENTS_PAGE, EVENTS_PAGE)?;
     let actions: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
     let counts: Vec<(String, i64)> = sqlx::query_as(
         "SELECT action, count(*) FROM audit_events WHERE action = ANY($1) AND occurred_at > now() - interval '24 hours'
@@ -61,15 +73,20 @@ pub async fn events(State(state): State<AppState>, page: Page, auth: Auth) -> Ap
     .await?;
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, occurred_at, actor_label, action, host(ip) AS ip FROM audit_events
-         WHERE action = ANY($1) ORDER BY id DESC LIMIT 200",
+         WHERE action = ANY($1) AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $2",
     )
     .bind(&actions)
+    .bind(req.fetch())
+    .bind(req.after)
     .fetch_all(&state.pool)
     .await?;
+    let rows = Paged::from_rows(rows, req.limit, |r| r.id);
+    let pager = Pager::new("/admin/security", &[], &rows, req.is_later()).labels("Older events", "Newest events");
     web::render(&EventsPage {
         page: page.titled("Security events").crumb("Security events", "/admin/security"),
         counts,
-        rows,
+        rows: rows.items,
+        pager,
     })
 }
 

@@ -14,6 +14,7 @@ use hearth_core::platform::audit::{self, diff, AuditMeta, Event};
 use hearth_core::platform::auth::routes::set_password;
 use hearth_core::platform::auth::{bump_security_stamp, password, session, Auth};
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged, Pager};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
@@ -48,9 +49,10 @@ struct ListPage {
     page: Page,
     q: String,
     rows: Vec<UserListRow>,
-    next: Option<String>,
+    pager: Pager,
 }
 
+/// Users by email, [`PAGE_SIZE`] a page (keyset: the email).
 pub async fn list(
     State(state): State<AppState>,
     page: Page,
@@ -58,9 +60,10 @@ pub async fn list(
     Query(lq): Query<ListQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
+    let req: PageRequest<String> = PageRequest::parse(lq.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
     let q: String = lq.q.trim().chars().take(100).collect();
     let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
-    let mut rows: Vec<UserListRow> = sqlx::query_as(
+    let rows: Vec<UserListRow> = sqlx::query_as(
         "SELECT u.id, u.email::text AS email, u.display_name, u.active,
                 ARRAY(SELECT r.name FROM user_roles ur JOIN roles r ON r.code = ur.role_code WHERE ur.user_id = u.id ORDER BY r.sort_order) AS roles,
                 coalesce(u.locked_until > now(), false) AS locked
@@ -69,18 +72,13 @@ pub async fn list(
          ORDER BY u.email LIMIT $3",
     )
     .bind(&pattern)
-    .bind(lq.after.as_deref())
-    .bind(PAGE_SIZE + 1)
+    .bind(req.after.as_deref())
+    .bind(req.fetch())
     .fetch_all(&state.pool)
     .await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| serde_urlencoded::to_string([("q", q.as_str()), ("after", r.email.as_str())]).unwrap_or_default())
-    } else {
-        None
-    };
-    web::render(&ListPage { page: page.titled("Users").crumb("Users", "/admin/users"), q, rows, next })
+    let rows = Paged::from_rows(rows, req.limit, |r| r.email.clone());
+    let pager = Pager::new("/admin/users", &[("q", &q)], &rows, req.is_later());
+    web::render(&ListPage { page: page.titled("Users").crumb("Users", "/admin/users"), q, rows: rows.items, pager })
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -19,6 +19,7 @@ use hearth_core::platform::rbac::HasPerms;
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{Module, NavEntry};
 use hearth_core::web::csv::CsvWriter;
+use hearth_core::web::paging::{PageRequest, Paged, Pager};
 use hearth_core::web::{self, Page};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -50,7 +51,8 @@ pub struct Filter {
     pub from: String,
     #[serde(default)]
     pub to: String,
-    pub before: Option<i64>,
+    /// The page's cursor (the last event id of the previous page).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, FromRow)]
@@ -87,7 +89,7 @@ fn parse_date(s: &str, field: &str) -> AppResult<Option<time::Date>> {
         .map_err(|_| AppError::BadRequest(format!("{field} must be a date such as 2026-01-31")))
 }
 
-async fn query(pool: &PgPool, f: &Filter, limit: i64) -> AppResult<Vec<Row>> {
+async fn query(pool: &PgPool, f: &Filter, before: Option<i64>, limit: i64) -> AppResult<Vec<Row>> {
     let mut qb = QueryBuilder::new(
         "SELECT id, occurred_at, actor_label, action, entity_type, entity_id, patient_id, changes, host(ip) AS ip, request_id FROM audit_events WHERE true",
     );
@@ -120,7 +122,7 @@ async fn query(pool: &PgPool, f: &Filter, limit: i64) -> AppResult<Vec<Row>> {
     if let Some(d) = parse_date(&f.to, "to")? {
         qb.push(" AND occurred_at < ").push_bind((d.midnight().assume_utc()) + time::Duration::days(1));
     }
-    if let Some(b) = f.before {
+    if let Some(b) = before {
         qb.push(" AND id < ").push_bind(b);
     }
     qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
@@ -133,43 +135,46 @@ struct ListPage {
     page: Page,
     f: Filter,
     rows: Vec<Row>,
-    next: Option<String>,
+    pager: Pager,
     export: String,
 }
 
-fn filter_qs(f: &Filter, before: Option<i64>) -> String {
-    let b = before.map(|b| b.to_string()).unwrap_or_default();
-    let mut pairs = vec![
+fn filter_pairs(f: &Filter) -> [(&str, &str); 6] {
+    [
         ("user", f.user.as_str()),
         ("patient", &f.patient),
         ("entity", &f.entity),
         ("action", &f.action),
         ("from", &f.from),
         ("to", &f.to),
-    ];
-    if before.is_some() {
-        pairs.push(("before", &b));
-    }
-    serde_urlencoded::to_string(pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
+    ]
+}
+
+fn filter_qs(f: &Filter) -> String {
+    serde_urlencoded::to_string(filter_pairs(f).into_iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
         .unwrap_or_default()
 }
 
+/// The log, newest first, [`PAGE_SIZE`] events a page (keyset: the event id).
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::perms::AUDIT_READ)?;
-    let mut rows = query(&state.pool, &f, PAGE_SIZE + 1).await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| filter_qs(&f, Some(r.id)))
-    } else {
-        None
-    };
-    let export = filter_qs(&f, None);
-    web::render(&ListPage { page: page.titled("Audit log").crumb("Audit log", "/audit"), f, rows, next, export })
+    let req: PageRequest<i64> = PageRequest::parse(f.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
+    let rows = query(&state.pool, &f, req.after, req.fetch()).await?;
+    let rows = Paged::from_rows(rows, req.limit, |r| r.id);
+    let pager = Pager::new("/audit", &filter_pairs(&f), &rows, req.is_later()).labels("Older events", "Newest events");
+    let export = filter_qs(&f);
+    web::render(&ListPage {
+        page: page.titled("Audit log").crumb("Audit log", "/audit"),
+        f,
+        rows: rows.items,
+        pager,
+        export,
+    })
 }
 
 async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::perms::AUDIT_READ)?;
-    let rows = query(&state.pool, &f, EXPORT_MAX).await?;
+    let rows = query(&state.pool, &f, None, EXPORT_MAX).await?;
     let mut w = CsvWriter::new();
     w.row([
         "id",
@@ -201,7 +206,7 @@ async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filte
         &state.pool,
         &auth.meta,
         Event::new("audit.export", "audit_events", rows.len())
-            .changes(serde_json::json!({"filter": filter_qs(&f, None), "rows": rows.len()})),
+            .changes(serde_json::json!({"filter": filter_qs(&f), "rows": rows.len()})),
     )
     .await?;
     w.into_response("hearth-audit.csv")

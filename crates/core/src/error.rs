@@ -33,6 +33,9 @@ pub enum AppError {
     Constraint(ConstraintViolation),
     #[error("{0}")]
     Conflict(String),
+    /// A body or an uploaded file over its limit (413); the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the request's security token is missing or wrong; reload the page and try again")]
     Csrf,
     #[error("service unavailable")]
@@ -200,6 +203,7 @@ impl AppError {
             AppError::Unprocessable(_) | AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Constraint(c) => c.status,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

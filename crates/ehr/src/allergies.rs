@@ -311,6 +311,13 @@ struct AllergiesPage {
     categories: [&'static str; 4],
 }
 
+impl AllergiesPage {
+    /// The category choices for a free-text substance (none chosen first).
+    fn category_options(&self) -> Vec<(&'static str, &'static str)> {
+        std::iter::once(("", "—")).chain(self.categories.iter().map(|c| (*c, *c))).collect()
+    }
+}
+
 async fn render(
     state: &AppState,
     page: Page,

@@ -18,15 +18,15 @@ use super::medications::{Medication, NewMedication};
 use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
 use super::vitals::{Vitals, VitalsInput};
-use super::{
-    allergies, audit_view, chart, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient,
-};
+use super::{allergies, audit_view, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
-use hearth_core::error::{AppError, AppResult};
+use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::{HasPerms, Perm};
+use hearth_core::web::paging::{PageParams, PageRequest, Paged, TimeId};
+use hearth_core::web::upload;
 use hearth_core::web::Path;
 
 #[derive(OpenApi)]
@@ -43,9 +43,10 @@ use hearth_core::web::Path;
         get_timeline,
     ),
     components(schemas(
-        icd::IcdCode, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
+        icd::IcdCode, Paged<Encounter>, Paged<Vitals>, Paged<NoteMeta>, Paged<Document>, Paged<Problem>,
+        Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
         VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
-        TimelineItem, TimelinePage, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
+        TimelineItem, Paged<TimelineItem>, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
         VersionUpload, Stored
     )),
     tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications, documents"))
@@ -117,6 +118,11 @@ fn created(id: Uuid) -> Response {
     (StatusCode::CREATED, Json(CreatedId { id })).into_response()
 }
 
+/// The page a list call asks for (`limit` 1..[`crate::PAGE_MAX`], default [`crate::PAGE_SIZE`]).
+fn page_request(q: &PageParams) -> AppResult<PageRequest<TimeId>> {
+    PageRequest::new(q, crate::PAGE_SIZE, crate::PAGE_MAX)
+}
+
 /// Checks the permission; returns the patient's id and date of birth. (The record itself was
 /// checked by the `ChartPatient` argument: exists, and the caller may open it.)
 fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
@@ -126,11 +132,16 @@ fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Optio
 
 // ---------------------------------------------------------------- encounters
 
-/// The patient's encounters, newest first.
-#[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path)), responses((status = 200, body = [Encounter]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_encounters(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Encounter>>> {
+/// The patient's encounters, newest first, a page at a time (`limit` 1..200, default 50).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Paged<Encounter>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_encounters(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<Paged<Encounter>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let rows = encounters::list(&s.pool, pid, 500).await?;
+    let rows = encounters::paged(&s.pool, pid, &page_request(&q)?).await?;
     audit_view(&s.pool, &auth.meta, pid, "encounters").await?;
     Ok(Json(rows))
 }
@@ -169,13 +180,14 @@ async fn encounter_status(
 
 // ---------------------------------------------------------------- problems
 
-/// The problem list (active first).
-#[utoipa::path(get, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), responses((status = 200, body = [Problem]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Problem>>> {
+/// The problem list (active first), whole: a clinician sees every entry at once, so `next` is
+/// always null (the list is bounded at 500 entries).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), responses((status = 200, body = Paged<Problem>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Paged<Problem>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
     let rows = problems::list(&s.pool, pid, false).await?;
     audit_view(&s.pool, &auth.meta, pid, "problems").await?;
-    Ok(Json(rows))
+    Ok(Json(Paged { items: rows, next: None }))
 }
 
 /// Adds a problem coded with a billable ICD-10-CM code.
@@ -271,11 +283,16 @@ async fn allergy_status(
 
 // ---------------------------------------------------------------- vitals
 
-/// Vital signs, newest first (BMI computed).
-#[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), responses((status = 200, body = [Vitals]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_vitals(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Vitals>>> {
+/// Vital signs, newest first (BMI computed), a page at a time (`limit` 1..200, default 50).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Paged<Vitals>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_vitals(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<Paged<Vitals>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let rows = vitals::list(&s.pool, pid, 500).await?;
+    let rows = vitals::paged(&s.pool, pid, &page_request(&q)?).await?;
     audit_view(&s.pool, &auth.meta, pid, "vitals").await?;
     Ok(Json(rows))
 }
@@ -298,11 +315,17 @@ async fn create_vitals(
 
 // ---------------------------------------------------------------- notes
 
-/// Notes (metadata only; fetch one note for its text).
-#[utoipa::path(get, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path)), responses((status = 200, body = [NoteMeta]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_notes(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<NoteMeta>>> {
+/// Notes, newest first (metadata only; fetch one note for its text), a page at a time (`limit`
+/// 1..200, default 50).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/notes", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Paged<NoteMeta>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_notes(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<Paged<NoteMeta>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let rows = notes::list(&s.pool, pid, 500).await?;
+    let rows = notes::paged(&s.pool, pid, &page_request(&q)?).await?;
     audit_view(&s.pool, &auth.meta, pid, "notes").await?;
     Ok(Json(rows))
 }
@@ -398,17 +421,18 @@ async fn add_addendum(
 
 // ---------------------------------------------------------------- medications
 
-/// The home medication list.
-#[utoipa::path(get, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), responses((status = 200, body = [Medication]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+/// The home medication list (active first), whole like the problem list: `next` is always null
+/// (bounded at 500 entries).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/medications", params(("id" = Uuid, Path)), responses((status = 200, body = Paged<Medication>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn list_medications(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-) -> AppResult<Json<Vec<Medication>>> {
+) -> AppResult<Json<Paged<Medication>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
     let rows = medications::list(&s.pool, pid, false).await?;
     audit_view(&s.pool, &auth.meta, pid, "medications").await?;
-    Ok(Json(rows))
+    Ok(Json(Paged { items: rows, next: None }))
 }
 
 /// Adds a home medication.
@@ -447,7 +471,7 @@ async fn medication_status(
 
 /// A new document (multipart/form-data).
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by web::upload::read")]
 pub struct DocumentUpload {
     /// The file: PDF, JPEG or PNG, at most 10 MiB. The type is sniffed from the bytes and must
     /// agree with the file name's extension (.pdf, .jpg/.jpeg, .png), else 422.
@@ -464,7 +488,7 @@ pub struct DocumentUpload {
 
 /// A new version of a document (multipart/form-data).
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by documents::read_upload")]
+#[expect(dead_code, reason = "describes the multipart body in the OpenAPI document; read by web::upload::read")]
 pub struct VersionUpload {
     /// The file, with the same rules as a new document.
     #[schema(value_type = String, format = Binary)]
@@ -481,11 +505,17 @@ fn writable(auth: &Auth, ctx: ChartPatient) -> AppResult<super::Banner> {
     Ok(b)
 }
 
-/// The patient's documents with every version's metadata (contents are fetched one by one).
-#[utoipa::path(get, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path)), responses((status = 200, body = [Document]), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
-async fn list_documents(State(s): State<AppState>, auth: Auth, ctx: ChartPatient) -> AppResult<Json<Vec<Document>>> {
+/// The patient's documents, newest first, with every version's metadata (contents are fetched
+/// one by one), a page at a time (`limit` 1..200, default 50).
+#[utoipa::path(get, path = "/api/v1/patients/{id}/documents", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Paged<Document>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_documents(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<Paged<Document>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let rows = documents::list(&s.pool, pid).await?;
+    let rows = documents::paged(&s.pool, pid, &page_request(&q)?).await?;
     audit_view(&s.pool, &auth.meta, pid, "documents").await?;
     Ok(Json(rows))
 }
@@ -499,10 +529,7 @@ async fn upload_document(
     mut mp: Multipart,
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
-    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
-        Ok(up) => up,
-        Err(res) => return Ok(res),
-    };
+    let up = upload::read(&mut mp, &[documents::FILE]).await?;
     let (m, f) = documents::validate_new(&up, b.birth_date)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
@@ -539,10 +566,7 @@ async fn upload_version(
     mut mp: Multipart,
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
-    let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
-        Ok(up) => up,
-        Err(res) => return Ok(res),
-    };
+    let up = upload::read(&mut mp, &[documents::FILE]).await?;
     let (f, comment) = documents::validate_version(&up)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
@@ -568,43 +592,26 @@ async fn document_content(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineParams {
-    /// Cursor from the previous page's `next`.
-    before: Option<String>,
+    /// The `next` cursor of the previous page (400 if it is not one). `before` is accepted too.
+    #[serde(alias = "before")]
+    #[param(max_length = 512)]
+    after: Option<String>,
     /// 1..200, default 50.
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TimelinePage {
-    items: Vec<TimelineItem>,
-    next: Option<String>,
-}
-
 /// Encounters and clinical events, newest first (keyset pagination).
-#[utoipa::path(get, path = "/api/v1/patients/{id}/timeline", params(("id" = Uuid, Path), TimelineParams), responses((status = 200, body = TimelinePage), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+#[utoipa::path(get, path = "/api/v1/patients/{id}/timeline", params(("id" = Uuid, Path), TimelineParams), responses((status = 200, body = Paged<TimelineItem>), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn get_timeline(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
     Query(q): Query<TimelineParams>,
-) -> AppResult<Json<TimelinePage>> {
+) -> AppResult<Json<Paged<TimelineItem>>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::BadRequest("limit must be between 1 and 200".into()));
-    }
-    let before = match q.before.as_deref() {
-        None => None,
-        Some(c) => Some(chart::parse_cursor(c).ok_or_else(|| AppError::BadRequest("before is not a cursor".into()))?),
-    };
-    let mut items = hearth_patients::timeline::page(&s.pool, s.registry, pid, before, limit + 1).await?;
+    let req = PageRequest::parse(q.after.as_deref(), q.limit, 50, 200)?;
+    let page = hearth_patients::timeline::page(&s.pool, s.registry, pid, &req).await?;
     audit_view(&s.pool, &auth.meta, pid, "timeline").await?;
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(TimelineItem::cursor)
-    } else {
-        None
-    };
-    Ok(Json(TimelinePage { items, next }))
+    Ok(Json(page))
 }

@@ -11,15 +11,16 @@ use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Pager};
 use hearth_core::web::{self, Page};
 
 pub const TIMELINE_PAGE: i64 = 30;
 
-pub use hearth_patients::timeline::{parse_cursor, TimelineItem};
+pub use hearth_patients::timeline::TimelineItem;
 
 #[derive(Deserialize, Default)]
 pub struct TimelineQuery {
-    before: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -31,7 +32,7 @@ struct OverviewPage {
     latest: Option<vitals::Vitals>,
     meds: Vec<medications::Medication>,
     timeline: Vec<TimelineItem>,
-    next: Option<String>,
+    pager: Pager,
     can_write: bool,
 }
 
@@ -68,19 +69,16 @@ pub async fn overview(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("overview");
-    let before = q.before.as_deref().and_then(parse_cursor);
-    let (sections, mut timeline) = tokio::try_join!(
+    let req = PageRequest::parse(q.after.as_deref(), None, TIMELINE_PAGE, TIMELINE_PAGE)?;
+    let (sections, timeline) = tokio::try_join!(
         overview_sections(&state.pool, b.id),
-        hearth_patients::timeline::page(&state.pool, state.registry, b.id, before, TIMELINE_PAGE + 1)
+        hearth_patients::timeline::page(&state.pool, state.registry, b.id, &req)
     )?;
     let Sections { problems, vitals: latest, meds } = sections;
     audit_view(&state.pool, &auth.meta, b.id, "overview").await?;
-    let next = if timeline.len() as i64 > TIMELINE_PAGE {
-        timeline.truncate(TIMELINE_PAGE as usize);
-        timeline.last().map(TimelineItem::cursor)
-    } else {
-        None
-    };
+    let pager = Pager::new(&b.href("chart"), &[], &timeline, req.is_later())
+        .labels("Older entries", "Newest entries")
+        .named("Timeline pages");
     web::render(&OverviewPage {
         page: page
             .titled(format!("Chart · {}", b.name))
@@ -90,8 +88,8 @@ pub async fn overview(
         problems,
         latest: latest.into_iter().next(),
         meds,
-        timeline,
-        next,
+        timeline: timeline.items,
+        pager,
         can_write: auth.can(crate::perms::CHART_WRITE),
     })
 }

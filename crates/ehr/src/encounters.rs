@@ -1,7 +1,7 @@
 //! Encounters: outpatient visits and other contacts, with a forward-only status flow.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -17,6 +17,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageParams, PageRequest, Paged, Pager, TimeId};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
@@ -191,6 +192,22 @@ const SELECT: &str = "SELECT e.id, e.patient_id, e.kind, e.status, e.department_
         e.clinician_id, u.display_name AS clinician, e.reason, e.starts_at, e.ended_at
      FROM encounters e LEFT JOIN departments d ON d.id = e.department_id LEFT JOIN users u ON u.id = e.clinician_id";
 
+/// A page of the patient's encounters, newest first (keyset: start time and id).
+pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Encounter>> {
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} WHERE e.patient_id = $1 AND ($3::timestamptz IS NULL OR (e.starts_at, e.id) < ($3, $4::uuid))
+         ORDER BY e.starts_at DESC, e.id DESC LIMIT $2"
+    ))
+    .bind(patient)
+    .bind(req.fetch())
+    .bind(req.at())
+    .bind(req.id())
+    .fetch_all(pool)
+    .await?;
+    Ok(Paged::from_rows(rows, req.limit, |e: &Encounter| TimeId(e.starts_at, e.id)))
+}
+
+/// The patient's latest `limit` encounters (summary, export).
 pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<Encounter>> {
     sqlx::query_as(&format!("{SELECT} WHERE e.patient_id = $1 ORDER BY e.starts_at DESC, e.id DESC LIMIT $2"))
         .bind(patient)
@@ -306,6 +323,7 @@ struct EncountersPage {
     page: Page,
     b: Banner,
     rows: Vec<Encounter>,
+    pager: Pager,
     form: NewEncounter,
     errors: FieldErrors,
     departments: Vec<Choice>,
@@ -320,17 +338,20 @@ impl EncountersPage {
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
 async fn render(
     state: &AppState,
     page: Page,
     auth: &Auth,
     b: Banner,
+    req: PageRequest<TimeId>,
     form: NewEncounter,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
     let pid = b.id;
-    let rows = list(&state.pool, pid, 200).await?;
+    let rows = paged(&state.pool, pid, &req).await?;
+    let pager = Pager::new(&b.href("encounters"), &[], &rows, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, pid, "encounters").await?;
     let can_write = auth.can(crate::perms::CHART_WRITE);
     let (departments, clinicians) = if can_write {
@@ -345,7 +366,8 @@ async fn render(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Encounters", b.href("encounters")),
         b,
-        rows,
+        rows: rows.items,
+        pager,
         form,
         errors,
         departments,
@@ -356,12 +378,19 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
+    let req = PageRequest::new(&q, crate::PAGE_SIZE, crate::PAGE_MAX)?;
     let b = patient.banner("encounters");
     let form =
         NewEncounter { kind: "outpatient".into(), clinician_id: Some(auth.id.to_string()), ..Default::default() };
-    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+    render(&state, page, &auth, b, req, form, FieldErrors::default(), StatusCode::OK).await
 }
 
 pub async fn create(
@@ -377,7 +406,8 @@ pub async fn create(
     let valid = match form.validate(&state.pool).await? {
         Ok(v) => v,
         Err(errors) => {
-            return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            let first = PageRequest::first(crate::PAGE_SIZE);
+            return render(&state, page, &auth, b, first, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let mut tx = state.pool.begin().await?;

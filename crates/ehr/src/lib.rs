@@ -15,7 +15,6 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
-pub mod svg;
 pub mod vitals;
 
 use axum::extract::DefaultBodyLimit;
@@ -126,6 +125,11 @@ pub fn routes() -> Routes {
 }
 
 pub use hearth_patients::banner::{fmt_dt, Banner, ChartPatient};
+
+/// Rows per page of the chart's growing lists (encounters, vital signs, notes, documents,
+/// messages) in pages and the API; the API's `limit` goes up to [`PAGE_MAX`].
+pub const PAGE_SIZE: i64 = 50;
+pub const PAGE_MAX: i64 = 200;
 
 /// The active allergies and "no known allergies" as the banner read them.
 #[derive(Debug, Clone, Default)]

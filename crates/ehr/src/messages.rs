@@ -22,6 +22,7 @@ use hearth_core::platform::auth::Auth;
 use hearth_core::platform::crypto::normalize_phone;
 use hearth_core::platform::notify::{self, Notice};
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged, Pager, TimeId};
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::{consent, repo};
 
@@ -94,18 +95,20 @@ impl MessageRow {
 }
 
 /// One page of a patient's messages, newest first.
-pub async fn list(pool: &PgPool, patient: Uuid, offset: i64, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
-    sqlx::query_as(
+pub async fn list(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<MessageRow>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT id, channel, kind, recipient, subject, status, attempts, last_error, provider_status,
                 created_at, sent_at, delivered_at
-         FROM messages WHERE patient_id = $1
-         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+         FROM messages WHERE patient_id = $1 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+         ORDER BY created_at DESC, id DESC LIMIT $2",
     )
     .bind(patient)
-    .bind(limit)
-    .bind(offset)
+    .bind(req.fetch())
+    .bind(req.at())
+    .bind(req.id())
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(Paged::from_rows(rows, req.limit, |m| TimeId(m.created_at, m.id)))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,7 +122,7 @@ pub struct NewMessage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PageQuery {
-    page: Option<String>,
+    after: Option<String>,
 }
 
 struct Contact {
@@ -136,8 +139,8 @@ struct MessagesPage {
     page: Page,
     b: Banner,
     rows: Vec<MessageRow>,
-    page_no: i64,
-    has_next: bool,
+    later: bool,
+    pager: Pager,
     form: NewMessage,
     errors: FieldErrors,
     can_send: bool,
@@ -168,14 +171,13 @@ async fn render(
     page: Page,
     auth: &Auth,
     b: Banner,
-    page_no: i64,
+    req: PageRequest<TimeId>,
     form: NewMessage,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let mut rows = list(&state.pool, b.id, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let rows = list(&state.pool, b.id, &req).await?;
+    let pager = Pager::new(&b.href("messages"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let can_send =
         auth.can(crate::perms::CHART_WRITE) && b.active && b.merged_into.is_none() && b.deceased_at.is_none();
     let c = if can_send {
@@ -191,9 +193,9 @@ async fn render(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Messages", b.href("messages")),
         b,
-        rows,
-        page_no,
-        has_next,
+        rows: rows.items,
+        later: req.is_later(),
+        pager,
         form,
         errors,
         can_send,
@@ -206,16 +208,6 @@ async fn render(
     web::render_status(status, &t)
 }
 
-fn page_number(q: &PageQuery) -> AppResult<i64> {
-    match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(1),
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-            _ => Err(hearth_core::error::AppError::BadRequest("page must be a number from 1 to 10000".into())),
-        },
-    }
-}
-
 pub async fn page(
     State(state): State<AppState>,
     page: Page,
@@ -224,10 +216,10 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
-    let page_no = page_number(&q)?;
+    let req = PageRequest::parse(q.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
     let b = patient.banner("messages");
     let form = NewMessage { channel: "sms".into(), ..Default::default() };
-    render(&state, page, &auth, b, page_no, form, FieldErrors::default(), StatusCode::OK).await
+    render(&state, page, &auth, b, req, form, FieldErrors::default(), StatusCode::OK).await
 }
 
 /// `POST /patients/{id}/messages`: queues an SMS or email to the contact details on the record.
@@ -274,7 +266,17 @@ pub async fn send(
         e.add("body", format!("At most {BODY_MAX} characters."));
     }
     let Some(to) = to.filter(|_| e.is_empty()) else {
-        return render(&state, page, &auth, b, 1, form, e, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            page,
+            &auth,
+            b,
+            PageRequest::first(PAGE_SIZE),
+            form,
+            e,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let mut tx = state.pool.begin().await?;
     let notice = Notice { kind: &PATIENT_MESSAGE, title: subject, body, link: None, urgent: false };

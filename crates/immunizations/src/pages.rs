@@ -32,13 +32,18 @@ struct ImmunizationsPage {
     page: Page,
     b: Banner,
     rows: Vec<Immunization>,
-    vaccines: Vec<Vaccine>,
+    vaccine_options: Vec<(String, String)>,
     form: NewImmunization,
     errors: FieldErrors,
     can_write: bool,
-    sites: [(&'static str, &'static str); 9],
-    routes: [(&'static str, &'static str); 5],
-    reasons: [(&'static str, &'static str); 5],
+    sites: Vec<(&'static str, &'static str)>,
+    routes: Vec<(&'static str, &'static str)>,
+    reasons: Vec<(&'static str, &'static str)>,
+}
+
+/// A select's options with an empty first choice.
+fn with_blank(first: &'static str, list: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("", first)).chain(list.iter().copied()).collect()
 }
 
 async fn render(
@@ -60,13 +65,15 @@ async fn render(
             .crumb("Immunizations", b.href("immunizations")),
         b,
         rows,
-        vaccines,
+        vaccine_options: std::iter::once((String::new(), "Choose…".to_string()))
+            .chain(vaccines.into_iter().map(|v: Vaccine| (v.cvx.clone(), format!("{} (CVX {})", v.name, v.cvx))))
+            .collect(),
         form,
         errors,
         can_write: auth.can(perms::WRITE),
-        sites: SITES,
-        routes: ROUTES,
-        reasons: NOT_DONE_REASONS,
+        sites: with_blank("—", &SITES),
+        routes: with_blank("—", &ROUTES),
+        reasons: with_blank("—", &NOT_DONE_REASONS),
     };
     web::render_status(status, &t)
 }

@@ -17,11 +17,12 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::idempotency;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient),
-    components(schemas(PatientSummary, PatientDetail, NewPatient, PatientPage, Created, MergeRequest, MergeResult)),
+    components(schemas(PatientSummary, PatientDetail, NewPatient, Paged<PatientSummary>, Created, MergeRequest, MergeResult)),
     tags((name = "patients", description = "The patient registry"))
 )]
 pub struct PatientsApiDoc;
@@ -49,37 +50,28 @@ pub struct SearchParams {
     #[serde(default)]
     #[param(max_length = 100)]
     q: String,
-    /// Cursor from the previous page's `next`.
+    /// The `next` cursor of the previous page (400 if it is not one).
+    #[param(max_length = 512)]
     after: Option<String>,
     /// 1..100, default 25.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PatientPage {
-    items: Vec<PatientSummary>,
-    next: Option<String>,
-}
-
 /// Searches patients (ranked, keyset pagination). Restricted records the caller may not open
 /// are left out, or masked (MRN only) on exact identifier matches.
-#[utoipa::path(get, path = "/api/v1/patients", params(SearchParams), responses((status = 200, body = PatientPage), (status = 401), (status = 403)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/patients", params(SearchParams), responses((status = 200, body = Paged<PatientSummary>), (status = 401), (status = 403)), security(("bearer" = [])))]
 async fn list_patients(
     State(state): State<AppState>,
     auth: Auth,
     Query(p): Query<SearchParams>,
-) -> AppResult<Json<PatientPage>> {
+) -> AppResult<Json<Paged<PatientSummary>>> {
     auth.require(crate::perms::PATIENTS_READ)?;
-    let limit = p.limit.unwrap_or(25);
-    if !(1..=100).contains(&limit) {
-        return Err(AppError::BadRequest("limit must be between 1 and 100".into()));
-    }
+    let req = PageRequest::parse(p.after.as_deref(), p.limit, 25, 100)?;
     if p.q.chars().count() > 100 {
         return Err(AppError::BadRequest("q is limited to 100 characters".into()));
     }
-    let res = search::search_page(&state.pool, &state.keys, &auth.user, &p.q, p.after.as_deref(), limit).await?;
-    Ok(Json(PatientPage { items: res.rows, next: res.next }))
+    Ok(Json(search::search_page(&state.pool, &state.keys, &auth.user, &p.q, &req).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -3,11 +3,10 @@
 
 use askama::Template;
 use axum::extract::{Multipart, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
 
@@ -16,14 +15,17 @@ use super::model::{clean, parse_date, validate_phone, EmergencyContact, NewPatie
 use super::register::FormPage;
 use super::repo;
 use hearth_core::app::AppState;
-use hearth_core::error::{AppError, AppResult, ErrorInfo};
+use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::upload::{self, Disposition, FileRule};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 pub const PHOTO_MAX_BYTES: usize = 512 * 1024;
+/// The photo field: a JPEG or PNG (sniffed), its name's extension, if any, agreeing.
+pub const PHOTO: FileRule = FileRule::new("photo", PHOTO_MAX_BYTES, &[upload::JPEG, upload::PNG]).allow_bare_names();
 
 fn edit_page(page: Page, id: Uuid, form: NewPatient, errors: FieldErrors, was_unidentified: bool) -> FormPage {
     FormPage {
@@ -320,62 +322,6 @@ pub async fn delete_contact(
     Ok(web::redirect_flash(&format!("/patients/{id}#contacts"), "ok", "Emergency contact removed."))
 }
 
-/// A response for an upload that is too large (413, rendered by the error middleware).
-pub fn too_large(detail: String) -> Response {
-    let mut res = StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    res.extensions_mut().insert(ErrorInfo::new(StatusCode::PAYLOAD_TOO_LARGE, detail));
-    res
-}
-
-/// What the bytes are, regardless of what the file name or browser claims.
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
-/// Reads one file field from a multipart body, up to `max` bytes. Returns (file name, bytes),
-/// or `Err(response)` for an unreadable or too large upload.
-pub async fn read_file_field(
-    mp: &mut Multipart,
-    field_name: &str,
-    max: usize,
-) -> Result<Option<(String, Vec<u8>)>, Response> {
-    let limit_msg = || too_large(format!("The file is larger than {} KiB.", max / 1024));
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => return Ok(None),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(limit_msg()),
-            Err(_) => return Err(AppError::BadRequest("The upload could not be read.".into()).into_response()),
-        };
-        if field.name() != Some(field_name) {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("").to_string();
-        let mut field = field;
-        let mut buf = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(c)) => {
-                    if buf.len() + c.len() > max {
-                        return Err(limit_msg());
-                    }
-                    buf.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(limit_msg()),
-                Err(_) => return Err(AppError::BadRequest("The upload could not be read.".into()).into_response()),
-            }
-        }
-        return Ok(Some((name, buf)));
-    }
-}
-
 pub async fn upload_photo(
     State(state): State<AppState>,
     auth: Auth,
@@ -384,25 +330,12 @@ pub async fn upload_photo(
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     let id = patient.id;
-    let (name, bytes) = match read_file_field(&mut mp, "photo", PHOTO_MAX_BYTES).await {
-        Ok(Some(f)) => f,
-        Ok(None) => return Err(AppError::Unprocessable("Choose a photo to upload.".into())),
-        Err(res) => return Ok(res),
+    let form = upload::read(&mut mp, &[PHOTO]).await?;
+    let Some(received) = form.file(PHOTO.field) else {
+        return Err(AppError::field("photo", "Choose a photo to upload."));
     };
-    let Some(kind) = sniff_image(&bytes) else {
-        return Err(AppError::Unprocessable("The file is not a JPEG or PNG image, whatever its name says.".into()));
-    };
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    let claimed = match ext.as_str() {
-        "jpg" | "jpeg" => Some("image/jpeg"),
-        "png" => Some("image/png"),
-        "" => None,
-        _ => return Err(AppError::Unprocessable("Upload a .jpg or .png file.".into())),
-    };
-    if claimed.is_some_and(|c| c != kind) {
-        return Err(AppError::Unprocessable(format!("The file is named .{ext} but holds a {kind} image.")));
-    }
-    let digest = Sha256::digest(&bytes).to_vec();
+    let photo = PHOTO.check(received).map_err(|m| AppError::field("photo", m))?;
+    let (kind, bytes, digest) = (photo.content_type(), photo.bytes, photo.sha256);
     let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO patient_photos (patient_id, content_type, data, sha256, uploaded_by) VALUES ($1,$2,$3,$4,$5)
@@ -438,11 +371,8 @@ pub async fn photo(State(state): State<AppState>, auth: Auth, patient: PatientCt
             .await?;
     let (ct, data) = row.ok_or(AppError::NotFound)?;
     audit::record_now(&state.pool, &auth.meta, Event::new("patient.photo.view", "patient", id).patient(id)).await?;
-    let mut res = data.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("image/jpeg")));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(res)
+    let name = if ct == "image/png" { "photo.png" } else { "photo.jpg" };
+    Ok(upload::serve(data, &ct, name, Disposition::Inline))
 }
 
 pub async fn delete_photo(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {

@@ -7,18 +7,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use super::edit::too_large;
 use super::model::{NewPatient, ValidPatient};
 use super::register::facility_of;
 use super::repo::{self, bidx_national_id};
 use hearth_core::app::AppState;
-use hearth_core::error::{AppError, AppResult};
+use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::upload::{self, FileRule};
 use hearth_core::web::{self, Page};
 
 pub const MAX_BYTES: usize = 1024 * 1024;
+/// The CSV file: UTF-8 text named .csv or .txt (or without an extension).
+pub const FILE: FileRule = FileRule::new("file", MAX_BYTES, &[upload::CSV]).allow_bare_names();
 pub const MAX_ROWS: usize = 5_000;
 pub const REQUIRED: [&str; 3] = ["given_name", "family_name", "sex"];
 pub const OPTIONAL: [&str; 11] = [
@@ -160,51 +162,18 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Problem> {
 pub async fn upload(State(state): State<AppState>, page: Page, auth: Auth, mut mp: Multipart) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_IMPORT)?;
     let facility = facility_of(&auth)?;
-    let mut mode = "all".to_string();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Ok(too_large(format!("The file is larger than {} KiB.", MAX_BYTES / 1024)));
-            }
-            Err(_) => return Err(AppError::BadRequest("The upload could not be read.".into())),
-        };
-        match field.name() {
-            Some("mode") => mode = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let mut field = field;
-                let mut buf = Vec::new();
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(c)) => {
-                            if buf.len() + c.len() > MAX_BYTES {
-                                return Ok(too_large(format!("The file is larger than {} KiB.", MAX_BYTES / 1024)));
-                            }
-                            buf.extend_from_slice(&c);
-                        }
-                        Ok(None) => break,
-                        Err(_) => return Ok(too_large(format!("The file is larger than {} KiB.", MAX_BYTES / 1024))),
-                    }
-                }
-                file = Some((name, buf));
-            }
-            _ => {}
-        }
-    }
-    let mode = if mode == "valid" { "valid".to_string() } else { "all".to_string() };
+    let form = upload::read(&mut mp, &[FILE]).await?;
+    let mode = if form.field("mode") == "valid" { "valid".to_string() } else { "all".to_string() };
     let fail = |page: Page, problems: Vec<Problem>, rows: usize, mode: String| -> AppResult<Response> {
         web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &import_page(page, problems, None, rows, mode))
     };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some(received) = form.file(FILE.field).filter(|f| !f.bytes.is_empty()) else {
         return fail(page, vec![whole("Choose a CSV file to import.")], 0, mode);
     };
-    if !name.is_empty() && !name.to_ascii_lowercase().ends_with(".csv") && !name.to_ascii_lowercase().ends_with(".txt")
-    {
-        return fail(page, vec![whole("Upload a .csv file.")], 0, mode);
-    }
+    let bytes = match FILE.check(received) {
+        Ok(f) => f.bytes,
+        Err(m) => return fail(page, vec![whole(&m)], 0, mode),
+    };
     let (valid, mut problems, rows) = match parse(&bytes) {
         Ok(r) => r,
         Err(p) => return fail(page, vec![p], 0, mode),

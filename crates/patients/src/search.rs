@@ -18,6 +18,7 @@ use hearth_core::error::AppResult;
 use hearth_core::platform::auth::{Auth, CurrentUser};
 use hearth_core::platform::crypto::KeyRing;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged, Pager};
 use hearth_core::web::{self, Page};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -86,11 +87,9 @@ struct Hit {
     visible: bool,
 }
 
-/// One page of results with the cursor of the next page, if any.
-pub struct Results {
-    pub rows: Vec<PatientSummary>,
-    pub next: Option<String>,
-}
+/// The sort key of a result: its rank, then the patient id (names are looked up by id, so a
+/// cursor holds no PHI).
+pub type SearchKey = (i32, Uuid);
 
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -103,24 +102,17 @@ pub async fn search_page(
     keys: &KeyRing,
     user: &CurrentUser,
     q: &str,
-    after: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Results> {
+    req: &PageRequest<SearchKey>,
+) -> sqlx::Result<Paged<PatientSummary>> {
     let (perm, uid, sid) = viewer(user);
-    // Cursor: "<rank>.<uuid>" — the row's names are looked up by id, so the cursor holds no PHI.
-    let (after_rank, after_id) = match after.and_then(|a| a.split_once('.')) {
-        Some((r, id)) => match (r.parse::<i32>(), id.parse::<Uuid>()) {
-            (Ok(r), Ok(id)) => (Some(r), Some(id)),
-            _ => (None, None),
-        },
-        None => (None, None),
-    };
+    let (after_rank, after_id) = (req.after.map(|k| k.0), req.after.map(|k| k.1));
+    let limit = req.limit;
     let vis = visible_sql(4);
     let keyset = "($7::uuid IS NULL OR (s.rank, s.family_name, s.given_name, s.id) > \
                   (SELECT $8::int, family_name, given_name, id FROM patients WHERE id = $7))";
     let kind = classify(keys, q);
-    let fetch = limit + 1;
-    let mut hits: Vec<Hit> = match kind {
+    let fetch = req.fetch();
+    let hits: Vec<Hit> = match kind {
         Kind::All => {
             // Served in order by patients_name_order; no rank column so the index order holds.
             let sql = format!(
@@ -188,7 +180,7 @@ pub async fn search_page(
                 sqlx::query_scalar("SELECT lower(immutable_unaccent($1))").bind(&text).fetch_one(pool).await?;
             let tokens: Vec<String> = folded.split_whitespace().map(like_escape).filter(|t| !t.is_empty()).collect();
             if tokens.is_empty() && dob.is_none() {
-                return Ok(Results { rows: Vec::new(), next: None });
+                return Ok(Paged { items: Vec::new(), next: None });
             }
             // One LIKE per word (not LIKE ALL over an array, which no index serves), so the
             // trigram GIN index answers each; the word-prefix test only ranks.
@@ -269,22 +261,12 @@ pub async fn search_page(
             found
         }
     };
-    let next = if hits.len() as i64 > limit {
-        hits.truncate(limit as usize);
-        hits.last().map(|h| format!("{}.{}", h.rank, h.summary.id))
-    } else {
-        None
-    };
-    let rows = hits
-        .into_iter()
-        .map(|mut h| {
-            if !h.visible {
-                h.summary.mask();
-            }
-            h.summary
-        })
-        .collect();
-    Ok(Results { rows, next })
+    Ok(Paged::from_rows(hits, limit, |h| (h.rank, h.summary.id)).map(|mut h| {
+        if !h.visible {
+            h.summary.mask();
+        }
+        h.summary
+    }))
 }
 
 /// Type-ahead (the global search box): a single word matches the start of the family name,
@@ -300,7 +282,7 @@ pub async fn suggest(
 ) -> sqlx::Result<Vec<PatientSummary>> {
     let word = match classify(keys, q) {
         Kind::Name { text, dob: None } if !text.trim().contains(char::is_whitespace) => text,
-        _ => return Ok(search_page(pool, keys, user, q, None, limit).await?.rows),
+        _ => return Ok(search_page(pool, keys, user, q, &PageRequest::first(limit)).await?.items),
     };
     let (perm, uid, sid) = viewer(user);
     // The ordered index range scans run inside `patient_suggest` (migration 0017), which is
@@ -320,7 +302,7 @@ pub async fn suggest(
         .fetch_all(pool)
         .await?;
     if hits.is_empty() {
-        return Ok(search_page(pool, keys, user, q, None, limit).await?.rows);
+        return Ok(search_page(pool, keys, user, q, &PageRequest::first(limit)).await?.items);
     }
     Ok(hits.into_iter().take(limit as usize).map(|h| h.summary).collect())
 }
@@ -330,7 +312,7 @@ pub async fn search(
     pool: &PgPool,
     keys: &KeyRing,
     q: &str,
-    after: Option<&str>,
+    after: Option<SearchKey>,
     limit: i64,
 ) -> sqlx::Result<Vec<PatientSummary>> {
     let system = CurrentUser {
@@ -347,7 +329,7 @@ pub async fn search(
         via: hearth_core::platform::auth::AuthVia::Bearer,
         client_id: None,
     };
-    Ok(search_page(pool, keys, &system, q, after, limit).await?.rows)
+    Ok(search_page(pool, keys, &system, q, &PageRequest { after, limit }).await?.items)
 }
 
 #[derive(Deserialize, Default)]
@@ -363,7 +345,7 @@ struct ListPage {
     page: Page,
     q: String,
     rows: Vec<PatientSummary>,
-    next: Option<String>,
+    pager: Pager,
     can_write: bool,
     can_import: bool,
 }
@@ -373,7 +355,7 @@ struct ListPage {
 struct ListRows {
     q: String,
     rows: Vec<PatientSummary>,
-    next: Option<String>,
+    pager: Pager,
     can_write: bool,
 }
 
@@ -386,17 +368,18 @@ pub async fn list(
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_READ)?;
     let q: String = lq.q.trim().chars().take(100).collect();
-    let res = search_page(&state.pool, &state.keys, &auth.user, &q, lq.after.as_deref(), PAGE_SIZE).await?;
-    let next = res.next.map(|c| serde_urlencoded::to_string([("q", q.as_str()), ("after", &c)]).unwrap_or_default());
+    let req = PageRequest::parse(lq.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
+    let res = search_page(&state.pool, &state.keys, &auth.user, &q, &req).await?;
+    let pager = Pager::new("/patients", &[("q", &q)], &res, req.is_later());
     // Search-as-you-type swaps only the results.
     if headers.get("hx-request").is_some() && headers.get("hx-target").is_some_and(|t| t == "patient-results") {
-        return web::render(&ListRows { q, rows: res.rows, next, can_write: auth.can(crate::perms::PATIENTS_WRITE) });
+        return web::render(&ListRows { q, rows: res.items, pager, can_write: auth.can(crate::perms::PATIENTS_WRITE) });
     }
     web::render(&ListPage {
         page: page.titled("Patients").crumb("Patients", "/patients"),
         q,
-        rows: res.rows,
-        next,
+        rows: res.items,
+        pager,
         can_write: auth.can(crate::perms::PATIENTS_WRITE),
         can_import: auth.can(crate::perms::PATIENTS_IMPORT),
     })

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use hearth_core::registry::Registry;
+use hearth_core::web::paging::{PageRequest, Paged, TimeId};
 
 /// One entry of the timeline.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
@@ -43,21 +44,13 @@ impl TimelineItem {
         }
     }
 
-    /// The keyset cursor of this entry: `<unix micros>_<id>`.
-    pub fn cursor(&self) -> String {
-        format!("{}_{}", self.at.unix_timestamp_nanos() / 1000, self.id)
+    /// The entry's sort key (the timeline is newest first).
+    pub fn key(&self) -> TimeId {
+        TimeId(self.at, self.id)
     }
 }
 
-/// Reads a cursor made by [`TimelineItem::cursor`]; `None` when it is not one.
-pub fn parse_cursor(s: &str) -> Option<(OffsetDateTime, Uuid)> {
-    let (t, id) = s.split_once('_')?;
-    let micros: i128 = t.parse().ok()?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
-    Some((at, id.parse().ok()?))
-}
-
-/// Up to `limit` entries of the patient, newest first, older than `before` when given.
+/// A page of the patient's entries, newest first (`req`: the web kit's keyset request).
 ///
 /// Two statement texts: the first page has no paging condition, later pages a plain
 /// `(at, id) < ($2, $3)` in every branch. (A single text with `$2 IS NULL OR …` becomes a
@@ -67,12 +60,12 @@ pub async fn page(
     pool: &PgPool,
     registry: &Registry,
     patient: Uuid,
-    before: Option<(OffsetDateTime, Uuid)>,
-    limit: i64,
-) -> sqlx::Result<Vec<TimelineItem>> {
+    req: &PageRequest<TimeId>,
+) -> sqlx::Result<Paged<TimelineItem>> {
     let sources: Vec<_> = registry.timeline_sources().collect();
+    let before = req.at().zip(req.id());
     if sources.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Paged::from_rows(Vec::new(), req.limit, TimelineItem::key));
     }
     let branches: Vec<String> = sources
         .iter()
@@ -92,35 +85,12 @@ pub async fn page(
     if let Some((t, id)) = before {
         q = q.bind(t).bind(id);
     }
-    let mut items = q.bind(limit).fetch_all(pool).await?;
+    let mut items: Vec<TimelineItem> = q.bind(req.fetch()).fetch_all(pool).await?;
     for it in &mut items {
         if let Some(s) = sources.iter().find(|s| s.kind == it.kind) {
             it.kind_label = s.label;
             it.href = s.href.replace("{patient}", &patient.to_string()).replace("{id}", &it.id.to_string());
         }
     }
-    Ok(items)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trip() {
-        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap() + time::Duration::microseconds(123);
-        let item = TimelineItem {
-            at,
-            kind: "note".into(),
-            id: Uuid::nil(),
-            title: String::new(),
-            detail: String::new(),
-            status: String::new(),
-            href: String::new(),
-            kind_label: "",
-        };
-        assert_eq!(parse_cursor(&item.cursor()), Some((at, Uuid::nil())));
-        assert_eq!(parse_cursor("garbage"), None);
-        assert_eq!(parse_cursor("12_notauuid"), None);
-    }
+    Ok(Paged::from_rows(items, req.limit, TimelineItem::key))
 }

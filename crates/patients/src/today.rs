@@ -18,6 +18,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::auth::{Auth, CurrentUser};
 use hearth_core::platform::events;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageRequest, Paged, Pager, TimeId};
 use hearth_core::web::{self, Page};
 
 /// The live event's name (pages listen with `hx-trigger="sse:patients.today"`).
@@ -64,7 +65,12 @@ fn label(s: &str) -> String {
 
 /// The day's patients for `user`, latest activity first. Restricted records the user may not
 /// open come back masked (MRN only).
-pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date, offset: i64, limit: i64) -> sqlx::Result<Vec<DayRow>> {
+pub async fn list(
+    pool: &PgPool,
+    user: &CurrentUser,
+    day: Date,
+    req: &PageRequest<TimeId>,
+) -> sqlx::Result<Paged<DayRow>> {
     let from = day.with_time(Time::MIDNIGHT).assume_utc();
     let to = from + time::Duration::days(1);
     let (perm, uid, sid) = viewer(user);
@@ -81,7 +87,8 @@ pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date, offset: i64, lim
          )
          SELECT {SUMMARY_COLS}, l.at, l.what, l.encounter_status, {vis} AS visible
          FROM latest l JOIN patients p ON p.id = l.pid
-         ORDER BY l.at DESC, p.id LIMIT $6 OFFSET $7",
+         WHERE ($7::timestamptz IS NULL OR (l.at, p.id) < ($7, $8::uuid))
+         ORDER BY l.at DESC, p.id DESC LIMIT $6",
         vis = visible_sql(3)
     );
     let mut rows: Vec<DayRow> = sqlx::query_as(&sql)
@@ -90,21 +97,22 @@ pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date, offset: i64, lim
         .bind(perm)
         .bind(uid)
         .bind(sid)
-        .bind(limit)
-        .bind(offset)
+        .bind(req.fetch())
+        .bind(req.at())
+        .bind(req.id())
         .fetch_all(pool)
         .await?;
     for r in rows.iter_mut().filter(|r| !r.visible) {
         r.summary.mask();
     }
-    Ok(rows)
+    Ok(Paged::from_rows(rows, req.limit, |r| TimeId(r.at, r.summary.id)))
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DayQuery {
     date: String,
-    page: String,
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -126,21 +134,11 @@ pub struct DayView {
     pub day: String,
     pub live: bool,
     pub rows: Vec<DayRow>,
-    pub page_no: i64,
-    pub has_next: bool,
-}
-
-impl DayView {
-    pub fn first(&self) -> i64 {
-        (self.page_no - 1) * PAGE_SIZE + 1
-    }
-    pub fn last(&self) -> i64 {
-        (self.page_no - 1) * PAGE_SIZE + self.rows.len() as i64
-    }
-    /// The query string of this list at another page.
-    pub fn at(&self, page_no: impl std::borrow::Borrow<i64>) -> String {
-        format!("date={}&page={}", self.day, page_no.borrow())
-    }
+    /// A later page (asked for with a cursor).
+    pub later: bool,
+    /// This page's address (the live list re-fetches it).
+    pub this_page: String,
+    pub pager: Pager,
 }
 
 fn day_of(q: &DayQuery) -> AppResult<Date> {
@@ -165,18 +163,14 @@ pub async fn page(
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_READ)?;
     let day = day_of(&q)?;
-    let page_no = match q.page.trim() {
-        "" => 1,
-        p => match p.parse::<i64>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
-            _ => return Err(AppError::BadRequest("page must be a number from 1 to 1000".into())),
-        },
-    };
+    let req = PageRequest::parse(q.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
     let live = day == OffsetDateTime::now_utc().date();
-    let mut rows = list(&state.pool, &auth.user, day, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let v = DayView { day: day.to_string(), live, rows, page_no, has_next };
+    let rows = list(&state.pool, &auth.user, day, &req).await?;
+    let day = day.to_string();
+    let pager = Pager::new("/patients/today", &[("date", &day)], &rows, req.is_later()).labels("Earlier", "Latest");
+    let this_page = serde_urlencoded::to_string([("date", day.as_str()), ("after", q.after.as_deref().unwrap_or(""))])
+        .unwrap_or_default();
+    let v = DayView { day, live, rows: rows.items, later: req.is_later(), this_page, pager };
     // The live list re-fetches only its rows.
     if headers.get("hx-request").is_some() {
         return web::render(&TodayRows { v });

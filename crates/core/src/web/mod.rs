@@ -1,11 +1,14 @@
 //! Shared UI pieces: the layout context every page carries, flash messages, redirects.
 
+pub mod chart;
 pub mod csv;
 pub mod errors;
 pub mod form;
 pub mod input;
+pub mod paging;
 pub mod path;
 pub mod search;
+pub mod upload;
 
 pub use path::Path;
 

@@ -5,16 +5,14 @@
 //! (`document_contents`, apart from the metadata so lists never read them). Every opening and
 //! download of a document's content is audited (`document.view`, `document.download`).
 //!
-//! The parts: [`upload`] (reading and checking files), [`model`] (rows, categories, validation),
-//! [`repo`] (SQL) and [`pages`] (browser handlers and the content response); the JSON API is in
-//! `crate::api`.
+//! The parts: [`model`] (rows, categories, the file rule and validation), [`repo`] (SQL) and
+//! [`pages`] (browser handlers and the content response); the JSON API is in `crate::api`.
+//! Reading and checking the upload is the web kit's (`hearth_core::web::upload`).
 
 pub mod model;
 pub mod pages;
 pub mod repo;
-pub mod upload;
 
 pub use model::*;
 pub use pages::*;
 pub use repo::*;
-pub use upload::*;

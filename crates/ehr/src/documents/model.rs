@@ -5,12 +5,23 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::upload::{check_file, type_label, Upload, ValidFile};
 use crate::{clinical_date, date_str, fmt_dt, Banner};
 use hearth_core::error::{AppError, AppResult};
+use hearth_core::web::upload::{self, CheckedFile, FileRule, UploadForm};
 use hearth_core::web::FieldErrors;
 
+/// The largest file accepted (10 MiB). The database CHECKs the same figure.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+/// The file of an upload form: a PDF, JPEG or PNG (sniffed, and agreeing with its name).
+pub const FILE: FileRule = FileRule::new("file", MAX_DOCUMENT_BYTES, &[upload::PDF, upload::JPEG, upload::PNG]);
+/// The request body limit on upload routes: the file plus the form fields and multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = FILE.body_limit();
 pub const MAX_DOCUMENTS_LISTED: i64 = 1000;
+
+/// "PDF", "JPEG image", "PNG image" (or "file").
+pub fn type_label(content_type: &str) -> &'static str {
+    FILE.kinds.iter().find(|k| k.mime == content_type).map_or("file", |k| k.label)
+}
 
 /// (key, label), in the order the form offers them.
 pub const CATEGORIES: &[(&str, &str)] = &[
@@ -36,7 +47,7 @@ pub struct ValidMeta {
 }
 
 /// Checks the metadata fields and the file of a new document. An empty title takes the file name.
-pub fn validate_new(up: &Upload, birth: Option<Date>) -> Result<(ValidMeta, ValidFile), FieldErrors> {
+pub fn validate_new(up: &UploadForm, birth: Option<Date>) -> Result<(ValidMeta, CheckedFile), FieldErrors> {
     let mut e = FieldErrors::default();
     let category = up.field("category").trim().to_string();
     if !CATEGORIES.iter().any(|(k, _)| *k == category) {
@@ -66,7 +77,7 @@ pub fn validate_new(up: &Upload, birth: Option<Date>) -> Result<(ValidMeta, Vali
 }
 
 /// Checks the file of an upload (and a new version's comment).
-pub fn validate_version(up: &Upload) -> Result<(ValidFile, String), FieldErrors> {
+pub fn validate_version(up: &UploadForm) -> Result<(CheckedFile, String), FieldErrors> {
     let mut e = FieldErrors::default();
     let comment = up.field("comment").trim().to_string();
     if comment.chars().count() > 500 {
@@ -79,17 +90,13 @@ pub fn validate_version(up: &Upload) -> Result<(ValidFile, String), FieldErrors>
     }
 }
 
-fn validate_file(up: &Upload, e: &mut FieldErrors) -> Option<ValidFile> {
-    match &up.file {
+fn validate_file(up: &UploadForm, e: &mut FieldErrors) -> Option<CheckedFile> {
+    match up.file(FILE.field).filter(|f| !f.name.trim().is_empty()) {
         None => {
             e.add("file", "Choose a file to upload.");
             None
         }
-        Some((name, _)) if name.trim().is_empty() => {
-            e.add("file", "Choose a file to upload.");
-            None
-        }
-        Some((name, bytes)) => match check_file(name, bytes.clone()) {
+        Some(f) => match FILE.check(f) {
             Ok(f) => Some(f),
             Err(m) => {
                 e.add("file", m);

@@ -4,28 +4,31 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{refuse_merged, validate_new, validate_version, Document, DocumentVersion, CATEGORIES};
-use super::repo::{content, get, insert, insert_version, list};
-use super::upload::{read_upload, type_label, MAX_DOCUMENT_BYTES};
+use super::model::{
+    refuse_merged, validate_new, validate_version, Document, DocumentVersion, CATEGORIES, FILE, MAX_DOCUMENT_BYTES,
+};
+use super::repo::{content, get, insert, insert_version, paged};
 use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageParams, PageRequest, Pager, TimeId};
+use hearth_core::web::upload::{self, Disposition};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
-/// The response carrying a version's bytes, inline (shown by the browser) or as an attachment.
-/// Audited as `document.view` or `document.download`.
+/// The response carrying a version's bytes, inline (shown by the browser) or as an attachment
+/// (`web::upload::serve`: never as HTML). Audited as `document.view` or `document.download`.
 pub async fn serve(
     pool: &PgPool,
     meta: &AuditMeta,
@@ -42,32 +45,8 @@ pub async fn serve(
         Event::new(action, "document", id).patient(patient).changes(json!({"version": version, "sha256": v.sha256})),
     )
     .await?;
-    let mut res = data.into_response();
-    let h = res.headers_mut();
-    let ct = HeaderValue::from_str(&v.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_TYPE, ct);
-    if let Ok(cd) = HeaderValue::from_str(&content_disposition(download, &v.file_name)) {
-        h.insert(header::CONTENT_DISPOSITION, cd);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(res)
-}
-
-/// `inline` or `attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987).
-fn content_disposition(download: bool, name: &str) -> String {
-    let ascii: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    let kind = if download { "attachment" } else { "inline" };
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    let disposition = if download { Disposition::Attachment } else { Disposition::Inline };
+    Ok(upload::serve(data, &v.content_type, &v.file_name, disposition))
 }
 
 // ---------------------------------------------------------------- pages
@@ -78,6 +57,7 @@ struct DocumentsPage {
     page: Page,
     b: Banner,
     docs: Vec<Document>,
+    pager: Pager,
     form: HashMap<String, String>,
     errors: FieldErrors,
     can_write: bool,
@@ -89,18 +69,29 @@ impl DocumentsPage {
     fn value(&self, name: &str) -> &str {
         self.form.get(name).map(String::as_str).unwrap_or("")
     }
+    fn file_hint(&self) -> String {
+        file_hint(self.max_mib)
+    }
 }
 
+/// What the file field accepts.
+fn file_hint(max_mib: usize) -> String {
+    format!("{}, at most {max_mib} MiB.", FILE.kinds_label())
+}
+
+#[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
 async fn render_list(
     state: &AppState,
     page: Page,
     auth: &Auth,
     b: Banner,
+    req: PageRequest<TimeId>,
     form: HashMap<String, String>,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let docs = list(&state.pool, b.id).await?;
+    let docs = paged(&state.pool, b.id, &req).await?;
+    let pager = Pager::new(&b.href("documents"), &[], &docs, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, b.id, "documents").await?;
     let t = DocumentsPage {
         page: page
@@ -109,7 +100,8 @@ async fn render_list(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Documents", b.href("documents")),
         b,
-        docs,
+        docs: docs.items,
+        pager,
         form,
         errors,
         can_write: auth.can(crate::perms::CHART_WRITE),
@@ -119,11 +111,18 @@ async fn render_list(
     web::render_status(status, &t)
 }
 
-pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
+    let req = PageRequest::new(&q, crate::PAGE_SIZE, crate::PAGE_MAX)?;
     let b = patient.banner("documents");
     let form = HashMap::from([("category".to_string(), "other".to_string())]);
-    render_list(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+    render_list(&state, page, &auth, b, req, form, FieldErrors::default(), StatusCode::OK).await
 }
 
 pub async fn upload(
@@ -136,14 +135,13 @@ pub async fn upload(
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("documents");
     refuse_merged(&b)?;
-    let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
-        Ok(up) => up,
-        Err(res) => return Ok(res),
-    };
+    let up = upload::read(&mut mp, &[FILE]).await?;
     let (m, f) = match validate_new(&up, b.birth_date) {
         Ok(v) => v,
         Err(errors) => {
-            return render_list(&state, page, &auth, b, up.fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            let first = PageRequest::first(crate::PAGE_SIZE);
+            return render_list(&state, page, &auth, b, first, up.fields, errors, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
     let mut tx = state.pool.begin().await?;
@@ -152,7 +150,7 @@ pub async fn upload(
     Ok(web::redirect_flash(
         &format!("/patients/{}/documents/{}", b.id, stored.id),
         "ok",
-        &format!("Stored {} ({}).", m.title, type_label(f.content_type)),
+        &format!("Stored {} ({}).", m.title, f.kind.label),
     ))
 }
 
@@ -167,6 +165,12 @@ struct DocumentPage {
     comment: String,
     can_write: bool,
     max_mib: usize,
+}
+
+impl DocumentPage {
+    fn file_hint(&self) -> String {
+        file_hint(self.max_mib)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -242,10 +246,7 @@ pub async fn upload_version(
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("documents");
     refuse_merged(&b)?;
-    let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
-        Ok(up) => up,
-        Err(res) => return Ok(res),
-    };
+    let up = upload::read(&mut mp, &[FILE]).await?;
     let (f, comment) = match validate_version(&up) {
         Ok(v) => v,
         Err(errors) => {
@@ -292,17 +293,4 @@ pub async fn content_page(
     let pid = patient.id;
     let download = q.download.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
     serve(&state.pool, &auth.meta, pid, doc, version, download).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_disposition_is_safe() {
-        let cd = content_disposition(true, "Brief \"Müller\".pdf");
-        assert!(cd.starts_with("attachment; filename=\"Brief _M_ller_.pdf\""), "{cd}");
-        assert!(cd.contains("filename*=UTF-8''Brief%20%22M%C3%BCller%22.pdf"), "{cd}");
-        assert!(HeaderValue::from_str(&cd).is_ok());
-    }
 }

@@ -8,9 +8,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Document, DocumentVersion, Stored, ValidMeta, MAX_DOCUMENTS_LISTED};
-use super::upload::ValidFile;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::web::paging::{PageRequest, Paged, TimeId};
+use hearth_core::web::upload::CheckedFile;
 
 const DOCS: &str = "SELECT d.id, d.patient_id, d.title, d.category, d.document_date, d.current_version,
         u.display_name AS created_by, d.created_at, d.updated_at
@@ -41,7 +42,24 @@ async fn with_versions(pool: &PgPool, mut docs: Vec<Document>) -> sqlx::Result<V
     Ok(docs)
 }
 
-/// The patient's documents, newest first, with their versions (metadata only).
+/// A page of the patient's documents, newest first (keyset: creation time and id), with their
+/// versions (metadata only).
+pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Document>> {
+    let docs: Vec<Document> = sqlx::query_as(&format!(
+        "{DOCS} WHERE d.patient_id = $1 AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3, $4::uuid))
+         ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+    ))
+    .bind(patient)
+    .bind(req.fetch())
+    .bind(req.at())
+    .bind(req.id())
+    .fetch_all(pool)
+    .await?;
+    let page = Paged::from_rows(docs, req.limit, |d| TimeId(d.created_at, d.id));
+    Ok(Paged { items: with_versions(pool, page.items).await?, next: page.next })
+}
+
+/// The patient's documents, newest first, with their versions (metadata only; the export).
 pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Document>> {
     let docs: Vec<Document> =
         sqlx::query_as(&format!("{DOCS} WHERE d.patient_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"))
@@ -88,7 +106,7 @@ async fn insert_version_row(
     meta: &AuditMeta,
     id: Uuid,
     version: i32,
-    f: &ValidFile,
+    f: &CheckedFile,
     comment: &str,
 ) -> AppResult<()> {
     sqlx::query(
@@ -98,7 +116,7 @@ async fn insert_version_row(
     .bind(id)
     .bind(version)
     .bind(&f.file_name)
-    .bind(f.content_type)
+    .bind(f.content_type())
     .bind(f.bytes.len() as i32)
     .bind(&f.sha256)
     .bind(comment)
@@ -120,7 +138,7 @@ pub async fn insert(
     meta: &AuditMeta,
     patient: Uuid,
     m: &ValidMeta,
-    f: &ValidFile,
+    f: &CheckedFile,
 ) -> AppResult<Stored> {
     let id = Uuid::new_v4();
     sqlx::query(
@@ -139,9 +157,9 @@ pub async fn insert(
     let sha = hex::encode(&f.sha256);
     let changes = json!({"title": m.title, "category": m.category,
         "document_date": m.document_date.map(|d| d.to_string()), "version": 1,
-        "content_type": f.content_type, "bytes": f.bytes.len(), "sha256": sha});
+        "content_type": f.content_type(), "bytes": f.bytes.len(), "sha256": sha});
     audit::record(conn, meta, Event::new("document.upload", "document", id).patient(patient).changes(changes)).await?;
-    Ok(Stored { id, version: 1, sha256: sha, content_type: f.content_type.into(), byte_size: f.bytes.len() as i32 })
+    Ok(Stored { id, version: 1, sha256: sha, content_type: f.content_type().into(), byte_size: f.bytes.len() as i32 })
 }
 
 /// Adds a version to a document; the earlier versions stay as they are.
@@ -150,7 +168,7 @@ pub async fn insert_version(
     meta: &AuditMeta,
     patient: Uuid,
     id: Uuid,
-    f: &ValidFile,
+    f: &CheckedFile,
     comment: &str,
 ) -> AppResult<Stored> {
     // The row lock serialises concurrent uploads to one document, so versions stay 1, 2, 3...
@@ -168,8 +186,8 @@ pub async fn insert_version(
         .execute(&mut *conn)
         .await?;
     let sha = hex::encode(&f.sha256);
-    let changes = json!({"version": version, "content_type": f.content_type, "bytes": f.bytes.len(),
+    let changes = json!({"version": version, "content_type": f.content_type(), "bytes": f.bytes.len(),
         "sha256": sha, "comment": comment});
     audit::record(conn, meta, Event::new("document.version", "document", id).patient(patient).changes(changes)).await?;
-    Ok(Stored { id, version, sha256: sha, content_type: f.content_type.into(), byte_size: f.bytes.len() as i32 })
+    Ok(Stored { id, version, sha256: sha, content_type: f.content_type().into(), byte_size: f.bytes.len() as i32 })
 }

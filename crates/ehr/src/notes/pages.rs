@@ -10,13 +10,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::model::{validate_edit, NewNote, Note, NoteMeta, TEMPLATES};
-use super::repo::{get, insert, insert_addendum, list, sign_note, update_draft};
+use super::repo::{get, insert, insert_addendum, paged, sign_note, update_draft};
 use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::paging::{PageParams, PageRequest, Pager};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
@@ -27,6 +28,7 @@ struct ListPage {
     page: Page,
     b: Banner,
     rows: Vec<NoteMeta>,
+    pager: Pager,
     can_write: bool,
     templates: &'static [(&'static str, &'static str, &'static str)],
 }
@@ -36,10 +38,13 @@ pub async fn list_page(
     page: Page,
     auth: Auth,
     patient: ChartPatient,
+    Query(q): Query<PageParams>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
+    let req = PageRequest::new(&q, crate::PAGE_SIZE, crate::PAGE_MAX)?;
     let b = patient.banner("notes");
-    let rows = list(&state.pool, b.id, 200).await?;
+    let rows = paged(&state.pool, b.id, &req).await?;
+    let pager = Pager::new(&b.href("notes"), &[], &rows, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, b.id, "notes").await?;
     web::render(&ListPage {
         page: page
@@ -48,7 +53,8 @@ pub async fn list_page(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Notes", b.href("notes")),
         b,
-        rows,
+        rows: rows.items,
+        pager,
         can_write: auth.can(crate::perms::CHART_WRITE),
         templates: TEMPLATES,
     })

@@ -10,12 +10,29 @@ use super::model::{Addendum, Note, NoteMeta, ValidNote, AAD_ADDENDUM, AAD_BODY, 
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::crypto::KeyRing;
+use hearth_core::web::paging::{PageRequest, Paged, TimeId};
 
 const META: &str = "SELECT n.id, n.patient_id, n.encounter_id, n.template, n.title, n.status, n.author_id,
         a.display_name AS author, s.display_name AS signed_by, n.signed_at, n.created_at,
         (SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id) AS addenda
      FROM notes n JOIN users a ON a.id = n.author_id LEFT JOIN users s ON s.id = n.signed_by";
 
+/// A page of the patient's notes (metadata), newest first (keyset: creation time and id).
+pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<NoteMeta>> {
+    let rows = sqlx::query_as(&format!(
+        "{META} WHERE n.patient_id = $1 AND ($3::timestamptz IS NULL OR (n.created_at, n.id) < ($3, $4::uuid))
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $2"
+    ))
+    .bind(patient)
+    .bind(req.fetch())
+    .bind(req.at())
+    .bind(req.id())
+    .fetch_all(pool)
+    .await?;
+    Ok(Paged::from_rows(rows, req.limit, |n: &NoteMeta| TimeId(n.created_at, n.id)))
+}
+
+/// The latest `limit` notes (metadata), newest first.
 pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<NoteMeta>> {
     sqlx::query_as(&format!("{META} WHERE n.patient_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2"))
         .bind(patient)

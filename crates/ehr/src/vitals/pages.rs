@@ -1,23 +1,24 @@
 //! The vital signs page: the form, the table and the trend charts.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use time::OffsetDateTime;
 
 use super::model::{fmt, Vitals, VitalsForm, LIMITS};
-use super::repo::{insert, list};
-use crate::svg::{Chart, Series};
-use crate::{audit_view, Banner, ChartPatient};
+use super::repo::{insert, paged};
+use crate::{audit_view, fmt_dt, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::chart::{LineChart, Series};
+use hearth_core::web::paging::{PageParams, PageRequest, Pager, TimeId};
 use hearth_core::web::{self, FieldErrors, Page};
 
-/// The trend charts for up to the last 50 measurements.
+/// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest.
 pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
@@ -25,76 +26,21 @@ pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
         asc.iter().filter_map(|v| f(v).map(|x| (v.taken_at, x))).collect()
     };
     let charts = [
-        Chart {
-            id: "chart-temperature",
-            title: "Temperature",
-            unit: "°C",
-            series: vec![Series {
-                name: "Temperature",
-                class: "series-1",
-                stroke: "#005eb8",
-                points: pts(&|v| v.temperature_c),
-            }],
-            normal: Some((36.1, 37.8)),
-        },
-        Chart {
-            id: "chart-pulse",
-            title: "Pulse",
-            unit: "/min",
-            series: vec![Series {
-                name: "Pulse",
-                class: "series-2",
-                stroke: "#c2210f",
-                points: pts(&|v| v.pulse.map(f64::from)),
-            }],
-            normal: Some((60.0, 100.0)),
-        },
-        Chart {
-            id: "chart-bp",
-            title: "Blood pressure",
-            unit: "mmHg",
-            series: vec![
-                Series {
-                    name: "Systolic",
-                    class: "series-1",
-                    stroke: "#005eb8",
-                    points: pts(&|v| v.bp_systolic.map(f64::from)),
-                },
-                Series {
-                    name: "Diastolic",
-                    class: "series-3",
-                    stroke: "#00703c",
-                    points: pts(&|v| v.bp_diastolic.map(f64::from)),
-                },
-            ],
-            normal: None,
-        },
-        Chart {
-            id: "chart-spo2",
-            title: "SpO2",
-            unit: "%",
-            series: vec![Series {
-                name: "SpO2",
-                class: "series-3",
-                stroke: "#00703c",
-                points: pts(&|v| v.spo2.map(f64::from)),
-            }],
-            normal: Some((95.0, 100.0)),
-        },
-        Chart {
-            id: "chart-weight",
-            title: "Weight",
-            unit: "kg",
-            series: vec![Series {
-                name: "Weight",
-                class: "series-4",
-                stroke: "#330072",
-                points: pts(&|v| v.weight_kg),
-            }],
-            normal: None,
-        },
+        LineChart::new("chart-temperature", "Temperature", "°C")
+            .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
+            .normal(36.1, 37.8),
+        LineChart::new("chart-pulse", "Pulse", "/min")
+            .series(Series::new("Pulse", 2, pts(&|v| v.pulse.map(f64::from))))
+            .normal(60.0, 100.0),
+        LineChart::new("chart-bp", "Blood pressure", "mmHg")
+            .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic.map(f64::from))))
+            .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic.map(f64::from)))),
+        LineChart::new("chart-spo2", "SpO2", "%")
+            .series(Series::new("SpO2", 3, pts(&|v| v.spo2.map(f64::from))))
+            .normal(95.0, 100.0),
+        LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
     ];
-    charts.iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.render())).collect()
+    charts.into_iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.times(fmt_dt).render())).collect()
 }
 
 #[derive(Template)]
@@ -103,6 +49,7 @@ struct VitalsPage {
     page: Page,
     b: Banner,
     rows: Vec<Vitals>,
+    pager: Pager,
     charts: Vec<(String, String)>,
     form: VitalsForm,
     errors: FieldErrors,
@@ -111,23 +58,28 @@ struct VitalsPage {
 }
 
 impl VitalsPage {
-    fn min(&self, v: &f64) -> String {
-        fmt(*v)
+    /// The field's hint: its unit and plausible range.
+    fn range(&self, unit: &str, min: &f64, max: &f64) -> String {
+        format!("{unit} ({}–{})", fmt(*min), fmt(*max)).trim().to_string()
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
 async fn render(
     state: &AppState,
     page: Page,
     auth: &Auth,
     b: Banner,
+    req: PageRequest<TimeId>,
     form: VitalsForm,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let rows = list(&state.pool, b.id, 200).await?;
+    let rows = paged(&state.pool, b.id, &req).await?;
     audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
-    let charts = charts(&rows);
+    // The trends of the measurements on this page (the latest ones on the first page).
+    let charts = charts(&rows.items);
+    let pager = Pager::new(&b.href("vitals"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let t = VitalsPage {
         page: page
             .titled(format!("Vital signs · {}", b.name))
@@ -135,7 +87,8 @@ async fn render(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Vital signs", b.href("vitals")),
         b,
-        rows,
+        rows: rows.items,
+        pager,
         charts,
         form,
         errors,
@@ -145,10 +98,17 @@ async fn render(
     web::render_status(status, &t)
 }
 
-pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Query(q): Query<PageParams>,
+) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
+    let req = PageRequest::new(&q, crate::PAGE_SIZE, crate::PAGE_MAX)?;
     let b = patient.banner("vitals");
-    render(&state, page, &auth, b, VitalsForm::default(), FieldErrors::default(), StatusCode::OK).await
+    render(&state, page, &auth, b, req, VitalsForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
 pub async fn create(
@@ -164,7 +124,10 @@ pub async fn create(
     let input = form.parse(&mut errors);
     let valid = match input.validate(errors, b.birth_date) {
         Ok(v) => v,
-        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => {
+            let first = PageRequest::first(crate::PAGE_SIZE);
+            return render(&state, page, &auth, b, first, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let mut tx = state.pool.begin().await?;
     insert(&mut tx, &auth.meta, b.id, &valid).await?;

@@ -9,13 +9,29 @@ use super::model::{ValidVitals, Vitals};
 use crate::fmt_dt;
 use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::web::paging::{PageRequest, Paged, TimeId};
 
 pub(crate) const SELECT: &str =
     "SELECT v.id, v.patient_id, v.taken_at, v.temperature_c, v.pulse, v.resp_rate, v.bp_systolic,
         v.bp_diastolic, v.spo2, v.weight_kg, v.height_cm, v.pain, v.bmi, u.display_name AS recorded_by
      FROM vitals v LEFT JOIN users u ON u.id = v.recorded_by";
 
-/// Newest first.
+/// A page of the patient's measurements, newest first (keyset: time of measurement and id).
+pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Vitals>> {
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} WHERE v.patient_id = $1 AND ($3::timestamptz IS NULL OR (v.taken_at, v.id) < ($3, $4::uuid))
+         ORDER BY v.taken_at DESC, v.id DESC LIMIT $2"
+    ))
+    .bind(patient)
+    .bind(req.fetch())
+    .bind(req.at())
+    .bind(req.id())
+    .fetch_all(pool)
+    .await?;
+    Ok(Paged::from_rows(rows, req.limit, |v: &Vitals| TimeId(v.taken_at, v.id)))
+}
+
+/// The latest `limit` measurements, newest first.
 pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<Vitals>> {
     sqlx::query_as(&format!("{SELECT} WHERE v.patient_id = $1 ORDER BY v.taken_at DESC, v.id DESC LIMIT $2"))
         .bind(patient)

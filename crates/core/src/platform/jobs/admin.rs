@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::Auth;
 use crate::platform::rbac::HasPerms;
+use crate::web::paging::{PageRequest, Paged, Pager};
 use crate::web::{self, Page};
 
 pub fn router() -> Routes {
@@ -73,6 +74,7 @@ struct JobsPage {
     page: Page,
     state_filter: String,
     jobs: Vec<JobRow>,
+    pager: Pager,
     counts: Vec<(String, i64)>,
     schedules: Vec<ScheduleRow>,
     breakers: Vec<BreakerRow>,
@@ -83,7 +85,11 @@ struct JobsPage {
 #[serde(default)]
 pub struct Filter {
     state: String,
+    after: Option<String>,
 }
+
+/// Jobs per page of the admin list.
+const JOBS_PAGE: i64 = 100;
 
 const TS: &str = "'YYYY-MM-DD HH24:MI:SS'";
 
@@ -94,14 +100,21 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
         s @ ("queued" | "running" | "failed" | "dead") => s.to_string(),
         _ => return Err(AppError::BadRequest("state must be queued, running, failed or dead".into())),
     };
-    let jobs = sqlx::query_as(&format!(
+    let req: PageRequest<i64> = PageRequest::parse(f.after.as_deref(), None, JOBS_PAGE, JOBS_PAGE)?;
+    let jobs: Vec<JobRow> = sqlx::query_as(&format!(
         "SELECT id, kind, state, attempts, max_attempts, to_char(run_at, {TS}) AS run_at, last_error, schedule
          FROM jobs WHERE state IN ('queued', 'running', 'failed', 'dead') AND ($1 = '' OR state = $1)
-         ORDER BY id DESC LIMIT 200"
+           AND ($3::bigint IS NULL OR id < $3)
+         ORDER BY id DESC LIMIT $2"
     ))
     .bind(&filter)
+    .bind(req.fetch())
+    .bind(req.after)
     .fetch_all(&state.pool)
     .await?;
+    let jobs = Paged::from_rows(jobs, req.limit, |j| j.id);
+    let pager =
+        Pager::new("/admin/jobs", &[("state", &filter)], &jobs, req.is_later()).labels("Older jobs", "Newest jobs");
     let counts = super::depth(&state.pool).await?;
     let schedules = sqlx::query_as(&format!(
         "SELECT name, cron, time_zone, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
@@ -124,7 +137,8 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     web::render(&JobsPage {
         page: page.titled("Jobs & delivery").crumb("Jobs & delivery", "/admin/jobs"),
         state_filter: filter,
-        jobs,
+        jobs: jobs.items,
+        pager,
         counts,
         schedules,
         breakers,
