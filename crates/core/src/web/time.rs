@@ -61,6 +61,30 @@ impl PartialEq for Zone {
     }
 }
 
+/// What the display methods take: an instant, an optional one (shown as empty when absent), or
+/// a reference to either (as templates pass them).
+pub trait AsInstant {
+    fn instant(&self) -> Option<OffsetDateTime>;
+}
+
+impl AsInstant for OffsetDateTime {
+    fn instant(&self) -> Option<OffsetDateTime> {
+        Some(*self)
+    }
+}
+
+impl AsInstant for Option<OffsetDateTime> {
+    fn instant(&self) -> Option<OffsetDateTime> {
+        *self
+    }
+}
+
+impl<T: AsInstant + ?Sized> AsInstant for &T {
+    fn instant(&self) -> Option<OffsetDateTime> {
+        (**self).instant()
+    }
+}
+
 /// A choice of UTC offset for a form's time (`<field>_offset`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetChoice {
@@ -214,46 +238,40 @@ impl Zone {
     }
 
     /// The local date of `t`: `2026-03-08`.
-    pub fn date(&self, t: OffsetDateTime) -> String {
-        self.local(t).date().to_string()
+    pub fn date(&self, t: impl AsInstant) -> String {
+        t.instant().map(|t| self.local(t).date().to_string()).unwrap_or_default()
     }
 
     /// The local time of `t`: `09:30` (`01:30 EDT` in a repeated hour).
-    pub fn time(&self, t: OffsetDateTime) -> String {
-        format!("{}{}", hhmm(self.local(t).time()), self.suffix(t))
+    pub fn time(&self, t: impl AsInstant) -> String {
+        t.instant().map(|t| format!("{}{}", hhmm(self.local(t).time()), self.suffix(t))).unwrap_or_default()
     }
 
     /// The local date and time of `t`: `2026-03-08 09:30` (`2026-11-01 01:30 EST` in a repeated
     /// hour).
-    pub fn datetime(&self, t: OffsetDateTime) -> String {
+    pub fn datetime(&self, t: impl AsInstant) -> String {
+        let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
         format!("{} {}{}", l.date(), hhmm(l.time()), self.suffix(t))
     }
 
     /// As [`datetime`](Self::datetime) with seconds: `2026-03-08 09:30:05`.
-    pub fn datetime_secs(&self, t: OffsetDateTime) -> String {
+    pub fn datetime_secs(&self, t: impl AsInstant) -> String {
+        let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
         format!("{} {}:{:02}{}", l.date(), hhmm(l.time()), l.second(), self.suffix(t))
     }
 
     /// The local date and time with the zone's abbreviation, always: `2026-03-08 09:30 EST`.
-    pub fn datetime_zoned(&self, t: OffsetDateTime) -> String {
+    pub fn datetime_zoned(&self, t: impl AsInstant) -> String {
+        let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
         format!("{} {} {}", l.date(), hhmm(l.time()), self.abbreviation(t))
     }
 
-    /// [`datetime`](Self::datetime) of an optional instant; empty when there is none.
-    pub fn datetime_opt(&self, t: Option<OffsetDateTime>) -> String {
-        t.map(|t| self.datetime(t)).unwrap_or_default()
-    }
-
-    /// [`date`](Self::date) of an optional instant; empty when there is none.
-    pub fn date_opt(&self, t: Option<OffsetDateTime>) -> String {
-        t.map(|t| self.date(t)).unwrap_or_default()
-    }
-
     /// The value of a `datetime-local` input showing `t`: `2026-03-08T09:30`.
-    pub fn input_value(&self, t: OffsetDateTime) -> String {
+    pub fn input_value(&self, t: impl AsInstant) -> String {
+        let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
         format!("{}T{}", l.date(), hhmm(l.time()))
     }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use sqlx::FromRow;
+use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -30,7 +31,7 @@ pub struct JobRow {
     pub state: String,
     pub attempts: i32,
     pub max_attempts: i32,
-    pub run_at: String,
+    pub run_at: OffsetDateTime,
     pub last_error: Option<String>,
     pub schedule: Option<String>,
 }
@@ -41,8 +42,8 @@ pub struct ScheduleRow {
     pub cron: String,
     pub time_zone: String,
     pub kind: String,
-    pub next_run_at: String,
-    pub last_run_at: Option<String>,
+    pub next_run_at: OffsetDateTime,
+    pub last_run_at: Option<OffsetDateTime>,
 }
 
 #[derive(FromRow)]
@@ -50,7 +51,7 @@ pub struct BreakerRow {
     pub provider: String,
     pub state: String,
     pub failures: i32,
-    pub open_until: Option<String>,
+    pub open_until: Option<OffsetDateTime>,
     pub last_error: Option<String>,
 }
 
@@ -63,7 +64,7 @@ pub struct MessageRow {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
-    pub created_at: String,
+    pub created_at: OffsetDateTime,
 }
 
 #[derive(Template)]
@@ -84,8 +85,6 @@ pub struct Filter {
     state: String,
 }
 
-const TS: &str = "'YYYY-MM-DD HH24:MI:SS'";
-
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
     let filter = match f.state.as_str() {
@@ -93,31 +92,31 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
         s @ ("queued" | "running" | "failed" | "dead") => s.to_string(),
         _ => return Err(AppError::BadRequest("state must be queued, running, failed or dead".into())),
     };
-    let jobs = sqlx::query_as(&format!(
-        "SELECT id, kind, state, attempts, max_attempts, to_char(run_at, {TS}) AS run_at, last_error, schedule
+    let jobs = sqlx::query_as(
+        "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, schedule
          FROM jobs WHERE state IN ('queued', 'running', 'failed', 'dead') AND ($1 = '' OR state = $1)
          ORDER BY id DESC LIMIT 200"
-    ))
+    )
     .bind(&filter)
     .fetch_all(&state.pool)
     .await?;
     let counts = super::depth(&state.pool).await?;
-    let schedules = sqlx::query_as(&format!(
-        "SELECT name, cron, time_zone, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
+    let schedules = sqlx::query_as(
+        "SELECT name, cron, time_zone, kind, next_run_at, last_run_at
          FROM job_schedules ORDER BY name"
-    ))
+    )
     .fetch_all(&state.pool)
     .await?;
-    let breakers = sqlx::query_as(&format!(
-        "SELECT provider, state, failures, to_char(open_until, {TS}) AS open_until, last_error
+    let breakers = sqlx::query_as(
+        "SELECT provider, state, failures, open_until, last_error
          FROM circuit_breakers ORDER BY provider"
-    ))
+    )
     .fetch_all(&state.pool)
     .await?;
-    let messages = sqlx::query_as(&format!(
-        "SELECT id, channel, kind, recipient, status, attempts, last_error, to_char(created_at, {TS}) AS created_at
+    let messages = sqlx::query_as(
+        "SELECT id, channel, kind, recipient, status, attempts, last_error, created_at
          FROM messages ORDER BY created_at DESC LIMIT 50"
-    ))
+    )
     .fetch_all(&state.pool)
     .await?;
     web::render(&JobsPage {
