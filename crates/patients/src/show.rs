@@ -38,7 +38,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn deceased_text(&self) -> String {
-        self.p.deceased_at.map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute())).unwrap_or_default()
+        self.page.zone.datetime_zoned(self.p.deceased_at)
     }
 }
 

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use sqlx::{FromRow, PgConnection, PgPool};
-use time::{Date, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime};
 
 use super::access::{viewer, visible_sql};
 use super::model::{parse_date, PatientSummary, SUMMARY_COLS};
@@ -18,6 +18,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::auth::{Auth, CurrentUser};
 use hearth_core::platform::events;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::{self, Page};
 
 /// The live event's name (pages listen with `hx-trigger="sse:patients.today"`).
@@ -41,9 +42,6 @@ pub struct DayRow {
 }
 
 impl DayRow {
-    pub fn time(&self) -> String {
-        format!("{:02}:{:02}", self.at.hour(), self.at.minute())
-    }
     pub fn activity(&self) -> String {
         match (&self.what[..], &self.encounter_status) {
             ("registered", _) => "Registered".into(),
@@ -62,11 +60,17 @@ fn label(s: &str) -> String {
     }
 }
 
-/// The day's patients for `user`, latest activity first. Restricted records the user may not
-/// open come back masked (MRN only).
-pub async fn list(pool: &PgPool, user: &CurrentUser, day: Date, offset: i64, limit: i64) -> sqlx::Result<Vec<DayRow>> {
-    let from = day.with_time(Time::MIDNIGHT).assume_utc();
-    let to = from + time::Duration::days(1);
+/// The patients of local day `day` in `zone` for `user`, latest activity first. Restricted
+/// records the user may not open come back masked (MRN only).
+pub async fn list(
+    pool: &PgPool,
+    user: &CurrentUser,
+    zone: &Zone,
+    day: Date,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<DayRow>> {
+    let (from, to) = zone.day_range(day);
     let (perm, uid, sid) = viewer(user);
     let sql = format!(
         "WITH day AS (
@@ -124,6 +128,8 @@ struct TodayRows {
 /// One page of a day's list, as both templates show it.
 pub struct DayView {
     pub day: String,
+    /// The viewer's zone: the day is a local day, its times local times.
+    pub zone: Zone,
     pub live: bool,
     pub rows: Vec<DayRow>,
     pub page_no: i64,
@@ -143,8 +149,7 @@ impl DayView {
     }
 }
 
-fn day_of(q: &DayQuery) -> AppResult<Date> {
-    let today = OffsetDateTime::now_utc().date();
+fn day_of(q: &DayQuery, today: Date) -> AppResult<Date> {
     match q.date.trim() {
         "" => Ok(today),
         s => match parse_date(s) {
@@ -164,7 +169,9 @@ pub async fn page(
     Query(q): Query<DayQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_READ)?;
-    let day = day_of(&q)?;
+    let zone = page.zone.clone();
+    let today = zone.today();
+    let day = day_of(&q, today)?;
     let page_no = match q.page.trim() {
         "" => 1,
         p => match p.parse::<i64>() {
@@ -172,11 +179,11 @@ pub async fn page(
             _ => return Err(AppError::BadRequest("page must be a number from 1 to 1000".into())),
         },
     };
-    let live = day == OffsetDateTime::now_utc().date();
-    let mut rows = list(&state.pool, &auth.user, day, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
+    let live = day == today;
+    let mut rows = list(&state.pool, &auth.user, &zone, day, (page_no - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    let v = DayView { day: day.to_string(), live, rows, page_no, has_next };
+    let v = DayView { day: day.to_string(), zone, live, rows, page_no, has_next };
     // The live list re-fetches only its rows.
     if headers.get("hx-request").is_some() {
         return web::render(&TodayRows { v });
