@@ -45,8 +45,7 @@ pub struct RightsRequest {
     pub decision_note: String,
 }
 
-impl RightsRequest {
-}
+impl RightsRequest {}
 
 pub async fn list_requests(pool: &PgPool, patient_id: Uuid) -> sqlx::Result<Vec<RightsRequest>> {
     sqlx::query_as(

@@ -303,7 +303,11 @@ impl Zone {
 
     /// The instant of a local date and time, by the rule at DST changes (module docs): a skipped
     /// time is an error, a repeated one is the first occurrence unless `offset` picks one.
-    pub fn resolve(&self, local: PrimitiveDateTime, offset: Option<UtcOffset>) -> Result<OffsetDateTime, LocalTimeError> {
+    pub fn resolve(
+        &self,
+        local: PrimitiveDateTime,
+        offset: Option<UtcOffset>,
+    ) -> Result<OffsetDateTime, LocalTimeError> {
         let c = civil(local).ok_or(LocalTimeError::Malformed)?;
         let wrong = |offsets: Vec<UtcOffset>| LocalTimeError::WrongOffset { local, zone: self.name.clone(), offsets };
         let chosen = match self.tz.to_ambiguous_timestamp(c).offset() {
@@ -522,7 +526,10 @@ mod tests {
     #[test]
     fn local_days_are_23_24_or_25_hours() {
         let z = ny();
-        assert_eq!(z.day_range(date!(2026 - 01 - 15)), (datetime!(2026-01-15 05:00 UTC), datetime!(2026-01-16 05:00 UTC)));
+        assert_eq!(
+            z.day_range(date!(2026 - 01 - 15)),
+            (datetime!(2026-01-15 05:00 UTC), datetime!(2026-01-16 05:00 UTC))
+        );
         let (s, e) = z.day_range(date!(2026 - 03 - 08));
         assert_eq!(e - s, time::Duration::hours(23));
         let (s, e) = z.day_range(date!(2026 - 11 - 01));

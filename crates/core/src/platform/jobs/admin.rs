@@ -95,7 +95,7 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     let jobs = sqlx::query_as(
         "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, schedule
          FROM jobs WHERE state IN ('queued', 'running', 'failed', 'dead') AND ($1 = '' OR state = $1)
-         ORDER BY id DESC LIMIT 200"
+         ORDER BY id DESC LIMIT 200",
     )
     .bind(&filter)
     .fetch_all(&state.pool)
@@ -103,19 +103,19 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     let counts = super::depth(&state.pool).await?;
     let schedules = sqlx::query_as(
         "SELECT name, cron, time_zone, kind, next_run_at, last_run_at
-         FROM job_schedules ORDER BY name"
+         FROM job_schedules ORDER BY name",
     )
     .fetch_all(&state.pool)
     .await?;
     let breakers = sqlx::query_as(
         "SELECT provider, state, failures, open_until, last_error
-         FROM circuit_breakers ORDER BY provider"
+         FROM circuit_breakers ORDER BY provider",
     )
     .fetch_all(&state.pool)
     .await?;
     let messages = sqlx::query_as(
         "SELECT id, channel, kind, recipient, status, attempts, last_error, created_at
-         FROM messages ORDER BY created_at DESC LIMIT 50"
+         FROM messages ORDER BY created_at DESC LIMIT 50",
     )
     .fetch_all(&state.pool)
     .await?;
