@@ -33,7 +33,7 @@ struct ShowPage {
     can_restrict: bool,
     kinds: [&'static str; 3],
     channels: [&'static str; 6],
-    emergency_access: Option<(String, String)>,
+    emergency_access: Option<(time::OffsetDateTime, String)>,
 }
 
 impl ShowPage {

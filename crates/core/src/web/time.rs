@@ -214,7 +214,8 @@ impl Zone {
     }
 
     /// The zone's abbreviation at `t` (`EST`, `BST`; `+0530`-style where the zone has none).
-    pub fn abbreviation(&self, t: OffsetDateTime) -> String {
+    pub fn abbreviation(&self, t: impl AsInstant) -> String {
+        let Some(t) = t.instant() else { return String::new() };
         match timestamp(t) {
             Some(ts) => self.tz.to_offset_info(ts).abbreviation().to_string(),
             None => "UTC".into(),
