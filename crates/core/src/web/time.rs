@@ -348,8 +348,12 @@ impl Zone {
     }
 
     /// Reads a form's local date-time (`YYYY-MM-DDTHH:MM[:SS]` as a `datetime-local` input sends
-    /// it, or with a space) and its optional offset field (empty or `auto`: by the rule).
+    /// it, or with a space) and its optional offset field (empty or `auto`: by the rule). A value
+    /// in RFC 3339 (with its own offset or `Z`) is that instant, whatever the zone.
     pub fn parse_local(&self, value: &str, offset: Option<&str>) -> Result<OffsetDateTime, LocalTimeError> {
+        if let Ok(t) = OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339) {
+            return Ok(t);
+        }
         let local = parse_local_datetime(value).ok_or(LocalTimeError::Malformed)?;
         let offset = match offset.map(str::trim).filter(|o| !o.is_empty() && *o != "auto") {
             None => None,
@@ -511,6 +515,9 @@ mod tests {
         assert_eq!(z.parse_local("2026-07-15T09:30", Some("-04:00")), Ok(datetime!(2026-07-15 13:30 UTC)));
         assert_eq!(z.parse_local("2026-07-15T09:30", Some("nonsense")), Err(LocalTimeError::MalformedOffset));
         assert_eq!(z.parse_local("15/07/2026 09:30", None), Err(LocalTimeError::Malformed));
+        // An explicit instant is that instant.
+        assert_eq!(z.parse_local("2026-03-08T02:30:00-05:00", None), Ok(datetime!(2026-03-08 07:30 UTC)));
+        assert_eq!(Zone::utc().parse_local("2026-03-08T02:30", None), Ok(datetime!(2026-03-08 02:30 UTC)));
         assert_eq!(z.parse_local("2026-02-30T09:30", None), Err(LocalTimeError::Malformed));
     }
 
