@@ -130,19 +130,19 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Migrate => {
             db::migrate(&pool).await?;
-            hearth::REGISTRY.load_reference_data(&pool).await?;
+            hearth::REGISTRY.prepare(&pool).await?;
             println!("migrations applied");
         }
         Command::Serve { no_migrate } => {
             if !no_migrate {
                 db::migrate(&pool).await?;
-                hearth::REGISTRY.load_reference_data(&pool).await?;
+                hearth::REGISTRY.prepare(&pool).await?;
             }
             serve(&database, config).await?;
         }
         Command::Demo => {
             db::migrate(&pool).await?;
-            hearth::REGISTRY.load_reference_data(&pool).await?;
+            hearth::REGISTRY.prepare(&pool).await?;
             let state = AppState::new(pool.clone(), config.clone(), &hearth::REGISTRY).await?;
             let report = demo::seed(&pool, &state.keys).await?;
             if report.created {
@@ -170,6 +170,7 @@ async fn run(cmd: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::CreateAdmin { email, name } => {
             db::migrate(&pool).await?;
+            hearth::REGISTRY.prepare(&pool).await?;
             let password = match std::env::var("HEARTH_ADMIN_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => prompt_password()?,

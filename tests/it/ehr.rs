@@ -81,9 +81,10 @@ async fn chart_permissions_by_role() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "pharmacists read charts only");
     assert_eq!(count(&app, "problems").await, 0);
 
-    // A nurse writes a draft but cannot sign it; nor can the doctor (signing is the author's act).
+    // An ED coordinator (chart.write without notes.sign) writes a draft but cannot sign it; nor
+    // can the doctor (signing is the author's act).
     let mut nurse = app.another_client();
-    nurse.login(&app.user("nurse").await, PASSWORD).await;
+    nurse.login(&app.user("ed_coordinator").await, PASSWORD).await;
     let r = nurse
         .post_form(
             &format!("/patients/{pid}/notes"),
@@ -93,7 +94,7 @@ async fn chart_permissions_by_role() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let note = r.location().to_string();
     let page = nurse.get(&note).await;
-    assert!(!page.body.contains("Sign note"), "no sign button for nurses");
+    assert!(!page.body.contains("Sign note"), "no sign button without notes.sign");
     assert_eq!(nurse.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::FORBIDDEN);
     let r = nurse
         .post_form(
@@ -621,12 +622,19 @@ async fn api_round_trips_and_problem_json_errors() {
     let rec = app.user("receptionist").await;
     let rtoken = app.api_token(&rec).await;
     assert_eq!(app.api(Method::GET, &post("problems"), Some(&rtoken), None).await.status, StatusCode::FORBIDDEN);
+    let coordinator = app.user("ed_coordinator").await;
+    let ctoken = app.api_token(&coordinator).await;
+    let r = app
+        .api(Method::POST, &post("notes"), Some(&ctoken), Some(json!({"title": "N", "body": "B", "sign": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "signing needs notes.sign");
+    // Nurses sign their own notes.
     let nurse = app.user("nurse").await;
     let ntoken = app.api_token(&nurse).await;
     let r = app
         .api(Method::POST, &post("notes"), Some(&ntoken), Some(json!({"title": "N", "body": "B", "sign": true})))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let r =
         app.api(Method::GET, "/api/v1/patients/00000000-0000-0000-0000-000000000000/vitals", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -46,10 +46,19 @@ pub fn server_url(db: &str) -> String {
 
 fn template_name() -> String {
     let mut h: u64 = 1469598103934665603;
-    for m in hearth::db::MIGRATOR.iter() {
-        for b in m.checksum.iter() {
+    let mut mix = |bytes: &[u8]| {
+        for b in bytes {
             h = (h ^ *b as u64).wrapping_mul(1099511628211);
         }
+    };
+    for m in hearth::db::MIGRATOR.iter() {
+        mix(&m.checksum);
+    }
+    // The modules' declared permissions are part of a prepared database too.
+    for (_, p) in hearth::REGISTRY.permissions() {
+        mix(p.perm.code().as_bytes());
+        mix(p.description.as_bytes());
+        mix(p.default_roles.join(",").as_bytes());
     }
     format!("hearth_tpl_{h:016x}")
 }
@@ -73,7 +82,7 @@ async fn ensure_template() -> String {
         admin.execute(format!("CREATE DATABASE {tmp}").as_str()).await.unwrap();
         let pool = PgPool::connect(&server_url(&tmp)).await.unwrap();
         hearth::db::migrate(&pool).await.expect("migrations apply");
-        hearth::modules::ehr::icd::ensure_loaded(&pool).await.expect("ICD-10-CM loads");
+        hearth::REGISTRY.prepare(&pool).await.expect("permissions and reference data load");
         pool.close().await;
         admin.execute(format!("ALTER DATABASE {tmp} RENAME TO {name}").as_str()).await.unwrap();
         // Clear out databases left by test processes that died.

@@ -21,6 +21,7 @@ mod plans;
 mod rbac;
 mod record_integration;
 mod registry;
+mod registry_drift;
 mod registry_rights;
 mod sec_auth;
 mod sec_input;

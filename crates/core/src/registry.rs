@@ -56,6 +56,8 @@ pub struct Module {
     pub search: Option<search::Provider>,
     /// Tabs of the patient chart.
     pub chart_tabs: &'static [ChartTab],
+    /// The module's part of the patient banner (read in the banner's one query).
+    pub banner: Option<BannerPart>,
     /// Every table with a column referencing `patients(id)`, and what a merge does with it.
     pub patient_tables: &'static [PatientTable],
     /// Steps a merge runs beyond moving rows (one row per patient, flags to combine).
@@ -93,6 +95,7 @@ impl Module {
             permissions: &[],
             search: None,
             chart_tabs: &[],
+            banner: None,
             patient_tables: &[],
             merge_steps: &[],
             export: None,
@@ -142,6 +145,61 @@ pub struct ChartTab {
     pub suffix: &'static str,
     /// Position among the tabs (lower first).
     pub order: i32,
+}
+
+/// A module's part of the patient banner. The registry's banner query selects every module's
+/// `sql` beside the patient row and the access check, so the whole banner is one round trip.
+pub struct BannerPart {
+    /// A SQL expression returning `jsonb`, evaluated with the patient row aliased `p` (e.g.
+    /// `(SELECT jsonb_agg(…) FROM allergies a WHERE a.patient_id = p.id)`). Read only.
+    pub sql: &'static str,
+    /// Turns that value into banner groups and alerts.
+    pub render: fn(&Value) -> BannerContribution,
+    /// Position among the banner's groups (lower first).
+    pub order: i32,
+}
+
+/// What a module adds to the banner.
+#[derive(Debug, Clone, Default)]
+pub struct BannerContribution {
+    pub groups: Vec<BannerGroup>,
+    /// Red alerts under the banner (life-threatening allergy, isolation…).
+    pub alerts: Vec<String>,
+}
+
+/// A labelled group of the banner ("Allergies": penicillin · severe, latex · mild).
+#[derive(Debug, Clone)]
+pub struct BannerGroup {
+    pub label: &'static str,
+    pub items: Vec<BannerItem>,
+}
+
+/// One item of a banner group, with a level that sets its colour; the text says it too.
+#[derive(Debug, Clone)]
+pub struct BannerItem {
+    pub text: String,
+    pub level: Level,
+}
+
+/// How much an item matters (shown as a badge colour, never by colour alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Muted,
+    Warn,
+    Danger,
+}
+
+impl Level {
+    /// The badge class of the level (`badge-ok`…).
+    pub fn badge(&self) -> &'static str {
+        match self {
+            Level::Ok => "badge-ok",
+            Level::Muted => "badge-muted",
+            Level::Warn => "badge-warn",
+            Level::Danger => "badge-danger",
+        }
+    }
 }
 
 /// What a merge does with a table's rows of the merged record.
@@ -284,6 +342,12 @@ impl Registry {
         out
     }
 
+    pub fn banner_parts(&self) -> Vec<(&'static Module, &'static BannerPart)> {
+        let mut out: Vec<_> = self.modules().filter_map(|m| m.banner.as_ref().map(|b| (m, b))).collect();
+        out.sort_by_key(|(_, b)| b.order);
+        out
+    }
+
     pub fn patient_tables(&self) -> impl Iterator<Item = (&'static Module, &'static PatientTable)> + '_ {
         self.modules().flat_map(|m| m.patient_tables.iter().map(move |t| (m, t)))
     }
@@ -325,6 +389,47 @@ impl Registry {
     /// Every `(method, path)` served under `/api/v1`.
     pub fn api_operations(&self) -> Vec<(axum::http::Method, String)> {
         self.modules().flat_map(|m| (m.api)().ops().to_vec()).collect()
+    }
+
+    /// Brings a migrated database in line with the modules: adds the permissions they declare
+    /// (with their default grants, and always to `super_admin`) and loads reference data. Run
+    /// after the migrations by `hearth migrate`, `serve` and `demo`. Permissions already in the
+    /// database keep the grants administrators gave them; descriptions follow the code.
+    pub async fn prepare(&self, pool: &PgPool) -> anyhow::Result<()> {
+        self.sync_permissions(pool).await?;
+        self.load_reference_data(pool).await
+    }
+
+    /// Adds declared permissions that the database lacks, with their default grants.
+    pub async fn sync_permissions(&self, pool: &PgPool) -> sqlx::Result<Vec<&'static str>> {
+        let mut tx = pool.begin().await?;
+        let mut added = Vec::new();
+        for (_, p) in self.permissions() {
+            let inserted: Option<bool> = sqlx::query_scalar(
+                "INSERT INTO permissions (code, description) VALUES ($1, $2)
+                 ON CONFLICT (code) DO UPDATE SET description = EXCLUDED.description
+                 WHERE permissions.description IS DISTINCT FROM EXCLUDED.description
+                 RETURNING (xmax = 0)",
+            )
+            .bind(p.perm.code())
+            .bind(p.description)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if inserted == Some(true) {
+                sqlx::query(
+                    "INSERT INTO role_permissions (role_code, permission_code)
+                     SELECT code, $1 FROM roles WHERE code = 'super_admin' OR code = ANY($2)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(p.perm.code())
+                .bind(p.default_roles)
+                .execute(&mut *tx)
+                .await?;
+                added.push(p.perm.code());
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
     /// Loads every module's reference data.

@@ -1,6 +1,5 @@
 //! Allergies and intolerances, and the explicit "no known allergies" (NKA) statement.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
 //! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
 //! (merged into the main document by `hearth_core::api`).
 
-use crate::ChartBanner as _;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

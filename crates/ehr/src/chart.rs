@@ -1,6 +1,5 @@
 //! The chart overview (banner, timeline, what matters at a glance) and the printable summary.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;

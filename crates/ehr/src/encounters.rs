@@ -1,6 +1,5 @@
 //! Encounters: outpatient visits and other contacts, with a forward-only status flow.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -22,20 +22,18 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use futures_util::FutureExt;
 use serde_json::json;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
-use hearth_core::platform::auth::CurrentUser;
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
-    Aad, ChartTab, EncryptedColumn, ExportSections, MergeStep, Module, NavEntry, OnMerge, PatientTable,
+    Aad, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
+    MergeStep, Module, NavEntry, OnMerge, PatientTable,
 };
 use hearth_core::web::FieldErrors;
-use hearth_patients::access;
-use hearth_patients::context::{PatientCtx, PatientLoad};
 
 /// The clinical record's descriptor.
 pub const MODULE: Module = Module {
@@ -44,6 +42,7 @@ pub const MODULE: Module = Module {
     openapi: api::openapi,
     nav: &[NavEntry { label: "ICD-10-CM", href: "/icd10", perm: Some(perms::CHART_READ), order: 200 }],
     permissions: perms::ALL,
+    banner: Some(BANNER),
     chart_tabs: &[
         ChartTab { key: "overview", label: "Overview", suffix: "chart", order: 0 },
         ChartTab { key: "encounters", label: "Encounters", suffix: "encounters", order: 100 },
@@ -121,28 +120,16 @@ pub(crate) fn parse_id(s: &str) -> AppResult<Uuid> {
     s.parse().map_err(|_| AppError::NotFound)
 }
 
-/// The chart sections, in tab order: (key, label, path suffix).
-pub const TABS: &[(&str, &str, &str)] = &[
-    ("overview", "Overview", "chart"),
-    ("encounters", "Encounters", "encounters"),
-    ("problems", "Problems", "problems"),
-    ("allergies", "Allergies", "allergies"),
-    ("vitals", "Vital signs", "vitals"),
-    ("notes", "Notes", "notes"),
-    ("medications", "Home medications", "medications"),
-    ("documents", "Documents", "documents"),
-    ("messages", "Messages", "messages"),
-    ("summary", "Summary", "summary"),
-];
+pub use hearth_patients::banner::{fmt_dt, Banner, ChartPatient};
 
-#[derive(Debug, Clone)]
-pub struct Tab {
-    pub label: &'static str,
-    pub href: String,
-    pub active: bool,
+/// The active allergies and "no known allergies" as the banner read them.
+#[derive(Debug, Clone, Default)]
+pub struct AllergySummary {
+    pub items: Vec<BannerAllergy>,
+    pub nka: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct BannerAllergy {
     pub substance: String,
     pub severity: String,
@@ -157,168 +144,57 @@ impl BannerAllergy {
     }
 }
 
-/// The patient banner shown on every chart page.
-#[derive(Debug, Clone)]
-pub struct Banner {
-    pub id: Uuid,
-    pub name: String,
-    pub mrn: String,
-    pub sex: String,
-    pub birth_date: Option<Date>,
-    pub active: bool,
-    /// "No known allergies" explicitly recorded.
-    pub nka: bool,
-    pub allergies: Vec<BannerAllergy>,
-    pub alerts: Vec<String>,
-    /// Restricted (VIP/sensitive) record: only the care team and permitted roles see it.
-    pub restricted: bool,
-    /// The record was merged into another one (which holds the chart now).
-    pub merged_into: Option<MergedInto>,
-    pub deceased_at: Option<OffsetDateTime>,
-    pub section: &'static str,
-}
+impl AllergySummary {
+    /// The chart's banner part, from a banner.
+    pub fn of(b: &Banner) -> AllergySummary {
+        b.part("ehr").map(AllergySummary::from_value).unwrap_or_default()
+    }
 
-#[derive(Debug, Clone)]
-pub struct MergedInto {
-    pub id: Uuid,
-    pub mrn: String,
-}
-
-#[derive(FromRow)]
-struct BannerRow {
-    id: Uuid,
-    mrn: String,
-    given_name: String,
-    family_name: String,
-    sex: String,
-    birth_date: Option<Date>,
-    active: bool,
-    restricted: bool,
-    merged_into: Option<Uuid>,
-    merged_into_mrn: Option<String>,
-    deceased_at: Option<OffsetDateTime>,
-    nka: bool,
-    substances: Vec<String>,
-    severities: Vec<String>,
-    visible: bool,
-}
-
-impl Banner {
-    pub fn age(&self) -> String {
-        match self.birth_date {
-            Some(b) => age_label(b, today()),
-            None => "age unknown".into(),
+    fn from_value(v: &serde_json::Value) -> AllergySummary {
+        AllergySummary {
+            items: serde_json::from_value(v["allergies"].clone()).unwrap_or_default(),
+            nka: v["nka"].as_bool().unwrap_or(false),
         }
     }
-    pub fn birth(&self) -> String {
-        self.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
-    }
-    pub fn allergies_recorded(&self) -> bool {
-        self.nka || !self.allergies.is_empty()
-    }
-    pub fn tabs(&self) -> Vec<Tab> {
-        TABS.iter()
-            .map(|(key, label, suffix)| Tab {
-                label,
-                href: format!("/patients/{}/{suffix}", self.id),
-                active: *key == self.section,
-            })
-            .collect()
-    }
-    pub fn href(&self, suffix: &str) -> String {
-        format!("/patients/{}/{suffix}", self.id)
+
+    pub fn recorded(&self) -> bool {
+        self.nka || !self.items.is_empty()
     }
 }
 
-/// A chart route's patient: the registry's context with the banner read in the same query as
-/// the restricted-record check.
-pub type ChartPatient = PatientCtx<Banner>;
-
-impl PatientLoad for Banner {
-    async fn load(pool: &PgPool, id: Uuid, user: &CurrentUser) -> sqlx::Result<Option<(Banner, bool)>> {
-        Ok(banner_row(pool, id, access::viewer(user)).await?.map(|r| {
-            let visible = r.visible;
-            (banner_from(r, ""), visible)
-        }))
-    }
-}
-
-/// The banner of a chart route's patient.
-pub trait ChartBanner {
-    /// The banner, for the chart section `section`.
-    fn banner(self, section: &'static str) -> Banner;
-}
-
-impl ChartBanner for ChartPatient {
-    fn banner(self, section: &'static str) -> Banner {
-        Banner { section, ..self.data }
-    }
-}
-
-/// The banner's row, with whether the viewer (`access::viewer`) may open the record (`visible`).
-async fn banner_row(
-    pool: &PgPool,
-    id: Uuid,
-    (perm, uid, sid): (bool, Uuid, Option<Uuid>),
-) -> sqlx::Result<Option<BannerRow>> {
-    let visible = access::visible_sql(2);
-    let sql = format!(
-        "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
-                p.restricted, p.merged_into, s.mrn AS merged_into_mrn, p.deceased_at,
-                EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id) AS nka,
-                coalesce(array_agg(a.substance ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{{}}') AS substances,
-                coalesce(array_agg(a.severity ORDER BY a.sev_rank DESC, a.substance) FILTER (WHERE a.id IS NOT NULL), '{{}}') AS severities,
-                {visible} AS visible
-         FROM patients p
-         LEFT JOIN LATERAL (
-            SELECT id, substance, severity,
-                   array_position(ARRAY['mild','moderate','severe','life_threatening'], severity) AS sev_rank
-            FROM allergies WHERE patient_id = p.id AND status = 'active') a ON true
-         LEFT JOIN patients s ON s.id = p.merged_into
-         WHERE p.id = $1
-         GROUP BY p.id, s.mrn"
-    );
-    sqlx::query_as(&sql).bind(id).bind(perm).bind(uid).bind(sid).fetch_optional(pool).await
-}
-
-fn banner_from(r: BannerRow, section: &'static str) -> Banner {
-    let allergies: Vec<BannerAllergy> = r
-        .substances
-        .into_iter()
-        .zip(r.severities)
-        .map(|(substance, severity)| BannerAllergy { substance, severity })
-        .collect();
-    let mut alerts = Vec::new();
-    let merged_into = match (r.merged_into, r.merged_into_mrn) {
-        (Some(id), Some(mrn)) => Some(MergedInto { id, mrn }),
-        _ => None,
-    };
-    if let Some(m) = &merged_into {
-        alerts.push(format!("Merged into {}: the chart continues on that record", m.mrn));
-    } else if let Some(d) = r.deceased_at {
-        alerts.push(format!("Deceased {}", fmt_dt(d)));
-    } else if !r.active {
-        alerts.push("Record closed (inactive patient)".to_string());
-    }
-    for a in allergies.iter().filter(|a| a.severity == "life_threatening") {
-        alerts.push(format!("Life-threatening allergy: {}", a.substance));
-    }
-    Banner {
-        id: r.id,
-        name: format!("{}, {}", r.family_name, r.given_name),
-        mrn: r.mrn,
-        sex: r.sex,
-        birth_date: r.birth_date,
-        active: r.active,
-        nka: r.nka,
-        allergies,
-        alerts,
-        restricted: r.restricted,
-        merged_into,
-        deceased_at: r.deceased_at,
-        section,
-    }
-}
+/// The chart's part of the banner: active allergies, worst first, or "no known allergies".
+const BANNER: BannerPart = BannerPart {
+    sql: "jsonb_build_object(
+            'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
+            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', a.substance, 'severity', a.severity)
+                                  ORDER BY array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) DESC,
+                                           a.substance), '[]'::jsonb)
+                          FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'))",
+    render: |v| {
+        let a = AllergySummary::from_value(v);
+        let items = if !a.items.is_empty() {
+            a.items
+                .iter()
+                .map(|x| BannerItem {
+                    text: format!("{} · {}", x.substance, x.severity_label()),
+                    level: if x.severe() { Level::Danger } else { Level::Warn },
+                })
+                .collect()
+        } else if a.nka {
+            vec![BannerItem { text: "No known allergies".into(), level: Level::Ok }]
+        } else {
+            vec![BannerItem { text: "Allergies not recorded".into(), level: Level::Muted }]
+        };
+        let alerts = a
+            .items
+            .iter()
+            .filter(|x| x.severity == "life_threatening")
+            .map(|x| format!("Life-threatening allergy: {}", x.substance))
+            .collect();
+        BannerContribution { groups: vec![BannerGroup { label: "Allergies", items }], alerts }
+    },
+    order: 100,
+};
 
 /// Audits a read of a chart section (own transaction: a read changes nothing else).
 pub async fn audit_view(pool: &PgPool, meta: &AuditMeta, patient: Uuid, section: &str) -> AppResult<()> {
@@ -333,31 +209,6 @@ pub async fn audit_view(pool: &PgPool, meta: &AuditMeta, patient: Uuid, section:
 
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
-}
-
-pub fn age_label(birth: Date, on: Date) -> String {
-    let mut years = on.year() - birth.year();
-    if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
-        years -= 1;
-    }
-    if years >= 2 {
-        return format!("{years} y");
-    }
-    let mut months = (on.year() - birth.year()) * 12 + on.month() as i32 - birth.month() as i32;
-    if on.day() < birth.day() {
-        months -= 1;
-    }
-    if months >= 1 {
-        format!("{months} mo")
-    } else {
-        format!("{} d", (on - birth).whole_days().max(0))
-    }
-}
-
-/// "YYYY-MM-DD HH:MM" (UTC).
-pub fn fmt_dt(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
 }
 
 /// Parses an optional YYYY-MM-DD field that must not be in the future nor before birth.
@@ -419,15 +270,6 @@ pub(crate) fn db_error(e: sqlx::Error) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
-
-    #[test]
-    fn ages() {
-        assert_eq!(age_label(date!(1980 - 02 - 29), date!(2026 - 02 - 28)), "45 y");
-        assert_eq!(age_label(date!(1980 - 02 - 29), date!(2026 - 03 - 01)), "46 y");
-        assert_eq!(age_label(date!(2025 - 01 - 15), date!(2026 - 01 - 20)), "12 mo");
-        assert_eq!(age_label(date!(2026 - 01 - 10), date!(2026 - 01 - 20)), "10 d");
-    }
 
     #[test]
     fn datetimes() {

@@ -1,6 +1,5 @@
 //! The home medication list: what the patient takes (prescribing comes with pharmacy).
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

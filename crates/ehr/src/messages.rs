@@ -3,7 +3,6 @@
 //! patient's communications consent is checked at delivery, and the provider's delivery receipt
 //! (SMS status callback) moves a message from `sent` to `delivered` or `failed`.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

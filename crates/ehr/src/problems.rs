@@ -1,6 +1,5 @@
 //! The problem list, coded with billable ICD-10-CM codes.
 
-use crate::ChartBanner as _;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -17,7 +17,6 @@ use std::future::Future;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::access::{self, Access};
@@ -29,7 +28,7 @@ use hearth_core::platform::auth::CurrentUser;
 pub trait PatientLoad: Sized + Send {
     /// The data and whether `user` may open the record; `None` when there is no such patient.
     fn load(
-        pool: &PgPool,
+        state: &AppState,
         id: Uuid,
         user: &CurrentUser,
     ) -> impl Future<Output = sqlx::Result<Option<(Self, bool)>>> + Send;
@@ -37,8 +36,8 @@ pub trait PatientLoad: Sized + Send {
 
 /// Nothing but the check.
 impl PatientLoad for () {
-    async fn load(pool: &PgPool, id: Uuid, user: &CurrentUser) -> sqlx::Result<Option<((), bool)>> {
-        Ok(match access::check(pool, user, id).await? {
+    async fn load(state: &AppState, id: Uuid, user: &CurrentUser) -> sqlx::Result<Option<((), bool)>> {
+        Ok(match access::check(&state.pool, user, id).await? {
             Access::Missing => None,
             Access::Allowed => Some(((), true)),
             Access::Restricted => Some(((), false)),
@@ -65,7 +64,7 @@ impl<T: PatientLoad> FromRequestParts<AppState> for PatientCtx<T> {
         let Some(user) = parts.extensions.get::<CurrentUser>() else {
             return Err(AppError::Unauthenticated.into_response());
         };
-        match T::load(&state.pool, id, user).await {
+        match T::load(state, id, user).await {
             Ok(Some((data, true))) => Ok(PatientCtx { id, data }),
             Ok(Some((_, false))) => Err(refuse(parts, id)),
             Ok(None) => Err(AppError::NotFound.into_response()),

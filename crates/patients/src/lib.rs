@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod api;
+pub mod banner;
 pub mod consent;
 pub mod context;
 pub mod edit;

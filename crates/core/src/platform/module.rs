@@ -6,7 +6,7 @@ use futures_util::FutureExt;
 
 use crate::platform::jobs::Outcome;
 use crate::platform::routes::Routes;
-use crate::registry::{Aad, EncryptedColumn, JobDef, Module, NavEntry};
+use crate::registry::{Aad, EncryptedColumn, JobDef, Module, NavEntry, OnMerge, PatientTable};
 
 pub const MODULE: Module = Module {
     pages,
@@ -20,6 +20,15 @@ pub const MODULE: Module = Module {
         NavEntry { label: "My account", href: "/account", perm: None, order: 990 },
     ],
     permissions: super::perms::ALL,
+    patient_tables: &[
+        // A patient's messages belong to the chart (its Messages tab): they follow a merge.
+        PatientTable { table: "messages", column: "patient_id", on_merge: OnMerge::Follow },
+        PatientTable {
+            table: "audit_events",
+            column: "patient_id",
+            on_merge: OnMerge::Keep("the audit log records what happened to which record, then"),
+        },
+    ],
     encrypted_columns: &[
         EncryptedColumn { table: "users", key: "id", column: "totp_secret_enc", aad: Aad::Column("users.totp_secret") },
         EncryptedColumn {

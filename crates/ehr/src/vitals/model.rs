@@ -1,26 +1,12 @@
-//! Vital signs with plausibility limits (also CHECKs in the database), BMI computed by the
-//! database, and SVG trend charts.
+//! Vital signs: plausibility limits, the form and the typed input, validation, rows.
 
-use crate::ChartBanner as _;
-use askama::Template;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
-use axum::Form;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::FromRow;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::svg::{Chart, Series};
-use super::{audit_view, db_error, fmt_dt, parse_datetime, Banner, ChartPatient};
-use hearth_core::app::AppState;
-use hearth_core::error::AppResult;
-use hearth_core::platform::audit::{self, AuditMeta, Event};
-use hearth_core::platform::auth::Auth;
-use hearth_core::platform::rbac::HasPerms;
-use hearth_core::web::{self, FieldErrors, Page};
+use crate::{fmt_dt, parse_datetime};
+use hearth_core::web::FieldErrors;
 
 /// (field, label, min, max, unit): the same limits as the table's CHECKs.
 pub const LIMITS: &[(&str, &str, f64, f64, &str)] = &[
@@ -132,16 +118,16 @@ impl VitalsForm {
 }
 
 pub struct ValidVitals {
-    taken_at: OffsetDateTime,
-    temperature_c: Option<f64>,
-    pulse: Option<i32>,
-    resp_rate: Option<i32>,
-    bp_systolic: Option<i32>,
-    bp_diastolic: Option<i32>,
-    spo2: Option<i32>,
-    weight_kg: Option<f64>,
-    height_cm: Option<f64>,
-    pain: Option<i16>,
+    pub(crate) taken_at: OffsetDateTime,
+    pub(crate) temperature_c: Option<f64>,
+    pub(crate) pulse: Option<i32>,
+    pub(crate) resp_rate: Option<i32>,
+    pub(crate) bp_systolic: Option<i32>,
+    pub(crate) bp_diastolic: Option<i32>,
+    pub(crate) spo2: Option<i32>,
+    pub(crate) weight_kg: Option<f64>,
+    pub(crate) height_cm: Option<f64>,
+    pub(crate) pain: Option<i16>,
 }
 
 impl VitalsInput {
@@ -231,7 +217,7 @@ impl VitalsInput {
     }
 }
 
-fn fmt(v: f64) -> String {
+pub(crate) fn fmt(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{}", v as i64)
     } else {
@@ -327,205 +313,6 @@ impl Vitals {
         }
         parts.join(" · ")
     }
-}
-
-pub(crate) const SELECT: &str =
-    "SELECT v.id, v.patient_id, v.taken_at, v.temperature_c, v.pulse, v.resp_rate, v.bp_systolic,
-        v.bp_diastolic, v.spo2, v.weight_kg, v.height_cm, v.pain, v.bmi, u.display_name AS recorded_by
-     FROM vitals v LEFT JOIN users u ON u.id = v.recorded_by";
-
-/// Newest first.
-pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<Vitals>> {
-    sqlx::query_as(&format!("{SELECT} WHERE v.patient_id = $1 ORDER BY v.taken_at DESC, v.id DESC LIMIT $2"))
-        .bind(patient)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-}
-
-pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidVitals) -> AppResult<Uuid> {
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO vitals (id, patient_id, taken_at, temperature_c, pulse, resp_rate, bp_systolic, bp_diastolic, spo2,
-                             weight_kg, height_cm, pain, recorded_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
-    )
-    .bind(id)
-    .bind(patient)
-    .bind(v.taken_at)
-    .bind(v.temperature_c)
-    .bind(v.pulse)
-    .bind(v.resp_rate)
-    .bind(v.bp_systolic)
-    .bind(v.bp_diastolic)
-    .bind(v.spo2)
-    .bind(v.weight_kg)
-    .bind(v.height_cm)
-    .bind(v.pain)
-    .bind(meta.actor_user_id)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    let changes = json!({"taken_at": fmt_dt(v.taken_at), "temperature_c": v.temperature_c, "pulse": v.pulse,
-        "resp_rate": v.resp_rate, "bp_systolic": v.bp_systolic, "bp_diastolic": v.bp_diastolic, "spo2": v.spo2,
-        "weight_kg": v.weight_kg, "height_cm": v.height_cm, "pain": v.pain});
-    audit::record(conn, meta, Event::new("vitals.create", "vitals", id).patient(patient).changes(changes)).await?;
-    Ok(id)
-}
-
-/// The trend charts for up to the last 50 measurements.
-pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
-    let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
-    asc.reverse();
-    let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
-        asc.iter().filter_map(|v| f(v).map(|x| (v.taken_at, x))).collect()
-    };
-    let charts = [
-        Chart {
-            id: "chart-temperature",
-            title: "Temperature",
-            unit: "°C",
-            series: vec![Series {
-                name: "Temperature",
-                class: "series-1",
-                stroke: "#005eb8",
-                points: pts(&|v| v.temperature_c),
-            }],
-            normal: Some((36.1, 37.8)),
-        },
-        Chart {
-            id: "chart-pulse",
-            title: "Pulse",
-            unit: "/min",
-            series: vec![Series {
-                name: "Pulse",
-                class: "series-2",
-                stroke: "#c2210f",
-                points: pts(&|v| v.pulse.map(f64::from)),
-            }],
-            normal: Some((60.0, 100.0)),
-        },
-        Chart {
-            id: "chart-bp",
-            title: "Blood pressure",
-            unit: "mmHg",
-            series: vec![
-                Series {
-                    name: "Systolic",
-                    class: "series-1",
-                    stroke: "#005eb8",
-                    points: pts(&|v| v.bp_systolic.map(f64::from)),
-                },
-                Series {
-                    name: "Diastolic",
-                    class: "series-3",
-                    stroke: "#00703c",
-                    points: pts(&|v| v.bp_diastolic.map(f64::from)),
-                },
-            ],
-            normal: None,
-        },
-        Chart {
-            id: "chart-spo2",
-            title: "SpO2",
-            unit: "%",
-            series: vec![Series {
-                name: "SpO2",
-                class: "series-3",
-                stroke: "#00703c",
-                points: pts(&|v| v.spo2.map(f64::from)),
-            }],
-            normal: Some((95.0, 100.0)),
-        },
-        Chart {
-            id: "chart-weight",
-            title: "Weight",
-            unit: "kg",
-            series: vec![Series {
-                name: "Weight",
-                class: "series-4",
-                stroke: "#330072",
-                points: pts(&|v| v.weight_kg),
-            }],
-            normal: None,
-        },
-    ];
-    charts.iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.render())).collect()
-}
-
-#[derive(Template)]
-#[template(path = "ehr/vitals.html")]
-struct VitalsPage {
-    page: Page,
-    b: Banner,
-    rows: Vec<Vitals>,
-    charts: Vec<(String, String)>,
-    form: VitalsForm,
-    errors: FieldErrors,
-    can_write: bool,
-    limits: &'static [(&'static str, &'static str, f64, f64, &'static str)],
-}
-
-impl VitalsPage {
-    fn min(&self, v: &f64) -> String {
-        fmt(*v)
-    }
-}
-
-async fn render(
-    state: &AppState,
-    page: Page,
-    auth: &Auth,
-    b: Banner,
-    form: VitalsForm,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let rows = list(&state.pool, b.id, 200).await?;
-    audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
-    let charts = charts(&rows);
-    let t = VitalsPage {
-        page: page
-            .titled(format!("Vital signs · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Vital signs", b.href("vitals")),
-        b,
-        rows,
-        charts,
-        form,
-        errors,
-        can_write: auth.can(crate::perms::CHART_WRITE),
-        limits: LIMITS,
-    };
-    web::render_status(status, &t)
-}
-
-pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
-    auth.require(crate::perms::CHART_READ)?;
-    let b = patient.banner("vitals");
-    render(&state, page, &auth, b, VitalsForm::default(), FieldErrors::default(), StatusCode::OK).await
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    patient: ChartPatient,
-    Form(form): Form<VitalsForm>,
-) -> AppResult<Response> {
-    auth.require(crate::perms::CHART_WRITE)?;
-    let b = patient.banner("vitals");
-    let mut errors = FieldErrors::default();
-    let input = form.parse(&mut errors);
-    let valid = match input.validate(errors, b.birth_date) {
-        Ok(v) => v,
-        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
-    let mut tx = state.pool.begin().await?;
-    insert(&mut tx, &auth.meta, b.id, &valid).await?;
-    tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("vitals"), "ok", "Vital signs recorded."))
 }
 
 #[cfg(test)]

@@ -1,0 +1,320 @@
+//! The document archive's pages, and the response serving a version's bytes.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::{refuse_merged, validate_new, validate_version, Document, DocumentVersion, CATEGORIES};
+use super::repo::{content, get, insert, insert_version, list};
+use super::upload::{read_upload, type_label, MAX_DOCUMENT_BYTES};
+use crate::{audit_view, parse_id, Banner, ChartPatient};
+use hearth_core::app::AppState;
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::{self, FieldErrors, Page};
+use hearth_patients::context::PatientCtx;
+
+/// The response carrying a version's bytes, inline (shown by the browser) or as an attachment.
+/// Audited as `document.view` or `document.download`.
+pub async fn serve(
+    pool: &PgPool,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    version: i32,
+    download: bool,
+) -> AppResult<Response> {
+    let (v, data) = content(pool, patient, id, version).await?;
+    let action = if download { "document.download" } else { "document.view" };
+    audit::record_now(
+        pool,
+        meta,
+        Event::new(action, "document", id).patient(patient).changes(json!({"version": version, "sha256": v.sha256})),
+    )
+    .await?;
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    let ct = HeaderValue::from_str(&v.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, ct);
+    if let Ok(cd) = HeaderValue::from_str(&content_disposition(download, &v.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, cd);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(res)
+}
+
+/// `inline` or `attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987).
+fn content_disposition(download: bool, name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let kind = if download { "attachment" } else { "inline" };
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+// ---------------------------------------------------------------- pages
+
+#[derive(Template)]
+#[template(path = "ehr/documents.html")]
+struct DocumentsPage {
+    page: Page,
+    b: Banner,
+    docs: Vec<Document>,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+    can_write: bool,
+    categories: &'static [(&'static str, &'static str)],
+    max_mib: usize,
+}
+
+impl DocumentsPage {
+    fn value(&self, name: &str) -> &str {
+        self.form.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+async fn render_list(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: HashMap<String, String>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let docs = list(&state.pool, b.id).await?;
+    audit_view(&state.pool, &auth.meta, b.id, "documents").await?;
+    let t = DocumentsPage {
+        page: page
+            .titled(format!("Documents · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Documents", b.href("documents")),
+        b,
+        docs,
+        form,
+        errors,
+        can_write: auth.can(crate::perms::CHART_WRITE),
+        categories: CATEGORIES,
+        max_mib: MAX_DOCUMENT_BYTES / (1024 * 1024),
+    };
+    web::render_status(status, &t)
+}
+
+pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("documents");
+    let form = HashMap::from([("category".to_string(), "other".to_string())]);
+    render_list(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("documents");
+    refuse_merged(&b)?;
+    let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (m, f) = match validate_new(&up, b.birth_date) {
+        Ok(v) => v,
+        Err(errors) => {
+            return render_list(&state, page, &auth, b, up.fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let stored = insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(
+        &format!("/patients/{}/documents/{}", b.id, stored.id),
+        "ok",
+        &format!("Stored {} ({}).", m.title, type_label(f.content_type)),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "ehr/document.html")]
+struct DocumentPage {
+    page: Page,
+    b: Banner,
+    d: Document,
+    shown: DocumentVersion,
+    errors: FieldErrors,
+    comment: String,
+    can_write: bool,
+    max_mib: usize,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    version: Option<String>,
+}
+
+#[expect(clippy::too_many_arguments, reason = "a page render needs the request context and the form state")]
+async fn render_document(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    doc: Uuid,
+    version: Option<i32>,
+    errors: FieldErrors,
+    comment: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let d = get(&state.pool, b.id, doc).await?;
+    let shown = d.version(version.unwrap_or(d.current_version)).cloned().ok_or(AppError::NotFound)?;
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("chart.view", "document", d.id)
+            .patient(b.id)
+            .changes(json!({"section": "document", "version": shown.version})),
+    )
+    .await?;
+    let t = DocumentPage {
+        page: page
+            .titled(format!("{} · {}", d.title, b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Documents", b.href("documents"))
+            .crumb(d.title.clone(), d.href()),
+        b,
+        d,
+        shown,
+        errors,
+        comment,
+        can_write: auth.can(crate::perms::CHART_WRITE),
+        max_mib: MAX_DOCUMENT_BYTES / (1024 * 1024),
+    };
+    web::render_status(status, &t)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
+    Query(q): Query<ShowQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("documents");
+    let version = match q.version.as_deref().filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(v.parse::<i32>().map_err(|_| AppError::NotFound)?),
+    };
+    render_document(
+        &state,
+        page,
+        &auth,
+        b,
+        parse_id(&doc)?,
+        version,
+        FieldErrors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn upload_version(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Path((_, doc)): Path<(String, String)>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("documents");
+    let doc = parse_id(&doc)?;
+    refuse_merged(&b)?;
+    let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
+        Ok(up) => up,
+        Err(res) => return Ok(res),
+    };
+    let (f, comment) = match validate_version(&up) {
+        Ok(v) => v,
+        Err(errors) => {
+            let comment = up.field("comment").to_string();
+            return render_document(
+                &state,
+                page,
+                &auth,
+                b,
+                doc,
+                None,
+                errors,
+                comment,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let stored = insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(
+        &format!("/patients/{}/documents/{}", b.id, doc),
+        "ok",
+        &format!("Stored version {}; the earlier versions are kept.", stored.version),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContentQuery {
+    download: Option<String>,
+}
+
+/// The bytes of a version: shown inline (images in the page, PDFs in the browser's viewer) or,
+/// with `?download=1`, as an attachment.
+pub async fn content_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, doc, version)): Path<(String, String, String)>,
+    Query(q): Query<ContentQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let pid = patient.id;
+    let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
+    let download = q.download.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
+    serve(&state.pool, &auth.meta, pid, parse_id(&doc)?, version, download).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_is_safe() {
+        let cd = content_disposition(true, "Brief \"Müller\".pdf");
+        assert!(cd.starts_with("attachment; filename=\"Brief _M_ller_.pdf\""), "{cd}");
+        assert!(cd.contains("filename*=UTF-8''Brief%20%22M%C3%BCller%22.pdf"), "{cd}");
+        assert!(HeaderValue::from_str(&cd).is_ok());
+    }
+}

@@ -1,0 +1,241 @@
+//! The notes' pages: list, new, show, edit, sign, addenda.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::model::{validate_edit, NewNote, Note, NoteMeta, TEMPLATES};
+use super::repo::{get, insert, insert_addendum, list, sign_note, update_draft};
+use crate::{audit_view, parse_id, Banner, ChartPatient};
+use hearth_core::app::AppState;
+use hearth_core::error::AppResult;
+use hearth_core::platform::audit::{self, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::{self, FieldErrors, Page};
+use hearth_patients::context::PatientCtx;
+
+#[derive(Template)]
+#[template(path = "ehr/notes.html")]
+struct ListPage {
+    page: Page,
+    b: Banner,
+    rows: Vec<NoteMeta>,
+    can_write: bool,
+    templates: &'static [(&'static str, &'static str, &'static str)],
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("notes");
+    let rows = list(&state.pool, b.id, 200).await?;
+    audit_view(&state.pool, &auth.meta, b.id, "notes").await?;
+    web::render(&ListPage {
+        page: page
+            .titled(format!("Notes · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Notes", b.href("notes")),
+        b,
+        rows,
+        can_write: auth.can(crate::perms::CHART_WRITE),
+        templates: TEMPLATES,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ehr/note_new.html")]
+struct NewPage {
+    page: Page,
+    b: Banner,
+    form: NewNote,
+    errors: FieldErrors,
+    encounters: Vec<crate::encounters::Encounter>,
+    can_sign: bool,
+    templates: &'static [(&'static str, &'static str, &'static str)],
+}
+
+async fn render_new(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: NewNote,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let encounters = crate::encounters::list(&state.pool, b.id, 20).await?;
+    let t = NewPage {
+        page: page
+            .titled(format!("New note · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Notes", b.href("notes"))
+            .crumb("New", b.href("notes/new")),
+        b,
+        form,
+        errors,
+        encounters,
+        can_sign: auth.can(crate::perms::NOTES_SIGN),
+        templates: TEMPLATES,
+    };
+    web::render_status(status, &t)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    template: String,
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let b = patient.banner("notes");
+    let (key, label, text) =
+        TEMPLATES.iter().find(|(k, _, _)| *k == q.template).copied().unwrap_or(("soap", "SOAP note", TEMPLATES[0].2));
+    let form = NewNote { template: key.into(), title: label.into(), body: text.into(), ..Default::default() };
+    render_new(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Form(form): Form<NewNote>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    if form.wants_sign() {
+        auth.require(crate::perms::NOTES_SIGN)?;
+    }
+    let b = patient.banner("notes");
+    let valid = match form.validate(&state.pool, b.id).await? {
+        Ok(v) => v,
+        Err(errors) => return render_new(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let mut tx = state.pool.begin().await?;
+    let nid = insert(&mut tx, &state.keys, &auth.meta, b.id, &valid).await?;
+    if form.wants_sign() {
+        sign_note(&mut tx, &auth.meta, b.id, nid).await?;
+    }
+    tx.commit().await?;
+    let msg = if form.wants_sign() { "Note signed." } else { "Draft saved." };
+    Ok(web::redirect_flash(&b.href(&format!("notes/{nid}")), "ok", msg))
+}
+
+#[derive(Template)]
+#[template(path = "ehr/note.html")]
+struct ShowPage {
+    page: Page,
+    b: Banner,
+    n: Note,
+    can_edit: bool,
+    can_sign: bool,
+    can_amend: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Path((_, item)): Path<(String, String)>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("notes");
+    let n = get(&state.pool, &state.keys, b.id, parse_id(&item)?).await?;
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("chart.view", "note", n.meta.id).patient(b.id).changes(json!({"section": "note"})),
+    )
+    .await?;
+    let signed = n.meta.signed();
+    web::render(&ShowPage {
+        page: page
+            .titled(format!("{} · {}", n.meta.title, b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Notes", b.href("notes"))
+            .crumb(n.meta.title.clone(), b.href(&format!("notes/{}", n.meta.id))),
+        can_edit: !signed && auth.can(crate::perms::CHART_WRITE) && n.meta.author_id == auth.id,
+        can_sign: !signed && auth.can(crate::perms::NOTES_SIGN) && n.meta.author_id == auth.id,
+        can_amend: signed && auth.can(crate::perms::CHART_WRITE),
+        b,
+        n,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
+    Form(f): Form<EditForm>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let (title, body) = validate_edit(&f.title, &f.body)?;
+    let mut tx = state.pool.begin().await?;
+    update_draft(&mut tx, &state.keys, &auth.meta, pid, nid, &title, &body).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Draft saved."))
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::NOTES_SIGN)?;
+    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let mut tx = state.pool.begin().await?;
+    sign_note(&mut tx, &auth.meta, pid, nid).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Note signed; it is now locked."))
+}
+
+#[derive(Deserialize)]
+pub struct AddendumForm {
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn add_addendum(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, String)>,
+    Form(f): Form<AddendumForm>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let mut tx = state.pool.begin().await?;
+    insert_addendum(&mut tx, &state.keys, &auth.meta, pid, nid, &f.body).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Addendum added."))
+}
