@@ -28,6 +28,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::{HasPerms, Perm};
+use hearth_core::web::time::Zone;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -148,7 +149,7 @@ async fn create_encounter(
     Json(body): Json<NewEncounter>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, &Zone::utc(), None).await?.map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -191,7 +192,7 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, birth).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, birth, crate::today()).await?.map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -209,7 +210,7 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -293,7 +294,7 @@ async fn create_vitals(
     Json(body): Json<VitalsInput>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(Default::default(), birth).map_err(invalid)?;
+    let v = body.validate(Default::default(), birth, &Zone::utc(), None).map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -424,7 +425,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth).map_err(invalid)?;
+    let v = body.validate(birth, crate::today()).map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -442,7 +443,7 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -507,7 +508,7 @@ async fn upload_document(
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (m, f) = documents::validate_new(&up, b.birth_date).map_err(invalid)?;
+    let (m, f) = documents::validate_new(&up, b.birth_date, crate::today()).map_err(invalid)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
     tx.commit().await?;
@@ -604,7 +605,11 @@ async fn get_timeline(
         None => None,
         Some(c) => Some(chart::parse_cursor(c).ok_or_else(|| AppError::BadRequest("before is not a cursor".into()))?),
     };
-    let mut items = chart::timeline(&s.pool, pid, before, limit + 1).await?;
+    let mut items: Vec<TimelineItem> = chart::timeline(&s.pool, pid, before, limit + 1)
+        .await?
+        .into_iter()
+        .map(TimelineItem::with_detail_time_utc)
+        .collect();
     audit_view(&s.pool, &auth.meta, pid, "timeline").await?;
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);

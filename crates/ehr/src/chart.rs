@@ -29,11 +29,20 @@ pub struct TimelineItem {
     pub title: String,
     pub detail: String,
     pub status: String,
+    /// The instant the detail ends with (a note's signature), shown by pages in the reader's zone;
+    /// the API appends it to `detail` in UTC (`with_detail_time_utc`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub detail_at: Option<OffsetDateTime>,
 }
 
 impl TimelineItem {
-    pub fn when(&self) -> String {
-        fmt_dt(self.at)
+    /// The API's `detail`: a note's signature time appended in UTC, as the API always gave it.
+    pub fn with_detail_time_utc(mut self) -> Self {
+        if let Some(t) = self.detail_at {
+            self.detail = format!("{} {}", self.detail, fmt_dt(t));
+        }
+        self
     }
     pub fn kind_label(&self) -> &'static str {
         match self.kind.as_str() {
@@ -88,40 +97,42 @@ pub async fn timeline(
     // The keyset condition sits in each branch so every branch can use its (patient_id, time, id) index.
     let k = |t: &str, id: &str| format!("($2::timestamptz IS NULL OR ({t}, {id}) < ($2, $3::uuid))");
     let sql = format!(
-        "SELECT at, kind, id, title, detail, status FROM (
+        "SELECT at, kind, id, title, detail, status, detail_at FROM (
             (SELECT e.starts_at AS at, 'encounter' AS kind, e.id,
                     initcap(replace(e.kind, '_', ' ')) || ' encounter' AS title,
-                    concat_ws(' · ', d.name, u.display_name, nullif(e.reason, '')) AS detail, e.status
+                    concat_ws(' · ', d.name, u.display_name, nullif(e.reason, '')) AS detail, e.status,
+                    NULL::timestamptz AS detail_at
                FROM encounters e LEFT JOIN departments d ON d.id = e.department_id LEFT JOIN users u ON u.id = e.clinician_id
               WHERE e.patient_id = $1 AND {ke} ORDER BY e.starts_at DESC, e.id DESC LIMIT $4)
             UNION ALL
             (SELECT p.created_at, 'problem', p.id, p.icd_code || ' ' || p.description,
-                    coalesce('onset ' || p.onset_date::text, ''), p.status
+                    coalesce('onset ' || p.onset_date::text, ''), p.status, NULL::timestamptz
                FROM problems p WHERE p.patient_id = $1 AND {kp} ORDER BY p.created_at DESC, p.id DESC LIMIT $4)
             UNION ALL
             (SELECT a.created_at, 'allergy', a.id, 'Allergy: ' || a.substance,
-                    concat_ws(' · ', replace(a.severity, '_', '-'), nullif(a.reaction, '')), a.status
+                    concat_ws(' · ', replace(a.severity, '_', '-'), nullif(a.reaction, '')), a.status, NULL::timestamptz
                FROM allergies a WHERE a.patient_id = $1 AND {ka} ORDER BY a.created_at DESC, a.id DESC LIMIT $4)
             UNION ALL
             (SELECT v.taken_at, 'vitals', v.id, 'Vital signs',
                     concat_ws(' · ', 'T ' || v.temperature_c || ' °C', 'P ' || v.pulse,
                               'BP ' || v.bp_systolic || '/' || v.bp_diastolic, 'RR ' || v.resp_rate,
-                              'SpO2 ' || v.spo2 || '%', v.weight_kg || ' kg', 'BMI ' || v.bmi, 'pain ' || v.pain || '/10'), ''
+                              'SpO2 ' || v.spo2 || '%', v.weight_kg || ' kg', 'BMI ' || v.bmi, 'pain ' || v.pain || '/10'), '', NULL::timestamptz
                FROM vitals v WHERE v.patient_id = $1 AND {kv} ORDER BY v.taken_at DESC, v.id DESC LIMIT $4)
             UNION ALL
             (SELECT n.created_at, 'note', n.id, n.title,
-                    CASE WHEN n.status = 'signed' THEN 'Signed by ' || s.display_name || ' ' || to_char(n.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
-                         ELSE 'Draft by ' || a.display_name END, n.status
+                    CASE WHEN n.status = 'signed' THEN 'Signed by ' || s.display_name
+                         ELSE 'Draft by ' || a.display_name END, n.status,
+                    CASE WHEN n.status = 'signed' THEN n.signed_at END
                FROM notes n JOIN users a ON a.id = n.author_id LEFT JOIN users s ON s.id = n.signed_by
               WHERE n.patient_id = $1 AND {kn} ORDER BY n.created_at DESC, n.id DESC LIMIT $4)
             UNION ALL
             (SELECT m.created_at, 'medication', m.id, m.name,
-                    concat_ws(' · ', nullif(m.dose, ''), m.route, nullif(m.frequency, '')), m.status
+                    concat_ws(' · ', nullif(m.dose, ''), m.route, nullif(m.frequency, '')), m.status, NULL::timestamptz
                FROM home_medications m WHERE m.patient_id = $1 AND {km} ORDER BY m.created_at DESC, m.id DESC LIMIT $4)
             UNION ALL
             (SELECT d.created_at, 'document', d.id, d.title,
                     initcap(replace(d.category, '_', ' ')) || CASE WHEN d.current_version > 1
-                        THEN ' · version ' || d.current_version ELSE '' END, ''
+                        THEN ' · version ' || d.current_version ELSE '' END, '', NULL::timestamptz
                FROM documents d WHERE d.patient_id = $1 AND {kd} ORDER BY d.created_at DESC, d.id DESC LIMIT $4)
          ) t ORDER BY at DESC, id DESC LIMIT $4",
         ke = k("e.starts_at", "e.id"),
@@ -236,6 +247,7 @@ pub async fn summary(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("summary");
+    let printed_at = page.zone.datetime_zoned(OffsetDateTime::now_utc());
     let (problems, allergies, latest, meds, encounters, notes) = tokio::try_join!(
         problems::list(&state.pool, b.id, false),
         allergies::list(&state.pool, b.id),
@@ -257,7 +269,7 @@ pub async fn summary(
         meds,
         encounters,
         notes: notes.into_iter().filter(|n| n.signed()).collect(),
-        printed_at: fmt_dt(OffsetDateTime::now_utc()),
+        printed_at,
         printed_by: auth.display_name.clone(),
         b,
     })
@@ -276,6 +288,7 @@ mod tests {
             title: String::new(),
             detail: String::new(),
             status: String::new(),
+            detail_at: None,
         };
         let (at, id) = parse_cursor(&item.cursor()).unwrap();
         assert_eq!((at, id), (item.at, item.id));

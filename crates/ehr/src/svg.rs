@@ -11,6 +11,7 @@ pub struct Series {
     pub class: &'static str,
     /// Fallback stroke when the stylesheet is missing.
     pub stroke: &'static str,
+    /// Instants at the reader's offset (`Zone::local`): dates and times are shown as they are.
     pub points: Vec<(OffsetDateTime, f64)>,
 }
 
@@ -172,7 +173,7 @@ impl Chart<'_> {
                     se.stroke,
                     escape(se.name),
                     fmt_num(*v),
-                    super::fmt_dt(*t)
+                    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
                 );
             }
         }

@@ -110,7 +110,7 @@ pub enum LocalTimeError {
 impl fmt::Display for LocalTimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LocalTimeError::Malformed => f.write_str("Enter a date and a time (YYYY-MM-DD HH:MM)."),
+            LocalTimeError::Malformed => f.write_str("Use the form YYYY-MM-DDTHH:MM."),
             LocalTimeError::MalformedOffset => f.write_str("Choose an offset from the list, or leave it on automatic."),
             LocalTimeError::Skipped { local, zone, jump } => {
                 write!(f, "{} {} does not exist in {zone}: ", local.date(), hhmm(local.time()))?;

@@ -139,7 +139,7 @@ pub async fn upload(
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (m, f) = match validate_new(&up, b.birth_date) {
+    let (m, f) = match validate_new(&up, b.birth_date, page.zone.today()) {
         Ok(v) => v,
         Err(errors) => {
             return render_list(&state, page, &auth, b, up.fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await

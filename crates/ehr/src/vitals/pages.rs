@@ -15,14 +15,15 @@ use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::{self, FieldErrors, Page};
 
-/// The trend charts for up to the last 50 measurements.
-pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
+/// The trend charts for up to the last 50 measurements, dated in `zone`.
+pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
-        asc.iter().filter_map(|v| f(v).map(|x| (v.taken_at, x))).collect()
+        asc.iter().filter_map(|v| f(v).map(|x| (zone.local(v.taken_at), x))).collect()
     };
     let charts = [
         Chart {
@@ -127,7 +128,7 @@ async fn render(
 ) -> AppResult<Response> {
     let rows = list(&state.pool, b.id, 200).await?;
     audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
-    let charts = charts(&rows);
+    let charts = charts(&rows, &page.zone);
     let t = VitalsPage {
         page: page
             .titled(format!("Vital signs · {}", b.name))
@@ -162,7 +163,7 @@ pub async fn create(
     let b = patient.banner("vitals");
     let mut errors = FieldErrors::default();
     let input = form.parse(&mut errors);
-    let valid = match input.validate(errors, b.birth_date) {
+    let valid = match input.validate(errors, b.birth_date, &page.zone, Some(&form.taken_at_offset)) {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
