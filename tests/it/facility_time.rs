@@ -242,3 +242,102 @@ async fn users_without_a_facility_see_the_installation_zone() {
     paris.login(&nurse, PASSWORD).await;
     assert!(paris.get("/notifications/settings").await.body.contains("Europe/Paris"));
 }
+
+async fn vitals_times(app: &TestApp, pid: &str) -> Vec<OffsetDateTime> {
+    sqlx::query_scalar("SELECT taken_at FROM vitals WHERE patient_id = $1::uuid ORDER BY taken_at")
+        .bind(pid)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn vital_signs_are_entered_and_shown_in_facility_time() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    set_zone(&app, "America/New_York").await;
+    let pid = app.register_patient(PATIENT).await;
+    let url = format!("/patients/{pid}/vitals");
+    // The form names the zone and states the rule; the offsets are offered.
+    let page = app.get(&url).await;
+    assert!(
+        page.body.contains("Measured at <span class=\"muted small\">(America/New_York; empty = now)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("the first occurrence is meant unless you choose the offset"));
+    assert!(page.body.contains(r#"name="taken_at_offset""#));
+
+    // Local 09:30 in winter (UTC−5) and in summer (UTC−4): stored as UTC, shown as entered.
+    for at in ["2025-01-15T09:30", "2025-07-15T09:30"] {
+        let r = app.post_form(&url, &[("taken_at", at), ("pulse", "70")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(vitals_times(&app, &pid).await, [datetime!(2025-01-15 14:30 UTC), datetime!(2025-07-15 13:30 UTC)]);
+    let page = app.get(&url).await;
+    assert!(page.body.contains("Time (America/New_York)"));
+    assert!(page.body.contains("2025-01-15 09:30") && page.body.contains("2025-07-15 09:30"), "{}", page.body);
+    assert!(!page.body.contains("14:30") && !page.body.contains("13:30"), "no UTC times on the page");
+
+    // The skipped hour on the spring-forward date is refused with a message; nothing stored.
+    let r = app.post_form(&url, &[("taken_at", "2025-03-09T02:30"), ("pulse", "70")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("2025-03-09 02:30 does not exist in America/New_York: the clocks go forward from 02:00 to 03:00"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"2025-03-09T02:30\""), "keeps what was typed");
+    assert_eq!(vitals_times(&app, &pid).await.len(), 2);
+
+    // The repeated hour on the fall-back date: the first occurrence (EDT), or the second when
+    // the offset is chosen; each shown with its abbreviation.
+    let r = app.post_form(&url, &[("taken_at", "2025-11-02T01:30"), ("pulse", "71")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r =
+        app.post_form(&url, &[("taken_at", "2025-11-02T01:30"), ("taken_at_offset", "-05:00"), ("pulse", "72")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let times = vitals_times(&app, &pid).await;
+    assert_eq!(times[2..], [datetime!(2025-11-02 05:30 UTC), datetime!(2025-11-02 06:30 UTC)]);
+    let page = app.get(&url).await;
+    assert!(page.body.contains("2025-11-02 01:30 EDT") && page.body.contains("2025-11-02 01:30 EST"), "{}", page.body);
+
+    // A user of a facility in London sees the same instants in London time.
+    let mut london = client_in_zone(&app, "nurse", "LDN", "Europe/London").await;
+    let page = london.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Time (Europe/London)"));
+    for shown in ["2025-01-15 14:30", "2025-07-15 14:30", "2025-11-02 05:30", "2025-11-02 06:30"] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    // The chart overview and its timeline too.
+    let chart = london.get(&format!("/patients/{pid}/chart")).await;
+    assert!(chart.body.contains("2025-11-02 06:30"), "{}", chart.body);
+
+    // The API keeps RFC 3339 UTC.
+    let token = app.api_token(&email).await;
+    let api = app.api(axum::http::Method::GET, &format!("/api/v1/patients/{pid}/vitals"), Some(&token), None).await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert!(api.body.contains("\"2025-01-15T14:30:00Z\""), "{}", api.body);
+}
+
+#[tokio::test]
+async fn encounters_start_in_facility_time() {
+    let (mut app, _) = TestApp::signed_in("doctor").await;
+    set_zone(&app, "Asia/Kolkata").await;
+    let pid = app.register_patient(PATIENT).await;
+    let url = format!("/patients/{pid}/encounters");
+    let r =
+        app.post_form(&url, &[("kind", "outpatient"), ("starts_at", "2025-02-03T09:30"), ("reason", "Review")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at: OffsetDateTime = sqlx::query_scalar("SELECT starts_at FROM encounters WHERE patient_id = $1::uuid")
+        .bind(&pid)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(at, datetime!(2025-02-03 04:00 UTC));
+    let page = app.get(&url).await;
+    assert!(page.body.contains("Start (Asia/Kolkata)") && page.body.contains("2025-02-03 09:30"), "{}", page.body);
+    // Kolkata keeps one offset all year: no offset choice on the form.
+    assert!(!page.body.contains("starts_at_offset"));
+}
