@@ -166,14 +166,16 @@ impl Chart<'_> {
             for (t, v) in &se.points {
                 let _ = write!(
                     s,
-                    "<circle class=\"dot {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{} {} {unit} at {}</title></circle>",
+                    "<circle class=\"dot {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{} {} {unit} at {} {:02}:{:02}</title></circle>",
                     se.class,
                     x(*t),
                     y(*v),
                     se.stroke,
                     escape(se.name),
                     fmt_num(*v),
-                    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+                    t.date(),
+                    t.hour(),
+                    t.minute()
                 );
             }
         }
