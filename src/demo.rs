@@ -3,15 +3,17 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::modules::admin::{create_user, NewUser};
-use crate::modules::ehr::demo::DemoPatient;
 use crate::modules::patients::register::UnidentifiedForm;
 use crate::modules::patients::repo::{self, NewPatient};
 use crate::platform::audit::AuditMeta;
 use crate::platform::crypto::KeyRing;
+use crate::registry::{DemoContext, DemoPatient};
 
 pub const PASSWORD: &str = "Demo!Hearth2026";
 pub const ADMIN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
@@ -106,7 +108,7 @@ pub struct SeedReport {
     pub patients: usize,
 }
 
-pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
+pub async fn seed(pool: &PgPool, keys: &Arc<KeyRing>) -> anyhow::Result<SeedReport> {
     let mut tx = pool.begin().await?;
     // One seeder at a time, even with several replicas starting together.
     sqlx::query("SELECT pg_advisory_xact_lock(7311002)").execute(&mut *tx).await?;
@@ -287,7 +289,18 @@ pub async fn seed(pool: &PgPool, keys: &KeyRing) -> anyhow::Result<SeedReport> {
     crate::modules::patients::merge(&mut tx, &crate::REGISTRY, orig_id, dup_id, &meta)
         .await
         .map_err(|e| anyhow::anyhow!("demo merge: {e}"))?;
-    crate::modules::ehr::demo::seed_charts(&mut tx, keys, &meta, &charts, facilities[0]).await?;
+    // Every module's demo data, on the same transaction, in registry order.
+    let users: Vec<(String, Uuid)> =
+        sqlx::query_as("SELECT email::text, id FROM users WHERE email LIKE '%@demo.hearth'")
+            .fetch_all(&mut *tx)
+            .await?;
+    let ctx =
+        DemoContext { keys: keys.clone(), meta: meta.clone(), facilities: facilities.clone(), users, patients: charts };
+    for m in crate::REGISTRY.modules() {
+        if let Some(seed) = m.demo {
+            seed(&mut tx, &ctx).await.map_err(|e| anyhow::anyhow!("demo data of {}: {e}", m.name))?;
+        }
+    }
     tx.commit().await?;
     Ok(SeedReport { created: true, patients: PATIENTS + 6 })
 }

@@ -56,6 +56,8 @@ pub struct Module {
     pub search: Option<search::Provider>,
     /// Tabs of the patient chart.
     pub chart_tabs: &'static [ChartTab],
+    /// The module's entries of the patient timeline (one per kind of event).
+    pub timeline: &'static [TimelineSource],
     /// The module's part of the patient banner (read in the banner's one query).
     pub banner: Option<BannerPart>,
     /// Every table with a column referencing `patients(id)`, and what a merge does with it.
@@ -96,6 +98,7 @@ impl Module {
             search: None,
             chart_tabs: &[],
             banner: None,
+            timeline: &[],
             patient_tables: &[],
             merge_steps: &[],
             export: None,
@@ -145,6 +148,25 @@ pub struct ChartTab {
     pub suffix: &'static str,
     /// Position among the tabs (lower first).
     pub order: i32,
+}
+
+/// One kind of entry of the patient timeline. The timeline is one statement: every source's
+/// `select` becomes a branch of a `UNION ALL`, each ordered and limited by its own
+/// `(at, id)` so each branch reads its `(patient_id, time, id)` index and stops early.
+pub struct TimelineSource {
+    /// The entry kind (`encounter`, `note`…), unique across modules.
+    pub kind: &'static str,
+    /// How the kind reads on the page ("Encounter").
+    pub label: &'static str,
+    /// `SELECT <at>, '<kind>', <id>, <title>, <detail>, <status> FROM … WHERE <patient column> = $1`
+    /// (those six columns, in that order, of types timestamptz, text, uuid, text, text, text;
+    /// no ORDER BY, no LIMIT; the WHERE clause is extended with `AND` for paging).
+    pub select: &'static str,
+    /// The entry's time and id expressions, for paging and order (`e.starts_at`, `e.id`).
+    pub at: &'static str,
+    pub id: &'static str,
+    /// The entry's page: `{patient}` and `{id}` are replaced.
+    pub href: &'static str,
 }
 
 /// A module's part of the patient banner. The registry's banner query selects every module's
@@ -288,14 +310,22 @@ pub type DemoSeeder = for<'a> fn(&'a mut PgConnection, &'a DemoContext) -> BoxFu
 
 /// What the demo seeder hands each module.
 pub struct DemoContext {
-    pub keys: crate::platform::crypto::KeyRing,
+    pub keys: std::sync::Arc<crate::platform::crypto::KeyRing>,
     pub meta: AuditMeta,
     /// Facilities, in creation order (the first is the main hospital).
     pub facilities: Vec<Uuid>,
     /// Demo accounts by email.
     pub users: Vec<(String, Uuid)>,
-    /// Patients seeded by the registry, in MRN order.
-    pub patients: Vec<Uuid>,
+    /// The demo's ordinary patients (not the unidentified, VIP or merged ones), in MRN order.
+    pub patients: Vec<DemoPatient>,
+}
+
+/// A demo patient as the modules' seeders need it.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPatient {
+    pub id: Uuid,
+    pub birth: time::Date,
+    pub female: bool,
 }
 
 impl DemoContext {
@@ -346,6 +376,10 @@ impl Registry {
         let mut out: Vec<_> = self.modules().filter_map(|m| m.banner.as_ref().map(|b| (m, b))).collect();
         out.sort_by_key(|(_, b)| b.order);
         out
+    }
+
+    pub fn timeline_sources(&self) -> impl Iterator<Item = &'static TimelineSource> + '_ {
+        self.modules().flat_map(|m| m.timeline.iter())
     }
 
     pub fn patient_tables(&self) -> impl Iterator<Item = (&'static Module, &'static PatientTable)> + '_ {

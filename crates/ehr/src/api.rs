@@ -605,11 +605,7 @@ async fn get_timeline(
         None => None,
         Some(c) => Some(chart::parse_cursor(c).ok_or_else(|| AppError::BadRequest("before is not a cursor".into()))?),
     };
-    let mut items: Vec<TimelineItem> = chart::timeline(&s.pool, pid, before, limit + 1)
-        .await?
-        .into_iter()
-        .map(TimelineItem::with_detail_time_utc)
-        .collect();
+    let mut items = hearth_patients::timeline::page(&s.pool, s.registry, pid, before, limit + 1).await?;
     audit_view(&s.pool, &auth.meta, pid, "timeline").await?;
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);

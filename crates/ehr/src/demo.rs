@@ -3,6 +3,7 @@
 //! time, signed notes and home medications. Deterministic (seeded) and batched: one INSERT
 //! per table.
 
+use hearth_core::registry::DemoContext;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -14,10 +15,13 @@ use super::notes::AAD_BODY;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::crypto::KeyRing;
 
-pub struct DemoPatient {
-    pub id: Uuid,
-    pub birth: Date,
-    pub female: bool,
+pub use hearth_core::registry::DemoPatient;
+
+/// The chart's demo data ([`MODULE`](crate::MODULE)`.demo`): a coherent history for each demo patient.
+pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<()> {
+    let facility = ctx.facilities.first().copied().ok_or_else(|| anyhow::anyhow!("the demo has no facility"))?;
+    seed_charts(conn, &ctx.keys, &ctx.meta, &ctx.patients, facility).await?;
+    Ok(())
 }
 
 /// (code, description, min age, chronic, medication: (name, dose, route, frequency))

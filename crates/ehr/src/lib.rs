@@ -31,7 +31,7 @@ use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
     Aad, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
-    MergeStep, Module, NavEntry, OnMerge, PatientTable,
+    MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
 };
 use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
@@ -44,6 +44,7 @@ pub const MODULE: Module = Module {
     nav: &[NavEntry { label: "ICD-10-CM", href: "/icd10", perm: Some(perms::CHART_READ), order: 200 }],
     permissions: perms::ALL,
     banner: Some(BANNER),
+    timeline: TIMELINE,
     chart_tabs: &[
         ChartTab { key: "overview", label: "Overview", suffix: "chart", order: 0 },
         ChartTab { key: "encounters", label: "Encounters", suffix: "encounters", order: 100 },
@@ -77,6 +78,7 @@ pub const MODULE: Module = Module {
         EncryptedColumn { table: "note_addenda", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_ADDENDUM) },
     ],
     reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
+    demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     ..Module::new("ehr", "Clinical record")
 };
 
@@ -162,6 +164,88 @@ impl AllergySummary {
         self.nka || !self.items.is_empty()
     }
 }
+
+/// The chart's entries of the patient timeline.
+const TIMELINE: &[TimelineSource] = &[
+    TimelineSource {
+        kind: "encounter",
+        label: "Encounter",
+        select: "SELECT e.starts_at, 'encounter', e.id, initcap(replace(e.kind, '_', ' ')) || ' encounter',
+                        concat_ws(' · ', d.name, u.display_name, nullif(e.reason, '')), e.status
+                 FROM encounters e LEFT JOIN departments d ON d.id = e.department_id
+                      LEFT JOIN users u ON u.id = e.clinician_id
+                 WHERE e.patient_id = $1",
+        at: "e.starts_at",
+        id: "e.id",
+        href: "/patients/{patient}/encounters",
+    },
+    TimelineSource {
+        kind: "problem",
+        label: "Problem",
+        select: "SELECT p.created_at, 'problem', p.id, p.icd_code || ' ' || p.description,
+                        coalesce('onset ' || p.onset_date::text, ''), p.status
+                 FROM problems p WHERE p.patient_id = $1",
+        at: "p.created_at",
+        id: "p.id",
+        href: "/patients/{patient}/problems",
+    },
+    TimelineSource {
+        kind: "allergy",
+        label: "Allergy",
+        select: "SELECT a.created_at, 'allergy', a.id, 'Allergy: ' || a.substance,
+                        concat_ws(' · ', replace(a.severity, '_', '-'), nullif(a.reaction, '')), a.status
+                 FROM allergies a WHERE a.patient_id = $1",
+        at: "a.created_at",
+        id: "a.id",
+        href: "/patients/{patient}/allergies",
+    },
+    TimelineSource {
+        kind: "vitals",
+        label: "Vital signs",
+        select: "SELECT v.taken_at, 'vitals', v.id, 'Vital signs',
+                        concat_ws(' · ', 'T ' || v.temperature_c || ' °C', 'P ' || v.pulse,
+                                  'BP ' || v.bp_systolic || '/' || v.bp_diastolic, 'RR ' || v.resp_rate,
+                                  'SpO2 ' || v.spo2 || '%', v.weight_kg || ' kg', 'BMI ' || v.bmi,
+                                  'pain ' || v.pain || '/10'), ''
+                 FROM vitals v WHERE v.patient_id = $1",
+        at: "v.taken_at",
+        id: "v.id",
+        href: "/patients/{patient}/vitals",
+    },
+    TimelineSource {
+        kind: "note",
+        label: "Note",
+        select: "SELECT n.created_at, 'note', n.id, n.title,
+                        CASE WHEN n.status = 'signed' THEN 'Signed by ' || s.display_name
+                             ELSE 'Draft by ' || a.display_name END, n.status
+                 FROM notes n JOIN users a ON a.id = n.author_id LEFT JOIN users s ON s.id = n.signed_by
+                 WHERE n.patient_id = $1",
+        at: "n.created_at",
+        id: "n.id",
+        href: "/patients/{patient}/notes/{id}",
+    },
+    TimelineSource {
+        kind: "medication",
+        label: "Medication",
+        select: "SELECT m.created_at, 'medication', m.id, m.name,
+                        concat_ws(' · ', nullif(m.dose, ''), m.route, nullif(m.frequency, '')), m.status
+                 FROM home_medications m WHERE m.patient_id = $1",
+        at: "m.created_at",
+        id: "m.id",
+        href: "/patients/{patient}/medications",
+    },
+    TimelineSource {
+        kind: "document",
+        label: "Document",
+        select: "SELECT d.created_at, 'document', d.id, d.title,
+                        initcap(replace(d.category, '_', ' ')) || CASE WHEN d.current_version > 1
+                            THEN ' · version ' || d.current_version ELSE '' END, ''
+                 FROM documents d WHERE d.patient_id = $1",
+        at: "d.created_at",
+        id: "d.id",
+        href: "/patients/{patient}/documents/{id}",
+    },
+];
 
 /// The chart's part of the banner: active allergies, worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {

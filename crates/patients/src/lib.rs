@@ -23,6 +23,7 @@ pub mod repo;
 pub mod rights;
 pub mod search;
 pub mod show;
+pub mod timeline;
 pub mod today;
 
 use axum::routing::{get, post};
