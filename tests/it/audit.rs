@@ -145,7 +145,9 @@ async fn change_and_audit_commit_together() {
         .await
         .unwrap();
     let r = app.post_form("/patients", &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female")]).await;
-    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    // A constraint violation: 409 with the registry's message for the MRN constraint.
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("This MRN was given to another record"), "{}", r.body);
     assert!(!r.body.contains("duplicate key"), "internals are not shown");
     assert_eq!(app.audit_count("patient.create").await, before);
     let mrn_next: i64 = sqlx::query_scalar("SELECT mrn_next FROM facilities WHERE id = $1")

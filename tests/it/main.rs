@@ -29,3 +29,4 @@ mod sec_patient_access;
 mod sec_robust;
 mod sessions;
 mod web;
+mod web_kit;

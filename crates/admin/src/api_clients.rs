@@ -2,7 +2,7 @@
 //! scopes drawn from the permission catalogue, an optional address allow-list, and a switch.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -17,6 +17,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 /// Administrative powers stay with people.
@@ -191,11 +192,10 @@ pub async fn create(
 pub async fn set_enabled(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::API_CLIENTS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let enabled = match one(&pairs, "enabled") {
         "true" => true,
         "false" => false,
@@ -225,10 +225,9 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::API_CLIENTS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let secret = new_secret();
     let mut tx = state.pool.begin().await?;
     let client_id: Option<String> =

@@ -1,5 +1,5 @@
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -12,6 +12,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 #[derive(FromRow, Clone)]
@@ -159,14 +160,8 @@ impl ShowPage {
     }
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::perms::FACILITIES_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let f = rows(&state.pool).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
     let departments = sqlx::query_as("SELECT code, name, active FROM departments WHERE facility_id = $1 ORDER BY name")
         .bind(id)
@@ -195,11 +190,10 @@ pub async fn set_mrn_format(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(m): Form<MrnForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::FACILITIES_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let f = rows(&state.pool).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
     let value = m.mrn_format.trim().to_string();
     if let Err(msg) = hearth_patients::repo::validate_mrn_format(&value) {
@@ -241,11 +235,10 @@ pub struct DeptForm {
 pub async fn add_department(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(d): Form<DeptForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::FACILITIES_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let code = d.code.trim().to_uppercase();
     if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Ok(web::redirect_flash(
@@ -302,11 +295,10 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(f): Form<ActiveForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::FACILITIES_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let active = match f.active.as_str() {
         "true" => true,
         "false" => false,

@@ -36,6 +36,12 @@ pub const MODULE: Module = Module {
         },
     ],
     permissions: perms::ALL,
+    constraint_messages: &[
+        ("facilities_code_key", "Another facility has this code."),
+        ("departments_facility_id_code_key", "This facility already has a department with that code."),
+        ("users_email_key", "A user with this email already exists."),
+        ("api_clients_client_id_key", "Another API client has this client id."),
+    ],
     ..Module::new("admin", "Administration")
 };
 

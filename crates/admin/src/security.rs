@@ -140,11 +140,10 @@ pub struct ReviewForm {
 pub async fn review_break_glass(
     State(state): State<AppState>,
     auth: Auth,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    hearth_core::web::Path(id): hearth_core::web::Path<uuid::Uuid>,
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::SECURITY_READ)?;
-    let id: uuid::Uuid = id.parse().map_err(|_| hearth_core::error::AppError::NotFound)?;
     let note = f.note.trim();
     if note.chars().count() > 1000 {
         return Err(hearth_core::error::AppError::Unprocessable(

@@ -1,5 +1,5 @@
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -14,6 +14,7 @@ use hearth_core::platform::audit::{self, diff, AuditMeta, Event};
 use hearth_core::platform::auth::routes::set_password;
 use hearth_core::platform::auth::{bump_security_stamp, password, session, Auth};
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 const PAGE_SIZE: i64 = 50;
@@ -398,14 +399,8 @@ async fn render_user(
     web::render(&t)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    page: Page,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     render_user(&state, page, &auth, id, None).await
 }
 
@@ -421,11 +416,10 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
@@ -453,7 +447,7 @@ pub async fn update(
     let facility_ids = check_facilities(&mut tx, &facilities, &mut errors).await?;
     if !errors.is_empty() {
         drop(tx);
-        return Err(AppError::Unprocessable(errors.0.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" ")));
+        return Err(errors.into());
     }
     sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
         .bind(id)
@@ -502,11 +496,10 @@ pub async fn update(
 pub async fn set_active(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let active = one(&pairs, "active") == "true";
     if id == auth.id && !active {
         return Err(AppError::Unprocessable("You cannot deactivate your own account.".into()));
@@ -537,10 +530,9 @@ pub async fn reset_password(
     State(state): State<AppState>,
     page: Page,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
@@ -554,9 +546,8 @@ pub async fn reset_password(
 }
 
 /// Clears the user's second factor: they enrol again at next sign-in (if their role requires it).
-pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
@@ -580,9 +571,8 @@ pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path
 }
 
 /// Signs the user out everywhere.
-pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;

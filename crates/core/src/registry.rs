@@ -81,6 +81,10 @@ pub struct Module {
     pub demo: Option<DemoSeeder>,
     /// Whether a patient may receive messages on a channel (the registry's consent record).
     pub messaging_consent: Option<ConsentCheck>,
+    /// What to tell the user when one of the module's database constraints refuses a write:
+    /// `(constraint name, message)`. A violation answers 409 (unique, exclusion) or 422 (foreign
+    /// key, CHECK, NOT NULL) with this message; a constraint without one gets a generic message.
+    pub constraint_messages: &'static [(&'static str, &'static str)],
 }
 
 impl Module {
@@ -109,6 +113,7 @@ impl Module {
             reference_data: None,
             demo: None,
             messaging_consent: None,
+            constraint_messages: &[],
         }
     }
 }
@@ -396,6 +401,11 @@ impl Registry {
 
     pub fn notification_kinds(&self) -> impl Iterator<Item = &'static NotificationKind> + '_ {
         self.modules().flat_map(|m| m.notification_kinds.iter())
+    }
+
+    /// The message a module gives for a database constraint (see `Module::constraint_messages`).
+    pub fn constraint_message(&self, constraint: &str) -> Option<&'static str> {
+        self.modules().flat_map(|m| m.constraint_messages.iter()).find(|(c, _)| *c == constraint).map(|(_, m)| *m)
     }
 
     /// Whether a patient consents to messages on `channel`; without a consent provider, yes.

@@ -1,7 +1,7 @@
 //! Allergies and intolerances, and the explicit "no known allergies" (NKA) statement.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -11,12 +11,13 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, parse_id, Banner, ChartPatient};
+use super::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -222,8 +223,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.severity)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let cleared =
         sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(patient).execute(&mut *conn).await?;
     let changes = json!({"substance": v.substance, "substance_code": v.substance_code, "category": v.category,
@@ -274,7 +274,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) {
-        return Err(AppError::Unprocessable(format!("status: {to:?} is not an allergy status")));
+        return Err(AppError::field("status", format!("{to:?} is not an allergy status")));
     }
     if from == to || from == "entered_in_error" {
         return Err(AppError::Conflict(format!("The allergy is already {}.", from.replace('_', " "))));
@@ -381,11 +381,11 @@ pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, item) = (patient.id, parse_id(&item)?);
+    let pid = patient.id;
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
     tx.commit().await?;

@@ -1,7 +1,7 @@
 //! The chart's JSON API under `/api/v1/patients/{id}/...` and its OpenAPI description
 //! (merged into the main document by `hearth_core::api`).
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,8 +19,7 @@ use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
 use super::vitals::{Vitals, VitalsInput};
 use super::{
-    allergies, audit_view, chart, documents, encounters, icd, medications, notes, parse_id, problems, vitals,
-    ChartPatient,
+    allergies, audit_view, chart, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient,
 };
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
@@ -29,6 +28,7 @@ use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::{HasPerms, Perm};
 use hearth_core::web::time::Zone;
+use hearth_core::web::Path;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -118,10 +118,6 @@ fn created(id: Uuid) -> Response {
     (StatusCode::CREATED, Json(CreatedId { id })).into_response()
 }
 
-fn invalid(e: hearth_core::web::FieldErrors) -> AppError {
-    e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid input".into()))
-}
-
 /// Checks the permission; returns the patient's id and date of birth. (The record itself was
 /// checked by the `ChartPatient` argument: exists, and the caller may open it.)
 fn patient(auth: &Auth, ctx: ChartPatient, perm: Perm) -> AppResult<(Uuid, Option<time::Date>)> {
@@ -149,7 +145,7 @@ async fn create_encounter(
     Json(body): Json<NewEncounter>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, &Zone::utc(), None).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, &Zone::utc(), None).await??;
     let mut tx = s.pool.begin().await?;
     let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -162,12 +158,12 @@ async fn encounter_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    encounters::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -192,7 +188,7 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, birth, crate::today()).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, birth, crate::today()).await??;
     let mut tx = s.pool.begin().await?;
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -205,12 +201,12 @@ async fn problem_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim(), crate::today()).await?;
+    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -241,7 +237,7 @@ async fn create_allergy(
     Json(body): Json<NewAllergy>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate().map_err(invalid)?;
+    let v = body.validate()?;
     let mut tx = s.pool.begin().await?;
     let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -264,12 +260,12 @@ async fn allergy_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    allergies::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim()).await?;
+    allergies::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -294,7 +290,7 @@ async fn create_vitals(
     Json(body): Json<VitalsInput>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(Default::default(), birth, &Zone::utc(), None).map_err(invalid)?;
+    let v = body.validate(Default::default(), birth, &Zone::utc(), None)?;
     let mut tx = s.pool.begin().await?;
     let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -324,7 +320,7 @@ async fn create_note(
     if body.wants_sign() {
         auth.require(crate::perms::NOTES_SIGN)?;
     }
-    let v = body.validate(&s.pool, pid).await?.map_err(invalid)?;
+    let v = body.validate(&s.pool, pid).await??;
     let mut tx = s.pool.begin().await?;
     let nid = notes::insert(&mut tx, &s.keys, &auth.meta, pid, &v).await?;
     if body.wants_sign() {
@@ -340,10 +336,10 @@ async fn get_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<Json<Note>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let n = notes::get(&s.pool, &s.keys, pid, parse_id(&item)?).await?;
+    let n = notes::get(&s.pool, &s.keys, pid, item).await?;
     audit::record_now(
         &s.pool,
         &auth.meta,
@@ -359,13 +355,13 @@ async fn update_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<NoteEdit>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let (title, text) = notes::validate_edit(&body.title, &body.body)?;
     let mut tx = s.pool.begin().await?;
-    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &title, &text).await?;
+    notes::update_draft(&mut tx, &s.keys, &auth.meta, pid, item, &title, &text).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -376,11 +372,11 @@ async fn sign_note(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::NOTES_SIGN)?;
     let mut tx = s.pool.begin().await?;
-    notes::sign_note(&mut tx, &auth.meta, pid, parse_id(&item)?).await?;
+    notes::sign_note(&mut tx, &auth.meta, pid, item).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -391,12 +387,12 @@ async fn add_addendum(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<AddendumInput>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, parse_id(&item)?, &body.body).await?;
+    let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, item, &body.body).await?;
     tx.commit().await?;
     Ok(created(aid))
 }
@@ -425,7 +421,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth, crate::today()).map_err(invalid)?;
+    let v = body.validate(birth, crate::today())?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -438,12 +434,12 @@ async fn medication_status(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Json(body): Json<StatusChange>,
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, parse_id(&item)?, body.status.trim(), crate::today()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -508,7 +504,7 @@ async fn upload_document(
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (m, f) = documents::validate_new(&up, b.birth_date, crate::today()).map_err(invalid)?;
+    let (m, f) = documents::validate_new(&up, b.birth_date, crate::today())?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
     tx.commit().await?;
@@ -521,10 +517,10 @@ async fn get_document(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
 ) -> AppResult<Json<Document>> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let d = documents::get(&s.pool, pid, parse_id(&doc)?).await?;
+    let d = documents::get(&s.pool, pid, doc).await?;
     audit::record_now(
         &s.pool,
         &auth.meta,
@@ -540,16 +536,15 @@ async fn upload_version(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
-    let doc = parse_id(&doc)?;
     let up = match documents::read_upload(&mut mp, documents::MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
         Err(res) => return Ok(res),
     };
-    let (f, comment) = documents::validate_version(&up).map_err(invalid)?;
+    let (f, comment) = documents::validate_version(&up)?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert_version(&mut tx, &auth.meta, b.id, doc, &f, &comment).await?;
     tx.commit().await?;
@@ -563,11 +558,10 @@ async fn document_content(
     State(s): State<AppState>,
     auth: Auth,
     ctx: ChartPatient,
-    Path((_, doc, n)): Path<(String, String, String)>,
+    Path((_, doc, n)): Path<(String, Uuid, i32)>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
-    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
-    documents::serve(&s.pool, &auth.meta, pid, parse_id(&doc)?, n, true).await
+    documents::serve(&s.pool, &auth.meta, pid, doc, n, true).await
 }
 
 // ---------------------------------------------------------------- timeline

@@ -1,7 +1,7 @@
 //! Encounters: outpatient visits and other contacts, with a forward-only status flow.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -11,13 +11,14 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, db_error, fmt_dt, parse_id, read_time, Banner, ChartPatient};
+use super::{audit_view, fmt_dt, read_time, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::time::Zone;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -223,8 +224,7 @@ pub async fn insert(
     .bind(v.starts_at)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"kind": v.kind, "status": v.status, "department_id": v.department_id,
         "clinician_id": v.clinician_id, "reason": v.reason, "starts_at": fmt_dt(v.starts_at)});
     audit::record(conn, meta, Event::new("encounter.create", "encounter", id).patient(patient).changes(changes))
@@ -249,7 +249,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) {
-        return Err(AppError::Unprocessable(format!("status: {to:?} is not an encounter status")));
+        return Err(AppError::field("status", format!("{to:?} is not an encounter status")));
     }
     if !next_statuses(&from).contains(&to) {
         return Err(AppError::Conflict(format!(
@@ -266,8 +266,7 @@ pub async fn change_status(
     .bind(id)
     .bind(to)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     audit::record(
         conn,
         meta,
@@ -400,11 +399,11 @@ pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, eid) = (patient.id, parse_id(&item)?);
+    let (pid, eid) = (patient.id, item);
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, eid, f.status.trim()).await?;
     tx.commit().await?;

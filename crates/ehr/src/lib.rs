@@ -26,7 +26,7 @@ use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use hearth_core::error::{AppError, AppResult};
+use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
@@ -79,6 +79,13 @@ pub const MODULE: Module = Module {
     ],
     reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    constraint_messages: &[
+        (
+            "document_versions_pkey",
+            "Another version of this document was stored at the same moment; reload and try again.",
+        ),
+        ("allergy_nka_pkey", "No known allergies is already recorded."),
+    ],
     ..Module::new("ehr", "Clinical record")
 };
 
@@ -117,10 +124,6 @@ pub fn routes() -> Routes {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
-}
-
-pub(crate) fn parse_id(s: &str) -> AppResult<Uuid> {
-    s.parse().map_err(|_| AppError::NotFound)
 }
 
 pub use hearth_patients::banner::{fmt_dt, Banner, ChartPatient};
@@ -340,19 +343,6 @@ pub(crate) fn read_time(
     offset: Option<&str>,
 ) -> Option<OffsetDateTime> {
     zone.read_field(e, field, value.unwrap_or(""), offset)
-}
-
-/// A constraint or lock raised by the database (a race the application check did not see)
-/// becomes a clear 409 rather than a 500.
-pub(crate) fn db_error(e: sqlx::Error) -> AppError {
-    if let sqlx::Error::Database(d) = &e {
-        match d.code().as_deref() {
-            Some("23514") | Some("42501") | Some("23505") => return AppError::Conflict(d.message().to_string()),
-            Some("23503") => return AppError::Unprocessable("A referenced record does not exist.".into()),
-            _ => {}
-        }
-    }
-    e.into()
 }
 
 #[cfg(test)]

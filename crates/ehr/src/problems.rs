@@ -1,7 +1,7 @@
 //! The problem list, coded with billable ICD-10-CM codes.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -11,13 +11,14 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, db_error, icd, parse_id, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, icd, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::time::Zone;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -142,8 +143,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.comment)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"icd_code": v.code.code, "description": v.code.description, "status": v.status,
         "onset_date": v.onset_date.map(|d| d.to_string()), "comment": v.comment});
     audit::record(conn, meta, Event::new("problem.create", "problem", id).patient(patient).changes(changes)).await?;
@@ -168,7 +168,7 @@ pub async fn change_status(
             .await?;
     let from = from.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) {
-        return Err(AppError::Unprocessable(format!("status: {to:?} is not a problem status")));
+        return Err(AppError::field("status", format!("{to:?} is not a problem status")));
     }
     if from == to || from == "entered_in_error" {
         return Err(AppError::Conflict(format!("The problem is already {}.", from.replace('_', " "))));
@@ -182,8 +182,7 @@ pub async fn change_status(
     .bind(to)
     .bind(today)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     audit::record(
         conn,
         meta,
@@ -271,11 +270,11 @@ pub async fn set_status(
     auth: Auth,
     patient: PatientCtx,
     zone: Zone,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, item) = (patient.id, parse_id(&item)?);
+    let pid = patient.id;
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, f.status.trim(), zone.today()).await?;
     tx.commit().await?;

@@ -88,10 +88,6 @@ pub struct Created {
     mrn: String,
 }
 
-fn invalid(e: hearth_core::web::FieldErrors) -> AppError {
-    e.into_result().err().unwrap_or_else(|| AppError::Unprocessable("invalid".into()))
-}
-
 /// Registers a patient at the caller's first facility. Possible duplicates answer 409 with
 /// their MRNs and scores unless `register_anyway` is true.
 #[utoipa::path(post, path = "/api/v1/patients", request_body = NewPatient, responses((status = 201, body = Created), (status = 409, description = "Possible duplicates"), (status = 422, description = "Validation failed"), (status = 403)), security(("bearer" = [])))]
@@ -103,7 +99,7 @@ async fn create_patient(
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     p.unidentified = false;
-    let valid = p.validate().map_err(invalid)?;
+    let valid = p.validate()?;
     let facility = *auth
         .facility_ids
         .first()
@@ -165,7 +161,7 @@ async fn patch_patient(
     }
     let form: NewPatient =
         serde_json::from_value(doc).map_err(|e| AppError::Unprocessable(format!("invalid field type: {e}")))?;
-    let valid = form.validate().map_err(invalid)?;
+    let valid = form.validate()?;
     repo::update(&mut tx, &state.keys, id, &valid, &auth.meta).await?;
     let after = repo::load(&mut tx, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;

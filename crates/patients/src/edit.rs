@@ -2,7 +2,7 @@
 //! death, emergency contacts, and the photo.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -21,6 +21,7 @@ use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::time::{parse_offset, Zone};
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 pub const PHOTO_MAX_BYTES: usize = 512 * 1024;
@@ -307,8 +308,7 @@ pub async fn add_contact(
         validate_phone(&mut errors, "phone", p);
     }
     if !errors.is_empty() {
-        let msg = errors.0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
-        return Ok(web::redirect_flash(&format!("/patients/{id}#contacts"), "error", &msg));
+        return Ok(web::redirect_flash(&format!("/patients/{id}#contacts"), "error", &errors.messages()));
     }
     let mut tx = state.pool.begin().await?;
     let cid =
@@ -323,11 +323,10 @@ pub async fn delete_contact(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, cid)): Path<(String, String)>,
+    Path((_, cid)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     let id = patient.id;
-    let cid: Uuid = cid.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let n = sqlx::query("DELETE FROM patient_emergency_contacts WHERE id = $1 AND patient_id = $2")
         .bind(cid)
@@ -351,11 +350,7 @@ pub async fn delete_contact(
 /// A response for an upload that is too large (413, rendered by the error middleware).
 pub fn too_large(detail: String) -> Response {
     let mut res = StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    res.extensions_mut().insert(ErrorInfo {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        title: hearth_core::error::title_for(StatusCode::PAYLOAD_TOO_LARGE),
-        detail,
-    });
+    res.extensions_mut().insert(ErrorInfo::new(StatusCode::PAYLOAD_TOO_LARGE, detail));
     res
 }
 

@@ -104,6 +104,13 @@ pub const MODULE: Module = Module {
     ],
     notification_kinds: &[BREAK_GLASS],
     messaging_consent: Some(|pool, patient, channel| consent::communication_allowed(pool, patient, channel).boxed()),
+    constraint_messages: &[
+        ("patients_mrn_key", "This MRN was given to another record at the same moment; save again for the next one."),
+        ("patients_death_after_birth", "The date of death is before the date of birth."),
+        ("patients_not_merged_into_self", "A record cannot be merged into itself."),
+        ("patients_merged_is_inactive", "A merged record stays closed."),
+        ("patients_deceased_is_inactive", "The record of a deceased patient stays closed."),
+    ],
     ..Module::new("patients", "Patients")
 };
 

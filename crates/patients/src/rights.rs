@@ -4,7 +4,7 @@
 //! identity is pseudonymised and clinical data kept (retention rules).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -24,6 +24,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::{Auth, CurrentUser};
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 
 pub const EXPORT_FORMAT: &str = "hearth.patient-export/1";
@@ -347,12 +348,11 @@ pub async fn decide(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, rid)): Path<(String, String)>,
+    Path((_, rid)): Path<(String, Uuid)>,
     Form(f): Form<DecideForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_RIGHTS)?;
     let id = patient.id;
-    let rid: Uuid = rid.parse().map_err(|_| AppError::NotFound)?;
     let approve = match f.decision.as_str() {
         "approve" => true,
         "reject" => false,

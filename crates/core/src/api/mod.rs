@@ -20,7 +20,7 @@ pub use routes::ApiRoutes;
 #[openapi(
     info(title = "Hearth API", version = "1", description = "Hearth hospital management system, JSON API v1. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are application/problem+json (RFC 7807). Every POST accepts an `Idempotency-Key` header: a repeat of the same request with the same key gets the first answer (with `Idempotency-Replayed: true`) instead of doing it twice."),
     paths(crate::platform::auth::routes::api_token, me),
-    components(schemas(Me, ProblemDetails)),
+    components(schemas(Me, ProblemDetails, FieldError)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -43,8 +43,20 @@ pub struct ProblemDetails {
     kind: String,
     title: String,
     status: u16,
-    /// What went wrong, safe to show.
+    /// What went wrong, safe to show. On a 422 naming fields: `field: message; field: message`.
     detail: String,
+    /// On a 422: each field that failed validation (absent otherwise). A field is a property of
+    /// the request body (or a path into it, `items[0].name`, for a body that does not fit the
+    /// schema) or, on a multipart upload, a form field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<FieldError>>,
+}
+
+/// One field's validation error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    field: String,
+    message: String,
 }
 
 /// The platform's part of the API description: its info, the bearer scheme, the token endpoint
@@ -56,8 +68,9 @@ pub fn base_doc() -> utoipa::openapi::OpenApi {
 /// Adds to every operation the answers the shared machinery gives, each as problem+json:
 /// 400 (unreadable parameters or body), 401 and 403 (bearer token, permissions; `/me` needs none),
 /// 404 (a path names something that does not exist or may not be seen), 413, 415 and 422
-/// (bodies), 409 and 422 (POST with an `Idempotency-Key` in flight or reused for another request;
-/// not the token endpoint),
+/// (bodies; a 422 names the fields in `errors`), 409 on writes (a database constraint: a
+/// duplicate, an overlap, a state changed meanwhile), 409 and 422 (POST with an
+/// `Idempotency-Key` in flight or reused for another request; not the token endpoint),
 /// 429 (rate limits) and 503 (busy or the database unavailable). Answers an operation declares
 /// itself keep their description; any error answer without a body gets the problem body. Those
 /// POSTs also get the optional `Idempotency-Key` header parameter.
@@ -96,10 +109,19 @@ pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
             if has_body {
                 add.push(("413", "The body is too large"));
                 add.push(("415", "The body's content type is not the one described"));
-                add.push(("422", "The body is well-formed but its content is invalid"));
+                add.push(("422", "The body is well-formed but its content is invalid: `errors` names each field"));
             }
-            if method == "post" && crate::platform::idempotency::applies(&axum::http::Method::POST, path) {
-                add.push(("409", "A request with the same Idempotency-Key is still running, or was interrupted"));
+            let idempotent = method == "post" && crate::platform::idempotency::applies(&axum::http::Method::POST, path);
+            if idempotent {
+                add.push((
+                    "409",
+                    "The write conflicts with another record or the record's current state, or a request with the \
+                     same Idempotency-Key is still running (or was interrupted)",
+                ));
+            } else if method != "get" && path != "/api/v1/auth/token" {
+                add.push(("409", "The write conflicts with another record or the record's current state"));
+            }
+            if idempotent {
                 add.push(("422", "The Idempotency-Key was used before with a different request"));
                 let key = Parameter::builder()
                     .name("Idempotency-Key")

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 
 use crate::app::AppState;
 use crate::config::Env;
-use crate::error::{title_for, AppError, ErrorInfo};
+use crate::error::{AppError, ErrorInfo};
 use crate::platform::audit::{self, Event};
 use crate::platform::auth::session::{self, Lookup};
 use crate::platform::auth::{token, CurrentUser, PendingMfa};
@@ -249,11 +249,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
                         Err(_) => {
                             let page = Page::from_parts(&parts);
                             let mut res = StatusCode::PAYLOAD_TOO_LARGE.into_response();
-                            res.extensions_mut().insert(ErrorInfo {
-                                status: StatusCode::PAYLOAD_TOO_LARGE,
-                                title: title_for(StatusCode::PAYLOAD_TOO_LARGE),
-                                detail: format!("The form is larger than {} bytes.", state.config.max_body_bytes),
-                            });
+                            res.extensions_mut().insert(ErrorInfo::new(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                format!("The form is larger than {} bytes.", state.config.max_body_bytes),
+                            ));
                             return finish_error(&state, &page, res, false);
                         }
                     }
@@ -283,7 +282,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let api = is_api(req.uri().path());
     let (parts, body) = req.into_parts();
     let page = Page::from_parts(&parts);
-    let res = next.run(Request::from_parts(parts, body)).await;
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if api && res.status() == StatusCode::UNPROCESSABLE_ENTITY && res.extensions().get::<ErrorInfo>().is_none() {
+        // axum's JSON rejection (text/plain): keep what it says about the body, as field errors.
+        let (mut head, body) = res.into_parts();
+        let text = axum::body::to_bytes(body, 8 * 1024).await.unwrap_or_default();
+        head.extensions.insert(crate::web::errors::json_rejection(&String::from_utf8_lossy(&text)));
+        res = Response::from_parts(head, Body::empty());
+    }
     finish_error(&state, &page, res, api)
 }
 
@@ -300,7 +306,7 @@ fn finish_error(state: &AppState, page: &Page, res: Response, api: bool) -> Resp
         return res;
     }
     // A framework rejection (bad form, bad JSON, wrong content type, unknown route...).
-    let info = ErrorInfo { status, title: title_for(status), detail: rejection_detail(status) };
+    let info = ErrorInfo::new(status, rejection_detail(status));
     render_info(state, page, info, api, res)
 }
 
@@ -322,19 +328,23 @@ pub fn render_error(state: &AppState, page: &Page, err: AppError, api: bool) -> 
     finish_error(state, page, res, api)
 }
 
-fn render_info(_state: &AppState, page: &Page, info: ErrorInfo, api: bool, original: Response) -> Response {
+fn render_info(state: &AppState, page: &Page, mut info: ErrorInfo, api: bool, original: Response) -> Response {
     let keep_headers = original.headers().clone();
+    if let Some(m) = info.constraint.as_deref().and_then(|c| state.registry.constraint_message(c)) {
+        info.detail = m.to_string();
+    }
     let mut res = if info.status == StatusCode::UNAUTHORIZED && !api {
         let next = serde_urlencoded::to_string([("next", page.path.as_str())]).unwrap_or_default();
         Redirect::to(&format!("/login?{next}")).into_response()
     } else if api {
-        problem(info.status, &info.detail)
+        crate::web::errors::problem_with_fields(info.status, &info.detail, &info.fields)
     } else {
         let t = ErrorPage {
             page: page.clone().titled(info.title),
             status: info.status.as_u16(),
             title: info.title,
-            detail: &info.detail,
+            detail: if info.fields.is_empty() { &info.detail } else { "Check these fields and try again:" },
+            fields: &info.fields,
         };
         match t.render() {
             Ok(html) => (info.status, Html(html)).into_response(),
@@ -354,18 +364,7 @@ fn render_info(_state: &AppState, page: &Page, info: ErrorInfo, api: bool, origi
 
 /// An RFC 7807 problem document.
 pub fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title_for(status),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    let mut res = (status, body.to_string()).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    res
+    crate::web::errors::problem_with_fields(status, detail, &[])
 }
 
 /// At most this much of a multipart body is read to find its first part, the CSRF token.
@@ -428,6 +427,7 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     detail: &'a str,
+    fields: &'a [(String, String)],
 }
 
 /// Keeps a client-sent X-Request-Id only when it looks like an id (it ends up in logs and the

@@ -1,10 +1,14 @@
 //! Shared UI pieces: the layout context every page carries, flash messages, redirects.
 
 pub mod csv;
+pub mod errors;
 pub mod form;
 pub mod input;
+pub mod path;
 pub mod search;
 pub mod time;
+
+pub use path::Path;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -12,7 +16,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+pub use crate::error::FieldErrors;
 use crate::platform::auth::CurrentUser;
 use crate::platform::csrf::CsrfToken;
 use crate::registry::Registry;
@@ -190,29 +195,6 @@ fn percent_decode(s: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Form field errors for re-rendering.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
-        self.0.push((field, msg.into()));
-    }
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn into_result(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Unprocessable(self.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
-        }
-    }
 }
 
 /// Askama filter-free helper for optional strings in templates.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,12 +14,13 @@ use uuid::Uuid;
 use super::model::{refuse_merged, validate_new, validate_version, Document, DocumentVersion, CATEGORIES};
 use super::repo::{content, get, insert, insert_version, list};
 use super::upload::{read_upload, type_label, MAX_DOCUMENT_BYTES};
-use crate::{audit_view, parse_id, Banner, ChartPatient};
+use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -218,7 +219,7 @@ pub async fn show(
     page: Page,
     auth: Auth,
     patient: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
     Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
@@ -227,18 +228,7 @@ pub async fn show(
         None => None,
         Some(v) => Some(v.parse::<i32>().map_err(|_| AppError::NotFound)?),
     };
-    render_document(
-        &state,
-        page,
-        &auth,
-        b,
-        parse_id(&doc)?,
-        version,
-        FieldErrors::default(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    render_document(&state, page, &auth, b, doc, version, FieldErrors::default(), String::new(), StatusCode::OK).await
 }
 
 pub async fn upload_version(
@@ -246,12 +236,11 @@ pub async fn upload_version(
     page: Page,
     auth: Auth,
     patient: ChartPatient,
-    Path((_, doc)): Path<(String, String)>,
+    Path((_, doc)): Path<(String, Uuid)>,
     mut mp: Multipart,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("documents");
-    let doc = parse_id(&doc)?;
     refuse_merged(&b)?;
     let up = match read_upload(&mut mp, MAX_DOCUMENT_BYTES).await {
         Ok(up) => up,
@@ -296,14 +285,13 @@ pub async fn content_page(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, doc, version)): Path<(String, String, String)>,
+    Path((_, doc, version)): Path<(String, Uuid, i32)>,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let pid = patient.id;
-    let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let download = q.download.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
-    serve(&state.pool, &auth.meta, pid, parse_id(&doc)?, version, download).await
+    serve(&state.pool, &auth.meta, pid, doc, version, download).await
 }
 
 #[cfg(test)]

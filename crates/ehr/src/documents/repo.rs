@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::model::{Document, DocumentVersion, Stored, ValidMeta, MAX_DOCUMENTS_LISTED};
 use super::upload::ValidFile;
-use crate::db_error;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 
@@ -105,15 +104,13 @@ async fn insert_version_row(
     .bind(comment)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     sqlx::query("INSERT INTO document_contents (document_id, version, data) VALUES ($1,$2,$3)")
         .bind(id)
         .bind(version)
         .bind(&f.bytes)
         .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -137,8 +134,7 @@ pub async fn insert(
     .bind(m.document_date)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     insert_version_row(conn, meta, id, 1, f, &m.comment).await?;
     let sha = hex::encode(&f.sha256);
     let changes = json!({"title": m.title, "category": m.category,
@@ -170,8 +166,7 @@ pub async fn insert_version(
         .bind(id)
         .bind(version)
         .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let sha = hex::encode(&f.sha256);
     let changes = json!({"version": version, "content_type": f.content_type, "bytes": f.bytes.len(),
         "sha256": sha, "comment": comment});

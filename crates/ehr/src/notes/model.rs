@@ -152,10 +152,10 @@ pub(crate) fn validate_edit(title: &str, body: &str) -> AppResult<(String, Strin
     let title = title.trim();
     let body = body.trim_end();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::Unprocessable("title: Enter a title of at most 200 characters.".into()));
+        return Err(AppError::field("title", "Enter a title of at most 200 characters."));
     }
     if body.trim().is_empty() || body.chars().count() > MAX_BODY {
-        return Err(AppError::Unprocessable(format!("body: Write the note (at most {MAX_BODY} characters).")));
+        return Err(AppError::field("body", format!("Write the note (at most {MAX_BODY} characters).")));
     }
     Ok((title.to_string(), body.to_string()))
 }

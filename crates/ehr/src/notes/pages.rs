@@ -1,21 +1,23 @@
 //! The notes' pages: list, new, show, edit, sign, addenda.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::model::{validate_edit, NewNote, Note, NoteMeta, TEMPLATES};
 use super::repo::{get, insert, insert_addendum, list, sign_note, update_draft};
-use crate::{audit_view, parse_id, Banner, ChartPatient};
+use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
@@ -154,11 +156,11 @@ pub async fn show(
     page: Page,
     auth: Auth,
     patient: ChartPatient,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("notes");
-    let n = get(&state.pool, &state.keys, b.id, parse_id(&item)?).await?;
+    let n = get(&state.pool, &state.keys, b.id, item).await?;
     audit::record_now(
         &state.pool,
         &auth.meta,
@@ -193,11 +195,11 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<EditForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let (pid, nid) = (patient.id, item);
     let (title, body) = validate_edit(&f.title, &f.body)?;
     let mut tx = state.pool.begin().await?;
     update_draft(&mut tx, &state.keys, &auth.meta, pid, nid, &title, &body).await?;
@@ -209,10 +211,10 @@ pub async fn sign(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::NOTES_SIGN)?;
-    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let (pid, nid) = (patient.id, item);
     let mut tx = state.pool.begin().await?;
     sign_note(&mut tx, &auth.meta, pid, nid).await?;
     tx.commit().await?;
@@ -229,11 +231,11 @@ pub async fn add_addendum(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
-    Path((_, item)): Path<(String, String)>,
+    Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<AddendumForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, nid) = (patient.id, parse_id(&item)?);
+    let (pid, nid) = (patient.id, item);
     let mut tx = state.pool.begin().await?;
     insert_addendum(&mut tx, &state.keys, &auth.meta, pid, nid, &f.body).await?;
     tx.commit().await?;

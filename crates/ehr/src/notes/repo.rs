@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{Addendum, Note, NoteMeta, ValidNote, AAD_ADDENDUM, AAD_BODY, MAX_BODY};
-use crate::db_error;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::crypto::KeyRing;
@@ -136,8 +135,7 @@ pub async fn insert(
     .bind(keys.encrypt(&v.body, AAD_BODY))
     .bind(author)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"template": v.template, "title": v.title, "encounter_id": v.encounter_id,
         "status": "draft", "body": {"changed": true, "encrypted": true}});
     audit::record(conn, meta, Event::new("note.create", "note", id).patient(patient).changes(changes)).await?;
@@ -174,8 +172,7 @@ pub async fn update_draft(
         .bind(title)
         .bind(keys.encrypt(body, AAD_BODY))
         .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let changes =
         audit::diff(&json!({"title": old_title, "body": old_body}), &json!({"title": title, "body": body}), &["body"]);
     audit::record(conn, meta, Event::new("note.update", "note", id).patient(patient).changes(changes)).await?;
@@ -203,8 +200,7 @@ pub async fn sign_note(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid,
         .bind(id)
         .bind(signer)
         .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     audit::record(
         conn,
         meta,
@@ -227,10 +223,10 @@ pub async fn insert_addendum(
     let author = meta.actor_user_id.ok_or(AppError::Forbidden)?;
     let body = body.trim_end();
     if body.trim().is_empty() {
-        return Err(AppError::Unprocessable("body: Write the addendum.".into()));
+        return Err(AppError::field("body", "Write the addendum."));
     }
     if body.chars().count() > MAX_BODY {
-        return Err(AppError::Unprocessable(format!("body: At most {MAX_BODY} characters.")));
+        return Err(AppError::field("body", format!("At most {MAX_BODY} characters.")));
     }
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM notes WHERE id = $1 AND patient_id = $2 FOR SHARE")
@@ -248,8 +244,7 @@ pub async fn insert_addendum(
         .bind(keys.encrypt(body, AAD_ADDENDUM))
         .bind(author)
         .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     audit::record(
         conn,
         meta,

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{ValidVitals, Vitals};
-use crate::{db_error, fmt_dt};
+use crate::fmt_dt;
 use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 
@@ -45,8 +45,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(v.pain)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .await?;
     let changes = json!({"taken_at": fmt_dt(v.taken_at), "temperature_c": v.temperature_c, "pulse": v.pulse,
         "resp_rate": v.resp_rate, "bp_systolic": v.bp_systolic, "bp_diastolic": v.bp_diastolic, "spo2": v.spo2,
         "weight_kg": v.weight_kg, "height_cm": v.height_cm, "pain": v.pain});

@@ -1,8 +1,9 @@
 //! The user's own security settings: MFA enrolment and backup codes, and "My sessions".
 
 use crate::platform::routes::Routes;
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -199,8 +200,7 @@ async fn sessions_page(State(state): State<AppState>, page: Page, auth: Auth) ->
     })
 }
 
-async fn revoke_one(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+async fn revoke_one(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     let mut tx = state.pool.begin().await?;
     let n = sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
         .bind(id)

@@ -2,8 +2,9 @@
 //! (audited); recurring schedules, circuit breakers and recent message deliveries.
 
 use crate::platform::routes::Routes;
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -130,9 +131,8 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     })
 }
 
-async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let before: Option<(String, i32)> = sqlx::query_as("SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -161,9 +161,8 @@ async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<String>
     Ok(web::redirect_flash("/admin/jobs", "ok", &format!("Job {id} will run again shortly.")))
 }
 
-async fn discard(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+async fn discard(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let from: Option<String> =
         sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;

@@ -2,8 +2,9 @@
 //! `/notifications/settings` (channels per kind, SMS number, quiet hours).
 
 use crate::platform::routes::Routes;
+use crate::web::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -89,8 +90,7 @@ async fn mark(state: &AppState, user: Uuid, id: Option<Uuid>) -> AppResult<Optio
     Ok(link)
 }
 
-async fn read_one(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+async fn read_one(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     mark(&state, auth.id, Some(id)).await?;
     Ok(web::redirect_flash("/notifications", "ok", "Marked as read."))
 }
@@ -101,8 +101,7 @@ async fn read_all(State(state): State<AppState>, auth: Auth) -> AppResult<Respon
 }
 
 /// Marks the notification read and goes to its subject.
-async fn open(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+async fn open(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     let link = mark(&state, auth.id, Some(id)).await?.flatten();
     Ok(Redirect::to(&web::safe_next(link.as_deref().or(Some("/notifications")))).into_response())
 }

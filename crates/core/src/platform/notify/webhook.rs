@@ -15,10 +15,11 @@
 //! (refused in production).
 
 use crate::platform::routes::Routes;
+use crate::web::Path;
 use std::net::IpAddr;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -344,11 +345,10 @@ async fn create(
 async fn set_active(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let active = match one(&pairs, "active") {
         "true" => true,
         "false" => false,
@@ -374,9 +374,8 @@ async fn set_active(
     ))
 }
 
-async fn send_test(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Response> {
+async fn send_test(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
-    let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhook_subscribers WHERE id = $1 AND active)")
         .bind(id)
