@@ -12,6 +12,7 @@ mod ehr;
 mod facility_time;
 mod fakes;
 mod helpers;
+mod immunizations;
 mod jobs;
 mod mfa;
 mod mfa_email;

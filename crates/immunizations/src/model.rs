@@ -1,0 +1,380 @@
+//! Rows, forms and their validation.
+
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime, Time};
+use uuid::Uuid;
+
+use hearth_core::web::FieldErrors;
+
+pub const SITES: [(&str, &str); 9] = [
+    ("left_arm", "Left arm (deltoid)"),
+    ("right_arm", "Right arm (deltoid)"),
+    ("left_thigh", "Left thigh"),
+    ("right_thigh", "Right thigh"),
+    ("left_buttock", "Left buttock"),
+    ("right_buttock", "Right buttock"),
+    ("mouth", "Mouth"),
+    ("nose", "Nose"),
+    ("other", "Other"),
+];
+pub const ROUTES: [(&str, &str); 5] =
+    [("IM", "Intramuscular"), ("SC", "Subcutaneous"), ("ID", "Intradermal"), ("PO", "Oral"), ("IN", "Intranasal")];
+pub const NOT_DONE_REASONS: [(&str, &str); 5] = [
+    ("immune", "Immune (had the disease or a titre)"),
+    ("medical_precaution", "Medical precaution or contraindication"),
+    ("patient_objection", "Patient or guardian declined"),
+    ("vaccine_unavailable", "Vaccine unavailable"),
+    ("other", "Other (say why in the note)"),
+];
+
+/// A vaccine of the CVX catalogue.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct Vaccine {
+    /// The CDC CVX code (FHIR system `http://hl7.org/fhir/sid/cvx`).
+    pub cvx: String,
+    pub name: String,
+}
+
+/// An immunization as read back.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct Immunization {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub cvx: String,
+    pub vaccine: String,
+    /// completed, not_done or entered_in_error.
+    pub status: String,
+    #[schema(value_type = String)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// false when reported by the patient or another provider.
+    pub primary_source: bool,
+    pub lot_number: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub expiry_date: Option<Date>,
+    pub site: Option<String>,
+    pub route: Option<String>,
+    #[schema(value_type = Option<f64>)]
+    pub dose_ml: Option<f64>,
+    pub dose_number: Option<i32>,
+    pub performer: Option<String>,
+    pub not_done_reason: Option<String>,
+    pub note: String,
+    pub error_reason: Option<String>,
+}
+
+impl Immunization {
+    pub fn when(&self) -> String {
+        hearth_patients::banner::fmt_dt(self.occurred_at)
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "completed" => "Given",
+            "not_done" => "Not given",
+            _ => "Entered in error",
+        }
+    }
+
+    pub fn site_label(&self) -> &'static str {
+        label(&SITES, self.site.as_deref())
+    }
+
+    pub fn not_done_label(&self) -> &'static str {
+        label(&NOT_DONE_REASONS, self.not_done_reason.as_deref())
+    }
+
+    /// The lot had expired on the day it was given (recorded with a reason, flagged).
+    pub fn expired_when_given(&self) -> bool {
+        self.status == "completed" && self.expiry_date.is_some_and(|e| e < self.occurred_at.date())
+    }
+
+    pub fn dose(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.dose_number {
+            parts.push(format!("dose {n}"));
+        }
+        if let Some(ml) = self.dose_ml {
+            parts.push(format!("{ml} mL"));
+        }
+        if let Some(r) = &self.route {
+            parts.push(r.clone());
+        }
+        parts.join(" · ")
+    }
+}
+
+fn label(list: &[(&'static str, &'static str)], v: Option<&str>) -> &'static str {
+    v.and_then(|v| list.iter().find(|(k, _)| *k == v)).map(|(_, l)| *l).unwrap_or("")
+}
+
+/// The form (and the API's JSON body).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct NewImmunization {
+    /// CVX code of the vaccine.
+    pub cvx: String,
+    /// completed (default) or not_done.
+    pub status: String,
+    /// YYYY-MM-DD (default today).
+    pub occurred_on: String,
+    /// HH:MM, UTC (optional; a reported vaccine usually has only its date).
+    pub occurred_time: String,
+    /// true when reported by the patient or another provider rather than given here.
+    pub reported: bool,
+    pub lot_number: String,
+    /// YYYY-MM-DD.
+    pub expiry_date: String,
+    pub site: String,
+    pub route: String,
+    /// Volume in mL, e.g. "0.5".
+    pub dose_ml: String,
+    /// Number in the series, 1–20.
+    pub dose_number: String,
+    /// For not_done: immune, medical_precaution, patient_objection, vaccine_unavailable, other.
+    pub not_done_reason: String,
+    pub note: String,
+}
+
+/// A checked form.
+#[derive(Debug, Clone)]
+pub struct Valid {
+    pub cvx: String,
+    pub status: &'static str,
+    pub occurred_at: OffsetDateTime,
+    pub primary_source: bool,
+    pub lot_number: Option<String>,
+    pub expiry_date: Option<Date>,
+    pub site: Option<String>,
+    pub route: Option<String>,
+    pub dose_ml: Option<f64>,
+    pub dose_number: Option<i32>,
+    pub not_done_reason: Option<String>,
+    pub note: String,
+}
+
+fn date(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl NewImmunization {
+    /// Checks everything but the vaccine's existence (the repository knows the catalogue).
+    /// `birth` bounds the date; `now` is the present.
+    pub fn validate(&self, birth: Option<Date>, now: OffsetDateTime) -> Result<Valid, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let cvx = self.cvx.trim().to_string();
+        if cvx.is_empty() {
+            e.add("cvx", "Choose the vaccine.");
+        } else if !(1..=3).contains(&cvx.len()) || !cvx.bytes().all(|b| b.is_ascii_digit()) {
+            e.add("cvx", "A CVX code is one to three digits.");
+        }
+        let status = match self.status.trim() {
+            "" | "completed" => "completed",
+            "not_done" => "not_done",
+            _ => {
+                e.add("status", "Choose given or not given.");
+                "completed"
+            }
+        };
+        let day = if self.occurred_on.trim().is_empty() {
+            Some(now.date())
+        } else {
+            match date(&self.occurred_on) {
+                Some(d) => Some(d),
+                None => {
+                    e.add("occurred_on", "Use the form YYYY-MM-DD.");
+                    None
+                }
+            }
+        };
+        let at = if self.occurred_time.trim().is_empty() {
+            Some(Time::MIDNIGHT)
+        } else {
+            match Time::parse(self.occurred_time.trim(), time::macros::format_description!("[hour]:[minute]")) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    e.add("occurred_time", "Use the form HH:MM.");
+                    None
+                }
+            }
+        };
+        // Without a time, the instant is the start of the day unless that is today: then now.
+        let occurred_at = match (day, at) {
+            (Some(d), Some(_)) if self.occurred_time.trim().is_empty() && d == now.date() => Some(now),
+            (Some(d), Some(t)) => Some(d.with_time(t).assume_utc()),
+            _ => None,
+        };
+        if let Some(t) = occurred_at {
+            if t > now + time::Duration::minutes(5) {
+                e.add("occurred_on", "The vaccination is in the future.");
+            } else if birth.is_some_and(|b| t.date() < b) {
+                e.add("occurred_on", "The vaccination is before the patient's date of birth.");
+            }
+        }
+        let lot_number = opt(&self.lot_number);
+        if lot_number.as_ref().is_some_and(|l| l.chars().count() > 40) {
+            e.add("lot_number", "At most 40 characters.");
+        }
+        let expiry_date = match opt(&self.expiry_date) {
+            None => None,
+            Some(s) => match date(&s) {
+                Some(d) => Some(d),
+                None => {
+                    e.add("expiry_date", "Use the form YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        let site = opt(&self.site);
+        if site.as_deref().is_some_and(|s| !SITES.iter().any(|(k, _)| *k == s)) {
+            e.add("site", "Choose a site from the list.");
+        }
+        let route = opt(&self.route);
+        if route.as_deref().is_some_and(|s| !ROUTES.iter().any(|(k, _)| *k == s)) {
+            e.add("route", "Choose a route from the list.");
+        }
+        let dose_ml = match opt(&self.dose_ml) {
+            None => None,
+            Some(s) => match s.replace(',', ".").parse::<f64>() {
+                Ok(v) if v > 0.0 && v <= 10.0 => Some((v * 100.0).round() / 100.0),
+                _ => {
+                    e.add("dose_ml", "Give the volume in mL, more than 0 and at most 10.");
+                    None
+                }
+            },
+        };
+        let dose_number = match opt(&self.dose_number) {
+            None => None,
+            Some(s) => match s.parse::<i32>() {
+                Ok(v) if (1..=20).contains(&v) => Some(v),
+                _ => {
+                    e.add("dose_number", "The dose number is 1 to 20.");
+                    None
+                }
+            },
+        };
+        let note = self.note.trim().to_string();
+        if note.chars().count() > 2000 {
+            e.add("note", "At most 2,000 characters.");
+        }
+        let not_done_reason = opt(&self.not_done_reason);
+        if status == "not_done" {
+            match not_done_reason.as_deref() {
+                None => e.add("not_done_reason", "Say why the vaccine was not given."),
+                Some(r) if !NOT_DONE_REASONS.iter().any(|(k, _)| *k == r) => {
+                    e.add("not_done_reason", "Choose a reason from the list.")
+                }
+                Some("other") if note.is_empty() => e.add("note", "Say why in the note."),
+                _ => {}
+            }
+        }
+        // A lot given after its expiry really happened and must be recordable, with the reason.
+        if let (Some(exp), Some(t), "completed") = (expiry_date, occurred_at, status) {
+            if exp < t.date() && note.is_empty() {
+                e.add("note", format!("The lot expired on {exp}, before it was given: say why in the note."));
+            }
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        let given = status == "completed";
+        Ok(Valid {
+            cvx,
+            status,
+            occurred_at: occurred_at.unwrap_or(now),
+            primary_source: !self.reported,
+            lot_number: lot_number.filter(|_| given),
+            expiry_date: expiry_date.filter(|_| given),
+            site: site.filter(|_| given),
+            route: route.filter(|_| given),
+            dose_ml: dose_ml.filter(|_| given),
+            dose_number,
+            not_done_reason: not_done_reason.filter(|_| !given),
+            note,
+        })
+    }
+}
+
+/// Marking an entry in error: the reason is required.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ErrorForm {
+    pub reason: String,
+}
+
+impl ErrorForm {
+    pub fn validate(&self) -> Result<String, FieldErrors> {
+        let r = self.reason.trim();
+        if r.is_empty() {
+            return Err(FieldErrors::one("reason", "Say why the entry is wrong."));
+        }
+        if r.chars().count() > 500 {
+            return Err(FieldErrors::one("reason", "At most 500 characters."));
+        }
+        Ok(r.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn now() -> OffsetDateTime {
+        datetime!(2026-12-01 10:00 UTC)
+    }
+
+    #[test]
+    fn a_given_vaccine_today_defaults_to_now() {
+        let v = NewImmunization { cvx: "140".into(), ..Default::default() }.validate(None, now()).unwrap();
+        assert_eq!((v.status, v.occurred_at, v.primary_source), ("completed", now(), true));
+    }
+
+    #[test]
+    fn refusals_name_their_field() {
+        let bad = NewImmunization {
+            cvx: "ABC".into(),
+            occurred_on: "2027-01-01".into(),
+            dose_ml: "50".into(),
+            dose_number: "0".into(),
+            site: "ear".into(),
+            ..Default::default()
+        };
+        let e = bad.validate(Some(date!(1990 - 01 - 01)), now()).unwrap_err();
+        for f in ["cvx", "occurred_on", "dose_ml", "dose_number", "site"] {
+            assert!(e.get(f).is_some(), "{f}: {e:?}");
+        }
+        let before_birth = NewImmunization { cvx: "08".into(), occurred_on: "1989-12-31".into(), ..Default::default() };
+        assert!(before_birth.validate(Some(date!(1990 - 01 - 01)), now()).unwrap_err().get("occurred_on").is_some());
+    }
+
+    #[test]
+    fn not_given_needs_a_reason_and_other_needs_a_note() {
+        let nd = NewImmunization { cvx: "140".into(), status: "not_done".into(), ..Default::default() };
+        assert!(nd.validate(None, now()).unwrap_err().get("not_done_reason").is_some());
+        let other = NewImmunization { not_done_reason: "other".into(), ..nd.clone() };
+        assert!(other.validate(None, now()).unwrap_err().get("note").is_some());
+        let ok = NewImmunization { not_done_reason: "patient_objection".into(), lot_number: "X1".into(), ..nd };
+        let v = ok.validate(None, now()).unwrap();
+        assert_eq!((v.status, v.lot_number), ("not_done", None), "a dose not given has no lot");
+    }
+
+    #[test]
+    fn an_expired_lot_is_recorded_only_with_a_reason() {
+        let f = NewImmunization {
+            cvx: "140".into(),
+            occurred_on: "2026-11-30".into(),
+            expiry_date: "2026-11-01".into(),
+            ..Default::default()
+        };
+        assert!(f.validate(None, now()).unwrap_err().get("note").is_some());
+        let with_note =
+            NewImmunization { note: "Only lot in stock; manufacturer extension letter on file.".into(), ..f };
+        assert!(with_note.validate(None, now()).is_ok());
+    }
+}

@@ -1,0 +1,142 @@
+//! The chart tab "Immunizations": the record, the form to add to it, marking an entry in error.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::model::{ErrorForm, Immunization, NewImmunization, Vaccine, NOT_DONE_REASONS, ROUTES, SITES};
+use crate::{perms, repo};
+use hearth_core::app::AppState;
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, Event};
+use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
+use hearth_core::platform::routes::Routes;
+use hearth_core::web::{self, FieldErrors, Page, Path};
+use hearth_patients::banner::{Banner, ChartPatient};
+
+pub fn routes() -> Routes {
+    use axum::routing::{get, post};
+    Routes::new()
+        .route("/patients/{id}/immunizations", get(page).post(create))
+        .route("/patients/{id}/immunizations/{item}/error", post(mark_error))
+}
+
+#[derive(Template)]
+#[template(path = "immunizations/page.html")]
+struct ImmunizationsPage {
+    page: Page,
+    b: Banner,
+    rows: Vec<Immunization>,
+    vaccines: Vec<Vaccine>,
+    form: NewImmunization,
+    errors: FieldErrors,
+    can_write: bool,
+    sites: [(&'static str, &'static str); 9],
+    routes: [(&'static str, &'static str); 5],
+    reasons: [(&'static str, &'static str); 5],
+}
+
+async fn render(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: NewImmunization,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let (rows, vaccines) = tokio::try_join!(repo::list(&state.pool, b.id), repo::vaccines(&state.pool))?;
+    audit_view(state, auth, b.id).await?;
+    let t = ImmunizationsPage {
+        page: page
+            .titled(format!("Immunizations · {}", b.name))
+            .crumb("Patients", "/patients")
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb("Immunizations", b.href("immunizations")),
+        b,
+        rows,
+        vaccines,
+        form,
+        errors,
+        can_write: auth.can(perms::WRITE),
+        sites: SITES,
+        routes: ROUTES,
+        reasons: NOT_DONE_REASONS,
+    };
+    web::render_status(status, &t)
+}
+
+/// Reads of the record are audited like every chart section.
+pub(crate) async fn audit_view(state: &AppState, auth: &Auth, patient: Uuid) -> AppResult<()> {
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("chart.view", "patient", patient)
+            .patient(patient)
+            .changes(serde_json::json!({"section": "immunizations"})),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+    auth.require(perms::READ)?;
+    let b = patient.banner("immunizations");
+    let form = NewImmunization { route: "IM".into(), ..Default::default() };
+    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Form(form): Form<NewImmunization>,
+) -> AppResult<Response> {
+    auth.require(perms::WRITE)?;
+    let b = patient.banner("immunizations");
+    let valid = match form.validate(b.birth_date, OffsetDateTime::now_utc()) {
+        Ok(v) => v,
+        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let mut tx = state.pool.begin().await?;
+    match repo::insert(&mut tx, &auth.meta, b.id, &valid).await {
+        Ok(_) => {}
+        Err(AppError::Invalid(errors)) => {
+            drop(tx);
+            return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e),
+    }
+    tx.commit().await?;
+    let what =
+        if valid.status == "completed" { "Recorded the vaccination." } else { "Recorded the vaccine as not given." };
+    Ok(web::redirect_flash(&b.href("immunizations"), "ok", what))
+}
+
+async fn mark_error(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: ChartPatient,
+    Path((_, item)): Path<(String, Uuid)>,
+    Form(f): Form<ErrorForm>,
+) -> AppResult<Response> {
+    auth.require(perms::WRITE)?;
+    let href = patient.data.href("immunizations");
+    let reason = match f.validate() {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = e.get("reason").unwrap_or("Say why the entry is wrong.").to_string();
+            return Ok(web::redirect_flash(&href, "error", &msg));
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    repo::mark_error(&mut tx, &auth.meta, patient.id, item, &reason).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(&href, "ok", "The entry is marked entered in error."))
+}

@@ -1,0 +1,148 @@
+//! All SQL of the immunization record. Writes take the caller's transaction and audit on it.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::model::{Immunization, Vaccine, Valid};
+use hearth_core::error::{AppError, AppResult};
+use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::web::FieldErrors;
+
+/// At most this many entries per patient are listed (a lifetime record stays far below it).
+pub const LIST_LIMIT: i64 = 500;
+
+const SELECT: &str = "SELECT i.id, i.patient_id, i.cvx, v.name AS vaccine, i.status, i.occurred_at, i.primary_source,
+        i.lot_number, i.expiry_date, i.site, i.route, i.dose_ml::float8 AS dose_ml, i.dose_number,
+        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason
+     FROM immunizations i JOIN vaccines v ON v.cvx = i.cvx LEFT JOIN users u ON u.id = i.performer_id";
+
+/// A patient's immunizations, newest first.
+pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Immunization>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.patient_id = $1 ORDER BY i.occurred_at DESC, i.id DESC LIMIT $2"))
+        .bind(patient)
+        .bind(LIST_LIMIT)
+        .fetch_all(pool)
+        .await
+}
+
+/// The active catalogue, by name.
+pub async fn vaccines(pool: &PgPool) -> sqlx::Result<Vec<Vaccine>> {
+    sqlx::query_as("SELECT cvx, name FROM vaccines WHERE active ORDER BY lower(name)").fetch_all(pool).await
+}
+
+/// Records an immunization. An unknown or retired vaccine is a field error; the same dose twice
+/// is refused by the `immunizations_once` index (409, the module's message).
+pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &Valid) -> AppResult<Uuid> {
+    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM vaccines WHERE cvx = $1 AND active)")
+        .bind(&v.cvx)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !known {
+        return Err(FieldErrors::one("cvx", "Not a vaccine of the catalogue.").into());
+    }
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO immunizations (id, patient_id, cvx, status, occurred_at, primary_source, lot_number, expiry_date,
+                                    site, route, dose_ml, dose_number, performer_id, recorded_by, not_done_reason, note)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::numeric,$12,
+                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15)",
+    )
+    .bind(id)
+    .bind(patient)
+    .bind(&v.cvx)
+    .bind(v.status)
+    .bind(v.occurred_at)
+    .bind(v.primary_source)
+    .bind(&v.lot_number)
+    .bind(v.expiry_date)
+    .bind(&v.site)
+    .bind(&v.route)
+    .bind(v.dose_ml)
+    .bind(v.dose_number)
+    .bind(meta.actor_user_id)
+    .bind(&v.not_done_reason)
+    .bind(&v.note)
+    .execute(&mut *conn)
+    .await?;
+    let changes = json!({
+        "cvx": v.cvx, "status": v.status, "occurred_at": v.occurred_at.to_string(), "primary_source": v.primary_source,
+        "lot_number": v.lot_number, "expiry_date": v.expiry_date.map(|d| d.to_string()), "site": v.site,
+        "route": v.route, "dose_ml": v.dose_ml, "dose_number": v.dose_number, "not_done_reason": v.not_done_reason,
+    });
+    audit::record(
+        conn,
+        meta,
+        Event::new("immunizations.immunization.create", "immunization", id).patient(patient).changes(changes),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Marks an entry entered in error, with the reason. The transition is guarded in the UPDATE:
+/// an entry already in error (or of another patient) changes nothing and answers 409 (404).
+pub async fn mark_error(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    reason: &str,
+) -> AppResult<()> {
+    let from: Option<String> = sqlx::query_scalar(
+        "UPDATE immunizations n SET status = 'entered_in_error', error_reason = $3
+         FROM immunizations o WHERE n.id = o.id AND n.id = $1 AND n.patient_id = $2 AND n.status <> 'entered_in_error'
+         RETURNING o.status",
+    )
+    .bind(id)
+    .bind(patient)
+    .bind(reason)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(from) = from else {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM immunizations WHERE id = $1 AND patient_id = $2)")
+                .bind(id)
+                .bind(patient)
+                .fetch_one(&mut *conn)
+                .await?;
+        return Err(if exists {
+            AppError::Conflict("The entry is already marked entered in error.".into())
+        } else {
+            AppError::NotFound
+        });
+    };
+    audit::record(
+        conn,
+        meta,
+        Event::new("immunizations.immunization.entered_in_error", "immunization", id)
+            .patient(patient)
+            .changes(json!({"status": {"from": from, "to": "entered_in_error"}, "reason": reason})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Loads the CVX starter catalogue (`data/cvx/vaccines.csv`): adds missing codes, keeps names
+/// an installation changed. Returns the rows added.
+pub async fn ensure_catalogue(pool: &PgPool) -> anyhow::Result<u64> {
+    static CSV: &str = include_str!("../../../data/cvx/vaccines.csv");
+    let mut codes = Vec::new();
+    let mut names = Vec::new();
+    for row in csv::Reader::from_reader(CSV.as_bytes()).records() {
+        let row = row?;
+        codes.push(row.get(0).unwrap_or_default().to_string());
+        names.push(row.get(1).unwrap_or_default().to_string());
+    }
+    let added = sqlx::query(
+        "INSERT INTO vaccines (cvx, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (cvx) DO NOTHING",
+    )
+    .bind(&codes)
+    .bind(&names)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        tracing::info!(vaccines = added, "loaded the CVX vaccine catalogue");
+    }
+    Ok(added)
+}
