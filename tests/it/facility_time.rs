@@ -341,3 +341,32 @@ async fn encounters_start_in_facility_time() {
     // Kolkata keeps one offset all year: no offset choice on the form.
     assert!(!page.body.contains("starts_at_offset"));
 }
+
+#[tokio::test]
+async fn the_example_module_reads_and_shows_facility_time() {
+    let (mut app, _) = TestApp::signed_in("nurse").await;
+    set_zone(&app, "America/New_York").await;
+    let pid = app.register_patient(PATIENT).await;
+    let url = format!("/patients/{pid}/immunizations");
+    let form = app.get(&url).await;
+    assert!(form.body.contains("Times are local (America/New_York)"), "{}", form.body);
+    assert!(form.body.contains(r#"name="occurred_time_offset""#));
+    // The skipped hour is refused; the repeated one is the first occurrence.
+    let r = app.post_form(&url, &[("cvx", "140"), ("occurred_on", "2025-03-09"), ("occurred_time", "02:15")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("2025-03-09 02:15 does not exist in America/New_York"), "{}", r.body);
+    let r = app.post_form(&url, &[("cvx", "140"), ("occurred_on", "2025-11-02"), ("occurred_time", "01:30")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Without a time, an earlier day starts at local midnight.
+    let r = app.post_form(&url, &[("cvx", "33"), ("occurred_on", "2025-01-15")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at: Vec<OffsetDateTime> =
+        sqlx::query_scalar("SELECT occurred_at FROM immunizations WHERE patient_id = $1::uuid ORDER BY occurred_at")
+            .bind(&pid)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(at, [datetime!(2025-01-15 05:00 UTC), datetime!(2025-11-02 05:30 UTC)]);
+    let page = app.get(&url).await;
+    assert!(page.body.contains("2025-11-02 01:30 EDT") && page.body.contains("2025-01-15 00:00"), "{}", page.body);
+}
