@@ -9,6 +9,7 @@ mod crypto;
 mod db;
 mod documents;
 mod ehr;
+mod facility_time;
 mod fakes;
 mod helpers;
 mod immunizations;

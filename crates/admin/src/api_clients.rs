@@ -31,7 +31,7 @@ pub struct ClientRow {
     pub scopes: Vec<String>,
     pub ip_allow: Vec<IpNetwork>,
     pub enabled: bool,
-    pub last_used: Option<String>,
+    pub last_used_at: Option<time::OffsetDateTime>,
 }
 
 impl ClientRow {
@@ -73,7 +73,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let rows = sqlx::query_as(
-        "SELECT id, client_id, name, scopes, ip_allow, enabled, to_char(last_used_at, 'YYYY-MM-DD HH24:MI') AS last_used
+        "SELECT id, client_id, name, scopes, ip_allow, enabled, last_used_at
          FROM api_clients ORDER BY name",
     )
     .fetch_all(&state.pool)

@@ -92,7 +92,11 @@ pub async fn create(
     if f.name.trim().is_empty() || f.name.chars().count() > 200 {
         errors.add("name", "Enter a name of at most 200 characters.");
     }
-    if !hearth_core::platform::jobs::known_time_zone(&state.pool, f.timezone.trim()).await? {
+    // Both copies of the time zone database must know it: PostgreSQL's (schedules, quiet hours)
+    // and the one pages show times with (`web::time`).
+    if !hearth_core::platform::jobs::known_time_zone(&state.pool, f.timezone.trim()).await?
+        || hearth_core::web::time::Zone::named(&f.timezone).is_none()
+    {
         errors.add("timezone", "Enter a time zone name such as Europe/London, Asia/Kolkata or UTC.");
     }
     if errors.is_empty() {

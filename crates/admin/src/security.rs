@@ -9,7 +9,6 @@ use time::OffsetDateTime;
 
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
-use hearth_core::platform::auth::account::fmt;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::paging::{PageParams, PageRequest, Paged, Pager};
@@ -34,12 +33,6 @@ pub struct EventRow {
     pub actor_label: String,
     pub action: String,
     pub ip: Option<String>,
-}
-
-impl EventRow {
-    pub fn when(&self) -> String {
-        fmt(self.occurred_at)
-    }
 }
 
 #[derive(Template)]
@@ -99,14 +92,12 @@ pub struct GlassRow {
     pub mrn: String,
     pub reason_code: String,
     pub reason: String,
-    pub reviewed: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<OffsetDateTime>,
     pub review_note: Option<String>,
 }
 
 impl GlassRow {
-    pub fn when(&self) -> String {
-        fmt(self.created_at)
-    }
     pub fn kind(&self) -> &'static str {
         hearth_patients::access::REASONS
             .iter()
@@ -141,7 +132,7 @@ pub async fn break_glass_report(
     let all = q.all.is_some();
     let rows = sqlx::query_as(
         "SELECT g.id, g.created_at, u.display_name AS user_name, g.patient_id, p.mrn, g.reason_code, g.reason,
-                r.display_name || ', ' || to_char(g.reviewed_at, 'YYYY-MM-DD') AS reviewed, g.review_note
+                r.display_name AS reviewed_by, g.reviewed_at, g.review_note
          FROM patient_break_glass g JOIN users u ON u.id = g.user_id JOIN patients p ON p.id = g.patient_id
          LEFT JOIN users r ON r.id = g.reviewed_by
          WHERE $1 OR g.reviewed_at IS NULL

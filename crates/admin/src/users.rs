@@ -28,6 +28,7 @@ pub struct UserListRow {
     pub active: bool,
     pub roles: Vec<String>,
     pub locked: bool,
+    pub last_login_at: Option<time::OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -66,7 +67,7 @@ pub async fn list(
     let rows: Vec<UserListRow> = sqlx::query_as(
         "SELECT u.id, u.email::text AS email, u.display_name, u.active,
                 ARRAY(SELECT r.name FROM user_roles ur JOIN roles r ON r.code = ur.role_code WHERE ur.user_id = u.id ORDER BY r.sort_order) AS roles,
-                coalesce(u.locked_until > now(), false) AS locked
+                coalesce(u.locked_until > now(), false) AS locked, u.last_login_at
          FROM users u
          WHERE (lower(u.email::text) LIKE $1 OR lower(u.display_name) LIKE $1) AND ($2::text IS NULL OR u.email::text > $2)
          ORDER BY u.email LIMIT $3",
@@ -125,6 +126,8 @@ struct FormPage {
     display_name: String,
     active: bool,
     locked: bool,
+    /// Shown on an existing user's page.
+    last_login_at: Option<time::OffsetDateTime>,
     roles: Vec<RoleChoice>,
     facilities: Vec<Choice>,
     selected: Vec<String>,
@@ -149,6 +152,7 @@ pub async fn new_form(State(state): State<AppState>, page: Page, auth: Auth) -> 
         display_name: String::new(),
         active: true,
         locked: false,
+        last_login_at: None,
         roles: role_choices(&mut conn, &auth).await?,
         facilities: facility_choices(&mut conn).await?,
         selected: vec![],
@@ -312,6 +316,7 @@ pub async fn create(
             display_name,
             active: true,
             locked: false,
+            last_login_at: None,
             roles: role_choices(&mut tx, &auth).await?,
             facilities: facility_choices(&mut tx).await?,
             selected: roles.iter().chain(facilities.iter()).map(|s| s.to_string()).collect(),
@@ -344,13 +349,14 @@ struct UserDetail {
     display_name: String,
     active: bool,
     locked: bool,
+    last_login_at: Option<time::OffsetDateTime>,
     roles: Vec<String>,
     facilities: Vec<String>,
 }
 
 async fn load_detail(conn: &mut PgConnection, id: Uuid) -> AppResult<UserDetail> {
     sqlx::query_as(
-        "SELECT email::text AS email, display_name, active, coalesce(locked_until > now(), false) AS locked,
+        "SELECT email::text AS email, display_name, active, coalesce(locked_until > now(), false) AS locked, last_login_at,
                 ARRAY(SELECT role_code FROM user_roles WHERE user_id = u.id ORDER BY role_code) AS roles,
                 ARRAY(SELECT facility_id::text FROM user_facilities WHERE user_id = u.id ORDER BY facility_id) AS facilities
          FROM users u WHERE id = $1",
@@ -381,6 +387,7 @@ async fn render_user(
         display_name: d.display_name,
         active: d.active,
         locked: d.locked,
+        last_login_at: d.last_login_at,
         roles: role_choices(&mut conn, auth).await?,
         facilities: facility_choices(&mut conn).await?,
         selected: d.roles.into_iter().chain(d.facilities).collect(),

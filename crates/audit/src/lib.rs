@@ -20,6 +20,7 @@ use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{Module, NavEntry};
 use hearth_core::web::csv::CsvWriter;
 use hearth_core::web::paging::{PageRequest, Paged, Pager};
+use hearth_core::web::time::Zone;
 use hearth_core::web::{self, Page};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -70,10 +71,6 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn when(&self) -> String {
-        let t = self.occurred_at;
-        format!("{} {:02}:{:02}:{:02}Z", t.date(), t.hour(), t.minute(), t.second())
-    }
     pub fn changes_text(&self) -> String {
         self.changes.as_ref().map(|c| c.to_string()).unwrap_or_default()
     }
@@ -89,7 +86,9 @@ fn parse_date(s: &str, field: &str) -> AppResult<Option<time::Date>> {
         .map_err(|_| AppError::BadRequest(format!("{field} must be a date such as 2026-01-31")))
 }
 
-async fn query(pool: &PgPool, f: &Filter, before: Option<i64>, limit: i64) -> AppResult<Vec<Row>> {
+/// The events matching `f`, newest first. `from` and `to` are local days in `zone` (the viewer's):
+/// from the start of `from` to the end of `to`, whatever their length at a DST change.
+async fn query(pool: &PgPool, f: &Filter, zone: &Zone, before: Option<i64>, limit: i64) -> AppResult<Vec<Row>> {
     let mut qb = QueryBuilder::new(
         "SELECT id, occurred_at, actor_label, action, entity_type, entity_id, patient_id, changes, host(ip) AS ip, request_id FROM audit_events WHERE true",
     );
@@ -117,10 +116,10 @@ async fn query(pool: &PgPool, f: &Filter, before: Option<i64>, limit: i64) -> Ap
         qb.push(" AND action = ").push_bind(f.action.trim().to_string());
     }
     if let Some(d) = parse_date(&f.from, "from")? {
-        qb.push(" AND occurred_at >= ").push_bind(d.midnight().assume_utc());
+        qb.push(" AND occurred_at >= ").push_bind(zone.day_range(d).0);
     }
     if let Some(d) = parse_date(&f.to, "to")? {
-        qb.push(" AND occurred_at < ").push_bind((d.midnight().assume_utc()) + time::Duration::days(1));
+        qb.push(" AND occurred_at < ").push_bind(zone.day_range(d).1);
     }
     if let Some(b) = before {
         qb.push(" AND id < ").push_bind(b);
@@ -159,7 +158,7 @@ fn filter_qs(f: &Filter) -> String {
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::perms::AUDIT_READ)?;
     let req: PageRequest<i64> = PageRequest::parse(f.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
-    let rows = query(&state.pool, &f, req.after, req.fetch()).await?;
+    let rows = query(&state.pool, &f, &page.zone, req.after, req.fetch()).await?;
     let rows = Paged::from_rows(rows, req.limit, |r| r.id);
     let pager = Pager::new("/audit", &filter_pairs(&f), &rows, req.is_later()).labels("Older events", "Newest events");
     let export = filter_qs(&f);
@@ -172,9 +171,11 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     })
 }
 
-async fn export(State(state): State<AppState>, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
+/// The CSV keeps instants in RFC 3339 UTC (a file for other programs); its day filter is the
+/// viewer's local days, as on the page.
+async fn export(State(state): State<AppState>, auth: Auth, zone: Zone, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::perms::AUDIT_READ)?;
-    let rows = query(&state.pool, &f, None, EXPORT_MAX).await?;
+    let rows = query(&state.pool, &f, &zone, None, EXPORT_MAX).await?;
     let mut w = CsvWriter::new();
     w.row([
         "id",

@@ -37,6 +37,9 @@ pub struct Config {
     pub mail_from: String,
     /// Named in mail and SMS (`HEARTH_HOSPITAL_NAME`).
     pub hospital_name: String,
+    /// The installation's time zone (`HEARTH_TIME_ZONE`, an IANA name; UTC by default): pages of
+    /// users without an active facility, and the sign-in pages, show times in it.
+    pub time_zone: String,
     /// A Twilio-compatible SMS gateway; unset: SMS are recorded by the local provider.
     pub sms: Option<SmsConfig>,
     /// Consecutive failures that open a provider's circuit breaker.
@@ -210,6 +213,12 @@ impl Config {
         if hospital_name.chars().count() > 200 {
             return err("HEARTH_HOSPITAL_NAME has at most 200 characters");
         }
+        let time_zone = get("HEARTH_TIME_ZONE").map(|z| z.trim().to_string()).unwrap_or_else(|| "UTC".into());
+        if crate::web::time::Zone::named(&time_zone).is_none() {
+            return err(format!(
+                "HEARTH_TIME_ZONE must be an IANA time zone name such as Europe/London or UTC, not {time_zone:?}"
+            ));
+        }
         let sms = match get("HEARTH_SMS_URL") {
             None => None,
             Some(url) => {
@@ -341,6 +350,7 @@ impl Config {
             smtp_url,
             mail_from,
             hospital_name,
+            time_zone,
             sms,
             breaker_threshold,
             breaker_cooldown,

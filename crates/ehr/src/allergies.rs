@@ -172,9 +172,6 @@ impl Allergy {
     pub fn status_label(&self) -> String {
         super::encounters::label(&self.status)
     }
-    pub fn recorded(&self) -> String {
-        super::fmt_dt(self.created_at)
-    }
 }
 
 /// The allergy list plus whether NKA is recorded, for the API.

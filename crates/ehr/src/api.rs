@@ -26,6 +26,7 @@ use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::{HasPerms, Perm};
 use hearth_core::web::paging::{PageParams, PageRequest, Paged, TimeId};
+use hearth_core::web::time::Zone;
 use hearth_core::web::upload;
 use hearth_core::web::Path;
 
@@ -155,7 +156,7 @@ async fn create_encounter(
     Json(body): Json<NewEncounter>,
 ) -> AppResult<Response> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool).await??;
+    let v = body.validate(&s.pool, &Zone::utc(), None).await??;
     let mut tx = s.pool.begin().await?;
     let eid = encounters::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -199,7 +200,7 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, birth).await??;
+    let v = body.validate(&s.pool, birth, crate::today()).await??;
     let mut tx = s.pool.begin().await?;
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -217,7 +218,7 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
+    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -306,7 +307,7 @@ async fn create_vitals(
     Json(body): Json<VitalsInput>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(Default::default(), birth)?;
+    let v = body.validate(Default::default(), birth, &Zone::utc(), None)?;
     let mut tx = s.pool.begin().await?;
     let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -444,7 +445,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth)?;
+    let v = body.validate(birth, crate::today())?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -462,7 +463,7 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -530,7 +531,7 @@ async fn upload_document(
 ) -> AppResult<Response> {
     let b = writable(&auth, ctx)?;
     let up = upload::read(&mut mp, &[documents::FILE]).await?;
-    let (m, f) = documents::validate_new(&up, b.birth_date)?;
+    let (m, f) = documents::validate_new(&up, b.birth_date, crate::today())?;
     let mut tx = s.pool.begin().await?;
     let stored = documents::insert(&mut tx, &auth.meta, b.id, &m, &f).await?;
     tx.commit().await?;

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{allergies, audit_view, encounters, fmt_dt, medications, notes, problems, vitals, Banner, ChartPatient};
+use super::{allergies, audit_view, encounters, medications, notes, problems, vitals, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
@@ -118,6 +118,7 @@ pub async fn summary(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("summary");
+    let printed_at = page.zone.datetime_zoned(OffsetDateTime::now_utc());
     let (problems, allergies, latest, meds, encounters, notes) = tokio::try_join!(
         problems::list(&state.pool, b.id, false),
         allergies::list(&state.pool, b.id),
@@ -139,7 +140,7 @@ pub async fn summary(
         meds,
         encounters,
         notes: notes.into_iter().filter(|n| n.signed()).collect(),
-        printed_at: fmt_dt(OffsetDateTime::now_utc()),
+        printed_at,
         printed_by: auth.display_name.clone(),
         b,
     })

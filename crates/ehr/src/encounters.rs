@@ -11,13 +11,14 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, fmt_dt, parse_datetime, Banner, ChartPatient};
+use super::{audit_view, fmt_dt, read_time, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::paging::{PageParams, PageRequest, Paged, Pager, TimeId};
+use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
@@ -57,8 +58,13 @@ pub struct NewEncounter {
     pub clinician_id: Option<String>,
     #[serde(default)]
     pub reason: String,
+    // (The page's form reads it in the user's facility time zone.)
     /// Start, `YYYY-MM-DDTHH:MM` (UTC) or RFC 3339; default now.
     pub starts_at: Option<String>,
+    /// The page form's explicit offset for a start in the repeated hour (`web::time`).
+    #[serde(default)]
+    #[schema(ignore)]
+    pub starts_at_offset: Option<String>,
 }
 
 pub struct ValidEncounter {
@@ -82,7 +88,14 @@ fn opt_uuid(e: &mut FieldErrors, field: &'static str, v: &Option<String>) -> Opt
 }
 
 impl NewEncounter {
-    pub async fn validate(&self, pool: &PgPool) -> sqlx::Result<Result<ValidEncounter, FieldErrors>> {
+    /// Checks the form; the start is read in `zone` (the page's; the API's is UTC) with the
+    /// optional explicit offset.
+    pub async fn validate(
+        &self,
+        pool: &PgPool,
+        zone: &Zone,
+        offset: Option<&str>,
+    ) -> sqlx::Result<Result<ValidEncounter, FieldErrors>> {
         let mut e = FieldErrors::default();
         if !KINDS.contains(&self.kind.as_str()) {
             e.add("kind", "Choose the kind of encounter.");
@@ -119,19 +132,13 @@ impl NewEncounter {
         if reason.chars().count() > 500 {
             e.add("reason", "At most 500 characters.");
         }
-        let starts_at = match self.starts_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let starts_at = match read_time(&mut e, zone, "starts_at", self.starts_at.as_deref(), offset) {
             None => OffsetDateTime::now_utc(),
-            Some(s) => match parse_datetime(s) {
-                Some(t) if t.year() < 1900 || t.year() > 2200 => {
-                    e.add("starts_at", "Enter a realistic date and time.");
-                    OffsetDateTime::now_utc()
-                }
-                Some(t) => t,
-                None => {
-                    e.add("starts_at", "Use the form YYYY-MM-DDTHH:MM.");
-                    OffsetDateTime::now_utc()
-                }
-            },
+            Some(t) if t.year() < 1900 || t.year() > 2200 => {
+                e.add("starts_at", "Enter a realistic date and time.");
+                OffsetDateTime::now_utc()
+            }
+            Some(t) => t,
         };
         if !e.is_empty() {
             return Ok(Err(e));
@@ -167,9 +174,6 @@ pub struct Encounter {
 }
 
 impl Encounter {
-    pub fn when(&self) -> String {
-        fmt_dt(self.starts_at)
-    }
     pub fn kind_label(&self) -> String {
         label(&self.kind)
     }
@@ -403,7 +407,7 @@ pub async fn create(
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("encounters");
     let pid = b.id;
-    let valid = match form.validate(&state.pool).await? {
+    let valid = match form.validate(&state.pool, &page.zone, form.starts_at_offset.as_deref()).await? {
         Ok(v) => v,
         Err(errors) => {
             let first = PageRequest::first(crate::PAGE_SIZE);

@@ -32,6 +32,7 @@ use hearth_core::registry::{
     Aad, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
     MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
 };
+use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
 
 /// The clinical record's descriptor.
@@ -222,8 +223,7 @@ const TIMELINE: &[TimelineSource] = &[
         kind: "note",
         label: "Note",
         select: "SELECT n.created_at, 'note', n.id, n.title,
-                        CASE WHEN n.status = 'signed' THEN 'Signed by ' || s.display_name || ' '
-                                  || to_char(n.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+                        CASE WHEN n.status = 'signed' THEN 'Signed by ' || s.display_name
                              ELSE 'Draft by ' || a.display_name END, n.status
                  FROM notes n JOIN users a ON a.id = n.author_id LEFT JOIN users s ON s.id = n.signed_by
                  WHERE n.patient_id = $1",
@@ -299,16 +299,19 @@ pub async fn audit_view(pool: &PgPool, meta: &AuditMeta, patient: Uuid, section:
     Ok(())
 }
 
+/// Today's date in UTC (the API's today; pages use `page.zone.today()`).
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// Parses an optional YYYY-MM-DD field that must not be in the future nor before birth.
+/// Parses an optional YYYY-MM-DD field that must not be after `today` (the reader's local date:
+/// `page.zone.today()`; the API's is UTC) nor before birth.
 pub(crate) fn clinical_date(
     e: &mut FieldErrors,
     field: &'static str,
     value: &str,
     birth: Option<Date>,
+    today: Date,
     what: &str,
 ) -> Option<Date> {
     let v = value.trim();
@@ -316,7 +319,7 @@ pub(crate) fn clinical_date(
         return None;
     }
     match Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")) {
-        Ok(d) if d > today() => {
+        Ok(d) if d > today => {
             e.add(field, format!("The {what} is in the future."));
             None
         }
@@ -332,18 +335,18 @@ pub(crate) fn clinical_date(
     }
 }
 
-/// Parses "YYYY-MM-DDTHH:MM" (a datetime-local input, read as UTC) or RFC 3339.
-pub(crate) fn parse_datetime(v: &str) -> Option<OffsetDateTime> {
-    let v = v.trim();
-    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
-        return Some(t);
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let fmt_s = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    time::PrimitiveDateTime::parse(v, fmt)
-        .or_else(|_| time::PrimitiveDateTime::parse(v, fmt_s))
-        .ok()
-        .map(|p| p.assume_utc())
+/// Reads a time field: a local date-time in `zone` by the rule at DST changes (`web::time`:
+/// a skipped time is refused, a repeated one is the first occurrence unless `offset` picks one),
+/// or an RFC 3339 instant. Pages pass the page's zone, the API `Zone::utc()`. Empty: `None`;
+/// refused: `None` and a field error.
+pub(crate) fn read_time(
+    e: &mut FieldErrors,
+    zone: &Zone,
+    field: &'static str,
+    value: Option<&str>,
+    offset: Option<&str>,
+) -> Option<OffsetDateTime> {
+    zone.read_field(e, field, value.unwrap_or(""), offset)
 }
 
 #[cfg(test)]
@@ -352,9 +355,13 @@ mod tests {
 
     #[test]
     fn datetimes() {
-        assert!(parse_datetime("2026-01-02T03:04").is_some());
-        assert!(parse_datetime("2026-01-02T03:04:05Z").is_some());
-        assert!(parse_datetime("yesterday").is_none());
+        let mut e = FieldErrors::default();
+        let utc = Zone::utc();
+        assert!(read_time(&mut e, &utc, "at", Some("2026-01-02T03:04"), None).is_some());
+        assert!(read_time(&mut e, &utc, "at", Some("2026-01-02T03:04:05Z"), None).is_some());
+        assert!(read_time(&mut e, &utc, "at", None, None).is_none() && e.is_empty());
+        assert!(read_time(&mut e, &utc, "at", Some("yesterday"), None).is_none());
+        assert_eq!(e.get("at"), Some("Use the form YYYY-MM-DDTHH:MM."));
     }
 }
 

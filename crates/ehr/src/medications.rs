@@ -11,12 +11,13 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, today, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
@@ -69,7 +70,7 @@ pub struct ValidMedication {
 }
 
 impl NewMedication {
-    pub fn validate(&self, birth: Option<Date>) -> Result<ValidMedication, FieldErrors> {
+    pub fn validate(&self, birth: Option<Date>, today: Date) -> Result<ValidMedication, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim().to_string();
         if name.is_empty() {
@@ -86,7 +87,7 @@ impl NewMedication {
         if !ROUTES.contains(&route) {
             e.add("route", "Choose a route from the list.");
         }
-        let start_date = clinical_date(&mut e, "start_date", &self.start_date, birth, "start date");
+        let start_date = clinical_date(&mut e, "start_date", &self.start_date, birth, today, "start date");
         if self.comment.trim().chars().count() > 500 {
             e.add("comment", "At most 500 characters.");
         }
@@ -183,13 +184,15 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     Ok(id)
 }
 
-/// Stop (stop date today) or mark entered in error; both are final.
+/// Stop (stop date `today`: the user's local date on pages, UTC's on the API) or mark entered
+/// in error; both are final.
 pub async fn change_status(
     conn: &mut PgConnection,
     meta: &AuditMeta,
     patient: Uuid,
     id: Uuid,
     to: &str,
+    today: Date,
 ) -> AppResult<()> {
     let from: Option<String> =
         sqlx::query_scalar("SELECT status FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
@@ -211,7 +214,7 @@ pub async fn change_status(
     )
     .bind(id)
     .bind(to)
-    .bind(today())
+    .bind(today)
     .execute(&mut *conn)
     .await?;
     audit::record(
@@ -280,7 +283,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("medications");
-    let valid = match form.validate(b.birth_date) {
+    let valid = match form.validate(b.birth_date, page.zone.today()) {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -299,13 +302,14 @@ pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
+    zone: Zone,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let pid = patient.id;
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
+    change_status(&mut tx, &auth.meta, pid, item, f.status.trim(), zone.today()).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
 }

@@ -14,7 +14,7 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{audit_view, fmt_dt, Banner, ChartPatient};
+use super::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, Event};
@@ -55,15 +55,6 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
-    pub fn created(&self) -> String {
-        fmt_dt(self.created_at)
-    }
-    pub fn sent(&self) -> String {
-        self.sent_at.map(fmt_dt).unwrap_or_default()
-    }
-    pub fn delivered(&self) -> String {
-        self.delivered_at.map(fmt_dt).unwrap_or_default()
-    }
     pub fn channel_label(&self) -> &'static str {
         match self.channel.as_str() {
             "sms" => "SMS",

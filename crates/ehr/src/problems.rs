@@ -11,12 +11,13 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{audit_view, clinical_date, date_str, icd, today, Banner, ChartPatient};
+use super::{audit_view, clinical_date, date_str, icd, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
@@ -43,6 +44,8 @@ pub struct ValidProblem {
     onset_date: Option<Date>,
     status: String,
     comment: String,
+    /// The validating user's date (a problem created resolved is resolved on it).
+    today: Date,
 }
 
 impl NewProblem {
@@ -50,6 +53,7 @@ impl NewProblem {
         &self,
         pool: &PgPool,
         birth: Option<Date>,
+        today: Date,
     ) -> sqlx::Result<Result<ValidProblem, FieldErrors>> {
         let mut e = FieldErrors::default();
         let code = match icd::validate_for_problem(pool, &self.icd_code).await? {
@@ -59,7 +63,7 @@ impl NewProblem {
                 None
             }
         };
-        let onset_date = clinical_date(&mut e, "onset_date", &self.onset_date, birth, "onset date");
+        let onset_date = clinical_date(&mut e, "onset_date", &self.onset_date, birth, today, "onset date");
         let status = if self.status.trim().is_empty() { "active" } else { self.status.trim() };
         if !["active", "resolved"].contains(&status) {
             e.add("status", "A new problem is active or resolved.");
@@ -70,7 +74,7 @@ impl NewProblem {
         }
         match code {
             Some(code) if e.is_empty() => {
-                Ok(Ok(ValidProblem { code, onset_date, status: status.to_string(), comment }))
+                Ok(Ok(ValidProblem { code, onset_date, status: status.to_string(), comment, today }))
             }
             _ => Ok(Err(e)),
         }
@@ -124,7 +128,7 @@ pub async fn list(pool: &PgPool, patient: Uuid, active_only: bool) -> sqlx::Resu
 
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidProblem) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
-    let resolved = (v.status == "resolved").then(today);
+    let resolved = (v.status == "resolved").then_some(v.today);
     sqlx::query(
         "INSERT INTO problems (id, patient_id, icd_code, description, status, onset_date, resolved_date, comment, recorded_by)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
@@ -146,13 +150,15 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     Ok(id)
 }
 
-/// active <-> resolved; entered_in_error from either, and final.
+/// active <-> resolved (resolved on `today`: the user's local date on pages, UTC's on the API);
+/// entered_in_error from either, and final.
 pub async fn change_status(
     conn: &mut PgConnection,
     meta: &AuditMeta,
     patient: Uuid,
     id: Uuid,
     to: &str,
+    today: Date,
 ) -> AppResult<()> {
     let from: Option<String> =
         sqlx::query_scalar("SELECT status FROM problems WHERE id = $1 AND patient_id = $2 FOR UPDATE")
@@ -169,11 +175,12 @@ pub async fn change_status(
     }
     sqlx::query(
         "UPDATE problems SET status = $2,
-            resolved_date = CASE WHEN $2 = 'resolved' THEN greatest(current_date, onset_date) WHEN $2 = 'active' THEN NULL ELSE resolved_date END
+            resolved_date = CASE WHEN $2 = 'resolved' THEN greatest($3, onset_date) WHEN $2 = 'active' THEN NULL ELSE resolved_date END
          WHERE id = $1",
     )
     .bind(id)
     .bind(to)
+    .bind(today)
     .execute(&mut *conn)
     .await?;
     audit::record(
@@ -239,7 +246,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("problems");
-    let valid = match form.validate(&state.pool, b.birth_date).await? {
+    let valid = match form.validate(&state.pool, b.birth_date, page.zone.today()).await? {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -262,13 +269,14 @@ pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
+    zone: Zone,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let pid = patient.id;
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
+    change_status(&mut tx, &auth.meta, pid, item, f.status.trim(), zone.today()).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", "Problem updated."))
 }

@@ -16,6 +16,7 @@ use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_patients::banner::ChartPatient;
 
@@ -68,7 +69,7 @@ async fn create(
     Json(form): Json<NewImmunization>,
 ) -> AppResult<(StatusCode, Json<Created>)> {
     auth.require(perms::WRITE)?;
-    let valid = form.validate(patient.data.birth_date, OffsetDateTime::now_utc())?;
+    let valid = form.validate(patient.data.birth_date, OffsetDateTime::now_utc(), &Zone::utc())?;
     let mut tx = state.pool.begin().await?;
     let id = repo::insert(&mut tx, &auth.meta, patient.id, &valid).await?;
     tx.commit().await?;

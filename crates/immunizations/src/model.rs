@@ -5,6 +5,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
+use hearth_core::web::time::{parse_offset, LocalTimeError, Zone};
 use hearth_core::web::FieldErrors;
 
 pub const SITES: [(&str, &str); 9] = [
@@ -65,10 +66,6 @@ pub struct Immunization {
 }
 
 impl Immunization {
-    pub fn when(&self) -> String {
-        hearth_patients::banner::fmt_dt(self.occurred_at)
-    }
-
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
             "completed" => "Given",
@@ -121,6 +118,10 @@ pub struct NewImmunization {
     pub occurred_on: String,
     /// HH:MM, UTC (optional; a reported vaccine usually has only its date).
     pub occurred_time: String,
+    // The page's form reads the date and time in the user's facility zone; this is its explicit
+    // offset for a time in the hour repeated when the clocks go back (`web::time`).
+    #[schema(ignore)]
+    pub occurred_time_offset: String,
     /// true when reported by the patient or another provider rather than given here.
     pub reported: bool,
     pub lot_number: String,
@@ -164,8 +165,10 @@ fn opt(s: &str) -> Option<String> {
 
 impl NewImmunization {
     /// Checks everything but the vaccine's existence (the repository knows the catalogue).
-    /// `birth` bounds the date; `now` is the present.
-    pub fn validate(&self, birth: Option<Date>, now: OffsetDateTime) -> Result<Valid, FieldErrors> {
+    /// `birth` bounds the date; `now` is the present. The date and time are local to `zone` (the
+    /// page's; the API's is UTC), a time by the rule at DST changes (`web::time`).
+    pub fn validate(&self, birth: Option<Date>, now: OffsetDateTime, zone: &Zone) -> Result<Valid, FieldErrors> {
+        let today = zone.local(now).date();
         let mut e = FieldErrors::default();
         let cvx = self.cvx.trim().to_string();
         if cvx.is_empty() {
@@ -182,7 +185,7 @@ impl NewImmunization {
             }
         };
         let day = if self.occurred_on.trim().is_empty() {
-            Some(now.date())
+            Some(today)
         } else {
             match date(&self.occurred_on) {
                 Some(d) => Some(d),
@@ -203,16 +206,30 @@ impl NewImmunization {
                 }
             }
         };
-        // Without a time, the instant is the start of the day unless that is today: then now.
+        // Without a time, the instant is the start of the (local) day unless that is today: then
+        // now.
         let occurred_at = match (day, at) {
-            (Some(d), Some(_)) if self.occurred_time.trim().is_empty() && d == now.date() => Some(now),
-            (Some(d), Some(t)) => Some(d.with_time(t).assume_utc()),
+            (Some(d), Some(_)) if self.occurred_time.trim().is_empty() && d == today => Some(now),
+            (Some(d), Some(_)) if self.occurred_time.trim().is_empty() => Some(zone.day_start(d)),
+            (Some(d), Some(t)) => {
+                let offset = match self.occurred_time_offset.trim() {
+                    "" => Ok(None),
+                    o => parse_offset(o).map(Some).ok_or(LocalTimeError::MalformedOffset),
+                };
+                match offset.and_then(|o| zone.resolve(d.with_time(t), o)) {
+                    Ok(t) => Some(t),
+                    Err(err) => {
+                        e.add("occurred_time", err.to_string());
+                        None
+                    }
+                }
+            }
             _ => None,
         };
         if let Some(t) = occurred_at {
             if t > now + time::Duration::minutes(5) {
                 e.add("occurred_on", "The vaccination is in the future.");
-            } else if birth.is_some_and(|b| t.date() < b) {
+            } else if birth.is_some_and(|b| zone.local(t).date() < b) {
                 e.add("occurred_on", "The vaccination is before the patient's date of birth.");
             }
         }
@@ -331,7 +348,8 @@ mod tests {
 
     #[test]
     fn a_given_vaccine_today_defaults_to_now() {
-        let v = NewImmunization { cvx: "140".into(), ..Default::default() }.validate(None, now()).unwrap();
+        let v =
+            NewImmunization { cvx: "140".into(), ..Default::default() }.validate(None, now(), &Zone::utc()).unwrap();
         assert_eq!((v.status, v.occurred_at, v.primary_source), ("completed", now(), true));
     }
 
@@ -345,22 +363,26 @@ mod tests {
             site: "ear".into(),
             ..Default::default()
         };
-        let e = bad.validate(Some(date!(1990 - 01 - 01)), now()).unwrap_err();
+        let e = bad.validate(Some(date!(1990 - 01 - 01)), now(), &Zone::utc()).unwrap_err();
         for f in ["cvx", "occurred_on", "dose_ml", "dose_number", "site"] {
             assert!(e.get(f).is_some(), "{f}: {e:?}");
         }
         let before_birth = NewImmunization { cvx: "08".into(), occurred_on: "1989-12-31".into(), ..Default::default() };
-        assert!(before_birth.validate(Some(date!(1990 - 01 - 01)), now()).unwrap_err().get("occurred_on").is_some());
+        assert!(before_birth
+            .validate(Some(date!(1990 - 01 - 01)), now(), &Zone::utc())
+            .unwrap_err()
+            .get("occurred_on")
+            .is_some());
     }
 
     #[test]
     fn not_given_needs_a_reason_and_other_needs_a_note() {
         let nd = NewImmunization { cvx: "140".into(), status: "not_done".into(), ..Default::default() };
-        assert!(nd.validate(None, now()).unwrap_err().get("not_done_reason").is_some());
+        assert!(nd.validate(None, now(), &Zone::utc()).unwrap_err().get("not_done_reason").is_some());
         let other = NewImmunization { not_done_reason: "other".into(), ..nd.clone() };
-        assert!(other.validate(None, now()).unwrap_err().get("note").is_some());
+        assert!(other.validate(None, now(), &Zone::utc()).unwrap_err().get("note").is_some());
         let ok = NewImmunization { not_done_reason: "patient_objection".into(), lot_number: "X1".into(), ..nd };
-        let v = ok.validate(None, now()).unwrap();
+        let v = ok.validate(None, now(), &Zone::utc()).unwrap();
         assert_eq!((v.status, v.lot_number), ("not_done", None), "a dose not given has no lot");
     }
 
@@ -372,9 +394,9 @@ mod tests {
             expiry_date: "2026-11-01".into(),
             ..Default::default()
         };
-        assert!(f.validate(None, now()).unwrap_err().get("note").is_some());
+        assert!(f.validate(None, now(), &Zone::utc()).unwrap_err().get("note").is_some());
         let with_note =
             NewImmunization { note: "Only lot in stock; manufacturer extension letter on file.".into(), ..f };
-        assert!(with_note.validate(None, now()).is_ok());
+        assert!(with_note.validate(None, now(), &Zone::utc()).is_ok());
     }
 }

@@ -107,7 +107,7 @@ async fn create(
 ) -> AppResult<Response> {
     auth.require(perms::WRITE)?;
     let b = patient.banner("immunizations");
-    let valid = match form.validate(b.birth_date, OffsetDateTime::now_utc()) {
+    let valid = match form.validate(b.birth_date, OffsetDateTime::now_utc(), &page.zone) {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };

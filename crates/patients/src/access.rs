@@ -357,10 +357,14 @@ pub async fn set_restricted(
 }
 
 /// The caller's active emergency access to this record, if any: (until, reason).
-pub async fn active_grant(pool: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Result<Option<(String, String)>> {
+pub async fn active_grant(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> sqlx::Result<Option<(time::OffsetDateTime, String)>> {
     let (_, uid, sid) = viewer(user);
     sqlx::query_as(
-        "SELECT to_char(expires_at AT TIME ZONE 'UTC', 'HH24:MI') || ' UTC', reason FROM patient_break_glass
+        "SELECT expires_at, reason FROM patient_break_glass
          WHERE patient_id = $1 AND user_id = $2 AND session_id IS NOT DISTINCT FROM $3 AND expires_at > now()
          ORDER BY expires_at DESC LIMIT 1",
     )

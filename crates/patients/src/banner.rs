@@ -158,8 +158,8 @@ fn assemble(
     let mut alerts = Vec::new();
     if let Some(m) = &merged_into {
         alerts.push(format!("Merged into {}: the chart continues on that record", m.mrn));
-    } else if let Some(d) = r.deceased_at {
-        alerts.push(format!("Deceased {}", fmt_dt(d)));
+    } else if r.deceased_at.is_some() {
+        // "Deceased <time>" is the template's first alert: the time shows in the reader's zone.
     } else if !r.active {
         alerts.push("Record closed (inactive patient)".to_string());
     }

@@ -46,10 +46,6 @@ impl Consent {
             kind.to_string()
         }
     }
-    pub fn when(&self) -> String {
-        let d = self.recorded_at;
-        format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
-    }
 }
 
 /// Every consent record of a patient, newest first.

@@ -19,6 +19,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::{parse_offset, Zone};
 use hearth_core::web::upload::{self, Disposition, FileRule};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
@@ -103,6 +104,8 @@ pub struct CloseForm {
     reason: String,
     death_date: String,
     death_time: String,
+    /// The explicit offset for a time in the repeated hour (`web::time`); empty: the first.
+    death_time_offset: String,
     cause: String,
 }
 
@@ -188,8 +191,10 @@ pub async fn reactivate(State(state): State<AppState>, auth: Auth, patient: Pati
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The record is open again."))
 }
 
-/// Parses the death form; the date and time are taken as UTC.
-pub fn parse_death(f: &CloseForm, errors: &mut FieldErrors) -> Option<(OffsetDateTime, String)> {
+/// Parses the death form. The date and time are local to `zone` (the recording user's
+/// facility), read by the rule at DST changes (`web::time`); without a time, the start of that
+/// local day.
+pub fn parse_death(f: &CloseForm, zone: &Zone, errors: &mut FieldErrors) -> Option<(OffsetDateTime, String)> {
     let date = match parse_date(&f.death_date) {
         Some(d) => Some(d),
         None => {
@@ -199,13 +204,13 @@ pub fn parse_death(f: &CloseForm, errors: &mut FieldErrors) -> Option<(OffsetDat
     };
     let t = f.death_time.trim();
     let time = if t.is_empty() {
-        Some(Time::MIDNIGHT)
+        None
     } else {
         match Time::parse(t, time::macros::format_description!("[hour]:[minute]")) {
             Ok(t) => Some(t),
             Err(_) => {
                 errors.add("death_time", "Enter the time as HH:MM (24-hour).");
-                None
+                return None;
             }
         }
     };
@@ -213,7 +218,29 @@ pub fn parse_death(f: &CloseForm, errors: &mut FieldErrors) -> Option<(OffsetDat
     if cause.chars().count() > 500 {
         errors.add("cause", "At most 500 characters.");
     }
-    let at = PrimitiveDateTime::new(date?, time?).assume_utc();
+    let date = date?;
+    let at = match time {
+        None => zone.day_start(date),
+        Some(time) => {
+            let offset = match f.death_time_offset.trim() {
+                "" => None,
+                o => match parse_offset(o) {
+                    Some(o) => Some(o),
+                    None => {
+                        errors.add("death_time", "Choose an offset from the list, or leave it on automatic.");
+                        return None;
+                    }
+                },
+            };
+            match zone.resolve(PrimitiveDateTime::new(date, time), offset) {
+                Ok(at) => at,
+                Err(e) => {
+                    errors.add("death_time", e.to_string());
+                    return None;
+                }
+            }
+        }
+    };
     if at > OffsetDateTime::now_utc() + time::Duration::minutes(5) {
         errors.add("death_date", "The date of death is in the future.");
     }
@@ -230,7 +257,7 @@ pub async fn death(
     auth.require(crate::perms::PATIENTS_WRITE)?;
     let id = patient.id;
     let mut errors = FieldErrors::default();
-    let parsed = parse_death(&f, &mut errors);
+    let parsed = parse_death(&f, &page.zone, &mut errors);
     let Some((at, cause)) = parsed else {
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &close_page(&state, page, id, f, errors).await?);
     };

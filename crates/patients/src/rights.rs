@@ -46,11 +46,7 @@ pub struct RightsRequest {
     pub decision_note: String,
 }
 
-impl RightsRequest {
-    pub fn when(&self) -> String {
-        self.requested_at.date().to_string()
-    }
-}
+impl RightsRequest {}
 
 pub async fn list_requests(pool: &PgPool, patient_id: Uuid) -> sqlx::Result<Vec<RightsRequest>> {
     sqlx::query_as(
@@ -169,6 +165,7 @@ pub async fn summary(
     let team = access::team(&state.pool, id).await?;
     let name = p.summary.full_name();
     let now = OffsetDateTime::now_utc();
+    let page_zone = page.zone.clone();
     web::render(&SummaryPage {
         page: page
             .titled(format!("Summary — {name}"))
@@ -179,7 +176,7 @@ pub async fn summary(
         contacts,
         consents,
         team,
-        printed_at: format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute()),
+        printed_at: page_zone.datetime_zoned(now),
     })
 }
 

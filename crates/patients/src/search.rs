@@ -328,6 +328,8 @@ pub async fn search(
         mfa_required: false,
         via: hearth_core::platform::auth::AuthVia::Bearer,
         client_id: None,
+        time_zone: None,
+        locale: hearth_core::web::DEFAULT_LOCALE.to_string(),
     };
     Ok(search_page(pool, keys, &system, q, &PageRequest { after, limit }).await?.items)
 }

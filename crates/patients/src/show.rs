@@ -33,12 +33,12 @@ struct ShowPage {
     can_restrict: bool,
     kinds: [&'static str; 3],
     channels: [&'static str; 6],
-    emergency_access: Option<(String, String)>,
+    emergency_access: Option<(time::OffsetDateTime, String)>,
 }
 
 impl ShowPage {
     fn deceased_text(&self) -> String {
-        self.p.deceased_at.map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute())).unwrap_or_default()
+        self.page.zone.datetime_zoned(self.p.deceased_at)
     }
 }
 

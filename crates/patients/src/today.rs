@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use sqlx::{FromRow, PgConnection, PgPool};
-use time::{Date, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime};
 
 use super::access::{viewer, visible_sql};
 use super::model::{parse_date, PatientSummary, SUMMARY_COLS};
@@ -19,6 +19,7 @@ use hearth_core::platform::auth::{Auth, CurrentUser};
 use hearth_core::platform::events;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::paging::{PageRequest, Paged, Pager, TimeId};
+use hearth_core::web::time::Zone;
 use hearth_core::web::{self, Page};
 
 /// The live event's name (pages listen with `hx-trigger="sse:patients.today"`).
@@ -42,9 +43,6 @@ pub struct DayRow {
 }
 
 impl DayRow {
-    pub fn time(&self) -> String {
-        format!("{:02}:{:02}", self.at.hour(), self.at.minute())
-    }
     pub fn activity(&self) -> String {
         match (&self.what[..], &self.encounter_status) {
             ("registered", _) => "Registered".into(),
@@ -63,16 +61,16 @@ fn label(s: &str) -> String {
     }
 }
 
-/// The day's patients for `user`, latest activity first. Restricted records the user may not
-/// open come back masked (MRN only).
+/// The patients of local day `day` in `zone` for `user`, latest activity first. Restricted
+/// records the user may not open come back masked (MRN only).
 pub async fn list(
     pool: &PgPool,
     user: &CurrentUser,
+    zone: &Zone,
     day: Date,
     req: &PageRequest<TimeId>,
 ) -> sqlx::Result<Paged<DayRow>> {
-    let from = day.with_time(Time::MIDNIGHT).assume_utc();
-    let to = from + time::Duration::days(1);
+    let (from, to) = zone.day_range(day);
     let (perm, uid, sid) = viewer(user);
     let sql = format!(
         "WITH day AS (
@@ -132,6 +130,8 @@ struct TodayRows {
 /// One page of a day's list, as both templates show it.
 pub struct DayView {
     pub day: String,
+    /// The viewer's zone: the day is a local day, its times local times.
+    pub zone: Zone,
     pub live: bool,
     pub rows: Vec<DayRow>,
     /// A later page (asked for with a cursor).
@@ -141,8 +141,7 @@ pub struct DayView {
     pub pager: Pager,
 }
 
-fn day_of(q: &DayQuery) -> AppResult<Date> {
-    let today = OffsetDateTime::now_utc().date();
+fn day_of(q: &DayQuery, today: Date) -> AppResult<Date> {
     match q.date.trim() {
         "" => Ok(today),
         s => match parse_date(s) {
@@ -162,15 +161,17 @@ pub async fn page(
     Query(q): Query<DayQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_READ)?;
-    let day = day_of(&q)?;
+    let zone = page.zone.clone();
+    let today = zone.today();
+    let day = day_of(&q, today)?;
     let req = PageRequest::parse(q.after.as_deref(), None, PAGE_SIZE, PAGE_SIZE)?;
-    let live = day == OffsetDateTime::now_utc().date();
-    let rows = list(&state.pool, &auth.user, day, &req).await?;
+    let live = day == today;
+    let rows = list(&state.pool, &auth.user, &zone, day, &req).await?;
     let day = day.to_string();
     let pager = Pager::new("/patients/today", &[("date", &day)], &rows, req.is_later()).labels("Earlier", "Latest");
     let this_page = serde_urlencoded::to_string([("date", day.as_str()), ("after", q.after.as_deref().unwrap_or(""))])
         .unwrap_or_default();
-    let v = DayView { day, live, rows: rows.items, later: req.is_later(), this_page, pager };
+    let v = DayView { day, zone, live, rows: rows.items, later: req.is_later(), this_page, pager };
     // The live list re-fetches only its rows.
     if headers.get("hx-request").is_some() {
         return web::render(&TodayRows { v });

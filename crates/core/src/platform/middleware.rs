@@ -19,6 +19,7 @@ use crate::platform::auth::session::{self, Lookup};
 use crate::platform::auth::{token, CurrentUser, PendingMfa};
 use crate::platform::csrf::{self, CsrfToken};
 use crate::platform::ratelimit;
+use crate::web::time::Zone;
 use crate::web::{Page, FLASH_COOKIE};
 
 fn is_api(path: &str) -> bool {
@@ -78,6 +79,8 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
             Err(e) => return render_error(&state, &req_parts_page(&req), AppError::from(e), false),
         }
     }
+    let zone = page_zone(&state, req.extensions().get::<CurrentUser>());
+    req.extensions_mut().insert(zone);
     let path = req.uri().path().to_string();
     let always = path == "/logout" || path.starts_with("/static/");
     if req.extensions().get::<PendingMfa>().is_some() && !always && !path.starts_with("/mfa") && path != "/login" {
@@ -175,6 +178,21 @@ pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next)
         }
     }
     res
+}
+
+/// The zone a browser request's pages show times in: the user's facility's, else the
+/// installation's (`HEARTH_TIME_ZONE`). A facility zone PostgreSQL accepted but the time zone
+/// database here does not know (not expected: both carry the IANA names) falls back to the
+/// installation's, and says so in the log (the zone name only).
+fn page_zone(state: &AppState, user: Option<&CurrentUser>) -> Zone {
+    let installation = || Zone::named(&state.config.time_zone).unwrap_or_default();
+    match user.and_then(|u| u.time_zone.as_deref()) {
+        None => installation(),
+        Some(name) => Zone::named(name).unwrap_or_else(|| {
+            tracing::warn!(zone = %name, "facility time zone unknown to the time zone database; using the installation's");
+            installation()
+        }),
+    }
 }
 
 fn req_parts_page(req: &Request) -> Page {

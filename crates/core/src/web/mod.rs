@@ -8,6 +8,7 @@ pub mod input;
 pub mod paging;
 pub mod path;
 pub mod search;
+pub mod time;
 pub mod upload;
 
 pub use path::Path;
@@ -25,6 +26,9 @@ use crate::platform::csrf::CsrfToken;
 use crate::registry::Registry;
 
 pub const FLASH_COOKIE: &str = "hearth_flash";
+
+/// The locale of pages before sign-in and of users whose facility sets none.
+pub const DEFAULT_LOCALE: &str = "en";
 
 #[derive(Debug, Clone)]
 pub struct NavItem {
@@ -56,6 +60,11 @@ pub struct Page {
     pub flash: Option<Flash>,
     pub request_id: String,
     pub path: String,
+    /// The time zone the page shows times in and its forms read them in (the user's facility's;
+    /// see [`time`]).
+    pub zone: time::Zone,
+    /// The user's locale (`en` until the localisation issue fills it, from the same place).
+    pub locale: String,
 }
 
 impl Page {
@@ -67,7 +76,9 @@ impl Page {
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let registry = parts.extensions.get::<&'static Registry>().copied();
         let nav = user.as_ref().map(|u| nav_for(u, &path, registry)).unwrap_or_default();
-        Page { title: String::new(), user, csrf, nav, crumbs: Vec::new(), flash, request_id, path }
+        let zone = parts.extensions.get::<time::Zone>().cloned().unwrap_or_default();
+        let locale = user.as_ref().map(|u| u.locale.clone()).unwrap_or_else(|| DEFAULT_LOCALE.to_string());
+        Page { title: String::new(), user, csrf, nav, crumbs: Vec::new(), flash, request_id, path, zone, locale }
     }
 
     pub fn titled(mut self, title: impl Into<String>) -> Self {

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{clinical_date, date_str, fmt_dt, Banner};
+use crate::{clinical_date, date_str, Banner};
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::web::upload::{self, CheckedFile, FileRule, UploadForm};
 use hearth_core::web::FieldErrors;
@@ -47,13 +47,18 @@ pub struct ValidMeta {
 }
 
 /// Checks the metadata fields and the file of a new document. An empty title takes the file name.
-pub fn validate_new(up: &UploadForm, birth: Option<Date>) -> Result<(ValidMeta, CheckedFile), FieldErrors> {
+pub fn validate_new(
+    up: &UploadForm,
+    birth: Option<Date>,
+    today: Date,
+) -> Result<(ValidMeta, CheckedFile), FieldErrors> {
     let mut e = FieldErrors::default();
     let category = up.field("category").trim().to_string();
     if !CATEGORIES.iter().any(|(k, _)| *k == category) {
         e.add("category", "Choose a category from the list.");
     }
-    let document_date = clinical_date(&mut e, "document_date", up.field("document_date"), birth, "document date");
+    let document_date =
+        clinical_date(&mut e, "document_date", up.field("document_date"), birth, today, "document date");
     let comment = up.field("comment").trim().to_string();
     if comment.chars().count() > 500 {
         e.add("comment", "At most 500 characters.");
@@ -140,9 +145,6 @@ impl DocumentVersion {
         } else {
             format!("{} bytes", self.byte_size)
         }
-    }
-    pub fn uploaded(&self) -> String {
-        fmt_dt(self.uploaded_at)
     }
     pub fn short_sha(&self) -> &str {
         self.sha256.get(..12).unwrap_or(&self.sha256)

@@ -136,7 +136,7 @@ pub async fn upload(
     let b = patient.banner("documents");
     refuse_merged(&b)?;
     let up = upload::read(&mut mp, &[FILE]).await?;
-    let (m, f) = match validate_new(&up, b.birth_date) {
+    let (m, f) = match validate_new(&up, b.birth_date, page.zone.today()) {
         Ok(v) => v,
         Err(errors) => {
             let first = PageRequest::first(crate::PAGE_SIZE);

@@ -5,7 +5,6 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::fmt_dt;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::web::FieldErrors;
 
@@ -128,12 +127,6 @@ impl NoteMeta {
     pub fn template_label(&self) -> &'static str {
         template_label(&self.template)
     }
-    pub fn created(&self) -> String {
-        fmt_dt(self.created_at)
-    }
-    pub fn signed_when(&self) -> String {
-        self.signed_at.map(fmt_dt).unwrap_or_default()
-    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -144,12 +137,6 @@ pub struct Addendum {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub body: String,
-}
-
-impl Addendum {
-    pub fn created(&self) -> String {
-        fmt_dt(self.created_at)
-    }
 }
 
 /// A note with its decrypted body and addenda.

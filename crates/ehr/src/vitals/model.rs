@@ -5,7 +5,8 @@ use sqlx::FromRow;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{fmt_dt, parse_datetime};
+use crate::read_time;
+use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
 
 /// (field, label, min, max, unit): the same limits as the table's CHECKs.
@@ -24,6 +25,7 @@ pub const LIMITS: &[(&str, &str, f64, f64, &str)] = &[
 /// Typed input (the API's body; the form is parsed into it).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct VitalsInput {
+    // (The page's form reads it in the user's facility time zone.)
     /// When measured: RFC 3339 or `YYYY-MM-DDTHH:MM` (UTC); default now.
     pub taken_at: Option<String>,
     /// 25–45 °C
@@ -49,8 +51,12 @@ pub struct VitalsInput {
 /// The browser form: every field as typed, so a bad value re-renders as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct VitalsForm {
+    /// Local to the user's facility zone (`web::time`).
     #[serde(default)]
     pub taken_at: String,
+    /// The explicit offset for a time in the repeated hour; empty: the first occurrence.
+    #[serde(default)]
+    pub taken_at_offset: String,
     #[serde(default)]
     pub temperature_c: String,
     #[serde(default)]
@@ -146,8 +152,15 @@ impl VitalsInput {
         }
     }
 
-    /// Checks each value against its plausibility limits, naming the field in each error.
-    pub fn validate(&self, mut e: FieldErrors, birth: Option<Date>) -> Result<ValidVitals, FieldErrors> {
+    /// Checks each value against its plausibility limits, naming the field in each error. The
+    /// time is read in `zone` (the page's; the API's is UTC) with the optional explicit offset.
+    pub fn validate(
+        &self,
+        mut e: FieldErrors,
+        birth: Option<Date>,
+        zone: &Zone,
+        offset: Option<&str>,
+    ) -> Result<ValidVitals, FieldErrors> {
         for (field, label, min, max, unit) in LIMITS {
             if let Some(v) = self.get(field) {
                 if !v.is_finite() || v < *min || v > *max {
@@ -180,23 +193,17 @@ impl VitalsInput {
             e.add("temperature_c", "Enter at least one measurement.");
         }
         let now = OffsetDateTime::now_utc();
-        let taken_at = match self.taken_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let taken_at = match read_time(&mut e, zone, "taken_at", self.taken_at.as_deref(), offset) {
             None => now,
-            Some(s) => match parse_datetime(s) {
-                Some(t) if t > now + Duration::minutes(5) => {
-                    e.add("taken_at", "The time of measurement is in the future.");
-                    now
-                }
-                Some(t) if birth.is_some_and(|b| t.date() < b) => {
-                    e.add("taken_at", "The time of measurement is before the patient's birth.");
-                    now
-                }
-                Some(t) => t,
-                None => {
-                    e.add("taken_at", "Use the form YYYY-MM-DDTHH:MM.");
-                    now
-                }
-            },
+            Some(t) if t > now + Duration::minutes(5) => {
+                e.add("taken_at", "The time of measurement is in the future.");
+                now
+            }
+            Some(t) if birth.is_some_and(|b| zone.local(t).date() < b) => {
+                e.add("taken_at", "The time of measurement is before the patient's birth.");
+                now
+            }
+            Some(t) => t,
         };
         if !e.is_empty() {
             return Err(e);
@@ -251,9 +258,6 @@ fn show<T: std::fmt::Display>(v: Option<T>) -> String {
 }
 
 impl Vitals {
-    pub fn when(&self) -> String {
-        fmt_dt(self.taken_at)
-    }
     pub fn temp(&self) -> String {
         self.temperature_c.map(|t| format!("{t:.1}")).unwrap_or_else(|| "—".into())
     }
@@ -327,11 +331,11 @@ mod tests {
             bp_diastolic: Some(90.0),
             ..Default::default()
         };
-        let e = v.validate(FieldErrors::default(), None).err().unwrap();
+        let e = v.validate(FieldErrors::default(), None, &Zone::utc(), None).err().unwrap();
         assert!(e.get("temperature_c").unwrap().contains("between 25 and 45"));
         assert!(e.get("bp_diastolic").unwrap().contains("lower than systolic"));
         let ok = VitalsInput { pulse: Some(72.0), ..Default::default() };
-        assert!(ok.validate(FieldErrors::default(), None).is_ok());
-        assert!(VitalsInput::default().validate(FieldErrors::default(), None).is_err());
+        assert!(ok.validate(FieldErrors::default(), None, &Zone::utc(), None).is_ok());
+        assert!(VitalsInput::default().validate(FieldErrors::default(), None, &Zone::utc(), None).is_err());
     }
 }

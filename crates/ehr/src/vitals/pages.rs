@@ -9,21 +9,23 @@ use time::OffsetDateTime;
 
 use super::model::{fmt, Vitals, VitalsForm, LIMITS};
 use super::repo::{insert, paged};
-use crate::{audit_view, fmt_dt, Banner, ChartPatient};
+use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::chart::{LineChart, Series};
 use hearth_core::web::paging::{PageParams, PageRequest, Pager, TimeId};
+use hearth_core::web::time::Zone;
 use hearth_core::web::{self, FieldErrors, Page};
 
-/// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest.
-pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
+/// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest,
+/// dated in `zone`.
+pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
-        asc.iter().filter_map(|v| f(v).map(|x| (v.taken_at, x))).collect()
+        asc.iter().filter_map(|v| f(v).map(|x| (zone.local(v.taken_at), x))).collect()
     };
     let charts = [
         LineChart::new("chart-temperature", "Temperature", "°C")
@@ -40,7 +42,9 @@ pub fn charts(rows: &[Vitals]) -> Vec<(String, String)> {
             .normal(95.0, 100.0),
         LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
     ];
-    charts.into_iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.times(fmt_dt).render())).collect()
+    // The points are local times already (`zone.local`): label them as they are.
+    let label = |t: OffsetDateTime| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
+    charts.into_iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.times(label).render())).collect()
 }
 
 #[derive(Template)]
@@ -78,7 +82,7 @@ async fn render(
     let rows = paged(&state.pool, b.id, &req).await?;
     audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
     // The trends of the measurements on this page (the latest ones on the first page).
-    let charts = charts(&rows.items);
+    let charts = charts(&rows.items, &page.zone);
     let pager = Pager::new(&b.href("vitals"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let t = VitalsPage {
         page: page
@@ -122,7 +126,7 @@ pub async fn create(
     let b = patient.banner("vitals");
     let mut errors = FieldErrors::default();
     let input = form.parse(&mut errors);
-    let valid = match input.validate(errors, b.birth_date) {
+    let valid = match input.validate(errors, b.birth_date, &page.zone, Some(&form.taken_at_offset)) {
         Ok(v) => v,
         Err(errors) => {
             let first = PageRequest::first(crate::PAGE_SIZE);

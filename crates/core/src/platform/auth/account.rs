@@ -166,19 +166,6 @@ pub struct SessionRow {
     pub last_seen_at: OffsetDateTime,
 }
 
-impl SessionRow {
-    pub fn started(&self) -> String {
-        fmt(self.created_at)
-    }
-    pub fn seen(&self) -> String {
-        fmt(self.last_seen_at)
-    }
-}
-
-pub fn fmt(t: OffsetDateTime) -> String {
-    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
-}
-
 pub async fn active_sessions(pool: &sqlx::PgPool, user_id: Uuid) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as(
         "SELECT id, user_agent, host(ip) AS ip, created_at, last_seen_at FROM sessions

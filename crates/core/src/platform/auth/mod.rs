@@ -44,6 +44,12 @@ pub struct CurrentUser {
     pub via: AuthVia,
     /// Set when the caller is a registered API client, not a person.
     pub client_id: Option<String>,
+    /// The IANA time zone of the user's facility ([`USER_ZONE_SQL`]); `None`: the installation's
+    /// (`HEARTH_TIME_ZONE`).
+    pub time_zone: Option<String>,
+    /// The user's locale; `en` for everyone until the localisation issue reads it from the same
+    /// place as the zone.
+    pub locale: String,
 }
 
 impl HasPerms for CurrentUser {
@@ -63,9 +69,24 @@ pub(crate) struct UserRow {
     pub roles: Vec<String>,
     pub perms: Vec<String>,
     pub facility_ids: Vec<Uuid>,
+    pub time_zone: Option<String>,
+    pub locale: String,
 }
 
-/// Roles, permissions and facilities of an active user, in one round trip.
+/// The time zone of user `{user}` (an SQL expression for the user's id): that of the first of
+/// their active facilities by facility code — the one their pages show times in, their forms
+/// read times in and their quiet hours are kept in. NULL without an active facility (the
+/// installation's zone then applies). Facilities have no "primary" mark; the first by code is
+/// stable and is what an administrator sees first on the user's page.
+pub fn user_zone_sql(user: &str) -> String {
+    format!(
+        "(SELECT f.timezone FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id \
+         WHERE uf.user_id = {user} AND f.active ORDER BY f.code LIMIT 1)"
+    )
+}
+
+/// Roles, permissions, facilities, time zone ([`user_zone_sql`]) and locale of an active user,
+/// in one round trip.
 pub(crate) const USER_GRANTS_SQL: &str = "
     u.id, u.email::text AS email, u.display_name, u.must_change_password, u.mfa_enabled,
     EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.code = ur.role_code
@@ -74,7 +95,10 @@ pub(crate) const USER_GRANTS_SQL: &str = "
     ARRAY(SELECT DISTINCT rp.permission_code FROM user_roles ur
           JOIN role_permissions rp ON rp.role_code = ur.role_code WHERE ur.user_id = u.id) AS perms,
     ARRAY(SELECT uf.facility_id FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
-          WHERE uf.user_id = u.id AND f.active ORDER BY f.code) AS facility_ids";
+          WHERE uf.user_id = u.id AND f.active ORDER BY f.code) AS facility_ids,
+    (SELECT f.timezone FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id \
+     WHERE uf.user_id = u.id AND f.active ORDER BY f.code LIMIT 1) AS time_zone,
+    'en'::text AS locale";
 
 impl UserRow {
     pub(crate) fn into_user(self, session_id: Option<Uuid>, via: AuthVia) -> CurrentUser {
@@ -91,6 +115,8 @@ impl UserRow {
             mfa_required: self.mfa_required,
             via,
             client_id: None,
+            time_zone: self.time_zone,
+            locale: self.locale,
         }
     }
 }
@@ -197,5 +223,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
         let user = parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthenticated)?;
         let meta = RequestMeta::from_parts(parts).audit(Some(&user));
         Ok(Auth { user, meta })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_session_query_reads_the_zone_by_the_one_rule() {
+        assert!(super::USER_GRANTS_SQL.contains(&super::user_zone_sql("u.id")));
     }
 }

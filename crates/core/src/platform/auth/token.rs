@@ -160,6 +160,9 @@ pub async fn verify(
             mfa_required: false,
             via: AuthVia::Bearer,
             client_id: Some(c.client_id),
+            // The API speaks UTC.
+            time_zone: None,
+            locale: crate::web::DEFAULT_LOCALE.to_string(),
         }));
     }
     let row: Option<StampedUser> = sqlx::query_as(&format!(

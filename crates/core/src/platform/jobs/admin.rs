@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use sqlx::FromRow;
+use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -32,7 +33,7 @@ pub struct JobRow {
     pub state: String,
     pub attempts: i32,
     pub max_attempts: i32,
-    pub run_at: String,
+    pub run_at: OffsetDateTime,
     pub last_error: Option<String>,
     pub schedule: Option<String>,
 }
@@ -43,8 +44,8 @@ pub struct ScheduleRow {
     pub cron: String,
     pub time_zone: String,
     pub kind: String,
-    pub next_run_at: String,
-    pub last_run_at: Option<String>,
+    pub next_run_at: OffsetDateTime,
+    pub last_run_at: Option<OffsetDateTime>,
 }
 
 #[derive(FromRow)]
@@ -52,7 +53,7 @@ pub struct BreakerRow {
     pub provider: String,
     pub state: String,
     pub failures: i32,
-    pub open_until: Option<String>,
+    pub open_until: Option<OffsetDateTime>,
     pub last_error: Option<String>,
 }
 
@@ -65,7 +66,7 @@ pub struct MessageRow {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
-    pub created_at: String,
+    pub created_at: OffsetDateTime,
 }
 
 #[derive(Template)]
@@ -91,8 +92,6 @@ pub struct Filter {
 /// Jobs per page of the admin list.
 const JOBS_PAGE: i64 = 100;
 
-const TS: &str = "'YYYY-MM-DD HH24:MI:SS'";
-
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
     let filter = match f.state.as_str() {
@@ -101,12 +100,12 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
         _ => return Err(AppError::BadRequest("state must be queued, running, failed or dead".into())),
     };
     let req: PageRequest<i64> = PageRequest::parse(f.after.as_deref(), None, JOBS_PAGE, JOBS_PAGE)?;
-    let jobs: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT id, kind, state, attempts, max_attempts, to_char(run_at, {TS}) AS run_at, last_error, schedule
+    let jobs: Vec<JobRow> = sqlx::query_as(
+        "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, schedule
          FROM jobs WHERE state IN ('queued', 'running', 'failed', 'dead') AND ($1 = '' OR state = $1)
            AND ($3::bigint IS NULL OR id < $3)
-         ORDER BY id DESC LIMIT $2"
-    ))
+         ORDER BY id DESC LIMIT $2",
+    )
     .bind(&filter)
     .bind(req.fetch())
     .bind(req.after)
@@ -116,22 +115,22 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     let pager =
         Pager::new("/admin/jobs", &[("state", &filter)], &jobs, req.is_later()).labels("Older jobs", "Newest jobs");
     let counts = super::depth(&state.pool).await?;
-    let schedules = sqlx::query_as(&format!(
-        "SELECT name, cron, time_zone, kind, to_char(next_run_at, {TS}) AS next_run_at, to_char(last_run_at, {TS}) AS last_run_at
-         FROM job_schedules ORDER BY name"
-    ))
+    let schedules = sqlx::query_as(
+        "SELECT name, cron, time_zone, kind, next_run_at, last_run_at
+         FROM job_schedules ORDER BY name",
+    )
     .fetch_all(&state.pool)
     .await?;
-    let breakers = sqlx::query_as(&format!(
-        "SELECT provider, state, failures, to_char(open_until, {TS}) AS open_until, last_error
-         FROM circuit_breakers ORDER BY provider"
-    ))
+    let breakers = sqlx::query_as(
+        "SELECT provider, state, failures, open_until, last_error
+         FROM circuit_breakers ORDER BY provider",
+    )
     .fetch_all(&state.pool)
     .await?;
-    let messages = sqlx::query_as(&format!(
-        "SELECT id, channel, kind, recipient, status, attempts, last_error, to_char(created_at, {TS}) AS created_at
-         FROM messages ORDER BY created_at DESC LIMIT 50"
-    ))
+    let messages = sqlx::query_as(
+        "SELECT id, channel, kind, recipient, status, attempts, last_error, created_at
+         FROM messages ORDER BY created_at DESC LIMIT 50",
+    )
     .fetch_all(&state.pool)
     .await?;
     web::render(&JobsPage {

@@ -279,15 +279,16 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
     }
     if let (Some(uid), false, true) = (msg.user_id, msg.urgent, msg.channel != "webhook") {
         // Quiet hours are wall-clock times in the user's facility time zone.
-        let q: Option<(Option<i32>, Option<i32>, String, time::PrimitiveDateTime)> = sqlx::query_as(
+        // The same zone as the user's pages (`user_zone_sql`), else the installation's.
+        let q: Option<(Option<i32>, Option<i32>, String, time::PrimitiveDateTime)> = sqlx::query_as(&format!(
             "SELECT s.quiet_start, s.quiet_end, z.tz, (now() AT TIME ZONE z.tz)
              FROM notification_settings s
-             CROSS JOIN LATERAL (SELECT coalesce((SELECT f.timezone FROM user_facilities uf
-                                                   JOIN facilities f ON f.id = uf.facility_id
-                                                   WHERE uf.user_id = s.user_id ORDER BY f.code LIMIT 1), 'UTC') AS tz) z
+             CROSS JOIN LATERAL (SELECT coalesce({}, $2) AS tz) z
              WHERE s.user_id = $1",
-        )
+            crate::platform::auth::user_zone_sql("s.user_id")
+        ))
         .bind(uid)
+        .bind(&state.config.time_zone)
         .fetch_optional(pool)
         .await?;
         if let Some((Some(s), Some(e), tz, local_now)) = q {

@@ -37,7 +37,7 @@ pub struct Row {
     pub link: Option<String>,
     pub urgent: bool,
     pub unread: bool,
-    pub created_at: String,
+    pub created_at: time::OffsetDateTime,
 }
 
 #[derive(Template)]
@@ -51,7 +51,7 @@ struct ListPage {
 async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, title, body, link, urgent, read_at IS NULL AS unread,
-                to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created_at
+                created_at
          FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 200",
     )
     .bind(auth.id)
@@ -126,18 +126,6 @@ struct SettingsPage {
     errors: FieldErrors,
 }
 
-/// The time zone of the user's first facility (UTC without one).
-async fn user_time_zone(pool: &sqlx::PgPool, user: uuid::Uuid) -> sqlx::Result<String> {
-    let tz: Option<String> = sqlx::query_scalar(
-        "SELECT f.timezone FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
-         WHERE uf.user_id = $1 ORDER BY f.code LIMIT 1",
-    )
-    .bind(user)
-    .fetch_optional(pool)
-    .await?;
-    Ok(tz.unwrap_or_else(|| "UTC".into()))
-}
-
 fn hhmm(m: Option<i32>) -> String {
     m.map(|m| format!("{:02}:{:02}", m / 60, m % 60)).unwrap_or_default()
 }
@@ -196,6 +184,7 @@ async fn settings(State(state): State<AppState>, page: Page, auth: Auth) -> AppR
             .fetch_optional(&state.pool)
             .await?;
     let (sms, qs, qe) = row.unwrap_or_default();
+    let time_zone = page.zone.name().to_string();
     web::render(&SettingsPage {
         page: page
             .titled("Notification settings")
@@ -205,7 +194,7 @@ async fn settings(State(state): State<AppState>, page: Page, auth: Auth) -> AppR
         sms_number: sms.unwrap_or_default(),
         quiet_start: hhmm(qs),
         quiet_end: hhmm(qe),
-        time_zone: user_time_zone(&state.pool, auth.id).await?,
+        time_zone,
         errors: FieldErrors::default(),
     })
 }
@@ -245,13 +234,14 @@ async fn save_settings(
         return Err(AppError::BadRequest("unknown notification kind or channel".into()));
     }
     if !errors.is_empty() {
+        let time_zone = page.zone.name().to_string();
         let t = SettingsPage {
             page: page.titled("Notification settings"),
             kinds: load_kinds(&state, auth.id, Some(&pairs)).await?,
             sms_number: sms,
             quiet_start: one(&pairs, "quiet_start").to_string(),
             quiet_end: one(&pairs, "quiet_end").to_string(),
-            time_zone: user_time_zone(&state.pool, auth.id).await?,
+            time_zone,
             errors,
         };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);

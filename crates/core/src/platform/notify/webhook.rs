@@ -232,7 +232,7 @@ pub struct DeliveryRow {
     pub attempts: i32,
     pub response_code: Option<i32>,
     pub last_error: Option<String>,
-    pub created_at: String,
+    pub created_at: time::OffsetDateTime,
 }
 
 #[derive(Template)]
@@ -263,7 +263,7 @@ async fn render(
             .await?;
     let deliveries = sqlx::query_as(
         "SELECT m.id, s.name AS subscriber, m.kind, m.status, m.attempts, m.response_code, m.last_error,
-                to_char(m.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at
+                m.created_at
          FROM messages m JOIN webhook_subscribers s ON s.id = m.subscriber_id
          WHERE m.channel = 'webhook' ORDER BY m.created_at DESC LIMIT 100",
     )
