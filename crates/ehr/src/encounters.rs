@@ -198,8 +198,9 @@ const SELECT: &str = "SELECT e.id, e.patient_id, e.kind, e.status, e.department_
 
 /// A page of the patient's encounters, newest first (keyset: start time and id).
 pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Encounter>> {
+    let after = req.after_sql("e.starts_at", "e.id", 3);
     let rows = sqlx::query_as(&format!(
-        "{SELECT} WHERE e.patient_id = $1 AND ($3::timestamptz IS NULL OR (e.starts_at, e.id) < ($3, $4::uuid))
+        "{SELECT} WHERE e.patient_id = $1 {after}
          ORDER BY e.starts_at DESC, e.id DESC LIMIT $2"
     ))
     .bind(patient)

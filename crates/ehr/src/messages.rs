@@ -87,12 +87,13 @@ impl MessageRow {
 
 /// One page of a patient's messages, newest first.
 pub async fn list(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<MessageRow>> {
-    let rows: Vec<MessageRow> = sqlx::query_as(
+    let after = req.after_sql("created_at", "id", 3);
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "SELECT id, channel, kind, recipient, subject, status, attempts, last_error, provider_status,
                 created_at, sent_at, delivered_at
-         FROM messages WHERE patient_id = $1 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
-         ORDER BY created_at DESC, id DESC LIMIT $2",
-    )
+         FROM messages WHERE patient_id = $1 {after}
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
     .bind(patient)
     .bind(req.fetch())
     .bind(req.at())

@@ -8,8 +8,8 @@
 //!    checked into a [`PageRequest<K>`] where `K` is the list's sort key (for a newest-first list
 //!    [`TimeId`]: the row's time and id).
 //! 2. The query asks for [`PageRequest::fetch`] rows (`limit + 1`) after the key
-//!    (`WHERE ($2::timestamptz IS NULL OR (t.at, t.id) < ($2, $3)) ORDER BY t.at DESC, t.id DESC
-//!    LIMIT $4`), so an index answers it in the same time on page 1 or page 1,000.
+//!    (`WHERE t.patient_id = $1{req.after_sql("t.at", "t.id", 3)} ORDER BY t.at DESC, t.id DESC
+//!    LIMIT $2`), so an index answers it in the same time on page 1 or page 1,000.
 //! 3. [`Paged::from_rows`] keeps `limit` rows and, when there was one more, makes the cursor of
 //!    the next page from the last row kept: `{items, next}` (the API's answer as is).
 //! 4. A page shows [`Pager`] through `templates/components/_pager.html`.
@@ -99,6 +99,22 @@ impl PageRequest<TimeId> {
     /// The key's id, for binding (`None` on the first page).
     pub fn id(&self) -> Option<Uuid> {
         self.after.map(|k| k.1)
+    }
+
+    /// The keyset condition of this page for a newest-first list ordered by `(at, id)`, with the
+    /// cursor bound as parameters `$n` (time) and `$n+1` (id): nothing on the first page,
+    /// `AND (at, id) < ($n, $n+1)` on a later one. Bind [`at`](Self::at) and [`id`](Self::id)
+    /// either way (unused parameters of a declared type are allowed).
+    ///
+    /// Why not one text with `($n IS NULL OR (at, id) < …)`: after five executions PostgreSQL may
+    /// switch to a generic plan, where that disjunction is a filter instead of an index bound, and
+    /// every later page walks all rows newer than its cursor (`docs/PERFORMANCE.md`, query plans).
+    pub fn after_sql(&self, at: &str, id: &str, n: usize) -> String {
+        if self.after.is_some() {
+            format!(" AND ({at}, {id}) < (${n}::timestamptz, ${}::uuid)", n + 1)
+        } else {
+            String::new()
+        }
     }
 }
 

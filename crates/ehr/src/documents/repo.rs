@@ -45,8 +45,9 @@ async fn with_versions(pool: &PgPool, mut docs: Vec<Document>) -> sqlx::Result<V
 /// A page of the patient's documents, newest first (keyset: creation time and id), with their
 /// versions (metadata only).
 pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Document>> {
+    let after = req.after_sql("d.created_at", "d.id", 3);
     let docs: Vec<Document> = sqlx::query_as(&format!(
-        "{DOCS} WHERE d.patient_id = $1 AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3, $4::uuid))
+        "{DOCS} WHERE d.patient_id = $1 {after}
          ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
     ))
     .bind(patient)

@@ -19,8 +19,9 @@ const META: &str = "SELECT n.id, n.patient_id, n.encounter_id, n.template, n.tit
 
 /// A page of the patient's notes (metadata), newest first (keyset: creation time and id).
 pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<NoteMeta>> {
+    let after = req.after_sql("n.created_at", "n.id", 3);
     let rows = sqlx::query_as(&format!(
-        "{META} WHERE n.patient_id = $1 AND ($3::timestamptz IS NULL OR (n.created_at, n.id) < ($3, $4::uuid))
+        "{META} WHERE n.patient_id = $1 {after}
          ORDER BY n.created_at DESC, n.id DESC LIMIT $2"
     ))
     .bind(patient)

@@ -18,8 +18,9 @@ pub(crate) const SELECT: &str =
 
 /// A page of the patient's measurements, newest first (keyset: time of measurement and id).
 pub async fn paged(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sqlx::Result<Paged<Vitals>> {
+    let after = req.after_sql("v.taken_at", "v.id", 3);
     let rows = sqlx::query_as(&format!(
-        "{SELECT} WHERE v.patient_id = $1 AND ($3::timestamptz IS NULL OR (v.taken_at, v.id) < ($3, $4::uuid))
+        "{SELECT} WHERE v.patient_id = $1 {after}
          ORDER BY v.taken_at DESC, v.id DESC LIMIT $2"
     ))
     .bind(patient)
