@@ -249,23 +249,29 @@ pub async fn banner(pool: &PgPool, user: Uuid, limit: i64) -> sqlx::Result<(Vec<
     Ok((rows, n))
 }
 
+/// An alert in the whole-record export.
+#[derive(Debug, FromRow, serde::Serialize)]
+struct ExportRow {
+    id: Uuid,
+    kind: String,
+    severity: String,
+    title: String,
+    status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    acknowledged_at: Option<OffsetDateTime>,
+    ack_note: Option<String>,
+}
+
 /// A patient's alerts for the whole-record export (at most 1,000, newest first).
 pub async fn export(pool: &PgPool, patient: Uuid) -> sqlx::Result<serde_json::Value> {
-    let rows: Vec<(Uuid, String, String, String, String, OffsetDateTime, Option<OffsetDateTime>, Option<String>)> =
-        sqlx::query_as(
-            "SELECT id, kind, severity, title, status, created_at, acknowledged_at, ack_note FROM alerts
-             WHERE patient_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1000",
-        )
-        .bind(patient)
-        .fetch_all(pool)
-        .await?;
-    let fmt = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    Ok(serde_json::Value::Array(
-        rows.into_iter()
-            .map(|(id, kind, severity, title, status, created, acked, note)| {
-                serde_json::json!({"id": id, "kind": kind, "severity": severity, "title": title, "status": status,
-                    "created_at": fmt(created), "acknowledged_at": acked.map(fmt), "ack_note": note})
-            })
-            .collect(),
-    ))
+    let rows: Vec<ExportRow> = sqlx::query_as(
+        "SELECT id, kind, severity, title, status, created_at, acknowledged_at, ack_note FROM alerts
+         WHERE patient_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1000",
+    )
+    .bind(patient)
+    .fetch_all(pool)
+    .await?;
+    Ok(serde_json::to_value(rows).unwrap_or_default())
 }

@@ -159,6 +159,8 @@ pub async fn mark_error(
             .changes(json!({"status": {"from": from, "to": "entered_in_error"}, "reason": reason})),
     )
     .await?;
+    // A reaction to a dose that was never given is no reason to alert anybody.
+    hearth_alerts::cancel(conn, meta, "immunizations", id, "The immunization was marked entered in error.").await?;
     Ok(())
 }
 
