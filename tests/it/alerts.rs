@@ -788,3 +788,47 @@ async fn roles_scope_filters_and_the_admin_pages() {
         sqlx::query_scalar("SELECT chain FROM alerts WHERE id = $1").bind(id).fetch_one(&app.pool).await.unwrap();
     assert_eq!(chain[0]["to"], "attending");
 }
+
+#[tokio::test]
+async fn the_demo_has_on_call_lists_assignments_an_open_and_an_escalated_alert() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let (sites, assigned, open, escalated): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(DISTINCT facility_id) FROM alert_on_call WHERE ends_at > now()),
+                (SELECT count(*) FROM alert_nurse_assignments WHERE ends_at > now()),
+                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NULL),
+                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NOT NULL)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((sites, open, escalated), (2, 1, 1));
+    assert!(assigned >= 2, "{assigned}");
+    // The demo nurse sees both alerts in the banner (told first of one, in charge for the other).
+    app.login("nurse@demo.hearth", hearth::demo::PASSWORD).await;
+    let banner = app.get("/alerts/banner").await;
+    assert!(banner.body.contains("2 alerts need your acknowledgement"), "{}", banner.body);
+    assert!(app.get("/alerts/on-call").await.body.contains("Bleep 4401"));
+}
+
+#[tokio::test]
+async fn alerts_and_assignments_follow_a_patient_merge() {
+    let Ward { mut app, nurse, pid, .. } = ward().await;
+    vaccinate(&mut app, &nurse, &pid, "systemic").await;
+    let survivor = app
+        .register_patient(&[
+            ("given_name", "Vera"),
+            ("family_name", "Vaccine"),
+            ("sex", "female"),
+            ("birth_date", "1970-05-06"),
+        ])
+        .await;
+    let root = app.user("super_admin").await;
+    let token = app.api_token(&root).await;
+    let r = app
+        .api(Method::POST, &format!("/api/v1/patients/{survivor}/merge"), Some(&token), Some(json!({"merged": pid})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let moved: String = sqlx::query_scalar("SELECT patient_id::text FROM alerts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(moved, survivor);
+}
