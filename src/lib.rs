@@ -18,6 +18,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_patients::MODULE,
     &hearth_ehr::MODULE,
     &hearth_immunizations::MODULE,
+    &hearth_alerts::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -28,6 +29,7 @@ pub static REGISTRY: Registry = Registry::new(MODULES);
 /// The domain modules, by name, for code and tests that address one directly.
 pub mod modules {
     pub use hearth_admin as admin;
+    pub use hearth_alerts as alerts;
     pub use hearth_audit as audit;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;

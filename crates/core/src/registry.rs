@@ -85,6 +85,15 @@ pub struct Module {
     /// `(constraint name, message)`. A violation answers 409 (unique, exclusion) or 422 (foreign
     /// key, CHECK, NOT NULL) with this message; a constraint without one gets a generic message.
     pub constraint_messages: &'static [(&'static str, &'static str)],
+    /// Kinds of clinical alert the module raises (through the alerts service), each with its
+    /// default escalation chain; administrators may change a kind's chain.
+    pub alert_kinds: &'static [AlertKind],
+    /// Who looks after a patient now (the chart's attending clinician of the open encounters…),
+    /// read by services that address people about a patient (the clinical alerts).
+    pub care_providers: Option<CareProviders>,
+    /// Fragments of the page layout fetched with htmx on every page for users holding `perm`
+    /// and refreshed by a live event (the alerts banner).
+    pub layout_fragments: &'static [LayoutFragment],
 }
 
 impl Module {
@@ -114,6 +123,9 @@ impl Module {
             demo: None,
             messaging_consent: None,
             constraint_messages: &[],
+            alert_kinds: &[],
+            care_providers: None,
+            layout_fragments: &[],
         }
     }
 }
@@ -307,6 +319,59 @@ pub struct NotificationKind {
     pub email_by_default: bool,
 }
 
+/// A kind of clinical alert (`<module>.<what>`, e.g. `lab.critical_value`) and its default chain:
+/// who is told first and, while nobody acknowledges, who next (see `docs/modules.md`, "Clinical
+/// alerts").
+#[derive(Debug, Clone, Copy)]
+pub struct AlertKind {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub default_chain: &'static [AlertStep],
+}
+
+/// One step of an escalation chain: whom to tell, and how many minutes they have to acknowledge
+/// before the next step (the last step's minutes are unused).
+#[derive(Debug, Clone, Copy)]
+pub struct AlertStep {
+    pub to: AlertAddressee,
+    pub minutes: u32,
+}
+
+/// Whom a step of an escalation chain addresses, resolved when the step fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAddressee {
+    /// The person the raising module names (the ordering clinician…).
+    Given,
+    /// The patient's attending clinicians (the registry's care providers with role `attending`).
+    Attending,
+    /// The nurses assigned to the patient for the current shift.
+    AssignedNurse,
+    /// Whoever is on call for this duty (`doctor`, `charge_nurse`…) in the alert's department,
+    /// else its facility.
+    OnCall(&'static str),
+}
+
+/// Someone looking after a patient now: `role` is `attending` for an encounter's clinician.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CareProvider {
+    pub role: &'static str,
+    pub user_id: Uuid,
+}
+
+/// The care providers of a patient, read on the caller's connection (transaction).
+pub type CareProviders = for<'a> fn(&'a mut PgConnection, Uuid) -> BoxFuture<'a, sqlx::Result<Vec<CareProvider>>>;
+
+/// A fragment of every page's layout: an element `id` whose content is fetched from `href` when
+/// the page loads and again on each live event `event` (no PHI in the event; the fragment
+/// itself is fetched with the session).
+#[derive(Debug, Clone, Copy)]
+pub struct LayoutFragment {
+    pub id: &'static str,
+    pub href: &'static str,
+    pub event: &'static str,
+    pub perm: Option<Perm>,
+}
+
 /// Loads a module's reference data (idempotent); returns the rows added.
 pub type ReferenceLoader = fn(&PgPool) -> BoxFuture<'_, anyhow::Result<u64>>;
 
@@ -323,6 +388,8 @@ pub struct DemoContext {
     pub users: Vec<(String, Uuid)>,
     /// The demo's ordinary patients (not the unidentified, VIP or merged ones), in MRN order.
     pub patients: Vec<DemoPatient>,
+    /// The installation's modules (a seeder calling a service that reads the registry).
+    pub registry: &'static Registry,
 }
 
 /// A demo patient as the modules' seeders need it.
@@ -401,6 +468,37 @@ impl Registry {
 
     pub fn notification_kinds(&self) -> impl Iterator<Item = &'static NotificationKind> + '_ {
         self.modules().flat_map(|m| m.notification_kinds.iter())
+    }
+
+    /// Every module's alert kinds.
+    pub fn alert_kinds(&self) -> impl Iterator<Item = &'static AlertKind> + '_ {
+        self.modules().flat_map(|m| m.alert_kinds.iter())
+    }
+
+    /// The declaration of an alert kind.
+    pub fn alert_kind(&self, kind: &str) -> Option<&'static AlertKind> {
+        self.alert_kinds().find(|k| k.kind == kind)
+    }
+
+    /// Everyone the modules say looks after `patient` now, on the caller's connection.
+    pub async fn care_providers(&self, conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Vec<CareProvider>> {
+        let mut out = Vec::new();
+        for m in self.modules() {
+            if let Some(f) = m.care_providers {
+                for c in f(&mut *conn, patient).await? {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The layout fragments a user sees.
+    pub fn layout_fragments(&self, user: &CurrentUser) -> Vec<&'static LayoutFragment> {
+        use crate::platform::rbac::HasPerms;
+        self.modules().flat_map(|m| m.layout_fragments.iter()).filter(|f| f.perm.is_none_or(|p| user.can(p))).collect()
     }
 
     /// The message a module gives for a database constraint (see `Module::constraint_messages`).

@@ -17,6 +17,7 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::registry::CareProvider;
 use hearth_core::web::paging::{PageParams, PageRequest, Paged, Pager, TimeId};
 use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
@@ -219,6 +220,23 @@ pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<
         .bind(limit)
         .fetch_all(pool)
         .await
+}
+
+/// The patient's attending clinicians now: the clinicians of the encounters under way (arrived
+/// or in progress), newest first (the registry's care providers, role `attending`; the clinical
+/// alerts address them).
+pub async fn care_providers(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Vec<CareProvider>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT clinician_id FROM (
+             SELECT clinician_id, max(starts_at) AS latest FROM encounters
+             WHERE patient_id = $1 AND status IN ('arrived', 'in_progress') AND clinician_id IS NOT NULL
+             GROUP BY clinician_id) c
+         ORDER BY latest DESC LIMIT 10",
+    )
+    .bind(patient)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(|user_id| CareProvider { role: "attending", user_id }).collect())
 }
 
 pub async fn insert(

@@ -85,6 +85,7 @@ pub const MODULE: Module = Module {
         ),
         ("allergy_nka_pkey", "No known allergies is already recorded."),
     ],
+    care_providers: Some(|conn, patient| encounters::care_providers(conn, patient).boxed()),
     ..Module::new("ehr", "Clinical record")
 };
 

@@ -72,6 +72,7 @@ async fn create(
     let valid = form.validate(patient.data.birth_date, OffsetDateTime::now_utc(), &Zone::utc())?;
     let mut tx = state.pool.begin().await?;
     let id = repo::insert(&mut tx, &auth.meta, patient.id, &valid).await?;
+    repo::raise_reaction(&mut tx, state.registry, &auth.meta, patient.id, id, &valid).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

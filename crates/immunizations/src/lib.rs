@@ -11,7 +11,9 @@ pub mod perms;
 pub mod repo;
 
 use futures_util::FutureExt;
-use hearth_core::registry::{ChartTab, ExportSections, Module, OnMerge, PatientTable, TimelineSource};
+use hearth_core::registry::{
+    AlertAddressee, AlertKind, AlertStep, ChartTab, ExportSections, Module, OnMerge, PatientTable, TimelineSource,
+};
 
 /// The immunization record's descriptor: the one value through which it plugs into Hearth.
 pub const MODULE: Module = Module {
@@ -45,6 +47,15 @@ pub const MODULE: Module = Module {
         "immunizations_once",
         "This vaccine is already recorded for the patient at that date and time.",
     )],
+    alert_kinds: &[AlertKind {
+        kind: repo::REACTION_ALERT,
+        label: "Immediate adverse reaction to a vaccine",
+        default_chain: &[
+            AlertStep { to: AlertAddressee::Attending, minutes: 10 },
+            AlertStep { to: AlertAddressee::OnCall("charge_nurse"), minutes: 10 },
+            AlertStep { to: AlertAddressee::OnCall("doctor"), minutes: 15 },
+        ],
+    }],
     reference_data: Some(|pool| repo::ensure_catalogue(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     ..Module::new("immunizations", "Immunizations")

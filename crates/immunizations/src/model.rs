@@ -29,6 +29,14 @@ pub const NOT_DONE_REASONS: [(&str, &str); 5] = [
     ("other", "Other (say why in the note)"),
 ];
 
+/// The immediate adverse reaction to a dose given here (anything but none raises an alert).
+pub const REACTIONS: [(&str, &str); 4] = [
+    ("none", "None"),
+    ("local", "Local (redness, swelling at the site)"),
+    ("systemic", "Systemic (fever, rash, faintness)"),
+    ("anaphylaxis", "Anaphylaxis"),
+];
+
 /// A vaccine of the CVX catalogue.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Vaccine {
@@ -63,9 +71,15 @@ pub struct Immunization {
     pub not_done_reason: Option<String>,
     pub note: String,
     pub error_reason: Option<String>,
+    /// Immediate adverse reaction: none, local, systemic or anaphylaxis.
+    pub reaction: String,
 }
 
 impl Immunization {
+    pub fn reaction_label(&self) -> &'static str {
+        label(&REACTIONS, Some(self.reaction.as_str()))
+    }
+
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
             "completed" => "Given",
@@ -136,6 +150,9 @@ pub struct NewImmunization {
     /// For not_done: immune, medical_precaution, patient_objection, vaccine_unavailable, other.
     pub not_done_reason: String,
     pub note: String,
+    /// Immediate adverse reaction to a dose given here: none (default), local, systemic or
+    /// anaphylaxis; anything but none raises a clinical alert to the attending clinician.
+    pub reaction: String,
 }
 
 /// A checked form.
@@ -153,6 +170,7 @@ pub struct Valid {
     pub dose_number: Option<i32>,
     pub not_done_reason: Option<String>,
     pub note: String,
+    pub reaction: &'static str,
 }
 
 fn date(s: &str) -> Option<Date> {
@@ -296,6 +314,17 @@ impl NewImmunization {
                 e.add("note", format!("The lot expired on {exp}, before it was given: say why in the note."));
             }
         }
+        let reaction = match REACTIONS.iter().find(|(k, _)| *k == self.reaction.trim()) {
+            _ if self.reaction.trim().is_empty() => "none",
+            Some((k, _)) => *k,
+            None => {
+                e.add("reaction", "Choose a reaction from the list.");
+                "none"
+            }
+        };
+        if reaction != "none" && (status != "completed" || self.reported) {
+            e.add("reaction", "A reaction is recorded with a dose given here.");
+        }
         if !e.is_empty() {
             return Err(e);
         }
@@ -313,6 +342,7 @@ impl NewImmunization {
             dose_number,
             not_done_reason: not_done_reason.filter(|_| !given),
             note,
+            reaction,
         })
     }
 }

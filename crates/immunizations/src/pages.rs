@@ -8,7 +8,7 @@ use axum::Form;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::model::{ErrorForm, Immunization, NewImmunization, Vaccine, NOT_DONE_REASONS, ROUTES, SITES};
+use crate::model::{ErrorForm, Immunization, NewImmunization, Vaccine, NOT_DONE_REASONS, REACTIONS, ROUTES, SITES};
 use crate::{perms, repo};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
@@ -39,6 +39,7 @@ struct ImmunizationsPage {
     sites: Vec<(&'static str, &'static str)>,
     routes: Vec<(&'static str, &'static str)>,
     reasons: Vec<(&'static str, &'static str)>,
+    reactions: Vec<(&'static str, &'static str)>,
 }
 
 /// A select's options with an empty first choice.
@@ -74,6 +75,7 @@ async fn render(
         sites: with_blank("—", &SITES),
         routes: with_blank("—", &ROUTES),
         reasons: with_blank("—", &NOT_DONE_REASONS),
+        reactions: REACTIONS.to_vec(),
     };
     web::render_status(status, &t)
 }
@@ -113,7 +115,7 @@ async fn create(
     };
     let mut tx = state.pool.begin().await?;
     match repo::insert(&mut tx, &auth.meta, b.id, &valid).await {
-        Ok(_) => {}
+        Ok(id) => repo::raise_reaction(&mut tx, state.registry, &auth.meta, b.id, id, &valid).await?,
         Err(AppError::Invalid(errors)) => {
             drop(tx);
             return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;

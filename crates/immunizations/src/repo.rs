@@ -5,16 +5,21 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::model::{Immunization, Vaccine, Valid};
+use hearth_alerts::{NewAlert, Severity};
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
+use hearth_core::registry::Registry;
 use hearth_core::web::FieldErrors;
+
+/// The alert kind of an immediate adverse reaction (declared in the descriptor).
+pub const REACTION_ALERT: &str = "immunizations.reaction";
 
 /// At most this many entries per patient are listed (a lifetime record stays far below it).
 pub const LIST_LIMIT: i64 = 500;
 
 const SELECT: &str = "SELECT i.id, i.patient_id, i.cvx, v.name AS vaccine, i.status, i.occurred_at, i.primary_source,
         i.lot_number, i.expiry_date, i.site, i.route, i.dose_ml::float8 AS dose_ml, i.dose_number,
-        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason
+        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason, i.reaction
      FROM immunizations i JOIN vaccines v ON v.cvx = i.cvx LEFT JOIN users u ON u.id = i.performer_id";
 
 /// A patient's immunizations, newest first.
@@ -44,9 +49,10 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO immunizations (id, patient_id, cvx, status, occurred_at, primary_source, lot_number, expiry_date,
-                                    site, route, dose_ml, dose_number, performer_id, recorded_by, not_done_reason, note)
+                                    site, route, dose_ml, dose_number, performer_id, recorded_by, not_done_reason, note,
+                                    reaction)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::numeric,$12,
-                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15)",
+                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15, $16)",
     )
     .bind(id)
     .bind(patient)
@@ -63,12 +69,14 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(meta.actor_user_id)
     .bind(&v.not_done_reason)
     .bind(&v.note)
+    .bind(v.reaction)
     .execute(&mut *conn)
     .await?;
     let changes = json!({
         "cvx": v.cvx, "status": v.status, "occurred_at": v.occurred_at.to_string(), "primary_source": v.primary_source,
         "lot_number": v.lot_number, "expiry_date": v.expiry_date.map(|d| d.to_string()), "site": v.site,
         "route": v.route, "dose_ml": v.dose_ml, "dose_number": v.dose_number, "not_done_reason": v.not_done_reason,
+        "reaction": v.reaction,
     });
     audit::record(
         conn,
@@ -77,6 +85,38 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     )
     .await?;
     Ok(id)
+}
+
+/// An immediate adverse reaction raises a clinical alert (kind `immunizations.reaction`) to the
+/// patient's attending clinician, escalating along the kind's chain; anaphylaxis is critical.
+pub async fn raise_reaction(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    v: &Valid,
+) -> AppResult<()> {
+    let (severity, what) = match v.reaction {
+        "anaphylaxis" => (Severity::Critical, "Anaphylaxis"),
+        "systemic" => (Severity::Warning, "Systemic reaction"),
+        "local" => (Severity::Info, "Local reaction"),
+        _ => return Ok(()),
+    };
+    let title = format!("{what} after a vaccine (CVX {})", v.cvx);
+    let alert = NewAlert {
+        patient,
+        kind: REACTION_ALERT,
+        severity,
+        title: &title,
+        source_module: "immunizations",
+        source_id: id,
+        to: None,
+        facility: None,
+        department: None,
+    };
+    hearth_alerts::raise(conn, registry, meta, &alert).await?;
+    Ok(())
 }
 
 /// Marks an entry entered in error, with the reason. The transition is guarded in the UPDATE:
@@ -119,6 +159,8 @@ pub async fn mark_error(
             .changes(json!({"status": {"from": from, "to": "entered_in_error"}, "reason": reason})),
     )
     .await?;
+    // A reaction to a dose that was never given is no reason to alert anybody.
+    hearth_alerts::cancel(conn, meta, "immunizations", id, "The immunization was marked entered in error.").await?;
     Ok(())
 }
 

@@ -65,6 +65,8 @@ pub struct Page {
     pub zone: time::Zone,
     /// The user's locale (`en` until the localisation issue fills it, from the same place).
     pub locale: String,
+    /// The registry's layout fragments this user sees (the alerts banner…), fetched by the page.
+    pub fragments: Vec<&'static crate::registry::LayoutFragment>,
 }
 
 impl Page {
@@ -78,7 +80,23 @@ impl Page {
         let nav = user.as_ref().map(|u| nav_for(u, &path, registry)).unwrap_or_default();
         let zone = parts.extensions.get::<time::Zone>().cloned().unwrap_or_default();
         let locale = user.as_ref().map(|u| u.locale.clone()).unwrap_or_else(|| DEFAULT_LOCALE.to_string());
-        Page { title: String::new(), user, csrf, nav, crumbs: Vec::new(), flash, request_id, path, zone, locale }
+        let fragments = match (user.as_ref(), registry) {
+            (Some(u), Some(r)) if !u.must_change_password => r.layout_fragments(u),
+            _ => Vec::new(),
+        };
+        Page {
+            title: String::new(),
+            user,
+            csrf,
+            nav,
+            crumbs: Vec::new(),
+            flash,
+            request_id,
+            path,
+            zone,
+            locale,
+            fragments,
+        }
     }
 
     pub fn titled(mut self, title: impl Into<String>) -> Self {
