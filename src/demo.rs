@@ -295,7 +295,14 @@ pub async fn seed(pool: &PgPool, keys: &Arc<KeyRing>) -> anyhow::Result<SeedRepo
             .fetch_all(&mut *tx)
             .await?;
     let ctx =
-        DemoContext { keys: keys.clone(), meta: meta.clone(), facilities: facilities.clone(), users, patients: charts };
+        DemoContext {
+        keys: keys.clone(),
+        meta: meta.clone(),
+        facilities: facilities.clone(),
+        users,
+        patients: charts,
+        registry: &crate::REGISTRY,
+    };
     for m in crate::REGISTRY.modules() {
         if let Some(seed) = m.demo {
             seed(&mut tx, &ctx).await.map_err(|e| anyhow::anyhow!("demo data of {}: {e}", m.name))?;

@@ -220,6 +220,16 @@ pub async fn list(pool: &PgPool, patient: Uuid, limit: i64) -> sqlx::Result<Vec<
         .await
 }
 
+/// Whether encounter `id` is one of the patient's (for modules that link their rows to an
+/// encounter, e.g. the orders core).
+pub async fn belongs_to(conn: &mut PgConnection, patient: Uuid, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
+        .bind(id)
+        .bind(patient)
+        .fetch_one(conn)
+        .await
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     meta: &AuditMeta,
