@@ -339,6 +339,12 @@ pub struct OrderKind {
     pub create: for<'a> fn(&'a mut PgConnection, &'a AuditMeta, &'a OrderRequest) -> BoxFuture<'a, AppResult<Uuid>>,
 }
 
+impl std::fmt::Debug for OrderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderKind").field("kind", &self.kind).field("module", &self.module).finish_non_exhaustive()
+    }
+}
+
 /// How an order is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -365,6 +371,8 @@ impl OrderEntry {
 /// or an order set's item).
 #[derive(Debug, Clone)]
 pub struct OrderRequest {
+    /// The kind asked for (the one whose `create` function receives the request).
+    pub kind: &'static OrderKind,
     pub patient: Uuid,
     pub encounter: Option<Uuid>,
     /// The code in the kind's catalogue.

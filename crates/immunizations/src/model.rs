@@ -63,6 +63,8 @@ pub struct Immunization {
     pub not_done_reason: Option<String>,
     pub note: String,
     pub error_reason: Option<String>,
+    /// The immunization order this dose fulfilled.
+    pub order_id: Option<Uuid>,
 }
 
 impl Immunization {
@@ -136,6 +138,8 @@ pub struct NewImmunization {
     /// For not_done: immune, medical_precaution, patient_objection, vaccine_unavailable, other.
     pub not_done_reason: String,
     pub note: String,
+    /// The active immunization order this dose fulfils (optional; recording completes it).
+    pub order_id: String,
 }
 
 /// A checked form.
@@ -153,6 +157,7 @@ pub struct Valid {
     pub dose_number: Option<i32>,
     pub not_done_reason: Option<String>,
     pub note: String,
+    pub order_id: Option<Uuid>,
 }
 
 fn date(s: &str) -> Option<Date> {
@@ -296,6 +301,20 @@ impl NewImmunization {
                 e.add("note", format!("The lot expired on {exp}, before it was given: say why in the note."));
             }
         }
+        let order_id = match opt(&self.order_id) {
+            None => None,
+            Some(o) => match Uuid::try_parse(&o) {
+                Ok(id) if status == "completed" => Some(id),
+                Ok(_) => {
+                    e.add("order_id", "Only a dose given completes an order.");
+                    None
+                }
+                Err(_) => {
+                    e.add("order_id", "Choose an order from the list.");
+                    None
+                }
+            },
+        };
         if !e.is_empty() {
             return Err(e);
         }
@@ -313,6 +332,7 @@ impl NewImmunization {
             dose_number,
             not_done_reason: not_done_reason.filter(|_| !given),
             note,
+            order_id,
         })
     }
 }

@@ -26,6 +26,7 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let as_nurse = meta_of(ctx, nurse, "nurse@demo.hearth");
     let code = |i: usize| codes[i % codes.len()].0.clone();
     let req = |patient, code: String, priority: &str, indication: &str, orderer, entry| OrderRequest {
+        kind,
         patient,
         encounter: None,
         code,

@@ -18,7 +18,7 @@ use hearth_core::web::paging::{PageRequest, Paged, TimeId};
 use hearth_core::web::FieldErrors;
 
 /// A new order header, as a module hands it to [`place`].
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct NewOrder<'a> {
     /// The kind (the module's `OrderKind`, also listed in its descriptor's `order_kinds`).
     pub kind: &'static OrderKind,
@@ -43,14 +43,9 @@ pub struct NewOrder<'a> {
 impl<'a> NewOrder<'a> {
     /// The header of an [`OrderRequest`] (what a kind's create function received), with the
     /// display text of its code and the module's detail row.
-    pub fn from_request(
-        kind: &'static OrderKind,
-        req: &'a OrderRequest,
-        display: &'a str,
-        detail_id: Option<Uuid>,
-    ) -> NewOrder<'a> {
+    pub fn from_request(req: &'a OrderRequest, display: &'a str, detail_id: Option<Uuid>) -> NewOrder<'a> {
         NewOrder {
-            kind,
+            kind: req.kind,
             patient: req.patient,
             encounter: req.encounter,
             detail_id,

@@ -43,6 +43,7 @@ pub async fn place_one(state: &AppState, auth: &Auth, patient: Uuid, form: &Orde
         }
     };
     let req = OrderRequest {
+        kind,
         patient,
         encounter: v.encounter,
         code: v.code,
@@ -131,6 +132,7 @@ pub async fn place_set(
             continue;
         }
         let req = OrderRequest {
+            kind,
             patient,
             encounter,
             code: ed.code.trim().to_string(),
