@@ -17,6 +17,7 @@ mod jobs;
 mod mfa;
 mod mfa_email;
 mod notify;
+mod orders;
 mod patients;
 mod plans;
 mod rbac;
