@@ -294,8 +294,7 @@ pub async fn seed(pool: &PgPool, keys: &Arc<KeyRing>) -> anyhow::Result<SeedRepo
         sqlx::query_as("SELECT email::text, id FROM users WHERE email LIKE '%@demo.hearth'")
             .fetch_all(&mut *tx)
             .await?;
-    let ctx =
-        DemoContext {
+    let ctx = DemoContext {
         keys: keys.clone(),
         meta: meta.clone(),
         facilities: facilities.clone(),

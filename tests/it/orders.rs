@@ -98,7 +98,9 @@ async fn a_doctor_places_and_signs_orders_and_the_orders_tab_lists_them() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Choose what to order") && r.body.contains("KEEP-THIS") && r.body.contains("Choose routine"));
+    assert!(
+        r.body.contains("Choose what to order") && r.body.contains("KEEP-THIS") && r.body.contains("Choose routine")
+    );
     let r = app.post_form(&format!("/patients/{pid}/orders"), &[("kind", "immunization"), ("code", "999")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Not a vaccine of the catalogue"), "the kind's create function refused the code");
@@ -209,8 +211,13 @@ async fn a_telephone_order_waits_for_the_prescribers_countersignature() {
     assert!(r.json()["errors"].as_array().unwrap().iter().any(|e| e["field"] == "read_back"), "{}", r.body);
     // On behalf of someone who may not order: refused.
     let (_, _, clerk_id) = member(&doctor, "receptionist").await;
-    let r = place(&mut nurse, &nurse_token, &pid, json!({"kind": "immunization", "code": "115", "entry": "verbal",
-        "orderer_id": clerk_id, "read_back": true}))
+    let r = place(
+        &mut nurse,
+        &nurse_token,
+        &pid,
+        json!({"kind": "immunization", "code": "115", "entry": "verbal",
+        "orderer_id": clerk_id, "read_back": true}),
+    )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("orderer_id"));
@@ -223,7 +230,10 @@ async fn a_telephone_order_waits_for_the_prescribers_countersignature() {
         (&json!("active"), &json!("telephone"), &json!(true)),
         "{o}"
     );
-    assert_eq!((o["order"]["orderer_id"].as_str(), o["order"]["entered_by"].as_str()), (Some(doctor_id.to_string().as_str()), Some(nurse_id.to_string().as_str())));
+    assert_eq!(
+        (o["order"]["orderer_id"].as_str(), o["order"]["entered_by"].as_str()),
+        (Some(doctor_id.to_string().as_str()), Some(nurse_id.to_string().as_str()))
+    );
     let notified: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'orders.countersign'")
             .bind(doctor_id)
@@ -288,7 +298,11 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
         (call("resume", None), StatusCode::CONFLICT, "revoked"),
         (call("revoke", Some(json!({"reason": "Twice"}))), StatusCode::CONFLICT, "revoked"),
         (call("entered-in-error", Some(json!({"reason": ""}))), StatusCode::UNPROCESSABLE_ENTITY, "revoked"),
-        (call("entered-in-error", Some(json!({"reason": "Wrong patient chart"}))), StatusCode::NO_CONTENT, "entered_in_error"),
+        (
+            call("entered-in-error", Some(json!({"reason": "Wrong patient chart"}))),
+            StatusCode::NO_CONTENT,
+            "entered_in_error",
+        ),
         (call("entered-in-error", Some(json!({"reason": "Again"}))), StatusCode::CONFLICT, "entered_in_error"),
     ];
     for ((action, body), want, after) in steps {
@@ -320,7 +334,10 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
     let r = app.post_form(&format!("/patients/{pid}/orders/{id2}/hold"), &[("reason", "Out of stock")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, &id2).await, "on_hold");
-    assert_eq!(app.post_form(&format!("/patients/{pid}/orders/{id2}/explode"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post_form(&format!("/patients/{pid}/orders/{id2}/explode"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
     let other = patient(&mut app, "Olga").await;
     assert_eq!(app.get(&format!("/patients/{other}/orders/{id2}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/patients/{pid}/orders/not-a-uuid")).await.status, StatusCode::NOT_FOUND);
@@ -329,7 +346,8 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
 
     // The database holds the flow too: a completed order never becomes active again, and orders
     // are never deleted.
-    let back = sqlx::query("UPDATE orders SET status = 'active' WHERE id = $1::uuid").bind(&id).execute(&app.pool).await;
+    let back =
+        sqlx::query("UPDATE orders SET status = 'active' WHERE id = $1::uuid").bind(&id).execute(&app.pool).await;
     assert!(back.is_err(), "entered in error is final");
     let gone = sqlx::query("DELETE FROM orders WHERE id = $1::uuid").bind(&id2).execute(&app.pool).await;
     assert!(gone.is_err(), "orders are never deleted");
@@ -385,11 +403,12 @@ async fn an_order_set_is_edited_before_signing_and_placed_all_or_nothing() {
     let page = admin.get(&set_url).await;
     assert!(page.body.contains("pneumococcal") && page.body.contains("Tdap"), "{}", page.body);
     assert_eq!(doctor.get("/orders/sets").await.status, StatusCode::FORBIDDEN, "doctors do not define sets");
-    let item_ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM order_set_items WHERE set_id = $1::uuid ORDER BY position")
-        .bind(&set)
-        .fetch_all(&doctor.pool)
-        .await
-        .unwrap();
+    let item_ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM order_set_items WHERE set_id = $1::uuid ORDER BY position")
+            .bind(&set)
+            .fetch_all(&doctor.pool)
+            .await
+            .unwrap();
     assert_eq!(item_ids.len(), 3);
 
     // The clinician opens it on the patient.
@@ -415,7 +434,9 @@ async fn an_order_set_is_edited_before_signing_and_placed_all_or_nothing() {
     // placed in the transaction, is rolled back with it.
     let r = post_pairs(&doctor, &place_url, fields("999", true)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Item 2") && r.body.contains("Not a vaccine of the catalogue") && r.body.contains("edited 0"));
+    assert!(
+        r.body.contains("Item 2") && r.body.contains("Not a vaccine of the catalogue") && r.body.contains("edited 0")
+    );
     assert_eq!(order_count(&doctor).await, 0, "all or nothing");
     // The same through the API, and with a code retired after the set was defined.
     let api = format!("/api/v1/patients/{pid}/orders/sets/{set}");
@@ -490,8 +511,14 @@ async fn released_results_reach_the_orderer_or_the_cover_while_away() {
         assert!(r.body.contains(field), "{field}: {}", r.body);
     }
     let (_, _, nurse_id) = member(&a, "nurse").await;
-    let r = a.api(Method::POST, "/api/v1/inbox/away", Some(&a_token),
-        Some(json!({"away_until": "2099-01-01T00:00:00Z", "covered_by": nurse_id}))).await;
+    let r = a
+        .api(
+            Method::POST,
+            "/api/v1/inbox/away",
+            Some(&a_token),
+            Some(json!({"away_until": "2099-01-01T00:00:00Z", "covered_by": nurse_id})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
     // A goes away, covered by B: the waiting result moves, and new ones go to B.
@@ -533,13 +560,20 @@ async fn released_results_reach_the_orderer_or_the_cover_while_away() {
     assert_eq!(a.audit_count("orders.result.signoff").await, 2);
 
     // A cover who is away too passes it on: A → B → C.
-    let r = b.api(Method::POST, "/api/v1/inbox/away", Some(&b_token),
-        Some(json!({"away_until": "2099-01-01T00:00:00Z", "covered_by": c_id}))).await;
+    let r = b
+        .api(
+            Method::POST,
+            "/api/v1/inbox/away",
+            Some(&b_token),
+            Some(json!({"away_until": "2099-01-01T00:00:00Z", "covered_by": c_id})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "more than 90 days: {}", r.body);
     let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(1))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let r = b.api(Method::POST, "/api/v1/inbox/away", Some(&b_token), Some(json!({"away_until": soon, "covered_by": c_id})))
+    let r = b
+        .api(Method::POST, "/api/v1/inbox/away", Some(&b_token), Some(json!({"away_until": soon, "covered_by": c_id})))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r3 = release(&a, &order, "Third: protective.").await;
@@ -555,7 +589,11 @@ async fn released_results_reach_the_orderer_or_the_cover_while_away() {
     // The inbox withholds a restricted record from a reader outside its care team.
     sqlx::query("UPDATE patients SET restricted = true WHERE id = $1::uuid").bind(&pid).execute(&a.pool).await.unwrap();
     let c_inbox = c.get("/inbox").await;
-    assert!(c_inbox.body.contains("Restricted record") && !c_inbox.body.contains("Third: protective."), "{}", c_inbox.body);
+    assert!(
+        c_inbox.body.contains("Restricted record") && !c_inbox.body.contains("Third: protective."),
+        "{}",
+        c_inbox.body
+    );
     let r = c.api(Method::GET, &format!("/api/v1/orders/{order}"), Some(&c_token), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the order API applies the restricted-record check");
     // Roles without an inbox.
@@ -573,13 +611,23 @@ async fn the_orders_tab_filters_and_pages() {
     for code in ["140", "33", "115", "43", "21"] {
         ids.push(placed(&mut app, &token, &pid, json!({"kind": "immunization", "code": code})).await);
     }
-    let r = app.api(Method::POST, &format!("/api/v1/orders/{}/revoke", ids[0]), Some(&token), Some(json!({"reason": "No longer needed"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/orders/{}/revoke", ids[0]),
+            Some(&token),
+            Some(json!({"reason": "No longer needed"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let url = format!("/api/v1/patients/{pid}/orders");
     let count = |v: Value| v["items"].as_array().unwrap().len();
     assert_eq!(count(app.api(Method::GET, &url, Some(&token), None).await.json()), 4, "open only by default");
     assert_eq!(count(app.api(Method::GET, &format!("{url}?status=all"), Some(&token), None).await.json()), 5);
-    assert_eq!(count(app.api(Method::GET, &format!("{url}?status=all&kind=immunization"), Some(&token), None).await.json()), 5);
+    assert_eq!(
+        count(app.api(Method::GET, &format!("{url}?status=all&kind=immunization"), Some(&token), None).await.json()),
+        5
+    );
     for bad in ["?status=maybe", "?kind=astrology", "?after=garbage", "?limit=0"] {
         let r = app.api(Method::GET, &format!("{url}{bad}"), Some(&token), None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
@@ -624,18 +672,24 @@ async fn an_immunization_order_is_completed_by_the_dose_given() {
     assert!(tab.body.contains("For the order") && tab.body.contains(&order), "open orders offered");
 
     let url = format!("/api/v1/patients/{pid}/immunizations");
-    let r = nurse
-        .api(Method::POST, &url, Some(&nurse_token), Some(json!({"cvx": "33", "order_id": order})))
-        .await;
+    let r = nurse.api(Method::POST, &url, Some(&nurse_token), Some(json!({"cvx": "33", "order_id": order}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "another vaccine than ordered: {}", r.body);
     assert!(r.body.contains("The order is for Influenza"));
     let r = nurse
-        .api(Method::POST, &url, Some(&nurse_token), Some(json!({"cvx": "140", "status": "not_done",
-            "not_done_reason": "patient_objection", "order_id": order})))
+        .api(
+            Method::POST,
+            &url,
+            Some(&nurse_token),
+            Some(json!({"cvx": "140", "status": "not_done",
+            "not_done_reason": "patient_objection", "order_id": order})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "only a given dose completes: {}", r.body);
     let r = nurse
-        .post_form(&format!("/patients/{pid}/immunizations"), &[("cvx", "140"), ("order_id", &order), ("lot_number", "FK1")])
+        .post_form(
+            &format!("/patients/{pid}/immunizations"),
+            &[("cvx", "140"), ("order_id", &order), ("lot_number", "FK1")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let o = doctor.api(Method::GET, &format!("/api/v1/orders/{order}"), Some(&token), None).await.json();
@@ -645,7 +699,12 @@ async fn an_immunization_order_is_completed_by_the_dose_given() {
         sqlx::query_scalar("SELECT order_id FROM immunizations").fetch_one(&doctor.pool).await.unwrap();
     assert_eq!(linked.map(|u| u.to_string()), Some(order.clone()));
     let r = nurse
-        .api(Method::POST, &url, Some(&nurse_token), Some(json!({"cvx": "140", "occurred_on": "2026-01-02", "order_id": order})))
+        .api(
+            Method::POST,
+            &url,
+            Some(&nurse_token),
+            Some(json!({"cvx": "140", "occurred_on": "2026-01-02", "order_id": order})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the order is done: {}", r.body);
     assert_eq!(doctor.audit_count("orders.order.complete").await, 1);
@@ -653,9 +712,14 @@ async fn an_immunization_order_is_completed_by_the_dose_given() {
     let mut admin = doctor.another_client();
     admin.login(&doctor.user("super_admin").await, PASSWORD).await;
     let other = patient(&mut admin, "Ivy-Dup").await;
-    let mrn: String =
-        sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1::uuid").bind(&pid).fetch_one(&doctor.pool).await.unwrap();
-    let r = admin.post_form(&format!("/patients/{other}/merge"), &[("other", &mrn), ("keep", "this"), ("confirm", "true")]).await;
+    let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1::uuid")
+        .bind(&pid)
+        .fetch_one(&doctor.pool)
+        .await
+        .unwrap();
+    let r = admin
+        .post_form(&format!("/patients/{other}/merge"), &[("other", &mrn), ("keep", "this"), ("confirm", "true")])
+        .await;
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     let owner: Uuid = sqlx::query_scalar("SELECT patient_id FROM orders").fetch_one(&doctor.pool).await.unwrap();
     assert_eq!(owner.to_string(), other, "the order moved to the survivor");

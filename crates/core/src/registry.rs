@@ -329,15 +329,19 @@ pub struct OrderKind {
     pub sign_perm: Perm,
     /// Up to `limit` `(code, display)` entries of the kind's catalogue matching a text
     /// (`""`: the first ones), for pickers.
-    pub catalogue: for<'a> fn(&'a mut PgConnection, &'a str, i64) -> BoxFuture<'a, sqlx::Result<Vec<(String, String)>>>,
+    pub catalogue: CatalogueSearch,
     /// The display text of an orderable code, `None` when the catalogue has no such active code.
     pub lookup: for<'a> fn(&'a mut PgConnection, &'a str) -> BoxFuture<'a, sqlx::Result<Option<String>>>,
     /// Places an order of this kind on the caller's transaction: the module checks the request
     /// against its catalogue, writes its detail row (if it has one) and the header through
-    /// `hearth_orders::place`, and returns the order's id. A refusal is an `AppError` (field
+    /// the orders core's `place`, and returns the order's id. A refusal is an `AppError` (field
     /// errors name `code`, `options`…); the caller rolls the whole transaction back.
     pub create: for<'a> fn(&'a mut PgConnection, &'a AuditMeta, &'a OrderRequest) -> BoxFuture<'a, AppResult<Uuid>>,
 }
+
+/// Searches a kind's catalogue: `(connection, text, limit)` → `(code, display)` pairs.
+pub type CatalogueSearch =
+    for<'a> fn(&'a mut PgConnection, &'a str, i64) -> BoxFuture<'a, sqlx::Result<Vec<(String, String)>>>;
 
 impl std::fmt::Debug for OrderKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

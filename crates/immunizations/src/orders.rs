@@ -35,7 +35,10 @@ async fn catalogue(conn: &mut PgConnection, q: &str, limit: i64) -> sqlx::Result
 }
 
 async fn lookup(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT name FROM vaccines WHERE cvx = $1 AND active").bind(code.trim()).fetch_optional(conn).await
+    sqlx::query_scalar("SELECT name FROM vaccines WHERE cvx = $1 AND active")
+        .bind(code.trim())
+        .fetch_optional(conn)
+        .await
 }
 
 /// An immunization order has no detail row: the header's code is the vaccine.

@@ -67,9 +67,16 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let held = (kind.create)(conn, &as_doctor, &req(p(4), code(1), "routine", "", doctor, OrderEntry::Signed))
         .await
         .map_err(|e| anyhow::anyhow!("demo order: {e}"))?;
-    repo::transition(conn, &as_doctor, held, Action::Hold, doctor, Some("Febrile today; give once the fever has settled."))
-        .await
-        .map_err(|e| anyhow::anyhow!("demo hold: {e}"))?;
+    repo::transition(
+        conn,
+        &as_doctor,
+        held,
+        Action::Hold,
+        doctor,
+        Some("Febrile today; give once the fever has settled."),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo hold: {e}"))?;
     n += 5;
     // A released result in the doctor's inbox.
     repo::set_fulfilment(conn, &as_nurse, first, "in progress").await.map_err(|e| anyhow::anyhow!("demo: {e}"))?;

@@ -185,7 +185,16 @@ pub async fn set_away(
     auth.require(perms::RESULTS_SIGNOFF)?;
     let first = PageRequest::first(50);
     let bad = |errors| {
-        render(&state, page.clone(), &auth, false, &first, form.clone(), errors, axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        render(
+            &state,
+            page.clone(),
+            &auth,
+            false,
+            &first,
+            form.clone(),
+            errors,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
     };
     let (until, cover) = match read_away(&form, &page.zone, OffsetDateTime::now_utc()) {
         Ok(v) => v,

@@ -26,13 +26,14 @@ use hearth_core::registry::{
 };
 
 pub use model::{Order, OrderResult};
-pub use repo::{
-    complete, load, open_of_kind, place, release_result, revoke_open, set_fulfilment, Action, NewOrder,
-};
+pub use repo::{complete, load, open_of_kind, place, release_result, revoke_open, set_fulfilment, Action, NewOrder};
 
 /// Notifications about orders (a verbal or telephone order to countersign).
-pub const NOTICE: NotificationKind =
-    NotificationKind { code: "orders.countersign", label: "Orders waiting for my countersignature", email_by_default: false };
+pub const NOTICE: NotificationKind = NotificationKind {
+    code: "orders.countersign",
+    label: "Orders waiting for my countersignature",
+    email_by_default: false,
+};
 /// Notifications about results (a result in the inbox).
 pub const RESULT_NOTICE: NotificationKind =
     NotificationKind { code: "orders.result", label: "Results waiting for my sign-off", email_by_default: false };

@@ -154,6 +154,7 @@ struct NewPage {
     can_enter: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_new(
     state: &AppState,
     page: Page,

@@ -235,15 +235,13 @@ pub async fn paged(
     let filter = "o.patient_id = $1 AND o.status = ANY($2) AND ($3::text IS NULL OR o.kind = $3)";
     let rows: Vec<Order> = match req.after {
         None => {
-            sqlx::query_as(&format!(
-                "{SELECT} WHERE {filter} ORDER BY o.requested_at DESC, o.id DESC LIMIT $4"
-            ))
-            .bind(patient)
-            .bind(&statuses)
-            .bind(kind)
-            .bind(req.fetch())
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(&format!("{SELECT} WHERE {filter} ORDER BY o.requested_at DESC, o.id DESC LIMIT $4"))
+                .bind(patient)
+                .bind(&statuses)
+                .bind(kind)
+                .bind(req.fetch())
+                .fetch_all(pool)
+                .await?
         }
         Some(TimeId(at, id)) => {
             sqlx::query_as(&format!(
@@ -318,9 +316,7 @@ impl Action {
             Action::Hold => (&["active"], "on_hold"),
             Action::Resume => (&["on_hold"], "active"),
             Action::Revoke => (&["draft", "active", "on_hold"], "revoked"),
-            Action::EnteredInError => {
-                (&["draft", "active", "on_hold", "revoked", "completed"], "entered_in_error")
-            }
+            Action::EnteredInError => (&["draft", "active", "on_hold", "revoked", "completed"], "entered_in_error"),
         }
     }
 
@@ -722,10 +718,8 @@ pub async fn to_countersign(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM orders o WHERE {pending}"))
-        .bind(uid)
-        .fetch_one(pool)
-        .await?;
+    let count: i64 =
+        sqlx::query_scalar(&format!("SELECT count(*) FROM orders o WHERE {pending}")).bind(uid).fetch_one(pool).await?;
     Ok((rows, count))
 }
 
@@ -754,7 +748,10 @@ pub async fn set_away(
         return Err(AppError::field("covered_by", "Choose a colleague to cover for you."));
     }
     if !user_holds(conn, cover, crate::perms::RESULTS_SIGNOFF.code()).await? {
-        return Err(AppError::field("covered_by", "The covering clinician must be an active user with a results inbox."));
+        return Err(AppError::field(
+            "covered_by",
+            "The covering clinician must be an active user with a results inbox.",
+        ));
     }
     sqlx::query(
         "INSERT INTO clinician_away (user_id, away_until, covered_by) VALUES ($1, $2, $3)

@@ -32,7 +32,13 @@ struct ListPage {
     errors: FieldErrors,
 }
 
-async fn render_list(state: &AppState, page: Page, form: SetForm, errors: FieldErrors, status: StatusCode) -> AppResult<Response> {
+async fn render_list(
+    state: &AppState,
+    page: Page,
+    form: SetForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let sets = repo::sets(&state.pool, true).await?;
     let t = ListPage { page: page.titled("Order sets").crumb("Order sets", "/orders/sets"), sets, form, errors };
     web::render_status(status, &t)
@@ -40,7 +46,8 @@ async fn render_list(state: &AppState, page: Page, form: SetForm, errors: FieldE
 
 pub async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(perms::SETS)?;
-    render_list(&state, page, SetForm { active: true, ..Default::default() }, FieldErrors::default(), StatusCode::OK).await
+    render_list(&state, page, SetForm { active: true, ..Default::default() }, FieldErrors::default(), StatusCode::OK)
+        .await
 }
 
 pub async fn create(
@@ -77,7 +84,11 @@ struct EditPage {
 
 impl EditPage {
     fn kind_label(&self, k: &str) -> String {
-        self.kinds.iter().find(|(c, _)| *c == k).map(|(_, l)| l.to_string()).unwrap_or_else(|| format!("{k} (no longer offered)"))
+        self.kinds
+            .iter()
+            .find(|(c, _)| *c == k)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| format!("{k} (no longer offered)"))
     }
 }
 
@@ -99,8 +110,11 @@ async fn render_edit(
         }
     }
     drop(conn);
-    let form =
-        form.unwrap_or_else(|| SetForm { name: set.name.clone(), description: set.description.clone(), active: set.active });
+    let form = form.unwrap_or_else(|| SetForm {
+        name: set.name.clone(),
+        description: set.description.clone(),
+        active: set.active,
+    });
     let t = EditPage {
         page: page
             .titled(format!("Order set · {}", set.name))
@@ -226,13 +240,17 @@ async fn render_place(
         .into_iter()
         .filter_map(|i| {
             let e = edited.iter().find(|e| e.item == i.id)?.clone();
-            let label = state.registry.order_kind(&i.kind).map(|k| k.label.to_string()).unwrap_or_else(|| i.kind.clone());
+            let label =
+                state.registry.order_kind(&i.kind).map(|k| k.label.to_string()).unwrap_or_else(|| i.kind.clone());
             Some((i, e, label))
         })
         .collect();
     let encounters = std::iter::once((String::new(), "—".to_string()))
         .chain(hearth_ehr::encounters::list(&state.pool, b.id, 20).await?.into_iter().map(|e| {
-            (e.id.to_string(), format!("{} · {} · {}", page.zone.datetime(e.starts_at), e.kind_label(), e.status_label()))
+            (
+                e.id.to_string(),
+                format!("{} · {} · {}", page.zone.datetime(e.starts_at), e.kind_label(), e.status_label()),
+            )
         }))
         .collect();
     let t = PlacePage {
@@ -263,7 +281,8 @@ pub async fn place_form(
 ) -> AppResult<Response> {
     auth.require(perms::SIGN)?;
     let b = patient.banner("orders");
-    render_place(&state, page, b, set, None, String::new(), "signed".into(), FieldErrors::default(), StatusCode::OK).await
+    render_place(&state, page, b, set, None, String::new(), "signed".into(), FieldErrors::default(), StatusCode::OK)
+        .await
 }
 
 /// The page's form: `include_<item>` (checkbox), `code_<item>`, `priority_<item>`,
@@ -315,8 +334,18 @@ pub async fn place(
             Ok(web::redirect_flash(&b.href("orders"), "ok", &msg))
         }
         Err(AppError::Invalid(errors)) => {
-            render_place(&state, page, b, set, Some(edited), encounter_id, entry_s, errors, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_place(
+                &state,
+                page,
+                b,
+                set,
+                Some(edited),
+                encounter_id,
+                entry_s,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(AppError::Conflict(m)) => {
             let errors = FieldErrors::one("items", m);
