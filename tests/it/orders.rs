@@ -351,6 +351,15 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
     assert!(back.is_err(), "entered in error is final");
     let gone = sqlx::query("DELETE FROM orders WHERE id = $1::uuid").bind(&id2).execute(&app.pool).await;
     assert!(gone.is_err(), "orders are never deleted");
+    // No new orders for a deceased patient.
+    sqlx::query("UPDATE patients SET active = false, deceased_at = now() - interval '1 hour' WHERE id = $1::uuid")
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = place(&mut app, &token, &pid, json!({"kind": "immunization", "code": "140"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("deceased"));
 }
 
 #[tokio::test]
@@ -723,4 +732,36 @@ async fn an_immunization_order_is_completed_by_the_dose_given() {
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     let owner: Uuid = sqlx::query_scalar("SELECT patient_id FROM orders").fetch_one(&doctor.pool).await.unwrap();
     assert_eq!(owner.to_string(), other, "the order moved to the survivor");
+}
+
+#[tokio::test]
+async fn the_demo_has_orders_one_to_countersign_and_a_result_in_the_doctors_inbox() {
+    let app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let doctor: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'doctor@demo.hearth'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (orders, to_countersign, drafts, held): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE entry_mode <> 'electronic' AND signed_at IS NULL AND orderer_id = $1),
+                count(*) FILTER (WHERE status = 'draft'), count(*) FILTER (WHERE status = 'on_hold')
+         FROM orders",
+    )
+    .bind(doctor)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        orders >= 5 && to_countersign == 1 && drafts == 1 && held == 1,
+        "{orders} {to_countersign} {drafts} {held}"
+    );
+    let inbox: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM order_results WHERE assigned_to = $1 AND signed_off_at IS NULL")
+            .bind(doctor)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(inbox, 1);
+    let sets: i64 = sqlx::query_scalar("SELECT count(*) FROM order_sets").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(sets, 1);
 }
