@@ -503,6 +503,7 @@ async fn released_results_reach_the_orderer_or_the_cover_while_away() {
     let r1 = release(&a, &order, "Anti-HBs 85 mIU/mL: protective.").await;
     let inbox = a.get("/inbox").await;
     assert!(inbox.body.contains("Anti-HBs 85 mIU/mL") && inbox.body.contains("Order, Gus"), "{}", inbox.body);
+    assert_eq!(a.audit_count("orders.inbox.view").await, 1, "reading results is audited");
     let home = a.get("/").await;
     assert!(home.body.contains("Results to sign off") && home.body.contains("1 result waits"), "{}", home.body);
     assert!(!b.get("/").await.body.contains("Results to sign off"));

@@ -38,16 +38,23 @@ struct Panel {
 }
 
 /// Every module's start-page panels the user may see and that have something to show, rendered
-/// concurrently, in their order.
-async fn panels(state: &AppState, page: &Page, auth: &Auth) -> AppResult<Vec<Panel>> {
+/// concurrently, in their order. A panel that fails is left out (and logged): one module's
+/// trouble does not take the start page down.
+async fn panels(state: &AppState, page: &Page, auth: &Auth) -> Vec<Panel> {
     let visible: Vec<_> =
         state.registry.start_panels().into_iter().filter(|p| p.perm.is_none_or(|perm| auth.can(perm))).collect();
-    let bodies = futures_util::future::try_join_all(visible.iter().map(|p| (p.render)(state, page))).await?;
-    Ok(visible
+    let bodies = futures_util::future::join_all(visible.iter().map(|p| (p.render)(state, page))).await;
+    visible
         .into_iter()
         .zip(bodies)
-        .filter_map(|(p, html)| html.map(|html| Panel { key: p.key, title: p.title, html }))
-        .collect())
+        .filter_map(|(p, body)| match body {
+            Ok(html) => html.map(|html| Panel { key: p.key, title: p.title, html }),
+            Err(e) => {
+                tracing::warn!(panel = p.key, error = %e, "a start-page panel failed");
+                None
+            }
+        })
+        .collect()
 }
 
 async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
@@ -57,6 +64,6 @@ async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResul
         None
     };
     let roles = auth.roles.join(", ");
-    let panels = panels(&state, &page, &auth).await?;
+    let panels = panels(&state, &page, &auth).await;
     web::render(&Home { page: page.titled("Dashboard"), patient_count, roles, panels })
 }

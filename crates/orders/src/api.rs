@@ -293,7 +293,11 @@ async fn inbox(
     auth.require(perms::RESULTS_SIGNOFF)?;
     let done = f.done()?;
     let req: PageRequest<TimeId> = PageRequest::new(&p, 50, 200)?;
-    Ok(Json(repo::inbox(&state.pool, hearth_patients::access::viewer(&auth), done, &req).await?))
+    let page = repo::inbox(&state.pool, hearth_patients::access::viewer(&auth), done, &req).await?;
+    if !page.items.is_empty() {
+        crate::inbox::audit_inbox(&state, &auth, &page.items).await?;
+    }
+    Ok(Json(page))
 }
 
 /// Signs off a result in the caller's inbox (optional `note`); someone else's is 403, a result

@@ -82,6 +82,9 @@ async fn render(
     } else {
         (Vec::new(), Pager::default())
     };
+    if !results.is_empty() {
+        audit_inbox(state, auth, &results).await?;
+    }
     let (countersign, countersign_total) =
         if can_countersign { repo::to_countersign(&state.pool, viewer, 100).await? } else { (Vec::new(), 0) };
     let away = if can_results { repo::away(&state.pool, auth.id).await? } else { None };
@@ -112,6 +115,19 @@ async fn render(
         errors,
     };
     web::render_status(status, &t)
+}
+
+/// Reading the inbox reads patients' results: one audit event naming the results shown.
+pub(crate) async fn audit_inbox(state: &AppState, auth: &Auth, items: &[InboxItem]) -> AppResult<()> {
+    let ids: Vec<Uuid> = items.iter().map(|r| r.id).collect();
+    hearth_core::platform::audit::record_now(
+        &state.pool,
+        &auth.meta,
+        hearth_core::platform::audit::Event::new("orders.inbox.view", "user", auth.id)
+            .changes(serde_json::json!({"results": ids})),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn page(
