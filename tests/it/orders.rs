@@ -284,6 +284,14 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
     let pid = patient(&mut app, "Dora").await;
     let token = app.api_token(&email).await;
     let id = placed(&mut app, &token, &pid, json!({"kind": "immunization", "code": "140"})).await;
+    // The fulfilling module's progress, shown beside the status.
+    let oid = Uuid::parse_str(&id).unwrap();
+    let meta = AuditMeta::system("test");
+    let mut tx = app.pool.begin().await.unwrap();
+    hearth::modules::orders::set_fulfilment(&mut tx, &meta, oid, "collected").await.unwrap();
+    tx.commit().await.unwrap();
+    let tab = app.get(&format!("/patients/{pid}/orders")).await;
+    assert!(tab.body.contains("collected") && tab.body.contains("Active"), "{}", tab.body);
     let url = |a: &str| format!("/api/v1/orders/{id}/{a}");
     let call = |a: &'static str, body: Option<Value>| (a, body);
     let steps = [
@@ -321,6 +329,13 @@ async fn the_request_status_moves_along_its_flow_with_reasons() {
         (Some("Febrile today"), Some("Declined by the patient"), Some("Wrong patient chart"))
     );
     assert!(app.get(&format!("/patients/{pid}/orders/{id}")).await.body.contains("Wrong patient chart"));
+    // Work on an order that is no longer active is refused.
+    let mut tx = app.pool.begin().await.unwrap();
+    let late = hearth::modules::orders::set_fulfilment(&mut tx, &meta, oid, "resulted").await;
+    assert!(matches!(late, Err(hearth::error::AppError::Conflict(_))), "{late:?}");
+    let late = hearth::modules::orders::complete(&mut tx, &meta, oid).await;
+    assert!(matches!(late, Err(hearth::error::AppError::Conflict(_))), "{late:?}");
+    drop(tx);
     for a in ["orders.order.hold", "orders.order.resume", "orders.order.revoke", "orders.order.entered_in_error"] {
         assert_eq!(app.audit_count(a).await, 1, "{a}");
     }
