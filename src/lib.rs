@@ -17,6 +17,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_dashboard::MODULE,
     &hearth_patients::MODULE,
     &hearth_ehr::MODULE,
+    &hearth_orders::MODULE,
     &hearth_immunizations::MODULE,
     &hearth_alerts::MODULE,
     &hearth_audit::MODULE,
@@ -34,6 +35,7 @@ pub mod modules {
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
     pub use hearth_immunizations as immunizations;
+    pub use hearth_orders as orders;
     pub use hearth_patients as patients;
 }
 

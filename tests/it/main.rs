@@ -18,6 +18,7 @@ mod jobs;
 mod mfa;
 mod mfa_email;
 mod notify;
+mod orders;
 mod patients;
 mod plans;
 mod rbac;

@@ -8,8 +8,19 @@ use sqlx::Executor;
 
 use crate::helpers::*;
 
-const LARGE: &[&str] =
-    &["patients", "encounters", "vitals", "problems", "notes", "audit_events", "sessions", "messages", "live_events"];
+const LARGE: &[&str] = &[
+    "patients",
+    "encounters",
+    "vitals",
+    "problems",
+    "notes",
+    "audit_events",
+    "sessions",
+    "messages",
+    "live_events",
+    "orders",
+    "order_results",
+];
 
 async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
     let mut conn = pool.acquire().await.unwrap();
@@ -68,6 +79,10 @@ async fn hot_requests_use_indexes() {
         format!("/patients/{pid}/problems"),
         format!("/patients/{pid}/encounters"),
         format!("/patients/{pid}/messages"),
+        format!("/patients/{pid}/orders"),
+        format!("/patients/{pid}/orders?status=all"),
+        "/".to_string(),
+        "/inbox".to_string(),
         "/patients/today".to_string(),
         format!("/audit?patient={pid}"),
         format!("/audit?user={}", email.replace('@', "%40")),

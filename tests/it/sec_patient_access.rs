@@ -76,6 +76,9 @@ async fn fingerprint(app: &TestApp) -> Vec<(String, String)> {
         "documents",
         "document_versions",
         "messages",
+        "orders",
+        "order_results",
+        "immunizations",
         "notifications",
         "jobs",
         "audit_events",
@@ -204,6 +207,7 @@ async fn every_patient_route_refuses_a_restricted_record_however_the_id_is_spell
         ),
         ("encounters", json!({"kind": "telephone", "status": "in_progress", "reason": "Asthma check"})),
         ("notes", json!({"template": "progress", "title": "Draft", "body": "Draft text."})),
+        ("orders", json!({"kind": "immunization", "code": "140", "indication": "Flu season"})),
     ] {
         let r = app.api(Method::POST, &format!("{base}/{path}"), Some(&token), Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.body);
@@ -248,6 +252,7 @@ async fn every_patient_route_refuses_a_restricted_record_however_the_id_is_spell
     items.insert("documents", one("SELECT id FROM documents WHERE patient_id = $1::uuid").await);
     items.insert("contacts", one("SELECT id FROM patient_emergency_contacts WHERE patient_id = $1::uuid").await);
     items.insert("requests", one("SELECT id FROM patient_rights_requests WHERE patient_id = $1::uuid").await);
+    items.insert("orders", one("SELECT id FROM orders WHERE patient_id = $1::uuid").await);
     items.insert("versions", "1".into());
 
     // Every route with a patient id, from the routers the app is built from.

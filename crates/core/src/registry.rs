@@ -94,6 +94,13 @@ pub struct Module {
     /// Fragments of the page layout fetched with htmx on every page for users holding `perm`
     /// and refreshed by a live event (the alerts banner).
     pub layout_fragments: &'static [LayoutFragment],
+    /// Kinds of order the module places through the orders core (`hearth-orders`): lab tests,
+    /// imaging, medications… Each names its sign permission and the module's catalogue and
+    /// create function (which the core calls for its generic order form and for order sets).
+    pub order_kinds: &'static [OrderKind],
+    /// Panels of the start page (`/`), shown to holders of their permission: work waiting for
+    /// the user (orders to countersign, results to sign off, open alerts…).
+    pub start_panels: &'static [StartPanel],
 }
 
 impl Module {
@@ -126,6 +133,8 @@ impl Module {
             alert_kinds: &[],
             care_providers: None,
             layout_fragments: &[],
+            order_kinds: &[],
+            start_panels: &[],
         }
     }
 }
@@ -372,6 +381,101 @@ pub struct LayoutFragment {
     pub perm: Option<Perm>,
 }
 
+/// A kind of order (lab test, imaging study, medication, immunization…), declared by the module
+/// that owns its catalogue and detail rows. The orders core (`hearth-orders`) owns the header,
+/// the lifecycle, signing and the chart view; see `docs/modules.md`, "Orders".
+pub struct OrderKind {
+    /// Unique across modules (`lab_test`, `imaging`, `immunization`); stored on the header.
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// The owning module's name (its `Module::name`).
+    pub module: &'static str,
+    /// Who may place and sign orders of this kind (and hold, resume or revoke them).
+    pub sign_perm: Perm,
+    /// Up to `limit` `(code, display)` entries of the kind's catalogue matching a text
+    /// (`""`: the first ones), for pickers.
+    pub catalogue: CatalogueSearch,
+    /// The display text of an orderable code, `None` when the catalogue has no such active code.
+    pub lookup: for<'a> fn(&'a mut PgConnection, &'a str) -> BoxFuture<'a, sqlx::Result<Option<String>>>,
+    /// Places an order of this kind on the caller's transaction: the module checks the request
+    /// against its catalogue, writes its detail row (if it has one) and the header through
+    /// the orders core's `place`, and returns the order's id. A refusal is an `AppError` (field
+    /// errors name `code`, `options`…); the caller rolls the whole transaction back.
+    pub create: for<'a> fn(&'a mut PgConnection, &'a AuditMeta, &'a OrderRequest) -> BoxFuture<'a, AppResult<Uuid>>,
+}
+
+/// Searches a kind's catalogue: `(connection, text, limit)` → `(code, display)` pairs.
+pub type CatalogueSearch =
+    for<'a> fn(&'a mut PgConnection, &'a str, i64) -> BoxFuture<'a, sqlx::Result<Vec<(String, String)>>>;
+
+impl std::fmt::Debug for OrderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderKind").field("kind", &self.kind).field("module", &self.module).finish_non_exhaustive()
+    }
+}
+
+/// How an order is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderEntry {
+    /// Prepared by the ordering clinician, not yet signed (status draft).
+    Draft,
+    /// Placed and signed by the ordering clinician (status active).
+    Signed,
+    /// Told to the person entering it (a nurse) by the ordering clinician, read back, active at
+    /// once; waits for the clinician's countersignature.
+    Verbal,
+    /// As verbal, over the telephone.
+    Telephone,
+}
+
+impl OrderEntry {
+    /// Entered on someone's behalf (waits for a countersignature).
+    pub fn on_behalf(self) -> bool {
+        matches!(self, OrderEntry::Verbal | OrderEntry::Telephone)
+    }
+}
+
+/// What the orders core asks a kind's `create` function to place (from its order form, its API
+/// or an order set's item).
+#[derive(Debug, Clone)]
+pub struct OrderRequest {
+    /// The kind asked for (the one whose `create` function receives the request).
+    pub kind: &'static OrderKind,
+    pub patient: Uuid,
+    pub encounter: Option<Uuid>,
+    /// The code in the kind's catalogue.
+    pub code: String,
+    /// routine, urgent, asap or stat.
+    pub priority: String,
+    /// The clinical indication (free text, may be empty).
+    pub indication: String,
+    /// The ordering clinician (the entering user for draft and signed orders).
+    pub orderer: Uuid,
+    pub entry: OrderEntry,
+    /// Verbal and telephone orders: the order was read back to the ordering clinician.
+    pub read_back: bool,
+    /// The kind's own fields (a JSON object; an order set item's defaults), `{}` when none.
+    pub options: Value,
+    /// The order set the order was placed from.
+    pub set_id: Option<Uuid>,
+}
+
+/// A panel of the start page.
+pub struct StartPanel {
+    /// Unique across modules (the panel's HTML id is `panel-<key>`).
+    pub key: &'static str,
+    pub title: &'static str,
+    /// Shown only to holders of this permission; `None`: to everyone signed in.
+    pub perm: Option<Perm>,
+    /// Position on the page (lower first).
+    pub order: i32,
+    /// The panel's body for the page's user (`page.user`): escaped HTML rendered by the module's
+    /// own template (forms carry `page.csrf`, times use `page.zone`), or `None` when there is
+    /// nothing to show (the panel is left out).
+    pub render: for<'a> fn(&'a AppState, &'a crate::web::Page) -> BoxFuture<'a, AppResult<Option<String>>>,
+}
+
 /// Loads a module's reference data (idempotent); returns the rows added.
 pub type ReferenceLoader = fn(&PgPool) -> BoxFuture<'_, anyhow::Result<u64>>;
 
@@ -464,6 +568,23 @@ impl Registry {
 
     pub fn search_providers(&self) -> impl Iterator<Item = search::Provider> + '_ {
         self.modules().filter_map(|m| m.search)
+    }
+
+    /// Every module's order kinds.
+    pub fn order_kinds(&self) -> impl Iterator<Item = &'static OrderKind> + '_ {
+        self.modules().flat_map(|m| m.order_kinds.iter())
+    }
+
+    /// The order kind `kind`, if a module declares it.
+    pub fn order_kind(&self, kind: &str) -> Option<&'static OrderKind> {
+        self.order_kinds().find(|k| k.kind == kind)
+    }
+
+    /// Every module's start-page panels, in their order.
+    pub fn start_panels(&self) -> Vec<&'static StartPanel> {
+        let mut out: Vec<&StartPanel> = self.modules().flat_map(|m| m.start_panels.iter()).collect();
+        out.sort_by_key(|p| p.order);
+        out
     }
 
     pub fn notification_kinds(&self) -> impl Iterator<Item = &'static NotificationKind> + '_ {

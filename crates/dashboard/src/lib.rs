@@ -1,4 +1,5 @@
-//! The start page after sign-in.
+//! The start page after sign-in: a few tiles and every module's start panels (the registry's
+//! `start_panels`: orders to countersign, results to sign off…).
 
 use askama::Template;
 use axum::extract::State;
@@ -26,6 +27,34 @@ struct Home {
     page: Page,
     patient_count: Option<i64>,
     roles: String,
+    panels: Vec<Panel>,
+}
+
+/// A module's start-page panel with its body (escaped HTML from the module's own template).
+struct Panel {
+    key: &'static str,
+    title: &'static str,
+    html: String,
+}
+
+/// Every module's start-page panels the user may see and that have something to show, rendered
+/// concurrently, in their order. A panel that fails is left out (and logged): one module's
+/// trouble does not take the start page down.
+async fn panels(state: &AppState, page: &Page, auth: &Auth) -> Vec<Panel> {
+    let visible: Vec<_> =
+        state.registry.start_panels().into_iter().filter(|p| p.perm.is_none_or(|perm| auth.can(perm))).collect();
+    let bodies = futures_util::future::join_all(visible.iter().map(|p| (p.render)(state, page))).await;
+    visible
+        .into_iter()
+        .zip(bodies)
+        .filter_map(|(p, body)| match body {
+            Ok(html) => html.map(|html| Panel { key: p.key, title: p.title, html }),
+            Err(e) => {
+                tracing::warn!(panel = p.key, error = %e, "a start-page panel failed");
+                None
+            }
+        })
+        .collect()
 }
 
 async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
@@ -35,5 +64,6 @@ async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResul
         None
     };
     let roles = auth.roles.join(", ");
-    web::render(&Home { page: page.titled("Dashboard"), patient_count, roles })
+    let panels = panels(&state, &page, &auth).await;
+    web::render(&Home { page: page.titled("Dashboard"), patient_count, roles, panels })
 }

@@ -239,6 +239,16 @@ pub async fn care_providers(conn: &mut PgConnection, patient: Uuid) -> sqlx::Res
     Ok(ids.into_iter().map(|user_id| CareProvider { role: "attending", user_id }).collect())
 }
 
+/// Whether encounter `id` is one of the patient's (for modules that link their rows to an
+/// encounter, e.g. the orders core).
+pub async fn belongs_to(conn: &mut PgConnection, patient: Uuid, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
+        .bind(id)
+        .bind(patient)
+        .fetch_one(conn)
+        .await
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     meta: &AuditMeta,

@@ -1,11 +1,12 @@
 //! The immunization record: vaccines given here, reported from elsewhere, or not given (with
 //! why), CVX-coded, with lot, expiry, site, route and dose; a chart tab, timeline entries, merge
-//! and export, a JSON API, demo data. It is also the project's example module: a new module copies
+//! and export, a JSON API, demo data; immunization orders on the orders core. It is also the project's example module: a new module copies
 //! its shape (see `docs/modules.md`).
 
 pub mod api;
 pub mod demo;
 pub mod model;
+pub mod orders;
 pub mod pages;
 pub mod perms;
 pub mod repo;
@@ -43,10 +44,10 @@ pub const MODULE: Module = Module {
             async move { Ok(serde_json::json!({ "immunizations": repo::list(&state.pool, id).await? })) }.boxed()
         },
     }),
-    constraint_messages: &[(
-        "immunizations_once",
-        "This vaccine is already recorded for the patient at that date and time.",
-    )],
+    constraint_messages: &[
+        ("immunizations_once", "This vaccine is already recorded for the patient at that date and time."),
+        ("immunizations_one_per_order", "A dose is already recorded for this order."),
+    ],
     alert_kinds: &[AlertKind {
         kind: repo::REACTION_ALERT,
         label: "Immediate adverse reaction to a vaccine",
@@ -58,5 +59,6 @@ pub const MODULE: Module = Module {
     }],
     reference_data: Some(|pool| repo::ensure_catalogue(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    order_kinds: &[orders::KIND],
     ..Module::new("immunizations", "Immunizations")
 };

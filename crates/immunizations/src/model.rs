@@ -73,6 +73,8 @@ pub struct Immunization {
     pub error_reason: Option<String>,
     /// Immediate adverse reaction: none, local, systemic or anaphylaxis.
     pub reaction: String,
+    /// The immunization order this dose fulfilled.
+    pub order_id: Option<Uuid>,
 }
 
 impl Immunization {
@@ -153,6 +155,8 @@ pub struct NewImmunization {
     /// Immediate adverse reaction to a dose given here: none (default), local, systemic or
     /// anaphylaxis; anything but none raises a clinical alert to the attending clinician.
     pub reaction: String,
+    /// The active immunization order this dose fulfils (optional; recording completes it).
+    pub order_id: String,
 }
 
 /// A checked form.
@@ -171,6 +175,7 @@ pub struct Valid {
     pub not_done_reason: Option<String>,
     pub note: String,
     pub reaction: &'static str,
+    pub order_id: Option<Uuid>,
 }
 
 fn date(s: &str) -> Option<Date> {
@@ -325,6 +330,20 @@ impl NewImmunization {
         if reaction != "none" && (status != "completed" || self.reported) {
             e.add("reaction", "A reaction is recorded with a dose given here.");
         }
+        let order_id = match opt(&self.order_id) {
+            None => None,
+            Some(o) => match Uuid::try_parse(&o) {
+                Ok(id) if status == "completed" => Some(id),
+                Ok(_) => {
+                    e.add("order_id", "Only a dose given completes an order.");
+                    None
+                }
+                Err(_) => {
+                    e.add("order_id", "Choose an order from the list.");
+                    None
+                }
+            },
+        };
         if !e.is_empty() {
             return Err(e);
         }
@@ -343,6 +362,7 @@ impl NewImmunization {
             not_done_reason: not_done_reason.filter(|_| !given),
             note,
             reaction,
+            order_id,
         })
     }
 }

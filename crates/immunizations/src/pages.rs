@@ -40,6 +40,8 @@ struct ImmunizationsPage {
     routes: Vec<(&'static str, &'static str)>,
     reasons: Vec<(&'static str, &'static str)>,
     reactions: Vec<(&'static str, &'static str)>,
+    /// The patient's active immunization orders (the dose recorded for one completes it).
+    orders: Vec<(String, String)>,
 }
 
 /// A select's options with an empty first choice.
@@ -56,7 +58,16 @@ async fn render(
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (rows, vaccines) = tokio::try_join!(repo::list(&state.pool, b.id), repo::vaccines(&state.pool))?;
+    let (rows, vaccines, orders) = tokio::try_join!(
+        repo::list(&state.pool, b.id),
+        repo::vaccines(&state.pool),
+        hearth_orders::open_of_kind(&state.pool, b.id, crate::orders::KIND.kind)
+    )?;
+    let orders: Vec<(String, String)> = orders
+        .into_iter()
+        .filter(|o| o.status == "active")
+        .map(|o| (o.id.to_string(), format!("{} (CVX {}) · {} · {}", o.display, o.code, o.priority_label(), o.orderer)))
+        .collect();
     audit_view(state, auth, b.id).await?;
     let t = ImmunizationsPage {
         page: page
@@ -76,6 +87,11 @@ async fn render(
         routes: with_blank("—", &ROUTES),
         reasons: with_blank("—", &NOT_DONE_REASONS),
         reactions: REACTIONS.to_vec(),
+        orders: if orders.is_empty() {
+            orders
+        } else {
+            std::iter::once((String::new(), "— (no order)".to_string())).chain(orders).collect()
+        },
     };
     web::render_status(status, &t)
 }

@@ -19,7 +19,7 @@ pub const LIST_LIMIT: i64 = 500;
 
 const SELECT: &str = "SELECT i.id, i.patient_id, i.cvx, v.name AS vaccine, i.status, i.occurred_at, i.primary_source,
         i.lot_number, i.expiry_date, i.site, i.route, i.dose_ml::float8 AS dose_ml, i.dose_number,
-        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason, i.reaction
+        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason, i.reaction, i.order_id
      FROM immunizations i JOIN vaccines v ON v.cvx = i.cvx LEFT JOIN users u ON u.id = i.performer_id";
 
 /// A patient's immunizations, newest first.
@@ -46,13 +46,24 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     if !known {
         return Err(FieldErrors::one("cvx", "Not a vaccine of the catalogue.").into());
     }
+    if let Some(order) = v.order_id {
+        // The dose fulfils an active immunization order of this patient for the same vaccine.
+        match hearth_orders::load(conn, order).await? {
+            Some(o) if o.patient_id == patient && o.kind == crate::orders::KIND.kind && o.status == "active" => {
+                if o.code != v.cvx {
+                    return Err(FieldErrors::one("order_id", format!("The order is for {}.", o.display)).into());
+                }
+            }
+            _ => return Err(FieldErrors::one("order_id", "Not an active immunization order of this patient.").into()),
+        }
+    }
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO immunizations (id, patient_id, cvx, status, occurred_at, primary_source, lot_number, expiry_date,
                                     site, route, dose_ml, dose_number, performer_id, recorded_by, not_done_reason, note,
-                                    reaction)
+                                    reaction, order_id)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::numeric,$12,
-                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15, $16)",
+                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15, $16, $17)",
     )
     .bind(id)
     .bind(patient)
@@ -70,13 +81,18 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.not_done_reason)
     .bind(&v.note)
     .bind(v.reaction)
+    .bind(v.order_id)
     .execute(&mut *conn)
     .await?;
+    if let Some(order) = v.order_id {
+        hearth_orders::complete(conn, meta, order).await?;
+    }
     let changes = json!({
         "cvx": v.cvx, "status": v.status, "occurred_at": v.occurred_at.to_string(), "primary_source": v.primary_source,
         "lot_number": v.lot_number, "expiry_date": v.expiry_date.map(|d| d.to_string()), "site": v.site,
         "route": v.route, "dose_ml": v.dose_ml, "dose_number": v.dose_number, "not_done_reason": v.not_done_reason,
         "reaction": v.reaction,
+        "order_id": v.order_id,
     });
     audit::record(
         conn,
