@@ -18,6 +18,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_patients::MODULE,
     &hearth_ehr::MODULE,
     &hearth_immunizations::MODULE,
+    &hearth_charges::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -29,6 +30,7 @@ pub static REGISTRY: Registry = Registry::new(MODULES);
 pub mod modules {
     pub use hearth_admin as admin;
     pub use hearth_audit as audit;
+    pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
     pub use hearth_immunizations as immunizations;
