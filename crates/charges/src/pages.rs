@@ -115,7 +115,13 @@ struct ListPage {
 }
 
 fn filter_pairs(f: &Filter) -> [(&str, &str); 5] {
-    [("facility", f.facility.as_str()), ("from", &f.from), ("to", &f.to), ("patient", &f.patient), ("module", &f.module)]
+    [
+        ("facility", f.facility.as_str()),
+        ("from", &f.from),
+        ("to", &f.to),
+        ("patient", &f.patient),
+        ("module", &f.module),
+    ]
 }
 
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
@@ -136,11 +142,11 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
         }
         Err(errors) => (Vec::new(), Pager::default(), errors, axum::http::StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let back = match serde_urlencoded::to_string(filter_pairs(&f).iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
-    {
-        Ok(qs) if !qs.is_empty() => format!("/charges?{qs}"),
-        _ => "/charges".to_string(),
-    };
+    let back =
+        match serde_urlencoded::to_string(filter_pairs(&f).iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()) {
+            Ok(qs) if !qs.is_empty() => format!("/charges?{qs}"),
+            _ => "/charges".to_string(),
+        };
     let t = ListPage {
         page: page.titled("Charges").crumb("Charges", "/charges"),
         f,

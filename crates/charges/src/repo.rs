@@ -18,7 +18,9 @@ use hearth_core::web::paging::{PageRequest, Paged, TimeId};
 /// the caller's transaction, the retried act is not recorded twice either. Returns the entry's id.
 pub async fn capture(conn: &mut PgConnection, meta: &AuditMeta, c: &NewCharge<'_>) -> AppResult<Uuid> {
     if c.quantity < 1 {
-        return Err(AppError::Unprocessable("A charge's quantity is at least 1; reverse a charge to take it back.".into()));
+        return Err(AppError::Unprocessable(
+            "A charge's quantity is at least 1; reverse a charge to take it back.".into(),
+        ));
     }
     let id = Uuid::new_v4();
     let facility: Uuid = sqlx::query_scalar(
@@ -293,7 +295,7 @@ pub async fn unmerge(conn: &mut PgConnection, m: &MergeRecord) -> sqlx::Result<u
 pub async fn unmerge_notes(conn: &mut PgConnection, m: &MergeRecord) -> sqlx::Result<Vec<UnmergeNote>> {
     let (back, staying): (i64, i64) = sqlx::query_as(&format!(
         "SELECT count(*) FILTER (WHERE {GOING_BACK}),
-                count(*) FILTER (WHERE NOT ({GOING_BACK}) AND c.recorded_at >= $4)
+                count(*) FILTER (WHERE NOT coalesce(({GOING_BACK}), false) AND c.recorded_at >= $4)
          FROM charges c WHERE c.patient_id = $1"
     ))
     .bind(m.survivor)
@@ -305,16 +307,14 @@ pub async fn unmerge_notes(conn: &mut PgConnection, m: &MergeRecord) -> sqlx::Re
     let mut out = Vec::new();
     if back > 0 {
         out.push(UnmergeNote::warn(format!(
-            "{back} charge entr{} go back to the restored record with the acts they bill (billing sees the change on \
-             both patients' accounts).",
-            if back == 1 { "y" } else { "ies" }
+            "Charge entries going back to the restored record with the acts they bill: {back} (billing sees them \
+             move between the two patients' accounts)."
         )));
     }
     if staying > 0 {
         out.push(UnmergeNote::warn(format!(
-            "{staying} charge entr{} captured on the surviving record since the merge stay with it; reverse and \
-             capture again any that belong to the other patient.",
-            if staying == 1 { "y" } else { "ies" }
+            "Charge entries captured on the surviving record since the merge that stay with it: {staying}; reverse \
+             and capture again any that belong to the other patient."
         )));
     }
     Ok(out)

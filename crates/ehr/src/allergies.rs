@@ -413,7 +413,10 @@ pub async fn merge_nka(
             .fetch_all(&mut *conn)
             .await?;
     let statement = |p: Uuid| {
-        before.iter().find(|r| r.0 == p).map(|(_, by, at)| serde_json::json!({"recorded_by": by, "recorded_at": nanos(*at)}))
+        before
+            .iter()
+            .find(|r| r.0 == p)
+            .map(|(_, by, at)| serde_json::json!({"recorded_by": by, "recorded_at": nanos(*at)}))
     };
     let data = serde_json::json!({"survivor": statement(survivor), "merged": statement(merged)});
     let moved = sqlx::query(

@@ -60,7 +60,12 @@ pub const MODULE: Module = Module {
     permissions: perms::ALL,
     search: Some(search_provider),
     patient_tables: &[
-        PatientTable { table: "patient_emergency_contacts", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable {
+            table: "patient_emergency_contacts",
+            column: "patient_id",
+            on_merge: OnMerge::Follow,
+            key: "id",
+        },
         PatientTable { table: "patient_consents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_rights_requests", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_care_team", column: "patient_id", on_merge: OnMerge::Custom, key: "user_id" },

@@ -301,7 +301,11 @@ pub async fn merge_submit(
 /// The registry's own merge steps: tables with one row per patient. The care team: the merged
 /// record's members join the survivor's (those already on it keep their entry). Keeps the merged
 /// record's team and who was added to the survivor, for the undo.
-pub(crate) async fn merge_care_team(conn: &mut PgConnection, survivor: Uuid, merged: Uuid) -> sqlx::Result<StepOutcome> {
+pub(crate) async fn merge_care_team(
+    conn: &mut PgConnection,
+    survivor: Uuid,
+    merged: Uuid,
+) -> sqlx::Result<StepOutcome> {
     let team: Vec<(Uuid, String, Option<Uuid>, time::OffsetDateTime)> = sqlx::query_as(
         "SELECT user_id, role, added_by, added_at FROM patient_care_team WHERE patient_id = $1 ORDER BY user_id",
     )

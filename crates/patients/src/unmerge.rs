@@ -358,7 +358,8 @@ pub async fn preview(
     let row = load(&mut conn, survivor, merge, false).await?.ok_or(AppError::NotFound)?;
     let record = row.record();
     let notes = if row.unmerged_at.is_some() { Vec::new() } else { gather_notes(&mut conn, registry, &record).await? };
-    let since = if row.unmerged_at.is_some() { BTreeMap::new() } else { created_since(&mut conn, registry, &row).await? };
+    let since =
+        if row.unmerged_at.is_some() { BTreeMap::new() } else { created_since(&mut conn, registry, &row).await? };
     drop(conn);
     let created_since = labels(pool, registry, survivor, &since, zone).await?;
     let can_undo = row.unmerged_at.is_none() && !notes.iter().any(|n| n.blocks);
@@ -407,7 +408,10 @@ pub async fn unmerge(
             return Err(AppError::field("also", format!("{table}: no rows were created there since the merge.")));
         };
         if let Some(k) = keys.iter().find(|k| !allowed.contains(k)) {
-            return Err(AppError::field("also", format!("{table} {k}: not a row created on the record since the merge.")));
+            return Err(AppError::field(
+                "also",
+                format!("{table} {k}: not a row created on the record since the merge."),
+            ));
         }
     }
     let mut record = row.record();
@@ -499,7 +503,9 @@ async fn restore_records(conn: &mut PgConnection, keys: &KeyRing, row: &LogRow) 
         .await?;
         let aad = format!("patients.{}", enc.trim_end_matches("_enc"));
         let same = match (s, m) {
-            (Some(s), Some(m)) => s == m || keys.decrypt(&s, &aad).ok().zip(keys.decrypt(&m, &aad).ok()).is_some_and(|(a, b)| a == b),
+            (Some(s), Some(m)) => {
+                s == m || keys.decrypt(&s, &aad).ok().zip(keys.decrypt(&m, &aad).ok()).is_some_and(|(a, b)| a == b)
+            }
             _ => false,
         };
         if same {
@@ -644,8 +650,17 @@ pub async fn confirm_page(
     Path((_, merge)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_UNMERGE)?;
-    render_confirm(&state, page, patient.id, merge, UnmergeForm::default(), FieldErrors::default(), None, StatusCode::OK)
-        .await
+    render_confirm(
+        &state,
+        page,
+        patient.id,
+        merge,
+        UnmergeForm::default(),
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Parses `table:key` choices into table → keys.
@@ -733,8 +748,12 @@ pub async fn api_history(
 ) -> AppResult<Json<Paged<MergeEntry>>> {
     auth.require(crate::perms::PATIENTS_READ)?;
     let rows = history(&state.pool, patient.id).await?;
-    audit::record_now(&state.pool, &auth.meta, Event::new("patient.merges.view", "patient", patient.id).patient(patient.id))
-        .await?;
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("patient.merges.view", "patient", patient.id).patient(patient.id),
+    )
+    .await?;
     Ok(Json(Paged { items: rows, next: None }))
 }
 
