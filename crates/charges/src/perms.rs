@@ -15,6 +15,8 @@ pub const ALL: &[PermDef] = &[
     PermDef {
         perm: REVERSE,
         description: "Reverse a charge (a compensating entry with a reason)",
-        default_roles: &["billing_clerk"],
+        // Hospital admins hold every permission of the billing clerk's role, so that they may
+        // grant it (admin::users grants only roles whose permissions the granter holds).
+        default_roles: &["billing_clerk", "hospital_admin"],
     },
 ];

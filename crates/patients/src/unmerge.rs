@@ -377,20 +377,27 @@ pub struct Unmerged {
     pub moved_back: Value,
 }
 
-/// Undoes merge `merge` of `survivor` on the caller's transaction: refuses one already undone
-/// (409), one a module's note blocks (409, the notes' words) and `also` rows that are not rows
-/// created on the survivor since the merge (422). `also`: table → keys of such rows to move to
-/// the restored record too.
+/// What to undo: merge `merge` of the surviving record `survivor`, why, and `also`: table → keys
+/// of rows created on the survivor since the merge to move to the restored record too.
+#[derive(Debug, Clone, Copy)]
+pub struct UndoMerge<'a> {
+    pub survivor: Uuid,
+    pub merge: Uuid,
+    pub reason: &'a str,
+    pub also: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// Undoes a merge on the caller's transaction: refuses one already undone (409), one a module's
+/// note blocks (409, the notes' words) and `also` rows that are not rows created on the survivor
+/// since the merge (422).
 pub async fn unmerge(
     conn: &mut PgConnection,
     registry: &Registry,
     keys: &KeyRing,
-    survivor: Uuid,
-    merge: Uuid,
-    reason: &str,
-    also: &BTreeMap<String, Vec<String>>,
+    undo: &UndoMerge<'_>,
     meta: &AuditMeta,
 ) -> AppResult<Unmerged> {
+    let UndoMerge { survivor, merge, reason, also } = *undo;
     let row = load(&mut *conn, survivor, merge, false).await?.ok_or(AppError::NotFound)?;
     // Lock both records (in id order, as a merge does), then the log entry: concurrent unmerges
     // of one merge queue here, and all but the first find it undone.
@@ -621,16 +628,16 @@ impl UnmergePage {
     }
 }
 
-async fn render_confirm(
-    state: &AppState,
-    page: Page,
-    id: Uuid,
-    merge: Uuid,
+/// The confirmation as shown: what was typed, field errors, a refusal, and the status.
+struct Shown {
     form: UnmergeForm,
     errors: FieldErrors,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+}
+
+async fn render_confirm(state: &AppState, page: Page, id: Uuid, merge: Uuid, shown: Shown) -> AppResult<Response> {
+    let Shown { form, errors, error, status } = shown;
     let p = preview(&state.pool, state.registry, id, merge, &page.zone).await?;
     let page = page
         .titled("Undo a merge")
@@ -650,17 +657,9 @@ pub async fn confirm_page(
     Path((_, merge)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_UNMERGE)?;
-    render_confirm(
-        &state,
-        page,
-        patient.id,
-        merge,
-        UnmergeForm::default(),
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let shown =
+        Shown { form: UnmergeForm::default(), errors: FieldErrors::default(), error: None, status: StatusCode::OK };
+    render_confirm(&state, page, patient.id, merge, shown).await
 }
 
 /// Parses `table:key` choices into table → keys.
@@ -711,11 +710,13 @@ pub async fn undo(
     let (reason, also) = match parsed {
         Ok(v) => v,
         Err(errors) => {
-            return render_confirm(&state, page, id, merge, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let shown = Shown { form, errors, error: None, status: StatusCode::UNPROCESSABLE_ENTITY };
+            return render_confirm(&state, page, id, merge, shown).await;
         }
     };
     let mut tx = state.pool.begin().await?;
-    match unmerge(&mut tx, state.registry, &state.keys, id, merge, &reason, &also, &auth.meta).await {
+    let what = UndoMerge { survivor: id, merge, reason: &reason, also: &also };
+    match unmerge(&mut tx, state.registry, &state.keys, &what, &auth.meta).await {
         Ok(done) => {
             tx.commit().await?;
             let mrn = mrn(&state.pool, done.merged).await?;
@@ -727,11 +728,13 @@ pub async fn undo(
         }
         Err(AppError::Invalid(errors)) => {
             drop(tx);
-            render_confirm(&state, page, id, merge, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let shown = Shown { form, errors, error: None, status: StatusCode::UNPROCESSABLE_ENTITY };
+            render_confirm(&state, page, id, merge, shown).await
         }
         Err(AppError::Conflict(m)) => {
             drop(tx);
-            render_confirm(&state, page, id, merge, form, FieldErrors::default(), Some(m), StatusCode::CONFLICT).await
+            let shown = Shown { form, errors: FieldErrors::default(), error: Some(m), status: StatusCode::CONFLICT };
+            render_confirm(&state, page, id, merge, shown).await
         }
         Err(e) => Err(e),
     }
@@ -789,7 +792,8 @@ pub async fn api_undo(
     auth.require(crate::perms::PATIENTS_UNMERGE)?;
     let reason = check_reason(&req.reason)?;
     let mut tx = state.pool.begin().await?;
-    let done = unmerge(&mut tx, state.registry, &state.keys, patient.id, merge, &reason, &req.also, &auth.meta).await?;
+    let what = UndoMerge { survivor: patient.id, merge, reason: &reason, also: &req.also };
+    let done = unmerge(&mut tx, state.registry, &state.keys, &what, &auth.meta).await?;
     tx.commit().await?;
     Ok(Json(done))
 }

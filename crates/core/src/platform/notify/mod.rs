@@ -397,30 +397,6 @@ async fn send_email(state: &AppState, msg: &MessageRow) -> Result<String, SendEr
     mailer.send(&msg.recipient, &format!("{hospital}: {}", msg.subject), text, html).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn quiet_hours_span_midnight() {
-        assert_eq!(
-            quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 23:30 UTC)),
-            Some(datetime!(2026-03-02 07:00 UTC))
-        );
-        assert_eq!(
-            quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 06:59:30 UTC)),
-            Some(datetime!(2026-03-01 07:00 UTC))
-        );
-        assert_eq!(quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 12:00 UTC)), None);
-        assert_eq!(
-            quiet_until(9 * 60, 17 * 60, datetime!(2026-03-01 12:00 UTC)),
-            Some(datetime!(2026-03-01 17:00 UTC))
-        );
-        assert_eq!(quiet_until(600, 600, datetime!(2026-03-01 10:00 UTC)), None);
-    }
-}
-
 /// What an unmerge meets in the outbound messages: messages to the patient, and webhook calls
 /// naming either record, that went out since the merge. They cannot be called back; the user
 /// reads them before confirming (complications, not blockers).
@@ -455,4 +431,28 @@ pub async fn unmerge_notes(
         )));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn quiet_hours_span_midnight() {
+        assert_eq!(
+            quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 23:30 UTC)),
+            Some(datetime!(2026-03-02 07:00 UTC))
+        );
+        assert_eq!(
+            quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 06:59:30 UTC)),
+            Some(datetime!(2026-03-01 07:00 UTC))
+        );
+        assert_eq!(quiet_until(22 * 60, 7 * 60, datetime!(2026-03-01 12:00 UTC)), None);
+        assert_eq!(
+            quiet_until(9 * 60, 17 * 60, datetime!(2026-03-01 12:00 UTC)),
+            Some(datetime!(2026-03-01 17:00 UTC))
+        );
+        assert_eq!(quiet_until(600, 600, datetime!(2026-03-01 10:00 UTC)), None);
+    }
 }
