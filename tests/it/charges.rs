@@ -114,6 +114,11 @@ async fn a_dose_given_here_is_charged_and_its_error_reverses_the_charge() {
     assert_eq!(net, 0);
     let list = billing.get("/charges").await;
     assert!(list.body.contains("Reversal") && list.body.contains("Reversed"), "{}", list.body);
+    // The whole-record export carries the ledger for readers of it, and names it omitted otherwise.
+    let export = billing.get(&format!("/patients/{pid}/export.json")).await.json();
+    assert_eq!(export["charges"].as_array().map(Vec::len), Some(2), "{export}");
+    let export = app.get(&format!("/patients/{pid}/export.json")).await.json();
+    assert!(export.get("charges").is_none() && export["omitted_sections"].to_string().contains("charges"), "{export}");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub mod perms;
 pub mod repo;
 
 use futures_util::FutureExt;
-use hearth_core::registry::{ChartTab, MergeStep, Module, NavEntry, OnMerge, PatientTable};
+use hearth_core::registry::{ChartTab, ExportSections, MergeStep, Module, NavEntry, OnMerge, PatientTable};
 
 pub use model::NewCharge;
 pub use repo::{capture, reverse, reverse_act};
@@ -40,6 +40,11 @@ pub const MODULE: Module = Module {
         undo: |c, m| repo::unmerge(c, m).boxed(),
     }],
     unmerge_notes: Some(|c, m| repo::unmerge_notes(c, m).boxed()),
+    export: Some(ExportSections {
+        sections: &["charges"],
+        perm: perms::READ,
+        fetch: |state, id| async move { Ok(serde_json::json!({ "charges": repo::export(&state.pool, id).await? })) }.boxed(),
+    }),
     constraint_messages: &[
         ("charges_once", "This act is already charged."),
         ("charges_reversed_once", "This charge is already reversed."),

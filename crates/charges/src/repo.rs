@@ -319,3 +319,22 @@ pub async fn unmerge_notes(conn: &mut PgConnection, m: &MergeRecord) -> sqlx::Re
     }
     Ok(out)
 }
+
+/// At most this many entries in a patient's export (a lifetime of billable events stays below).
+pub const EXPORT_LIMIT: i64 = 10_000;
+
+/// The patient's whole ledger for the whole-record export (section `charges`), newest first,
+/// every facility.
+pub async fn export(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Charge>> {
+    sqlx::query_as(&format!(
+        "{} WHERE c.patient_id = $4 ORDER BY c.performed_at DESC, c.id DESC LIMIT $5",
+        select()
+    ))
+    .bind(true)
+    .bind(Uuid::nil())
+    .bind(None::<Uuid>)
+    .bind(patient)
+    .bind(EXPORT_LIMIT)
+    .fetch_all(pool)
+    .await
+}
