@@ -8,8 +8,18 @@ use sqlx::Executor;
 
 use crate::helpers::*;
 
-const LARGE: &[&str] =
-    &["patients", "encounters", "vitals", "problems", "notes", "audit_events", "sessions", "messages", "live_events"];
+const LARGE: &[&str] = &[
+    "patients",
+    "encounters",
+    "vitals",
+    "problems",
+    "notes",
+    "audit_events",
+    "sessions",
+    "messages",
+    "live_events",
+    "charges",
+];
 
 async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
     let mut conn = pool.acquire().await.unwrap();
@@ -28,7 +38,9 @@ async fn hot_requests_use_indexes() {
     let seed = TestApp::new().await;
     hearth::demo::seed(&seed.pool, &seed.state.keys).await.unwrap();
     let email = seed.user("doctor").await;
-    sqlx::query("INSERT INTO role_permissions (role_code, permission_code) VALUES ('doctor', 'audit.read')")
+    sqlx::query(
+        "INSERT INTO role_permissions (role_code, permission_code) VALUES ('doctor', 'audit.read'), ('doctor', 'charges.read')",
+    )
         .execute(&seed.pool)
         .await
         .unwrap();
@@ -72,6 +84,9 @@ async fn hot_requests_use_indexes() {
         format!("/audit?patient={pid}"),
         format!("/audit?user={}", email.replace('@', "%40")),
         "/audit".to_string(),
+        format!("/patients/{pid}/charges"),
+        "/charges".to_string(),
+        format!("/charges?patient={mrn}"),
     ];
     for path in &hot {
         let r = app.get(path).await;

@@ -43,7 +43,9 @@ pub const MODULE: Module = Module {
     export: Some(ExportSections {
         sections: &["charges"],
         perm: perms::READ,
-        fetch: |state, id| async move { Ok(serde_json::json!({ "charges": repo::export(&state.pool, id).await? })) }.boxed(),
+        fetch: |state, id| {
+            async move { Ok(serde_json::json!({ "charges": repo::export(&state.pool, id).await? })) }.boxed()
+        },
     }),
     constraint_messages: &[
         ("charges_once", "This act is already charged."),

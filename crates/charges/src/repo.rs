@@ -243,9 +243,22 @@ pub async fn facilities(pool: &PgPool, user: &CurrentUser) -> sqlx::Result<Vec<(
     .await
 }
 
-/// The modules that captured charges (the list's module filter).
+/// The modules that captured charges (the list's module filter): a skip scan over the
+/// `charges_once` index (one probe per module, however long the ledger).
 pub async fn modules(pool: &PgPool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT DISTINCT source_module FROM charges ORDER BY 1 LIMIT 100").fetch_all(pool).await
+    sqlx::query_scalar(
+        "WITH RECURSIVE m(module) AS (
+             (SELECT source_module FROM charges WHERE reverses IS NULL AND replaces IS NULL
+              ORDER BY source_module LIMIT 1)
+             UNION ALL
+             SELECT (SELECT c.source_module FROM charges c
+                     WHERE c.reverses IS NULL AND c.replaces IS NULL AND c.source_module > m.module
+                     ORDER BY c.source_module LIMIT 1)
+             FROM m WHERE m.module IS NOT NULL)
+         SELECT module FROM m WHERE module IS NOT NULL LIMIT 100",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 // ---- Merge and unmerge ----
@@ -326,15 +339,12 @@ pub const EXPORT_LIMIT: i64 = 10_000;
 /// The patient's whole ledger for the whole-record export (section `charges`), newest first,
 /// every facility.
 pub async fn export(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Charge>> {
-    sqlx::query_as(&format!(
-        "{} WHERE c.patient_id = $4 ORDER BY c.performed_at DESC, c.id DESC LIMIT $5",
-        select()
-    ))
-    .bind(true)
-    .bind(Uuid::nil())
-    .bind(None::<Uuid>)
-    .bind(patient)
-    .bind(EXPORT_LIMIT)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&format!("{} WHERE c.patient_id = $4 ORDER BY c.performed_at DESC, c.id DESC LIMIT $5", select()))
+        .bind(true)
+        .bind(Uuid::nil())
+        .bind(None::<Uuid>)
+        .bind(patient)
+        .bind(EXPORT_LIMIT)
+        .fetch_all(pool)
+        .await
 }

@@ -213,7 +213,8 @@ async fn load(conn: &mut PgConnection, survivor: Uuid, merge: Uuid, lock: bool) 
 }
 
 /// The rows on the survivor, per table that follows a merge, that are neither its own from
-/// before the merge nor moved by it: created (or moved in by a later merge) since.
+/// before the merge nor moved by it: created (or moved in by a later merge) since. (Set
+/// operations, hashed: a long history has thousands of keys on each side.)
 async fn created_since(
     conn: &mut PgConnection,
     registry: &Registry,
@@ -228,7 +229,8 @@ async fn created_since(
         let (Some(m), Some(k)) = (moved.get(t.table), kept.get(t.table)) else { continue };
         let before: Vec<&String> = m.iter().chain(k.iter()).collect();
         let new: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT {k}::text FROM {} WHERE {c} = $1 AND NOT ({k}::text = ANY($2)) ORDER BY 1 LIMIT 500",
+            "SELECT * FROM (SELECT {k}::text FROM {} WHERE {c} = $1 EXCEPT SELECT unnest($2::text[])) n
+             ORDER BY 1 LIMIT 500",
             t.table,
             k = t.key,
             c = t.column
@@ -435,7 +437,7 @@ pub async fn unmerge(
     for (_, t) in registry.patient_tables().filter(|(_, t)| t.on_merge == OnMerge::Follow) {
         let Some(keys) = record.moved.get(t.table).filter(|k| !k.is_empty()) else { continue };
         let n = sqlx::query(&format!(
-            "UPDATE {} SET {c} = $1 WHERE {c} = $2 AND {k}::text = ANY($3)",
+            "UPDATE {} SET {c} = $1 WHERE {c} = $2 AND {k}::text IN (SELECT unnest($3::text[]))",
             t.table,
             c = t.column,
             k = t.key
