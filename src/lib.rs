@@ -20,6 +20,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_orders::MODULE,
     &hearth_immunizations::MODULE,
     &hearth_alerts::MODULE,
+    &hearth_charges::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -32,6 +33,7 @@ pub mod modules {
     pub use hearth_admin as admin;
     pub use hearth_alerts as alerts;
     pub use hearth_audit as audit;
+    pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
     pub use hearth_immunizations as immunizations;

@@ -564,13 +564,14 @@ async fn export_includes_the_clinical_record() {
     assert_eq!(d["versions"][0]["sha256"], sha_hex(&pdf()));
     assert!(d["versions"][0]["content_href"].as_str().unwrap().ends_with("/versions/1/content"));
     assert!(!r.body.contains("%PDF"), "document contents are not exported");
-    assert!(doc.get("omitted_sections").is_none());
+    // A doctor reads the whole clinical record; only the billing ledger (charges.read) is left out.
+    assert_eq!(doc["omitted_sections"], json!(["charges"]));
     let changes: Value = sqlx::query_scalar("SELECT changes FROM audit_events WHERE action = 'patient.export'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     let sections: usize = hearth::REGISTRY.modules().filter_map(|m| m.export.as_ref()).map(|e| e.sections.len()).sum();
-    assert_eq!(changes["clinical_sections"].as_array().unwrap().len(), sections);
+    assert_eq!(changes["clinical_sections"].as_array().unwrap().len(), sections - 1);
     assert!(!changes.to_string().contains("Wheeze"), "note text never enters the audit log");
 
     // The API export is the same document.

@@ -20,6 +20,7 @@ const LARGE: &[&str] = &[
     "live_events",
     "orders",
     "order_results",
+    "charges",
 ];
 
 async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
@@ -39,7 +40,9 @@ async fn hot_requests_use_indexes() {
     let seed = TestApp::new().await;
     hearth::demo::seed(&seed.pool, &seed.state.keys).await.unwrap();
     let email = seed.user("doctor").await;
-    sqlx::query("INSERT INTO role_permissions (role_code, permission_code) VALUES ('doctor', 'audit.read')")
+    sqlx::query(
+        "INSERT INTO role_permissions (role_code, permission_code) VALUES ('doctor', 'audit.read'), ('doctor', 'charges.read')",
+    )
         .execute(&seed.pool)
         .await
         .unwrap();
@@ -87,6 +90,9 @@ async fn hot_requests_use_indexes() {
         format!("/audit?patient={pid}"),
         format!("/audit?user={}", email.replace('@', "%40")),
         "/audit".to_string(),
+        format!("/patients/{pid}/charges"),
+        "/charges".to_string(),
+        format!("/charges?patient={mrn}"),
     ];
     for path in &hot {
         let r = app.get(path).await;

@@ -104,6 +104,21 @@ async fn every_column_holding_a_patient_id_is_declared_for_merge() {
             assert!(!m.merge_steps.is_empty(), "{module}: {table}.{column} is Custom but the module has no merge step");
         }
     }
+    // A table that follows a merge names the key the merge log records: a column that alone is
+    // unique (its primary key or a unique index), so an unmerge moves back exactly those rows.
+    for (m, t) in REGISTRY.patient_tables().filter(|(_, t)| t.on_merge == OnMerge::Follow) {
+        let unique: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                            WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL
+                              AND a.attname = $2)",
+        )
+        .bind(t.table)
+        .bind(t.key)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert!(unique, "{}: {}.{} is not a unique key of its table", m.name, t.table, t.key);
+    }
 }
 
 #[tokio::test]

@@ -51,8 +51,8 @@ pub const MODULE: Module = Module {
         href: "/alerts/{id}",
     }],
     patient_tables: &[
-        PatientTable { table: "alerts", column: "patient_id", on_merge: OnMerge::Follow },
-        PatientTable { table: "alert_nurse_assignments", column: "patient_id", on_merge: OnMerge::Follow },
+        PatientTable { table: "alerts", column: "patient_id", key: "id", on_merge: OnMerge::Follow },
+        PatientTable { table: "alert_nurse_assignments", column: "patient_id", key: "id", on_merge: OnMerge::Follow },
     ],
     export: Some(ExportSections {
         sections: &["alerts"],

@@ -62,8 +62,13 @@ pub struct Module {
     pub banner: Option<BannerPart>,
     /// Every table with a column referencing `patients(id)`, and what a merge does with it.
     pub patient_tables: &'static [PatientTable],
-    /// Steps a merge runs beyond moving rows (one row per patient, flags to combine).
+    /// Steps a merge runs beyond moving rows (one row per patient, flags to combine), each with
+    /// its inverse for an unmerge.
     pub merge_steps: &'static [MergeStep],
+    /// What an unmerge of a merge would meet in this module, listed to the user before they
+    /// confirm (a message already sent, a note signed since the merge…); a note with `blocks`
+    /// refuses the unmerge (a finalised invoice…). Also checked again inside the unmerge.
+    pub unmerge_notes: Option<UnmergeNotes>,
     /// The module's sections of the whole-record export.
     pub export: Option<ExportSections>,
     /// Columns holding field-encrypted values (re-encrypted by `hearth keys rotate`).
@@ -121,6 +126,7 @@ impl Module {
             timeline: &[],
             patient_tables: &[],
             merge_steps: &[],
+            unmerge_notes: None,
             export: None,
             encrypted_columns: &[],
             jobs: &[],
@@ -267,14 +273,86 @@ pub struct PatientTable {
     pub table: &'static str,
     pub column: &'static str,
     pub on_merge: OnMerge,
+    /// The column that identifies one row (unique; `"id"` for almost every table). A merge
+    /// records the keys of the rows it moves (`OnMerge::Follow`) so that an unmerge moves exactly
+    /// those back. Unused for `Keep` and `Custom` tables (name their key anyway).
+    pub key: &'static str,
 }
 
 /// A merge step: runs on the merge's transaction with `(survivor, merged)` and returns the rows
-/// it moved, for the merge's audit record.
+/// it moved (for the merge's audit record) and the data its `undo` needs; `undo` reverses it on
+/// an unmerge's transaction, with the merge's record (its own data in
+/// [`MergeRecord::step_data`]), and returns the rows it moved back.
 pub struct MergeStep {
     pub name: &'static str,
-    pub run: for<'a> fn(&'a mut PgConnection, Uuid, Uuid) -> BoxFuture<'a, sqlx::Result<u64>>,
+    pub run: for<'a> fn(&'a mut PgConnection, Uuid, Uuid) -> BoxFuture<'a, sqlx::Result<StepOutcome>>,
+    pub undo: for<'a> fn(&'a mut PgConnection, &'a MergeRecord) -> BoxFuture<'a, sqlx::Result<u64>>,
 }
+
+/// What a merge step did: rows moved, and what it keeps for its undo (JSON, no PHI: ids, times,
+/// flags; stored in the merge log).
+#[derive(Debug, Clone, Default)]
+pub struct StepOutcome {
+    pub moved: u64,
+    pub data: Value,
+}
+
+impl StepOutcome {
+    pub fn new(moved: u64, data: Value) -> StepOutcome {
+        StepOutcome { moved, data }
+    }
+}
+
+/// One merge as its log recorded it, handed to merge steps' `undo` and to `unmerge_notes`.
+#[derive(Debug, Clone)]
+pub struct MergeRecord {
+    pub id: Uuid,
+    pub survivor: Uuid,
+    pub merged: Uuid,
+    pub merged_at: time::OffsetDateTime,
+    /// The rows going back to the merged record, by table: the keys (as text) of the rows the
+    /// merge moved, plus, during an unmerge, rows created on the survivor since that the user
+    /// chose to move as well.
+    pub moved: std::collections::BTreeMap<String, Vec<String>>,
+    /// Every step's data, by step name (what its `run` returned).
+    pub steps: serde_json::Map<String, Value>,
+}
+
+impl MergeRecord {
+    /// A step's own data (`null` when it kept none).
+    pub fn step_data(&self, step: &str) -> &Value {
+        self.steps.get(step).unwrap_or(&Value::Null)
+    }
+
+    /// Every moved key that is a UUID, whatever its table (for a ledger that follows the rows it
+    /// refers to).
+    pub fn moved_ids(&self) -> Vec<Uuid> {
+        self.moved.values().flatten().filter_map(|k| Uuid::parse_str(k).ok()).collect()
+    }
+}
+
+/// Something an unmerge meets in a module, shown to the user before they confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmergeNote {
+    pub text: String,
+    /// The unmerge is refused while this holds.
+    pub blocks: bool,
+}
+
+impl UnmergeNote {
+    /// A complication: the user reads it and may go ahead.
+    pub fn warn(text: impl Into<String>) -> UnmergeNote {
+        UnmergeNote { text: text.into(), blocks: false }
+    }
+    /// A blocker: the unmerge is refused.
+    pub fn block(text: impl Into<String>) -> UnmergeNote {
+        UnmergeNote { text: text.into(), blocks: true }
+    }
+}
+
+/// A module's notes on an unmerge (read-only; runs on the unmerge's transaction at confirmation).
+pub type UnmergeNotes =
+    for<'a> fn(&'a mut PgConnection, &'a MergeRecord) -> BoxFuture<'a, sqlx::Result<Vec<UnmergeNote>>>;
 
 /// A module's sections of the whole-record export.
 pub struct ExportSections {

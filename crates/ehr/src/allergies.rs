@@ -400,8 +400,25 @@ pub async fn set_status(
 }
 
 /// On a merge, "no known allergies" survives only if, after the merge, the survivor has no
-/// active allergy; the merged record's statement moves over when the survivor had none.
-pub async fn merge_nka(conn: &mut sqlx::PgConnection, survivor: Uuid, merged: Uuid) -> sqlx::Result<u64> {
+/// active allergy; the merged record's statement moves over when the survivor had none. Keeps
+/// both statements as they were, for the undo.
+pub async fn merge_nka(
+    conn: &mut sqlx::PgConnection,
+    survivor: Uuid,
+    merged: Uuid,
+) -> sqlx::Result<hearth_core::registry::StepOutcome> {
+    let before: Vec<(Uuid, Option<Uuid>, OffsetDateTime)> =
+        sqlx::query_as("SELECT patient_id, recorded_by, recorded_at FROM allergy_nka WHERE patient_id = ANY($1)")
+            .bind(vec![survivor, merged])
+            .fetch_all(&mut *conn)
+            .await?;
+    let statement = |p: Uuid| {
+        before
+            .iter()
+            .find(|r| r.0 == p)
+            .map(|(_, by, at)| serde_json::json!({"recorded_by": by, "recorded_at": nanos(*at)}))
+    };
+    let data = serde_json::json!({"survivor": statement(survivor), "merged": statement(merged)});
     let moved = sqlx::query(
         "INSERT INTO allergy_nka (patient_id, recorded_by, recorded_at)
          SELECT $1, recorded_by, recorded_at FROM allergy_nka WHERE patient_id = $2
@@ -420,5 +437,46 @@ pub async fn merge_nka(conn: &mut sqlx::PgConnection, survivor: Uuid, merged: Uu
     .bind(survivor)
     .execute(&mut *conn)
     .await?;
-    Ok(moved)
+    Ok(hearth_core::registry::StepOutcome::new(moved, data))
+}
+
+fn nanos(t: OffsetDateTime) -> String {
+    t.unix_timestamp_nanos().to_string()
+}
+
+fn from_nanos(v: &serde_json::Value) -> Option<OffsetDateTime> {
+    v.as_str().and_then(|n| n.parse::<i128>().ok()).and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+}
+
+/// Undoes [`merge_nka`] once the allergies have moved back: each record gets back the statement
+/// it had, where it still has no active allergy; the statement the merge gave the survivor
+/// leaves it.
+pub async fn unmerge_nka(conn: &mut sqlx::PgConnection, m: &hearth_core::registry::MergeRecord) -> sqlx::Result<u64> {
+    let data = m.step_data("allergy_nka");
+    if data["survivor"].is_null() {
+        if let Some(at) = from_nanos(&data["merged"]["recorded_at"]) {
+            sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1 AND recorded_at = $2")
+                .bind(m.survivor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    let mut restored = 0;
+    for (patient, statement) in [(m.survivor, &data["survivor"]), (m.merged, &data["merged"])] {
+        let Some(at) = from_nanos(&statement["recorded_at"]) else { continue };
+        let by = statement["recorded_by"].as_str().and_then(|u| Uuid::parse_str(u).ok());
+        restored += sqlx::query(
+            "INSERT INTO allergy_nka (patient_id, recorded_by, recorded_at)
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM allergies WHERE patient_id = $1 AND status = 'active')
+             ON CONFLICT (patient_id) DO NOTHING",
+        )
+        .bind(patient)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(restored)
 }

@@ -79,13 +79,19 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             }
         }
     }
+    // Doses given here are charged as they would be through the form (charge capture).
+    let nurse_meta = hearth_core::platform::audit::AuditMeta {
+        actor_user_id: Some(nurse),
+        actor_label: "nurse@demo.hearth".into(),
+        ..ctx.meta.clone()
+    };
     for d in &doses {
         let given = d.declined.is_none();
-        sqlx::query(
+        let inserted: Option<Uuid> = sqlx::query_scalar(
             "INSERT INTO immunizations (id, patient_id, cvx, status, occurred_at, primary_source, lot_number, expiry_date,
                                         site, route, dose_ml, dose_number, not_done_reason, performer_id, recorded_by, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12, $13, $14, $15, $16)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(Uuid::new_v4())
         .bind(d.patient)
@@ -103,8 +109,17 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         .bind((given && d.here).then_some(nurse))
         .bind(nurse)
         .bind(if d.here { "" } else { "Reported by the patient (vaccination card)." })
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        if let (Some(id), true) = (inserted, given && d.here) {
+            let name: String = sqlx::query_scalar("SELECT name FROM vaccines WHERE cvx = $1")
+                .bind(d.cvx)
+                .fetch_one(&mut *conn)
+                .await?;
+            crate::repo::charge(conn, &nurse_meta, d.patient, id, d.cvx, &name, d.at)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo charge: {e}"))?;
+        }
     }
     tracing::info!(immunizations = doses.len(), "seeded demo immunizations");
     Ok(())

@@ -36,7 +36,12 @@ pub const MODULE: Module = Module {
         id: "i.id",
         href: "/patients/{patient}/immunizations",
     }],
-    patient_tables: &[PatientTable { table: "immunizations", column: "patient_id", on_merge: OnMerge::Follow }],
+    patient_tables: &[PatientTable {
+        table: "immunizations",
+        column: "patient_id",
+        on_merge: OnMerge::Follow,
+        key: "id",
+    }],
     export: Some(ExportSections {
         sections: &["immunizations"],
         perm: perms::READ,

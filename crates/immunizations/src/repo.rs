@@ -37,15 +37,16 @@ pub async fn vaccines(pool: &PgPool) -> sqlx::Result<Vec<Vaccine>> {
 }
 
 /// Records an immunization. An unknown or retired vaccine is a field error; the same dose twice
-/// is refused by the `immunizations_once` index (409, the module's message).
+/// is refused by the `immunizations_once` index (409, the module's message). A dose given here is
+/// charged in the same transaction ([`CHARGE_KIND`], code `CVX:<code>`).
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &Valid) -> AppResult<Uuid> {
-    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM vaccines WHERE cvx = $1 AND active)")
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM vaccines WHERE cvx = $1 AND active")
         .bind(&v.cvx)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    if !known {
+    let Some(name) = name else {
         return Err(FieldErrors::one("cvx", "Not a vaccine of the catalogue.").into());
-    }
+    };
     if let Some(order) = v.order_id {
         // The dose fulfils an active immunization order of this patient for the same vaccine.
         match hearth_orders::load(conn, order).await? {
@@ -100,6 +101,9 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
         Event::new("immunizations.immunization.create", "immunization", id).patient(patient).changes(changes),
     )
     .await?;
+    if v.status == "completed" && v.primary_source {
+        charge(conn, meta, patient, id, &v.cvx, &name, v.occurred_at).await?;
+    }
     Ok(id)
 }
 
@@ -133,6 +137,42 @@ pub async fn raise_reaction(
     };
     hearth_alerts::raise(conn, registry, meta, &alert).await?;
     Ok(())
+}
+
+/// What a vaccination given here is billed as (charge capture's `kind`).
+pub const CHARGE_KIND: &str = "administration";
+
+/// Captures the charge of a dose given here: the vaccine's CVX code, one unit, by the recorder.
+pub async fn charge(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    cvx: &str,
+    vaccine: &str,
+    at: time::OffsetDateTime,
+) -> AppResult<Uuid> {
+    let code = format!("CVX:{cvx}");
+    let description: String = vaccine.chars().take(200).collect();
+    hearth_charges::capture(
+        conn,
+        meta,
+        &hearth_charges::NewCharge {
+            patient,
+            encounter: None,
+            facility: None,
+            source_module: "immunizations",
+            source_row: id,
+            kind: CHARGE_KIND,
+            code: &code,
+            description: &description,
+            quantity: 1,
+            performed_at: at,
+            performer: meta.actor_user_id,
+            replaces: None,
+        },
+    )
+    .await
 }
 
 /// Marks an entry entered in error, with the reason. The transition is guarded in the UPDATE:
@@ -177,6 +217,8 @@ pub async fn mark_error(
     .await?;
     // A reaction to a dose that was never given is no reason to alert anybody.
     hearth_alerts::cancel(conn, meta, "immunizations", id, "The immunization was marked entered in error.").await?;
+    // A dose that was never given is not billed: its charge, if any, is reversed.
+    hearth_charges::reverse_act(conn, meta, "immunizations", id, CHARGE_KIND, reason).await?;
     Ok(())
 }
 

@@ -61,7 +61,7 @@ pub const MODULE: Module = Module {
         id: "o.id",
         href: "/patients/{patient}/orders/{id}",
     }],
-    patient_tables: &[PatientTable { table: "orders", column: "patient_id", on_merge: OnMerge::Follow }],
+    patient_tables: &[PatientTable { table: "orders", column: "patient_id", key: "id", on_merge: OnMerge::Follow }],
     export: Some(ExportSections {
         sections: &["orders"],
         perm: perms::READ,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::context::PatientCtx;
 use crate::model::{NewPatient, PatientDetail, PatientSummary};
+use crate::unmerge::{CreatedSince, MergeEntry, UnmergeNoteView, UnmergePreview, UnmergeRequest, Unmerged};
 use crate::{access, merge, register, repo, rights, search};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
@@ -21,8 +22,9 @@ use hearth_core::web::paging::{PageRequest, Paged};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient),
-    components(schemas(PatientSummary, PatientDetail, NewPatient, Paged<PatientSummary>, Created, MergeRequest, MergeResult)),
+    paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient, merges, merge_preview, unmerge),
+    components(schemas(PatientSummary, PatientDetail, NewPatient, Paged<PatientSummary>, Created, MergeRequest, MergeResult,
+        MergeEntry, Paged<MergeEntry>, UnmergePreview, UnmergeNoteView, CreatedSince, UnmergeRequest, Unmerged)),
     tags((name = "patients", description = "The patient registry"))
 )]
 pub struct PatientsApiDoc;
@@ -35,6 +37,9 @@ pub fn routes() -> ApiRoutes {
         .get("/api/v1/patients/{id}", get_patient)
         .patch("/api/v1/patients/{id}", patch_patient)
         .post("/api/v1/patients/{id}/merge", merge_patient)
+        .get("/api/v1/patients/{id}/merges", merges)
+        .get("/api/v1/patients/{id}/merges/{merge}", merge_preview)
+        .post("/api/v1/patients/{id}/merges/{merge}/undo", unmerge)
         .get("/api/v1/patients/{id}/export", export_patient)
 }
 
@@ -170,6 +175,9 @@ pub struct MergeRequest {
 pub struct MergeResult {
     survivor: Uuid,
     merged: Uuid,
+    /// The merge's entry in the merge log (`GET /api/v1/patients/{id}/merges`; undone with
+    /// `POST /api/v1/patients/{id}/merges/{merge}/undo`).
+    merge: Uuid,
     /// Rows moved per table.
     #[schema(value_type = Object)]
     moved: serde_json::Value,
@@ -188,9 +196,9 @@ async fn merge_patient(
     let survivor = patient.id;
     access::require(&state.pool, &auth.user, req.merged).await?;
     let mut tx = state.pool.begin().await?;
-    let moved = merge::merge(&mut tx, state.registry, survivor, req.merged, &auth.meta).await?;
+    let done = merge::merge(&mut tx, state.registry, survivor, req.merged, &auth.meta).await?;
     tx.commit().await?;
-    Ok(Json(MergeResult { survivor, merged: req.merged, moved }))
+    Ok(Json(MergeResult { survivor, merged: req.merged, merge: done.id, moved: done.moved }))
 }
 
 /// The whole record: the registry's sections (`{format, patient, emergency_contacts, consents,
@@ -207,4 +215,43 @@ async fn export_patient(
     auth.require(crate::perms::PATIENTS_READ)?;
     let id = patient.id;
     rights::export(&state, id, &auth.user, &auth.meta).await?.map(Json).ok_or(AppError::NotFound)
+}
+
+/// The merges the record took part in, as survivor or as merged record, newest first (one page:
+/// `next` is null). Needs `patients.read`.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/merges", params(("id" = Uuid, Path)), responses((status = 200, body = Paged<MergeEntry>), (status = 403), (status = 404)), security(("bearer" = [])))]
+async fn merges(
+    state: axum::extract::State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Paged<MergeEntry>>> {
+    crate::unmerge::api_history(state, auth, patient).await
+}
+
+/// What undoing merge `{merge}` of the survivor `{id}` would meet: every module's notes (a note
+/// with `blocks` refuses it), the rows created on the survivor since (they stay unless named in
+/// `also`), and whether it can be undone. Needs `patients.unmerge`.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/merges/{merge}", params(("id" = Uuid, Path, description = "the survivor"), ("merge" = Uuid, Path)), responses((status = 200, body = UnmergePreview), (status = 403), (status = 404)), security(("bearer" = [])))]
+async fn merge_preview(
+    state: axum::extract::State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    path: hearth_core::web::Path<(String, Uuid)>,
+) -> AppResult<Json<UnmergePreview>> {
+    crate::unmerge::api_preview(state, auth, patient, path).await
+}
+
+/// Undoes merge `{merge}` (needs `patients.unmerge`; a reason; within the unmerge window): the
+/// rows the merge moved go back, each merge step is reversed, the merged record is open again.
+/// 409 when already undone or when a module's note blocks it; 422 for a missing reason or an
+/// `also` row that is not one created on the survivor since the merge.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/merges/{merge}/undo", params(("id" = Uuid, Path, description = "the survivor"), ("merge" = Uuid, Path)), request_body = UnmergeRequest, responses((status = 200, body = Unmerged), (status = 409), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])))]
+async fn unmerge(
+    state: axum::extract::State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    path: hearth_core::web::Path<(String, Uuid)>,
+    body: Json<UnmergeRequest>,
+) -> AppResult<Json<Unmerged>> {
+    crate::unmerge::api_undo(state, auth, patient, path, body).await
 }

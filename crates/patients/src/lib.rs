@@ -5,7 +5,7 @@
 //!
 //! Other modules use: [`repo::get`] / [`repo::load`] (read a patient), [`context::PatientCtx`]
 //! (the checked patient of every route below `/patients/{id}`), [`access::check`]
-//! (restricted records), [`merge::merge`], [`rights::export`]. Notifications reach its consent
+//! (restricted records), [`merge::merge`] and [`unmerge::unmerge`], [`rights::export`]. Notifications reach its consent
 //! record through the registry ([`MODULE`]`.messaging_consent`).
 
 pub mod access;
@@ -25,6 +25,7 @@ pub mod search;
 pub mod show;
 pub mod timeline;
 pub mod today;
+pub mod unmerge;
 
 use axum::routing::{get, post};
 use futures_util::FutureExt;
@@ -59,25 +60,53 @@ pub const MODULE: Module = Module {
     permissions: perms::ALL,
     search: Some(search_provider),
     patient_tables: &[
-        PatientTable { table: "patient_emergency_contacts", column: "patient_id", on_merge: OnMerge::Follow },
-        PatientTable { table: "patient_consents", column: "patient_id", on_merge: OnMerge::Follow },
-        PatientTable { table: "patient_rights_requests", column: "patient_id", on_merge: OnMerge::Follow },
-        PatientTable { table: "patient_care_team", column: "patient_id", on_merge: OnMerge::Custom },
-        PatientTable { table: "patient_photos", column: "patient_id", on_merge: OnMerge::Custom },
+        PatientTable {
+            table: "patient_emergency_contacts",
+            column: "patient_id",
+            on_merge: OnMerge::Follow,
+            key: "id",
+        },
+        PatientTable { table: "patient_consents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "patient_rights_requests", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "patient_care_team", column: "patient_id", on_merge: OnMerge::Custom, key: "user_id" },
+        PatientTable { table: "patient_photos", column: "patient_id", on_merge: OnMerge::Custom, key: "patient_id" },
         PatientTable {
             table: "patient_break_glass",
             column: "patient_id",
             on_merge: OnMerge::Keep("who opened which record, and why, is a fact about that record"),
+            key: "id",
         },
         PatientTable {
             table: "patients",
             column: "merged_into",
             on_merge: OnMerge::Keep("the merge pointer itself; a merge chain is refused"),
+            key: "id",
+        },
+        PatientTable {
+            table: "patient_merges",
+            column: "survivor_id",
+            on_merge: OnMerge::Keep("the merge log names both records as they were merged"),
+            key: "id",
+        },
+        PatientTable {
+            table: "patient_merges",
+            column: "merged_id",
+            on_merge: OnMerge::Keep("the merge log names both records as they were merged"),
+            key: "id",
         },
     ],
+    unmerge_notes: Some(|c, m| unmerge::registry_notes(c, m).boxed()),
     merge_steps: &[
-        MergeStep { name: "patient_care_team", run: |c, s, m| merge::merge_care_team(c, s, m).boxed() },
-        MergeStep { name: "patient_photos", run: |c, s, m| merge::merge_photo(c, s, m).boxed() },
+        MergeStep {
+            name: "patient_care_team",
+            run: |c, s, m| merge::merge_care_team(c, s, m).boxed(),
+            undo: |c, m| merge::unmerge_care_team(c, m).boxed(),
+        },
+        MergeStep {
+            name: "patient_photos",
+            run: |c, s, m| merge::merge_photo(c, s, m).boxed(),
+            undo: |c, m| merge::unmerge_photo(c, m).boxed(),
+        },
     ],
     encrypted_columns: &[
         EncryptedColumn { table: "patients", key: "id", column: "phone_enc", aad: Aad::Column("patients.phone") },
@@ -134,6 +163,8 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/photo", get(edit::photo).post(edit::upload_photo))
         .route("/patients/{id}/photo/delete", post(edit::delete_photo))
         .route("/patients/{id}/merge", get(merge::merge_form).post(merge::merge_submit))
+        .route("/patients/{id}/merges", get(unmerge::history_page))
+        .route("/patients/{id}/merges/{merge}/undo", get(unmerge::confirm_page).post(unmerge::undo))
         .route("/patients/{id}/consents", post(consent::create))
         .route("/patients/{id}/break-glass", post(access::break_glass))
         .route("/patients/{id}/care-team", post(access::update_team))

@@ -6,6 +6,7 @@ use hearth_core::registry::PermDef;
 pub const PATIENTS_READ: Perm = Perm::new("patients.read");
 pub const PATIENTS_WRITE: Perm = Perm::new("patients.write");
 pub const PATIENTS_MERGE: Perm = Perm::new("patients.merge");
+pub const PATIENTS_UNMERGE: Perm = Perm::new("patients.unmerge");
 pub const PATIENTS_RESTRICTED: Perm = Perm::new("patients.restricted");
 pub const PATIENTS_IMPORT: Perm = Perm::new("patients.import");
 pub const PATIENTS_RIGHTS: Perm = Perm::new("patients.rights");
@@ -36,6 +37,11 @@ pub const ALL: &[PermDef] = &[
         perm: PATIENTS_MERGE,
         description: "Merge duplicate patient records",
         default_roles: &["super_admin", "hospital_admin", "doctor"],
+    },
+    PermDef {
+        perm: PATIENTS_UNMERGE,
+        description: "Undo a mistaken merge of patient records (within the unmerge window, with a reason)",
+        default_roles: &["super_admin", "hospital_admin"],
     },
     PermDef {
         perm: PATIENTS_RESTRICTED,

@@ -22,13 +22,15 @@ pub const MODULE: Module = Module {
     permissions: super::perms::ALL,
     patient_tables: &[
         // A patient's messages belong to the chart (its Messages tab): they follow a merge.
-        PatientTable { table: "messages", column: "patient_id", on_merge: OnMerge::Follow },
+        PatientTable { table: "messages", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable {
             table: "audit_events",
             column: "patient_id",
             on_merge: OnMerge::Keep("the audit log records what happened to which record, then"),
+            key: "id",
         },
     ],
+    unmerge_notes: Some(|c, m| super::notify::unmerge_notes(c, m).boxed()),
     encrypted_columns: &[
         EncryptedColumn { table: "users", key: "id", column: "totp_secret_enc", aad: Aad::Column("users.totp_secret") },
         EncryptedColumn {

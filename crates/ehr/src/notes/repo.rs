@@ -273,3 +273,38 @@ pub async fn insert_addendum(
     .await?;
     Ok(id)
 }
+
+/// What an unmerge meets in the notes: notes signed since the merge, which may name the other
+/// patient (a signed note is never changed; an addendum corrects it). Complications, not
+/// blockers.
+pub async fn unmerge_notes(
+    conn: &mut PgConnection,
+    m: &hearth_core::registry::MergeRecord,
+) -> sqlx::Result<Vec<hearth_core::registry::UnmergeNote>> {
+    use hearth_core::registry::UnmergeNote;
+    let going_back: Vec<Uuid> =
+        m.moved.get("notes").into_iter().flatten().filter_map(|k| Uuid::parse_str(k).ok()).collect();
+    let (staying, leaving): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE NOT (id = ANY($3))), count(*) FILTER (WHERE id = ANY($3))
+         FROM notes WHERE patient_id = $1 AND status = 'signed' AND signed_at >= $2",
+    )
+    .bind(m.survivor)
+    .bind(m.merged_at)
+    .bind(&going_back)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    if staying > 0 {
+        out.push(UnmergeNote::warn(format!(
+            "{staying} note(s) signed on the surviving record since the merge stay with it. A signed note cannot be \
+             changed: if one describes the other patient, add an addendum."
+        )));
+    }
+    if leaving > 0 {
+        out.push(UnmergeNote::warn(format!(
+            "{leaving} note(s) that came with the merge were signed after it, while they showed under the surviving \
+             record; they go back with the restored record."
+        )));
+    }
+    Ok(out)
+}

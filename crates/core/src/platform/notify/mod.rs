@@ -397,6 +397,42 @@ async fn send_email(state: &AppState, msg: &MessageRow) -> Result<String, SendEr
     mailer.send(&msg.recipient, &format!("{hospital}: {}", msg.subject), text, html).await
 }
 
+/// What an unmerge meets in the outbound messages: messages to the patient, and webhook calls
+/// naming either record, that went out since the merge. They cannot be called back; the user
+/// reads them before confirming (complications, not blockers).
+pub async fn unmerge_notes(
+    conn: &mut PgConnection,
+    m: &crate::registry::MergeRecord,
+) -> sqlx::Result<Vec<crate::registry::UnmergeNote>> {
+    use crate::registry::UnmergeNote;
+    let (to_patient, webhooks): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE channel <> 'webhook' AND patient_id = $1),
+                count(*) FILTER (WHERE channel = 'webhook' AND (strpos(body, $1::text) > 0 OR strpos(body, $2::text) > 0))
+         FROM messages
+         WHERE created_at >= $3 AND status IN ('sent', 'delivered')
+           AND (patient_id = $1 OR channel = 'webhook')",
+    )
+    .bind(m.survivor)
+    .bind(m.merged)
+    .bind(m.merged_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    if to_patient > 0 {
+        out.push(UnmergeNote::warn(format!(
+            "{to_patient} message(s) (email, SMS, WhatsApp) were sent to the surviving record's contacts since the \
+             merge, possibly with the other patient's details. They cannot be called back."
+        )));
+    }
+    if webhooks > 0 {
+        out.push(UnmergeNote::warn(format!(
+            "{webhooks} webhook call(s) naming one of the two records went out since the merge; the systems that \
+             received them may need telling."
+        )));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
