@@ -781,3 +781,27 @@ async fn the_demo_has_orders_one_to_countersign_and_a_result_in_the_doctors_inbo
     let sets: i64 = sqlx::query_scalar("SELECT count(*) FROM order_sets").fetch_one(&app.pool).await.unwrap();
     assert_eq!(sets, 1);
 }
+
+#[tokio::test]
+async fn a_recorded_death_revokes_the_patients_open_orders() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app, "Mort").await;
+    let token = app.api_token(&email).await;
+    let open = placed(&mut app, &token, &pid, json!({"kind": "immunization", "code": "140"})).await;
+    let draft = placed(&mut app, &token, &pid, json!({"kind": "immunization", "code": "33", "entry": "draft"})).await;
+    let other = patient(&mut app, "Vita").await;
+    let theirs = placed(&mut app, &token, &other, json!({"kind": "immunization", "code": "140"})).await;
+    let r = app
+        .post_form(&format!("/patients/{pid}/death"), &[("death_date", "2026-11-30"), ("death_time", "04:30")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&app, &open).await, "revoked");
+    assert_eq!(status_of(&app, &draft).await, "revoked");
+    assert_eq!(status_of(&app, &theirs).await, "active", "another patient's orders stay");
+    let reason: String = sqlx::query_scalar("SELECT revoke_reason FROM orders WHERE id = $1::uuid")
+        .bind(&open)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(reason, "The patient died.");
+}

@@ -84,6 +84,9 @@ pub struct Module {
     /// Demo data (`hearth demo` only), run in the demo seeder's transaction after the network
     /// (facilities, accounts, patients) exists.
     pub demo: Option<DemoSeeder>,
+    /// Runs on the transaction that records a patient's death: the module cancels what must not
+    /// happen any more (pending orders, appointments, reminders…).
+    pub on_death: Option<DeathHook>,
     /// Whether a patient may receive messages on a channel (the registry's consent record).
     pub messaging_consent: Option<ConsentCheck>,
     /// What to tell the user when one of the module's database constraints refuses a write:
@@ -134,6 +137,7 @@ impl Module {
             notification_kinds: &[],
             reference_data: None,
             demo: None,
+            on_death: None,
             messaging_consent: None,
             constraint_messages: &[],
             alert_kinds: &[],
@@ -588,6 +592,9 @@ impl DemoContext {
         self.users.iter().find(|(e, _)| e == email).map(|(_, id)| *id)
     }
 }
+
+/// What a module does when a patient's death is recorded: `(transaction, audit context, patient)`.
+pub type DeathHook = for<'a> fn(&'a mut PgConnection, &'a AuditMeta, Uuid) -> BoxFuture<'a, AppResult<()>>;
 
 /// Whether patient `$2` consents to messages on channel `$3` (`sms`, `email`, `whatsapp`).
 pub type ConsentCheck = for<'a> fn(&'a PgPool, Uuid, &'a str) -> BoxFuture<'a, sqlx::Result<bool>>;

@@ -92,6 +92,9 @@ pub const MODULE: Module = Module {
         ("clinician_away_not_self", "Choose a colleague to cover for you."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    on_death: Some(|conn, meta, patient| {
+        async move { repo::revoke_open(conn, meta, patient, "The patient died.").await.map(|_| ()) }.boxed()
+    }),
     ..Module::new("orders", "Orders")
 };
 

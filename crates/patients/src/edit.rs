@@ -264,6 +264,12 @@ pub async fn death(
     let mut tx = state.pool.begin().await?;
     match repo::record_death(&mut tx, id, at, &cause, &auth.meta).await {
         Ok(()) => {
+            // Every module cancels what must not happen any more, with the death, or nothing.
+            for m in state.registry.modules() {
+                if let Some(on_death) = m.on_death {
+                    on_death(&mut tx, &auth.meta, id).await?;
+                }
+            }
             tx.commit().await?;
             Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The death is recorded and the record closed."))
         }
