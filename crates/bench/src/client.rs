@@ -163,7 +163,8 @@ pub async fn run_op(
             let id = chart(rng);
             // A cursor (the web kit's keyset cursor of a time and an id): the newest entries
             // before a random instant of the last ten years.
-            let at = time::OffsetDateTime::now_utc() - time::Duration::seconds(rng.gen_range(86_400..10 * 365 * 86_400i64));
+            let at =
+                time::OffsetDateTime::now_utc() - time::Duration::seconds(rng.gen_range(86_400..10 * 365 * 86_400i64));
             let cursor = hearth_core::web::paging::encode(&hearth_core::web::paging::TimeId(at, uuid::Uuid::max()));
             s.api_get(&format!("/api/v1/patients/{id}/timeline?after={cursor}")).await?
         }
