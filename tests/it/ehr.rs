@@ -142,7 +142,9 @@ async fn problems_accept_only_valid_billable_codes_and_dates() {
     assert!(err.is_err());
 
     let prob = first_href_id(&page.body, &format!("action=\"/patients/{pid}/problems/"));
-    let r = app.post_form(&format!("{url}/{prob}/status"), &[("status", "resolved")]).await;
+    let r = app
+        .post_form(&format!("{url}/{prob}/status"), &[("status", "resolved"), ("confirm", "yes"), ("reason", "HbA1c normal")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let resolved: (String, Option<time::Date>) =
         sqlx::query_as("SELECT status, resolved_date FROM problems").fetch_one(&app.pool).await.unwrap();
@@ -334,14 +336,14 @@ async fn notes_are_encrypted_signed_locked_and_amended() {
     assert!(app.get(&note).await.body.contains("Edited."));
 
     // Signing locks it.
-    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_form(&format!("{note}/sign"), &[("confirm", "yes")]).await.status, StatusCode::SEE_OTHER);
     let page = app.get(&note).await;
     assert!(page.body.contains("Signed · locked") && page.body.contains("Signed by"));
     assert!(page.body.contains("XYZZY"), "an authorised reader sees the text");
     let r = app.post_form(&note, &[("title", "Changed"), ("body", "Rewritten history")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("signed and locked"));
-    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.post_form(&format!("{note}/sign"), &[("confirm", "yes")]).await.status, StatusCode::CONFLICT);
     // ... in SQL too.
     assert!(sqlx::query("UPDATE notes SET title = 'sneaky'").execute(&app.pool).await.is_err());
     assert!(sqlx::query("DELETE FROM notes").execute(&app.pool).await.is_err());

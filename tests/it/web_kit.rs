@@ -175,11 +175,18 @@ async fn constraint_violations_answer_the_same_in_every_module() {
     let allergy = serde_json::json!({"substance_code": "peanut", "severity": "severe", "reaction": "Hives"});
     let url = format!("/api/v1/patients/{pid}/allergies");
     assert_eq!(app.api(Method::POST, &url, Some(&token), Some(allergy.clone())).await.status, StatusCode::CREATED);
+    // (Recorded anyway past the duplicate check, so that the database has the last word.)
+    let mut allergy = allergy;
+    allergy["record_anyway"] = true.into();
+    allergy["duplicate_reason"] = "a second reaction".into();
     let r = app.api(Method::POST, &url, Some(&token), Some(allergy)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.json()["detail"], patients_detail.as_str(), "the same message in both modules");
     let r = app
-        .post_form(&format!("/patients/{pid}/allergies"), &[("substance_code", "peanut"), ("severity", "mild")])
+        .post_form(
+            &format!("/patients/{pid}/allergies"),
+            &[("substance_code", "peanut"), ("severity", "mild"), ("record_anyway", "true"), ("duplicate_reason", "again")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     for answer in [&r.body, &patients_detail] {
@@ -192,6 +199,7 @@ async fn constraint_violations_answer_the_same_in_every_module() {
     let problem = serde_json::json!({"icd_code": "J45.909"});
     let url = format!("/api/v1/patients/{pid}/problems");
     assert_eq!(app.api(Method::POST, &url, Some(&token), Some(problem.clone())).await.status, StatusCode::CREATED);
+    let problem = serde_json::json!({"icd_code": "J45.909", "record_anyway": true, "duplicate_reason": "again"});
     let r = app.api(Method::POST, &url, Some(&token), Some(problem)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.json()["detail"].as_str().unwrap().contains("overlaps"));
