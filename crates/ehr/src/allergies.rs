@@ -482,8 +482,8 @@ impl AllergiesPage {
         std::iter::once(("", "—")).chain(self.categories.iter().map(|c| (*c, *c))).collect()
     }
     /// The refusal message for this entry and status, if that is the one refused.
-    fn refused_for(&self, id: Uuid, status: &str) -> Option<String> {
-        self.refused.as_ref().filter(|(i, s, _)| *i == id && s == status).map(|(_, _, m)| m.clone())
+    fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
+        self.refused.as_ref().filter(|(i, s, _)| i == id && s == status).map(|(_, _, m)| m.clone())
     }
 }
 

@@ -408,8 +408,8 @@ struct ProblemsPage {
 }
 
 impl ProblemsPage {
-    fn refused_for(&self, id: Uuid, status: &str) -> Option<String> {
-        self.refused.as_ref().filter(|(i, s, _)| *i == id && s == status).map(|(_, _, m)| m.clone())
+    fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
+        self.refused.as_ref().filter(|(i, s, _)| i == id && s == status).map(|(_, _, m)| m.clone())
     }
     fn encounter_options(&self) -> Vec<(String, String)> {
         std::iter::once((String::new(), "— none (problem list only) —".to_string()))
