@@ -304,6 +304,7 @@ pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidAll
          ORDER BY array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.created_at
          LIMIT 1",
     )
+    .bind(patient)
     .bind(&v.substance_code)
     .bind(&v.substance)
     .fetch_optional(&mut *conn)
