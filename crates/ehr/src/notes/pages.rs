@@ -293,6 +293,20 @@ pub async fn sign(
     let b = patient.banner("notes");
     let (pid, nid) = (b.id, item);
     if f.confirm != "yes" {
+        // Someone who may not sign it, or a signed note, gets the same answer as with confirmation.
+        let row: Option<(String, Uuid)> =
+            sqlx::query_as("SELECT status, author_id FROM notes WHERE id = $1 AND patient_id = $2")
+                .bind(nid)
+                .bind(pid)
+                .fetch_optional(&state.pool)
+                .await?;
+        let (status, author) = row.ok_or(hearth_core::error::AppError::NotFound)?;
+        if status == "signed" {
+            return Err(hearth_core::error::AppError::Conflict("This note is already signed.".into()));
+        }
+        if author != auth.id {
+            return Err(hearth_core::error::AppError::Forbidden);
+        }
         let errors =
             FieldErrors::one("confirm", "Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.");
         let typed = Typed { errors, ..Default::default() };
