@@ -223,6 +223,24 @@ async fn clinical_status_changes_need_a_confirmation_and_a_reason() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(scalar_text(&app, "SELECT status || ': ' || status_reason FROM allergies").await, "entered_in_error: Wrong patient");
+
+    // Home medications: entered in error takes the step too; stopping stays one click.
+    let murl = format!("/patients/{pid}/medications");
+    let r = app.post_form(&murl, &[("name", "Metformin"), ("route", "oral")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let m = scalar_text(&app, "SELECT id::text FROM home_medications").await;
+    let r = app.post_form(&format!("{murl}/{m}/status"), &[("status", "entered_in_error"), ("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Give the reason"));
+    assert_eq!(scalar_text(&app, "SELECT status FROM home_medications").await, "active");
+    let r = app
+        .post_form(
+            &format!("{murl}/{m}/status"),
+            &[("status", "entered_in_error"), ("confirm", "yes"), ("reason", "Never prescribed")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(scalar_text(&app, "SELECT status_reason FROM home_medications").await, "Never prescribed");
 }
 
 #[tokio::test]

@@ -496,7 +496,8 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today())
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
