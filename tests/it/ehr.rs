@@ -675,6 +675,14 @@ async fn demo_seeds_realistic_charts() {
     .await
     .unwrap();
     assert!(problems > 100 && nka > 50 && notes > 50 && vitals > 500, "{problems} {nka} {notes} {vitals}");
+    let (primary, provisional): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE diagnosis_rank = 'primary'), count(*) FILTER (WHERE certainty = 'provisional')
+         FROM problems",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(primary > 50 && provisional > 0, "encounter diagnoses {primary}, provisional {provisional}");
     let codes: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT icd_code FROM problems").fetch_all(&app.pool).await.unwrap();
     for c in ["E11.9", "I10", "J45.909"] {
