@@ -29,7 +29,8 @@ async fn a_duplicate_allergy_warns_and_offers_update_or_record_anyway_and_the_ba
     let (mut app, _) = TestApp::signed_in("nurse").await;
     let pid = patient(&mut app).await;
     let url = format!("/patients/{pid}/allergies");
-    let r = app.post_form(&url, &[("substance_code", "penicillin"), ("severity", "moderate"), ("reaction", "Rash")]).await;
+    let r =
+        app.post_form(&url, &[("substance_code", "penicillin"), ("severity", "moderate"), ("reaction", "Rash")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     // The same substance again: a warning with the existing entry, nothing saved.
@@ -58,7 +59,10 @@ async fn a_duplicate_allergy_warns_and_offers_update_or_record_anyway_and_the_ba
         "SELECT changes::text FROM audit_events WHERE action = 'allergy.update' ORDER BY id DESC LIMIT 1",
     )
     .await;
-    assert!(changes.contains("\"from\": \"moderate\"") && changes.contains("\"to\": \"life_threatening\""), "{changes}");
+    assert!(
+        changes.contains("\"from\": \"moderate\"") && changes.contains("\"to\": \"life_threatening\""),
+        "{changes}"
+    );
 
     // "Record anyway" needs a reason.
     let anyway = [("substance_code", "penicillin"), ("severity", "mild"), ("record_anyway", "true")];
@@ -116,7 +120,12 @@ async fn the_api_answers_409_with_the_existing_id_unless_recorded_anyway() {
     assert_eq!(r.json()["existing_id"], first);
     assert!(r.json()["detail"].as_str().unwrap().contains("Peanut"));
     let r = app
-        .api(Method::POST, &url, Some(&token), Some(json!({"substance_code": "peanut", "severity": "mild", "record_anyway": true})))
+        .api(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(json!({"substance_code": "peanut", "severity": "mild", "record_anyway": true})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = app
@@ -158,7 +167,8 @@ async fn a_duplicate_problem_warns_and_updates_the_existing_one() {
     let pid = patient(&mut app).await;
     let url = format!("/patients/{pid}/problems");
     assert_eq!(app.post_form(&url, &[("icd_code", "I10")]).await.status, StatusCode::SEE_OTHER);
-    let r = app.post_form(&url, &[("icd_code", "i10"), ("certainty", "provisional"), ("comment", "home readings")]).await;
+    let r =
+        app.post_form(&url, &[("icd_code", "i10"), ("certainty", "provisional"), ("comment", "home readings")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("I10 Essential (primary) hypertension is already an active problem."), "{}", r.body);
     assert_eq!(scalar_i64(&app, "SELECT count(*) FROM problems").await, 1);
@@ -167,7 +177,10 @@ async fn a_duplicate_problem_warns_and_updates_the_existing_one() {
         .post_form(&format!("{url}/{existing}/update"), &[("certainty", "provisional"), ("comment", "home readings")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(scalar_text(&app, "SELECT certainty || '/' || comment FROM problems").await, "provisional/home readings");
+    assert_eq!(
+        scalar_text(&app, "SELECT certainty || '/' || comment FROM problems").await,
+        "provisional/home readings"
+    );
     assert_eq!(app.audit_count("problem.update").await, 1);
     let r = app
         .post_form(&url, &[("icd_code", "I10"), ("record_anyway", "true"), ("duplicate_reason", "Second episode")])
@@ -198,11 +211,15 @@ async fn clinical_status_changes_need_a_confirmation_and_a_reason() {
     assert_eq!(scalar_text(&app, "SELECT status FROM problems").await, "active", "nothing changed");
     assert_eq!(app.audit_count("problem.status").await, 0);
 
-    let r = app.post_form(&go, &[("status", "resolved"), ("confirm", "yes"), ("reason", "Diet controlled, HbA1c normal")]).await;
+    let r = app
+        .post_form(&go, &[("status", "resolved"), ("confirm", "yes"), ("reason", "Diet controlled, HbA1c normal")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(scalar_text(&app, "SELECT status || ': ' || status_reason FROM problems").await, "resolved: Diet controlled, HbA1c normal");
-    let changes =
-        scalar_text(&app, "SELECT changes::text FROM audit_events WHERE action = 'problem.status'").await;
+    assert_eq!(
+        scalar_text(&app, "SELECT status || ': ' || status_reason FROM problems").await,
+        "resolved: Diet controlled, HbA1c normal"
+    );
+    let changes = scalar_text(&app, "SELECT changes::text FROM audit_events WHERE action = 'problem.status'").await;
     assert!(changes.contains("Diet controlled, HbA1c normal"), "{changes}");
     assert!(app.get(&url).await.body.contains("Reason: Diet controlled, HbA1c normal"));
     // Re-activating is not clinical: one step.
@@ -222,7 +239,10 @@ async fn clinical_status_changes_need_a_confirmation_and_a_reason() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(scalar_text(&app, "SELECT status || ': ' || status_reason FROM allergies").await, "entered_in_error: Wrong patient");
+    assert_eq!(
+        scalar_text(&app, "SELECT status || ': ' || status_reason FROM allergies").await,
+        "entered_in_error: Wrong patient"
+    );
 
     // Home medications: entered in error takes the step too; stopping stays one click.
     let murl = format!("/patients/{pid}/medications");
@@ -261,7 +281,9 @@ async fn signing_a_note_takes_a_confirmation() {
     assert_eq!(scalar_text(&app, "SELECT status FROM notes").await, "signed");
 
     // A draft signed from its page.
-    let r = app.post_form(&url, &[("template", "free"), ("title", "Draft"), ("body", "To sign."), ("action", "draft")]).await;
+    let r = app
+        .post_form(&url, &[("template", "free"), ("title", "Draft"), ("body", "To sign."), ("action", "draft")])
+        .await;
     let draft = r.location().to_string();
     let r = app.post_form(&format!("{draft}/sign"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -276,7 +298,8 @@ async fn an_empty_draft_or_addendum_comes_back_as_the_form_with_its_message() {
     let (mut app, _) = TestApp::signed_in("doctor").await;
     let pid = patient(&mut app).await;
     let url = format!("/patients/{pid}/notes");
-    let r = app.post_form(&url, &[("template", "free"), ("title", "Visit"), ("body", "First."), ("action", "draft")]).await;
+    let r =
+        app.post_form(&url, &[("template", "free"), ("title", "Visit"), ("body", "First."), ("action", "draft")]).await;
     let note = r.location().to_string();
     let r = app.post_form(&note, &[("title", "Visit (kept)"), ("body", "   ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -320,7 +343,10 @@ async fn deactivating_a_user_takes_a_confirmation() {
         .await
         .unwrap());
     let r = admin
-        .post_form(&format!("/admin/users/{id}/active"), &[("active", "false"), ("confirm", "yes"), ("reason", "Left the trust")])
+        .post_form(
+            &format!("/admin/users/{id}/active"),
+            &[("active", "false"), ("confirm", "yes"), ("reason", "Left the trust")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let changes = scalar_text(&admin, "SELECT changes::text FROM audit_events WHERE action = 'user.deactivate'").await;
@@ -340,7 +366,10 @@ async fn the_icd10_picker_ranks_clinically_with_synonyms_and_the_clinicians_code
     let codes = options(&r.body);
     let j = codes.iter().position(|c| c == "J45.909").expect("J45.909 offered");
     assert!(j < 3, "{codes:?}");
-    assert!(codes.iter().all(|c| !c.starts_with("Z8")), "no family or personal history codes on the first page: {codes:?}");
+    assert!(
+        codes.iter().all(|c| !c.starts_with("Z8")),
+        "no family or personal history codes on the first page: {codes:?}"
+    );
     for (q, first) in [("heart%20attack", "I21.9"), ("high%20blood%20pressure", "I10"), ("sugar", "E11.9")] {
         let codes = options(&app.get(&format!("/icd10/picker?icd_code={q}")).await.body);
         assert_eq!(codes.first().map(String::as_str), Some(first), "{q}: {codes:?}");
@@ -364,7 +393,12 @@ async fn the_icd10_picker_ranks_clinically_with_synonyms_and_the_clinicians_code
 
     // The clinician's own codes come first, and are offered on an empty query.
     let other = app
-        .register_patient(&[("given_name", "Ada"), ("family_name", "Lovelace"), ("sex", "female"), ("birth_date", "1980-01-01")])
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Lovelace"),
+            ("sex", "female"),
+            ("birth_date", "1980-01-01"),
+        ])
         .await;
     assert_eq!(app.post_form(&url, &[("icd_code", "J45.41")]).await.status, StatusCode::SEE_OTHER);
     let r = app.post_form(&format!("/patients/{other}/problems"), &[("icd_code", "J45.41")]).await;
@@ -388,7 +422,10 @@ async fn the_icd10_picker_ranks_clinically_with_synonyms_and_the_clinicians_code
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let eid = r.json()["id"].as_str().unwrap().to_string();
     let r = app
-        .post_form(&url, &[("icd_code", "I10"), ("certainty", "provisional"), ("encounter_id", &eid), ("diagnosis_rank", "primary")])
+        .post_form(
+            &url,
+            &[("icd_code", "I10"), ("certainty", "provisional"), ("encounter_id", &eid), ("diagnosis_rank", "primary")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
@@ -406,7 +443,8 @@ async fn the_icd10_picker_ranks_clinically_with_synonyms_and_the_clinicians_code
     let r = app.post_form(&url, &[("icd_code", "R51.9"), ("diagnosis_rank", "primary")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("belongs to an encounter"));
-    let r = app.post_form(&url, &[("icd_code", "R51.9"), ("encounter_id", "00000000-0000-0000-0000-000000000000")]).await;
+    let r =
+        app.post_form(&url, &[("icd_code", "R51.9"), ("encounter_id", "00000000-0000-0000-0000-000000000000")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose one of this patient"));
 }

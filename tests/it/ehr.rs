@@ -143,7 +143,10 @@ async fn problems_accept_only_valid_billable_codes_and_dates() {
 
     let prob = first_href_id(&page.body, &format!("action=\"/patients/{pid}/problems/"));
     let r = app
-        .post_form(&format!("{url}/{prob}/status"), &[("status", "resolved"), ("confirm", "yes"), ("reason", "HbA1c normal")])
+        .post_form(
+            &format!("{url}/{prob}/status"),
+            &[("status", "resolved"), ("confirm", "yes"), ("reason", "HbA1c normal")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let resolved: (String, Option<time::Date>) =

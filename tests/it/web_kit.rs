@@ -199,7 +199,12 @@ async fn constraint_violations_answer_the_same_in_every_module() {
     let r = app
         .post_form(
             &format!("/patients/{pid}/allergies"),
-            &[("substance_code", "peanut"), ("severity", "mild"), ("record_anyway", "true"), ("duplicate_reason", "again")],
+            &[
+                ("substance_code", "peanut"),
+                ("severity", "mild"),
+                ("record_anyway", "true"),
+                ("duplicate_reason", "again"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);

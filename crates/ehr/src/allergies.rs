@@ -367,9 +367,11 @@ pub async fn update_existing(
         .execute(&mut *conn)
         .await?;
     let mut changes = serde_json::Map::new();
-    for (field, from, to) in
-        [("kind", old_kind.as_str(), kind), ("reaction", old_reaction.as_str(), reaction), ("severity", old_severity.as_str(), severity)]
-    {
+    for (field, from, to) in [
+        ("kind", old_kind.as_str(), kind),
+        ("reaction", old_reaction.as_str(), reaction),
+        ("severity", old_severity.as_str(), severity),
+    ] {
         if from != to {
             changes.insert(field.into(), json!({"from": from, "to": to}));
         }
@@ -771,7 +773,12 @@ mod tests {
 
     #[test]
     fn recording_anyway_needs_a_reason() {
-        let f = NewAllergy { substance_code: "peanut".into(), severity: "mild".into(), record_anyway: true, ..Default::default() };
+        let f = NewAllergy {
+            substance_code: "peanut".into(),
+            severity: "mild".into(),
+            record_anyway: true,
+            ..Default::default()
+        };
         assert!(f.validate().err().unwrap().get("duplicate_reason").is_some());
         let f = NewAllergy { duplicate_reason: "second reaction type".into(), ..f };
         assert!(f.validate().is_ok());

@@ -122,7 +122,8 @@ pub struct AddendumInput {
 /// 409 for a duplicate active entry: a problem document with the existing entry's id
 /// (`existing_id`); the client repeats with `record_anyway` and `duplicate_reason` to record it.
 fn duplicate(detail: String, existing: Uuid) -> Response {
-    let body = json!({"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail, "existing_id": existing});
+    let body =
+        json!({"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail, "existing_id": existing});
     let mut res = (StatusCode::CONFLICT, body.to_string()).into_response();
     res.headers_mut()
         .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
@@ -241,8 +242,7 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today())
-        .await?;
+    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -123,7 +123,7 @@ pub fn score(c: &IcdCode, e: &Expanded) -> i64 {
     let whole = matched(&e.words).max(matched(&e.alt_words));
     s += 30 * whole;
     if let Some(first) = dw.first() {
-        if all.iter().any(|w| first == *w) {
+        if all.contains(&first) {
             s += 20;
         }
     }
@@ -199,7 +199,8 @@ pub async fn picker_search(pool: &PgPool, q: &str, user: uuid::Uuid, limit: usiz
             .bind(&codes)
             .fetch_all(pool)
             .await?;
-        let mut out: Vec<Ranked> = rows.into_iter().map(|c| Ranked { used: used.get(&c.code).copied(), code: c }).collect();
+        let mut out: Vec<Ranked> =
+            rows.into_iter().map(|c| Ranked { used: used.get(&c.code).copied(), code: c }).collect();
         out.sort_by_key(|r| codes.iter().position(|c| *c == r.code.code));
         return Ok(out);
     }
@@ -619,7 +620,10 @@ mod tests {
         let z = order.iter().position(|c| *c == "Z82.5").unwrap();
         assert!(order.iter().filter(|c| c.starts_with("J45")).all(|j| order.iter().position(|c| c == j).unwrap() < z));
         let o = order.iter().position(|c| *c == "O99.511").unwrap();
-        assert!(o > order.iter().rposition(|c| c.starts_with("J45")).unwrap(), "pregnancy codes only when asked: {order:?}");
+        assert!(
+            o > order.iter().rposition(|c| c.starts_with("J45")).unwrap(),
+            "pregnancy codes only when asked: {order:?}"
+        );
     }
 
     #[test]
@@ -638,8 +642,11 @@ mod tests {
         let mut heading = code("E11", "Type 2 diabetes mellitus");
         heading.billable = false;
         let e = expand("type 2 diabetes", &[]);
-        let ranked =
-            rank(vec![heading, code("E11.9", "Type 2 diabetes mellitus without complications")], &e, &Default::default());
+        let ranked = rank(
+            vec![heading, code("E11.9", "Type 2 diabetes mellitus without complications")],
+            &e,
+            &Default::default(),
+        );
         assert_eq!(ranked[0].code.code, "E11.9");
     }
 

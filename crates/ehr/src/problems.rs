@@ -105,12 +105,13 @@ impl NewProblem {
             "" => None,
             raw => match Uuid::parse_str(raw) {
                 Ok(id) => {
-                    let ours: bool =
-                        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
-                            .bind(id)
-                            .bind(patient)
-                            .fetch_one(pool)
-                            .await?;
+                    let ours: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)",
+                    )
+                    .bind(id)
+                    .bind(patient)
+                    .fetch_one(pool)
+                    .await?;
                     if !ours {
                         e.add("encounter_id", "Choose one of this patient's encounters.");
                     }
@@ -321,7 +322,9 @@ pub async fn update_existing(
         .execute(&mut *conn)
         .await?;
     let mut changes = serde_json::Map::new();
-    for (field, from, to) in [("certainty", old_certainty.as_str(), certainty), ("comment", old_comment.as_str(), comment)] {
+    for (field, from, to) in
+        [("certainty", old_certainty.as_str(), certainty), ("comment", old_comment.as_str(), comment)]
+    {
         if from != to {
             changes.insert(field.into(), json!({"from": from, "to": to}));
         }
@@ -466,7 +469,8 @@ async fn render(
 pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("problems");
-    render(&state, page, &auth, b, NewProblem::default(), FieldErrors::default(), StatusCode::OK, Extra::default()).await
+    render(&state, page, &auth, b, NewProblem::default(), FieldErrors::default(), StatusCode::OK, Extra::default())
+        .await
 }
 
 pub async fn create(
@@ -515,7 +519,11 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     let label = update_existing(&mut tx, &auth.meta, pid, item, &f).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", &format!("Updated the existing problem {label}.")))
+    Ok(web::redirect_flash(
+        &format!("/patients/{pid}/problems"),
+        "ok",
+        &format!("Updated the existing problem {label}."),
+    ))
 }
 
 #[derive(Deserialize)]

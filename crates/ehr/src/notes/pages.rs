@@ -307,8 +307,10 @@ pub async fn sign(
         if author != auth.id {
             return Err(hearth_core::error::AppError::Forbidden);
         }
-        let errors =
-            FieldErrors::one("confirm", "Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.");
+        let errors = FieldErrors::one(
+            "confirm",
+            "Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.",
+        );
         let typed = Typed { errors, ..Default::default() };
         return render_show(&state, page, &auth, b, nid, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
