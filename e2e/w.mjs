@@ -34,6 +34,7 @@ export async function chartEntryChecks({ page, base, check, assert, axeScan, sho
     const active = await input.getAttribute("aria-activedescendant");
     assert(active, "no aria-activedescendant after ArrowDown");
     assert((await page.locator(`#${active}`).getAttribute("aria-selected")) === "true", "active option not aria-selected");
+    await shot(page, "w-00-combobox-open");
     await input.press("ArrowDown");
     const second = await input.getAttribute("aria-activedescendant");
     assert(second && second !== active, "ArrowDown did not move");
