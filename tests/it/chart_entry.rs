@@ -439,6 +439,11 @@ async fn the_icd10_picker_ranks_clinically_with_synonyms_and_the_clinicians_code
     assert!(r.body.contains("already has a primary diagnosis"), "{}", r.body);
     let r = app.post_form(&url, &[("icd_code", "E78.5"), ("encounter_id", &eid)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "secondary by default: {}", r.body);
+    let enc = app.get(&format!("/patients/{pid}/encounters")).await;
+    let i10 = enc.body.find("I10</span> Essential (primary) hypertension").expect("primary diagnosis on the encounter");
+    let e78 = enc.body.find("E78.5</span>").expect("secondary diagnosis on the encounter");
+    assert!(i10 < e78, "primary first");
+    assert!(enc.body.contains("primary, provisional") && enc.body.contains(">secondary<"));
     assert_eq!(scalar_text(&app, "SELECT diagnosis_rank FROM problems WHERE icd_code = 'E78.5'").await, "secondary");
     let r = app.post_form(&url, &[("icd_code", "R51.9"), ("diagnosis_rank", "primary")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
