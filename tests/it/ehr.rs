@@ -176,6 +176,9 @@ async fn icd10_search_browse_and_api() {
     assert_eq!(app.get("/icd10?code=NOPE").await.status, StatusCode::NOT_FOUND);
     let partial = app.get("/icd10/search?q=asthma").await;
     assert!(partial.body.contains("J45") && !partial.body.contains("<html"));
+    // Ranked clinically: the usual code before family history (issue 13).
+    let j = partial.body.find("J45.909").expect("J45.909 listed");
+    assert!(partial.body.find("Z82.5").is_none_or(|z| j < z), "J45.909 before Z82.5");
     let options = app.get("/icd10/options?icd_code=J45.90").await;
     assert!(options.body.contains("<option value=\"J45.909\"") && !options.body.contains("value=\"J45.90\""));
 
@@ -184,6 +187,8 @@ async fn icd10_search_browse_and_api() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()[0]["code"], "J45.909");
     assert_eq!(r.json()[0]["billable"], true);
+    let r = app.api(Method::GET, "/api/v1/icd10?q=asthma&billable=true&limit=5", Some(&token), None).await;
+    assert_eq!(r.json()[0]["code"], "J45.909", "{}", r.body);
     let r = app.api(Method::GET, "/api/v1/icd10?q=a&limit=0", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.content_type(), "application/problem+json");

@@ -364,11 +364,17 @@ pub async fn search(pool: &PgPool, q: &str, billable_only: bool, limit: i64) -> 
          ORDER BY length(code_nodot), length(description), code LIMIT $2",
         words.join(" AND ")
     );
-    let mut query = sqlx::query_as(&sql).bind(billable_only).bind(limit);
+    // A wider set than asked for, then the clinical ranking (as the picker's, without the
+    // clinician's own codes and synonyms' extra candidates).
+    let mut query = sqlx::query_as(&sql).bind(billable_only).bind(limit.saturating_mul(4).max(200));
     for p in patterns {
         query = query.bind(p);
     }
-    query.fetch_all(pool).await
+    let rows: Vec<IcdCode> = query.fetch_all(pool).await?;
+    let e = expand(q, synonyms());
+    let mut ranked: Vec<IcdCode> = rank(rows, &e, &Default::default()).into_iter().map(|r| r.code).collect();
+    ranked.truncate(limit.max(0) as usize);
+    Ok(ranked)
 }
 
 /// The node's ancestors (root first), the node itself and its children.
