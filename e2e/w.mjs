@@ -76,6 +76,29 @@ export async function chartEntryChecks({ page, base, check, assert, axeScan, sho
     assert(rows === 1, `expected one Latex row after updating, got ${rows}`);
   });
 
+  await check("an empty draft save comes back with a focused error summary; signing takes a confirmation", async () => {
+    await page.goto(`${chart}/notes/new?template=free`);
+    await page.locator("#title").fill("E2E note");
+    await page.locator("#body").fill("Seen on the ward.");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Save draft" }).click()]);
+    assert(/\/notes\/[0-9a-f-]{36}$/.test(new URL(page.url()).pathname), `no draft page: ${page.url()}`);
+    await page.locator("#body").fill("");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Save draft" }).click()]);
+    const summary = page.locator(".error-summary");
+    await summary.waitFor();
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains("error-summary")), "the error summary did not take focus");
+    const link = summary.locator('a[href="#body"]');
+    assert((await link.count()) === 1, "the summary does not link to the note field");
+    await axeScan(page, "note draft with an error summary");
+    await page.locator("#body").fill("Seen on the ward, reviewed.");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Save draft" }).click()]);
+    await page.getByText("Sign note…").click();
+    await page.getByLabel("I have reviewed this note and sign it").check();
+    await axeScan(page, "note sign confirmation");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Sign and lock" }).click()]);
+    assert((await page.locator(".badge", { hasText: "Signed · locked" }).count()) === 1, "the note was not signed");
+  });
+
   await check("nurse signs out after the chart-entry checks", async () => {
     await page.goto(`${base}/`);
     await Promise.all([page.waitForURL((u) => u.pathname === "/login"), page.getByRole("button", { name: "Sign out" }).click()]);
