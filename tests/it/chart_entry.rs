@@ -182,11 +182,15 @@ async fn a_duplicate_problem_warns_and_updates_the_existing_one() {
         "provisional/home readings"
     );
     assert_eq!(app.audit_count("problem.update").await, 1);
+    // A past, resolved episode of the same code is no duplicate.
+    let r = app.post_form(&url, &[("icd_code", "I10"), ("status", "resolved"), ("onset_date", "2001-01-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(scalar_i64(&app, "SELECT count(*) FROM problems").await, 2);
     let r = app
         .post_form(&url, &[("icd_code", "I10"), ("record_anyway", "true"), ("duplicate_reason", "Second episode")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(scalar_i64(&app, "SELECT count(*) FROM problems").await, 2);
+    assert_eq!(scalar_i64(&app, "SELECT count(*) FROM problems").await, 3);
 }
 
 #[tokio::test]

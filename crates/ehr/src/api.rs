@@ -217,7 +217,7 @@ async fn create_problem(
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let v = body.validate(&s.pool, pid, birth, crate::today()).await??;
     let mut tx = s.pool.begin().await?;
-    if !v.record_anyway {
+    if v.checks_duplicates() {
         if let Some(d) = problems::find_duplicate(&mut tx, pid, &v.code.code).await? {
             let detail = format!(
                 "{} {} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",

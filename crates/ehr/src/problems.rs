@@ -72,6 +72,14 @@ pub struct ValidProblem {
     today: Date,
 }
 
+impl ValidProblem {
+    /// A new active problem is checked against the active ones (a past, resolved episode is
+    /// no duplicate), unless recorded anyway.
+    pub fn checks_duplicates(&self) -> bool {
+        !self.record_anyway && self.status == "active"
+    }
+}
+
 impl NewProblem {
     pub async fn validate(
         &self,
@@ -490,7 +498,7 @@ pub async fn create(
         }
     };
     let mut tx = state.pool.begin().await?;
-    if !valid.record_anyway {
+    if valid.checks_duplicates() {
         if let Some(existing) = find_duplicate(&mut tx, b.id, &valid.code.code).await? {
             tx.rollback().await?;
             let extra = Extra { duplicate: Some(existing), refused: None };
