@@ -6,6 +6,7 @@ mod api_clients;
 mod audit;
 mod auth;
 mod charges;
+mod chart_entry;
 mod cli;
 mod crypto;
 mod db;

@@ -89,6 +89,10 @@ pub const MODULE: Module = Module {
             "Another version of this document was stored at the same moment; reload and try again.",
         ),
         ("allergy_nka_pkey", "No known allergies is already recorded."),
+        (
+            "problems_one_primary_diagnosis",
+            "This encounter already has a primary diagnosis; record this one as secondary.",
+        ),
     ],
     care_providers: Some(|conn, patient| encounters::care_providers(conn, patient).boxed()),
     ..Module::new("ehr", "Clinical record")
@@ -104,9 +108,11 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/encounters/{item}/status", post(encounters::set_status))
         .route("/patients/{id}/problems", get(problems::page).post(problems::create))
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
+        .route("/patients/{id}/problems/{item}/update", post(problems::update))
         .route("/patients/{id}/allergies", get(allergies::page).post(allergies::create))
         .route("/patients/{id}/allergies/nka", post(allergies::record_nka))
         .route("/patients/{id}/allergies/{item}/status", post(allergies::set_status))
+        .route("/patients/{id}/allergies/{item}/update", post(allergies::update))
         .route("/patients/{id}/vitals", get(vitals::page).post(vitals::create))
         .route("/patients/{id}/notes", get(notes::list_page).post(notes::create))
         .route("/patients/{id}/notes/new", get(notes::new_page))
@@ -129,6 +135,7 @@ pub fn routes() -> Routes {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
+        .route("/icd10/picker", get(icd::picker_partial))
 }
 
 pub use hearth_patients::banner::{fmt_dt, Banner, ChartPatient};
@@ -260,14 +267,18 @@ const TIMELINE: &[TimelineSource] = &[
     },
 ];
 
-/// The chart's part of the banner: active allergies, worst first, or "no known allergies".
+/// The chart's part of the banner: active allergies, each substance once with its worst
+/// severity (duplicates recorded anyway show once), worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {
     sql: "jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
-            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', a.substance, 'severity', a.severity)
-                                  ORDER BY array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) DESC,
-                                           a.substance), '[]'::jsonb)
-                          FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'))",
+            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
+                                  ORDER BY w.rank DESC, w.substance), '[]'::jsonb)
+                          FROM (SELECT DISTINCT ON (coalesce(a.substance_code, lower(btrim(a.substance))))
+                                       a.substance, a.severity,
+                                       array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) AS rank
+                                FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
+                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w))",
     render: |v| {
         let a = AllergySummary::from_value(v);
         let items = if !a.items.is_empty() {
