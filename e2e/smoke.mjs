@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { frontDesk } from "./x.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -419,6 +420,8 @@ try {
     await shot(page, "15-login-dark");
     await axeScan(page, "login (dark)");
   });
+
+  await frontDesk({ page, base, check, assert, shot, axeScan, patient });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));
