@@ -20,6 +20,7 @@ use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
+use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 use hearth_patients::model::PatientSummary;
