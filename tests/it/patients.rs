@@ -66,7 +66,7 @@ async fn keyset_pagination_walks_every_patient_once() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     for i in 0..30 {
         let r = app
-            .post_form("/patients", &[("given_name", "Pat"), ("family_name", &format!("Page{i:02}")), ("sex", "other"), ("age_years", "30")])
+            .post_form("/patients", &[("given_name", "Pat"), ("family_name", &format!("Page{i:02}")), ("sex", "other"), ("age_years", &(20 + i).to_string())])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
@@ -107,7 +107,12 @@ async fn mrns_are_unique_and_gapless_under_concurrency() {
                 let r = c
                     .post_form(
                         "/patients",
-                        &[("given_name", "Race"), ("family_name", &format!("C{ci}N{i}")), ("sex", "unknown")],
+                        &[
+                            ("given_name", "Race"),
+                            ("family_name", &format!("C{ci}N{i}")),
+                            ("sex", "unknown"),
+                            ("age_years", &(20 + ci * 5 + i).to_string()),
+                        ],
                     )
                     .await;
                 assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
