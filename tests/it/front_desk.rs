@@ -12,7 +12,7 @@ async fn department(app: &TestApp, name: &str) -> Uuid {
     sqlx::query("INSERT INTO departments (id, facility_id, code, name) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(app.facility_id)
-        .bind(&name[..3].to_uppercase())
+        .bind(name[..3].to_uppercase())
         .bind(name)
         .execute(&app.pool)
         .await
@@ -35,7 +35,12 @@ async fn reception_starts_a_visit_without_chart_access() {
     let doctor_id: Uuid =
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&doctor).fetch_one(&app.pool).await.unwrap();
     let pid = app
-        .register_patient(&[("given_name", "Visit"), ("family_name", "Starter"), ("sex", "female"), ("birth_date", "1990-03-04")])
+        .register_patient(&[
+            ("given_name", "Visit"),
+            ("family_name", "Starter"),
+            ("sex", "female"),
+            ("birth_date", "1990-03-04"),
+        ])
         .await;
     // The patient page's primary action is the front desk's next step.
     let show = app.get(&format!("/patients/{pid}")).await;
@@ -57,9 +62,7 @@ async fn reception_starts_a_visit_without_chart_access() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose the department the patient is visiting."));
     assert!(r.body.contains("Enter the reason for the visit"));
-    let r = app
-        .post_form(&url, &[("department_id", &Uuid::new_v4().to_string()), ("reason", "Palpitations")])
-        .await;
+    let r = app.post_form(&url, &[("department_id", &Uuid::new_v4().to_string()), ("reason", "Palpitations")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose one of your facility"));
     let r = app
@@ -75,7 +78,11 @@ async fn reception_starts_a_visit_without_chart_access() {
     let r = app
         .post_form(
             &url,
-            &[("department_id", &dept.to_string()), ("clinician_id", &doctor_id.to_string()), ("reason", "Palpitations")],
+            &[
+                ("department_id", &dept.to_string()),
+                ("clinician_id", &doctor_id.to_string()),
+                ("reason", "Palpitations"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -108,7 +115,14 @@ async fn starting_a_visit_needs_its_permission() {
     let mut desk = app.another_client();
     let reception = desk.user("receptionist").await;
     desk.login(&reception, PASSWORD).await;
-    let pid = desk.register_patient(&[("given_name", "No"), ("family_name", "Visit"), ("sex", "male"), ("birth_date", "1980-01-01")]).await;
+    let pid = desk
+        .register_patient(&[
+            ("given_name", "No"),
+            ("family_name", "Visit"),
+            ("sex", "male"),
+            ("birth_date", "1980-01-01"),
+        ])
+        .await;
     let url = format!("/patients/{pid}/visit");
     let show = app.get(&format!("/patients/{pid}")).await;
     assert_eq!(show.status, StatusCode::OK);
@@ -152,7 +166,12 @@ async fn search_finds_phone_date_and_mrn_in_everyday_forms() {
         ])
         .await;
     let other = app
-        .register_patient(&[("given_name", "Otto"), ("family_name", "Nobody"), ("sex", "male"), ("phone", "+1 415 555 0100")])
+        .register_patient(&[
+            ("given_name", "Otto"),
+            ("family_name", "Nobody"),
+            ("sex", "male"),
+            ("phone", "+1 415 555 0100"),
+        ])
         .await;
     let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1::uuid")
         .bind(&pid)
@@ -199,7 +218,12 @@ fn urlencode(s: &str) -> String {
 async fn existing_rows_are_reindexed_once() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     let pid = app
-        .register_patient(&[("given_name", "Old"), ("family_name", "Index"), ("sex", "male"), ("phone", "07700 900123")])
+        .register_patient(&[
+            ("given_name", "Old"),
+            ("family_name", "Index"),
+            ("sex", "male"),
+            ("phone", "07700 900123"),
+        ])
         .await;
     // As a row written before the canonical form: the digits as typed, no tail index.
     let old = app.state.keys.blind_index("phone", &hearth::platform::crypto::normalize_phone("07700 900123"));
@@ -225,7 +249,10 @@ async fn existing_rows_are_reindexed_once() {
 async fn registration_requires_sex_and_birth_date_or_age() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     let form = app.get("/patients/new").await;
-    assert!(form.body.contains("name=\"given_name\" type=\"text\" value=\"\" autocomplete=\"off\" autofocus"), "first field focused");
+    assert!(
+        form.body.contains("name=\"given_name\" type=\"text\" value=\"\" autocomplete=\"off\" autofocus"),
+        "first field focused"
+    );
     assert!(form.body.contains("<option value=\"\" selected>Choose…</option>"), "no sex chosen for the clerk");
     assert!(!form.body.contains("<option value=\"unknown\" selected"));
     assert!(form.body.contains("id=\"age_years\"") && form.body.contains("id=\"likely-matches\""));
@@ -235,7 +262,10 @@ async fn registration_requires_sex_and_birth_date_or_age() {
     assert!(r.body.contains("Choose the sex: female, male, other, or unknown when it is not known."));
     assert!(r.body.contains("Enter the date of birth, or an age in years (and months) when it is not known."));
     let r = app
-        .post_form("/patients", &[("given_name", "Thin"), ("family_name", "Record"), ("sex", "unknown"), ("age_years", "abc")])
+        .post_form(
+            "/patients",
+            &[("given_name", "Thin"), ("family_name", "Record"), ("sex", "unknown"), ("age_years", "abc")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Enter the age in whole years"));
@@ -245,7 +275,13 @@ async fn registration_requires_sex_and_birth_date_or_age() {
     let r = app
         .post_form(
             "/patients",
-            &[("given_name", "Thin"), ("family_name", "Record"), ("sex", "unknown"), ("age_years", "2"), ("age_months", "6")],
+            &[
+                ("given_name", "Thin"),
+                ("family_name", "Record"),
+                ("sex", "unknown"),
+                ("age_years", "2"),
+                ("age_months", "6"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -258,7 +294,13 @@ async fn registration_requires_sex_and_birth_date_or_age() {
     let r = app
         .post_form(
             "/patients",
-            &[("given_name", "Day"), ("family_name", "First"), ("sex", "female"), ("birth_date", "15/04/2009"), ("register_anyway", "on")],
+            &[
+                ("given_name", "Day"),
+                ("family_name", "First"),
+                ("sex", "female"),
+                ("birth_date", "15/04/2009"),
+                ("register_anyway", "on"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -280,7 +322,16 @@ async fn likely_matches_show_while_typing_and_respect_restricted_records() {
     let url = "/patients/new/matches?given_name=Maria&family_name=Garcia&birth_date=1980-02-29&phone=";
     let r = app.get(url).await;
     assert_eq!(r.status, StatusCode::OK);
-    for part in ["Garcia, Maria", "TST-000001", "1980-02-29", "female", "…0123", "Leeds", "target=\"_blank\"", "same date of birth"] {
+    for part in [
+        "Garcia, Maria",
+        "TST-000001",
+        "1980-02-29",
+        "female",
+        "…0123",
+        "Leeds",
+        "target=\"_blank\"",
+        "same date of birth",
+    ] {
         assert!(r.body.contains(part), "{part}: {}", r.body);
     }
     assert!(!r.body.contains("High Street"), "only the town");
@@ -294,7 +345,11 @@ async fn likely_matches_show_while_typing_and_respect_restricted_records() {
     assert!(r.body.contains("No likely matches"));
 
     // A restricted record the clerk may not open: the MRN only.
-    sqlx::query("UPDATE patients SET restricted = true WHERE id = $1::uuid").bind(&pid).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE patients SET restricted = true WHERE id = $1::uuid")
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let r = app.get(url).await;
     assert!(r.body.contains("Restricted record") && r.body.contains("TST-000001"), "{}", r.body);
     assert!(!r.body.contains("Garcia") && !r.body.contains("Leeds") && !r.body.contains("…0123"));
@@ -371,7 +426,10 @@ async fn an_ended_session_is_explained_in_words() {
         .unwrap();
     assert_eq!(app3.request(keep).await.status, StatusCode::UNAUTHORIZED);
     let r = app3
-        .post_raw("/patients", &serde_urlencoded::to_string([("csrf_token", token3.as_str()), ("given_name", "X")]).unwrap())
+        .post_raw(
+            "/patients",
+            &serde_urlencoded::to_string([("csrf_token", token3.as_str()), ("given_name", "X")]).unwrap(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("Your session has ended"));

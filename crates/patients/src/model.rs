@@ -359,13 +359,17 @@ impl NewPatient {
 
     /// [`Self::validate`] for a new registration, which also needs the date of birth or an age.
     pub fn validate_registration(&self) -> Result<ValidPatient, FieldErrors> {
-        let missing = clean(&self.birth_date).is_none() && clean(&self.age_years).is_none() && clean(&self.age_months).is_none();
+        let missing =
+            clean(&self.birth_date).is_none() && clean(&self.age_years).is_none() && clean(&self.age_months).is_none();
         match self.validate() {
             Ok(v) if !missing => Ok(v),
             r => {
                 let mut e = r.err().unwrap_or_default();
                 if missing {
-                    e.add("birth_date", "Enter the date of birth, or an age in years (and months) when it is not known.");
+                    e.add(
+                        "birth_date",
+                        "Enter the date of birth, or an age in years (and months) when it is not known.",
+                    );
                 }
                 Err(e)
             }

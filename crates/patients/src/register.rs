@@ -66,11 +66,8 @@ pub fn phone_last4(phone: &str) -> Option<String> {
 /// The town of a free-text address: its last comma-separated (or last) line, without a
 /// postcode-like word made of digits.
 pub fn address_town(address: &str) -> Option<String> {
-    let last = address.lines().flat_map(|l| l.split(',')).map(str::trim).filter(|p| !p.is_empty()).last()?;
-    let words: Vec<&str> = last
-        .split_whitespace()
-        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
-        .collect();
+    let last = address.lines().flat_map(|l| l.split(',')).map(str::trim).rfind(|p| !p.is_empty())?;
+    let words: Vec<&str> = last.split_whitespace().filter(|w| !w.chars().any(|c| c.is_ascii_digit())).collect();
     (!words.is_empty()).then(|| words.join(" ").chars().take(40).collect())
 }
 
@@ -382,4 +379,19 @@ pub async fn unidentified_create(
         "ok",
         &format!("Registered unidentified patient with MRN {mrn}. Identify them later by editing or merging."),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enough_to_decide_without_showing_everything() {
+        assert_eq!(phone_last4("07700 968012").as_deref(), Some("8012"));
+        assert_eq!(phone_last4("12"), None);
+        assert_eq!(address_town("1 High Street, Leeds LS1 1AA").as_deref(), Some("Leeds"));
+        assert_eq!(address_town("Flat 2\n10 Mill Lane\nYork").as_deref(), Some("York"));
+        assert_eq!(address_town("12, 34"), None);
+        assert_eq!(address_town(""), None);
+    }
 }

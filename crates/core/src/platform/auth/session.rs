@@ -73,7 +73,8 @@ pub fn ended_message(idle_minutes: u64, timed_out: bool) -> String {
             "Your session ended after {idle_minutes} minutes without activity; sign in again — your draft is kept in this browser."
         )
     } else {
-        "Your session has ended (signed out or ended elsewhere); sign in again — your draft is kept in this browser.".into()
+        "Your session has ended (signed out or ended elsewhere); sign in again — your draft is kept in this browser."
+            .into()
     }
 }
 
