@@ -249,6 +249,7 @@ try {
       await page.locator("#given_name").fill("Bo");
       await page.locator("#family_name").fill(second);
       await page.locator("#sex").selectOption("male");
+      await page.locator("#age_years").fill("40");
       await Promise.all([
         page.waitForURL((u) => /^\/patients\/[^/]+$/.test(u.pathname) && u.pathname !== "/patients/new"),
         page.getByRole("button", { name: "Register" }).click(),

@@ -26,8 +26,23 @@ export async function frontDesk({ page, base, check, assert, shot, axeScan, pati
   const rand = Array.from({ length: 6 }, () => "abcdefghjkmnpqrstuvwxyz"[Math.floor(Math.random() * 23)]).join("");
   const family = "Visit" + rand;
 
-  await check("x: registration shows likely matches live while the name and birth date are typed", async () => {
+  const signedIn = await check("x: the receptionist signs in again (light theme, 1280px)", async () => {
     await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`${base}/login`);
+    await page.evaluate(() => {
+      localStorage.setItem("hearth-theme", "light");
+      document.documentElement.setAttribute("data-theme", "light");
+    });
+    if (new URL(page.url()).pathname === "/login") {
+      await page.getByLabel("Email").fill("reception@demo.hearth");
+      await page.getByLabel("Password").fill("Demo!Hearth2026");
+      await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.getByRole("button", { name: "Sign in" }).click()]);
+    }
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  });
+  if (!signedIn) return;
+
+  await check("x: registration shows likely matches live while the name and birth date are typed", async () => {
     await page.goto(`${base}/patients/new`);
     const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
     assert(focused === "given_name", `the first field is not focused (got ${focused})`);
