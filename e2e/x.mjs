@@ -143,4 +143,37 @@ export async function frontDesk({ page, base, check, assert, shot, axeScan, pati
     await page.goto(`${base}/patients`);
     await shot(page, "x-07-patients-1280");
   });
+
+  await check("x: at 820px a nurse's chart tabs stay in one row that scrolls sideways", async () => {
+    assert(patientUrl, "no patient");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((u) => u.pathname.startsWith("/login"));
+    await page.getByLabel("Email").fill("nurse@demo.hearth");
+    await page.getByLabel("Password").fill("Demo!Hearth2026");
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.getByRole("button", { name: "Sign in" }).click()]);
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.goto(`${patientUrl}/encounters`);
+    await page.locator(".chart-tabs").waitFor();
+    const tabs = await page.evaluate(() => {
+      const ul = document.querySelector(".chart-tabs ul");
+      const tops = new Set(Array.from(ul.querySelectorAll("li")).map((li) => Math.round(li.getBoundingClientRect().top)));
+      return { rows: tops.size, overflowX: getComputedStyle(ul).overflowX, page: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    assert(tabs.rows === 1, `chart tabs wrap to ${tabs.rows} rows at 820px`);
+    assert(tabs.overflowX === "auto", `chart tabs do not scroll (${tabs.overflowX})`);
+    assert(tabs.page <= 0, `page scrolls sideways by ${tabs.page}px`);
+    const body = await page.locator("main").innerText();
+    assert(/Cough for two weeks/.test(body) && /Arrived/.test(body), "the started visit is not on the chart");
+    const toggle = await page.evaluate(() => {
+      const el = document.querySelector("#nav-toggle");
+      return [getComputedStyle(el).color, getComputedStyle(document.querySelector(".topbar")).backgroundColor];
+    });
+    const ratio = contrast(parseRgb(toggle[0]), parseRgb(toggle[1]));
+    assert(ratio >= 3, `menu button contrast ${ratio.toFixed(2)}:1`);
+    await shot(page, "x-08-chart-encounters-820");
+    await axeScan(page, "chart encounters (820px)");
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await shot(page, "x-09-chart-encounters-1280");
+    await axeScan(page, "chart encounters (1280px)");
+  });
 }
