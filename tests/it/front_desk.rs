@@ -235,14 +235,28 @@ async fn existing_rows_are_reindexed_once() {
     .execute(&app.pool)
     .await
     .unwrap();
+    // A row without a phone is brought to the current version too, with no indexes.
+    let none = app.register_patient(&[("given_name", "No"), ("family_name", "Phone"), ("sex", "male")]).await;
+    sqlx::query("UPDATE patients SET phone_index_version = 1 WHERE id = $1::uuid")
+        .bind(&none)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     assert!(!app.get("/patients?q=%2B447700900123").await.body.contains("Index, Old"));
     assert!(!app.get("/patients?q=900123").await.body.contains("Index, Old"));
     let keys = app.state.keys.clone();
-    assert_eq!(hearth::modules::patients::repo::reindex_phones(&app.pool, &keys).await.unwrap(), 1);
+    assert_eq!(hearth::modules::patients::repo::reindex_phones(&app.pool, &keys).await.unwrap(), 2);
     assert_eq!(hearth::modules::patients::repo::reindex_phones(&app.pool, &keys).await.unwrap(), 0, "idempotent");
     assert!(app.get("/patients?q=%2B447700900123").await.body.contains("Index, Old"));
     assert!(app.get("/patients?q=900123").await.body.contains("Index, Old"));
     assert!(app.get("/patients?q=07700900123").await.body.contains("Index, Old"));
+    let (v, full, tail): (i16, Option<Vec<u8>>, Option<Vec<u8>>) =
+        sqlx::query_as("SELECT phone_index_version, phone_bidx, phone_tail_bidx FROM patients WHERE id = $1::uuid")
+            .bind(&none)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((v, full, tail), (2, None, None));
 }
 
 #[tokio::test]

@@ -60,18 +60,27 @@ pub async fn reindex_phones(pool: &PgPool, keys: &KeyRing) -> sqlx::Result<u64> 
         if rows.is_empty() {
             return Ok(done);
         }
+        // One statement per batch; a row without a phone gets NULL indexes (bytea arrays carry
+        // NULL as an empty value, turned back into NULL below).
+        let mut ids = Vec::with_capacity(rows.len());
+        let (mut full, mut tail) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
         for (id, enc) in &rows {
             let phone = keys.decrypt_opt(enc.as_deref(), AAD_PHONE);
-            sqlx::query(
-                "UPDATE patients SET phone_bidx = $2, phone_tail_bidx = $3, phone_index_version = $4 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(phone.as_deref().map(|v| bidx_phone(keys, v)))
-            .bind(phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)))
-            .bind(PHONE_INDEX_VERSION)
-            .execute(&mut *tx)
-            .await?;
+            ids.push(*id);
+            full.push(phone.as_deref().map(|v| bidx_phone(keys, v)).unwrap_or_default());
+            tail.push(phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)).unwrap_or_default());
         }
+        sqlx::query(
+            "UPDATE patients p SET phone_bidx = nullif(u.whole, ''::bytea), phone_tail_bidx = nullif(u.tail, ''::bytea),
+                    phone_index_version = $4
+             FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS u(id, whole, tail) WHERE p.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&full)
+        .bind(&tail)
+        .bind(PHONE_INDEX_VERSION)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         done += rows.len() as u64;
     }
