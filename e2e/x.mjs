@@ -176,4 +176,44 @@ export async function frontDesk({ page, base, check, assert, shot, axeScan, pati
     await shot(page, "x-09-chart-encounters-1280");
     await axeScan(page, "chart encounters (1280px)");
   });
+
+  await check("x: a form draft comes back on the page and goes on sign-out", async () => {
+    await page.goto(`${base}/patients/new`);
+    await page.locator("#given_name").fill("Draft");
+    await page.locator("#family_name").fill("Keeper" + rand);
+    await page.waitForTimeout(700); // the draft is saved 400 ms after typing stops
+    await page.goto(`${base}/patients`);
+    await page.goto(`${base}/patients/new`);
+    await page.locator(".draft-restored").waitFor();
+    const family = await page.locator("#family_name").inputValue();
+    assert(family === "Keeper" + rand, `the draft was not restored (family name "${family}")`);
+    await shot(page, "x-10-draft-restored");
+    await axeScan(page, "registration with a restored draft");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((u) => u.pathname.startsWith("/login"));
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("hearth-draft:")).length);
+    assert(left === 0, `${left} draft(s) left after signing out`);
+  });
+
+  await check("x: the idle warning offers to stay signed in before the session ends", async () => {
+    await page.clock.install();
+    await page.getByLabel("Email").fill("nurse@demo.hearth");
+    await page.getByLabel("Password").fill("Demo!Hearth2026");
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.getByRole("button", { name: "Sign in" }).click()]);
+    await page.goto(`${base}/patients`);
+    const idle = Number(await page.locator('meta[name="hearth-session"]').getAttribute("content"));
+    assert(idle > 0, "no idle timeout on the page");
+    await page.clock.fastForward((idle - 110) * 1000);
+    const dialog = page.getByRole("dialog", { name: "Still there?" });
+    await dialog.waitFor();
+    assert(!(await dialog.getByRole("link", { name: "Sign in again" }).isVisible()), "sign-in link shown while still signed in");
+    await shot(page, "x-11-idle-warning");
+    await axeScan(page, "idle warning dialog");
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/session/keepalive")),
+      dialog.getByRole("button", { name: "Stay signed in" }).click(),
+    ]);
+    assert(res.status() === 200, `keep-alive answered ${res.status()}`);
+    await dialog.waitFor({ state: "hidden" });
+  });
 }

@@ -229,7 +229,16 @@
     link.focus();
   }
 
-  function restart() {
+  // Activity in another tab of this browser kept the same session alive: follow it.
+  function shareActivity() {
+    try { localStorage.setItem("hearth-activity", String(Date.now())); } catch (e) { /* ignore */ }
+  }
+
+  function restart(fromOtherTab) {
+    if (fromOtherTab !== true) shareActivity();
+    if (fromOtherTab === true && dialog && dialog.open && dialog.querySelector("[data-stay]").hidden === false) {
+      dialog.close();
+    }
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
     warnTimer = setTimeout(showWarning, warnAfter);
@@ -252,6 +261,9 @@
   }
 
   document.addEventListener("htmx:afterRequest", restart);
+  window.addEventListener("storage", function (evt) {
+    if (evt.key === "hearth-activity") restart(true);
+  });
   restart();
 })();
 
