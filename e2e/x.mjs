@@ -177,13 +177,25 @@ export async function frontDesk({ page, base, check, assert, shot, axeScan, pati
     await axeScan(page, "chart encounters (1280px)");
   });
 
-  await check("x: a form draft comes back on the page and goes on sign-out", async () => {
+  await check("x: a draft typed when the session ends comes back after signing in, and goes on sign-out", async () => {
     await page.goto(`${base}/patients/new`);
     await page.locator("#given_name").fill("Draft");
     await page.locator("#family_name").fill("Keeper" + rand);
     await page.waitForTimeout(700); // the draft is saved 400 ms after typing stops
+    // Opened afresh in the same session, the form is empty (no stale data from another patient).
     await page.goto(`${base}/patients`);
     await page.goto(`${base}/patients/new`);
+    assert((await page.locator("#family_name").inputValue()) === "", "a draft came back without an ended session");
+    await page.locator("#given_name").fill("Draft");
+    await page.locator("#family_name").fill("Keeper" + rand);
+    await page.waitForTimeout(700);
+    // The session ends (the cookie is gone): the next page is the sign-in page, then back.
+    await page.context().clearCookies();
+    await page.goto(`${base}/patients/new`);
+    await page.waitForURL((u) => u.pathname.startsWith("/login"));
+    await page.getByLabel("Email").fill("nurse@demo.hearth");
+    await page.getByLabel("Password").fill("Demo!Hearth2026");
+    await Promise.all([page.waitForURL((u) => u.pathname === "/patients/new"), page.getByRole("button", { name: "Sign in" }).click()]);
     await page.locator(".draft-restored").waitFor();
     const family = await page.locator("#family_name").inputValue();
     assert(family === "Keeper" + rand, `the draft was not restored (family name "${family}")`);

@@ -4,8 +4,10 @@
      the user); "Stay signed in" posts /session/keepalive. Any page load or htmx request counts
      as activity and restarts the countdown.
    - Forms marked data-draft keep what is typed in this browser's localStorage, keyed by user and
-     page, restore it after signing in again (also after a session ended), and drop it after a
-     successful submit and on sign-out. Drafts older than DRAFT_MAX_HOURS are dropped. */
+     page. A draft becomes "orphaned" when its session ends without a sign-out (the sign-in page
+     or the ended-session dialog is reached); only orphaned drafts are put back, on their page,
+     after signing in again. Drafts go after a successful submit, on sign-out, when another user
+     signs in, when their form is opened afresh, and after DRAFT_MAX_HOURS. */
 (function () {
   "use strict";
 
@@ -71,7 +73,7 @@
       var data = snapshot(form);
       var key = draftKey(form, user);
       if (data) {
-        localStorage.setItem(key, JSON.stringify({ at: Date.now(), data: data }));
+        localStorage.setItem(key, JSON.stringify({ at: Date.now(), data: data, orphan: false }));
       } else {
         localStorage.removeItem(key);
       }
@@ -86,10 +88,15 @@
     if (!raw) return false;
     var draft;
     try { draft = JSON.parse(raw); } catch (e) { return false; }
-    if (!draft || !draft.data || Date.now() - draft.at > DRAFT_MAX_HOURS * 3600 * 1000) {
+    if (!draft || !draft.data || !draft.orphan || Date.now() - draft.at > DRAFT_MAX_HOURS * 3600 * 1000) {
+      // Not left behind by an ended session: this form starts afresh.
       try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
       return false;
     }
+    try {
+      draft.orphan = false;
+      localStorage.setItem(key, JSON.stringify(draft));
+    } catch (e) { /* ignore */ }
     var changed = false;
     fields(form).forEach(function (el) {
       var t = (el.type || "").toLowerCase();
@@ -105,7 +112,7 @@
       var note = document.createElement("div");
       note.className = "flash flash-info draft-restored";
       note.setAttribute("role", "status");
-      note.textContent = "A draft you had not saved on this page was put back. Check it, then save.";
+      note.textContent = "What you typed here before your session ended was put back. Check it, then save.";
       var discard = document.createElement("button");
       discard.type = "button";
       discard.className = "btn btn-ghost";
@@ -120,6 +127,22 @@
       form.parentNode.insertBefore(note, form);
     }
     return changed;
+  }
+
+  // The session of `who` ended without a sign-out: their drafts wait for the next sign-in.
+  function orphanDrafts(who) {
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf(DRAFT_PREFIX + who + ":") === 0) {
+          var d = JSON.parse(localStorage.getItem(k));
+          if (d && !d.orphan) {
+            d.orphan = true;
+            localStorage.setItem(k, JSON.stringify(d));
+          }
+        }
+      }
+    } catch (e) { /* ignore */ }
   }
 
   function clearUserDrafts(who) {
@@ -142,6 +165,10 @@
     }
   })();
 
+  // Signed out pages (the sign-in page, the ended-session page): the last user's session ended.
+  if (!user && lastUser) {
+    orphanDrafts(lastUser);
+  }
   // A different user signed in on this browser: the previous one's drafts are not theirs.
   if (user && lastUser && lastUser !== user) {
     clearUserDrafts(lastUser);
@@ -215,6 +242,7 @@
   }
 
   function showEnded() {
+    orphanDrafts(user);
     dialog = dialog || buildDialog();
     dialog.querySelector("#session-dialog-title").textContent = "Your session has ended";
     dialog.querySelector("#session-dialog-text").textContent =
