@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chartEntryChecks } from "./w.mjs";
+import { frontDesk } from "./x.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -249,6 +250,7 @@ try {
       await page.locator("#given_name").fill("Bo");
       await page.locator("#family_name").fill(second);
       await page.locator("#sex").selectOption("male");
+      await page.locator("#age_years").fill("40");
       await Promise.all([
         page.waitForURL((u) => /^\/patients\/[^/]+$/.test(u.pathname) && u.pathname !== "/patients/new"),
         page.getByRole("button", { name: "Register" }).click(),
@@ -422,6 +424,7 @@ try {
   });
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
+  await frontDesk({ page, base, check, assert, shot, axeScan, patient });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

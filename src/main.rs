@@ -264,6 +264,12 @@ async fn serve(database: &db::Database, config: hearth::config::Config) -> anyho
         }
     }
     let state = AppState::with_background(pool.clone(), background.clone(), config, &hearth::REGISTRY).await?;
+    // Blind indexes are HMACs computed here, so a changed normalisation re-indexes existing rows
+    // at start-up (idempotent: nothing to do once done).
+    let reindexed = hearth::modules::patients::repo::reindex_phones(&background, &state.keys).await?;
+    if reindexed > 0 {
+        tracing::info!(rows = reindexed, "re-indexed patients' phone numbers");
+    }
     let refresher = state.background();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));

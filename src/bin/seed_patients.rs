@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use hearth::config::Config;
-use hearth::modules::patients::repo::{bidx_email, bidx_national_id, bidx_phone};
+use hearth::modules::patients::repo::{bidx_email, bidx_national_id, bidx_phone, bidx_phone_tail, PHONE_INDEX_VERSION};
 use hearth::modules::patients::search::search;
 use hearth::platform::crypto::KeyRing;
 use rand::rngs::StdRng;
@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
             let addr = format!("{} Seed Street", seq % 500);
             let id = Uuid::new_v4();
             buf.push_str(&format!(
-                "{id}\t{facility}\tSEED-{seq:07}\t{}\t{}\t{sex}\t{birth}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                "{id}\t{facility}\tSEED-{seq:07}\t{}\t{}\t{sex}\t{birth}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                 esc(given),
                 esc(&family),
                 hex(&keys.encrypt(&phone, "patients.phone")),
@@ -88,12 +88,15 @@ async fn main() -> anyhow::Result<()> {
                 hex(&keys.encrypt(&addr, "patients.address")),
                 hex(&keys.encrypt(&email, "patients.email")),
                 hex(&bidx_email(&keys, &email)),
+                hex(&bidx_phone_tail(&keys, &phone).unwrap_or_default()),
+                PHONE_INDEX_VERSION,
             ));
         }
         let mut copy = pool
             .copy_in_raw(
                 "COPY patients (id, facility_id, mrn, given_name, family_name, sex, birth_date, phone_enc, phone_bidx,
-                 national_id_enc, national_id_bidx, address_enc, email_enc, email_bidx) FROM STDIN",
+                 national_id_enc, national_id_bidx, address_enc, email_enc, email_bidx, phone_tail_bidx,
+                 phone_index_version) FROM STDIN",
             )
             .await?;
         copy.send(buf.into_bytes()).await?;

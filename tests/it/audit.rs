@@ -144,7 +144,12 @@ async fn change_and_audit_commit_together() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let r = app.post_form("/patients", &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female"), ("age_years", "30")],
+        )
+        .await;
     // A constraint violation: 409 with the registry's message for the MRN constraint.
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("This MRN was given to another record"), "{}", r.body);
@@ -158,7 +163,12 @@ async fn change_and_audit_commit_together() {
     // The number was drawn before the registration's transaction (so registrations do not
     // queue on the facility row): the failed registration leaves a gap, never a duplicate.
     assert_eq!(mrn_next, 2);
-    let r = app.post_form("/patients", &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[("given_name", "Ana"), ("family_name", "Lima"), ("sex", "female"), ("age_years", "30")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "the next registration gets the next number");
     let mrn: String =
         sqlx::query_scalar("SELECT mrn FROM patients WHERE given_name = 'Ana'").fetch_one(&app.pool).await.unwrap();

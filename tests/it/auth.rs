@@ -100,7 +100,7 @@ async fn idle_timeout_ends_the_session() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(res.location().starts_with("/login"));
     let login = app.get(res.location()).await;
-    assert!(login.body.contains("session expired"), "{}", login.body);
+    assert!(login.body.contains("session ended after 15 minutes without activity"), "{}", login.body);
     let revoked: bool =
         sqlx::query_scalar("SELECT revoked_at IS NOT NULL FROM sessions").fetch_one(&app.pool).await.unwrap();
     assert!(revoked);

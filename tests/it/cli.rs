@@ -85,7 +85,13 @@ async fn keys_rotate_command_reports_progress() {
     let r = app
         .post_form(
             "/patients",
-            &[("given_name", "K"), ("family_name", "Rot"), ("sex", "male"), ("phone", "+15551234567")],
+            &[
+                ("given_name", "K"),
+                ("family_name", "Rot"),
+                ("sex", "male"),
+                ("age_years", "30"),
+                ("phone", "+15551234567"),
+            ],
         )
         .await;
     assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER);

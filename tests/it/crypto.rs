@@ -97,6 +97,7 @@ async fn key_rotation_reencrypts_everything() {
                     ("given_name", "P"),
                     ("family_name", &format!("Rot{i}")),
                     ("sex", "male"),
+                    ("age_years", &(30 + i).to_string()),
                     ("phone", &format!("+1555000{i:04}")),
                 ],
             )

@@ -14,6 +14,7 @@ mod documents;
 mod ehr;
 mod facility_time;
 mod fakes;
+mod front_desk;
 mod helpers;
 mod immunizations;
 mod jobs;

@@ -66,7 +66,15 @@ async fn keyset_pagination_walks_every_patient_once() {
     let (mut app, _) = TestApp::signed_in("receptionist").await;
     for i in 0..30 {
         let r = app
-            .post_form("/patients", &[("given_name", "Pat"), ("family_name", &format!("Page{i:02}")), ("sex", "other")])
+            .post_form(
+                "/patients",
+                &[
+                    ("given_name", "Pat"),
+                    ("family_name", &format!("Page{i:02}")),
+                    ("sex", "other"),
+                    ("age_years", &(20 + i).to_string()),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
@@ -107,7 +115,12 @@ async fn mrns_are_unique_and_gapless_under_concurrency() {
                 let r = c
                     .post_form(
                         "/patients",
-                        &[("given_name", "Race"), ("family_name", &format!("C{ci}N{i}")), ("sex", "unknown")],
+                        &[
+                            ("given_name", "Race"),
+                            ("family_name", &format!("C{ci}N{i}")),
+                            ("sex", "unknown"),
+                            ("age_years", &(20 + ci * 5 + i).to_string()),
+                        ],
                     )
                     .await;
                 assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -133,7 +146,12 @@ async fn unknown_or_malformed_patient_ids_are_404() {
 #[tokio::test]
 async fn global_search_groups_hits_by_module() {
     let (mut app, _) = TestApp::signed_in("doctor").await;
-    let r = app.post_form("/patients", &[("given_name", "Grace"), ("family_name", "Hopper"), ("sex", "female")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[("given_name", "Grace"), ("family_name", "Hopper"), ("sex", "female"), ("age_years", "30")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get("/search?q=hopp").await;
     assert!(page.body.contains("<h2>Patients</h2>") && page.body.contains("Hopper, Grace"), "{}", page.body);
@@ -155,7 +173,12 @@ async fn global_search_groups_hits_by_module() {
 async fn type_ahead_orders_family_before_given_names_and_hides_restricted_records() {
     let (mut doc, _) = TestApp::signed_in("doctor").await;
     for (given, family) in [("Ann", "Quince"), ("Quinn", "Abbott"), ("Zelda", "Quintero")] {
-        let r = doc.post_form("/patients", &[("given_name", given), ("family_name", family), ("sex", "female")]).await;
+        let r = doc
+            .post_form(
+                "/patients",
+                &[("given_name", given), ("family_name", family), ("sex", "female"), ("age_years", "30")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
     let zelda: uuid::Uuid = sqlx::query_scalar("SELECT id FROM patients WHERE family_name = 'Quintero'")

@@ -141,13 +141,24 @@ async fn duplicates_are_shown_with_scores_before_saving() {
     assert!(r.body.contains("register anyway") && r.body.contains("value=\"Anne\""));
     assert_eq!(app.patient_count().await, 1, "nothing saved before confirmation");
     // A different person does not trigger the warning.
-    let r = app.post_form("/patients", &[("given_name", "Zed"), ("family_name", "Quist"), ("sex", "male")]).await;
+    let r = app
+        .post_form(
+            "/patients",
+            &[("given_name", "Zed"), ("family_name", "Quist"), ("sex", "male"), ("age_years", "30")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Confirmed: saved.
     let r = app
         .post_form(
             "/patients",
-            &[("given_name", "Anne"), ("family_name", "Lee"), ("sex", "female"), ("register_anyway", "on")],
+            &[
+                ("given_name", "Anne"),
+                ("family_name", "Lee"),
+                ("sex", "female"),
+                ("age_years", "30"),
+                ("register_anyway", "on"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

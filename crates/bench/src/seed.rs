@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use hearth::modules::ehr::notes::AAD_BODY;
-use hearth::modules::patients::repo::{bidx_national_id, bidx_phone};
+use hearth::modules::patients::repo::{bidx_national_id, bidx_phone, bidx_phone_tail, PHONE_INDEX_VERSION};
 use hearth::platform::crypto::KeyRing;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -209,7 +209,7 @@ pub async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
             let ph = phone(seq);
             writeln!(
                 pats,
-                "{id}\t{facility}\t{}\t{}\t{}\t{sex}\t{birth}\t{}\t{}\t{}\t{}\t{}",
+                "{id}\t{facility}\t{}\t{}\t{}\t{sex}\t{birth}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 mrn(seq),
                 esc(given),
                 esc(&family),
@@ -218,6 +218,8 @@ pub async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
                 bytea(&keys.encrypt(&nid, "patients.national_id")),
                 bytea(&bidx_national_id(keys, &nid)),
                 bytea(&keys.encrypt(&format!("{} Bench Street", seq % 500), "patients.address")),
+                bytea(&bidx_phone_tail(keys, &ph).unwrap_or_default()),
+                PHONE_INDEX_VERSION,
             )?;
             let days = rng.gen_range(1..2000);
             writeln!(
@@ -250,7 +252,7 @@ pub async fn prepare(args: &Args, keys: &KeyRing) -> anyhow::Result<PgPool> {
         copy(
             &pool,
             "COPY patients (id, facility_id, mrn, given_name, family_name, sex, birth_date, phone_enc, phone_bidx,
-             national_id_enc, national_id_bidx, address_enc) FROM STDIN",
+             national_id_enc, national_id_bidx, address_enc, phone_tail_bidx, phone_index_version) FROM STDIN",
             pats,
         )
         .await?;

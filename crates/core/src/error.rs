@@ -36,7 +36,7 @@ pub enum AppError {
     /// A body or an uploaded file over its limit (413); the message names the limit.
     #[error("{0}")]
     TooLarge(String),
-    #[error("the request's security token is missing or wrong; reload the page and try again")]
+    #[error("The form could not be accepted: its page was open for too long, or your session ended. Reload the page (or sign in again) and send it again — your draft is kept in this browser.")]
     Csrf,
     #[error("service unavailable")]
     Unavailable,

@@ -69,12 +69,12 @@ pub struct NewEncounter {
 }
 
 pub struct ValidEncounter {
-    kind: String,
-    status: String,
-    department_id: Option<Uuid>,
-    clinician_id: Option<Uuid>,
-    reason: String,
-    starts_at: OffsetDateTime,
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    pub(crate) department_id: Option<Uuid>,
+    pub(crate) clinician_id: Option<Uuid>,
+    pub(crate) reason: String,
+    pub(crate) starts_at: OffsetDateTime,
 }
 
 fn opt_uuid(e: &mut FieldErrors, field: &'static str, v: &Option<String>) -> Option<Uuid> {
@@ -330,7 +330,7 @@ pub struct Choice {
     pub name: String,
 }
 
-async fn departments(pool: &PgPool) -> sqlx::Result<Vec<Choice>> {
+pub(crate) async fn departments(pool: &PgPool) -> sqlx::Result<Vec<Choice>> {
     sqlx::query_as(
         "SELECT d.id, f.code || ' · ' || d.name AS name FROM departments d JOIN facilities f ON f.id = d.facility_id
          WHERE d.active AND f.active ORDER BY f.code, d.name LIMIT 500",
@@ -339,7 +339,7 @@ async fn departments(pool: &PgPool) -> sqlx::Result<Vec<Choice>> {
     .await
 }
 
-async fn clinicians(pool: &PgPool) -> sqlx::Result<Vec<Choice>> {
+pub(crate) async fn clinicians(pool: &PgPool) -> sqlx::Result<Vec<Choice>> {
     sqlx::query_as(
         "SELECT u.id, u.display_name AS name FROM users u WHERE u.active AND EXISTS (
             SELECT 1 FROM user_roles ur JOIN role_permissions rp ON rp.role_code = ur.role_code

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
+pub mod visits;
 pub mod vitals;
 
 use axum::extract::DefaultBodyLimit;
@@ -106,6 +107,7 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/summary", get(chart::summary))
         .route("/patients/{id}/encounters", get(encounters::page).post(encounters::create))
         .route("/patients/{id}/encounters/{item}/status", post(encounters::set_status))
+        .route("/patients/{id}/visit", get(visits::form).post(visits::start))
         .route("/patients/{id}/problems", get(problems::page).post(problems::create))
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
         .route("/patients/{id}/problems/{item}/update", post(problems::update))

@@ -6,6 +6,8 @@ use hearth_core::registry::PermDef;
 pub const CHART_READ: Perm = Perm::new("chart.read");
 pub const CHART_WRITE: Perm = Perm::new("chart.write");
 pub const NOTES_SIGN: Perm = Perm::new("notes.sign");
+/// Start (check in) an outpatient visit from the front desk, without writing the chart.
+pub const ENCOUNTERS_START: Perm = Perm::new("encounters.start");
 
 pub const ALL: &[PermDef] = &[
     PermDef {
@@ -31,5 +33,11 @@ pub const ALL: &[PermDef] = &[
         description: "Sign one's own clinical notes (signed notes are locked)",
         // Nurses sign their nursing notes: signing is the author's act (issue 10, finding 7).
         default_roles: &["super_admin", "doctor", "nurse"],
+    },
+    PermDef {
+        perm: ENCOUNTERS_START,
+        description: "Start (check in) an outpatient visit for a registered patient: department, clinician, reason",
+        // The front desk starts visits without any chart access (issue 13, item 5).
+        default_roles: &["super_admin", "doctor", "nurse", "receptionist", "ed_coordinator"],
     },
 ];

@@ -50,8 +50,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Name (prefix, substring or fuzzy; accents ignored; a YYYY-MM-DD word narrows by birth date),
-    /// MRN, phone, national ID, insurance number, email, or date of birth (YYYY-MM-DD).
+    /// Name (prefix, substring or fuzzy; accents ignored; a date word narrows by birth date), MRN
+    /// (with or without its prefix), phone (national or international form, or its last six
+    /// digits), national ID, insurance number, email, or date of birth (YYYY-MM-DD, DD/MM/YYYY or
+    /// DD.MM.YYYY).
     #[serde(default)]
     #[param(max_length = 100)]
     q: String,

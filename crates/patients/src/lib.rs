@@ -148,6 +148,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .route("/patients", get(search::list).post(register::create))
         .route("/patients/new", get(register::new_form))
+        .route("/patients/new/matches", get(register::matches))
         .route("/patients/today", get(today::page))
         .route("/patients/new/unidentified", get(register::unidentified_form))
         .route("/patients/unidentified", post(register::unidentified_create))

@@ -141,6 +141,14 @@ pub async fn merge(
         }
         sets.push(format!("{enc} = coalesce(s.{enc}, m.{enc})"));
     }
+    // The partial-number phone index goes with the phone it was computed from.
+    sets.push(
+        "phone_tail_bidx = CASE WHEN s.phone_enc IS NULL THEN m.phone_tail_bidx ELSE s.phone_tail_bidx END".into(),
+    );
+    sets.push(
+        "phone_index_version = CASE WHEN s.phone_enc IS NULL THEN m.phone_index_version ELSE s.phone_index_version END"
+            .into(),
+    );
     sets.push("birth_date = coalesce(s.birth_date, m.birth_date)".into());
     sets.push("birth_date_estimated = CASE WHEN s.birth_date IS NULL THEN m.birth_date_estimated ELSE s.birth_date_estimated END".into());
     sets.push("restricted = s.restricted OR m.restricted".into());

@@ -38,6 +38,31 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), DATE_FMT).ok()
 }
 
+/// A date as people type it at the facility's desk: ISO `2009-04-15` (or `2009/04/15`) and the
+/// day-first forms `15/04/2009`, `15.04.2009`, `15-04-2009` (one- or two-digit day and month).
+/// Month-first dates are not read: `04/15/2009` is no date.
+pub fn parse_date_any(s: &str) -> Option<Date> {
+    let s = s.trim();
+    if let Some(d) = parse_date(s) {
+        return Some(d);
+    }
+    let sep = s.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = s.split(sep).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    if ![a, b, c].iter().all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let (y, m, d) = if a.len() == 4 {
+        (a, b, c)
+    } else if c.len() == 4 && a.len() <= 2 && b.len() <= 2 {
+        (c, b, a)
+    } else {
+        return None;
+    };
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
 /// Accepts JSON booleans and HTML checkbox values ("on", "true", "1").
 pub fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct V;
@@ -82,6 +107,14 @@ pub struct NewPatient {
     pub birth_date: Option<String>,
     #[serde(deserialize_with = "de_flag")]
     pub birth_date_estimated: bool,
+    /// The registration form's age, when the date of birth is not known: years…
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
+    pub age_years: Option<String>,
+    /// …and months (an estimated date of birth is derived from them).
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
+    pub age_months: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub national_id: Option<String>,
@@ -173,7 +206,9 @@ impl NewPatient {
         let middle = clean(&self.middle_name).map(|m| name_field(&mut e, "middle_name", &m, false, "middle name"));
         let preferred =
             clean(&self.preferred_name).map(|m| name_field(&mut e, "preferred_name", &m, false, "preferred name"));
-        if !SEXES.contains(&self.sex.as_str()) {
+        if self.sex.trim().is_empty() {
+            e.add("sex", "Choose the sex: female, male, other, or unknown when it is not known.");
+        } else if !SEXES.contains(&self.sex.as_str()) {
             e.add("sex", "Choose female, male, other or unknown.");
         }
         let gender_identity = clean(&self.gender_identity);
@@ -182,7 +217,7 @@ impl NewPatient {
         }
         let birth_date = match clean(&self.birth_date) {
             None => None,
-            Some(s) => match parse_date(&s) {
+            Some(s) => match parse_date_any(&s) {
                 Some(d) if d > OffsetDateTime::now_utc().date() => {
                     e.add("birth_date", "The date of birth is in the future.");
                     None
@@ -193,14 +228,24 @@ impl NewPatient {
                 }
                 Some(d) => Some(d),
                 None => {
-                    e.add("birth_date", "Use the form YYYY-MM-DD.");
+                    e.add("birth_date", "Use the form YYYY-MM-DD (or DD/MM/YYYY).");
                     None
                 }
             },
         };
-        if self.birth_date_estimated && clean(&self.birth_date).is_none() {
+        if self.birth_date_estimated
+            && clean(&self.birth_date).is_none()
+            && clean(&self.age_years).is_none()
+            && clean(&self.age_months).is_none()
+        {
             e.add("birth_date", "An estimated date of birth still needs a date (e.g. 1 July of the year).");
         }
+        // No date of birth but an age: an estimated date of birth (today less the age).
+        let (birth_date, birth_date_estimated) = match (birth_date, self.age(&mut e)) {
+            (Some(d), _) => (Some(d), self.birth_date_estimated),
+            (None, Some((y, m))) => (Some(birth_from_age(OffsetDateTime::now_utc().date(), y, m)), true),
+            (None, None) => (None, self.birth_date_estimated),
+        };
         let phone = clean(&self.phone);
         if let Some(p) = &phone {
             validate_phone(&mut e, "phone", p);
@@ -272,7 +317,7 @@ impl NewPatient {
             sex: self.sex.clone(),
             gender_identity,
             birth_date,
-            birth_date_estimated: self.birth_date_estimated,
+            birth_date_estimated,
             phone,
             email,
             national_id,
@@ -284,6 +329,61 @@ impl NewPatient {
             unidentified_note: None,
         })
     }
+}
+
+impl NewPatient {
+    /// The age typed instead of a date of birth, as (years, months); errors on `age_years`.
+    fn age(&self, e: &mut FieldErrors) -> Option<(i32, i32)> {
+        let (years, months) = (clean(&self.age_years), clean(&self.age_months));
+        if years.is_none() && months.is_none() {
+            return None;
+        }
+        let y = match years.as_deref().map(str::parse::<i32>) {
+            None => 0,
+            Some(Ok(y)) if (0..=120).contains(&y) => y,
+            Some(_) => {
+                e.add("age_years", "Enter the age in whole years, 0 to 120.");
+                return None;
+            }
+        };
+        let m = match months.as_deref().map(str::parse::<i32>) {
+            None => 0,
+            Some(Ok(m)) if (0..=11).contains(&m) || (y == 0 && (0..=23).contains(&m)) => m,
+            Some(_) => {
+                e.add("age_years", "Enter the months as 0 to 11 (up to 23 for a baby with no years).");
+                return None;
+            }
+        };
+        Some((y, m))
+    }
+
+    /// [`Self::validate`] for a new registration, which also needs the date of birth or an age.
+    pub fn validate_registration(&self) -> Result<ValidPatient, FieldErrors> {
+        let missing =
+            clean(&self.birth_date).is_none() && clean(&self.age_years).is_none() && clean(&self.age_months).is_none();
+        match self.validate() {
+            Ok(v) if !missing => Ok(v),
+            r => {
+                let mut e = r.err().unwrap_or_default();
+                if missing {
+                    e.add(
+                        "birth_date",
+                        "Enter the date of birth, or an age in years (and months) when it is not known.",
+                    );
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The estimated date of birth of someone `years` and `months` old on `today`.
+pub fn birth_from_age(today: Date, years: i32, months: i32) -> Date {
+    let total = today.year() * 12 + (today.month() as i32 - 1) - years * 12 - months;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = time::Month::try_from((month0 + 1) as u8).unwrap_or(time::Month::January);
+    let day = today.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or(today)
 }
 
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
@@ -445,6 +545,40 @@ mod tests {
         assert!(f.birth_date_estimated);
         let j: NewPatient = serde_json::from_str(r#"{"given_name":"A","birth_date_estimated":true}"#).unwrap();
         assert!(j.birth_date_estimated && !j.register_anyway);
+    }
+
+    #[test]
+    fn an_age_gives_an_estimated_birth_date() {
+        let today = Date::from_calendar_date(2026, time::Month::March, 31).unwrap();
+        assert_eq!(birth_from_age(today, 40, 0), Date::from_calendar_date(1986, time::Month::March, 31).unwrap());
+        assert_eq!(birth_from_age(today, 0, 1), Date::from_calendar_date(2026, time::Month::February, 28).unwrap());
+        assert_eq!(birth_from_age(today, 1, 3), Date::from_calendar_date(2024, time::Month::December, 31).unwrap());
+        let f = NewPatient {
+            given_name: "Ann".into(),
+            family_name: "Lee".into(),
+            sex: "female".into(),
+            age_years: Some("2".into()),
+            age_months: Some("6".into()),
+            ..Default::default()
+        };
+        let v = f.validate_registration().unwrap();
+        assert!(v.birth_date_estimated && v.birth_date.is_some());
+        let thin = NewPatient { given_name: "Ann".into(), family_name: "Lee".into(), ..Default::default() };
+        let e = thin.validate_registration().unwrap_err();
+        assert!(e.get("birth_date").is_some() && e.get("sex").unwrap().contains("unknown"));
+        let bad = NewPatient { age_years: Some("200".into()), ..f };
+        assert!(bad.validate_registration().unwrap_err().get("age_years").is_some());
+    }
+
+    #[test]
+    fn dates_in_the_desk_formats() {
+        let d = Date::from_calendar_date(2009, time::Month::April, 15).unwrap();
+        for v in ["2009-04-15", "15/04/2009", "15.04.2009", "15-04-2009", "2009/04/15", " 15/4/2009 "] {
+            assert_eq!(parse_date_any(v), Some(d), "{v}");
+        }
+        for v in ["04/15/2009", "15/04/09", "2009-02-30", "15/04", "abc", "1/2/3", "000080", "968012"] {
+            assert_eq!(parse_date_any(v), None, "{v}");
+        }
     }
 
     #[test]

@@ -12,7 +12,10 @@ use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
 
 use super::access::{viewer, visible_sql};
-use super::model::{NewPatient, PatientSummary, ValidPatient, LANGUAGES, SEXES, SUMMARY_COLS};
+use super::model::{
+    clean, parse_date_any, NewPatient, PatientSummary, ValidPatient, AAD_ADDRESS, AAD_PHONE, LANGUAGES, SEXES,
+    SUMMARY_COLS,
+};
 use super::repo::{self, bidx_email, bidx_insurance, bidx_national_id, bidx_phone};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
@@ -29,12 +32,43 @@ pub struct Candidate {
     pub summary: PatientSummary,
     pub score: i32,
     pub reasons: Vec<&'static str>,
+    /// The last four digits of the phone (`…8012`), enough to ask "is your number …?".
+    pub phone_tail: Option<String>,
+    /// The town of the address (its last comma-separated part).
+    pub town: Option<String>,
 }
 
 impl Candidate {
     pub fn reasons_text(&self) -> String {
         self.reasons.join(", ")
     }
+    pub fn phone_text(&self) -> String {
+        self.phone_tail.as_deref().map(|t| format!("…{t}")).unwrap_or_else(|| "—".into())
+    }
+    pub fn town_text(&self) -> &str {
+        self.town.as_deref().unwrap_or("—")
+    }
+    pub fn sex_text(&self) -> &str {
+        if self.summary.masked {
+            "—"
+        } else {
+            &self.summary.sex
+        }
+    }
+}
+
+/// The last four digits of a phone number.
+pub fn phone_last4(phone: &str) -> Option<String> {
+    let d: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    (d.len() >= 4).then(|| d[d.len() - 4..].iter().collect())
+}
+
+/// The town of a free-text address: its last comma-separated (or last) line, without a
+/// postcode-like word made of digits.
+pub fn address_town(address: &str) -> Option<String> {
+    let last = address.lines().flat_map(|l| l.split(',')).map(str::trim).rfind(|p| !p.is_empty())?;
+    let words: Vec<&str> = last.split_whitespace().filter(|w| !w.chars().any(|c| c.is_ascii_digit())).collect();
+    (!words.is_empty()).then(|| words.join(" ").chars().take(40).collect())
 }
 
 #[derive(FromRow)]
@@ -43,6 +77,8 @@ struct CandRow {
     summary: PatientSummary,
     visible: bool,
     name_sim: f32,
+    phone_enc: Option<Vec<u8>>,
+    address_enc: Option<Vec<u8>>,
     dob: bool,
     phone: bool,
     national_id: bool,
@@ -65,7 +101,7 @@ pub async fn candidates(
     let (perm, uid, sid) = viewer(user);
     let sql = format!(
         "SELECT {SUMMARY_COLS}, {} AS visible,
-                similarity(p.search_name, $1) AS name_sim,
+                similarity(p.search_name, $1) AS name_sim, p.phone_enc, p.address_enc,
                 coalesce(p.birth_date = $7, false) AS dob,
                 coalesce(p.phone_bidx = $8, false) AS phone,
                 coalesce(p.national_id_bidx = $9, false) AS national_id,
@@ -116,10 +152,14 @@ pub async fn candidates(
                 }
             }
             let mut summary = r.summary;
-            if !r.visible {
+            let (mut phone_tail, mut town) = (None, None);
+            if r.visible {
+                phone_tail = keys.decrypt_opt(r.phone_enc.as_deref(), AAD_PHONE).as_deref().and_then(phone_last4);
+                town = keys.decrypt_opt(r.address_enc.as_deref(), AAD_ADDRESS).as_deref().and_then(address_town);
+            } else {
                 summary.mask();
             }
-            Candidate { summary, score: score.min(100), reasons }
+            Candidate { summary, score: score.min(100), reasons, phone_tail, town }
         })
         .filter(|c| c.score >= DUPLICATE_THRESHOLD)
         .collect();
@@ -159,7 +199,8 @@ pub async fn new_form(page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     web::render(&new_page(
         page,
-        NewPatient { sex: "unknown".into(), ..Default::default() },
+        // No sex chosen for the clerk: "unknown" is a deliberate choice (issue 13, item 8).
+        NewPatient::default(),
         FieldErrors::default(),
         vec![],
     ))
@@ -181,7 +222,7 @@ pub async fn create(
     auth.require(crate::perms::PATIENTS_WRITE)?;
     // Unidentified patients have their own quick form.
     form.unidentified = false;
-    let valid = match form.validate() {
+    let valid = match form.validate_registration() {
         Ok(v) => v,
         Err(errors) => {
             return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &new_page(page, form, errors, vec![]));
@@ -199,6 +240,46 @@ pub async fn create(
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &format!("Registered with MRN {mrn}.")))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MatchQuery {
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: String,
+    pub phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "patients/_matches.html")]
+struct MatchesPart {
+    candidates: Vec<Candidate>,
+    /// Enough was typed to look.
+    looked: bool,
+}
+
+/// `GET /patients/new/matches`: the registration form's live "likely matches" while the name
+/// and date of birth are typed (htmx, debounced). Restricted records the clerk may not open are
+/// shown masked (MRN only), as in the duplicate check on saving.
+pub async fn matches(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Query(q): axum::extract::Query<MatchQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::PATIENTS_WRITE)?;
+    let given: String = q.given_name.trim().chars().take(100).collect();
+    let family: String = q.family_name.trim().chars().take(100).collect();
+    let looked = given.chars().count() + family.chars().count() >= 3;
+    if !looked {
+        return web::render(&MatchesPart { candidates: vec![], looked });
+    }
+    // An age narrows nothing exactly: without a date of birth the name (and phone) decide.
+    let birth_date = parse_date_any(&q.birth_date);
+    let phone = clean(&Some(q.phone.clone())).filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 6);
+    let probe = ValidPatient { given_name: given, family_name: family, birth_date, phone, ..Default::default() };
+    let found = candidates(&state.pool, &state.keys, &auth.user, &probe, None).await?;
+    web::render(&MatchesPart { candidates: found, looked })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -298,4 +379,19 @@ pub async fn unidentified_create(
         "ok",
         &format!("Registered unidentified patient with MRN {mrn}. Identify them later by editing or merging."),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enough_to_decide_without_showing_everything() {
+        assert_eq!(phone_last4("07700 968012").as_deref(), Some("8012"));
+        assert_eq!(phone_last4("12"), None);
+        assert_eq!(address_town("1 High Street, Leeds LS1 1AA").as_deref(), Some("Leeds"));
+        assert_eq!(address_town("Flat 2\n10 Mill Lane\nYork").as_deref(), Some("York"));
+        assert_eq!(address_town("12, 34"), None);
+        assert_eq!(address_town(""), None);
+    }
 }

@@ -8,13 +8,82 @@ use uuid::Uuid;
 pub use super::model::*;
 pub use super::search::search;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
-use hearth_core::platform::crypto::{normalize_identifier, normalize_phone, KeyRing};
+use hearth_core::platform::crypto::{canonical_phone, normalize_identifier, phone_tail, KeyRing};
 
 /// Fields whose values never reach the audit log (recorded as changed only).
 pub const ENCRYPTED_FIELDS: &[&str] = &["phone", "email", "national_id", "insurance_number", "address"];
 
+/// The phone number's blind index: of its canonical international form (`+447700968012` for
+/// `07700 968012`, `+44 7700 968012`, `0044 7700 968012` alike; see [`canonical_phone`]).
 pub fn bidx_phone(keys: &KeyRing, v: &str) -> Vec<u8> {
-    keys.blind_index("phone", &normalize_phone(v))
+    keys.blind_index("phone", &canonical_phone(v, phone_country()))
+}
+
+/// The blind index of a phone number's last six digits, so a partial number
+/// (`968012`) finds the patient; `None` for a shorter number.
+pub fn bidx_phone_tail(keys: &KeyRing, v: &str) -> Option<Vec<u8>> {
+    phone_tail(v).map(|t| keys.blind_index("phone_tail", &t))
+}
+
+/// The version of the phone indexes' normalisation that rows written now carry; rows of an
+/// older version are re-indexed at start-up ([`reindex_phones`]).
+pub const PHONE_INDEX_VERSION: i16 = 2;
+
+/// The country calling code national phone numbers (`07700 968012`) are read in:
+/// `HEARTH_PHONE_COUNTRY_CODE` (digits, default 44, the United Kingdom). It is part of the blind
+/// index, so changing it on a running installation needs a re-index (bump the version).
+pub fn phone_country() -> &'static str {
+    static CODE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        std::env::var("HEARTH_PHONE_COUNTRY_CODE")
+            .ok()
+            .map(|v| v.trim().trim_start_matches('+').to_string())
+            .filter(|v| (1..=3).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or_else(|| "44".into())
+    });
+    &CODE
+}
+
+/// Re-computes the phone blind indexes of rows written before the current normalisation
+/// (`phone_index_version` below [`PHONE_INDEX_VERSION`]), in batches; idempotent, run at
+/// start-up by `serve`. Returns how many rows it changed.
+pub async fn reindex_phones(pool: &PgPool, keys: &KeyRing) -> sqlx::Result<u64> {
+    let mut done = 0u64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT id, phone_enc FROM patients WHERE phone_index_version < $1 ORDER BY id LIMIT 500
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind(PHONE_INDEX_VERSION)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        // One statement per batch; a row without a phone gets NULL indexes (bytea arrays carry
+        // NULL as an empty value, turned back into NULL below).
+        let mut ids = Vec::with_capacity(rows.len());
+        let (mut full, mut tail) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+        for (id, enc) in &rows {
+            let phone = keys.decrypt_opt(enc.as_deref(), AAD_PHONE);
+            ids.push(*id);
+            full.push(phone.as_deref().map(|v| bidx_phone(keys, v)).unwrap_or_default());
+            tail.push(phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)).unwrap_or_default());
+        }
+        sqlx::query(
+            "UPDATE patients p SET phone_bidx = nullif(u.whole, ''::bytea), phone_tail_bidx = nullif(u.tail, ''::bytea),
+                    phone_index_version = $4
+             FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS u(id, whole, tail) WHERE p.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&full)
+        .bind(&tail)
+        .bind(PHONE_INDEX_VERSION)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
 }
 pub fn bidx_national_id(keys: &KeyRing, v: &str) -> Vec<u8> {
     keys.blind_index("national_id", &normalize_identifier(v))
@@ -173,8 +242,8 @@ async fn insert_patient(
         "INSERT INTO patients (id, facility_id, mrn, given_name, family_name, middle_name, preferred_name, sex,
             gender_identity, birth_date, birth_date_estimated, phone_enc, phone_bidx, national_id_enc, national_id_bidx,
             address_enc, email_enc, email_bidx, insurance_enc, insurance_bidx, preferred_language, unidentified,
-            unidentified_note, created_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)",
+            unidentified_note, created_by, phone_tail_bidx, phone_index_version)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
     )
     .bind(id)
     .bind(facility_id)
@@ -200,6 +269,8 @@ async fn insert_patient(
     .bind(p.unidentified)
     .bind(&p.unidentified_note)
     .bind(meta.actor_user_id)
+    .bind(p.phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)))
+    .bind(PHONE_INDEX_VERSION)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -252,7 +323,8 @@ pub async fn update(
         "UPDATE patients SET given_name = $2, family_name = $3, middle_name = $4, preferred_name = $5, sex = $6,
             gender_identity = $7, birth_date = $8, birth_date_estimated = $9, phone_enc = $10, phone_bidx = $11,
             national_id_enc = $12, national_id_bidx = $13, address_enc = $14, email_enc = $15, email_bidx = $16,
-            insurance_enc = $17, insurance_bidx = $18, preferred_language = $19, unidentified = $20
+            insurance_enc = $17, insurance_bidx = $18, preferred_language = $19, unidentified = $20,
+            phone_tail_bidx = $21, phone_index_version = $22
          WHERE id = $1",
     )
     .bind(id)
@@ -275,6 +347,8 @@ pub async fn update(
     .bind(p.insurance_number.as_deref().map(|v| bidx_insurance(keys, v)))
     .bind(&p.preferred_language)
     .bind(p.unidentified)
+    .bind(p.phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)))
+    .bind(PHONE_INDEX_VERSION)
     .execute(&mut *conn)
     .await?;
     let action = if before.summary.unidentified && !p.unidentified { "patient.identify" } else { "patient.update" };

@@ -312,7 +312,7 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
         "UPDATE patients SET given_name = 'Erased', family_name = 'Erased', middle_name = NULL, preferred_name = NULL,
             gender_identity = NULL,
             birth_date = make_date(extract(year FROM birth_date)::int, 1, 1), birth_date_estimated = birth_date IS NOT NULL,
-            phone_enc = NULL, phone_bidx = NULL, email_enc = NULL, email_bidx = NULL,
+            phone_enc = NULL, phone_bidx = NULL, phone_tail_bidx = NULL, email_enc = NULL, email_bidx = NULL,
             national_id_enc = NULL, national_id_bidx = NULL, insurance_enc = NULL, insurance_bidx = NULL,
             address_enc = NULL, preferred_language = NULL, unidentified_note = NULL, erased_at = now()
          WHERE id = $1",

@@ -11,8 +11,8 @@ use time::Date;
 use uuid::Uuid;
 
 use super::access::{viewer, visible_sql};
-use super::model::{normalize_email, parse_date, PatientSummary, SUMMARY_COLS};
-use super::repo::{bidx_email, bidx_insurance, bidx_national_id, bidx_phone};
+use super::model::{normalize_email, parse_date_any, PatientSummary, SUMMARY_COLS};
+use super::repo::{bidx_email, bidx_insurance, bidx_national_id, bidx_phone, bidx_phone_tail, format_mrn};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
 use hearth_core::platform::auth::{Auth, CurrentUser};
@@ -23,11 +23,40 @@ use hearth_core::web::{self, Page};
 
 pub const PAGE_SIZE: i64 = 25;
 
+/// A query of this many digits may be the end of a phone number (matched on its last six).
+const PHONE_TAIL_MIN: usize = 6;
+const PHONE_TAIL_MAX: usize = 9;
+
+/// The MRNs a query may mean: itself (upper case) and, for bare digits (`000080`, `80`), the
+/// MRN each facility's template gives that sequence number (`TST-000080`), for this year and
+/// the ten before when the template has `{YEAR}`.
+pub async fn mrn_candidates(pool: &PgPool, q: &str) -> sqlx::Result<Vec<String>> {
+    let q = q.trim().to_ascii_uppercase();
+    let mut out = vec![q.clone()];
+    if q.is_empty() || q.len() > 12 || !q.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(out);
+    }
+    let Ok(seq) = q.parse::<i64>() else { return Ok(out) };
+    let templates: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, mrn_format FROM facilities LIMIT 200").fetch_all(pool).await?;
+    let year = time::OffsetDateTime::now_utc().year();
+    for (code, template) in templates {
+        let years = if template.contains("{YEAR}") { (year - 10)..=year } else { year..=year };
+        for y in years {
+            let m = format_mrn(&template, &code, seq, y);
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What the query text looks like, so each kind uses its own index.
 #[derive(Debug)]
 enum Kind {
     All,
-    Exact { mrn: String, phone: Vec<u8>, national: Vec<u8>, insurance: Vec<u8>, email: Vec<u8> },
+    Exact { mrn: String, phone: Vec<u8>, tail: Vec<u8>, national: Vec<u8>, insurance: Vec<u8>, email: Vec<u8> },
     Date(Date),
     Name { text: String, dob: Option<Date> },
 }
@@ -37,7 +66,7 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
     if q.is_empty() {
         return Kind::All;
     }
-    if let Some(d) = parse_date(q) {
+    if let Some(d) = parse_date_any(q) {
         return Kind::Date(d);
     }
     if q.contains('@') && !q.contains(char::is_whitespace) {
@@ -45,6 +74,7 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
         return Kind::Exact {
             mrn: q.to_ascii_uppercase(),
             phone: none.clone(),
+            tail: none.clone(),
             national: none.clone(),
             insurance: none,
             email: bidx_email(keys, &normalize_email(q)),
@@ -54,9 +84,16 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
     let single_word = !q.contains(char::is_whitespace);
     let phone_like = digits >= 4 && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if (single_word && digits > 0) || phone_like {
+        // A partial number (6 to 9 digits) is matched on its last six digits too.
+        let tail = if (PHONE_TAIL_MIN..=PHONE_TAIL_MAX).contains(&digits) && phone_like {
+            bidx_phone_tail(keys, q).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         return Kind::Exact {
             mrn: q.to_ascii_uppercase(),
             phone: bidx_phone(keys, q),
+            tail,
             national: bidx_national_id(keys, q),
             insurance: bidx_insurance(keys, q),
             email: Vec::new(),
@@ -67,7 +104,7 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
     let words: Vec<&str> = q
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
-        .filter(|w| match parse_date(w) {
+        .filter(|w| match parse_date_any(w) {
             Some(d) => {
                 dob = Some(d);
                 false
@@ -152,17 +189,18 @@ pub async fn search_page(
                 .fetch_all(pool)
                 .await?
         }
-        Kind::Exact { mrn, phone, national, insurance, email } => {
+        Kind::Exact { mrn, phone, tail, national, insurance, email } => {
+            let mrns = mrn_candidates(pool, &mrn).await?;
             // Each arm is its own index scan; restricted rows come back masked.
             let sql = format!(
                 "SELECT * FROM (SELECT {SUMMARY_COLS}, 0 AS rank, {vis} AS visible FROM patients p
-                   WHERE p.mrn = $2 OR p.phone_bidx = $3 OR p.national_id_bidx = $9 OR p.insurance_bidx = $10
-                      OR p.email_bidx = $11) s
+                   WHERE p.mrn = ANY($2) OR p.phone_bidx = $3 OR p.national_id_bidx = $9 OR p.insurance_bidx = $10
+                      OR p.email_bidx = $11 OR p.phone_tail_bidx = $12) s
                  WHERE {keyset} ORDER BY s.rank, s.family_name, s.given_name, s.id LIMIT $1"
             );
             sqlx::query_as(&sql)
                 .bind(fetch)
-                .bind(mrn)
+                .bind(mrns)
                 .bind(phone)
                 .bind(perm)
                 .bind(uid)
@@ -172,6 +210,7 @@ pub async fn search_page(
                 .bind(national)
                 .bind(insurance)
                 .bind(email)
+                .bind(tail)
                 .fetch_all(pool)
                 .await?
         }

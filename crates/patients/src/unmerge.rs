@@ -522,6 +522,9 @@ async fn restore_records(conn: &mut PgConnection, keys: &KeyRing, row: &LogRow) 
             if let Some(b) = bidx {
                 clears.push(format!("{b} = NULL"));
             }
+            if *enc == "phone_enc" {
+                clears.push("phone_tail_bidx = NULL".into());
+            }
         }
     }
     if filled.contains(&"birth_date") {

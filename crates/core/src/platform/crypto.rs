@@ -147,6 +147,38 @@ pub fn normalize_phone(s: &str) -> String {
     out
 }
 
+/// A phone number in one canonical international form, `+<country code><number>`, for the blind
+/// index: `+44 7700 968012`, `0044 7700 968012`, `+44 (0)7700 968012`, `07700 968012` and
+/// `7700968012` (national forms, read with `country`, the facility's calling code) are all
+/// `+447700968012`. Anything but digits and a leading `+` is dropped.
+pub fn canonical_phone(s: &str, country: &str) -> String {
+    let t = s.trim().replace("(0)", "");
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    if t.starts_with('+') {
+        return format!("+{digits}");
+    }
+    if let Some(rest) = digits.strip_prefix("00") {
+        return format!("+{rest}");
+    }
+    if let Some(rest) = digits.strip_prefix('0') {
+        return format!("+{country}{rest}");
+    }
+    // International digits typed without the plus (447700968012): longer than a national number.
+    if digits.len() > 10 && digits.starts_with(country) {
+        return format!("+{digits}");
+    }
+    format!("+{country}{digits}")
+}
+
+/// How many trailing digits of a phone number the partial-number index keeps.
+pub const PHONE_TAIL_DIGITS: usize = 6;
+
+/// The last [`PHONE_TAIL_DIGITS`] digits of a phone number, `None` when it has fewer.
+pub fn phone_tail(s: &str) -> Option<String> {
+    let digits: Vec<char> = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    (digits.len() >= PHONE_TAIL_DIGITS).then(|| digits[digits.len() - PHONE_TAIL_DIGITS..].iter().collect())
+}
+
 /// Normalises an identifier for the blind index: upper case, no spaces or dashes.
 pub fn normalize_identifier(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
@@ -191,5 +223,28 @@ mod tests {
         assert_ne!(ring.blind_index("phone", "+441234"), ring.blind_index("national_id", "+441234"));
         assert_eq!(normalize_phone(" +44 (0)12-34 "), "+4401234");
         assert_eq!(normalize_identifier("ab-12 3"), "AB123");
+    }
+
+    #[test]
+    fn phone_numbers_have_one_canonical_form() {
+        for v in [
+            "07700 968012",
+            "07700968012",
+            "+447700968012",
+            "+44 7700 968012",
+            "+44 (0)7700 968012",
+            "0044 7700 968012",
+            "7700 968012",
+            "447700968012",
+            " (07700) 968-012 ",
+        ] {
+            assert_eq!(canonical_phone(v, "44"), "+447700968012", "{v}");
+        }
+        assert_eq!(canonical_phone("+1 415 555 0100", "44"), "+14155550100");
+        assert_eq!(canonical_phone("0415 555 0100", "1"), "+14155550100");
+        assert_ne!(canonical_phone("07700968012", "44"), canonical_phone("07700968013", "44"));
+        assert_eq!(phone_tail("07700 968012").as_deref(), Some("968012"));
+        assert_eq!(phone_tail("968012").as_deref(), Some("968012"));
+        assert_eq!(phone_tail("+44 77"), None);
     }
 }

@@ -74,13 +74,19 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
             Ok(Lookup::Pending(p)) => {
                 req.extensions_mut().insert(p);
             }
-            Ok(Lookup::Expired) => expired = true,
-            Ok(Lookup::None) => {}
+            Ok(Lookup::Expired) => {
+                expired = true;
+                req.extensions_mut().insert(session::SessionEnded { timed_out: true });
+            }
+            Ok(Lookup::None) => {
+                req.extensions_mut().insert(session::SessionEnded { timed_out: false });
+            }
             Err(e) => return render_error(&state, &req_parts_page(&req), AppError::from(e), false),
         }
     }
     let zone = page_zone(&state, req.extensions().get::<CurrentUser>());
     req.extensions_mut().insert(zone);
+    req.extensions_mut().insert(session::IdleTimeout(state.config.session_idle.as_secs()));
     let path = req.uri().path().to_string();
     let always = path == "/logout" || path.starts_with("/static/");
     if req.extensions().get::<PendingMfa>().is_some() && !always && !path.starts_with("/mfa") && path != "/login" {
@@ -116,7 +122,7 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
                 let mut r = crate::web::redirect_flash(
                     loc,
                     "info",
-                    "Your session expired after inactivity. Please sign in again.",
+                    &session::ended_message(state.config.session_idle.as_secs() / 60, true),
                 );
                 r.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
                 return r;
@@ -262,6 +268,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             }
         };
         if !provided.is_some_and(|p| csrf::matches(&expected, &p)) {
+            // The form was fine but its session is gone: say that, in words (issue 13, item 2).
+            if let Some(ended) = parts.extensions.get::<session::SessionEnded>().copied() {
+                return session_ended(&state, &parts, ended);
+            }
             tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
             return render_error(&state, &Page::from_parts(&parts), AppError::Csrf, false);
         }
@@ -274,6 +284,44 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         res.headers_mut().append(header::SET_COOKIE, hv(&session::cookie(&state.config, csrf::COOKIE, &c)));
     }
     res
+}
+
+#[derive(Template)]
+#[template(path = "auth/session_ended.html")]
+struct SessionEndedPage {
+    page: Page,
+    message: String,
+    /// `/login?next=…`, back to the form's page.
+    login_href: String,
+}
+
+/// The answer to a form sent after its session ended: 401 with a page that says so and links
+/// to sign in again, back to the page the form was on (its drafts are kept by the browser).
+/// Signing out of an ended session just goes to the sign-in page.
+fn session_ended(state: &AppState, parts: &axum::http::request::Parts, ended: session::SessionEnded) -> Response {
+    let message = session::ended_message(state.config.session_idle.as_secs() / 60, ended.timed_out);
+    if parts.uri.path() == "/logout" {
+        let mut r = crate::web::redirect_flash("/login", "ok", "You have signed out.");
+        r.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
+        return r;
+    }
+    // Back to the page the form was on: the Referer's path (only the path: always ours).
+    let from = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()));
+    let next = crate::web::safe_next(from.as_deref());
+    let mut page = Page::from_parts(parts).titled("Session ended");
+    page.flash = None;
+    let login_href = format!("/login?{}", serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default());
+    let t = SessionEndedPage { page, message, login_href };
+    // The (dead) session cookie stays: other tabs' forms then get this page too, not a token error.
+    match t.render() {
+        Ok(html) => (StatusCode::UNAUTHORIZED, Html(html)).into_response(),
+        Err(_) => (StatusCode::UNAUTHORIZED, t.message).into_response(),
+    }
 }
 
 /// Turns bare error responses (ours carry [`ErrorInfo`]; axum's rejections are text/plain)

@@ -67,6 +67,8 @@ pub struct Page {
     pub locale: String,
     /// The registry's layout fragments this user sees (the alerts banner…), fetched by the page.
     pub fragments: Vec<&'static crate::registry::LayoutFragment>,
+    /// The session idle timeout in seconds (the page warns before it; 0 when unknown).
+    pub session_idle_secs: u64,
 }
 
 impl Page {
@@ -96,6 +98,11 @@ impl Page {
             zone,
             locale,
             fragments,
+            session_idle_secs: parts
+                .extensions
+                .get::<crate::platform::auth::session::IdleTimeout>()
+                .map(|t| t.0)
+                .unwrap_or(0),
         }
     }
 

@@ -28,6 +28,7 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/session/keepalive", post(keepalive))
         .route("/account/password", get(password_page).post(change_password))
 }
 
@@ -237,6 +238,18 @@ pub async fn complete_sign_in(
     }
     audit::record(tx, &am, Event::new("auth.login", "session", sid)).await?;
     Ok((sid, tok))
+}
+
+/// `POST /session/keepalive` ("Stay signed in" in the idle warning): the session middleware
+/// has already counted the request as activity; answers the idle timeout in seconds, or 401
+/// (JSON, no redirect) when the session has ended.
+async fn keepalive(State(state): State<AppState>, page: Page) -> Response {
+    let idle = state.config.session_idle.as_secs();
+    if page.user.is_none() {
+        let body = serde_json::json!({"signed_in": false, "message": session::ended_message(idle / 60, true)});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    }
+    (StatusCode::OK, Json(serde_json::json!({"signed_in": true, "idle_seconds": idle}))).into_response()
 }
 
 async fn logout(

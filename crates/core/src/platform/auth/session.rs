@@ -53,6 +53,31 @@ pub async fn create(
     Ok((id, token))
 }
 
+/// A browser request that came with a session cookie whose session is gone (request
+/// extension, set by the session middleware): timed out, or signed out or revoked elsewhere.
+/// Pages then say so in words instead of failing on the form's security token.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEnded {
+    /// The idle timeout or the absolute lifetime ran out (else: signed out or revoked).
+    pub timed_out: bool,
+}
+
+/// The idle timeout pages warn about (request extension; see `Page::session_idle_secs`).
+#[derive(Debug, Clone, Copy)]
+pub struct IdleTimeout(pub u64);
+
+/// What a page says when a session has ended (the sign-in flash and the ended-session page).
+pub fn ended_message(idle_minutes: u64, timed_out: bool) -> String {
+    if timed_out {
+        format!(
+            "Your session ended after {idle_minutes} minutes without activity; sign in again — your draft is kept in this browser."
+        )
+    } else {
+        "Your session has ended (signed out or ended elsewhere); sign in again — your draft is kept in this browser."
+            .into()
+    }
+}
+
 pub enum Lookup {
     Valid(Box<CurrentUser>),
     /// Password accepted, second factor still to come.
