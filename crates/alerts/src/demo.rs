@@ -58,11 +58,15 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let day_start = now.replace_time(time::macros::time!(07:00));
     let day_start = if day_start > now { day_start - Duration::days(1) } else { day_start };
     let (day_end, night_end) = (day_start + Duration::hours(12), day_start + Duration::hours(24));
+    // The nurses' twelve-hour shift under way now (day or night), so that a demo seeded in the
+    // evening has its ward nurses on duty too.
+    let shift_start = if now < day_end { day_start } else { day_end };
+    let shift_end = shift_start + Duration::hours(12);
     let med = department(conn, main, "MED").await?;
     let edept = department(conn, main, "ED").await?;
     on_call(conn, main, None, "doctor", doctor, day_start, night_end, "Bleep 4401").await?;
-    on_call(conn, main, med, "charge_nurse", nurse, day_start, day_end, "Ward 3 nurse in charge").await?;
-    on_call(conn, main, edept, "charge_nurse", ed, day_start, day_end, "ED nurse in charge").await?;
+    on_call(conn, main, med, "charge_nurse", nurse, shift_start, shift_end, "Ward 3 nurse in charge").await?;
+    on_call(conn, main, edept, "charge_nurse", ed, shift_start, shift_end, "ED nurse in charge").await?;
     if let Some(&second) = ctx.facilities.get(1) {
         // The doctor covers the second site overnight.
         sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -91,8 +95,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         .bind(nurse)
         .bind(main)
         .bind(med)
-        .bind(day_start)
-        .bind(day_end)
+        .bind(shift_start)
+        .bind(shift_end)
         .execute(&mut *conn)
         .await?;
     }
