@@ -29,7 +29,7 @@ use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
-    Aad, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
+    Aad, AlertAddressee, AlertKind, AlertStep, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
     MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
 };
 use hearth_core::web::time::Zone;
@@ -91,6 +91,15 @@ pub const MODULE: Module = Module {
         ("allergy_nka_pkey", "No known allergies is already recorded."),
     ],
     care_providers: Some(|conn, patient| encounters::care_providers(conn, patient).boxed()),
+    alert_kinds: &[AlertKind {
+        kind: vitals::ALERT_KIND,
+        label: "Deteriorating vital signs (a critical reading, NEWS2 5 or more, or 3 in one parameter)",
+        default_chain: &[
+            AlertStep { to: AlertAddressee::Attending, minutes: 15 },
+            AlertStep { to: AlertAddressee::OnCall("charge_nurse"), minutes: 10 },
+            AlertStep { to: AlertAddressee::OnCall("doctor"), minutes: 15 },
+        ],
+    }],
     ..Module::new("ehr", "Clinical record")
 };
 
@@ -215,11 +224,15 @@ const TIMELINE: &[TimelineSource] = &[
     TimelineSource {
         kind: "vitals",
         label: "Vital signs",
+        // The status: the worst reading when not normal, and NEWS2 (adults).
         select: "SELECT v.taken_at, 'vitals', v.id, 'Vital signs',
                         concat_ws(' · ', 'T ' || v.temperature_c || ' °C', 'P ' || v.pulse,
-                                  'BP ' || v.bp_systolic || '/' || v.bp_diastolic, 'RR ' || v.resp_rate,
+                                  'BP ' || v.bp_systolic || '/' || coalesce(v.bp_diastolic::text, '—'), 'RR ' || v.resp_rate,
                                   'SpO2 ' || v.spo2 || '%', v.weight_kg || ' kg', 'BMI ' || v.bmi,
-                                  'pain ' || v.pain || '/10'), ''
+                                  'pain ' || v.pain || '/10'),
+                        concat_ws(' · ', nullif(v.flag, 'normal'),
+                                  CASE WHEN v.news2_band = 'incomplete' THEN 'NEWS2 incomplete'
+                                       WHEN v.news2 IS NOT NULL THEN 'NEWS2 ' || v.news2 || ' (' || replace(v.news2_band, '_', '-') || ')' END)
                  FROM vitals v WHERE v.patient_id = $1",
         at: "v.taken_at",
         id: "v.id",

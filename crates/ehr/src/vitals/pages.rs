@@ -7,8 +7,9 @@ use axum::response::Response;
 use axum::Form;
 use time::OffsetDateTime;
 
-use super::model::{fmt, Vitals, VitalsForm, LIMITS};
-use super::repo::{insert, paged};
+use super::model::{fmt, Vitals, VitalsForm, CONSCIOUSNESS_CHOICES, LIMITS, OXYGEN_CHOICES};
+use super::ranges::Flag;
+use super::repo::{insert, paged, Recorded};
 use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
@@ -32,13 +33,13 @@ pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String)> {
             .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
             .normal(36.1, 37.8),
         LineChart::new("chart-pulse", "Pulse", "/min")
-            .series(Series::new("Pulse", 2, pts(&|v| v.pulse.map(f64::from))))
+            .series(Series::new("Pulse", 2, pts(&|v| v.pulse)))
             .normal(60.0, 100.0),
         LineChart::new("chart-bp", "Blood pressure", "mmHg")
-            .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic.map(f64::from))))
-            .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic.map(f64::from)))),
+            .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic)))
+            .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic))),
         LineChart::new("chart-spo2", "SpO2", "%")
-            .series(Series::new("SpO2", 3, pts(&|v| v.spo2.map(f64::from))))
+            .series(Series::new("SpO2", 3, pts(&|v| v.spo2)))
             .normal(95.0, 100.0),
         LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
     ];
@@ -59,6 +60,8 @@ struct VitalsPage {
     errors: FieldErrors,
     can_write: bool,
     limits: &'static [(&'static str, &'static str, f64, f64, &'static str)],
+    oxygen: &'static [(&'static str, &'static str)],
+    consciousness: &'static [(&'static str, &'static str)],
 }
 
 impl VitalsPage {
@@ -98,6 +101,8 @@ async fn render(
         errors,
         can_write: auth.can(crate::perms::CHART_WRITE),
         limits: LIMITS,
+        oxygen: OXYGEN_CHOICES,
+        consciousness: CONSCIOUSNESS_CHOICES,
     };
     web::render_status(status, &t)
 }
@@ -134,7 +139,38 @@ pub async fn create(
         }
     };
     let mut tx = state.pool.begin().await?;
-    insert(&mut tx, &auth.meta, b.id, &valid).await?;
+    let rec = insert(&mut tx, state.registry, &auth.meta, b.id, b.birth_date, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("vitals"), "ok", "Vital signs recorded."))
+    let (kind, msg) = recorded_message(&rec);
+    Ok(web::redirect_flash(&b.href("vitals"), kind, &msg))
+}
+
+/// The flash after recording: what the set showed, in words.
+fn recorded_message(rec: &Recorded) -> (&'static str, String) {
+    let a = &rec.assessment;
+    let mut msg = String::from("Vital signs recorded.");
+    let worst = a.flag.filter(|f| *f != Flag::Normal);
+    if let Some(f) = worst {
+        let fields: Vec<&str> = LIMITS
+            .iter()
+            .filter(|(field, ..)| a.flags.get(*field).is_some_and(|g| *g != Flag::Normal))
+            .map(|(_, label, ..)| *label)
+            .collect();
+        msg.push_str(&format!(" {}: {}.", f.label(), fields.join(", ")));
+    }
+    if let Some(n) = &a.news2 {
+        match n.band() {
+            Some(b) => msg.push_str(&format!(" NEWS2 {} ({}).", n.partial, b.label())),
+            None => msg.push_str(" NEWS2 incomplete."),
+        }
+    }
+    if rec.alert.is_some() {
+        msg.push_str(" The responsible clinician has been alerted.");
+    }
+    for w in &rec.warnings {
+        msg.push(' ');
+        msg.push_str(w);
+    }
+    let kind = if rec.alert.is_some() || worst.is_some() || !rec.warnings.is_empty() { "error" } else { "ok" };
+    (kind, msg)
 }
