@@ -33,5 +33,6 @@ mod sec_patient_access;
 mod sec_robust;
 mod sessions;
 mod unmerge;
+mod vitals_flags;
 mod web;
 mod web_kit;

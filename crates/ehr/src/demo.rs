@@ -437,6 +437,8 @@ pub async fn seed_charts(
     .bind(nurse)
     .execute(&mut *conn)
     .await?;
+    // Their flags and NEWS2 for each patient's age when measured (the febrile visits show).
+    crate::vitals::assess_unflagged(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO notes (id, patient_id, encounter_id, template, title, body_enc, status, author_id, signed_by, signed_at, created_at)
          SELECT id, p, e, 'soap', ti, bo, 'signed', $7, $7, at + interval '10 minutes', at

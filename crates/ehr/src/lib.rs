@@ -4,6 +4,7 @@
 
 pub mod allergies;
 pub mod api;
+pub mod banner;
 pub mod chart;
 pub mod demo;
 pub mod documents;
@@ -275,12 +276,34 @@ const TIMELINE: &[TimelineSource] = &[
 
 /// The chart's part of the banner: active allergies, worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {
-    sql: "jsonb_build_object(
+    // Allergies: each substance once, with its worst severity. Vitals: the latest set's flag and
+    // NEWS2, the latest weight, height and BMI, dated in the patient's facility's zone. The
+    // active encounter (arrived or in progress) with its department and attending clinician.
+    sql: "SELECT jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
-            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', a.substance, 'severity', a.severity)
-                                  ORDER BY array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) DESC,
-                                           a.substance), '[]'::jsonb)
-                          FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'))",
+            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
+                                  ORDER BY array_position(ARRAY['mild','moderate','severe','life_threatening'], w.severity) DESC,
+                                           w.substance), '[]'::jsonb)
+                          FROM (SELECT DISTINCT ON (lower(a.substance)) a.substance, a.severity
+                                FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
+                                ORDER BY lower(a.substance),
+                                         array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) DESC) w),
+            'vitals', (SELECT jsonb_build_object('flag', v.flag, 'news2', v.news2, 'band', v.news2_band,
+                                  'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
+                       FROM vitals v WHERE v.patient_id = p.id ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'weight', (SELECT jsonb_build_object('value', v.weight_kg, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                       FROM vitals v WHERE v.patient_id = p.id AND v.weight_kg IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'height', (SELECT jsonb_build_object('value', v.height_cm, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                       FROM vitals v WHERE v.patient_id = p.id AND v.height_cm IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'bmi', (SELECT jsonb_build_object('value', v.bmi, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                    FROM vitals v WHERE v.patient_id = p.id AND v.bmi IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'encounter', (SELECT jsonb_build_object('kind', e.kind, 'department', d.name, 'clinician', u.display_name,
+                                     'since', to_char(e.starts_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
+                          FROM encounters e LEFT JOIN departments d ON d.id = e.department_id
+                               LEFT JOIN users u ON u.id = e.clinician_id
+                          WHERE e.patient_id = p.id AND e.status IN ('arrived', 'in_progress')
+                          ORDER BY e.starts_at DESC, e.id DESC LIMIT 1))
+          FROM (SELECT coalesce((SELECT f.timezone FROM facilities f WHERE f.id = p.facility_id), 'UTC') AS tz) z",
     render: |v| {
         let a = AllergySummary::from_value(v);
         let items = if !a.items.is_empty() {
@@ -302,7 +325,10 @@ const BANNER: BannerPart = BannerPart {
             .filter(|x| x.severity == "life_threatening")
             .map(|x| format!("Life-threatening allergy: {}", x.substance))
             .collect();
-        BannerContribution { groups: vec![BannerGroup { label: "Allergies", items }], alerts }
+        let mut groups = vec![BannerGroup { label: "Allergies", items }];
+        groups.extend(banner::vitals_groups(v));
+        groups.extend(banner::encounter_group(v));
+        BannerContribution { groups, alerts }
     },
     order: 100,
 };

@@ -21,31 +21,56 @@ use hearth_core::web::time::Zone;
 use hearth_core::web::{self, FieldErrors, Page};
 
 /// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest,
-/// dated in `zone`.
-pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String)> {
+/// dated in `zone`, each with a note of its flagged readings in words.
+pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
         asc.iter().filter_map(|v| f(v).map(|x| (zone.local(v.taken_at), x))).collect()
     };
     let charts = [
-        LineChart::new("chart-temperature", "Temperature", "°C")
-            .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
-            .normal(36.1, 37.8),
-        LineChart::new("chart-pulse", "Pulse", "/min")
-            .series(Series::new("Pulse", 2, pts(&|v| v.pulse)))
-            .normal(60.0, 100.0),
-        LineChart::new("chart-bp", "Blood pressure", "mmHg")
-            .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic)))
-            .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic))),
-        LineChart::new("chart-spo2", "SpO2", "%")
-            .series(Series::new("SpO2", 3, pts(&|v| v.spo2)))
-            .normal(95.0, 100.0),
-        LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
+        (
+            "temperature_c",
+            LineChart::new("chart-temperature", "Temperature", "°C")
+                .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
+                .normal(36.1, 37.8),
+        ),
+        (
+            "pulse",
+            LineChart::new("chart-pulse", "Pulse", "/min")
+                .series(Series::new("Pulse", 2, pts(&|v| v.pulse)))
+                .normal(60.0, 100.0),
+        ),
+        (
+            "bp",
+            LineChart::new("chart-bp", "Blood pressure", "mmHg")
+                .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic)))
+                .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic))),
+        ),
+        (
+            "spo2",
+            LineChart::new("chart-spo2", "SpO2", "%").series(Series::new("SpO2", 3, pts(&|v| v.spo2))).normal(95.0, 100.0),
+        ),
+        (
+            "weight_kg",
+            LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
+        ),
     ];
     // The points are local times already (`zone.local`): label them as they are.
     let label = |t: OffsetDateTime| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
-    charts.into_iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.times(label).render())).collect()
+    charts
+        .into_iter()
+        .filter(|(_, c)| !c.is_empty())
+        .map(|(field, c)| {
+            let count = |f: Flag| asc.iter().filter(|v| v.flag_of(field) == Some(f)).count();
+            let (crit, abn) = (count(Flag::Critical), count(Flag::Abnormal));
+            let note = match (crit, abn) {
+                (0, 0) => String::new(),
+                (c, a) => format!("Flagged in this range: {c} critical, {a} abnormal."),
+            };
+            (c.caption(), c.times(label).render(), note)
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -55,7 +80,7 @@ struct VitalsPage {
     b: Banner,
     rows: Vec<Vitals>,
     pager: Pager,
-    charts: Vec<(String, String)>,
+    charts: Vec<(String, String, String)>,
     form: VitalsForm,
     errors: FieldErrors,
     can_write: bool,

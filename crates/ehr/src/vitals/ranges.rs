@@ -570,8 +570,8 @@ mod tests {
         // 70 + 2 × 4 = 78: below it is hypotension.
         walk("bp_systolic", b, &[(77.0, C), (78.0, A), (85.0, A), (86.0, N), (120.0, N), (121.0, A), (139.0, A), (140.0, C)]);
         walk("bp_systolic", AgeBand::Child(1), &[(71.0, C), (72.0, A)]);
-        walk("bp_systolic", AgeBand::Child(10), &[(89.0, C), (90.0, A)]);
-        walk("bp_systolic", AgeBand::Child(12), &[(89.0, C), (90.0, A)]);
+        walk("bp_systolic", AgeBand::Child(10), &[(89.0, C), (90.0, N)]);
+        walk("bp_systolic", AgeBand::Child(12), &[(89.0, C), (90.0, N)]);
         walk("bp_diastolic", b, &[(41.0, A), (42.0, N), (76.0, N), (77.0, A), (99.0, A), (100.0, C)]);
         walk("spo2", b, &[(89.0, C), (90.0, A), (94.0, A), (95.0, N)]);
         walk("temperature_c", b, &[(35.0, C), (35.1, A), (36.1, N), (38.0, N), (38.1, A), (40.0, C)]);
