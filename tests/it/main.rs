@@ -5,6 +5,7 @@ mod api;
 mod api_clients;
 mod audit;
 mod auth;
+mod banner;
 mod charges;
 mod cli;
 mod crypto;

@@ -34,7 +34,10 @@ async fn ward(birth: &str) -> (TestApp, String, String) {
 }
 
 async fn alerts(app: &TestApp) -> Vec<(Uuid, String, String, Uuid)> {
-    sqlx::query_as("SELECT id, kind, severity, source_id FROM alerts ORDER BY created_at").fetch_all(&app.pool).await.unwrap()
+    sqlx::query_as("SELECT id, kind, severity, source_id FROM alerts ORDER BY created_at")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -175,7 +178,11 @@ async fn implausible_changes_are_warned_on_the_set() {
     let (mut app, doctor, pid) = ward("1970-05-01").await;
     let token = app.api_token(&doctor).await;
     let post = format!("/api/v1/patients/{pid}/vitals");
-    let at = |d: i64| (time::OffsetDateTime::now_utc() - time::Duration::days(d)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let at = |d: i64| {
+        (time::OffsetDateTime::now_utc() - time::Duration::days(d))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
     let r = app
         .api(Method::POST, &post, Some(&token), Some(json!({"taken_at": at(30), "height_cm": 170, "weight_kg": 70})))
         .await;
@@ -223,7 +230,11 @@ async fn values_keep_the_precision_measured_and_one_parameter_is_a_set() {
     assert!(items.iter().any(|v| v["bp_systolic"] == 120.5 && v["pain"] == 3.5 && v["weight_kg"] == 72.35));
     assert!(items.iter().any(|v| v["bp_systolic"] == 95.0 && v["bp_diastolic"].is_null()));
     // Out of range is still a clear 422 naming the field; nothing stored.
-    for (body, field) in [(json!({"pulse": 300}), "pulse:"), (json!({"pain": 10.5}), "pain:"), (json!({"consciousness": "X"}), "consciousness:")] {
+    for (body, field) in [
+        (json!({"pulse": 300}), "pulse:"),
+        (json!({"pain": 10.5}), "pain:"),
+        (json!({"consciousness": "X"}), "consciousness:"),
+    ] {
         let r = app.api(Method::POST, &post, Some(&token), Some(body)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.json()["detail"].as_str().unwrap().contains(field), "{}", r.body);

@@ -76,7 +76,10 @@ pub fn encounter_group(v: &Value) -> Option<BannerGroup> {
         let mut parts = vec![format!("{kind} since {}", e["since"].as_str().unwrap_or(""))];
         parts.push(e["department"].as_str().map(|d| d.to_string()).unwrap_or_else(|| "no department".into()));
         parts.push(
-            e["clinician"].as_str().map(|c| format!("attending {c}")).unwrap_or_else(|| "no attending clinician".into()),
+            e["clinician"]
+                .as_str()
+                .map(|c| format!("attending {c}"))
+                .unwrap_or_else(|| "no attending clinician".into()),
         );
         parts.join(" · ")
     } else {

@@ -30,8 +30,8 @@ use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
-    Aad, AlertAddressee, AlertKind, AlertStep, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
-    MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
+    Aad, AlertAddressee, AlertKind, AlertStep, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab,
+    EncryptedColumn, ExportSections, Level, MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
 };
 use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;

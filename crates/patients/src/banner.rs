@@ -9,8 +9,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::access;
-use crate::flags::PatientFlags;
 use crate::context::{PatientCtx, PatientLoad};
+use crate::flags::PatientFlags;
 use hearth_core::app::AppState;
 use hearth_core::platform::auth::CurrentUser;
 use hearth_core::registry::{BannerGroup, Registry};

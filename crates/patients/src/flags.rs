@@ -157,12 +157,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let history = history(&state.pool, b.id).await?;
-    audit::record_now(
-        &state.pool,
-        &auth.meta,
-        Event::new("patient.flags.view", "patient", b.id).patient(b.id),
-    )
-    .await?;
+    audit::record_now(&state.pool, &auth.meta, Event::new("patient.flags.view", "patient", b.id).patient(b.id)).await?;
     let (current, note) = current.unwrap_or_else(|| (b.flags.clone(), String::new()));
     let t = FlagsPage {
         page: page

@@ -441,7 +441,9 @@ impl Vitals {
         let one = |f: &str| self.flags.get(f).and_then(|v| v.as_str()).and_then(Flag::parse);
         match field {
             "bp" => one("bp_systolic").max(one("bp_diastolic")),
-            "consciousness" => self.consciousness.as_deref().map(|c| if c == "A" { Flag::Normal } else { Flag::Critical }),
+            "consciousness" => {
+                self.consciousness.as_deref().map(|c| if c == "A" { Flag::Normal } else { Flag::Critical })
+            }
             f => one(f),
         }
     }

@@ -49,7 +49,9 @@ pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String, String)> {
         ),
         (
             "spo2",
-            LineChart::new("chart-spo2", "SpO2", "%").series(Series::new("SpO2", 3, pts(&|v| v.spo2))).normal(95.0, 100.0),
+            LineChart::new("chart-spo2", "SpO2", "%")
+                .series(Series::new("SpO2", 3, pts(&|v| v.spo2)))
+                .normal(95.0, 100.0),
         ),
         (
             "weight_kg",

@@ -159,11 +159,8 @@ fn alert_title(a: &Assessment) -> String {
             None => {}
         }
     }
-    let critical: Vec<&str> = LIMITS
-        .iter()
-        .filter(|(f, ..)| a.flags.get(*f) == Some(&Flag::Critical))
-        .map(|(_, label, ..)| *label)
-        .collect();
+    let critical: Vec<&str> =
+        LIMITS.iter().filter(|(f, ..)| a.flags.get(*f) == Some(&Flag::Critical)).map(|(_, label, ..)| *label).collect();
     if !critical.is_empty() {
         parts.push(format!("critical: {}", critical.join(", ")));
     }
