@@ -557,4 +557,47 @@ mod tests {
         assert!(ok.validate(FieldErrors::default(), None, &Zone::utc(), None).is_ok());
         assert!(VitalsInput::default().validate(FieldErrors::default(), None, &Zone::utc(), None).is_err());
     }
+
+    #[test]
+    fn decimals_one_pressure_and_acvpu_are_accepted() {
+        let v = VitalsInput { bp_systolic: Some(120.5), bp_diastolic: Some(80.5), pain: Some(3.5), ..Default::default() };
+        let ok = v.validate(FieldErrors::default(), None, &Zone::utc(), None).unwrap();
+        assert_eq!((ok.bp_systolic, ok.pain), (Some(120.5), Some(3.5)));
+        let alone = VitalsInput { bp_systolic: Some(95.0), ..Default::default() };
+        assert!(alone.validate(FieldErrors::default(), None, &Zone::utc(), None).is_ok());
+        let c = VitalsInput { consciousness: Some("V".into()), ..Default::default() };
+        let ok = c.validate(FieldErrors::default(), None, &Zone::utc(), None).unwrap();
+        assert_eq!(ok.assess(None).flag, Some(Flag::Critical), "a lowered consciousness is critical");
+        let bad = VitalsInput { consciousness: Some("X".into()), ..Default::default() };
+        let e = bad.validate(FieldErrors::default(), None, &Zone::utc(), None).err().unwrap();
+        assert!(e.get("consciousness").unwrap().contains("ACVPU"));
+    }
+
+    #[test]
+    fn assessment_decides_the_alert() {
+        let set = |pulse: f64, spo2: f64| VitalsInput {
+            temperature_c: Some(37.0),
+            pulse: Some(pulse),
+            resp_rate: Some(16.0),
+            bp_systolic: Some(120.0),
+            bp_diastolic: Some(80.0),
+            spo2: Some(spo2),
+            on_oxygen: Some(false),
+            consciousness: Some("A".into()),
+            ..Default::default()
+        };
+        let adult = Some(time::macros::date!(1970 - 01 - 01));
+        let a = set(72.0, 98.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Normal), Some("low"), false));
+        // 1 + 1 = 2: abnormal, not alarming.
+        let a = set(95.0, 95.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Abnormal), Some("low"), false));
+        // SpO2 91 scores 3: alarming.
+        let a = set(72.0, 91.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.news2_band(), a.alarming()), (Some("low_medium"), true));
+        // A child has no NEWS2.
+        let child = Some(OffsetDateTime::now_utc().date() - Duration::days(5 * 365));
+        let a = set(120.0, 98.0).validate(FieldErrors::default(), child, &Zone::utc(), None).unwrap().assess(child);
+        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Normal), None, false));
+    }
 }
