@@ -101,7 +101,7 @@ export async function vitalsAndBanner({ context, page, base, check, assert, shot
       assert(overflow <= 1, `horizontal overflow ${overflow}px at ${width}px`);
       await page.screenshot({ path: `${shotsDir}/v-02-vitals-${width}-scrolled.png` });
       await page.evaluate(() => window.scrollTo(0, 0));
-      await shot(page, `v-03-chart-${width}`);
+      await shot(page, `v-03-vitals-top-${width}`);
     }
     await page.goto(`${base}/patients/${pid}/chart`);
     const overview = await page.locator("main").textContent();

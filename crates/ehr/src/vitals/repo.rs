@@ -154,7 +154,7 @@ fn alert_title(a: &Assessment) -> String {
     let mut parts = Vec::new();
     if let Some(n) = &a.news2 {
         match n.band() {
-            Some(b) => parts.push(format!("NEWS2 {} ({})", n.partial, b.label())),
+            Some(b) => parts.push(format!("NEWS2 {} ({})", n.partial, b.as_str().replace('_', "-"))),
             None if n.escalate() => parts.push(format!("NEWS2 at least {} (incomplete)", n.partial)),
             None => {}
         }
@@ -165,6 +165,20 @@ fn alert_title(a: &Assessment) -> String {
         parts.push(format!("critical: {}", critical.join(", ")));
     }
     format!("Deteriorating vital signs: {}", parts.join("; "))
+}
+
+/// A reading's short name for alert titles.
+fn short_name(field: &str) -> &'static str {
+    match field {
+        "temperature_c" => "temp",
+        "pulse" => "pulse",
+        "resp_rate" => "resp rate",
+        "bp_systolic" => "systolic BP",
+        "bp_diastolic" => "diastolic BP",
+        "spo2" => "SpO2",
+        "pain" => "pain",
+        _ => "reading",
+    }
 }
 
 async fn raise_alert(
