@@ -78,7 +78,10 @@ async fn an_alarming_set_is_flagged_scored_and_alerts_the_responsible_clinician(
     .unwrap();
     assert_eq!(told, vec![doctor.clone()]);
     let title: String = sqlx::query_scalar("SELECT title FROM alerts").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(title, "Deteriorating vital signs: NEWS2 14 (high); critical: temp, pulse, resp rate, systolic BP, diastolic BP, SpO2");
+    assert_eq!(
+        title,
+        "Deteriorating vital signs: NEWS2 14 (high); critical: temp, pulse, resp rate, systolic BP, diastolic BP, SpO2"
+    );
 
     // The page: each critical reading labelled in words, NEWS2 with its band.
     let page = app.get(&url).await;

@@ -560,7 +560,8 @@ mod tests {
 
     #[test]
     fn decimals_one_pressure_and_acvpu_are_accepted() {
-        let v = VitalsInput { bp_systolic: Some(120.5), bp_diastolic: Some(80.5), pain: Some(3.5), ..Default::default() };
+        let v =
+            VitalsInput { bp_systolic: Some(120.5), bp_diastolic: Some(80.5), pain: Some(3.5), ..Default::default() };
         let ok = v.validate(FieldErrors::default(), None, &Zone::utc(), None).unwrap();
         assert_eq!((ok.bp_systolic, ok.pain), (Some(120.5), Some(3.5)));
         let alone = VitalsInput { bp_systolic: Some(95.0), ..Default::default() };

@@ -160,7 +160,7 @@ fn alert_title(a: &Assessment) -> String {
         }
     }
     let critical: Vec<&str> =
-        LIMITS.iter().filter(|(f, ..)| a.flags.get(*f) == Some(&Flag::Critical)).map(|(_, label, ..)| *label).collect();
+        LIMITS.iter().filter(|(f, ..)| a.flags.get(*f) == Some(&Flag::Critical)).map(|(f, ..)| short_name(f)).collect();
     if !critical.is_empty() {
         parts.push(format!("critical: {}", critical.join(", ")));
     }
