@@ -599,6 +599,7 @@ mod tests {
         // A child has no NEWS2.
         let child = Some(OffsetDateTime::now_utc().date() - Duration::days(5 * 365));
         let a = set(120.0, 98.0).validate(FieldErrors::default(), child, &Zone::utc(), None).unwrap().assess(child);
-        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Normal), None, false));
+        assert_eq!((a.flags["pulse"], a.news2_band(), a.alarming()), (Flag::Normal, None, false));
+        assert_eq!(a.flags["bp_diastolic"], Flag::Abnormal, "80 mmHg is above a 5-year-old's range");
     }
 }
