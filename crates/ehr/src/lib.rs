@@ -274,7 +274,8 @@ const TIMELINE: &[TimelineSource] = &[
     },
 ];
 
-/// The chart's part of the banner: active allergies, worst first, or "no known allergies".
+/// The chart's part of the banner: active allergies, each substance once with its worst
+/// severity (duplicates recorded anyway show once), worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {
     // Allergies: each substance once, with its worst severity. Vitals: the latest set's flag and
     // NEWS2, the latest weight, height and BMI, dated in the patient's facility's zone. The
@@ -282,12 +283,12 @@ const BANNER: BannerPart = BannerPart {
     sql: "SELECT jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
             'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
-                                  ORDER BY array_position(ARRAY['mild','moderate','severe','life_threatening'], w.severity) DESC,
-                                           w.substance), '[]'::jsonb)
-                          FROM (SELECT DISTINCT ON (lower(a.substance)) a.substance, a.severity
+                                  ORDER BY w.rank DESC, w.substance), '[]'::jsonb)
+                          FROM (SELECT DISTINCT ON (coalesce(a.substance_code, lower(btrim(a.substance))))
+                                       a.substance, a.severity,
+                                       array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) AS rank
                                 FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
-                                ORDER BY lower(a.substance),
-                                         array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) DESC) w),
+                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w),
             'vitals', (SELECT jsonb_build_object('flag', v.flag, 'news2', v.news2, 'band', v.news2_band,
                                   'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
                        FROM vitals v WHERE v.patient_id = p.id ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
