@@ -256,3 +256,25 @@ async fn values_keep_the_precision_measured_and_one_parameter_is_a_set() {
     let page = app.get(&url).await;
     assert!(page.body.contains("118.5/76.5") && page.body.contains("101/—"));
 }
+
+#[tokio::test]
+async fn the_demo_shows_flags_news2_and_safety_flags() {
+    let app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let (unassessed, scored, flagged): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE flag IS NULL AND news2_band IS NULL),
+                count(*) FILTER (WHERE news2 IS NOT NULL),
+                count(*) FILTER (WHERE flag IN ('abnormal', 'critical'))
+         FROM vitals",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(unassessed, 0, "every demo set is assessed");
+    assert!(scored > 100 && flagged > 10, "{scored} scored, {flagged} flagged");
+    let codes: Vec<String> = sqlx::query_scalar("SELECT code_status FROM patient_flags ORDER BY code_status")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(codes, vec!["dnacpr", "full_code", "treatment_limits"]);
+}

@@ -223,3 +223,22 @@ pub async fn update(
     tx.commit().await?;
     Ok(web::redirect_flash(&b.href("flags"), "ok", "Safety flags recorded."))
 }
+
+/// The demo's safety flags (`MODULE.demo`): a full code, a DNACPR with contact precautions, an
+/// airborne isolation with an interpreter, so the banner shows each kind.
+pub async fn demo(conn: &mut PgConnection, ctx: &hearth_core::registry::DemoContext) -> anyhow::Result<()> {
+    let plans: [(&str, &[&str], bool, &str); 3] = [
+        ("full_code", &[], false, "Discussed on admission"),
+        ("dnacpr", &["contact"], false, "DNACPR form signed by the consultant; MRSA positive"),
+        ("treatment_limits", &["airborne"], true, "Ward-based care only; suspected tuberculosis"),
+    ];
+    for (p, (code, iso, interp, note)) in ctx.patients.iter().zip(plans) {
+        let f = PatientFlags {
+            code_status: code.to_string(),
+            isolation: iso.iter().map(|s| s.to_string()).collect(),
+            interpreter_needed: interp,
+        };
+        record(conn, &ctx.meta, p.id, &f, note).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    Ok(())
+}

@@ -142,6 +142,7 @@ pub const MODULE: Module = Module {
         ("patients_merged_is_inactive", "A merged record stays closed."),
         ("patients_deceased_is_inactive", "The record of a deceased patient stays closed."),
     ],
+    demo: Some(|conn, ctx| flags::demo(conn, ctx).boxed()),
     ..Module::new("patients", "Patients")
 };
 
