@@ -155,6 +155,8 @@ async fn safety_flags_are_checked_and_permitted() {
         ])
         .await;
     let url = format!("/patients/{pid}/flags");
+    let show = app.get(&format!("/patients/{pid}")).await;
+    assert!(show.body.contains(&format!("href=\"{url}\"")), "the patient page links to the flags");
     let r = app.post_form(&url, &[("code_status", "maybe"), ("isolation", "reverse")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose a code status.") && r.body.contains("Choose contact, droplet or airborne"));
