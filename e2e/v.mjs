@@ -111,6 +111,17 @@ export async function vitalsAndBanner({ context, page, base, check, assert, shot
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await check("v: the nurse records isolation on the safety flags page; the banner says it", async () => {
+    await page.goto(`${base}/patients/${pid}/flags`);
+    await page.getByLabel("Code status").selectOption("full_code");
+    await page.getByLabel("Droplet precautions").check();
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Record flags" }).click()]);
+    const banner = await page.locator(".chart-banner").textContent();
+    assert(/Full code/.test(banner) && /Isolation: Droplet precautions/.test(banner), `banner: ${banner.replace(/\s+/g, " ")}`);
+    await shot(page, "v-05-safety-flags");
+    await axeScan(page, "safety flags page");
+  });
+
   await check("v: the attending doctor sees the clinical alert", async () => {
     await signIn(context, page, base, "doctor@demo.hearth");
     await page.goto(`${base}/alerts`);

@@ -277,8 +277,8 @@ const TIMELINE: &[TimelineSource] = &[
 /// The chart's part of the banner: active allergies, each substance once with its worst
 /// severity (duplicates recorded anyway show once), worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {
-    // Allergies: each substance once, with its worst severity. Vitals: the latest set's flag and
-    // NEWS2, the latest weight, height and BMI, dated in the patient's facility's zone. The
+    // Allergies: each substance once, with its worst severity. Vitals: the flag and NEWS2 of the
+    // latest set with a reading that has ranges (a weight alone does not hide a critical set), the latest weight, height and BMI, dated in the patient's facility's zone. The
     // active encounter (arrived or in progress) with its department and attending clinician.
     sql: "SELECT jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
@@ -291,7 +291,8 @@ const BANNER: BannerPart = BannerPart {
                                 ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w),
             'vitals', (SELECT jsonb_build_object('flag', v.flag, 'news2', v.news2, 'band', v.news2_band,
                                   'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
-                       FROM vitals v WHERE v.patient_id = p.id ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+                       FROM vitals v WHERE v.patient_id = p.id AND v.flag IS NOT NULL
+                       ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
             'weight', (SELECT jsonb_build_object('value', v.weight_kg, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
                        FROM vitals v WHERE v.patient_id = p.id AND v.weight_kg IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
             'height', (SELECT jsonb_build_object('value', v.height_cm, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
