@@ -8,7 +8,7 @@ use axum::Form;
 use time::OffsetDateTime;
 
 use super::model::{fmt, Vitals, VitalsForm, CONSCIOUSNESS_CHOICES, LIMITS, OXYGEN_CHOICES};
-use super::ranges::Flag;
+use super::ranges::{normal_range, AgeBand, Flag};
 use super::repo::{insert, paged, Recorded};
 use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
@@ -21,10 +21,16 @@ use hearth_core::web::time::Zone;
 use hearth_core::web::{self, FieldErrors, Page};
 
 /// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest,
-/// dated in `zone`, each with a note of its flagged readings in words.
-pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String, String)> {
+/// dated in `zone`, each with a note of its flagged readings in words; the shaded normal band
+/// is the patient's age band's today (`birth`; unknown: adult).
+pub fn charts(rows: &[Vitals], zone: &Zone, birth: Option<time::Date>) -> Vec<(String, String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
+    let band = AgeBand::of(birth, zone.today());
+    let normal = |f: &str| normal_range(f, band).unwrap_or((0.0, 0.0));
+    let (t_lo, t_hi) = normal("temperature_c");
+    let (p_lo, p_hi) = normal("pulse");
+    let (s_lo, s_hi) = normal("spo2");
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
         asc.iter().filter_map(|v| f(v).map(|x| (zone.local(v.taken_at), x))).collect()
     };
@@ -33,13 +39,13 @@ pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String, String)> {
             "temperature_c",
             LineChart::new("chart-temperature", "Temperature", "°C")
                 .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
-                .normal(36.1, 37.8),
+                .normal(t_lo, t_hi),
         ),
         (
             "pulse",
             LineChart::new("chart-pulse", "Pulse", "/min")
                 .series(Series::new("Pulse", 2, pts(&|v| v.pulse)))
-                .normal(60.0, 100.0),
+                .normal(p_lo, p_hi),
         ),
         (
             "bp",
@@ -51,7 +57,7 @@ pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String, String)> {
             "spo2",
             LineChart::new("chart-spo2", "SpO2", "%")
                 .series(Series::new("SpO2", 3, pts(&|v| v.spo2)))
-                .normal(95.0, 100.0),
+                .normal(s_lo, s_hi),
         ),
         (
             "weight_kg",
@@ -112,7 +118,7 @@ async fn render(
     let rows = paged(&state.pool, b.id, &req).await?;
     audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
     // The trends of the measurements on this page (the latest ones on the first page).
-    let charts = charts(&rows.items, &page.zone);
+    let charts = charts(&rows.items, &page.zone, b.birth_date);
     let pager = Pager::new(&b.href("vitals"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let t = VitalsPage {
         page: page

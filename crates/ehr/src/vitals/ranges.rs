@@ -220,6 +220,20 @@ fn temp_range(band: AgeBand) -> Range {
     }
 }
 
+/// The normal range of a field for an age band (the trend charts' shaded band).
+pub fn normal_range(field: &str, band: AgeBand) -> Option<(f64, f64)> {
+    let r = match field {
+        "temperature_c" => temp_range(band),
+        "pulse" => pulse_range(band),
+        "resp_rate" => resp_range(band),
+        "bp_systolic" => systolic_range(band),
+        "bp_diastolic" => diastolic_range(band),
+        "spo2" => spo2_range(band),
+        _ => return None,
+    };
+    Some((r.lo, r.hi))
+}
+
 /// The flag of one reading, by field name (as in `model::LIMITS`); `None` for a field without
 /// ranges (weight, height).
 pub fn flag(field: &str, value: f64, band: AgeBand) -> Option<Flag> {
@@ -549,6 +563,9 @@ mod tests {
         walk("temperature_c", ad, &[(36.04, A), (36.08, N)]);
         walk("pain", ad, &[(6.0, N), (6.5, N), (7.0, A), (10.0, A)]);
         assert_eq!(flag("weight_kg", 70.0, ad), None);
+        assert_eq!(normal_range("pulse", ad), Some((51.0, 90.0)));
+        assert_eq!(normal_range("pulse", AgeBand::Infant), Some((100.0, 180.0)));
+        assert_eq!(normal_range("weight_kg", ad), None);
         assert_eq!(flag("height_cm", 170.0, ad), None);
     }
 
