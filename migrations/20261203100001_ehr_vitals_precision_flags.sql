@@ -41,3 +41,9 @@ ALTER TABLE vitals DROP CONSTRAINT vitals_check2;
 ALTER TABLE vitals ADD CONSTRAINT vitals_some_reading
     CHECK (num_nonnulls(temperature_c, pulse, resp_rate, bp_systolic, bp_diastolic, spo2, weight_kg, height_cm,
                         pain, on_oxygen, consciousness) > 0);
+
+-- The sets still to assess (recorded before flags, or bulk-inserted): `hearth migrate`/`serve`
+-- assess them in batches (`vitals::assess_unflagged`); each leaves this index once assessed.
+CREATE INDEX vitals_unassessed ON vitals (id)
+    WHERE flag IS NULL AND news2_band IS NULL
+      AND num_nonnulls(temperature_c, pulse, resp_rate, bp_systolic, bp_diastolic, spo2, pain, consciousness) > 0;

@@ -278,3 +278,36 @@ async fn the_demo_shows_flags_news2_and_safety_flags() {
         .unwrap();
     assert_eq!(codes, vec!["dnacpr", "full_code", "treatment_limits"]);
 }
+
+#[tokio::test]
+async fn sets_recorded_before_flags_are_assessed_by_prepare() {
+    let (app, _doctor, pid) = ward("1970-05-01").await;
+    // As a set recorded before flags existed: values only.
+    for (pulse, weight) in [(Some(150), None), (Some(70), None), (None, Some(70.0))] {
+        sqlx::query(
+            "INSERT INTO vitals (id, patient_id, taken_at, pulse, weight_kg) VALUES (gen_random_uuid(), $1::uuid, now(), $2, $3)",
+        )
+        .bind(&pid)
+        .bind(pulse)
+        .bind(weight)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    hearth::REGISTRY.prepare(&app.pool).await.unwrap();
+    let flags: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT flag, news2_band FROM vitals ORDER BY pulse DESC NULLS LAST")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        flags,
+        vec![
+            (Some("critical".into()), Some("incomplete".into())),
+            (Some("normal".into()), Some("incomplete".into())),
+            (None, None),
+        ]
+    );
+    let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(alerts, 0, "history raises no alert");
+}

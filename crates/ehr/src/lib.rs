@@ -82,7 +82,7 @@ pub const MODULE: Module = Module {
         EncryptedColumn { table: "notes", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_BODY) },
         EncryptedColumn { table: "note_addenda", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_ADDENDUM) },
     ],
-    reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
+    reference_data: Some(|pool| reference_data(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     constraint_messages: &[
         (
@@ -334,6 +334,18 @@ const BANNER: BannerPart = BannerPart {
     },
     order: 100,
 };
+
+/// The chart's reference data (ICD-10-CM), and the flags of vital sign sets recorded before
+/// flags existed (`vitals::assess_unflagged`).
+async fn reference_data(pool: &PgPool) -> anyhow::Result<u64> {
+    let codes = icd::ensure_loaded(pool).await?;
+    let mut conn = pool.acquire().await?;
+    let assessed = vitals::assess_unflagged(&mut conn).await?;
+    if assessed > 0 {
+        tracing::info!(assessed, "vital sign sets assessed (flags and NEWS2)");
+    }
+    Ok(codes)
+}
 
 /// Audits a read of a chart section (own transaction: a read changes nothing else).
 pub async fn audit_view(pool: &PgPool, meta: &AuditMeta, patient: Uuid, section: &str) -> AppResult<()> {

@@ -207,8 +207,21 @@ async fn raise_alert(
 
 /// Assesses the sets recorded without flags (bulk-inserted demo sets, sets recorded before
 /// flags existed) for their patient's age band when measured: flags and NEWS2 only (no alert,
-/// no change warnings: they are history). Returns how many were assessed.
+/// no change warnings: they are history). In batches, each its own statement; every assessed
+/// set leaves the `vitals_unassessed` index (it has a reading with ranges, so it gets a flag).
+/// Returns how many were assessed. Run by `prepare` (migrate, serve, demo) and the demo seed.
 pub async fn assess_unflagged(conn: &mut PgConnection) -> sqlx::Result<usize> {
+    let mut total = 0;
+    loop {
+        let n = assess_batch(conn, 2000).await?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+async fn assess_batch(conn: &mut PgConnection, limit: i64) -> sqlx::Result<usize> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: Uuid,
@@ -229,8 +242,13 @@ pub async fn assess_unflagged(conn: &mut PgConnection) -> sqlx::Result<usize> {
                 v.resp_rate::float8 AS resp_rate, v.bp_systolic::float8 AS bp_systolic,
                 v.bp_diastolic::float8 AS bp_diastolic, v.spo2::float8 AS spo2, v.pain::float8 AS pain,
                 v.on_oxygen, v.consciousness
-         FROM vitals v JOIN patients p ON p.id = v.patient_id WHERE v.flag IS NULL AND v.news2_band IS NULL",
+         FROM vitals v JOIN patients p ON p.id = v.patient_id
+         WHERE v.flag IS NULL AND v.news2_band IS NULL
+           AND num_nonnulls(v.temperature_c, v.pulse, v.resp_rate, v.bp_systolic, v.bp_diastolic, v.spo2, v.pain,
+                            v.consciousness) > 0
+         LIMIT $1",
     )
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     let (mut ids, mut flag, mut flags, mut news2, mut band) = (vec![], vec![], vec![], vec![], vec![]);
