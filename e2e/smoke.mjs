@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { vitalsAndBanner } from "./v.mjs";
+import { chartEntryChecks } from "./w.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -421,6 +422,8 @@ try {
     await shot(page, "15-login-dark");
     await axeScan(page, "login (dark)");
   });
+
+  await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

@@ -205,3 +205,95 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initBanner);
   else initBanner();
 })();
+
+// Chart entry (issue 13): an error summary or a duplicate warning takes focus when the page
+// loads, and the ARIA combobox of [data-combobox] fields (the ICD-10-CM picker): htmx fills
+// its listbox; arrow keys move the active option (aria-activedescendant), Enter chooses it,
+// Escape closes the list.
+(function () {
+  "use strict";
+  function focusFirstProblem() {
+    var el = document.querySelector(".error-summary, .duplicate-warning");
+    if (el) el.focus();
+  }
+  function parts(input) {
+    var box = input.closest("[data-combobox]");
+    return { box: box, list: box && box.querySelector("[role=listbox]"), status: box && box.querySelector("[role=status]") };
+  }
+  function options(list) {
+    return Array.prototype.slice.call(list.querySelectorAll("[role=option]:not([aria-disabled=true])"));
+  }
+  function setOpen(input, open) {
+    var p = parts(input);
+    p.list.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) input.removeAttribute("aria-activedescendant");
+  }
+  function activate(input, idx) {
+    var opts = options(parts(input).list);
+    opts.forEach(function (o, i) {
+      o.setAttribute("aria-selected", i === idx ? "true" : "false");
+      o.classList.toggle("active", i === idx);
+    });
+    if (idx >= 0 && opts[idx]) {
+      input.setAttribute("aria-activedescendant", opts[idx].id);
+      opts[idx].scrollIntoView({ block: "nearest" });
+    } else input.removeAttribute("aria-activedescendant");
+  }
+  function current(input) {
+    var opts = options(parts(input).list);
+    var id = input.getAttribute("aria-activedescendant");
+    for (var i = 0; i < opts.length; i++) if (opts[i].id === id) return i;
+    return -1;
+  }
+  function choose(input, opt) {
+    input.value = opt.getAttribute("data-value");
+    var p = parts(input);
+    if (p.status) p.status.textContent = "Chosen: " + opt.textContent.trim();
+    setOpen(input, false);
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var list = e.target;
+    if (!list.matches || !list.matches("[data-combobox] [role=listbox]")) return;
+    var input = list.closest("[data-combobox]").querySelector("[role=combobox]");
+    if (document.activeElement !== input) return;
+    var n = options(list).length;
+    setOpen(input, list.children.length > 0);
+    activate(input, -1);
+    var p = parts(input);
+    if (p.status) p.status.textContent = n === 1 ? "1 suggestion" : n + " suggestions";
+  });
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("[data-combobox] [role=combobox]")) return;
+    var list = parts(input).list;
+    var opts = options(list);
+    var open = !list.hidden;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!opts.length) return;
+      e.preventDefault();
+      if (!open) setOpen(input, true);
+      var i = current(input);
+      i = e.key === "ArrowDown" ? (i + 1) % opts.length : (i <= 0 ? opts.length - 1 : i - 1);
+      activate(input, i);
+    } else if (e.key === "Enter" && open && current(input) >= 0) {
+      e.preventDefault();
+      choose(input, opts[current(input)]);
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      setOpen(input, false);
+    }
+  });
+  document.addEventListener("mousedown", function (e) {
+    var opt = e.target.closest && e.target.closest("[data-combobox] [role=option]");
+    if (!opt || opt.getAttribute("aria-disabled") === "true") return;
+    e.preventDefault();
+    choose(opt.closest("[data-combobox]").querySelector("[role=combobox]"), opt);
+  });
+  document.addEventListener("focusout", function (e) {
+    var input = e.target;
+    if (input.matches && input.matches("[data-combobox] [role=combobox]")) setOpen(input, false);
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusFirstProblem);
+  else focusFirstProblem();
+})();

@@ -224,7 +224,7 @@ async fn deactivated_user_loses_sessions_and_tokens() {
     doc.login(&email, PASSWORD).await;
     let id: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_one(&admin.pool).await.unwrap();
-    let r = admin.post_form(&format!("/admin/users/{id}/active"), &[("active", "false")]).await;
+    let r = admin.post_form(&format!("/admin/users/{id}/active"), &[("active", "false"), ("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(doc.get("/").await.location().starts_with("/login"));
     assert_eq!(

@@ -142,7 +142,12 @@ async fn problems_accept_only_valid_billable_codes_and_dates() {
     assert!(err.is_err());
 
     let prob = first_href_id(&page.body, &format!("action=\"/patients/{pid}/problems/"));
-    let r = app.post_form(&format!("{url}/{prob}/status"), &[("status", "resolved")]).await;
+    let r = app
+        .post_form(
+            &format!("{url}/{prob}/status"),
+            &[("status", "resolved"), ("confirm", "yes"), ("reason", "HbA1c normal")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let resolved: (String, Option<time::Date>) =
         sqlx::query_as("SELECT status, resolved_date FROM problems").fetch_one(&app.pool).await.unwrap();
@@ -171,6 +176,9 @@ async fn icd10_search_browse_and_api() {
     assert_eq!(app.get("/icd10?code=NOPE").await.status, StatusCode::NOT_FOUND);
     let partial = app.get("/icd10/search?q=asthma").await;
     assert!(partial.body.contains("J45") && !partial.body.contains("<html"));
+    // Ranked clinically: the usual code before family history (issue 13).
+    let j = partial.body.find("J45.909").expect("J45.909 listed");
+    assert!(partial.body.find("Z82.5").is_none_or(|z| j < z), "J45.909 before Z82.5");
     let options = app.get("/icd10/options?icd_code=J45.90").await;
     assert!(options.body.contains("<option value=\"J45.909\"") && !options.body.contains("value=\"J45.90\""));
 
@@ -179,6 +187,8 @@ async fn icd10_search_browse_and_api() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()[0]["code"], "J45.909");
     assert_eq!(r.json()[0]["billable"], true);
+    let r = app.api(Method::GET, "/api/v1/icd10?q=asthma&billable=true&limit=5", Some(&token), None).await;
+    assert_eq!(r.json()[0]["code"], "J45.909", "{}", r.body);
     let r = app.api(Method::GET, "/api/v1/icd10?q=a&limit=0", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.content_type(), "application/problem+json");
@@ -334,14 +344,14 @@ async fn notes_are_encrypted_signed_locked_and_amended() {
     assert!(app.get(&note).await.body.contains("Edited."));
 
     // Signing locks it.
-    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post_form(&format!("{note}/sign"), &[("confirm", "yes")]).await.status, StatusCode::SEE_OTHER);
     let page = app.get(&note).await;
     assert!(page.body.contains("Signed · locked") && page.body.contains("Signed by"));
     assert!(page.body.contains("XYZZY"), "an authorised reader sees the text");
     let r = app.post_form(&note, &[("title", "Changed"), ("body", "Rewritten history")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("signed and locked"));
-    assert_eq!(app.post_form(&format!("{note}/sign"), &[]).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.post_form(&format!("{note}/sign"), &[("confirm", "yes")]).await.status, StatusCode::CONFLICT);
     // ... in SQL too.
     assert!(sqlx::query("UPDATE notes SET title = 'sneaky'").execute(&app.pool).await.is_err());
     assert!(sqlx::query("DELETE FROM notes").execute(&app.pool).await.is_err());
@@ -673,6 +683,14 @@ async fn demo_seeds_realistic_charts() {
     .await
     .unwrap();
     assert!(problems > 100 && nka > 50 && notes > 50 && vitals > 500, "{problems} {nka} {notes} {vitals}");
+    let (primary, provisional): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE diagnosis_rank = 'primary'), count(*) FILTER (WHERE certainty = 'provisional')
+         FROM problems",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(primary > 50 && provisional > 0, "encounter diagnoses {primary}, provisional {provisional}");
     let codes: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT icd_code FROM problems").fetch_all(&app.pool).await.unwrap();
     for c in ["E11.9", "I10", "J45.909"] {

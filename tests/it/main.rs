@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod banner;
 mod charges;
+mod chart_entry;
 mod cli;
 mod crypto;
 mod db;

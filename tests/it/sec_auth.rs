@@ -330,7 +330,7 @@ async fn a_token_issued_before_deactivation_stays_dead_after_reactivation() {
     let id = user_id(&admin, &nurse).await;
     let token = admin.api_token(&nurse).await;
     assert_eq!(admin.api(Method::GET, "/api/v1/me", Some(&token), None).await.status, StatusCode::OK);
-    let r = admin.post_form(&format!("/admin/users/{id}/active"), &[("active", "false")]).await;
+    let r = admin.post_form(&format!("/admin/users/{id}/active"), &[("active", "false"), ("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = admin.post_form(&format!("/admin/users/{id}/active"), &[("active", "true")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -547,7 +547,7 @@ async fn only_the_author_signs_a_note() {
 
     // The author sees the button and signs.
     assert!(app.get(&note).await.body.contains(&format!("{nid}/sign\"")));
-    let r = app.post_form(&format!("{note}/sign"), &[]).await;
+    let r = app.post_form(&format!("{note}/sign"), &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status(&app).await, "signed");
     let signer: uuid::Uuid = sqlx::query_scalar("SELECT signed_by FROM notes").fetch_one(&app.pool).await.unwrap();

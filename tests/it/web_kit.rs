@@ -126,10 +126,24 @@ async fn invalid_input_is_a_structured_422() {
     let r = app.post_form(&format!("/patients/{pid}/vitals"), &[("temperature_c", "50")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Temperature must be between 25 and 45"));
+    // A note edit comes back as the note page with the message on its field (issue 13).
     let r = app.post_form(&format!("/patients/{pid}/notes/{nid}"), &[("title", ""), ("body", "x")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("<a href=\"#title\">Enter a title of at most 200 characters.</a>"), "{}", r.body);
+    // A status outside the list on a page without its own form: the generic page lists the field.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{pid}/encounters"),
+            Some(&token),
+            Some(serde_json::json!({"kind": "telephone", "status": "in_progress"})),
+        )
+        .await;
+    let eid = r.json()["id"].as_str().unwrap().to_string();
+    let r = app.post_form(&format!("/patients/{pid}/encounters/{eid}/status"), &[("status", "bogus")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("class=\"error-fields\""), "{}", r.body);
-    assert!(r.body.contains("<strong>title</strong>: Enter a title of at most 200 characters."), "{}", r.body);
+    assert!(r.body.contains("<strong>status</strong>: &#34;bogus&#34; is not an encounter status"), "{}", r.body);
 
     // Documented.
     let doc = app.api(Method::GET, "/api/openapi.json", None, None).await.json();
@@ -180,11 +194,23 @@ async fn constraint_violations_answer_the_same_in_every_module() {
     let allergy = serde_json::json!({"substance_code": "peanut", "severity": "severe", "reaction": "Hives"});
     let url = format!("/api/v1/patients/{pid}/allergies");
     assert_eq!(app.api(Method::POST, &url, Some(&token), Some(allergy.clone())).await.status, StatusCode::CREATED);
+    // (Recorded anyway past the duplicate check, so that the database has the last word.)
+    let mut allergy = allergy;
+    allergy["record_anyway"] = true.into();
+    allergy["duplicate_reason"] = "a second reaction".into();
     let r = app.api(Method::POST, &url, Some(&token), Some(allergy)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.json()["detail"], patients_detail.as_str(), "the same message in both modules");
     let r = app
-        .post_form(&format!("/patients/{pid}/allergies"), &[("substance_code", "peanut"), ("severity", "mild")])
+        .post_form(
+            &format!("/patients/{pid}/allergies"),
+            &[
+                ("substance_code", "peanut"),
+                ("severity", "mild"),
+                ("record_anyway", "true"),
+                ("duplicate_reason", "again"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     for answer in [&r.body, &patients_detail] {
@@ -197,6 +223,7 @@ async fn constraint_violations_answer_the_same_in_every_module() {
     let problem = serde_json::json!({"icd_code": "J45.909"});
     let url = format!("/api/v1/patients/{pid}/problems");
     assert_eq!(app.api(Method::POST, &url, Some(&token), Some(problem.clone())).await.status, StatusCode::CREATED);
+    let problem = serde_json::json!({"icd_code": "J45.909", "record_anyway": true, "duplicate_reason": "again"});
     let r = app.api(Method::POST, &url, Some(&token), Some(problem)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.json()["detail"].as_str().unwrap().contains("overlaps"));

@@ -340,7 +340,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    render_user(&state, page, &auth, id, Some(pw)).await
+    render_user(&state, page, &auth, id, Some(pw), None).await
 }
 
 #[derive(FromRow)]
@@ -373,9 +373,11 @@ async fn render_user(
     auth: &Auth,
     id: Uuid,
     temp_password: Option<String>,
+    refused: Option<FieldErrors>,
 ) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
     let d = load_detail(&mut conn, id).await?;
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let t = FormPage {
         page: page
             .titled(d.display_name.clone())
@@ -391,15 +393,15 @@ async fn render_user(
         roles: role_choices(&mut conn, auth).await?,
         facilities: facility_choices(&mut conn).await?,
         selected: d.roles.into_iter().chain(d.facilities).collect(),
-        errors: FieldErrors::default(),
+        errors: refused.unwrap_or_default(),
         temp_password,
     };
-    web::render(&t)
+    web::render_status(status, &t)
 }
 
 pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
-    render_user(&state, page, &auth, id, None).await
+    render_user(&state, page, &auth, id, None, None).await
 }
 
 /// A hospital admin may not edit a super admin.
@@ -493,6 +495,7 @@ pub async fn update(
 
 pub async fn set_active(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -502,6 +505,15 @@ pub async fn set_active(
     if id == auth.id && !active {
         return Err(AppError::Unprocessable("You cannot deactivate your own account.".into()));
     }
+    // Deactivating ends every session of the account: it takes a confirmation step.
+    if !active && one(&pairs, "confirm") != "yes" {
+        let refused = FieldErrors::one(
+            "confirm_deactivate",
+            "Tick “End this account's access” to deactivate it. Nothing was changed.",
+        );
+        return render_user(&state, page, &auth, id, None, Some(refused)).await;
+    }
+    let reason: String = one(&pairs, "reason").trim().chars().take(500).collect();
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
     guard_target(&auth, &before.roles)?;
@@ -515,7 +527,11 @@ pub async fn set_active(
         bump_security_stamp(&mut tx, id).await?;
     }
     let action = if active { "user.activate" } else { "user.deactivate" };
-    audit::record(&mut tx, &auth.meta, Event::new(action, "user", id)).await?;
+    let mut event = Event::new(action, "user", id);
+    if !reason.is_empty() {
+        event = event.changes(serde_json::json!({"reason": reason}));
+    }
+    audit::record(&mut tx, &auth.meta, event).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(
         &format!("/admin/users/{id}"),
@@ -540,7 +556,7 @@ pub async fn reset_password(
     session::revoke_all(&mut tx, id, None).await?;
     audit::record(&mut tx, &auth.meta, Event::new("user.password_reset", "user", id)).await?;
     tx.commit().await?;
-    render_user(&state, page, &auth, id, Some(pw)).await
+    render_user(&state, page, &auth, id, Some(pw), None).await
 }
 
 /// Clears the user's second factor: they enrol again at next sign-in (if their role requires it).

@@ -161,11 +161,12 @@ pub async fn run_op(
         Op::Timeline => s.api_get(&format!("/api/v1/patients/{}/timeline", chart(rng))).await?,
         Op::TimelineDeep => {
             let id = chart(rng);
-            // A cursor is `<unix micros>_<id>`: the newest entries before a random instant.
-            let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000;
-            let at = now - rng.gen_range(86_400..10 * 365 * 86_400i64) as i128 * 1_000_000;
-            s.api_get(&format!("/api/v1/patients/{id}/timeline?before={at}_ffffffff-ffff-ffff-ffff-ffffffffffff"))
-                .await?
+            // A cursor (the web kit's keyset cursor of a time and an id): the newest entries
+            // before a random instant of the last ten years.
+            let at =
+                time::OffsetDateTime::now_utc() - time::Duration::seconds(rng.gen_range(86_400..10 * 365 * 86_400i64));
+            let cursor = hearth_core::web::paging::encode(&hearth_core::web::paging::TimeId(at, uuid::Uuid::max()));
+            s.api_get(&format!("/api/v1/patients/{id}/timeline?after={cursor}")).await?
         }
         Op::ApiEncounters => s.api_get(&format!("/api/v1/patients/{}/encounters", chart(rng))).await?,
         Op::ApiVitals => s.api_get(&format!("/api/v1/patients/{}/vitals", chart(rng))).await?,

@@ -84,6 +84,13 @@ pub struct NewAllergy {
     /// mild, moderate, severe or life_threatening.
     #[serde(default)]
     pub severity: String,
+    /// Record it although an active allergy to the same substance is on file (otherwise 409
+    /// with the existing entry's id); needs `duplicate_reason`.
+    #[serde(default)]
+    pub record_anyway: bool,
+    /// Why a second active entry for the same substance is recorded.
+    #[serde(default)]
+    pub duplicate_reason: String,
 }
 
 pub struct ValidAllergy {
@@ -93,6 +100,14 @@ pub struct ValidAllergy {
     kind: String,
     reaction: String,
     severity: String,
+    record_anyway: bool,
+    duplicate_reason: String,
+}
+
+impl ValidAllergy {
+    pub fn substance(&self) -> &str {
+        &self.substance
+    }
 }
 
 impl NewAllergy {
@@ -134,6 +149,12 @@ impl NewAllergy {
         if !SEVERITIES.contains(&self.severity.trim()) {
             e.add("severity", "Choose mild, moderate, severe or life-threatening.");
         }
+        let duplicate_reason = self.duplicate_reason.trim().to_string();
+        if self.record_anyway && duplicate_reason.is_empty() {
+            e.add("duplicate_reason", "Give the reason for recording a second active entry for this substance.");
+        } else if duplicate_reason.chars().count() > 500 {
+            e.add("duplicate_reason", "At most 500 characters.");
+        }
         if !e.is_empty() {
             return Err(e);
         }
@@ -144,6 +165,8 @@ impl NewAllergy {
             kind: kind.to_string(),
             reaction,
             severity: self.severity.trim().to_string(),
+            record_anyway: self.record_anyway,
+            duplicate_reason: if self.record_anyway { duplicate_reason } else { String::new() },
         })
     }
 }
@@ -159,10 +182,40 @@ pub struct Allergy {
     pub reaction: String,
     pub severity: String,
     pub status: String,
+    /// The reason given when it was last set inactive or entered in error.
+    pub status_reason: String,
     pub recorded_by: Option<String>,
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// The key under which two allergy entries are the same substance: the code when coded, else
+/// the free text, case and surrounding space ignored.
+pub fn substance_key(code: Option<&str>, substance: &str) -> String {
+    match code {
+        Some(c) if !c.is_empty() => c.to_string(),
+        _ => substance.trim().to_lowercase(),
+    }
+}
+
+fn severity_rank(s: &str) -> usize {
+    SEVERITIES.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// Each substance once, with its worst severity (the active list of the overview): the entry
+/// kept is the worst one, in the order given.
+pub fn worst_per_substance(rows: Vec<Allergy>) -> Vec<Allergy> {
+    let mut out: Vec<Allergy> = Vec::new();
+    for a in rows {
+        let key = substance_key(a.substance_code.as_deref(), &a.substance);
+        match out.iter_mut().find(|o| substance_key(o.substance_code.as_deref(), &o.substance) == key) {
+            Some(o) if severity_rank(&a.severity) > severity_rank(&o.severity) => *o = a,
+            Some(_) => {}
+            None => out.push(a),
+        }
+    }
+    out
 }
 
 impl Allergy {
@@ -187,7 +240,7 @@ pub struct AllergyList {
 pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity, a.status,
-                u.display_name AS recorded_by, a.created_at
+                a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1
          ORDER BY array_position(ARRAY['active','inactive','entered_in_error'], a.status),
@@ -210,8 +263,8 @@ pub async fn nka(pool: &PgPool, patient: Uuid) -> sqlx::Result<bool> {
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidAllergy) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'active',$9)",
+        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by, duplicate_reason)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'active',$9,$10)",
     )
     .bind(id)
     .bind(patient)
@@ -222,6 +275,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.reaction)
     .bind(&v.severity)
     .bind(meta.actor_user_id)
+    .bind(&v.duplicate_reason)
     .execute(&mut *conn)
     .await?;
     let cleared =
@@ -229,8 +283,106 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     let changes = json!({"substance": v.substance, "substance_code": v.substance_code, "category": v.category,
         "kind": v.kind, "reaction": v.reaction, "severity": v.severity, "status": "active",
         "nka_cleared": cleared.rows_affected() > 0});
+    let mut changes = changes;
+    if !v.duplicate_reason.is_empty() {
+        changes["duplicate_reason"] = json!(v.duplicate_reason);
+    }
     audit::record(conn, meta, Event::new("allergy.create", "allergy", id).patient(patient).changes(changes)).await?;
     Ok(id)
+}
+
+/// The patient's active allergy to the same substance (the worst, if several), after locking
+/// the patient so that two concurrent entries cannot both pass the check.
+pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidAllergy) -> sqlx::Result<Option<Allergy>> {
+    sqlx::query("SELECT 1 FROM patients WHERE id = $1 FOR UPDATE").bind(patient).execute(&mut *conn).await?;
+    sqlx::query_as(
+        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity, a.status,
+                a.status_reason, u.display_name AS recorded_by, a.created_at
+         FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
+         WHERE a.patient_id = $1 AND a.status = 'active'
+           AND ((a.substance_code IS NOT NULL AND a.substance_code = $2) OR lower(btrim(a.substance)) = lower(btrim($3)))
+         ORDER BY array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.created_at
+         LIMIT 1",
+    )
+    .bind(patient)
+    .bind(&v.substance_code)
+    .bind(&v.substance)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The fields of an existing allergy that "update the existing one" changes.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AllergyUpdate {
+    /// allergy or intolerance.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub reaction: String,
+    /// mild, moderate, severe or life_threatening.
+    #[serde(default)]
+    pub severity: String,
+}
+
+/// Updates an active allergy's type, reaction and severity (the duplicate warning's "update the
+/// existing one"); audited with each change as from/to.
+pub async fn update_existing(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    u: &AllergyUpdate,
+) -> AppResult<String> {
+    let mut e = FieldErrors::default();
+    let kind = if u.kind.trim().is_empty() { "allergy" } else { u.kind.trim() };
+    if !["allergy", "intolerance"].contains(&kind) {
+        e.add("kind", "Choose allergy or intolerance.");
+    }
+    if !SEVERITIES.contains(&u.severity.trim()) {
+        e.add("severity", "Choose mild, moderate, severe or life-threatening.");
+    }
+    if u.reaction.trim().chars().count() > 300 {
+        e.add("reaction", "At most 300 characters.");
+    }
+    e.into_result()?;
+    let before: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT substance, kind, reaction, severity, status FROM allergies WHERE id = $1 AND patient_id = $2 FOR UPDATE",
+    )
+    .bind(id)
+    .bind(patient)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (substance, old_kind, old_reaction, old_severity, status) = before.ok_or(AppError::NotFound)?;
+    if status != "active" {
+        return Err(AppError::Conflict("Only an active allergy is updated; this one is not active.".into()));
+    }
+    let (reaction, severity) = (u.reaction.trim(), u.severity.trim());
+    // An empty reaction keeps the recorded one.
+    let reaction = if reaction.is_empty() { old_reaction.as_str() } else { reaction };
+    sqlx::query("UPDATE allergies SET kind = $2, reaction = $3, severity = $4 WHERE id = $1")
+        .bind(id)
+        .bind(kind)
+        .bind(reaction)
+        .bind(severity)
+        .execute(&mut *conn)
+        .await?;
+    let mut changes = serde_json::Map::new();
+    for (field, from, to) in [
+        ("kind", old_kind.as_str(), kind),
+        ("reaction", old_reaction.as_str(), reaction),
+        ("severity", old_severity.as_str(), severity),
+    ] {
+        if from != to {
+            changes.insert(field.into(), json!({"from": from, "to": to}));
+        }
+    }
+    audit::record(
+        conn,
+        meta,
+        Event::new("allergy.update", "allergy", id).patient(patient).changes(serde_json::Value::Object(changes)),
+    )
+    .await?;
+    Ok(substance)
 }
 
 /// Records "no known allergies"; refused while an active allergy is on file.
@@ -265,6 +417,7 @@ pub async fn change_status(
     patient: Uuid,
     id: Uuid,
     to: &str,
+    reason: &str,
 ) -> AppResult<()> {
     let from: Option<String> =
         sqlx::query_scalar("SELECT status FROM allergies WHERE id = $1 AND patient_id = $2 FOR UPDATE")
@@ -279,7 +432,16 @@ pub async fn change_status(
     if from == to || from == "entered_in_error" {
         return Err(AppError::Conflict(format!("The allergy is already {}.", from.replace('_', " "))));
     }
-    sqlx::query("UPDATE allergies SET status = $2 WHERE id = $1").bind(id).bind(to).execute(&mut *conn).await?;
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(AppError::field("reason", "At most 500 characters."));
+    }
+    sqlx::query("UPDATE allergies SET status = $2, status_reason = $3 WHERE id = $1")
+        .bind(id)
+        .bind(to)
+        .bind(reason)
+        .execute(&mut *conn)
+        .await?;
     if to == "active" {
         sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(patient).execute(&mut *conn).await?;
     }
@@ -288,10 +450,15 @@ pub async fn change_status(
         meta,
         Event::new("allergy.status", "allergy", id)
             .patient(patient)
-            .changes(json!({"status": {"from": from, "to": to}})),
+            .changes(json!({"status": {"from": from, "to": to}, "reason": reason})),
     )
     .await?;
     Ok(())
+}
+
+/// Whether a move to `to` is clinical and needs a confirmation with a reason.
+pub fn needs_reason(to: &str) -> bool {
+    matches!(to, "inactive" | "entered_in_error")
 }
 
 #[derive(Template)]
@@ -306,6 +473,10 @@ struct AllergiesPage {
     coded: &'static [(&'static str, &'static str, &'static str)],
     severities: [&'static str; 4],
     categories: [&'static str; 4],
+    /// The active entry for the same substance, when the new one would duplicate it.
+    duplicate: Option<Allergy>,
+    /// A status change refused for want of confirmation or reason: (entry, status, message).
+    refused: Option<(Uuid, String, String)>,
 }
 
 impl AllergiesPage {
@@ -313,8 +484,18 @@ impl AllergiesPage {
     fn category_options(&self) -> Vec<(&'static str, &'static str)> {
         std::iter::once(("", "—")).chain(self.categories.iter().map(|c| (*c, *c))).collect()
     }
+    /// The refusal message for this entry and status, if that is the one refused.
+    fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
+        self.refused.as_ref().filter(|(i, s, _)| i == id && s == status).map(|(_, _, m)| m.clone())
+    }
 }
 
+struct Extra {
+    duplicate: Option<Allergy>,
+    refused: Option<(Uuid, String, String)>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
     page: Page,
@@ -323,6 +504,7 @@ async fn render(
     form: NewAllergy,
     errors: FieldErrors,
     status: StatusCode,
+    extra: Extra,
 ) -> AppResult<Response> {
     let rows = list(&state.pool, b.id).await?;
     audit_view(&state.pool, &auth.meta, b.id, "allergies").await?;
@@ -340,15 +522,19 @@ async fn render(
         coded: CODED,
         severities: SEVERITIES,
         categories: CATEGORIES,
+        duplicate: extra.duplicate,
+        refused: extra.refused,
     };
     web::render_status(status, &t)
 }
+
+const NO_EXTRA: Extra = Extra { duplicate: None, refused: None };
 
 pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("allergies");
     let form = NewAllergy { severity: "moderate".into(), ..Default::default() };
-    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
+    render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK, NO_EXTRA).await
 }
 
 pub async fn create(
@@ -362,12 +548,41 @@ pub async fn create(
     let b = patient.banner("allergies");
     let valid = match form.validate() {
         Ok(v) => v,
-        Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => {
+            return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY, NO_EXTRA).await
+        }
     };
     let mut tx = state.pool.begin().await?;
+    if !valid.record_anyway {
+        if let Some(existing) = find_duplicate(&mut tx, b.id, &valid).await? {
+            tx.rollback().await?;
+            let extra = Extra { duplicate: Some(existing), refused: None };
+            return render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::CONFLICT, extra).await;
+        }
+    }
     insert(&mut tx, &auth.meta, b.id, &valid).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&b.href("allergies"), "ok", &format!("Recorded allergy to {}.", valid.substance)))
+}
+
+/// The duplicate warning's "update the existing one".
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+    Path((_, item)): Path<(String, Uuid)>,
+    Form(f): Form<AllergyUpdate>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_WRITE)?;
+    let pid = patient.id;
+    let mut tx = state.pool.begin().await?;
+    let substance = update_existing(&mut tx, &auth.meta, pid, item, &f).await?;
+    tx.commit().await?;
+    Ok(web::redirect_flash(
+        &format!("/patients/{pid}/allergies"),
+        "ok",
+        &format!("Updated the existing allergy to {substance}."),
+    ))
 }
 
 pub async fn record_nka(State(state): State<AppState>, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
@@ -382,19 +597,48 @@ pub async fn record_nka(State(state): State<AppState>, auth: Auth, patient: Char
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
+    /// "yes" once the user confirmed (the confirmation step's button).
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Why a page's status change is refused before anything changes: a clinical move
+/// (inactive, entered in error) needs the confirmation step and a reason.
+pub fn confirmation_missing(to: &str, confirm: &str, reason: &str, clinical: bool) -> Option<String> {
+    if !clinical {
+        return None;
+    }
+    if confirm != "yes" {
+        return Some(format!("Confirm marking it {} first.", to.replace('_', " ")));
+    }
+    if reason.trim().is_empty() {
+        return Some("Give the reason; it is kept with the entry.".into());
+    }
+    None
 }
 
 pub async fn set_status(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
-    patient: PatientCtx,
+    patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let pid = patient.id;
+    let b = patient.banner("allergies");
+    let pid = b.id;
+    let to = f.status.trim();
+    if let Some(msg) = confirmation_missing(to, &f.confirm, &f.reason, needs_reason(to)) {
+        let form = NewAllergy { severity: "moderate".into(), ..Default::default() };
+        let extra = Extra { duplicate: None, refused: Some((item, to.to_string(), msg)) };
+        return render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::UNPROCESSABLE_ENTITY, extra)
+            .await;
+    }
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, f.status.trim()).await?;
+    change_status(&mut tx, &auth.meta, pid, item, to, &f.reason).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/allergies"), "ok", "Allergy updated."))
 }
@@ -479,4 +723,64 @@ pub async fn unmerge_nka(conn: &mut sqlx::PgConnection, m: &hearth_core::registr
         .rows_affected();
     }
     Ok(restored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: Option<&str>, substance: &str, severity: &str) -> Allergy {
+        Allergy {
+            id: Uuid::new_v4(),
+            patient_id: Uuid::nil(),
+            substance: substance.into(),
+            substance_code: code.map(Into::into),
+            category: "drug".into(),
+            kind: "allergy".into(),
+            reaction: String::new(),
+            severity: severity.into(),
+            status: "active".into(),
+            status_reason: String::new(),
+            recorded_by: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn each_substance_once_with_its_worst_severity() {
+        let rows = vec![
+            row(Some("penicillin"), "Penicillins", "mild"),
+            row(None, "Strawberries", "moderate"),
+            row(Some("penicillin"), "Penicillin", "life_threatening"),
+            row(None, " strawberries ", "mild"),
+            row(Some("penicillin"), "Penicillins", "severe"),
+        ];
+        let out = worst_per_substance(rows);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].severity, "life_threatening");
+        assert_eq!(out[1].substance, "Strawberries");
+        assert_eq!(out[1].severity, "moderate");
+    }
+
+    #[test]
+    fn clinical_status_changes_need_confirmation_and_reason() {
+        assert!(needs_reason("entered_in_error") && needs_reason("inactive") && !needs_reason("active"));
+        assert!(confirmation_missing("inactive", "", "", true).unwrap().contains("Confirm"));
+        assert!(confirmation_missing("inactive", "yes", "  ", true).unwrap().contains("reason"));
+        assert_eq!(confirmation_missing("inactive", "yes", "resolved in childhood", true), None);
+        assert_eq!(confirmation_missing("active", "", "", false), None);
+    }
+
+    #[test]
+    fn recording_anyway_needs_a_reason() {
+        let f = NewAllergy {
+            substance_code: "peanut".into(),
+            severity: "mild".into(),
+            record_anyway: true,
+            ..Default::default()
+        };
+        assert!(f.validate().err().unwrap().get("duplicate_reason").is_some());
+        let f = NewAllergy { duplicate_reason: "second reaction type".into(), ..f };
+        assert!(f.validate().is_ok());
+    }
 }

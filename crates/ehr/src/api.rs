@@ -102,6 +102,10 @@ pub struct CreatedId {
 pub struct StatusChange {
     /// The new status (see each resource for its values and allowed moves).
     status: String,
+    /// Why (kept with problems and allergies: the reason for resolving, setting inactive or
+    /// marking entered in error; the pages require it there).
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -113,6 +117,17 @@ pub struct NoteEdit {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AddendumInput {
     body: String,
+}
+
+/// 409 for a duplicate active entry: a problem document with the existing entry's id
+/// (`existing_id`); the client repeats with `record_anyway` and `duplicate_reason` to record it.
+fn duplicate(detail: String, existing: Uuid) -> Response {
+    let body =
+        json!({"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail, "existing_id": existing});
+    let mut res = (StatusCode::CONFLICT, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    res
 }
 
 fn created(id: Uuid) -> Response {
@@ -192,7 +207,7 @@ async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient)
 }
 
 /// Adds a problem coded with a billable ICD-10-CM code.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 409, description = "The code is already an active problem; `existing_id` names it"), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn create_problem(
     State(s): State<AppState>,
     auth: Auth,
@@ -200,8 +215,17 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, birth, crate::today()).await??;
+    let v = body.validate(&s.pool, pid, birth, crate::today()).await??;
     let mut tx = s.pool.begin().await?;
+    if v.checks_duplicates() {
+        if let Some(d) = problems::find_duplicate(&mut tx, pid, &v.code.code).await? {
+            let detail = format!(
+                "{} {} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",
+                d.icd_code, d.description
+            );
+            return Ok(duplicate(detail, d.id));
+        }
+    }
     let new = problems::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
     Ok(created(new))
@@ -218,7 +242,7 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
+    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -241,7 +265,7 @@ async fn list_allergies(State(s): State<AppState>, auth: Auth, ctx: ChartPatient
 }
 
 /// Records an allergy or intolerance (clears a recorded "no known allergies").
-#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), request_body = NewAllergy, responses((status = 201, body = CreatedId), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+#[utoipa::path(post, path = "/api/v1/patients/{id}/allergies", params(("id" = Uuid, Path)), request_body = NewAllergy, responses((status = 201, body = CreatedId), (status = 409, description = "An active allergy to the substance is on file; `existing_id` names it"), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn create_allergy(
     State(s): State<AppState>,
     auth: Auth,
@@ -251,6 +275,15 @@ async fn create_allergy(
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let v = body.validate()?;
     let mut tx = s.pool.begin().await?;
+    if !body.record_anyway {
+        if let Some(d) = allergies::find_duplicate(&mut tx, pid, &v).await? {
+            let detail = format!(
+                "An active allergy to {} is already recorded; update it, or repeat with record_anyway and duplicate_reason.",
+                d.substance
+            );
+            return Ok(duplicate(detail, d.id));
+        }
+    }
     let new = allergies::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
     Ok(created(new))
@@ -277,7 +310,7 @@ async fn allergy_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    allergies::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
+    allergies::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -498,7 +531,8 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), crate::today()).await?;
+    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today())
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -135,7 +135,7 @@ pub async fn summary(
             .crumb(b.name.clone(), b.href("chart"))
             .crumb("Summary", b.href("summary")),
         problems: problems.into_iter().filter(|p| p.status != "entered_in_error").collect(),
-        allergies: allergies.into_iter().filter(|a| a.status == "active").collect(),
+        allergies: allergies::worst_per_substance(allergies.into_iter().filter(|a| a.status == "active").collect()),
         latest: latest.into_iter().next(),
         meds,
         encounters,

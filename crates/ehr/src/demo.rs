@@ -393,6 +393,27 @@ pub async fn seed_charts(
     .bind(doctor)
     .execute(&mut *conn)
     .await?;
+    // Each patient's first active problem is the primary diagnosis of their latest encounter;
+    // about one in ten active problems is still provisional.
+    sqlx::query(
+        "UPDATE problems pr SET encounter_id = x.enc, diagnosis_rank = 'primary'
+         FROM (SELECT DISTINCT ON (p.patient_id) p.id,
+                      (SELECT e.id FROM encounters e WHERE e.patient_id = p.patient_id
+                       ORDER BY e.starts_at DESC LIMIT 1) AS enc
+               FROM problems p WHERE p.patient_id = ANY($1) AND p.status = 'active'
+               ORDER BY p.patient_id, p.created_at, p.id) x
+         WHERE pr.id = x.id AND x.enc IS NOT NULL",
+    )
+    .bind(&b.prob.1)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE problems SET certainty = 'provisional'
+         WHERE patient_id = ANY($1) AND status = 'active' AND get_byte(decode(md5(id::text), 'hex'), 0) < 26",
+    )
+    .bind(&b.prob.1)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO allergies (id, patient_id, substance, substance_code, category, reaction, severity, status, created_at, recorded_by)
          SELECT id, p, s, c, cat, r, sev, 'active', at, $9

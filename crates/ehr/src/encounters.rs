@@ -363,9 +363,37 @@ struct EncountersPage {
     clinicians: Vec<Choice>,
     kinds: [&'static str; 6],
     can_write: bool,
+    /// The diagnoses recorded for the listed encounters (problems linked to them).
+    diagnoses: Vec<Diagnosis>,
+}
+
+/// A problem recorded as a diagnosis of an encounter.
+#[derive(Debug, Clone, FromRow)]
+pub struct Diagnosis {
+    pub encounter_id: Uuid,
+    pub icd_code: String,
+    pub description: String,
+    pub diagnosis_rank: String,
+    pub certainty: String,
+}
+
+/// The diagnoses of these encounters, primary first (entered-in-error entries left out).
+pub async fn diagnoses(pool: &PgPool, patient: Uuid, encounters: &[Uuid]) -> sqlx::Result<Vec<Diagnosis>> {
+    sqlx::query_as(
+        "SELECT encounter_id, icd_code, description, diagnosis_rank, certainty FROM problems
+         WHERE patient_id = $1 AND encounter_id = ANY($2) AND status <> 'entered_in_error'
+         ORDER BY diagnosis_rank = 'secondary', created_at",
+    )
+    .bind(patient)
+    .bind(encounters)
+    .fetch_all(pool)
+    .await
 }
 
 impl EncountersPage {
+    fn diagnoses_of(&self, id: &Uuid) -> Vec<&Diagnosis> {
+        self.diagnoses.iter().filter(|d| d.encounter_id == *id).collect()
+    }
     fn kind_label(&self, k: &str) -> String {
         label(k)
     }
@@ -386,6 +414,8 @@ async fn render(
     let rows = paged(&state.pool, pid, &req).await?;
     let pager = Pager::new(&b.href("encounters"), &[], &rows, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, pid, "encounters").await?;
+    let ids: Vec<Uuid> = rows.items.iter().map(|e| e.id).collect();
+    let diagnoses = diagnoses(&state.pool, pid, &ids).await?;
     let can_write = auth.can(crate::perms::CHART_WRITE);
     let (departments, clinicians) = if can_write {
         (departments(&state.pool).await?, clinicians(&state.pool).await?)
@@ -407,6 +437,7 @@ async fn render(
         clinicians,
         kinds: KINDS,
         can_write,
+        diagnoses,
     };
     web::render_status(status, &t)
 }

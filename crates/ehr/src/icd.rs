@@ -14,6 +14,247 @@ use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::{self, Page};
 
+/// Lay terms, synonyms and British spellings (see the file's header).
+static SYNONYMS_TXT: &str = include_str!("../../../data/icd10cm/synonyms.txt");
+
+/// A synonym line: the term, the words searched as well, the preferred codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synonym {
+    pub term: Vec<String>,
+    pub words: Vec<String>,
+    pub codes: Vec<String>,
+}
+
+fn synonyms() -> &'static [Synonym] {
+    static ALL: std::sync::OnceLock<Vec<Synonym>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| parse_synonyms(SYNONYMS_TXT))
+}
+
+fn words_of(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+pub fn parse_synonyms(text: &str) -> Vec<Synonym> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.split('|').map(str::trim);
+            let (term, words, codes) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+            Some(Synonym {
+                term: words_of(term),
+                words: words_of(words),
+                codes: codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect(),
+            })
+        })
+        .filter(|s| !s.term.is_empty())
+        .collect()
+}
+
+/// What a words query searches: its own words, the words of the longest synonym found in it
+/// (with the term replaced), and that synonym's preferred codes.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Expanded {
+    pub words: Vec<String>,
+    pub alt_words: Vec<String>,
+    pub codes: Vec<String>,
+}
+
+pub fn expand(q: &str, syns: &[Synonym]) -> Expanded {
+    let words = words_of(q);
+    let mut best: Option<(usize, &Synonym)> = None;
+    for s in syns {
+        let n = s.term.len();
+        if n > words.len() {
+            continue;
+        }
+        if let Some(at) = (0..=words.len() - n).find(|i| words[*i..*i + n] == s.term[..]) {
+            if best.is_none_or(|(_, b)| n > b.term.len()) {
+                best = Some((at, s));
+            }
+        }
+    }
+    let Some((at, s)) = best else { return Expanded { words, ..Default::default() } };
+    let mut alt: Vec<String> = words[..at].to_vec();
+    alt.extend(s.words.iter().cloned());
+    alt.extend(words[at + s.term.len()..].iter().cloned());
+    let alt_words = if alt == words { Vec::new() } else { alt };
+    Expanded { words, alt_words, codes: s.codes.clone() }
+}
+
+/// How a clinician used a code before (from the problem rows they recorded).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub count: i64,
+    /// Rank of its last use: 0 = the most recent code.
+    pub recency: usize,
+}
+
+/// A search result with whether the clinician used it before.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub code: IcdCode,
+    pub used: Option<Usage>,
+}
+
+fn has_word(desc_words: &[String], w: &str) -> bool {
+    desc_words.iter().any(|d| d == w || (w.len() >= 4 && d.starts_with(w) && d.len() <= w.len() + 2))
+}
+
+/// The clinical score of one candidate (higher first): preferred (synonym) codes, billable
+/// codes, whole-word matches in the title, the general ("unspecified") code of a family and
+/// short titles rank up; history, screening and encounter Z codes, external causes,
+/// pregnancy and newborn codes rank down unless the query asks for them.
+pub fn score(c: &IcdCode, e: &Expanded) -> i64 {
+    let desc = c.description.to_lowercase();
+    let dw = words_of(&desc);
+    let all: Vec<&String> = e.words.iter().chain(e.alt_words.iter()).collect();
+    let asks = |w: &[&str]| all.iter().any(|q| w.iter().any(|x| q.starts_with(x)));
+    let mut s: i64 = 0;
+    if let Some(i) = e.codes.iter().position(|p| *p == c.code) {
+        s += 600 - i as i64;
+    } else if e.codes.iter().any(|p| c.code.starts_with(p.split('.').next().unwrap_or(p))) {
+        s += 150;
+    }
+    if c.billable {
+        s += 100;
+    }
+    let matched = |ws: &[String]| ws.iter().filter(|w| has_word(&dw, w)).count() as i64;
+    let whole = matched(&e.words).max(matched(&e.alt_words));
+    s += 30 * whole;
+    if let Some(first) = dw.first() {
+        if all.contains(&first) {
+            s += 20;
+        }
+    }
+    if desc.contains("unspecified") {
+        s += 15;
+    }
+    if desc.contains("uncomplicated") || desc.contains("without complications") {
+        s += 5;
+    }
+    s -= (c.description.chars().count() / 10) as i64;
+    let z_context = desc.starts_with("family history")
+        || desc.starts_with("personal history")
+        || desc.starts_with("encounter for")
+        || desc.contains("screening")
+        || desc.starts_with("contact with");
+    if z_context && !asks(&["history", "screen", "encounter", "contact", "famil"]) {
+        s -= 400;
+    }
+    let first = c.code.chars().next().unwrap_or(' ');
+    if matches!(first, 'V' | 'W' | 'X' | 'Y') && !asks(&["accident", "injur", "fall", "external"]) {
+        s -= 300;
+    }
+    if first == 'O' && !asks(&["pregnan", "obstet", "labo", "deliver", "puerper", "gestation"]) {
+        s -= 200;
+    }
+    if first == 'P' && !asks(&["newborn", "neonat", "perinatal", "fetus", "birth"]) {
+        s -= 200;
+    }
+    s
+}
+
+/// Orders candidates: codes the clinician used before first (most used, then most recent),
+/// then by [`score`]; then code.
+pub fn rank(candidates: Vec<IcdCode>, e: &Expanded, used: &std::collections::HashMap<String, Usage>) -> Vec<Ranked> {
+    let mut out: Vec<(i64, Ranked)> = candidates
+        .into_iter()
+        .map(|c| {
+            let u = used.get(&c.code).copied();
+            (score(&c, e), Ranked { code: c, used: u })
+        })
+        .collect();
+    out.sort_by(|(sa, a), (sb, b)| {
+        let key = |r: &Ranked| r.used.map(|u| (u.count, std::cmp::Reverse(u.recency)));
+        key(b).cmp(&key(a)).then(sb.cmp(sa)).then_with(|| a.code.code.cmp(&b.code.code))
+    });
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The codes a clinician recorded on problems, most recent first (at most 50).
+pub async fn usage(pool: &PgPool, user: uuid::Uuid) -> sqlx::Result<std::collections::HashMap<String, Usage>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT icd_code, count(*) FROM (SELECT icd_code, created_at FROM problems WHERE recorded_by = $1
+                                           ORDER BY created_at DESC LIMIT 500) r
+         GROUP BY icd_code ORDER BY max(created_at) DESC LIMIT 50",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().enumerate().map(|(i, (code, count))| (code, Usage { count, recency: i })).collect())
+}
+
+/// The picker's search: code prefixes as [`search`]; words expanded with synonyms, candidates
+/// ranked clinically with the clinician's own codes first. An empty query lists the
+/// clinician's recent and frequent codes.
+pub async fn picker_search(pool: &PgPool, q: &str, user: uuid::Uuid, limit: usize) -> sqlx::Result<Vec<Ranked>> {
+    let q = q.trim();
+    let used = usage(pool, user).await?;
+    if q.is_empty() {
+        let mut codes: Vec<(&String, &Usage)> = used.iter().collect();
+        codes.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.recency.cmp(&b.1.recency)));
+        let codes: Vec<String> = codes.into_iter().take(limit).map(|(c, _)| c.clone()).collect();
+        let rows: Vec<IcdCode> = sqlx::query_as(&format!("SELECT {COLS} FROM icd10_codes WHERE code = ANY($1)"))
+            .bind(&codes)
+            .fetch_all(pool)
+            .await?;
+        let mut out: Vec<Ranked> =
+            rows.into_iter().map(|c| Ranked { used: used.get(&c.code).copied(), code: c }).collect();
+        out.sort_by_key(|r| codes.iter().position(|c| *c == r.code.code));
+        return Ok(out);
+    }
+    if is_code_like(q) {
+        let rows = search(pool, q, true, limit as i64 * 3).await?;
+        let e = Expanded::default();
+        let mut out = rank(rows, &e, &used);
+        out.truncate(limit);
+        return Ok(out);
+    }
+    let e = expand(q, synonyms());
+    let mut candidates = words_candidates(pool, &e.words).await?;
+    if !e.alt_words.is_empty() {
+        candidates.extend(words_candidates(pool, &e.alt_words).await?);
+    }
+    if !e.codes.is_empty() {
+        let rows: Vec<IcdCode> =
+            sqlx::query_as(&format!("SELECT {COLS} FROM icd10_codes WHERE code = ANY($1) AND billable"))
+                .bind(&e.codes)
+                .fetch_all(pool)
+                .await?;
+        candidates.extend(rows);
+    }
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| seen.insert(c.code.clone()));
+    let mut out = rank(candidates, &e, &used);
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Billable codes whose title holds every word (at most 400, shortest titles first).
+async fn words_candidates(pool: &PgPool, words: &[String]) -> sqlx::Result<Vec<IcdCode>> {
+    let patterns: Vec<String> = words
+        .iter()
+        .take(6)
+        .map(|w| w.replace(['%', '_', '\\'], ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("%{w}%"))
+        .collect();
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let conds: Vec<String> = (0..patterns.len()).map(|i| format!("description ILIKE ${}", i + 1)).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM icd10_codes WHERE {} AND billable ORDER BY length(description), code LIMIT 400",
+        conds.join(" AND ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for p in patterns {
+        query = query.bind(p);
+    }
+    query.fetch_all(pool).await
+}
+
 /// The CDC/NCHS FY2026 code list, 98,466 rows (see data/icd10cm/README.md).
 static CODES_CSV: &[u8] = include_bytes!("../../../data/icd10cm/codes.csv");
 
@@ -123,11 +364,17 @@ pub async fn search(pool: &PgPool, q: &str, billable_only: bool, limit: i64) -> 
          ORDER BY length(code_nodot), length(description), code LIMIT $2",
         words.join(" AND ")
     );
-    let mut query = sqlx::query_as(&sql).bind(billable_only).bind(limit);
+    // A wider set than asked for, then the clinical ranking (as the picker's, without the
+    // clinician's own codes and synonyms' extra candidates).
+    let mut query = sqlx::query_as(&sql).bind(billable_only).bind(limit.saturating_mul(4).max(200));
     for p in patterns {
         query = query.bind(p);
     }
-    query.fetch_all(pool).await
+    let rows: Vec<IcdCode> = query.fetch_all(pool).await?;
+    let e = expand(q, synonyms());
+    let mut ranked: Vec<IcdCode> = rank(rows, &e, &Default::default()).into_iter().map(|r| r.code).collect();
+    ranked.truncate(limit.max(0) as usize);
+    Ok(ranked)
 }
 
 /// The node's ancestors (root first), the node itself and its children.
@@ -165,6 +412,28 @@ pub async fn validate_for_problem(pool: &PgPool, code: &str) -> sqlx::Result<Res
     let code = code.trim();
     if code.is_empty() {
         return Ok(Err("Enter an ICD-10-CM code, e.g. E11.9.".into()));
+    }
+    // A chosen suggestion may come with its title ("E11.9 Type 2 diabetes ..."): the code counts.
+    let first = code.split_whitespace().next().unwrap_or("");
+    let code = if is_code_like(first) { first } else { code };
+    // Words (a space, or letters only) get suggestions; anything else is judged as a code.
+    if code.contains(char::is_whitespace) || code.chars().all(char::is_alphabetic) {
+        let e = expand(code, synonyms());
+        let mut candidates = words_candidates(pool, &e.words).await?;
+        if !e.alt_words.is_empty() {
+            candidates.extend(words_candidates(pool, &e.alt_words).await?);
+        }
+        let top: Vec<String> = rank(candidates, &e, &Default::default())
+            .into_iter()
+            .take(3)
+            .map(|r| format!("{} {}", r.code.code, r.code.description))
+            .collect();
+        let shown: String = code.chars().take(100).collect();
+        return Ok(Err(if top.is_empty() {
+            format!("“{shown}” is not an ICD-10-CM code and no code matches those words; try other words.")
+        } else {
+            format!("“{shown}” is not a code: choose one from the suggestions, e.g. {}.", top.join("; "))
+        }));
     }
     if code.len() > 12 {
         return Ok(Err("That is not an ICD-10-CM code.".into()));
@@ -258,6 +527,27 @@ pub async fn options_partial(
     web::render(&Options { results })
 }
 
+#[derive(Template)]
+#[template(path = "ehr/icd10_listbox.html")]
+struct Listbox {
+    results: Vec<Ranked>,
+    q: String,
+}
+
+/// htmx partial: the problem form's combobox options (`role="option"` items of its listbox):
+/// billable codes ranked for the clinician, or their recent codes for an empty query.
+pub async fn picker_partial(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(iq): Query<IcdQuery>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let q = if iq.q.trim().is_empty() { iq.icd_code.or(iq.code).unwrap_or_default() } else { iq.q };
+    let q: String = q.trim().chars().take(100).collect();
+    let results = picker_search(&state.pool, &q, auth.id, 12).await?;
+    web::render(&Listbox { results, q })
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IcdApiQuery {
@@ -303,6 +593,120 @@ mod tests {
         assert!(!is_code_like("diabetes"));
         assert!(!is_code_like("E 11"));
         assert!(!is_code_like("1"));
+    }
+
+    fn code(code: &str, description: &str) -> IcdCode {
+        let chapter = 1;
+        IcdCode {
+            code: code.into(),
+            description: description.into(),
+            parent: None,
+            billable: true,
+            chapter,
+            kind: "subcategory".into(),
+        }
+    }
+
+    #[test]
+    fn asthma_ranks_the_usual_code_above_family_history() {
+        // Without the synonym file: the ranking alone.
+        let e = expand("asthma", &[]);
+        let candidates = vec![
+            code("Z82.5", "Family history of asthma and other chronic lower respiratory diseases"),
+            code("Z87.09", "Personal history of other diseases of the respiratory system"),
+            code("J45.20", "Mild intermittent asthma, uncomplicated"),
+            code("J45.998", "Other asthma"),
+            code("J45.909", "Unspecified asthma, uncomplicated"),
+            code("O99.511", "Diseases of the respiratory system complicating pregnancy, first trimester"),
+            code("J45.41", "Moderate persistent asthma with (acute) exacerbation"),
+        ];
+        let ranked = rank(candidates, &e, &Default::default());
+        let order: Vec<&str> = ranked.iter().map(|r| r.code.code.as_str()).collect();
+        assert_eq!(order[0], "J45.909", "{order:?}");
+        let z = order.iter().position(|c| *c == "Z82.5").unwrap();
+        assert!(order.iter().filter(|c| c.starts_with("J45")).all(|j| order.iter().position(|c| c == j).unwrap() < z));
+        let o = order.iter().position(|c| *c == "O99.511").unwrap();
+        assert!(
+            o > order.iter().rposition(|c| c.starts_with("J45")).unwrap(),
+            "pregnancy codes only when asked: {order:?}"
+        );
+    }
+
+    #[test]
+    fn history_codes_rank_up_when_asked_for() {
+        let e = expand("family history asthma", &[]);
+        let ranked = rank(
+            vec![code("J45.909", "Unspecified asthma, uncomplicated"), code("Z82.5", "Family history of asthma")],
+            &e,
+            &Default::default(),
+        );
+        assert_eq!(ranked[0].code.code, "Z82.5");
+    }
+
+    #[test]
+    fn billable_codes_rank_above_headings() {
+        let mut heading = code("E11", "Type 2 diabetes mellitus");
+        heading.billable = false;
+        let e = expand("type 2 diabetes", &[]);
+        let ranked = rank(
+            vec![heading, code("E11.9", "Type 2 diabetes mellitus without complications")],
+            &e,
+            &Default::default(),
+        );
+        assert_eq!(ranked[0].code.code, "E11.9");
+    }
+
+    #[test]
+    fn the_clinicians_own_codes_come_first_most_used_then_most_recent() {
+        let e = expand("asthma", &[]);
+        let mut used = std::collections::HashMap::new();
+        used.insert("J45.41".to_string(), Usage { count: 3, recency: 1 });
+        used.insert("J45.20".to_string(), Usage { count: 3, recency: 0 });
+        used.insert("J45.998".to_string(), Usage { count: 1, recency: 2 });
+        let ranked = rank(
+            vec![
+                code("J45.909", "Unspecified asthma, uncomplicated"),
+                code("J45.41", "Moderate persistent asthma with (acute) exacerbation"),
+                code("J45.998", "Other asthma"),
+                code("J45.20", "Mild intermittent asthma, uncomplicated"),
+            ],
+            &e,
+            &used,
+        );
+        let order: Vec<&str> = ranked.iter().map(|r| r.code.code.as_str()).collect();
+        assert_eq!(order, ["J45.20", "J45.41", "J45.998", "J45.909"]);
+        assert!(ranked[0].used.is_some() && ranked[3].used.is_none());
+    }
+
+    #[test]
+    fn synonyms_expand_lay_terms() {
+        let syns = synonyms();
+        let e = expand("Heart attack", syns);
+        assert_eq!(e.alt_words, ["myocardial", "infarction"]);
+        assert_eq!(e.codes, ["I21.9"]);
+        let e = expand("high blood pressure in pregnancy", syns);
+        assert_eq!(e.alt_words, ["hypertension", "in", "pregnancy"]);
+        assert_eq!(e.codes, ["I10"]);
+        assert_eq!(expand("sugar", syns).codes, ["E11.9"]);
+        // The longest term wins.
+        assert_eq!(expand("mini stroke", syns).codes, ["G45.9"]);
+        assert_eq!(expand("zzz", syns), Expanded { words: vec!["zzz".into()], ..Default::default() });
+        let e = expand("heart attack", syns);
+        let mi = code("I21.9", "Acute myocardial infarction, unspecified");
+        let other = code("I21.4", "Non-ST elevation (NSTEMI) myocardial infarction");
+        assert_eq!(rank(vec![other, mi], &e, &Default::default())[0].code.code, "I21.9");
+    }
+
+    #[test]
+    fn every_synonym_code_is_a_billable_code_of_the_list() {
+        let csv = std::str::from_utf8(CODES_CSV).unwrap();
+        for s in synonyms() {
+            assert!(!s.words.is_empty(), "{:?}", s.term);
+            for c in &s.codes {
+                let line = csv.lines().find(|l| l.starts_with(&format!("{c},"))).unwrap_or_else(|| panic!("{c}"));
+                assert!(line.contains(",true,"), "{c} is billable");
+            }
+        }
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub const MODULE: Module = Module {
             "Another version of this document was stored at the same moment; reload and try again.",
         ),
         ("allergy_nka_pkey", "No known allergies is already recorded."),
+        (
+            "problems_one_primary_diagnosis",
+            "This encounter already has a primary diagnosis; record this one as secondary.",
+        ),
     ],
     care_providers: Some(|conn, patient| encounters::care_providers(conn, patient).boxed()),
     alert_kinds: &[AlertKind {
@@ -114,9 +118,11 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/encounters/{item}/status", post(encounters::set_status))
         .route("/patients/{id}/problems", get(problems::page).post(problems::create))
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
+        .route("/patients/{id}/problems/{item}/update", post(problems::update))
         .route("/patients/{id}/allergies", get(allergies::page).post(allergies::create))
         .route("/patients/{id}/allergies/nka", post(allergies::record_nka))
         .route("/patients/{id}/allergies/{item}/status", post(allergies::set_status))
+        .route("/patients/{id}/allergies/{item}/update", post(allergies::update))
         .route("/patients/{id}/vitals", get(vitals::page).post(vitals::create))
         .route("/patients/{id}/notes", get(notes::list_page).post(notes::create))
         .route("/patients/{id}/notes/new", get(notes::new_page))
@@ -139,6 +145,7 @@ pub fn routes() -> Routes {
         .route("/icd10", get(icd::browse_page))
         .route("/icd10/search", get(icd::search_partial))
         .route("/icd10/options", get(icd::options_partial))
+        .route("/icd10/picker", get(icd::picker_partial))
 }
 
 pub use hearth_patients::banner::{fmt_dt, Banner, ChartPatient};

@@ -20,7 +20,6 @@ use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
-use hearth_patients::context::PatientCtx;
 
 pub const ROUTES: [&str; 14] = [
     "oral",
@@ -121,6 +120,9 @@ pub struct Medication {
     pub stop_date: Option<Date>,
     pub status: String,
     pub comment: String,
+    /// The reason given when it was stopped or marked entered in error.
+    #[serde(default)]
+    pub status_reason: String,
     pub recorded_by: Option<String>,
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
@@ -150,7 +152,7 @@ impl Medication {
 /// The medication list query: `$1` the patient, `$2` active only.
 pub(crate) const LIST_SQL: &str =
     "SELECT m.id, m.patient_id, m.name, m.dose, m.route, m.frequency, m.start_date, m.stop_date, m.status, m.comment,
-            u.display_name AS recorded_by, m.created_at
+            m.status_reason, u.display_name AS recorded_by, m.created_at
      FROM home_medications m LEFT JOIN users u ON u.id = m.recorded_by
      WHERE m.patient_id = $1 AND ($2 = false OR m.status = 'active')
      ORDER BY array_position(ARRAY['active','stopped','entered_in_error'], m.status), m.name
@@ -192,6 +194,7 @@ pub async fn change_status(
     patient: Uuid,
     id: Uuid,
     to: &str,
+    reason: &str,
     today: Date,
 ) -> AppResult<()> {
     let from: Option<String> =
@@ -207,14 +210,19 @@ pub async fn change_status(
     if from != "active" {
         return Err(AppError::Conflict(format!("The medication is already {}.", from.replace('_', " "))));
     }
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(AppError::field("reason", "At most 500 characters."));
+    }
     sqlx::query(
-        "UPDATE home_medications SET status = $2,
+        "UPDATE home_medications SET status = $2, status_reason = $4,
             stop_date = CASE WHEN $2 = 'stopped' THEN greatest($3, start_date) ELSE stop_date END
          WHERE id = $1",
     )
     .bind(id)
     .bind(to)
     .bind(today)
+    .bind(reason)
     .execute(&mut *conn)
     .await?;
     audit::record(
@@ -222,10 +230,15 @@ pub async fn change_status(
         meta,
         Event::new("medication.status", "home_medication", id)
             .patient(patient)
-            .changes(json!({"status": {"from": from, "to": to}})),
+            .changes(json!({"status": {"from": from, "to": to}, "reason": reason})),
     )
     .await?;
     Ok(())
+}
+
+/// Whether a move to `to` needs a confirmation with a reason on the page.
+pub fn needs_reason(to: &str) -> bool {
+    to == "entered_in_error"
 }
 
 #[derive(Template)]
@@ -238,6 +251,14 @@ struct MedicationsPage {
     errors: FieldErrors,
     can_write: bool,
     routes: [&'static str; 14],
+    /// A status change refused for want of confirmation or reason: (entry, status, message).
+    refused: Option<(Uuid, String, String)>,
+}
+
+impl MedicationsPage {
+    fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
+        self.refused.as_ref().filter(|(i, s, _)| i == id && s == status).map(|(_, _, m)| m.clone())
+    }
 }
 
 async fn render(
@@ -248,6 +269,20 @@ async fn render(
     form: NewMedication,
     errors: FieldErrors,
     status: StatusCode,
+) -> AppResult<Response> {
+    render_with(state, page, auth, b, form, errors, status, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_with(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    b: Banner,
+    form: NewMedication,
+    errors: FieldErrors,
+    status: StatusCode,
+    refused: Option<(Uuid, String, String)>,
 ) -> AppResult<Response> {
     let rows = list(&state.pool, b.id, false).await?;
     audit_view(&state.pool, &auth.meta, b.id, "medications").await?;
@@ -263,6 +298,7 @@ async fn render(
         errors,
         can_write: auth.can(crate::perms::CHART_WRITE),
         routes: ROUTES,
+        refused,
     };
     web::render_status(status, &t)
 }
@@ -296,20 +332,34 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
+    /// "yes" once the user confirmed (the confirmation step's button).
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    reason: String,
 }
 
 pub async fn set_status(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
-    patient: PatientCtx,
+    patient: ChartPatient,
     zone: Zone,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let pid = patient.id;
+    let b = patient.banner("medications");
+    let pid = b.id;
+    let to = f.status.trim();
+    if let Some(msg) = crate::allergies::confirmation_missing(to, &f.confirm, &f.reason, needs_reason(to)) {
+        let form = NewMedication { route: "oral".into(), ..Default::default() };
+        let refused = Some((item, to.to_string(), msg));
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
+    }
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, f.status.trim(), zone.today()).await?;
+    change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, zone.today()).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
 }

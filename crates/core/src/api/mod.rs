@@ -122,6 +122,8 @@ pub fn error_responses(doc: &mut utoipa::openapi::OpenApi) {
                 add.push(("409", "The write conflicts with another record or the record's current state"));
             }
             if idempotent {
+                // `or_insert` keeps the wording above when the operation already has a 400.
+                add.push(("400", "The request could not be read: a malformed parameter, body or Idempotency-Key"));
                 add.push(("422", "The Idempotency-Key was used before with a different request"));
                 let key = Parameter::builder()
                     .name("Idempotency-Key")

@@ -46,6 +46,10 @@ pub struct NewNote {
     /// Sign immediately (needs notes.sign).
     #[serde(default)]
     pub sign: bool,
+    /// Browser forms: "yes" when the signer confirmed that signing locks the note (required
+    /// with `action=sign`; the API's `sign: true` is the confirmation).
+    #[serde(default)]
+    pub confirm: String,
 }
 
 pub struct ValidNote {
@@ -58,6 +62,11 @@ pub struct ValidNote {
 impl NewNote {
     pub fn wants_sign(&self) -> bool {
         self.sign || self.action == "sign"
+    }
+
+    /// A browser "Save and sign" without its confirmation.
+    pub fn sign_unconfirmed(&self) -> bool {
+        self.action == "sign" && !self.sign && self.confirm != "yes"
     }
 
     pub async fn validate(&self, pool: &PgPool, patient: Uuid) -> sqlx::Result<Result<ValidNote, FieldErrors>> {

@@ -20,7 +20,6 @@ use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::paging::{PageParams, PageRequest, Pager};
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
-use hearth_patients::context::PatientCtx;
 
 #[derive(Template)]
 #[template(path = "ehr/notes.html")]
@@ -132,7 +131,15 @@ pub async fn create(
         auth.require(crate::perms::NOTES_SIGN)?;
     }
     let b = patient.banner("notes");
-    let valid = match form.validate(&state.pool, b.id).await? {
+    let mut valid = form.validate(&state.pool, b.id).await?;
+    if form.sign_unconfirmed() {
+        let msg = "Tick “I have reviewed this note” to sign it (signing locks it), or save a draft.";
+        match &mut valid {
+            Err(errors) => errors.add("confirm", msg),
+            Ok(_) => valid = Err(FieldErrors::one("confirm", msg)),
+        }
+    }
+    let valid = match valid {
         Ok(v) => v,
         Err(errors) => return render_new(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -155,17 +162,39 @@ struct ShowPage {
     can_edit: bool,
     can_sign: bool,
     can_amend: bool,
+    /// The draft form's and the addendum form's messages (fields title, body, addendum, confirm).
+    errors: FieldErrors,
+    /// What was typed, when a form comes back with its message: (title, body) of the draft.
+    draft: Option<(String, String)>,
+    addendum: String,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
+impl ShowPage {
+    fn draft_title(&self) -> &str {
+        self.draft.as_ref().map(|d| d.0.as_str()).unwrap_or(&self.n.meta.title)
+    }
+    fn draft_body(&self) -> &str {
+        self.draft.as_ref().map(|d| d.1.as_str()).unwrap_or(&self.n.body)
+    }
+}
+
+/// What a note page re-renders with after a refused form.
+#[derive(Default)]
+struct Typed {
+    errors: FieldErrors,
+    draft: Option<(String, String)>,
+    addendum: String,
+}
+
+async fn render_show(
+    state: &AppState,
     page: Page,
-    auth: Auth,
-    patient: ChartPatient,
-    Path((_, item)): Path<(String, Uuid)>,
+    auth: &Auth,
+    b: Banner,
+    item: Uuid,
+    typed: Typed,
+    status: StatusCode,
 ) -> AppResult<Response> {
-    auth.require(crate::perms::CHART_READ)?;
-    let b = patient.banner("notes");
     let n = get(&state.pool, &state.keys, b.id, item).await?;
     audit::record_now(
         &state.pool,
@@ -174,7 +203,7 @@ pub async fn show(
     )
     .await?;
     let signed = n.meta.signed();
-    web::render(&ShowPage {
+    let t = ShowPage {
         page: page
             .titled(format!("{} · {}", n.meta.title, b.name))
             .crumb("Patients", "/patients")
@@ -186,7 +215,23 @@ pub async fn show(
         can_amend: signed && auth.can(crate::perms::CHART_WRITE),
         b,
         n,
-    })
+        errors: typed.errors,
+        draft: typed.draft,
+        addendum: typed.addendum,
+    };
+    web::render_status(status, &t)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+    Path((_, item)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    auth.require(crate::perms::CHART_READ)?;
+    let b = patient.banner("notes");
+    render_show(&state, page, &auth, b, item, Typed::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -197,30 +242,78 @@ pub struct EditForm {
     body: String,
 }
 
+/// The field a validation error names, as a form field of the note page.
+fn invalid(e: hearth_core::error::AppError) -> Result<FieldErrors, hearth_core::error::AppError> {
+    match e {
+        hearth_core::error::AppError::Invalid(errors) => Ok(errors),
+        other => Err(other),
+    }
+}
+
 pub async fn update(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
-    patient: PatientCtx,
+    patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<EditForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, nid) = (patient.id, item);
-    let (title, body) = validate_edit(&f.title, &f.body)?;
+    let b = patient.banner("notes");
+    let (pid, nid) = (b.id, item);
+    let (title, body) = match validate_edit(&f.title, &f.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let typed = Typed { errors: invalid(e)?, draft: Some((f.title, f.body)), addendum: String::new() };
+            return render_show(&state, page, &auth, b, nid, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let mut tx = state.pool.begin().await?;
     update_draft(&mut tx, &state.keys, &auth.meta, pid, nid, &title, &body).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Draft saved."))
 }
 
+#[derive(Deserialize)]
+pub struct SignForm {
+    /// "yes" when the signer confirmed that signing locks the note.
+    #[serde(default)]
+    confirm: String,
+}
+
 pub async fn sign(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
-    patient: PatientCtx,
+    patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
+    Form(f): Form<SignForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::NOTES_SIGN)?;
-    let (pid, nid) = (patient.id, item);
+    let b = patient.banner("notes");
+    let (pid, nid) = (b.id, item);
+    if f.confirm != "yes" {
+        // Someone who may not sign it, or a signed note, gets the same answer as with confirmation.
+        let row: Option<(String, Uuid)> =
+            sqlx::query_as("SELECT status, author_id FROM notes WHERE id = $1 AND patient_id = $2")
+                .bind(nid)
+                .bind(pid)
+                .fetch_optional(&state.pool)
+                .await?;
+        let (status, author) = row.ok_or(hearth_core::error::AppError::NotFound)?;
+        if status == "signed" {
+            return Err(hearth_core::error::AppError::Conflict("This note is already signed.".into()));
+        }
+        if author != auth.id {
+            return Err(hearth_core::error::AppError::Forbidden);
+        }
+        let errors = FieldErrors::one(
+            "confirm",
+            "Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.",
+        );
+        let typed = Typed { errors, ..Default::default() };
+        return render_show(&state, page, &auth, b, nid, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     let mut tx = state.pool.begin().await?;
     sign_note(&mut tx, &auth.meta, pid, nid).await?;
     tx.commit().await?;
@@ -235,15 +328,23 @@ pub struct AddendumForm {
 
 pub async fn add_addendum(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
-    patient: PatientCtx,
+    patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<AddendumForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
-    let (pid, nid) = (patient.id, item);
+    let b = patient.banner("notes");
+    let (pid, nid) = (b.id, item);
     let mut tx = state.pool.begin().await?;
-    insert_addendum(&mut tx, &state.keys, &auth.meta, pid, nid, &f.body).await?;
+    if let Err(e) = insert_addendum(&mut tx, &state.keys, &auth.meta, pid, nid, &f.body).await {
+        tx.rollback().await?;
+        // The addendum's own message (field "body") shows on its field, "addendum".
+        let errors = FieldErrors(invalid(e)?.0.into_iter().map(|(_, m)| ("addendum", m)).collect());
+        let typed = Typed { errors, draft: None, addendum: f.body };
+        return render_show(&state, page, &auth, b, nid, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Addendum added."))
 }
