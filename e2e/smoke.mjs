@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { vitalsAndBanner } from "./v.mjs";
 import { chartEntryChecks } from "./w.mjs";
 import { frontDesk } from "./x.mjs";
 
@@ -410,6 +411,7 @@ try {
     assert(!shown.length, `visible in print: ${JSON.stringify(shown)}`);
   });
 
+  await vitalsAndBanner({ context, page, base, check, assert, shot, axeScan, restore: EMAIL, shotsDir: shots });
   // ------------------------------------------------------------------ sign out
   await check("sign out from the header returns to /login", async () => {
     await page.goto(`${base}/`);

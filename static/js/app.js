@@ -180,6 +180,32 @@
   else init();
 })();
 
+// The patient banner (templates/patients/_banner.html) stays under the top bar and turns
+// compact once its place scrolls by; a sentinel before it tells (no scroll handler).
+(function () {
+  "use strict";
+  function initBanner() {
+    var banner = document.querySelector("[data-sticky-banner]");
+    if (!banner || !("IntersectionObserver" in window)) return;
+    var topbar = document.querySelector(".topbar");
+    var h = topbar ? Math.ceil(topbar.getBoundingClientRect().height) : 0;
+    document.documentElement.style.setProperty("--topbar-h", h + "px");
+    var sentinel = document.createElement("div");
+    sentinel.setAttribute("aria-hidden", "true");
+    sentinel.style.height = "1px";
+    banner.parentNode.insertBefore(sentinel, banner);
+    new IntersectionObserver(
+      function (entries) {
+        var e = entries[0];
+        banner.classList.toggle("is-compact", !e.isIntersecting && e.boundingClientRect.top < h + 1);
+      },
+      { rootMargin: "-" + h + "px 0px 0px 0px", threshold: 0 }
+    ).observe(sentinel);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initBanner);
+  else initBanner();
+})();
+
 // Chart entry (issue 13): an error summary or a duplicate warning takes focus when the page
 // loads, and the ARIA combobox of [data-combobox] fields (the ICD-10-CM picker): htmx fills
 // its listbox; arrow keys move the active option (aria-activedescendant), Enter chooses it,

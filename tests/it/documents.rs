@@ -553,7 +553,7 @@ async fn export_includes_the_clinical_record() {
     assert_eq!(doc["problems"][0]["icd_code"], "J45.909");
     assert_eq!(doc["allergies"]["assessment"], "recorded");
     assert_eq!(doc["allergies"]["items"][0]["substance"], "Peanut");
-    assert_eq!(doc["vital_signs"][0]["pulse"], 72);
+    assert_eq!(doc["vital_signs"][0]["pulse"], 72.0);
     assert_eq!(doc["home_medications"][0]["name"], "Salbutamol");
     assert_eq!(doc["encounters"][0]["reason"], "Asthma check");
     assert_eq!(doc["notes"][0]["body"], "Wheeze settled on salbutamol.", "decrypted note text");

@@ -65,7 +65,12 @@ async fn invalid_input_is_a_structured_422() {
 
     // Validation (ehr).
     let r = app
-        .api(Method::POST, &vitals, Some(&token), Some(serde_json::json!({"temperature_c": 50.0, "bp_systolic": 120})))
+        .api(
+            Method::POST,
+            &vitals,
+            Some(&token),
+            Some(serde_json::json!({"temperature_c": 50.0, "bp_systolic": 80, "bp_diastolic": 90})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.content_type(), "application/problem+json");

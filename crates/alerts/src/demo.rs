@@ -100,9 +100,12 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         .execute(&mut *conn)
         .await?;
     }
-    // Two alerts of the first declared kind (the example module's vaccine reaction): one open for
-    // the nurse, one that nobody acknowledged and that went on to the on-call doctor.
-    let Some(kind) = ctx.registry.alert_kinds().next() else { return Ok(()) };
+    // Two alerts of the example module's vaccine reaction (else the first declared kind): one
+    // open for the nurse, one that nobody acknowledged and that went on to the on-call doctor.
+    let Some(kind) = ctx.registry.alert_kind("immunizations.reaction").or_else(|| ctx.registry.alert_kinds().next())
+    else {
+        return Ok(());
+    };
     let module = kind.kind.split('.').next().unwrap_or("alerts");
     let (Some(&first), Some(&second)) = (ward.first(), ward.get(1)) else { return Ok(()) };
     let open = NewAlert {

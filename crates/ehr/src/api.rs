@@ -46,7 +46,7 @@ use hearth_core::web::Path;
     components(schemas(
         icd::IcdCode, Paged<Encounter>, Paged<Vitals>, Paged<NoteMeta>, Paged<Document>, Paged<Problem>,
         Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
-        VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
+        VitalsInput, VitalsRecorded, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
         TimelineItem, Paged<TimelineItem>, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
         VersionUpload, Stored
     )),
@@ -331,8 +331,10 @@ async fn list_vitals(
     Ok(Json(rows))
 }
 
-/// Records vital signs; each value is checked against its plausibility limits.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), request_body = VitalsInput, responses((status = 201, body = CreatedId), (status = 422, description = "Out of range; `detail` names the field"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+/// Records vital signs at the precision measured (one parameter alone is a set); each value is
+/// checked against its plausibility limits (422 naming the field). The answer flags each reading
+/// for the patient's age band, gives NEWS2 for adults and says whether a clinical alert was raised.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", params(("id" = Uuid, Path)), request_body = VitalsInput, responses((status = 201, body = VitalsRecorded), (status = 422, description = "Out of range; `detail` names the field"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn create_vitals(
     State(s): State<AppState>,
     auth: Auth,
@@ -342,9 +344,42 @@ async fn create_vitals(
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let v = body.validate(Default::default(), birth, &Zone::utc(), None)?;
     let mut tx = s.pool.begin().await?;
-    let new = vitals::insert(&mut tx, &auth.meta, pid, &v).await?;
+    let rec = vitals::insert(&mut tx, s.registry, &auth.meta, pid, birth, &v).await?;
     tx.commit().await?;
-    Ok(created(new))
+    let a = &rec.assessment;
+    let body = VitalsRecorded {
+        id: rec.id,
+        flag: a.flag.map(|f| f.as_str().to_string()),
+        flags: serde_json::json!(a.flags),
+        news2: a.news2.as_ref().and_then(|n| n.total()),
+        news2_band: a.news2_band().map(str::to_string),
+        news2_missing: a.news2.as_ref().map(|n| n.missing.iter().map(|m| m.to_string()).collect()).unwrap_or_default(),
+        warnings: rec.warnings,
+        alert: rec.alert,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A recorded set of vital signs and what it showed.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VitalsRecorded {
+    id: Uuid,
+    /// The worst reading for the patient's age band: normal, abnormal or critical.
+    flag: Option<String>,
+    /// Each reading's flag by field.
+    #[schema(value_type = Object)]
+    flags: serde_json::Value,
+    /// NEWS2 total (adults, every parameter recorded).
+    news2: Option<i32>,
+    /// low, low_medium, medium, high, or incomplete; null for children.
+    news2_band: Option<String>,
+    /// The NEWS2 parameters not recorded (incomplete score).
+    news2_missing: Vec<String>,
+    /// Implausible changes against earlier measurements.
+    warnings: Vec<String>,
+    /// The clinical alert raised to the responsible clinician (critical reading, NEWS2 5 or
+    /// more, or 3 in one parameter).
+    alert: Option<Uuid>,
 }
 
 // ---------------------------------------------------------------- notes

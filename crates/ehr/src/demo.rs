@@ -439,8 +439,8 @@ pub async fn seed_charts(
     let v = &b.vit;
     sqlx::query(
         "INSERT INTO vitals (id, patient_id, taken_at, temperature_c, pulse, resp_rate, bp_systolic, bp_diastolic, spo2,
-                             weight_kg, height_cm, pain, recorded_by, created_at)
-         SELECT *, $13, t.at FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::float8[], $5::int[], $6::int[],
+                             weight_kg, height_cm, pain, recorded_by, created_at, on_oxygen, consciousness)
+         SELECT *, $13, t.at, false, 'A' FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::float8[], $5::int[], $6::int[],
                 $7::int[], $8::int[], $9::int[], $10::float8[], $11::float8[], $12::int2[]) AS t(id, p, at, te, pu, re, sy, di, sp, we, he, pa)",
     )
     .bind(&v.id)
@@ -458,6 +458,8 @@ pub async fn seed_charts(
     .bind(nurse)
     .execute(&mut *conn)
     .await?;
+    // Their flags and NEWS2 for each patient's age when measured (the febrile visits show).
+    crate::vitals::assess_unflagged(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO notes (id, patient_id, encounter_id, template, title, body_enc, status, author_id, signed_by, signed_at, created_at)
          SELECT id, p, e, 'soap', ti, bo, 'signed', $7, $7, at + interval '10 minutes', at

@@ -4,6 +4,7 @@
 
 pub mod allergies;
 pub mod api;
+pub mod banner;
 pub mod chart;
 pub mod demo;
 pub mod documents;
@@ -30,8 +31,8 @@ use hearth_core::error::AppResult;
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
-    Aad, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab, EncryptedColumn, ExportSections, Level,
-    MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
+    Aad, AlertAddressee, AlertKind, AlertStep, BannerContribution, BannerGroup, BannerItem, BannerPart, ChartTab,
+    EncryptedColumn, ExportSections, Level, MergeStep, Module, NavEntry, OnMerge, PatientTable, TimelineSource,
 };
 use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
@@ -82,7 +83,7 @@ pub const MODULE: Module = Module {
         EncryptedColumn { table: "notes", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_BODY) },
         EncryptedColumn { table: "note_addenda", key: "id", column: "body_enc", aad: Aad::Column(notes::AAD_ADDENDUM) },
     ],
-    reference_data: Some(|pool| icd::ensure_loaded(pool).boxed()),
+    reference_data: Some(|pool| reference_data(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     constraint_messages: &[
         (
@@ -96,6 +97,15 @@ pub const MODULE: Module = Module {
         ),
     ],
     care_providers: Some(|conn, patient| encounters::care_providers(conn, patient).boxed()),
+    alert_kinds: &[AlertKind {
+        kind: vitals::ALERT_KIND,
+        label: "Deteriorating vital signs (a critical reading, NEWS2 5 or more, or 3 in one parameter)",
+        default_chain: &[
+            AlertStep { to: AlertAddressee::Attending, minutes: 15 },
+            AlertStep { to: AlertAddressee::OnCall("charge_nurse"), minutes: 10 },
+            AlertStep { to: AlertAddressee::OnCall("doctor"), minutes: 15 },
+        ],
+    }],
     ..Module::new("ehr", "Clinical record")
 };
 
@@ -224,11 +234,15 @@ const TIMELINE: &[TimelineSource] = &[
     TimelineSource {
         kind: "vitals",
         label: "Vital signs",
+        // The status: the worst reading when not normal, and NEWS2 (adults).
         select: "SELECT v.taken_at, 'vitals', v.id, 'Vital signs',
                         concat_ws(' · ', 'T ' || v.temperature_c || ' °C', 'P ' || v.pulse,
-                                  'BP ' || v.bp_systolic || '/' || v.bp_diastolic, 'RR ' || v.resp_rate,
+                                  'BP ' || v.bp_systolic || '/' || coalesce(v.bp_diastolic::text, '—'), 'RR ' || v.resp_rate,
                                   'SpO2 ' || v.spo2 || '%', v.weight_kg || ' kg', 'BMI ' || v.bmi,
-                                  'pain ' || v.pain || '/10'), ''
+                                  'pain ' || v.pain || '/10'),
+                        concat_ws(' · ', nullif(v.flag, 'normal'),
+                                  CASE WHEN v.news2_band = 'incomplete' THEN 'NEWS2 incomplete'
+                                       WHEN v.news2 IS NOT NULL THEN 'NEWS2 ' || v.news2 || ' (' || replace(v.news2_band, '_', '-') || ')' END)
                  FROM vitals v WHERE v.patient_id = $1",
         at: "v.taken_at",
         id: "v.id",
@@ -272,7 +286,10 @@ const TIMELINE: &[TimelineSource] = &[
 /// The chart's part of the banner: active allergies, each substance once with its worst
 /// severity (duplicates recorded anyway show once), worst first, or "no known allergies".
 const BANNER: BannerPart = BannerPart {
-    sql: "jsonb_build_object(
+    // Allergies: each substance once, with its worst severity. Vitals: the flag and NEWS2 of the
+    // latest set with a reading that has ranges (a weight alone does not hide a critical set), the latest weight, height and BMI, dated in the patient's facility's zone. The
+    // active encounter (arrived or in progress) with its department and attending clinician.
+    sql: "SELECT jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
             'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
                                   ORDER BY w.rank DESC, w.substance), '[]'::jsonb)
@@ -280,7 +297,24 @@ const BANNER: BannerPart = BannerPart {
                                        a.substance, a.severity,
                                        array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) AS rank
                                 FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
-                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w))",
+                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w),
+            'vitals', (SELECT jsonb_build_object('flag', v.flag, 'news2', v.news2, 'band', v.news2_band,
+                                  'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
+                       FROM vitals v WHERE v.patient_id = p.id AND v.flag IS NOT NULL
+                       ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'weight', (SELECT jsonb_build_object('value', v.weight_kg, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                       FROM vitals v WHERE v.patient_id = p.id AND v.weight_kg IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'height', (SELECT jsonb_build_object('value', v.height_cm, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                       FROM vitals v WHERE v.patient_id = p.id AND v.height_cm IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'bmi', (SELECT jsonb_build_object('value', v.bmi, 'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD'))
+                    FROM vitals v WHERE v.patient_id = p.id AND v.bmi IS NOT NULL ORDER BY v.taken_at DESC, v.id DESC LIMIT 1),
+            'encounter', (SELECT jsonb_build_object('kind', e.kind, 'department', d.name, 'clinician', u.display_name,
+                                     'since', to_char(e.starts_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
+                          FROM encounters e LEFT JOIN departments d ON d.id = e.department_id
+                               LEFT JOIN users u ON u.id = e.clinician_id
+                          WHERE e.patient_id = p.id AND e.status IN ('arrived', 'in_progress')
+                          ORDER BY e.starts_at DESC, e.id DESC LIMIT 1))
+          FROM (SELECT coalesce((SELECT f.timezone FROM facilities f WHERE f.id = p.facility_id), 'UTC') AS tz) z",
     render: |v| {
         let a = AllergySummary::from_value(v);
         let items = if !a.items.is_empty() {
@@ -302,10 +336,25 @@ const BANNER: BannerPart = BannerPart {
             .filter(|x| x.severity == "life_threatening")
             .map(|x| format!("Life-threatening allergy: {}", x.substance))
             .collect();
-        BannerContribution { groups: vec![BannerGroup { label: "Allergies", items }], alerts }
+        let mut groups = vec![BannerGroup { label: "Allergies", items }];
+        groups.extend(banner::vitals_groups(v));
+        groups.extend(banner::encounter_group(v));
+        BannerContribution { groups, alerts }
     },
     order: 100,
 };
+
+/// The chart's reference data (ICD-10-CM), and the flags of vital sign sets recorded before
+/// flags existed (`vitals::assess_unflagged`).
+async fn reference_data(pool: &PgPool) -> anyhow::Result<u64> {
+    let codes = icd::ensure_loaded(pool).await?;
+    let mut conn = pool.acquire().await?;
+    let assessed = vitals::assess_unflagged(&mut conn).await?;
+    if assessed > 0 {
+        tracing::info!(assessed, "vital sign sets assessed (flags and NEWS2)");
+    }
+    Ok(codes)
+}
 
 /// Audits a read of a chart section (own transaction: a read changes nothing else).
 pub async fn audit_view(pool: &PgPool, meta: &AuditMeta, patient: Uuid, section: &str) -> AppResult<()> {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::access;
 use crate::context::{PatientCtx, PatientLoad};
+use crate::flags::PatientFlags;
 use hearth_core::app::AppState;
 use hearth_core::platform::auth::CurrentUser;
 use hearth_core::registry::{BannerGroup, Registry};
@@ -54,6 +55,11 @@ pub struct Banner {
     tabs: Vec<(&'static str, &'static str, &'static str)>,
     /// The chart section being shown (its tab is marked current).
     pub section: &'static str,
+    /// A photo is on file (`/patients/{id}/photo`).
+    pub has_photo: bool,
+    pub preferred_language: Option<String>,
+    /// Code status, isolation, interpreter need (the latest recorded; defaults: not recorded).
+    pub flags: PatientFlags,
 }
 
 impl Banner {
@@ -61,6 +67,16 @@ impl Banner {
         match self.birth_date {
             Some(b) => age_label(b, OffsetDateTime::now_utc().date()),
             None => "age unknown".into(),
+        }
+    }
+
+    /// "Polish · interpreter needed", "English", or "Not recorded".
+    pub fn language(&self) -> String {
+        match (&self.preferred_language, self.flags.interpreter_needed) {
+            (Some(l), true) => format!("{l} · interpreter needed"),
+            (Some(l), false) => l.clone(),
+            (None, true) => "Interpreter needed".into(),
+            (None, false) => "Not recorded".into(),
         }
     }
 
@@ -117,6 +133,9 @@ struct Row {
     deceased_at: Option<OffsetDateTime>,
     parts: Vec<Value>,
     visible: bool,
+    has_photo: bool,
+    preferred_language: Option<String>,
+    flags: Option<Value>,
 }
 
 /// The banner and whether the viewer (`access::viewer`) may open the record; `None` when there
@@ -132,6 +151,11 @@ pub async fn load(
     let sql = format!(
         "SELECT p.id, p.mrn, p.given_name, p.family_name, p.sex, p.birth_date, p.active,
                 p.restricted, p.merged_into, s.mrn AS merged_into_mrn, p.deceased_at,
+                EXISTS (SELECT 1 FROM patient_photos ph WHERE ph.patient_id = p.id) AS has_photo,
+                p.preferred_language,
+                (SELECT jsonb_build_object('code_status', f.code_status, 'isolation', f.isolation,
+                                           'interpreter_needed', f.interpreter_needed)
+                 FROM patient_flags f WHERE f.patient_id = p.id ORDER BY f.recorded_at DESC, f.id DESC LIMIT 1) AS flags,
                 ARRAY[{}]::jsonb[] AS parts,
                 {} AS visible
          FROM patients p LEFT JOIN patients s ON s.id = p.merged_into
@@ -163,6 +187,10 @@ fn assemble(
     } else if !r.active {
         alerts.push("Record closed (inactive patient)".to_string());
     }
+    let flags: PatientFlags = r.flags.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    for i in flags.isolation_labels() {
+        alerts.push(format!("Isolation: {i}"));
+    }
     let mut groups = Vec::new();
     let mut raw = Vec::new();
     for ((m, part), value) in parts.iter().zip(r.parts) {
@@ -186,6 +214,9 @@ fn assemble(
         parts: raw,
         tabs: registry.chart_tabs().iter().map(|t| (t.key, t.label, t.suffix)).collect(),
         section: "",
+        has_photo: r.has_photo,
+        preferred_language: r.preferred_language,
+        flags,
     }
 }
 

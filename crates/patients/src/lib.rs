@@ -14,6 +14,7 @@ pub mod banner;
 pub mod consent;
 pub mod context;
 pub mod edit;
+pub mod flags;
 pub mod import;
 pub mod merge;
 pub mod model;
@@ -67,6 +68,7 @@ pub const MODULE: Module = Module {
             key: "id",
         },
         PatientTable { table: "patient_consents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "patient_flags", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_rights_requests", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_care_team", column: "patient_id", on_merge: OnMerge::Custom, key: "user_id" },
         PatientTable { table: "patient_photos", column: "patient_id", on_merge: OnMerge::Custom, key: "patient_id" },
@@ -140,6 +142,7 @@ pub const MODULE: Module = Module {
         ("patients_merged_is_inactive", "A merged record stays closed."),
         ("patients_deceased_is_inactive", "The record of a deceased patient stays closed."),
     ],
+    demo: Some(|conn, ctx| flags::demo(conn, ctx).boxed()),
     ..Module::new("patients", "Patients")
 };
 
@@ -163,6 +166,7 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/contacts/{cid}/delete", post(edit::delete_contact))
         .route("/patients/{id}/photo", get(edit::photo).post(edit::upload_photo))
         .route("/patients/{id}/photo/delete", post(edit::delete_photo))
+        .route("/patients/{id}/flags", get(flags::page).post(flags::update))
         .route("/patients/{id}/merge", get(merge::merge_form).post(merge::merge_submit))
         .route("/patients/{id}/merges", get(unmerge::history_page))
         .route("/patients/{id}/merges/{merge}/undo", get(unmerge::confirm_page).post(unmerge::undo))

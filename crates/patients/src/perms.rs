@@ -10,6 +10,7 @@ pub const PATIENTS_UNMERGE: Perm = Perm::new("patients.unmerge");
 pub const PATIENTS_RESTRICTED: Perm = Perm::new("patients.restricted");
 pub const PATIENTS_IMPORT: Perm = Perm::new("patients.import");
 pub const PATIENTS_RIGHTS: Perm = Perm::new("patients.rights");
+pub const PATIENTS_FLAGS: Perm = Perm::new("patients.flags");
 
 pub const ALL: &[PermDef] = &[
     PermDef {
@@ -57,5 +58,10 @@ pub const ALL: &[PermDef] = &[
         perm: PATIENTS_RIGHTS,
         description: "Decide erasure and rectification requests",
         default_roles: &["super_admin", "hospital_admin"],
+    },
+    PermDef {
+        perm: PATIENTS_FLAGS,
+        description: "Record a patient's code status, isolation precautions and interpreter need (banner flags)",
+        default_roles: &["super_admin", "doctor", "nurse"],
     },
 ];

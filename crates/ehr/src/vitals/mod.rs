@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod pages;
+pub mod ranges;
 pub mod repo;
 
 pub use model::*;

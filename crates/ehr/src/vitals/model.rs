@@ -1,10 +1,13 @@
 //! Vital signs: plausibility limits, the form and the typed input, validation, rows.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::ranges::{self, Acvpu, AgeBand, Band, Flag, News2, News2Input};
 use crate::read_time;
 use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
@@ -46,6 +49,11 @@ pub struct VitalsInput {
     pub height_cm: Option<f64>,
     /// 0–10
     pub pain: Option<f64>,
+    /// NEWS2 "air or oxygen": true on supplemental oxygen, false on air; absent: not recorded.
+    pub on_oxygen: Option<bool>,
+    /// NEWS2 consciousness, ACVPU: `A` alert, `C` new confusion, `V` voice, `P` pain,
+    /// `U` unresponsive; absent: not recorded.
+    pub consciousness: Option<String>,
 }
 
 /// The browser form: every field as typed, so a bad value re-renders as typed.
@@ -75,7 +83,27 @@ pub struct VitalsForm {
     pub height_cm: String,
     #[serde(default)]
     pub pain: String,
+    /// "", "air" or "oxygen".
+    #[serde(default)]
+    pub on_oxygen: String,
+    /// "" or an ACVPU letter.
+    #[serde(default)]
+    pub consciousness: String,
 }
+
+/// The form's choices for "air or oxygen" (value, label).
+pub const OXYGEN_CHOICES: &[(&str, &str)] =
+    &[("", "Not recorded"), ("air", "Air (no supplemental oxygen)"), ("oxygen", "Supplemental oxygen")];
+
+/// The form's choices for consciousness, ACVPU (value, label).
+pub const CONSCIOUSNESS_CHOICES: &[(&str, &str)] = &[
+    ("", "Not recorded"),
+    ("A", "A — alert"),
+    ("C", "C — new confusion"),
+    ("V", "V — responds to voice"),
+    ("P", "P — responds to pain"),
+    ("U", "U — unresponsive"),
+];
 
 impl VitalsForm {
     pub fn value(&self, field: &str) -> &str {
@@ -119,21 +147,101 @@ impl VitalsForm {
             weight_kg: num("weight_kg"),
             height_cm: num("height_cm"),
             pain: num("pain"),
+            on_oxygen: match self.on_oxygen.as_str() {
+                "air" => Some(false),
+                "oxygen" => Some(true),
+                _ => None,
+            },
+            consciousness: Some(self.consciousness.trim().to_string()).filter(|s| !s.is_empty()),
         }
     }
 }
 
+/// A checked set, at the precision measured.
 pub struct ValidVitals {
     pub(crate) taken_at: OffsetDateTime,
     pub(crate) temperature_c: Option<f64>,
-    pub(crate) pulse: Option<i32>,
-    pub(crate) resp_rate: Option<i32>,
-    pub(crate) bp_systolic: Option<i32>,
-    pub(crate) bp_diastolic: Option<i32>,
-    pub(crate) spo2: Option<i32>,
+    pub(crate) pulse: Option<f64>,
+    pub(crate) resp_rate: Option<f64>,
+    pub(crate) bp_systolic: Option<f64>,
+    pub(crate) bp_diastolic: Option<f64>,
+    pub(crate) spo2: Option<f64>,
     pub(crate) weight_kg: Option<f64>,
     pub(crate) height_cm: Option<f64>,
-    pub(crate) pain: Option<i16>,
+    pub(crate) pain: Option<f64>,
+    pub(crate) on_oxygen: Option<bool>,
+    pub(crate) consciousness: Option<String>,
+}
+
+impl ValidVitals {
+    fn get(&self, field: &str) -> Option<f64> {
+        match field {
+            "temperature_c" => self.temperature_c,
+            "pulse" => self.pulse,
+            "resp_rate" => self.resp_rate,
+            "bp_systolic" => self.bp_systolic,
+            "bp_diastolic" => self.bp_diastolic,
+            "spo2" => self.spo2,
+            "weight_kg" => self.weight_kg,
+            "height_cm" => self.height_cm,
+            "pain" => self.pain,
+            _ => None,
+        }
+    }
+
+    /// Flags each reading for the patient's age band when measured, and NEWS2 for adults.
+    pub fn assess(&self, birth: Option<Date>) -> Assessment {
+        let band = AgeBand::of(birth, self.taken_at.date());
+        let mut flags = BTreeMap::new();
+        for (field, ..) in LIMITS {
+            if let Some(f) = self.get(field).and_then(|v| ranges::flag(field, v, band)) {
+                flags.insert(field.to_string(), f);
+            }
+        }
+        let news2 = (band == AgeBand::Adult).then(|| {
+            ranges::news2(&News2Input {
+                resp_rate: self.resp_rate,
+                spo2: self.spo2,
+                on_oxygen: self.on_oxygen,
+                bp_systolic: self.bp_systolic,
+                pulse: self.pulse,
+                consciousness: self.consciousness.as_deref().and_then(Acvpu::parse),
+                temperature_c: self.temperature_c,
+            })
+        });
+        let mut flag = flags.values().copied().max();
+        if self.consciousness.as_deref().is_some_and(|c| c != "A") {
+            // A new confusion or a lower level of consciousness is critical at every age.
+            flag = Some(Flag::Critical);
+        } else if flag.is_none() && self.consciousness.is_some() {
+            flag = Some(Flag::Normal);
+        }
+        Assessment { band, flag, flags, news2 }
+    }
+}
+
+/// What a set's readings show: the age band, the worst flag, each reading's flag, NEWS2.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub band: AgeBand,
+    /// The worst reading (none: only weight, height or oxygen recorded).
+    pub flag: Option<Flag>,
+    pub flags: BTreeMap<String, Flag>,
+    /// Adults only.
+    pub news2: Option<News2>,
+}
+
+impl Assessment {
+    /// Whether the responsible clinician is alerted: a critical reading, NEWS2 of 5 or more, or
+    /// 3 in a single NEWS2 parameter.
+    pub fn alarming(&self) -> bool {
+        self.flag == Some(Flag::Critical) || self.news2.as_ref().is_some_and(|n| n.escalate())
+    }
+
+    /// The stored NEWS2 band: the band, or "incomplete".
+    pub fn news2_band(&self) -> Option<&'static str> {
+        self.news2.as_ref().map(|n| n.band().map(Band::as_str).unwrap_or("incomplete"))
+    }
 }
 
 impl VitalsInput {
@@ -176,20 +284,23 @@ impl VitalsInput {
                 }
             }
         }
-        for field in ["pulse", "resp_rate", "bp_systolic", "bp_diastolic", "spo2", "pain"] {
-            if self.get(field).is_some_and(|v| v.fract() != 0.0) && e.get(field).is_none() {
-                e.add(field, "Enter a whole number.");
-            }
-        }
-        match (self.bp_systolic, self.bp_diastolic) {
-            (Some(s), Some(d)) if s <= d && e.get("bp_systolic").is_none() && e.get("bp_diastolic").is_none() => {
+        // Values are kept at the precision measured (a decimal pressure or pain score is a
+        // reading); one pressure alone is a reading too (a palpated systolic pressure).
+        if let (Some(s), Some(d)) = (self.bp_systolic, self.bp_diastolic) {
+            if s <= d && e.get("bp_systolic").is_none() && e.get("bp_diastolic").is_none() {
                 e.add("bp_diastolic", "Diastolic pressure must be lower than systolic.");
             }
-            (Some(_), None) => e.add("bp_diastolic", "Enter the diastolic pressure with the systolic."),
-            (None, Some(_)) => e.add("bp_systolic", "Enter the systolic pressure with the diastolic."),
-            _ => {}
         }
-        if LIMITS.iter().all(|(f, ..)| self.get(f).is_none()) && e.is_empty() {
+        if let Some(c) = self.consciousness.as_deref() {
+            if Acvpu::parse(c).is_none() {
+                e.add("consciousness", "Choose A, C, V, P or U (ACVPU).");
+            }
+        }
+        if LIMITS.iter().all(|(f, ..)| self.get(f).is_none())
+            && self.on_oxygen.is_none()
+            && self.consciousness.is_none()
+            && e.is_empty()
+        {
             e.add("temperature_c", "Enter at least one measurement.");
         }
         let now = OffsetDateTime::now_utc();
@@ -208,18 +319,19 @@ impl VitalsInput {
         if !e.is_empty() {
             return Err(e);
         }
-        let int = |v: Option<f64>| v.map(|n| n as i32);
         Ok(ValidVitals {
             taken_at,
-            temperature_c: self.temperature_c.map(|t| (t * 10.0).round() / 10.0),
-            pulse: int(self.pulse),
-            resp_rate: int(self.resp_rate),
-            bp_systolic: int(self.bp_systolic),
-            bp_diastolic: int(self.bp_diastolic),
-            spo2: int(self.spo2),
-            weight_kg: self.weight_kg.map(|w| (w * 100.0).round() / 100.0),
-            height_cm: self.height_cm.map(|h| (h * 10.0).round() / 10.0),
-            pain: self.pain.map(|p| p as i16),
+            temperature_c: self.temperature_c,
+            pulse: self.pulse,
+            resp_rate: self.resp_rate,
+            bp_systolic: self.bp_systolic,
+            bp_diastolic: self.bp_diastolic,
+            spo2: self.spo2,
+            weight_kg: self.weight_kg,
+            height_cm: self.height_cm,
+            pain: self.pain,
+            on_oxygen: self.on_oxygen,
+            consciousness: self.consciousness.clone(),
         })
     }
 }
@@ -240,30 +352,55 @@ pub struct Vitals {
     #[serde(with = "time::serde::rfc3339")]
     pub taken_at: OffsetDateTime,
     pub temperature_c: Option<f64>,
-    pub pulse: Option<i32>,
-    pub resp_rate: Option<i32>,
-    pub bp_systolic: Option<i32>,
-    pub bp_diastolic: Option<i32>,
-    pub spo2: Option<i32>,
+    pub pulse: Option<f64>,
+    pub resp_rate: Option<f64>,
+    pub bp_systolic: Option<f64>,
+    pub bp_diastolic: Option<f64>,
+    pub spo2: Option<f64>,
     pub weight_kg: Option<f64>,
     pub height_cm: Option<f64>,
-    pub pain: Option<i16>,
+    pub pain: Option<f64>,
     /// Computed from weight and height of the same measurement.
     pub bmi: Option<f64>,
+    /// NEWS2 "air or oxygen": true on supplemental oxygen.
+    pub on_oxygen: Option<bool>,
+    /// ACVPU letter.
+    pub consciousness: Option<String>,
+    /// The worst reading for the patient's age band when measured: normal, abnormal or
+    /// critical (null: recorded before flags, or nothing with ranges recorded).
+    pub flag: Option<String>,
+    /// Each reading's flag by field, e.g. `{"pulse": "critical", "spo2": "abnormal"}`.
+    #[schema(value_type = Object)]
+    pub flags: serde_json::Value,
+    /// NEWS2 total (adults, every parameter recorded).
+    pub news2: Option<i16>,
+    /// NEWS2 clinical response band: low, low_medium, medium, high, or incomplete (a parameter
+    /// is missing: never read as low). Null for children.
+    pub news2_band: Option<String>,
+    /// Implausible changes against earlier measurements (height, weight).
+    pub warnings: Vec<String>,
     pub recorded_by: Option<String>,
 }
 
-fn show<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_else(|| "—".into())
+fn show(v: Option<f64>) -> String {
+    v.map(fmt).unwrap_or_else(|| "—".into())
+}
+
+/// A flag as shown: the badge class and its text.
+pub struct Mark {
+    pub class: &'static str,
+    pub label: &'static str,
 }
 
 impl Vitals {
     pub fn temp(&self) -> String {
-        self.temperature_c.map(|t| format!("{t:.1}")).unwrap_or_else(|| "—".into())
+        show(self.temperature_c)
     }
     pub fn bp(&self) -> String {
         match (self.bp_systolic, self.bp_diastolic) {
-            (Some(s), Some(d)) => format!("{s}/{d}"),
+            (Some(s), Some(d)) => format!("{}/{}", fmt(s), fmt(d)),
+            (Some(s), None) => format!("{}/—", fmt(s)),
+            (None, Some(d)) => format!("—/{}", fmt(d)),
             _ => "—".into(),
         }
     }
@@ -288,32 +425,114 @@ impl Vitals {
     pub fn pain_s(&self) -> String {
         show(self.pain)
     }
+    pub fn oxygen_s(&self) -> &'static str {
+        match self.on_oxygen {
+            Some(true) => "Oxygen",
+            Some(false) => "Air",
+            None => "—",
+        }
+    }
+    pub fn consciousness_s(&self) -> &str {
+        self.consciousness.as_deref().unwrap_or("—")
+    }
+
+    /// A reading's flag (for blood pressure, `bp`: the worse of the two pressures).
+    pub fn flag_of(&self, field: &str) -> Option<Flag> {
+        let one = |f: &str| self.flags.get(f).and_then(|v| v.as_str()).and_then(Flag::parse);
+        match field {
+            "bp" => one("bp_systolic").max(one("bp_diastolic")),
+            "consciousness" => {
+                self.consciousness.as_deref().map(|c| if c == "A" { Flag::Normal } else { Flag::Critical })
+            }
+            f => one(f),
+        }
+    }
+
+    /// The mark beside an abnormal or critical reading (none beside a normal one).
+    pub fn mark(&self, field: &str) -> Option<Mark> {
+        self.flag_of(field).filter(|f| *f != Flag::Normal).map(|f| Mark { class: f.badge(), label: f.label() })
+    }
+
+    /// The set's worst flag.
+    pub fn overall(&self) -> Option<Flag> {
+        self.flag.as_deref().and_then(Flag::parse)
+    }
+
+    /// The set's worst flag as a mark (normal included), or none when not assessed.
+    pub fn overall_mark(&self) -> Option<Mark> {
+        self.overall().map(|f| Mark { class: f.badge(), label: f.label() })
+    }
+
+    /// The NEWS2 line: "NEWS2 14 · high clinical risk", or "NEWS2 incomplete: … not recorded".
+    pub fn news2_text(&self) -> Option<String> {
+        let band = self.news2_band.as_deref()?;
+        match (self.news2, Band::parse(band)) {
+            (Some(t), Some(b)) => Some(format!("NEWS2 {t} · {}", b.label())),
+            _ => Some(format!("NEWS2 incomplete: {} not recorded", self.news2_missing().join(", "))),
+        }
+    }
+
+    /// The NEWS2 badge class: danger from 5 (or a single 3), warn for low, muted incomplete.
+    pub fn news2_class(&self) -> &'static str {
+        match self.news2_band.as_deref() {
+            Some("high" | "medium" | "low_medium") => "badge-danger",
+            Some("low") => "badge-ok",
+            _ => "badge-muted",
+        }
+    }
+
+    /// The NEWS2 parameters this set lacks.
+    pub fn news2_missing(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        let checks: [(&'static str, bool); 7] = [
+            ("respiration rate", self.resp_rate.is_some()),
+            ("SpO2", self.spo2.is_some()),
+            ("air or oxygen", self.on_oxygen.is_some()),
+            ("systolic blood pressure", self.bp_systolic.is_some()),
+            ("pulse", self.pulse.is_some()),
+            ("consciousness", self.consciousness.is_some()),
+            ("temperature", self.temperature_c.is_some()),
+        ];
+        for (name, there) in checks {
+            if !there {
+                m.push(name);
+            }
+        }
+        m
+    }
+
     /// A one-line summary for the timeline.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if let Some(t) = self.temperature_c {
-            parts.push(format!("T {t:.1} °C"));
+            parts.push(format!("T {} °C", fmt(t)));
         }
         if let Some(p) = self.pulse {
-            parts.push(format!("P {p}"));
+            parts.push(format!("P {}", fmt(p)));
         }
-        if let (Some(s), Some(d)) = (self.bp_systolic, self.bp_diastolic) {
-            parts.push(format!("BP {s}/{d}"));
+        if self.bp_systolic.is_some() || self.bp_diastolic.is_some() {
+            parts.push(format!("BP {}", self.bp()));
         }
         if let Some(r) = self.resp_rate {
-            parts.push(format!("RR {r}"));
+            parts.push(format!("RR {}", fmt(r)));
         }
         if let Some(s) = self.spo2 {
-            parts.push(format!("SpO2 {s}%"));
+            parts.push(format!("SpO2 {}%", fmt(s)));
         }
         if let Some(w) = self.weight_kg {
-            parts.push(format!("{w} kg"));
+            parts.push(format!("{} kg", fmt(w)));
         }
         if let Some(b) = self.bmi {
             parts.push(format!("BMI {b:.1}"));
         }
         if let Some(p) = self.pain {
-            parts.push(format!("pain {p}/10"));
+            parts.push(format!("pain {}/10", fmt(p)));
+        }
+        if let Some(f) = self.overall().filter(|f| *f != Flag::Normal) {
+            parts.push(f.label().to_string());
+        }
+        if let Some(n) = self.news2_text() {
+            parts.push(n);
         }
         parts.join(" · ")
     }
@@ -337,5 +556,50 @@ mod tests {
         let ok = VitalsInput { pulse: Some(72.0), ..Default::default() };
         assert!(ok.validate(FieldErrors::default(), None, &Zone::utc(), None).is_ok());
         assert!(VitalsInput::default().validate(FieldErrors::default(), None, &Zone::utc(), None).is_err());
+    }
+
+    #[test]
+    fn decimals_one_pressure_and_acvpu_are_accepted() {
+        let v =
+            VitalsInput { bp_systolic: Some(120.5), bp_diastolic: Some(80.5), pain: Some(3.5), ..Default::default() };
+        let ok = v.validate(FieldErrors::default(), None, &Zone::utc(), None).unwrap();
+        assert_eq!((ok.bp_systolic, ok.pain), (Some(120.5), Some(3.5)));
+        let alone = VitalsInput { bp_systolic: Some(95.0), ..Default::default() };
+        assert!(alone.validate(FieldErrors::default(), None, &Zone::utc(), None).is_ok());
+        let c = VitalsInput { consciousness: Some("V".into()), ..Default::default() };
+        let ok = c.validate(FieldErrors::default(), None, &Zone::utc(), None).unwrap();
+        assert_eq!(ok.assess(None).flag, Some(Flag::Critical), "a lowered consciousness is critical");
+        let bad = VitalsInput { consciousness: Some("X".into()), ..Default::default() };
+        let e = bad.validate(FieldErrors::default(), None, &Zone::utc(), None).err().unwrap();
+        assert!(e.get("consciousness").unwrap().contains("ACVPU"));
+    }
+
+    #[test]
+    fn assessment_decides_the_alert() {
+        let set = |pulse: f64, spo2: f64| VitalsInput {
+            temperature_c: Some(37.0),
+            pulse: Some(pulse),
+            resp_rate: Some(16.0),
+            bp_systolic: Some(120.0),
+            bp_diastolic: Some(80.0),
+            spo2: Some(spo2),
+            on_oxygen: Some(false),
+            consciousness: Some("A".into()),
+            ..Default::default()
+        };
+        let adult = Some(time::macros::date!(1970 - 01 - 01));
+        let a = set(72.0, 98.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Normal), Some("low"), false));
+        // 1 + 1 = 2: abnormal, not alarming.
+        let a = set(95.0, 95.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.flag, a.news2_band(), a.alarming()), (Some(Flag::Abnormal), Some("low"), false));
+        // SpO2 91 scores 3: alarming.
+        let a = set(72.0, 91.0).validate(FieldErrors::default(), adult, &Zone::utc(), None).unwrap().assess(adult);
+        assert_eq!((a.news2_band(), a.alarming()), (Some("low_medium"), true));
+        // A child has no NEWS2.
+        let child = Some(OffsetDateTime::now_utc().date() - Duration::days(5 * 365));
+        let a = set(120.0, 98.0).validate(FieldErrors::default(), child, &Zone::utc(), None).unwrap().assess(child);
+        assert_eq!((a.flags["pulse"], a.news2_band(), a.alarming()), (Flag::Normal, None, false));
+        assert_eq!(a.flags["bp_diastolic"], Flag::Abnormal, "80 mmHg is above a 5-year-old's range");
     }
 }

@@ -7,8 +7,9 @@ use axum::response::Response;
 use axum::Form;
 use time::OffsetDateTime;
 
-use super::model::{fmt, Vitals, VitalsForm, LIMITS};
-use super::repo::{insert, paged};
+use super::model::{fmt, Vitals, VitalsForm, CONSCIOUSNESS_CHOICES, LIMITS, OXYGEN_CHOICES};
+use super::ranges::{normal_range, AgeBand, Flag};
+use super::repo::{insert, paged, Recorded};
 use crate::{audit_view, Banner, ChartPatient};
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
@@ -20,31 +21,64 @@ use hearth_core::web::time::Zone;
 use hearth_core::web::{self, FieldErrors, Page};
 
 /// The trend charts (the web kit's line charts) of up to 50 measurements, oldest to newest,
-/// dated in `zone`.
-pub fn charts(rows: &[Vitals], zone: &Zone) -> Vec<(String, String)> {
+/// dated in `zone`, each with a note of its flagged readings in words; the shaded normal band
+/// is the patient's age band's today (`birth`; unknown: adult).
+pub fn charts(rows: &[Vitals], zone: &Zone, birth: Option<time::Date>) -> Vec<(String, String, String)> {
     let mut asc: Vec<&Vitals> = rows.iter().take(50).collect();
     asc.reverse();
+    let band = AgeBand::of(birth, zone.today());
+    let normal = |f: &str| normal_range(f, band).unwrap_or((0.0, 0.0));
+    let (t_lo, t_hi) = normal("temperature_c");
+    let (p_lo, p_hi) = normal("pulse");
+    let (s_lo, s_hi) = normal("spo2");
     let pts = |f: &dyn Fn(&Vitals) -> Option<f64>| -> Vec<(OffsetDateTime, f64)> {
         asc.iter().filter_map(|v| f(v).map(|x| (zone.local(v.taken_at), x))).collect()
     };
     let charts = [
-        LineChart::new("chart-temperature", "Temperature", "°C")
-            .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
-            .normal(36.1, 37.8),
-        LineChart::new("chart-pulse", "Pulse", "/min")
-            .series(Series::new("Pulse", 2, pts(&|v| v.pulse.map(f64::from))))
-            .normal(60.0, 100.0),
-        LineChart::new("chart-bp", "Blood pressure", "mmHg")
-            .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic.map(f64::from))))
-            .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic.map(f64::from)))),
-        LineChart::new("chart-spo2", "SpO2", "%")
-            .series(Series::new("SpO2", 3, pts(&|v| v.spo2.map(f64::from))))
-            .normal(95.0, 100.0),
-        LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
+        (
+            "temperature_c",
+            LineChart::new("chart-temperature", "Temperature", "°C")
+                .series(Series::new("Temperature", 1, pts(&|v| v.temperature_c)))
+                .normal(t_lo, t_hi),
+        ),
+        (
+            "pulse",
+            LineChart::new("chart-pulse", "Pulse", "/min")
+                .series(Series::new("Pulse", 2, pts(&|v| v.pulse)))
+                .normal(p_lo, p_hi),
+        ),
+        (
+            "bp",
+            LineChart::new("chart-bp", "Blood pressure", "mmHg")
+                .series(Series::new("Systolic", 1, pts(&|v| v.bp_systolic)))
+                .series(Series::new("Diastolic", 3, pts(&|v| v.bp_diastolic))),
+        ),
+        (
+            "spo2",
+            LineChart::new("chart-spo2", "SpO2", "%")
+                .series(Series::new("SpO2", 3, pts(&|v| v.spo2)))
+                .normal(s_lo, s_hi),
+        ),
+        (
+            "weight_kg",
+            LineChart::new("chart-weight", "Weight", "kg").series(Series::new("Weight", 4, pts(&|v| v.weight_kg))),
+        ),
     ];
     // The points are local times already (`zone.local`): label them as they are.
     let label = |t: OffsetDateTime| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
-    charts.into_iter().filter(|c| !c.is_empty()).map(|c| (c.caption(), c.times(label).render())).collect()
+    charts
+        .into_iter()
+        .filter(|(_, c)| !c.is_empty())
+        .map(|(field, c)| {
+            let count = |f: Flag| asc.iter().filter(|v| v.flag_of(field) == Some(f)).count();
+            let (crit, abn) = (count(Flag::Critical), count(Flag::Abnormal));
+            let note = match (crit, abn) {
+                (0, 0) => String::new(),
+                (c, a) => format!("Flagged in this range: {c} critical, {a} abnormal."),
+            };
+            (c.caption(), c.times(label).render(), note)
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -54,11 +88,13 @@ struct VitalsPage {
     b: Banner,
     rows: Vec<Vitals>,
     pager: Pager,
-    charts: Vec<(String, String)>,
+    charts: Vec<(String, String, String)>,
     form: VitalsForm,
     errors: FieldErrors,
     can_write: bool,
     limits: &'static [(&'static str, &'static str, f64, f64, &'static str)],
+    oxygen: &'static [(&'static str, &'static str)],
+    consciousness: &'static [(&'static str, &'static str)],
 }
 
 impl VitalsPage {
@@ -82,7 +118,7 @@ async fn render(
     let rows = paged(&state.pool, b.id, &req).await?;
     audit_view(&state.pool, &auth.meta, b.id, "vitals").await?;
     // The trends of the measurements on this page (the latest ones on the first page).
-    let charts = charts(&rows.items, &page.zone);
+    let charts = charts(&rows.items, &page.zone, b.birth_date);
     let pager = Pager::new(&b.href("vitals"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let t = VitalsPage {
         page: page
@@ -98,6 +134,8 @@ async fn render(
         errors,
         can_write: auth.can(crate::perms::CHART_WRITE),
         limits: LIMITS,
+        oxygen: OXYGEN_CHOICES,
+        consciousness: CONSCIOUSNESS_CHOICES,
     };
     web::render_status(status, &t)
 }
@@ -134,7 +172,38 @@ pub async fn create(
         }
     };
     let mut tx = state.pool.begin().await?;
-    insert(&mut tx, &auth.meta, b.id, &valid).await?;
+    let rec = insert(&mut tx, state.registry, &auth.meta, b.id, b.birth_date, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("vitals"), "ok", "Vital signs recorded."))
+    let (kind, msg) = recorded_message(&rec);
+    Ok(web::redirect_flash(&b.href("vitals"), kind, &msg))
+}
+
+/// The flash after recording: what the set showed, in words.
+fn recorded_message(rec: &Recorded) -> (&'static str, String) {
+    let a = &rec.assessment;
+    let mut msg = String::from("Vital signs recorded.");
+    let worst = a.flag.filter(|f| *f != Flag::Normal);
+    if let Some(f) = worst {
+        let fields: Vec<&str> = LIMITS
+            .iter()
+            .filter(|(field, ..)| a.flags.get(*field).is_some_and(|g| *g != Flag::Normal))
+            .map(|(_, label, ..)| *label)
+            .collect();
+        msg.push_str(&format!(" {}: {}.", f.label(), fields.join(", ")));
+    }
+    if let Some(n) = &a.news2 {
+        match n.band() {
+            Some(b) => msg.push_str(&format!(" NEWS2 {} ({}).", n.partial, b.label())),
+            None => msg.push_str(" NEWS2 incomplete."),
+        }
+    }
+    if rec.alert.is_some() {
+        msg.push_str(" The responsible clinician has been alerted.");
+    }
+    for w in &rec.warnings {
+        msg.push(' ');
+        msg.push_str(w);
+    }
+    let kind = if rec.alert.is_some() || worst.is_some() || !rec.warnings.is_empty() { "error" } else { "ok" };
+    (kind, msg)
 }
