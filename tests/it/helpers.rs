@@ -84,7 +84,22 @@ async fn ensure_template() -> String {
         hearth::db::migrate(&pool).await.expect("migrations apply");
         hearth::REGISTRY.prepare(&pool).await.expect("permissions and reference data load");
         pool.close().await;
-        admin.execute(format!("ALTER DATABASE {tmp} RENAME TO {name}").as_str()).await.unwrap();
+        // A closed connection's server process can take a moment to end (more so on a loaded
+        // machine): the rename waits for the building database to have no other session.
+        let rename = format!("ALTER DATABASE {tmp} RENAME TO {name}");
+        let mut tries = 0;
+        while let Err(e) = admin.execute(rename.as_str()).await {
+            tries += 1;
+            assert!(tries < 100, "renaming the template database: {e}");
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&tmp)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         // Clear out databases left by test processes that died.
         let stale: Vec<String> =
             sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_t\\_%'")
