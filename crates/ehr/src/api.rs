@@ -45,7 +45,7 @@ use hearth_core::web::Path;
     ),
     components(schemas(
         icd::IcdCode, Paged<Encounter>, Paged<Vitals>, Paged<NoteMeta>, Paged<Document>, Paged<Problem>,
-        Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
+        Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, allergies::Reaction, Vitals,
         VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
         TimelineItem, Paged<TimelineItem>, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
         VersionUpload, Stored
@@ -106,6 +106,11 @@ pub struct StatusChange {
     /// marking entered in error; the pages require it there).
     #[serde(default)]
     reason: String,
+    /// When it happened, for a past event (default now/today; not in the future): a problem's
+    /// resolution date or a medication's stop date (YYYY-MM-DD), an encounter's end (RFC 3339;
+    /// not before its start).
+    #[serde(default)]
+    date: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -189,7 +194,10 @@ async fn encounter_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
+    let mut e = hearth_core::error::FieldErrors::default();
+    let ended = crate::read_time(&mut e, &Zone::utc(), "date", Some(&body.date), None);
+    e.into_result()?;
+    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), ended).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -206,8 +214,10 @@ async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient)
     Ok(Json(Paged { items: rows, next: None }))
 }
 
-/// Adds a problem coded with a billable ICD-10-CM code.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 409, description = "The code is already an active problem; `existing_id` names it"), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+/// Adds a problem: coded with a billable ICD-10-CM code (`icd_code`), or in another system
+/// (`system` + `code` + `display`, e.g. SNOMED CT, with `icd_code` optional), or as free text
+/// (`display` alone). A problem recorded resolved takes `resolved_date`.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 409, description = "The code is already an active problem; `existing_id` names it"), (status = 422, description = "Unknown or non-billable ICD-10-CM code, a malformed coding, bad onset or resolution date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn create_problem(
     State(s): State<AppState>,
     auth: Auth,
@@ -218,10 +228,10 @@ async fn create_problem(
     let v = body.validate(&s.pool, pid, birth, crate::today()).await??;
     let mut tx = s.pool.begin().await?;
     if v.checks_duplicates() {
-        if let Some(d) = problems::find_duplicate(&mut tx, pid, &v.code.code).await? {
+        if let Some(d) = problems::find_duplicate(&mut tx, pid, &v).await? {
             let detail = format!(
-                "{} {} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",
-                d.icd_code, d.description
+                "{} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",
+                d.label()
             );
             return Ok(duplicate(detail, d.id));
         }
@@ -242,7 +252,17 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today()).await?;
+    problems::change_status(
+        &mut tx,
+        &auth.meta,
+        pid,
+        item,
+        body.status.trim(),
+        &body.reason,
+        &body.date,
+        crate::today(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -272,8 +292,8 @@ async fn create_allergy(
     ctx: ChartPatient,
     Json(body): Json<NewAllergy>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate()?;
+    let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(birth, crate::today(), &Zone::utc())?;
     let mut tx = s.pool.begin().await?;
     if !body.record_anyway {
         if let Some(d) = allergies::find_duplicate(&mut tx, pid, &v).await? {
@@ -496,8 +516,17 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today())
-        .await?;
+    medications::change_status(
+        &mut tx,
+        &auth.meta,
+        pid,
+        item,
+        body.status.trim(),
+        &body.reason,
+        &body.date,
+        crate::today(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

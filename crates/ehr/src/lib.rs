@@ -109,6 +109,7 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/problems", get(problems::page).post(problems::create))
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
         .route("/patients/{id}/problems/{item}/update", post(problems::update))
+        .route("/patients/{id}/problems/{item}/icd", post(problems::add_icd))
         .route("/patients/{id}/allergies", get(allergies::page).post(allergies::create))
         .route("/patients/{id}/allergies/nka", post(allergies::record_nka))
         .route("/patients/{id}/allergies/{item}/status", post(allergies::set_status))
@@ -155,15 +156,32 @@ pub struct AllergySummary {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct BannerAllergy {
     pub substance: String,
-    pub severity: String,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub criticality: Option<String>,
 }
 
 impl BannerAllergy {
     pub fn severe(&self) -> bool {
-        matches!(self.severity.as_str(), "severe" | "life_threatening")
+        self.criticality.as_deref() == Some("high")
+            || matches!(self.severity.as_deref(), Some("severe" | "life_threatening"))
     }
+    /// "moderate", "high criticality", "life-threatening · high criticality"; the older severity
+    /// first (as before), then the criticality.
     pub fn severity_label(&self) -> String {
-        self.severity.replace('_', "-")
+        let mut parts = Vec::new();
+        if let Some(s) = &self.severity {
+            parts.push(s.replace('_', "-"));
+        }
+        if let Some(c) = &self.criticality {
+            parts.push(format!("{} criticality", c.replace('_', " ")));
+        }
+        if parts.is_empty() {
+            "criticality not assessed".into()
+        } else {
+            parts.join(" · ")
+        }
     }
 }
 
@@ -202,7 +220,7 @@ const TIMELINE: &[TimelineSource] = &[
     TimelineSource {
         kind: "problem",
         label: "Problem",
-        select: "SELECT p.created_at, 'problem', p.id, p.icd_code || ' ' || p.description,
+        select: "SELECT p.created_at, 'problem', p.id, concat_ws(' ', p.icd_code, p.description),
                         coalesce('onset ' || p.onset_date::text, ''), p.status
                  FROM problems p WHERE p.patient_id = $1",
         at: "p.created_at",
@@ -213,7 +231,7 @@ const TIMELINE: &[TimelineSource] = &[
         kind: "allergy",
         label: "Allergy",
         select: "SELECT a.created_at, 'allergy', a.id, 'Allergy: ' || a.substance,
-                        concat_ws(' · ', replace(a.severity, '_', '-'), nullif(a.reaction, '')), a.status
+                        concat_ws(' · ', replace(a.severity, '_', '-'), replace(a.criticality, '_', ' ') || ' criticality', nullif(a.reaction, '')), a.status
                  FROM allergies a WHERE a.patient_id = $1",
         at: "a.created_at",
         id: "a.id",
@@ -272,13 +290,15 @@ const TIMELINE: &[TimelineSource] = &[
 const BANNER: BannerPart = BannerPart {
     sql: "jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
-            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
-                                  ORDER BY w.rank DESC, w.substance), '[]'::jsonb)
+            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity,
+                                                                 'criticality', w.criticality)
+                                  ORDER BY w.crank DESC, w.rank DESC, w.substance), '[]'::jsonb)
                           FROM (SELECT DISTINCT ON (coalesce(a.substance_code, lower(btrim(a.substance))))
-                                       a.substance, a.severity,
-                                       array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) AS rank
+                                       a.substance, a.severity, a.criticality,
+                                       coalesce(array_position(ARRAY['low','unable_to_assess','high'], a.criticality), 0) AS crank,
+                                       coalesce(array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity), 0) AS rank
                                 FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
-                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w))",
+                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 4 DESC, 5 DESC, a.created_at) w))",
     render: |v| {
         let a = AllergySummary::from_value(v);
         let items = if !a.items.is_empty() {
@@ -297,7 +317,7 @@ const BANNER: BannerPart = BannerPart {
         let alerts = a
             .items
             .iter()
-            .filter(|x| x.severity == "life_threatening")
+            .filter(|x| x.severity.as_deref() == Some("life_threatening"))
             .map(|x| format!("Life-threatening allergy: {}", x.substance))
             .collect();
         BannerContribution { groups: vec![BannerGroup { label: "Allergies", items }], alerts }

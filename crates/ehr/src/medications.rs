@@ -186,8 +186,10 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     Ok(id)
 }
 
-/// Stop (stop date `today`: the user's local date on pages, UTC's on the API) or mark entered
-/// in error; both are final.
+/// Stop (on `date` when given — YYYY-MM-DD, not in the future, not before the start — else
+/// on `today`: the user's local date on pages, UTC's on the API) or mark entered in error; both
+/// are final.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_status(
     conn: &mut PgConnection,
     meta: &AuditMeta,
@@ -195,15 +197,16 @@ pub async fn change_status(
     id: Uuid,
     to: &str,
     reason: &str,
+    date: &str,
     today: Date,
 ) -> AppResult<()> {
-    let from: Option<String> =
-        sqlx::query_scalar("SELECT status FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+    let row: Option<(String, Option<Date>)> =
+        sqlx::query_as("SELECT status, start_date FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
             .bind(id)
             .bind(patient)
             .fetch_optional(&mut *conn)
             .await?;
-    let from = from.ok_or(AppError::NotFound)?;
+    let (from, start) = row.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) || to == "active" {
         return Err(AppError::field("status", "Choose stopped or entered_in_error."));
     }
@@ -214,6 +217,15 @@ pub async fn change_status(
     if reason.chars().count() > 500 {
         return Err(AppError::field("reason", "At most 500 characters."));
     }
+    let stop = crate::problems::status_date("stop_date", date, today, "stop date")?;
+    if stop.is_some() && to != "stopped" {
+        return Err(AppError::field("stop_date", "A stop date goes with stopping the medication."));
+    }
+    if let (Some(s), Some(st)) = (stop, start) {
+        if s < st {
+            return Err(AppError::field("stop_date", format!("The stop date is before the start date ({st}).")));
+        }
+    }
     sqlx::query(
         "UPDATE home_medications SET status = $2, status_reason = $4,
             stop_date = CASE WHEN $2 = 'stopped' THEN greatest($3, start_date) ELSE stop_date END
@@ -221,18 +233,16 @@ pub async fn change_status(
     )
     .bind(id)
     .bind(to)
-    .bind(today)
+    .bind(stop.unwrap_or(today))
     .bind(reason)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        meta,
-        Event::new("medication.status", "home_medication", id)
-            .patient(patient)
-            .changes(json!({"status": {"from": from, "to": to}, "reason": reason})),
-    )
-    .await?;
+    let mut changes = json!({"status": {"from": from, "to": to}, "reason": reason});
+    if to == "stopped" {
+        changes["stop_date"] = json!(stop.unwrap_or(today).to_string());
+    }
+    audit::record(conn, meta, Event::new("medication.status", "home_medication", id).patient(patient).changes(changes))
+        .await?;
     Ok(())
 }
 
@@ -337,6 +347,9 @@ pub struct StatusForm {
     confirm: String,
     #[serde(default)]
     reason: String,
+    /// The stop date (YYYY-MM-DD) when stopping; default today.
+    #[serde(default)]
+    stop_date: String,
 }
 
 pub async fn set_status(
@@ -359,7 +372,17 @@ pub async fn set_status(
         return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
     }
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, zone.today()).await?;
+    match change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, &f.stop_date, zone.today()).await {
+        Ok(()) => {}
+        Err(AppError::Invalid(fe)) => {
+            tx.rollback().await?;
+            let form = NewMedication { route: "oral".into(), ..Default::default() };
+            let refused = Some((item, to.to_string(), fe.messages()));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
+        }
+        Err(e) => return Err(e),
+    }
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
 }

@@ -1,0 +1,266 @@
+//! The record holds real data (issue 14, chart part): problems coded in any system or as free
+//! text with ICD-10-CM optional, historical end/resolution/stop dates.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn patient(app: &mut TestApp) -> String {
+    app.register_patient(&[
+        ("given_name", "Ada"),
+        ("family_name", "Okafor"),
+        ("sex", "female"),
+        ("birth_date", "1950-02-01"),
+    ])
+    .await
+}
+
+async fn text(app: &TestApp, sql: &str) -> String {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn problems_are_kept_in_snomed_another_system_or_free_text_with_icd_optional() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let token = app.api_token(&email).await;
+    let url = format!("/api/v1/patients/{pid}/problems");
+    let afib = json!({"system": "http://snomed.info/sct", "code": "49436004", "display": "Atrial fibrillation",
+                      "onset_date": "2015-03-01"});
+    let r = app.api(Method::POST, &url, Some(&token), Some(afib.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let afib_id = r.json()["id"].as_str().unwrap().to_string();
+    // Duplicate check per system and code (a short system name is the same system).
+    let r = app
+        .api(Method::POST, &url, Some(&token), Some(json!({"system": "snomed", "code": "49436004", "display": "AF"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.json()["existing_id"], afib_id.as_str());
+    let own = json!({"system": "http://example.org/codes", "code": "49436004", "display": "Local problem 49436004"});
+    let r = app.api(Method::POST, &url, Some(&token), Some(own)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "same code, another system: {}", r.body);
+    // Free text, and ICD-10-CM as before.
+    let r = app.api(Method::POST, &url, Some(&token), Some(json!({"display": "Chronic low back pain"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app.api(Method::POST, &url, Some(&token), Some(json!({"display": "chronic LOW back pain"}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "free text duplicate: {}", r.body);
+    let r = app.api(Method::POST, &url, Some(&token), Some(json!({"icd_code": "E11.9"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Refusals, each with its field.
+    for (body, needle) in [
+        (
+            json!({"system": "http://snomed.info/sct", "code": "abc", "display": "x"}),
+            "code: A SNOMED CT code is a concept id",
+        ),
+        (json!({"system": "http://snomed.info/sct", "code": "38341003"}), "display: Enter the problem"),
+        (json!({"system": "not a uri", "code": "1", "display": "x"}), "system: Give the code system as a URI"),
+        (json!({"code": "38341003", "display": "x"}), "system: Choose the code system"),
+        (
+            json!({"system": "snomed", "code": "38341003", "display": "HT", "icd_code": "I10.9"}),
+            "icd_code: I10.9 is not",
+        ),
+        (json!({}), "icd_code: Enter an ICD-10-CM code"),
+    ] {
+        let r = app.api(Method::POST, &url, Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{body}: {}", r.body);
+    }
+    let r = app.api(Method::GET, &url, Some(&token), None).await;
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 4);
+    let af = items.iter().find(|p| p["id"] == afib_id.as_str()).unwrap();
+    assert_eq!(af["code_system"], "http://snomed.info/sct");
+    assert_eq!(af["code"], "49436004");
+    assert_eq!(af["description"], "Atrial fibrillation");
+    assert!(af["icd_code"].is_null());
+    let dm = items.iter().find(|p| p["icd_code"] == "E11.9").unwrap();
+    assert_eq!(dm["code_system"], "http://hl7.org/fhir/sid/icd-10-cm");
+    assert_eq!(dm["code"], "E11.9");
+    let free = items.iter().find(|p| p["description"] == "Chronic low back pain").unwrap();
+    assert!(free["code_system"].is_null() && free["code"].is_null() && free["icd_code"].is_null());
+
+    // The page: "Not ICD-coded", suggestions, and adding an ICD-10-CM code keeps the coding.
+    let page_url = format!("/patients/{pid}/problems");
+    let page = app.get(&page_url).await;
+    assert!(page.body.contains("Not ICD-coded") && page.body.contains("(SNOMED CT 49436004)"), "{}", page.body);
+    assert!(page.body.contains("Suggested for “Atrial fibrillation”"), "{}", page.body);
+    assert!(page.body.contains("name=\"icd_code\" value=\"I48."), "an atrial fibrillation code is suggested");
+    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("icd_code", "I48")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("is a heading, not a billable code") && r.body.contains(&format!("id=\"icd-{afib_id}-error\""))
+    );
+    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("icd_code", "I48.91")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sql = format!("SELECT icd_code || '|' || code_system || '|' || code FROM problems WHERE id = '{afib_id}'");
+    assert_eq!(text(&app, &sql).await, "I48.91|http://snomed.info/sct|49436004");
+    assert!(app.audit_count("problem.update").await >= 1);
+
+    // The page form: SNOMED CT without ICD-10-CM; a bad one comes back with its message.
+    let r = app
+        .post_form(&page_url, &[("system", "http://snomed.info/sct"), ("code", "12"), ("display", "Hypertension")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("A SNOMED CT code is a concept id") && r.body.contains("value=\"Hypertension\""));
+    let r = app
+        .post_form(
+            &page_url,
+            &[("system", "other"), ("system_uri", "urn:oid:1.2.3.4"), ("code", "HT-1"), ("display", "Hypertension")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(text(&app, "SELECT code_system FROM problems WHERE code = 'HT-1'").await, "urn:oid:1.2.3.4");
+    let chart = app.get(&format!("/patients/{pid}/chart")).await;
+    assert!(chart.body.contains("Hypertension") && chart.body.contains("not ICD-coded"), "{}", chart.body);
+
+    // A row written with only its ICD-10-CM code (older paths, bulk loads) gets that coding.
+    sqlx::query(
+        "INSERT INTO problems (id, patient_id, icd_code, description, status) VALUES (gen_random_uuid(), $1::uuid, 'I10', 'Essential hypertension', 'active')",
+    )
+    .bind(&pid)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        text(&app, "SELECT code_system || '|' || code FROM problems WHERE icd_code = 'I10'").await,
+        "http://hl7.org/fhir/sid/icd-10-cm|I10"
+    );
+}
+
+#[tokio::test]
+async fn resolution_stop_and_end_dates_are_the_real_ones_and_validated() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let token = app.api_token(&email).await;
+    let base = format!("/api/v1/patients/{pid}");
+
+    // Problems: resolved on a past date; not in the future, not before the onset.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/problems"),
+            Some(&token),
+            Some(json!({"icd_code": "J45.909", "onset_date": "2001-06-01"})),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let status = format!("{base}/problems/{id}/status");
+    for (date, needle) in
+        [("2999-01-01", "in the future"), ("2000-01-01", "before the onset date"), ("May 2020", "YYYY-MM-DD")]
+    {
+        let r = app.api(Method::POST, &status, Some(&token), Some(json!({"status": "resolved", "date": date}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{date}: {}", r.body);
+    }
+    let r =
+        app.api(Method::POST, &status, Some(&token), Some(json!({"status": "resolved", "date": "2020-05-01"}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(text(&app, &format!("SELECT resolved_date::text FROM problems WHERE id = '{id}'")).await, "2020-05-01");
+    // Created resolved, with its date.
+    let body =
+        json!({"icd_code": "I10", "onset_date": "2010-01-01", "status": "resolved", "resolved_date": "2012-02-02"});
+    let r = app.api(Method::POST, &format!("{base}/problems"), Some(&token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(text(&app, "SELECT resolved_date::text FROM problems WHERE icd_code = 'I10'").await, "2012-02-02");
+    let body =
+        json!({"icd_code": "I10", "onset_date": "2010-01-01", "status": "resolved", "resolved_date": "2009-02-02"});
+    let r = app.api(Method::POST, &format!("{base}/problems"), Some(&token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The page: the resolution date with the confirmation; a bad one comes back with its message.
+    let page_url = format!("/patients/{pid}/problems");
+    let r = app.post_form(&page_url, &[("icd_code", "E11.9"), ("onset_date", "2015-01-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let e11 = text(&app, "SELECT id::text FROM problems WHERE icd_code = 'E11.9'").await;
+    let go = format!("{page_url}/{e11}/status");
+    let bad = [("status", "resolved"), ("confirm", "yes"), ("reason", "Remission"), ("resolved_date", "2014-01-01")];
+    let r = app.post_form(&go, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The resolution date is before the onset date") && r.body.contains("role=\"alert\""));
+    let ok = [("status", "resolved"), ("confirm", "yes"), ("reason", "Remission"), ("resolved_date", "2019-09-09")];
+    assert_eq!(app.post_form(&go, &ok).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(text(&app, &format!("SELECT resolved_date::text FROM problems WHERE id = '{e11}'")).await, "2019-09-09");
+
+    // Medications: stopped on a past date.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/medications"),
+            Some(&token),
+            Some(json!({"name": "Metformin", "dose": "500 mg", "route": "oral", "start_date": "2018-01-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mid = r.json()["id"].as_str().unwrap().to_string();
+    let mstatus = format!("{base}/medications/{mid}/status");
+    let r =
+        app.api(Method::POST, &mstatus, Some(&token), Some(json!({"status": "stopped", "date": "2017-01-01"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["detail"].as_str().unwrap().contains("stop_date: The stop date is before the start date"));
+    let r =
+        app.api(Method::POST, &mstatus, Some(&token), Some(json!({"status": "stopped", "date": "2999-01-01"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r =
+        app.api(Method::POST, &mstatus, Some(&token), Some(json!({"status": "stopped", "date": "2021-03-04"}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(text(&app, "SELECT stop_date::text FROM home_medications").await, "2021-03-04");
+    // The page's stop form takes the date too.
+    let murl = format!("/patients/{pid}/medications");
+    let r = app.post_form(&murl, &[("name", "Ramipril"), ("route", "oral"), ("start_date", "2019-01-01")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let rid = text(&app, "SELECT id::text FROM home_medications WHERE name = 'Ramipril'").await;
+    let page = app.get(&murl).await;
+    assert!(page.body.contains(&format!("id=\"stop-{rid}\"")) && page.body.contains("Stopped on"));
+    let r = app.post_form(&format!("{murl}/{rid}/status"), &[("status", "stopped"), ("stop_date", "2999-01-01")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The stop date is in the future") && r.body.contains(&format!("id=\"stop-{rid}-error\"")));
+    let r = app.post_form(&format!("{murl}/{rid}/status"), &[("status", "stopped"), ("stop_date", "2022-02-02")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(text(&app, "SELECT stop_date::text FROM home_medications WHERE name = 'Ramipril'").await, "2022-02-02");
+
+    // Encounters: finished at their real end; not before the start, not in the future.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/encounters"),
+            Some(&token),
+            Some(json!({"kind": "outpatient", "status": "in_progress", "starts_at": "2020-01-10T09:00:00Z"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let eid = r.json()["id"].as_str().unwrap().to_string();
+    let estatus = format!("{base}/encounters/{eid}/status");
+    for (date, needle) in
+        [("2020-01-10T08:00:00Z", "before the encounter's start"), ("2999-01-01T00:00:00Z", "in the future")]
+    {
+        let r = app.api(Method::POST, &estatus, Some(&token), Some(json!({"status": "finished", "date": date}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{date}: {}", r.body);
+    }
+    let r = app
+        .api(Method::POST, &estatus, Some(&token), Some(json!({"status": "finished", "date": "2020-01-10T09:40:00Z"})))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let sql =
+        format!("SELECT to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM encounters WHERE id = '{eid}'");
+    assert_eq!(text(&app, &sql).await, "2020-01-10 09:40");
+    // The page: an end time in the facility's local time.
+    let eurl = format!("/patients/{pid}/encounters");
+    let r = app
+        .post_form(&eurl, &[("kind", "outpatient"), ("status", "in_progress"), ("starts_at", "2021-06-01T10:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let e2 = text(&app, &format!("SELECT id::text FROM encounters WHERE id <> '{eid}'")).await;
+    let page = app.get(&eurl).await;
+    assert!(page.body.contains(&format!("id=\"ended-{e2}\"")));
+    let r = app
+        .post_form(&format!("{eurl}/{e2}/status"), &[("status", "finished"), ("ended_at", "2021-06-01T09:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&format!("{eurl}/{e2}/status"), &[("status", "finished"), ("ended_at", "2021-06-01T10:30")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sql = format!("SELECT (ended_at - starts_at)::text FROM encounters WHERE id = '{e2}'");
+    assert_eq!(text(&app, &sql).await, "00:30:00");
+}
