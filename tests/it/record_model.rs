@@ -264,3 +264,133 @@ async fn resolution_stop_and_end_dates_are_the_real_ones_and_validated() {
     let sql = format!("SELECT (ended_at - starts_at)::text FROM encounters WHERE id = '{e2}'");
     assert_eq!(text(&app, &sql).await, "00:30:00");
 }
+
+#[tokio::test]
+async fn allergies_keep_fhir_criticality_verification_reactions_and_dates_and_never_replace_a_sent_category() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let token = app.api_token(&email).await;
+    let url = format!("/api/v1/patients/{pid}/allergies");
+    // No severity needed: FHIR's fields as sent.
+    let body = json!({"substance_code": "amoxicillin", "criticality": "low", "verification_status": "unconfirmed",
+        "reactions": [{"manifestation": "Hives", "severity": "mild"}, {"manifestation": "Wheeze", "severity": "moderate"}],
+        "onset_date": "2001-01-01", "recorded_at": "2010-05-05T10:00:00Z"});
+    let r = app.api(Method::POST, &url, Some(&token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app.api(Method::GET, &url, Some(&token), None).await;
+    let a = &r.json()["items"][0];
+    assert_eq!(a["criticality"], "low");
+    assert_eq!(a["verification_status"], "unconfirmed");
+    assert_eq!(a["reaction_severity"], "moderate", "the worst reaction");
+    assert_eq!(a["reactions"][1]["manifestation"], "Wheeze");
+    assert_eq!(a["reactions"][0]["severity"], "mild");
+    assert_eq!(a["onset_date"], "2001-01-01");
+    assert_eq!(a["recorded_at"], "2010-05-05T10:00:00Z");
+    assert!(a["severity"].is_null());
+    assert_eq!(a["category"], "drug");
+
+    // Categories: FHIR's are kept as sent; one that contradicts the code, or unknown, is refused.
+    for (body, needle) in [
+        (json!({"substance_code": "peanut", "category": "medication"}), "category: Peanut is a food substance"),
+        (json!({"substance": "Ragweed", "category": "plants"}), "category: Choose drug"),
+        (
+            json!({"substance": "Ragweed", "category": "environment", "criticality": "extreme"}),
+            "criticality: Choose low",
+        ),
+        (
+            json!({"substance": "Ragweed", "category": "environment", "verification_status": "maybe"}),
+            "verification_status:",
+        ),
+        (
+            json!({"substance": "Ragweed", "category": "environment", "reaction": "Sneezing", "reaction_severity": "fatal"}),
+            "reaction_severity:",
+        ),
+        (
+            json!({"substance": "Ragweed", "category": "environment", "recorded_at": "2999-01-01T00:00:00Z"}),
+            "recorded_at: The recorded time is in the future",
+        ),
+        (
+            json!({"substance": "Ragweed", "category": "environment", "onset_date": "2999-01-01"}),
+            "onset_date: The onset date is in the future",
+        ),
+    ] {
+        let r = app.api(Method::POST, &url, Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{body}: {}", r.body);
+    }
+    let r = app
+        .api(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(json!({"substance_code": "penicillin", "category": "medication", "criticality": "unable-to-assess"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        text(&app, "SELECT category || '|' || criticality FROM allergies WHERE substance_code = 'penicillin'").await,
+        "medication|unable_to_assess"
+    );
+    let r = app
+        .api(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(json!({"substance": "Horse serum", "category": "biologic", "verification_status": "refuted"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(text(&app, "SELECT category || '|' || status || '|' || verification_status FROM allergies WHERE substance = 'Horse serum'").await, "biologic|inactive|refuted");
+    // The older severity alone still works and gives criticality and reaction severity.
+    let r = app
+        .api(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(json!({"substance_code": "latex", "severity": "life_threatening", "reaction": "Anaphylaxis"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        text(&app, "SELECT severity || '|' || criticality || '|' || reaction_severity || '|' || (reactions->0->>'manifestation') FROM allergies WHERE substance_code = 'latex'").await,
+        "life_threatening|high|severe|Anaphylaxis"
+    );
+
+    // The banner: each substance once, worst first by criticality.
+    let r = app
+        .api(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(json!({"substance_code": "amoxicillin", "criticality": "high", "record_anyway": true, "duplicate_reason": "anaphylaxis in 2020"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = app.get(&format!("/patients/{pid}/allergies")).await;
+    assert_eq!(page.body.matches("Amoxicillin · high criticality").count(), 1, "{}", page.body);
+    assert!(!page.body.contains("Amoxicillin · low criticality"));
+    let latex = page.body.find("Latex · life-threatening · high criticality").expect("latex in the banner");
+    let pen = page.body.find("Penicillins · unable to assess criticality").expect("penicillin in the banner");
+    assert!(latex < pen, "worst first");
+    assert!(page.body.contains("Verification: unconfirmed") && page.body.contains("Onset 2001-01-01"));
+
+    // The page form: criticality without severity; a contradicting category comes back with its message.
+    let purl = format!("/patients/{pid}/allergies");
+    let r = app.post_form(&purl, &[("substance_code", "egg"), ("category", "drug"), ("criticality", "low")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Egg is a food substance"), "{}", r.body);
+    let r = app
+        .post_form(
+            &purl,
+            &[
+                ("substance_code", "egg"),
+                ("criticality", "low"),
+                ("reaction", "Rash"),
+                ("reaction_severity", "mild"),
+                ("onset_date", "1990-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(text(&app, "SELECT criticality || '|' || reaction_severity || '|' || onset_date::text FROM allergies WHERE substance_code = 'egg'").await, "low|mild|1990-01-01");
+}
