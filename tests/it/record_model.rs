@@ -394,3 +394,137 @@ async fn allergies_keep_fhir_criticality_verification_reactions_and_dates_and_ne
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(text(&app, "SELECT criticality || '|' || reaction_severity || '|' || onset_date::text FROM allergies WHERE substance_code = 'egg'").await, "low|mild|1990-01-01");
 }
+
+#[tokio::test]
+async fn a_procedure_history_through_the_api_and_the_page_linked_to_an_encounter_with_its_source() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let other = app
+        .register_patient(&[
+            ("given_name", "Ben"),
+            ("family_name", "Other"),
+            ("sex", "male"),
+            ("birth_date", "1980-01-01"),
+        ])
+        .await;
+    let token = app.api_token(&email).await;
+    let enc = |p: &str| format!("/api/v1/patients/{p}/encounters");
+    let body = json!({"kind": "inpatient", "status": "in_progress", "starts_at": "2019-03-01T08:00:00Z"});
+    let eid = app.api(Method::POST, &enc(&pid), Some(&token), Some(body.clone())).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let theirs =
+        app.api(Method::POST, &enc(&other), Some(&token), Some(body)).await.json()["id"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/patients/{pid}/procedures");
+    let appendix = json!({"system": "http://snomed.info/sct", "code": "80146002", "display": "Appendectomy",
+        "performed_start": "2019-03-01T10:00:00Z", "performed_end": "2019-03-01T11:10:00Z", "encounter_id": eid,
+        "source_author": "Dr. R. Okoye", "recorded_at": "2019-03-02T09:00:00Z", "note": "Uncomplicated"});
+    let r = app.api(Method::POST, &url, Some(&token), Some(appendix)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for body in [
+        json!({"system": "cpt", "code": "47562", "display": "Laparoscopic cholecystectomy", "performed_start": "2012-06-01"}),
+        json!({"display": "Tonsillectomy", "performed_start": "1960-05-01", "status": "completed"}),
+        json!({"system": "icd10pcs", "code": "0DTJ4ZZ", "display": "Resection of appendix", "performed_start": "2019-03-01T10:00:00Z"}),
+    ] {
+        let r = app.api(Method::POST, &url, Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{body}: {}", r.body);
+    }
+    for (body, needle) in [
+        (
+            json!({"display": "X", "performed_start": "2999-01-01"}),
+            "performed_start: The procedure date is in the future",
+        ),
+        (json!({"display": "X"}), "performed_start: Enter when"),
+        (
+            json!({"display": "X", "performed_start": "2019-01-02", "performed_end": "2019-01-01"}),
+            "performed_end: The end is before the start",
+        ),
+        (
+            json!({"display": "X", "performed_start": "2019-01-02", "encounter_id": theirs}),
+            "encounter_id: Choose one of this patient's encounters",
+        ),
+        (
+            json!({"system": "snomed", "code": "12", "display": "X", "performed_start": "2019-01-02"}),
+            "code: A SNOMED CT code is a concept id",
+        ),
+        (
+            json!({"system": "cpt", "code": "123", "display": "X", "performed_start": "2019-01-02"}),
+            "code: A CPT code has 5 characters",
+        ),
+        (json!({"code": "44950", "display": "X", "performed_start": "2019-01-02"}), "system: Choose the code system"),
+        (json!({"performed_start": "2019-01-02"}), "display: Name the procedure"),
+        (json!({"display": "X", "performed_start": "2019-01-02", "status": "planned"}), "status: Choose completed"),
+    ] {
+        let r = app.api(Method::POST, &url, Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{body}: {}", r.body);
+    }
+    let r = app.api(Method::GET, &url, Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 4);
+    let a = items.iter().find(|p| p["display"] == "Appendectomy").unwrap();
+    assert_eq!(a["code_system"], "http://snomed.info/sct");
+    assert_eq!(a["code"], "80146002");
+    assert_eq!(a["encounter_id"], eid.as_str());
+    assert_eq!(a["performed_end"], "2019-03-01T11:10:00Z");
+    assert_eq!(a["source_author"], "Dr. R. Okoye");
+    assert_eq!(a["recorded_at"], "2019-03-02T09:00:00Z");
+    let c = items.iter().find(|p| p["code"] == "47562").unwrap();
+    assert_eq!(c["code_system"], "http://www.ama-assn.org/go/cpt");
+    assert!(items.iter().any(|p| p["display"] == "Tonsillectomy" && p["code_system"].is_null()));
+    assert!(app.audit_count("procedure.create").await == 4);
+
+    // The page: the tab, the history, the form with its errors, entered in error with a reason.
+    let page_url = format!("/patients/{pid}/procedures");
+    let chart = app.get(&format!("/patients/{pid}/chart")).await;
+    assert!(chart.body.contains(&format!("href=\"{page_url}\"")), "a Procedures tab");
+    let page = app.get(&page_url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Appendectomy")
+            && page.body.contains("SNOMED CT 80146002")
+            && page.body.contains("CPT 47562")
+    );
+    assert!(page.body.contains("by Dr. R. Okoye (source)") && page.body.contains("free text"));
+    let r = app.post_form(&page_url, &[("display", "Cataract surgery"), ("performed_start", "2999-01-01T10:00")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The procedure date is in the future") && r.body.contains("value=\"Cataract surgery\""));
+    let r = app
+        .post_form(
+            &page_url,
+            &[
+                ("display", "Cataract surgery"),
+                ("system", "http://snomed.info/sct"),
+                ("code", "110473004"),
+                ("performed_start", "2021-04-04T10:00"),
+                ("encounter_id", &eid),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = text(&app, "SELECT id::text FROM procedures WHERE code = '110473004'").await;
+    let r = app.post_form(&format!("{page_url}/{id}/error"), &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(&format!("id=\"reason-{id}-error\"")));
+    let r = app
+        .post_form(&format!("{page_url}/{id}/error"), &[("confirm", "yes"), ("reason", "Other eye, other patient")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(text(&app, &format!("SELECT status FROM procedures WHERE id = '{id}'")).await, "entered_in_error");
+
+    // The whole-record export carries the section.
+    let r = app.api(Method::GET, &format!("/api/v1/patients/{pid}/export"), Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["procedures"].as_array().map(|a| a.len()), Some(5));
+    // A pharmacist reads the history but cannot add to it.
+    let pemail = app.user("pharmacist").await;
+    let ptoken = app.api_token(&pemail).await;
+    let r = app.api(Method::GET, &url, Some(&ptoken), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .api(Method::POST, &url, Some(&ptoken), Some(json!({"display": "X", "performed_start": "2019-01-02"})))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

@@ -31,7 +31,7 @@ pub const VERIFICATIONS: [&str; 4] = ["unconfirmed", "confirmed", "refuted", "en
 pub const REACTION_SEVERITIES: [&str; 3] = ["mild", "moderate", "severe"];
 
 /// A FHIR code as sent (`unable-to-assess`, `entered-in-error`) in this module's spelling.
-fn fhir_code(v: &str) -> String {
+pub(crate) fn fhir_code(v: &str) -> String {
     v.trim().to_ascii_lowercase().replace('-', "_")
 }
 
@@ -1016,7 +1016,13 @@ mod tests {
             category: "drug".into(),
             kind: "allergy".into(),
             reaction: String::new(),
-            severity: severity.into(),
+            severity: Some(severity.into()),
+            criticality: None,
+            verification_status: "confirmed".into(),
+            reaction_severity: None,
+            reactions: sqlx::types::Json(Vec::new()),
+            onset_date: None,
+            recorded_at: OffsetDateTime::UNIX_EPOCH,
             status: "active".into(),
             status_reason: String::new(),
             recorded_by: None,
@@ -1035,9 +1041,35 @@ mod tests {
         ];
         let out = worst_per_substance(rows);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].severity, "life_threatening");
+        assert_eq!(out[0].severity.as_deref(), Some("life_threatening"));
         assert_eq!(out[1].substance, "Strawberries");
-        assert_eq!(out[1].severity, "moderate");
+        assert_eq!(out[1].severity.as_deref(), Some("moderate"));
+    }
+
+    #[test]
+    fn criticality_ranks_before_severity_and_fhir_fields_are_read_as_sent() {
+        let mut high = row(Some("latex"), "Latex", "mild");
+        high.criticality = Some("high".into());
+        let mut low = row(Some("latex"), "Latex", "severe");
+        low.criticality = Some("low".into());
+        let out = worst_per_substance(vec![low, high]);
+        assert_eq!(out[0].criticality.as_deref(), Some("high"));
+        assert_eq!(out[0].severity_label(), "mild · high criticality");
+        let f = NewAllergy {
+            substance: "Ragweed".into(),
+            category: "environment".into(),
+            criticality: "Unable-To-Assess".into(),
+            verification_status: "entered-in-error".into(),
+            ..Default::default()
+        };
+        let v = f.validate(None, crate::today(), &Zone::utc()).ok().unwrap();
+        assert_eq!(v.criticality.as_deref(), Some("unable_to_assess"));
+        assert_eq!(v.verification_status, "entered_in_error");
+        assert_eq!(v.severity, None);
+        let f = NewAllergy { substance_code: "peanut".into(), severity: "moderate".into(), ..Default::default() };
+        let v = f.validate(None, crate::today(), &Zone::utc()).ok().unwrap();
+        assert_eq!((v.criticality.as_deref(), v.reaction_severity.as_deref()), (Some("low"), Some("moderate")));
+        assert_eq!(v.category, "food");
     }
 
     #[test]

@@ -17,8 +17,11 @@ use super::encounters::{Encounter, NewEncounter};
 use super::medications::{Medication, NewMedication};
 use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
+use super::procedures::{NewProcedure, Procedure};
 use super::vitals::{Vitals, VitalsInput};
-use super::{allergies, audit_view, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient};
+use super::{
+    allergies, audit_view, documents, encounters, icd, medications, notes, problems, procedures, vitals, ChartPatient,
+};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
@@ -40,6 +43,7 @@ use hearth_core::web::Path;
         list_vitals, create_vitals,
         list_notes, create_note, get_note, update_note, sign_note, add_addendum,
         list_medications, create_medication, medication_status,
+        list_procedures, create_procedure,
         list_documents, upload_document, get_document, upload_version, document_content,
         get_timeline,
     ),
@@ -48,7 +52,7 @@ use hearth_core::web::Path;
         Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, allergies::Reaction, Vitals,
         VitalsInput, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
         TimelineItem, Paged<TimelineItem>, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
-        VersionUpload, Stored
+        VersionUpload, Stored, Procedure, NewProcedure, Paged<Procedure>
     )),
     tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications, documents"))
 )]
@@ -85,6 +89,8 @@ pub fn routes() -> ApiRoutes {
         .get(&format!("{p}/medications"), list_medications)
         .post(&format!("{p}/medications"), create_medication)
         .post(&format!("{p}/medications/{{item}}/status"), medication_status)
+        .get(&format!("{p}/procedures"), list_procedures)
+        .post(&format!("{p}/procedures"), create_procedure)
         .get(&format!("{p}/timeline"), get_timeline)
         .get(&format!("{p}/documents"), list_documents)
         .post_upload(&format!("{p}/documents"), upload_document, limit)
@@ -471,6 +477,40 @@ async fn add_addendum(
     let aid = notes::insert_addendum(&mut tx, &s.keys, &auth.meta, pid, item, &body.body).await?;
     tx.commit().await?;
     Ok(created(aid))
+}
+
+// ---------------------------------------------------------------- procedures
+
+/// The procedure history, newest first, whole (bounded at 1000 entries): `next` is always null.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/procedures", params(("id" = Uuid, Path)), responses((status = 200, body = Paged<Procedure>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_procedures(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+) -> AppResult<Json<Paged<Procedure>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = procedures::list(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "procedures").await?;
+    Ok(Json(Paged { items: rows, next: None }))
+}
+
+/// Adds a past procedure: coded (`system` + `code`: SNOMED CT, CPT, ICD-10-PCS or the source's
+/// own URI) or free text (`display` alone), performed at `performed_start` (to `performed_end`
+/// for a period), optionally in one of the patient's encounters, with the source's author and
+/// recording time.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/procedures", params(("id" = Uuid, Path)), request_body = NewProcedure, responses((status = 201, body = CreatedId), (status = 422, description = "A malformed coding, a date in the future or an end before the start, another patient's encounter"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_procedure(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewProcedure>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(&s.pool, pid, &Zone::utc()).await??;
+    let mut tx = s.pool.begin().await?;
+    let new = procedures::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
 }
 
 // ---------------------------------------------------------------- medications

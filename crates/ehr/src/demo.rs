@@ -431,6 +431,25 @@ pub async fn seed_charts(
     .bind(doctor)
     .execute(&mut *conn)
     .await?;
+    // A past procedure or two from the previous record system (the procedure history).
+    sqlx::query(
+        "INSERT INTO procedures (id, patient_id, code_system, code, display, performed_start, source_author, recorded_at,
+                                 recorded_by, note)
+         SELECT gen_random_uuid(), p.pid, s.sys, s.code, s.display,
+                now() - make_interval(years => 3 + get_byte(decode(md5(p.pid::text), 'hex'), 2) % 20),
+                'Dr. R. Okoye (previous record system)',
+                now() - make_interval(years => 2 + get_byte(decode(md5(p.pid::text), 'hex'), 2) % 20), $2, ''
+         FROM (SELECT DISTINCT pid FROM unnest($1::uuid[]) AS u(pid)) p
+         CROSS JOIN LATERAL (SELECT * FROM (VALUES ('http://snomed.info/sct', '80146002', 'Appendectomy'),
+                                                   ('http://www.ama-assn.org/go/cpt', '47562', 'Laparoscopic cholecystectomy'),
+                                                   (NULL, NULL, 'Tonsillectomy in childhood')) AS v(sys, code, display)
+                             ORDER BY md5(p.pid::text || v.display) LIMIT 1 + get_byte(decode(md5(p.pid::text), 'hex'), 3) % 2) s
+         WHERE get_byte(decode(md5(p.pid::text), 'hex'), 2) < 80",
+    )
+    .bind(&b.prob.1)
+    .bind(doctor)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO allergies (id, patient_id, substance, substance_code, category, reaction, severity, status, created_at, recorded_by,
                                 criticality, reaction_severity, reactions, recorded_at)

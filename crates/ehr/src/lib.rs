@@ -15,6 +15,7 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
+pub mod procedures;
 pub mod vitals;
 
 use axum::extract::DefaultBodyLimit;
@@ -49,6 +50,7 @@ pub const MODULE: Module = Module {
         ChartTab { key: "encounters", label: "Encounters", suffix: "encounters", order: 100 },
         ChartTab { key: "problems", label: "Problems", suffix: "problems", order: 110 },
         ChartTab { key: "allergies", label: "Allergies", suffix: "allergies", order: 120 },
+        ChartTab { key: "procedures", label: "Procedures", suffix: "procedures", order: 125 },
         ChartTab { key: "vitals", label: "Vital signs", suffix: "vitals", order: 130 },
         ChartTab { key: "notes", label: "Notes", suffix: "notes", order: 140 },
         ChartTab { key: "medications", label: "Home medications", suffix: "medications", order: 150 },
@@ -64,6 +66,7 @@ pub const MODULE: Module = Module {
         PatientTable { table: "vitals", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "notes", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "home_medications", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "procedures", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "documents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
     ],
     merge_steps: &[MergeStep {
@@ -110,6 +113,8 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
         .route("/patients/{id}/problems/{item}/update", post(problems::update))
         .route("/patients/{id}/problems/{item}/icd", post(problems::add_icd))
+        .route("/patients/{id}/procedures", get(procedures::page).post(procedures::create))
+        .route("/patients/{id}/procedures/{item}/error", post(procedures::mark_error))
         .route("/patients/{id}/allergies", get(allergies::page).post(allergies::create))
         .route("/patients/{id}/allergies/nka", post(allergies::record_nka))
         .route("/patients/{id}/allergies/{item}/status", post(allergies::set_status))

@@ -861,3 +861,23 @@ pub async fn add_icd(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coding_systems_are_read_as_uris_with_short_names() {
+        assert_eq!(normalize_system("SNOMED").unwrap().as_deref(), Some(SNOMED));
+        assert_eq!(normalize_system("icd10cm").unwrap().as_deref(), Some(ICD10CM));
+        assert_eq!(
+            normalize_system("urn:oid:2.16.840.1.113883.6.96").unwrap().as_deref(),
+            Some("urn:oid:2.16.840.1.113883.6.96")
+        );
+        assert_eq!(normalize_system("").unwrap(), None);
+        assert!(normalize_system("my codes").is_err());
+        assert!(normalize_system("http://").is_err());
+        assert!(is_sctid("49436004") && !is_sctid("0123456") && !is_sctid("12345") && !is_sctid("4943600x"));
+        assert_eq!(system_label(SNOMED), "SNOMED CT");
+    }
+}
