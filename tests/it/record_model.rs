@@ -528,3 +528,92 @@ async fn a_procedure_history_through_the_api_and_the_page_linked_to_an_encounter
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 }
+
+#[tokio::test]
+async fn problems_allergies_and_medications_keep_their_encounter_source_author_recorded_time_and_rxnorm_code() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let other = app
+        .register_patient(&[
+            ("given_name", "Ben"),
+            ("family_name", "Other"),
+            ("sex", "male"),
+            ("birth_date", "1980-01-01"),
+        ])
+        .await;
+    let token = app.api_token(&email).await;
+    let body = json!({"kind": "outpatient", "status": "in_progress", "starts_at": "2018-04-01T08:00:00Z"});
+    let enc = |p: &str| format!("/api/v1/patients/{p}/encounters");
+    let eid = app.api(Method::POST, &enc(&pid), Some(&token), Some(body.clone())).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let theirs =
+        app.api(Method::POST, &enc(&other), Some(&token), Some(body)).await.json()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/patients/{pid}");
+    let source = json!({"source_author": "Dr. M. Lindqvist", "recorded_at": "2018-04-01T09:30:00Z"});
+    let with = |mut v: serde_json::Value, extra: &serde_json::Value| {
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+
+    // Medications: RxNorm code, encounter, author and time; another patient's encounter is refused.
+    let med =
+        json!({"name": "Lisinopril 10 MG Oral Tablet", "route": "oral", "rxnorm_code": "314076", "encounter_id": eid});
+    let r = app.api(Method::POST, &format!("{base}/medications"), Some(&token), Some(with(med.clone(), &source))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (body, needle) in [
+        (with(med.clone(), &json!({"encounter_id": theirs})), "encounter_id: Choose one of this patient's encounters"),
+        (with(med.clone(), &json!({"rxnorm_code": "RX-1"})), "rxnorm_code: An RxNorm code"),
+        (
+            with(med.clone(), &json!({"recorded_at": "2999-01-01T00:00:00Z"})),
+            "recorded_at: The recorded time is in the future",
+        ),
+    ] {
+        let r = app.api(Method::POST, &format!("{base}/medications"), Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{body}: {}", r.body);
+    }
+    let m = &app.api(Method::GET, &format!("{base}/medications"), Some(&token), None).await.json()["items"][0];
+    assert_eq!(m["rxnorm_code"], "314076");
+    assert_eq!(m["encounter_id"], eid.as_str());
+    assert_eq!(m["source_author"], "Dr. M. Lindqvist");
+    assert_eq!(m["recorded_at"], "2018-04-01T09:30:00Z");
+    assert_ne!(m["created_at"], m["recorded_at"], "recorded_at is distinct from created_at");
+
+    // Allergies.
+    let allergy = json!({"substance_code": "penicillin", "criticality": "high", "encounter_id": eid});
+    let r =
+        app.api(Method::POST, &format!("{base}/allergies"), Some(&token), Some(with(allergy.clone(), &source))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/allergies"),
+            Some(&token),
+            Some(json!({"substance_code": "latex", "encounter_id": theirs})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let a = &app.api(Method::GET, &format!("{base}/allergies"), Some(&token), None).await.json()["items"][0];
+    assert_eq!(a["encounter_id"], eid.as_str());
+    assert_eq!(a["source_author"], "Dr. M. Lindqvist");
+    assert_eq!(a["recorded_at"], "2018-04-01T09:30:00Z");
+
+    // Problems (the encounter link is the diagnosis link).
+    let problem = json!({"system": "snomed", "code": "38341003", "display": "Hypertension", "encounter_id": eid});
+    let r = app.api(Method::POST, &format!("{base}/problems"), Some(&token), Some(with(problem, &source))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let p = &app.api(Method::GET, &format!("{base}/problems"), Some(&token), None).await.json()["items"][0];
+    assert_eq!(p["encounter_id"], eid.as_str());
+    assert_eq!(p["source_author"], "Dr. M. Lindqvist");
+    assert_eq!(p["recorded_at"], "2018-04-01T09:30:00Z");
+    // Recorded here: no source author, recorded now.
+    let r = app.api(Method::POST, &format!("{base}/problems"), Some(&token), Some(json!({"icd_code": "E11.9"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(text(&app, "SELECT source_author || '|' || (recorded_at > now() - interval '1 minute')::text FROM problems WHERE icd_code = 'E11.9'").await, "|true");
+    let changes = text(&app, "SELECT changes::text FROM audit_events WHERE action = 'medication.create'").await;
+    assert!(changes.contains("Dr. M. Lindqvist") && changes.contains("314076"), "{changes}");
+}

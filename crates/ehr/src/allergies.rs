@@ -130,6 +130,12 @@ pub struct NewAllergy {
     /// source system; default now; not in the future.
     #[serde(default)]
     pub recorded_at: String,
+    /// Who recorded it in the source system (imports); empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// One of the patient's encounters it was recorded in.
+    #[serde(default)]
+    pub encounter_id: String,
     /// Record it although an active allergy to the same substance is on file (otherwise 409
     /// with the existing entry's id); needs `duplicate_reason`.
     #[serde(default)]
@@ -152,6 +158,8 @@ pub struct ValidAllergy {
     reactions: Vec<Reaction>,
     onset_date: Option<time::Date>,
     recorded_at: Option<OffsetDateTime>,
+    source_author: String,
+    encounter_id: Option<Uuid>,
     record_anyway: bool,
     duplicate_reason: String,
 }
@@ -304,10 +312,8 @@ impl NewAllergy {
                 .collect()
         };
         let onset_date = crate::clinical_date(&mut e, "onset_date", &self.onset_date, birth, today, "onset date");
-        let recorded_at = crate::read_time(&mut e, zone, "recorded_at", Some(&self.recorded_at), None);
-        if recorded_at.is_some_and(|r| r > OffsetDateTime::now_utc() + time::Duration::minutes(1)) {
-            e.add("recorded_at", "The recorded time is in the future.");
-        }
+        let (source_author, recorded_at) = crate::read_provenance(&mut e, zone, &self.source_author, &self.recorded_at);
+        let encounter_id = crate::read_encounter_id(&mut e, &self.encounter_id);
         let duplicate_reason = self.duplicate_reason.trim().to_string();
         if self.record_anyway && duplicate_reason.is_empty() {
             e.add("duplicate_reason", "Give the reason for recording a second active entry for this substance.");
@@ -330,6 +336,8 @@ impl NewAllergy {
             reactions,
             onset_date,
             recorded_at,
+            source_author,
+            encounter_id,
             record_anyway: self.record_anyway,
             duplicate_reason: if self.record_anyway { duplicate_reason } else { String::new() },
         })
@@ -363,6 +371,10 @@ pub struct Allergy {
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
+    /// Who recorded it in the source system; empty when recorded here.
+    pub source_author: String,
+    /// The encounter it was recorded in.
+    pub encounter_id: Option<Uuid>,
     pub status: String,
     /// The reason given when it was last set inactive or entered in error.
     pub status_reason: String,
@@ -464,7 +476,7 @@ pub struct AllergyList {
 pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
-                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.status,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1
@@ -488,6 +500,7 @@ pub async fn nka(pool: &PgPool, patient: Uuid) -> sqlx::Result<bool> {
 /// allergy is recorded inactive, one entered in error as entered in error.
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidAllergy) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
+    crate::check_encounter(conn, patient, v.encounter_id).await?;
     let status = match v.verification_status.as_str() {
         "refuted" => "inactive",
         "entered_in_error" => "entered_in_error",
@@ -495,8 +508,9 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     };
     sqlx::query(
         "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by,
-                                duplicate_reason, criticality, verification_status, reaction_severity, reactions, onset_date, recorded_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()))",
+                                duplicate_reason, criticality, verification_status, reaction_severity, reactions, onset_date, recorded_at,
+                                source_author, encounter_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()),$18,$19)",
     )
     .bind(id)
     .bind(patient)
@@ -515,6 +529,8 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(sqlx::types::Json(&v.reactions))
     .bind(v.onset_date)
     .bind(v.recorded_at)
+    .bind(&v.source_author)
+    .bind(v.encounter_id)
     .execute(&mut *conn)
     .await?;
     let cleared = if status == "active" {
@@ -531,6 +547,12 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
         "criticality": v.criticality, "verification_status": v.verification_status,
         "reaction_severity": v.reaction_severity, "reactions": v.reactions,
         "onset_date": v.onset_date.map(|d| d.to_string()), "nka_cleared": cleared > 0});
+    if !v.source_author.is_empty() {
+        changes["source_author"] = json!(v.source_author);
+    }
+    if let Some(e) = v.encounter_id {
+        changes["encounter_id"] = json!(e);
+    }
     if let Some(r) = v.recorded_at {
         changes["recorded_at"] = json!(r.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
     }
@@ -547,7 +569,7 @@ pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidAll
     sqlx::query("SELECT 1 FROM patients WHERE id = $1 FOR UPDATE").bind(patient).execute(&mut *conn).await?;
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
-                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.status,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1 AND a.status = 'active'
@@ -1023,6 +1045,8 @@ mod tests {
             reactions: sqlx::types::Json(Vec::new()),
             onset_date: None,
             recorded_at: OffsetDateTime::UNIX_EPOCH,
+            source_author: String::new(),
+            encounter_id: None,
             status: "active".into(),
             status_reason: String::new(),
             recorded_by: None,

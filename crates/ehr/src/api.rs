@@ -231,7 +231,7 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, pid, birth, crate::today()).await??;
+    let v = body.validate(&s.pool, pid, birth, crate::today(), &Zone::utc()).await??;
     let mut tx = s.pool.begin().await?;
     if v.checks_duplicates() {
         if let Some(d) = problems::find_duplicate(&mut tx, pid, &v).await? {
@@ -538,7 +538,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth, crate::today())?;
+    let v = body.validate(birth, crate::today(), &Zone::utc())?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;

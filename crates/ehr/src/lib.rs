@@ -22,11 +22,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use futures_util::FutureExt;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use hearth_core::error::AppResult;
+use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
@@ -426,5 +426,48 @@ pub(crate) mod date_str {
             Some(d) => s.serialize_str(&d.to_string()),
             None => s.serialize_none(),
         }
+    }
+}
+
+/// Provenance of an entry recorded elsewhere first (issue 14): who recorded it in the source
+/// system (at most 200 characters; empty when recorded here) and when (`recorded_at`: a time in
+/// `zone` or RFC 3339, not in the future; none: now).
+pub(crate) fn read_provenance(
+    e: &mut FieldErrors,
+    zone: &Zone,
+    source_author: &str,
+    recorded_at: &str,
+) -> (String, Option<OffsetDateTime>) {
+    let author = source_author.trim().to_string();
+    if author.chars().count() > 200 {
+        e.add("source_author", "At most 200 characters.");
+    }
+    let at = read_time(e, zone, "recorded_at", Some(recorded_at), None);
+    if at.is_some_and(|t| t > OffsetDateTime::now_utc() + time::Duration::minutes(1)) {
+        e.add("recorded_at", "The recorded time is in the future.");
+    }
+    (author, at)
+}
+
+/// Reads an optional encounter id (its syntax; [`check_encounter`] checks whose it is).
+pub(crate) fn read_encounter_id(e: &mut FieldErrors, raw: &str) -> Option<Uuid> {
+    match raw.trim() {
+        "" => None,
+        r => Uuid::parse_str(r).map_err(|_| e.add("encounter_id", "Choose one of this patient's encounters.")).ok(),
+    }
+}
+
+/// 422 unless the encounter (if any) is one of the patient's.
+pub(crate) async fn check_encounter(conn: &mut PgConnection, patient: Uuid, encounter: Option<Uuid>) -> AppResult<()> {
+    let Some(id) = encounter else { return Ok(()) };
+    let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
+        .bind(id)
+        .bind(patient)
+        .fetch_one(&mut *conn)
+        .await?;
+    if ours {
+        Ok(())
+    } else {
+        Err(AppError::field("encounter_id", "Choose one of this patient's encounters."))
     }
 }

@@ -73,6 +73,12 @@ pub struct NewProblem {
     /// Why a second active entry with the same code is recorded.
     #[serde(default)]
     pub duplicate_reason: String,
+    /// Who recorded it in the source system (imports); empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// When it was recorded in the source system (RFC 3339; default now; not in the future).
+    #[serde(default)]
+    pub recorded_at: String,
 }
 
 pub const CERTAINTIES: [&str; 2] = ["confirmed", "provisional"];
@@ -132,6 +138,8 @@ pub struct ValidProblem {
     diagnosis_rank: Option<String>,
     pub(crate) record_anyway: bool,
     duplicate_reason: String,
+    source_author: String,
+    recorded_at: Option<OffsetDateTime>,
 }
 
 impl ValidProblem {
@@ -157,6 +165,7 @@ impl NewProblem {
         patient: Uuid,
         birth: Option<Date>,
         today: Date,
+        zone: &Zone,
     ) -> sqlx::Result<Result<ValidProblem, FieldErrors>> {
         let mut e = FieldErrors::default();
         let system_raw = if self.system.trim() == "other" { self.system_uri.trim() } else { self.system.trim() };
@@ -290,6 +299,7 @@ impl NewProblem {
             }
             None
         };
+        let (source_author, recorded_at) = crate::read_provenance(&mut e, zone, &self.source_author, &self.recorded_at);
         if e.is_empty() && description.is_empty() {
             e.add("display", "Describe the problem.");
         }
@@ -307,6 +317,8 @@ impl NewProblem {
                 diagnosis_rank,
                 record_anyway: self.record_anyway,
                 duplicate_reason: if self.record_anyway { duplicate_reason } else { String::new() },
+                source_author,
+                recorded_at,
             })),
             _ => Ok(Err(e)),
         }
@@ -346,6 +358,13 @@ pub struct Problem {
     /// The reason given when it was last resolved or entered in error.
     #[serde(default)]
     pub status_reason: String,
+    /// Who recorded it in the source system; empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// When it was recorded (in the source system, for imported entries).
+    #[schema(value_type = Option<String>)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub recorded_at: Option<OffsetDateTime>,
     pub recorded_by: Option<String>,
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
@@ -390,7 +409,8 @@ impl Problem {
 /// The problem list query: `$1` the patient, `$2` active only.
 pub(crate) const LIST_SQL: &str =
     "SELECT p.id, p.patient_id, p.icd_code, p.code_system, p.code, p.description, p.status, p.onset_date, p.resolved_date, p.comment,
-            p.certainty, p.encounter_id, p.diagnosis_rank, p.status_reason, u.display_name AS recorded_by, p.created_at
+            p.certainty, p.encounter_id, p.diagnosis_rank, p.status_reason, p.source_author, p.recorded_at,
+                u.display_name AS recorded_by, p.created_at
      FROM problems p LEFT JOIN users u ON u.id = p.recorded_by
      WHERE p.patient_id = $1 AND ($2 = false OR p.status = 'active')
      ORDER BY array_position(ARRAY['active','resolved','entered_in_error'], p.status), p.onset_date DESC NULLS LAST, p.created_at DESC
@@ -406,8 +426,9 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     let (system, code) = v.coding.clone().unzip();
     sqlx::query(
         "INSERT INTO problems (id, patient_id, icd_code, description, status, onset_date, resolved_date, comment, recorded_by,
-                               certainty, encounter_id, diagnosis_rank, duplicate_reason, code_system, code)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+                               certainty, encounter_id, diagnosis_rank, duplicate_reason, code_system, code,
+                               source_author, recorded_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()))",
     )
     .bind(id)
     .bind(patient)
@@ -424,12 +445,20 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.duplicate_reason)
     .bind(&system)
     .bind(&code)
+    .bind(&v.source_author)
+    .bind(v.recorded_at)
     .execute(&mut *conn)
     .await?;
     let mut changes = json!({"icd_code": icd_code, "code_system": system, "code": code, "description": v.description,
         "status": v.status, "onset_date": v.onset_date.map(|d| d.to_string()), "comment": v.comment, "certainty": v.certainty});
     if let Some(d) = v.resolved_date {
         changes["resolved_date"] = json!(d.to_string());
+    }
+    if !v.source_author.is_empty() {
+        changes["source_author"] = json!(v.source_author);
+    }
+    if let Some(r) = v.recorded_at {
+        changes["recorded_at"] = json!(r.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
     }
     if let Some(e) = v.encounter_id {
         changes["encounter_id"] = json!(e);
@@ -449,7 +478,8 @@ pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidPro
     let (system, code) = v.coding.clone().unzip();
     sqlx::query_as(
         "SELECT p.id, p.patient_id, p.icd_code, p.code_system, p.code, p.description, p.status, p.onset_date, p.resolved_date, p.comment,
-                p.certainty, p.encounter_id, p.diagnosis_rank, p.status_reason, u.display_name AS recorded_by, p.created_at
+                p.certainty, p.encounter_id, p.diagnosis_rank, p.status_reason, p.source_author, p.recorded_at,
+                u.display_name AS recorded_by, p.created_at
          FROM problems p LEFT JOIN users u ON u.id = p.recorded_by
          WHERE p.patient_id = $1 AND p.status = 'active'
            AND CASE WHEN $2::text IS NULL THEN p.code_system IS NULL AND lower(p.description) = lower($4)
@@ -709,7 +739,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("problems");
-    let valid = match form.validate(&state.pool, b.id, b.birth_date, page.zone.today()).await? {
+    let valid = match form.validate(&state.pool, b.id, b.birth_date, page.zone.today(), &page.zone).await? {
         Ok(v) => v,
         Err(errors) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
