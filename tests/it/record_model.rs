@@ -86,12 +86,13 @@ async fn problems_are_kept_in_snomed_another_system_or_free_text_with_icd_option
     assert!(page.body.contains("Not ICD-coded") && page.body.contains("(SNOMED CT 49436004)"), "{}", page.body);
     assert!(page.body.contains("Suggested for “Atrial fibrillation”"), "{}", page.body);
     assert!(page.body.contains("name=\"icd_code\" value=\"I48."), "an atrial fibrillation code is suggested");
-    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("icd_code", "I48")]).await;
+    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("typed_code", "I48")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("is a heading, not a billable code") && r.body.contains(&format!("id=\"icd-{afib_id}-error\""))
     );
-    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("icd_code", "I48.91")]).await;
+    // A suggestion's button sends its code with the (empty) typed field, as a browser does.
+    let r = app.post_form(&format!("{page_url}/{afib_id}/icd"), &[("icd_code", "I48.91"), ("typed_code", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let sql = format!("SELECT icd_code || '|' || code_system || '|' || code FROM problems WHERE id = '{afib_id}'");
     assert_eq!(text(&app, &sql).await, "I48.91|http://snomed.info/sct|49436004");

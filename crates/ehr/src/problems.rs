@@ -827,8 +827,12 @@ pub async fn set_status(
 
 #[derive(Deserialize)]
 pub struct IcdForm {
+    /// A chosen suggestion (the button's value).
     #[serde(default)]
     icd_code: String,
+    /// A typed code (the text field), used when no suggestion was chosen.
+    #[serde(default)]
+    typed_code: String,
 }
 
 /// Adds (or replaces) the billable ICD-10-CM code of a problem coded in another system or as
@@ -877,7 +881,8 @@ pub async fn add_icd(
     let b = patient.banner("problems");
     let pid = b.id;
     let mut tx = state.pool.begin().await?;
-    match set_icd(&mut tx, &state.pool, &auth.meta, pid, item, &f.icd_code).await {
+    let code = if f.icd_code.trim().is_empty() { &f.typed_code } else { &f.icd_code };
+    match set_icd(&mut tx, &state.pool, &auth.meta, pid, item, code).await {
         Ok(label) => {
             tx.commit().await?;
             Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", &format!("Coded as {label}.")))
