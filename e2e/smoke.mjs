@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { vitalsAndBanner } from "./v.mjs";
 import { chartEntryChecks } from "./w.mjs";
 import { frontDesk } from "./x.mjs";
+import { recordModelChecks } from "./z.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -426,6 +427,7 @@ try {
   });
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
+  await recordModelChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {

@@ -691,11 +691,21 @@ async fn demo_seeds_realistic_charts() {
     .await
     .unwrap();
     assert!(primary > 50 && provisional > 0, "encounter diagnoses {primary}, provisional {provisional}");
-    let codes: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT icd_code FROM problems").fetch_all(&app.pool).await.unwrap();
+    let codes: Vec<String> = sqlx::query_scalar("SELECT DISTINCT icd_code FROM problems WHERE icd_code IS NOT NULL")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     for c in ["E11.9", "I10", "J45.909"] {
         assert!(codes.iter().any(|x| x == c), "{c}");
     }
+    // Some problems came from a previous system coded in SNOMED CT only (issue 14).
+    let snomed_only: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM problems WHERE code_system = 'http://snomed.info/sct' AND icd_code IS NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(snomed_only > 0, "SNOMED CT-only demo problems");
     // Demo notes decrypt with the app's keys.
     let blob: Vec<u8> = sqlx::query_scalar("SELECT body_enc FROM notes LIMIT 1").fetch_one(&app.pool).await.unwrap();
     assert!(app.state.keys.decrypt(&blob, "notes.body").unwrap().contains("Assessment:"));

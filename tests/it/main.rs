@@ -27,6 +27,7 @@ mod patients;
 mod plans;
 mod rbac;
 mod record_integration;
+mod record_model;
 mod registry;
 mod registry_drift;
 mod registry_rights;

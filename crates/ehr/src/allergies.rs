@@ -17,12 +17,34 @@ use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::auth::Auth;
 use hearth_core::platform::rbac::HasPerms;
+use hearth_core::web::time::Zone;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
 use hearth_patients::context::PatientCtx;
 
 pub const SEVERITIES: [&str; 4] = ["mild", "moderate", "severe", "life_threatening"];
 pub const CATEGORIES: [&str; 4] = ["drug", "food", "environment", "other"];
+/// FHIR's categories, also accepted (and kept as sent): medication (= drug) and biologic.
+pub const FHIR_CATEGORIES: [&str; 2] = ["medication", "biologic"];
+pub const CRITICALITIES: [&str; 3] = ["low", "high", "unable_to_assess"];
+pub const VERIFICATIONS: [&str; 4] = ["unconfirmed", "confirmed", "refuted", "entered_in_error"];
+pub const REACTION_SEVERITIES: [&str; 3] = ["mild", "moderate", "severe"];
+
+/// A FHIR code as sent (`unable-to-assess`, `entered-in-error`) in this module's spelling.
+pub(crate) fn fhir_code(v: &str) -> String {
+    v.trim().to_ascii_lowercase().replace('-', "_")
+}
+
+/// One reaction: what was seen, and how severe it was.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reaction {
+    /// What was seen (hives, anaphylaxis, …).
+    #[serde(default)]
+    pub manifestation: String,
+    /// mild, moderate or severe.
+    #[serde(default)]
+    pub severity: Option<String>,
+}
 pub const STATUSES: [&str; 3] = ["active", "inactive", "entered_in_error"];
 
 /// The coded substances offered in the form: (code, name, category).
@@ -73,7 +95,8 @@ pub struct NewAllergy {
     /// Free text; required when no code is given.
     #[serde(default)]
     pub substance: String,
-    /// drug, food, environment or other (taken from the code when one is given).
+    /// drug (or FHIR's medication), food, environment, biologic or other. With a code it may be
+    /// left out (the code's category is used); a category that contradicts the code is refused.
     #[serde(default)]
     pub category: String,
     /// allergy (default) or intolerance.
@@ -81,9 +104,38 @@ pub struct NewAllergy {
     pub kind: String,
     #[serde(default)]
     pub reaction: String,
-    /// mild, moderate, severe or life_threatening.
+    /// Optional overall severity (the older model): mild, moderate, severe or life_threatening.
+    /// When criticality or reaction severity are not sent they are derived from it (mild,
+    /// moderate: low criticality; severe, life-threatening: high; the reaction's severity the same,
+    /// life-threatening as severe).
     #[serde(default)]
     pub severity: String,
+    /// FHIR criticality: low, high or unable-to-assess.
+    #[serde(default)]
+    pub criticality: String,
+    /// FHIR verification status: unconfirmed, confirmed (default), refuted or entered-in-error
+    /// (refuted is recorded inactive, entered-in-error as entered in error).
+    #[serde(default)]
+    pub verification_status: String,
+    /// The severity of `reaction`: mild, moderate or severe.
+    #[serde(default)]
+    pub reaction_severity: String,
+    /// Several reactions, each with its severity (instead of `reaction`/`reaction_severity`).
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// YYYY-MM-DD: when it began; not in the future, not before birth.
+    #[serde(default)]
+    pub onset_date: String,
+    /// When it was first recorded (RFC 3339, or a local date-time on the page), e.g. in the
+    /// source system; default now; not in the future.
+    #[serde(default)]
+    pub recorded_at: String,
+    /// Who recorded it in the source system (imports); empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// One of the patient's encounters it was recorded in.
+    #[serde(default)]
+    pub encounter_id: String,
     /// Record it although an active allergy to the same substance is on file (otherwise 409
     /// with the existing entry's id); needs `duplicate_reason`.
     #[serde(default)]
@@ -99,7 +151,15 @@ pub struct ValidAllergy {
     category: String,
     kind: String,
     reaction: String,
-    severity: String,
+    severity: Option<String>,
+    criticality: Option<String>,
+    verification_status: String,
+    reaction_severity: Option<String>,
+    reactions: Vec<Reaction>,
+    onset_date: Option<time::Date>,
+    recorded_at: Option<OffsetDateTime>,
+    source_author: String,
+    encounter_id: Option<Uuid>,
     record_anyway: bool,
     duplicate_reason: String,
 }
@@ -111,26 +171,45 @@ impl ValidAllergy {
 }
 
 impl NewAllergy {
-    pub fn validate(&self) -> Result<ValidAllergy, FieldErrors> {
+    /// Checks the entry; `birth` and `today` bound the onset date, `zone` reads `recorded_at`.
+    pub fn validate(
+        &self,
+        birth: Option<time::Date>,
+        today: time::Date,
+        zone: &Zone,
+    ) -> Result<ValidAllergy, FieldErrors> {
         let mut e = FieldErrors::default();
         let code = self.substance_code.trim();
         let free = self.substance.trim();
+        let sent_cat = self.category.trim().to_ascii_lowercase();
+        let cat_ok = |c: &str| CATEGORIES.contains(&c) || FHIR_CATEGORIES.contains(&c);
         let (substance, substance_code, category) = if code.is_empty() {
             if free.is_empty() {
                 e.add("substance", "Choose a substance from the list or type one.");
             } else if free.chars().count() > 200 {
                 e.add("substance", "At most 200 characters.");
             }
-            let cat = self.category.trim();
-            if !CATEGORIES.contains(&cat) {
-                e.add("category", "Choose drug, food, environment or other.");
+            if !cat_ok(&sent_cat) {
+                e.add("category", "Choose drug (medication), food, environment, biologic or other.");
             }
-            (free.to_string(), None, cat.to_string())
+            (free.to_string(), None, sent_cat.clone())
         } else {
             match coded(code) {
                 Some((c, name, cat)) => {
                     let name = if free.is_empty() { name.to_string() } else { free.to_string() };
-                    (name, Some(c.to_string()), cat.to_string())
+                    // A sent category is kept when it agrees with the code, refused when not.
+                    let category = if sent_cat.is_empty() {
+                        cat.to_string()
+                    } else if sent_cat == *cat || (sent_cat == "medication" && *cat == "drug") {
+                        sent_cat.clone()
+                    } else {
+                        e.add(
+                            "category",
+                            format!("{name} is a {cat} substance; the category {sent_cat:?} does not match it."),
+                        );
+                        String::new()
+                    };
+                    (name, Some(c.to_string()), category)
                 }
                 None => {
                     e.add("substance_code", "Unknown substance code; choose one from the list.");
@@ -146,9 +225,95 @@ impl NewAllergy {
         if reaction.chars().count() > 300 {
             e.add("reaction", "At most 300 characters.");
         }
-        if !SEVERITIES.contains(&self.severity.trim()) {
-            e.add("severity", "Choose mild, moderate, severe or life-threatening.");
+        let severity = match self.severity.trim() {
+            "" => None,
+            s if SEVERITIES.contains(&s) => Some(s.to_string()),
+            _ => {
+                e.add("severity", "Choose mild, moderate, severe or life-threatening, or leave it empty.");
+                None
+            }
+        };
+        let criticality = match fhir_code(&self.criticality).as_str() {
+            "" => {
+                severity.as_deref().map(|s| if matches!(s, "mild" | "moderate") { "low" } else { "high" }.to_string())
+            }
+            c if CRITICALITIES.contains(&c) => Some(c.to_string()),
+            _ => {
+                e.add("criticality", "Choose low, high or unable to assess.");
+                None
+            }
+        };
+        let verification_status = match fhir_code(&self.verification_status).as_str() {
+            "" => "confirmed".to_string(),
+            v if VERIFICATIONS.contains(&v) => v.to_string(),
+            _ => {
+                e.add("verification_status", "Choose unconfirmed, confirmed, refuted or entered in error.");
+                String::new()
+            }
+        };
+        let from_severity =
+            || severity.as_deref().map(|s| if s == "life_threatening" { "severe" } else { s }.to_string());
+        let reaction_severity = match fhir_code(&self.reaction_severity).as_str() {
+            "" => None,
+            s if REACTION_SEVERITIES.contains(&s) => Some(s.to_string()),
+            _ => {
+                e.add("reaction_severity", "Choose mild, moderate or severe.");
+                None
+            }
+        };
+        let mut reactions = Vec::new();
+        if !self.reactions.is_empty() {
+            if !reaction.is_empty() || reaction_severity.is_some() {
+                e.add(
+                    "reactions",
+                    "Give the reactions either as a list or as reaction and reaction_severity, not both.",
+                );
+            }
+            if self.reactions.len() > 20 {
+                e.add("reactions", "At most 20 reactions.");
+            }
+            for r in &self.reactions {
+                let m = r.manifestation.trim();
+                if m.is_empty() || m.chars().count() > 300 {
+                    e.add("reactions", "Each reaction needs its manifestation (at most 300 characters).");
+                }
+                let sev = match r.severity.as_deref().map(fhir_code).as_deref() {
+                    None | Some("") => None,
+                    Some(s) if REACTION_SEVERITIES.contains(&s) => Some(s.to_string()),
+                    Some(_) => {
+                        e.add("reactions", "A reaction's severity is mild, moderate or severe.");
+                        None
+                    }
+                };
+                reactions.push(Reaction { manifestation: m.to_string(), severity: sev });
+            }
+        } else if !reaction.is_empty() || reaction_severity.is_some() {
+            reactions.push(Reaction {
+                manifestation: reaction.clone(),
+                severity: reaction_severity.clone().or_else(from_severity),
+            });
         }
+        // The worst reaction's severity, or the overall severity's.
+        let worst = reactions
+            .iter()
+            .filter_map(|r| r.severity.clone())
+            .max_by_key(|s| REACTION_SEVERITIES.iter().position(|x| x == s))
+            .or_else(from_severity);
+        let reaction = if self.reactions.is_empty() {
+            reaction
+        } else {
+            reactions
+                .iter()
+                .map(|r| r.manifestation.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+                .chars()
+                .take(300)
+                .collect()
+        };
+        let onset_date = crate::clinical_date(&mut e, "onset_date", &self.onset_date, birth, today, "onset date");
+        let (source_author, recorded_at) = crate::read_provenance(&mut e, zone, &self.source_author, &self.recorded_at);
+        let encounter_id = crate::read_encounter_id(&mut e, &self.encounter_id);
         let duplicate_reason = self.duplicate_reason.trim().to_string();
         if self.record_anyway && duplicate_reason.is_empty() {
             e.add("duplicate_reason", "Give the reason for recording a second active entry for this substance.");
@@ -164,7 +329,15 @@ impl NewAllergy {
             category,
             kind: kind.to_string(),
             reaction,
-            severity: self.severity.trim().to_string(),
+            severity,
+            criticality,
+            verification_status,
+            reaction_severity: worst,
+            reactions,
+            onset_date,
+            recorded_at,
+            source_author,
+            encounter_id,
             record_anyway: self.record_anyway,
             duplicate_reason: if self.record_anyway { duplicate_reason } else { String::new() },
         })
@@ -180,7 +353,28 @@ pub struct Allergy {
     pub category: String,
     pub kind: String,
     pub reaction: String,
-    pub severity: String,
+    /// The overall severity of the older model, when recorded so.
+    pub severity: Option<String>,
+    /// low, high or unable_to_assess (FHIR criticality).
+    pub criticality: Option<String>,
+    /// unconfirmed, confirmed, refuted or entered_in_error.
+    pub verification_status: String,
+    /// The worst reaction's severity: mild, moderate or severe.
+    pub reaction_severity: Option<String>,
+    /// Each reaction with its severity.
+    #[schema(value_type = Vec<Reaction>)]
+    pub reactions: sqlx::types::Json<Vec<Reaction>>,
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "crate::date_str::serialize")]
+    pub onset_date: Option<time::Date>,
+    /// When first recorded (in the source system, for imported entries).
+    #[schema(value_type = String)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    /// Who recorded it in the source system; empty when recorded here.
+    pub source_author: String,
+    /// The encounter it was recorded in.
+    pub encounter_id: Option<Uuid>,
     pub status: String,
     /// The reason given when it was last set inactive or entered in error.
     pub status_reason: String,
@@ -199,8 +393,22 @@ pub fn substance_key(code: Option<&str>, substance: &str) -> String {
     }
 }
 
-fn severity_rank(s: &str) -> usize {
-    SEVERITIES.iter().position(|x| *x == s).unwrap_or(0)
+/// How bad an entry is, for "worst first": criticality (high, unable to assess, low, none), then
+/// the older severity, then the reactions' severity.
+fn severity_rank(a: &Allergy) -> (usize, usize, usize) {
+    let c = match a.criticality.as_deref() {
+        Some("high") => 3,
+        Some("unable_to_assess") => 2,
+        Some("low") => 1,
+        _ => 0,
+    };
+    let s = a.severity.as_deref().and_then(|s| SEVERITIES.iter().position(|x| *x == s)).map_or(0, |p| p + 1);
+    let r = a
+        .reaction_severity
+        .as_deref()
+        .and_then(|s| REACTION_SEVERITIES.iter().position(|x| *x == s))
+        .map_or(0, |p| p + 1);
+    (c, s, r)
 }
 
 /// Each substance once, with its worst severity (the active list of the overview): the entry
@@ -210,7 +418,7 @@ pub fn worst_per_substance(rows: Vec<Allergy>) -> Vec<Allergy> {
     for a in rows {
         let key = substance_key(a.substance_code.as_deref(), &a.substance);
         match out.iter_mut().find(|o| substance_key(o.substance_code.as_deref(), &o.substance) == key) {
-            Some(o) if severity_rank(&a.severity) > severity_rank(&o.severity) => *o = a,
+            Some(o) if severity_rank(&a) > severity_rank(o) => *o = a,
             Some(_) => {}
             None => out.push(a),
         }
@@ -219,8 +427,36 @@ pub fn worst_per_substance(rows: Vec<Allergy>) -> Vec<Allergy> {
 }
 
 impl Allergy {
+    /// "life-threatening · high criticality", "low criticality · moderate reaction" …
     pub fn severity_label(&self) -> String {
-        self.severity.replace('_', "-")
+        let mut parts = Vec::new();
+        if let Some(s) = &self.severity {
+            parts.push(s.replace('_', "-"));
+        }
+        if let Some(c) = &self.criticality {
+            parts.push(format!("{} criticality", c.replace('_', " ")));
+        }
+        if self.severity.is_none() {
+            if let Some(r) = &self.reaction_severity {
+                parts.push(format!("{r} reaction"));
+            }
+        }
+        if parts.is_empty() {
+            "criticality not assessed".into()
+        } else {
+            parts.join(" · ")
+        }
+    }
+    /// Shown in red: high criticality or a severe / life-threatening severity.
+    pub fn danger(&self) -> bool {
+        self.criticality.as_deref() == Some("high")
+            || matches!(self.severity.as_deref(), Some("severe" | "life_threatening"))
+    }
+    pub fn reaction_list(&self) -> &[Reaction] {
+        &self.reactions.0
+    }
+    pub fn verification_label(&self) -> String {
+        self.verification_status.replace('_', " ")
     }
     pub fn status_label(&self) -> String {
         super::encounters::label(&self.status)
@@ -239,12 +475,13 @@ pub struct AllergyList {
 
 pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     sqlx::query_as(
-        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity, a.status,
+        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1
          ORDER BY array_position(ARRAY['active','inactive','entered_in_error'], a.status),
-                  array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.substance
+                  array_position(ARRAY['high','unable_to_assess','low'], a.criticality), array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.substance
          LIMIT 500",
     )
     .bind(patient)
@@ -259,12 +496,21 @@ pub async fn nka(pool: &PgPool, patient: Uuid) -> sqlx::Result<bool> {
         .await
 }
 
-/// Records an allergy; a recorded "no known allergies" no longer holds and is cleared.
+/// Records an allergy; a recorded "no known allergies" no longer holds and is cleared. A refuted
+/// allergy is recorded inactive, one entered in error as entered in error.
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidAllergy) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
+    crate::check_encounter(conn, patient, v.encounter_id).await?;
+    let status = match v.verification_status.as_str() {
+        "refuted" => "inactive",
+        "entered_in_error" => "entered_in_error",
+        _ => "active",
+    };
     sqlx::query(
-        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by, duplicate_reason)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'active',$9,$10)",
+        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by,
+                                duplicate_reason, criticality, verification_status, reaction_severity, reactions, onset_date, recorded_at,
+                                source_author, encounter_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()),$18,$19)",
     )
     .bind(id)
     .bind(patient)
@@ -274,16 +520,42 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.kind)
     .bind(&v.reaction)
     .bind(&v.severity)
+    .bind(status)
     .bind(meta.actor_user_id)
     .bind(&v.duplicate_reason)
+    .bind(&v.criticality)
+    .bind(&v.verification_status)
+    .bind(&v.reaction_severity)
+    .bind(sqlx::types::Json(&v.reactions))
+    .bind(v.onset_date)
+    .bind(v.recorded_at)
+    .bind(&v.source_author)
+    .bind(v.encounter_id)
     .execute(&mut *conn)
     .await?;
-    let cleared =
-        sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1").bind(patient).execute(&mut *conn).await?;
-    let changes = json!({"substance": v.substance, "substance_code": v.substance_code, "category": v.category,
-        "kind": v.kind, "reaction": v.reaction, "severity": v.severity, "status": "active",
-        "nka_cleared": cleared.rows_affected() > 0});
-    let mut changes = changes;
+    let cleared = if status == "active" {
+        sqlx::query("DELETE FROM allergy_nka WHERE patient_id = $1")
+            .bind(patient)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    } else {
+        0
+    };
+    let mut changes = json!({"substance": v.substance, "substance_code": v.substance_code, "category": v.category,
+        "kind": v.kind, "reaction": v.reaction, "severity": v.severity, "status": status,
+        "criticality": v.criticality, "verification_status": v.verification_status,
+        "reaction_severity": v.reaction_severity, "reactions": v.reactions,
+        "onset_date": v.onset_date.map(|d| d.to_string()), "nka_cleared": cleared > 0});
+    if !v.source_author.is_empty() {
+        changes["source_author"] = json!(v.source_author);
+    }
+    if let Some(e) = v.encounter_id {
+        changes["encounter_id"] = json!(e);
+    }
+    if let Some(r) = v.recorded_at {
+        changes["recorded_at"] = json!(r.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
+    }
     if !v.duplicate_reason.is_empty() {
         changes["duplicate_reason"] = json!(v.duplicate_reason);
     }
@@ -296,12 +568,13 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
 pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidAllergy) -> sqlx::Result<Option<Allergy>> {
     sqlx::query("SELECT 1 FROM patients WHERE id = $1 FOR UPDATE").bind(patient).execute(&mut *conn).await?;
     sqlx::query_as(
-        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity, a.status,
+        "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1 AND a.status = 'active'
            AND ((a.substance_code IS NOT NULL AND a.substance_code = $2) OR lower(btrim(a.substance)) = lower(btrim($3)))
-         ORDER BY array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.created_at
+         ORDER BY array_position(ARRAY['high','unable_to_assess','low'], a.criticality), array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.created_at
          LIMIT 1",
     )
     .bind(patient)
@@ -338,14 +611,14 @@ pub async fn update_existing(
     if !["allergy", "intolerance"].contains(&kind) {
         e.add("kind", "Choose allergy or intolerance.");
     }
-    if !SEVERITIES.contains(&u.severity.trim()) {
+    if !u.severity.trim().is_empty() && !SEVERITIES.contains(&u.severity.trim()) {
         e.add("severity", "Choose mild, moderate, severe or life-threatening.");
     }
     if u.reaction.trim().chars().count() > 300 {
         e.add("reaction", "At most 300 characters.");
     }
     e.into_result()?;
-    let before: Option<(String, String, String, String, String)> = sqlx::query_as(
+    let before: Option<(String, String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT substance, kind, reaction, severity, status FROM allergies WHERE id = $1 AND patient_id = $2 FOR UPDATE",
     )
     .bind(id)
@@ -359,7 +632,10 @@ pub async fn update_existing(
     let (reaction, severity) = (u.reaction.trim(), u.severity.trim());
     // An empty reaction keeps the recorded one.
     let reaction = if reaction.is_empty() { old_reaction.as_str() } else { reaction };
-    sqlx::query("UPDATE allergies SET kind = $2, reaction = $3, severity = $4 WHERE id = $1")
+    // An empty severity keeps the recorded one.
+    let old_severity = old_severity.unwrap_or_default();
+    let severity = if severity.is_empty() { old_severity.as_str() } else { severity };
+    sqlx::query("UPDATE allergies SET kind = $2, reaction = $3, severity = nullif($4, '') WHERE id = $1")
         .bind(id)
         .bind(kind)
         .bind(reaction)
@@ -472,6 +748,9 @@ struct AllergiesPage {
     can_write: bool,
     coded: &'static [(&'static str, &'static str, &'static str)],
     severities: [&'static str; 4],
+    criticalities: [&'static str; 3],
+    verifications: [&'static str; 4],
+    reaction_severities: [&'static str; 3],
     categories: [&'static str; 4],
     /// The active entry for the same substance, when the new one would duplicate it.
     duplicate: Option<Allergy>,
@@ -482,7 +761,25 @@ struct AllergiesPage {
 impl AllergiesPage {
     /// The category choices for a free-text substance (none chosen first).
     fn category_options(&self) -> Vec<(&'static str, &'static str)> {
-        std::iter::once(("", "—")).chain(self.categories.iter().map(|c| (*c, *c))).collect()
+        std::iter::once(("", "—"))
+            .chain(self.categories.iter().map(|c| (*c, *c)))
+            .chain(FHIR_CATEGORIES.iter().map(|c| (*c, *c)))
+            .collect()
+    }
+    /// Choices with "—" (not given) first, labels with spaces.
+    fn criticality_options(&self) -> Vec<(String, String)> {
+        self.optional(&self.criticalities)
+    }
+    fn reaction_severity_options(&self) -> Vec<(String, String)> {
+        self.optional(&self.reaction_severities)
+    }
+    fn verification_options(&self) -> Vec<(String, String)> {
+        self.optional(&self.verifications)
+    }
+    fn optional(&self, values: &[&'static str]) -> Vec<(String, String)> {
+        std::iter::once((String::new(), "—".to_string()))
+            .chain(values.iter().map(|v| (v.to_string(), v.replace('_', " "))))
+            .collect()
     }
     /// The refusal message for this entry and status, if that is the one refused.
     fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
@@ -521,6 +818,9 @@ async fn render(
         can_write: auth.can(crate::perms::CHART_WRITE),
         coded: CODED,
         severities: SEVERITIES,
+        criticalities: CRITICALITIES,
+        verifications: VERIFICATIONS,
+        reaction_severities: REACTION_SEVERITIES,
         categories: CATEGORIES,
         duplicate: extra.duplicate,
         refused: extra.refused,
@@ -533,7 +833,7 @@ const NO_EXTRA: Extra = Extra { duplicate: None, refused: None };
 pub async fn page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let b = patient.banner("allergies");
-    let form = NewAllergy { severity: "moderate".into(), ..Default::default() };
+    let form = NewAllergy::default();
     render(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK, NO_EXTRA).await
 }
 
@@ -546,7 +846,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("allergies");
-    let valid = match form.validate() {
+    let valid = match form.validate(b.birth_date, page.zone.today(), &page.zone) {
         Ok(v) => v,
         Err(errors) => {
             return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY, NO_EXTRA).await
@@ -738,7 +1038,15 @@ mod tests {
             category: "drug".into(),
             kind: "allergy".into(),
             reaction: String::new(),
-            severity: severity.into(),
+            severity: Some(severity.into()),
+            criticality: None,
+            verification_status: "confirmed".into(),
+            reaction_severity: None,
+            reactions: sqlx::types::Json(Vec::new()),
+            onset_date: None,
+            recorded_at: OffsetDateTime::UNIX_EPOCH,
+            source_author: String::new(),
+            encounter_id: None,
             status: "active".into(),
             status_reason: String::new(),
             recorded_by: None,
@@ -757,9 +1065,35 @@ mod tests {
         ];
         let out = worst_per_substance(rows);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].severity, "life_threatening");
+        assert_eq!(out[0].severity.as_deref(), Some("life_threatening"));
         assert_eq!(out[1].substance, "Strawberries");
-        assert_eq!(out[1].severity, "moderate");
+        assert_eq!(out[1].severity.as_deref(), Some("moderate"));
+    }
+
+    #[test]
+    fn criticality_ranks_before_severity_and_fhir_fields_are_read_as_sent() {
+        let mut high = row(Some("latex"), "Latex", "mild");
+        high.criticality = Some("high".into());
+        let mut low = row(Some("latex"), "Latex", "severe");
+        low.criticality = Some("low".into());
+        let out = worst_per_substance(vec![low, high]);
+        assert_eq!(out[0].criticality.as_deref(), Some("high"));
+        assert_eq!(out[0].severity_label(), "mild · high criticality");
+        let f = NewAllergy {
+            substance: "Ragweed".into(),
+            category: "environment".into(),
+            criticality: "Unable-To-Assess".into(),
+            verification_status: "entered-in-error".into(),
+            ..Default::default()
+        };
+        let v = f.validate(None, crate::today(), &Zone::utc()).ok().unwrap();
+        assert_eq!(v.criticality.as_deref(), Some("unable_to_assess"));
+        assert_eq!(v.verification_status, "entered_in_error");
+        assert_eq!(v.severity, None);
+        let f = NewAllergy { substance_code: "peanut".into(), severity: "moderate".into(), ..Default::default() };
+        let v = f.validate(None, crate::today(), &Zone::utc()).ok().unwrap();
+        assert_eq!((v.criticality.as_deref(), v.reaction_severity.as_deref()), (Some("low"), Some("moderate")));
+        assert_eq!(v.category, "food");
     }
 
     #[test]
@@ -779,8 +1113,8 @@ mod tests {
             record_anyway: true,
             ..Default::default()
         };
-        assert!(f.validate().err().unwrap().get("duplicate_reason").is_some());
+        assert!(f.validate(None, crate::today(), &Zone::utc()).err().unwrap().get("duplicate_reason").is_some());
         let f = NewAllergy { duplicate_reason: "second reaction type".into(), ..f };
-        assert!(f.validate().is_ok());
+        assert!(f.validate(None, crate::today(), &Zone::utc()).is_ok());
     }
 }

@@ -17,8 +17,11 @@ use super::encounters::{Encounter, NewEncounter};
 use super::medications::{Medication, NewMedication};
 use super::notes::{Addendum, NewNote, Note, NoteMeta};
 use super::problems::{NewProblem, Problem};
+use super::procedures::{NewProcedure, Procedure};
 use super::vitals::{Vitals, VitalsInput};
-use super::{allergies, audit_view, documents, encounters, icd, medications, notes, problems, vitals, ChartPatient};
+use super::{
+    allergies, audit_view, documents, encounters, icd, medications, notes, problems, procedures, vitals, ChartPatient,
+};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
 use hearth_core::error::AppResult;
@@ -40,15 +43,16 @@ use hearth_core::web::Path;
         list_vitals, create_vitals,
         list_notes, create_note, get_note, update_note, sign_note, add_addendum,
         list_medications, create_medication, medication_status,
+        list_procedures, create_procedure,
         list_documents, upload_document, get_document, upload_version, document_content,
         get_timeline,
     ),
     components(schemas(
         icd::IcdCode, Paged<Encounter>, Paged<Vitals>, Paged<NoteMeta>, Paged<Document>, Paged<Problem>,
-        Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, Vitals,
+        Paged<Medication>, Encounter, NewEncounter, Problem, NewProblem, Allergy, AllergyList, NewAllergy, allergies::Reaction, Vitals,
         VitalsInput, VitalsRecorded, NoteMeta, Note, Addendum, NewNote, NoteEdit, AddendumInput, Medication, NewMedication,
         TimelineItem, Paged<TimelineItem>, StatusChange, CreatedId, Document, DocumentVersion, DocumentUpload,
-        VersionUpload, Stored
+        VersionUpload, Stored, Procedure, NewProcedure, Paged<Procedure>
     )),
     tags((name = "chart", description = "The clinical record: encounters, problems (ICD-10-CM), allergies, vital signs, notes, home medications, documents"))
 )]
@@ -85,6 +89,8 @@ pub fn routes() -> ApiRoutes {
         .get(&format!("{p}/medications"), list_medications)
         .post(&format!("{p}/medications"), create_medication)
         .post(&format!("{p}/medications/{{item}}/status"), medication_status)
+        .get(&format!("{p}/procedures"), list_procedures)
+        .post(&format!("{p}/procedures"), create_procedure)
         .get(&format!("{p}/timeline"), get_timeline)
         .get(&format!("{p}/documents"), list_documents)
         .post_upload(&format!("{p}/documents"), upload_document, limit)
@@ -106,6 +112,11 @@ pub struct StatusChange {
     /// marking entered in error; the pages require it there).
     #[serde(default)]
     reason: String,
+    /// When it happened, for a past event (default now/today; not in the future): a problem's
+    /// resolution date or a medication's stop date (YYYY-MM-DD), an encounter's end (RFC 3339;
+    /// not before its start).
+    #[serde(default)]
+    date: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -189,7 +200,10 @@ async fn encounter_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim()).await?;
+    let mut e = hearth_core::error::FieldErrors::default();
+    let ended = crate::read_time(&mut e, &Zone::utc(), "date", Some(&body.date), None);
+    e.into_result()?;
+    encounters::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), ended).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -206,8 +220,10 @@ async fn list_problems(State(s): State<AppState>, auth: Auth, ctx: ChartPatient)
     Ok(Json(Paged { items: rows, next: None }))
 }
 
-/// Adds a problem coded with a billable ICD-10-CM code.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 409, description = "The code is already an active problem; `existing_id` names it"), (status = 422, description = "Unknown or non-billable code, bad onset date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+/// Adds a problem: coded with a billable ICD-10-CM code (`icd_code`), or in another system
+/// (`system` + `code` + `display`, e.g. SNOMED CT, with `icd_code` optional), or as free text
+/// (`display` alone). A problem recorded resolved takes `resolved_date`.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/problems", params(("id" = Uuid, Path)), request_body = NewProblem, responses((status = 201, body = CreatedId), (status = 409, description = "The code is already an active problem; `existing_id` names it"), (status = 422, description = "Unknown or non-billable ICD-10-CM code, a malformed coding, bad onset or resolution date"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
 async fn create_problem(
     State(s): State<AppState>,
     auth: Auth,
@@ -215,13 +231,13 @@ async fn create_problem(
     Json(body): Json<NewProblem>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(&s.pool, pid, birth, crate::today()).await??;
+    let v = body.validate(&s.pool, pid, birth, crate::today(), &Zone::utc()).await??;
     let mut tx = s.pool.begin().await?;
     if v.checks_duplicates() {
-        if let Some(d) = problems::find_duplicate(&mut tx, pid, &v.code.code).await? {
+        if let Some(d) = problems::find_duplicate(&mut tx, pid, &v).await? {
             let detail = format!(
-                "{} {} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",
-                d.icd_code, d.description
+                "{} is already an active problem; update it, or repeat with record_anyway and duplicate_reason.",
+                d.label()
             );
             return Ok(duplicate(detail, d.id));
         }
@@ -242,7 +258,17 @@ async fn problem_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    problems::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today()).await?;
+    problems::change_status(
+        &mut tx,
+        &auth.meta,
+        pid,
+        item,
+        body.status.trim(),
+        &body.reason,
+        &body.date,
+        crate::today(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -272,8 +298,8 @@ async fn create_allergy(
     ctx: ChartPatient,
     Json(body): Json<NewAllergy>,
 ) -> AppResult<Response> {
-    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate()?;
+    let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(birth, crate::today(), &Zone::utc())?;
     let mut tx = s.pool.begin().await?;
     if !body.record_anyway {
         if let Some(d) = allergies::find_duplicate(&mut tx, pid, &v).await? {
@@ -488,6 +514,40 @@ async fn add_addendum(
     Ok(created(aid))
 }
 
+// ---------------------------------------------------------------- procedures
+
+/// The procedure history, newest first, whole (bounded at 1000 entries): `next` is always null.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/procedures", params(("id" = Uuid, Path)), responses((status = 200, body = Paged<Procedure>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn list_procedures(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+) -> AppResult<Json<Paged<Procedure>>> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_READ)?;
+    let rows = procedures::list(&s.pool, pid).await?;
+    audit_view(&s.pool, &auth.meta, pid, "procedures").await?;
+    Ok(Json(Paged { items: rows, next: None }))
+}
+
+/// Adds a past procedure: coded (`system` + `code`: SNOMED CT, CPT, ICD-10-PCS or the source's
+/// own URI) or free text (`display` alone), performed at `performed_start` (to `performed_end`
+/// for a period), optionally in one of the patient's encounters, with the source's author and
+/// recording time.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/procedures", params(("id" = Uuid, Path)), request_body = NewProcedure, responses((status = 201, body = CreatedId), (status = 422, description = "A malformed coding, a date in the future or an end before the start, another patient's encounter"), (status = 403), (status = 404)), security(("bearer" = [])), tag = "chart")]
+async fn create_procedure(
+    State(s): State<AppState>,
+    auth: Auth,
+    ctx: ChartPatient,
+    Json(body): Json<NewProcedure>,
+) -> AppResult<Response> {
+    let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
+    let v = body.validate(&s.pool, pid, &Zone::utc()).await??;
+    let mut tx = s.pool.begin().await?;
+    let new = procedures::insert(&mut tx, &auth.meta, pid, &v).await?;
+    tx.commit().await?;
+    Ok(created(new))
+}
+
 // ---------------------------------------------------------------- medications
 
 /// The home medication list (active first), whole like the problem list: `next` is always null
@@ -513,7 +573,7 @@ async fn create_medication(
     Json(body): Json<NewMedication>,
 ) -> AppResult<Response> {
     let (pid, birth) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
-    let v = body.validate(birth, crate::today())?;
+    let v = body.validate(birth, crate::today(), &Zone::utc())?;
     let mut tx = s.pool.begin().await?;
     let new = medications::insert(&mut tx, &auth.meta, pid, &v).await?;
     tx.commit().await?;
@@ -531,8 +591,17 @@ async fn medication_status(
 ) -> AppResult<StatusCode> {
     let (pid, _) = patient(&auth, ctx, crate::perms::CHART_WRITE)?;
     let mut tx = s.pool.begin().await?;
-    medications::change_status(&mut tx, &auth.meta, pid, item, body.status.trim(), &body.reason, crate::today())
-        .await?;
+    medications::change_status(
+        &mut tx,
+        &auth.meta,
+        pid,
+        item,
+        body.status.trim(),
+        &body.reason,
+        &body.date,
+        crate::today(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

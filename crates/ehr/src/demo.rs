@@ -414,9 +414,50 @@ pub async fn seed_charts(
     .bind(&b.prob.1)
     .execute(&mut *conn)
     .await?;
+    // About one patient in six brought a problem from a previous system coded in SNOMED CT
+    // only (shown "not ICD-coded", with ICD-10-CM suggestions).
     sqlx::query(
-        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, reaction, severity, status, created_at, recorded_by)
-         SELECT id, p, s, c, cat, r, sev, 'active', at, $9
+        "INSERT INTO problems (id, patient_id, code_system, code, description, status, onset_date, created_at, recorded_by, comment)
+         SELECT gen_random_uuid(), p.pid, 'http://snomed.info/sct', s.code, s.display, 'active',
+                (now() - make_interval(years => 2 + get_byte(decode(md5(p.pid::text), 'hex'), 1) % 10))::date, now(), $2,
+                'Imported from the previous record system'
+         FROM (SELECT DISTINCT pid FROM unnest($1::uuid[]) AS u(pid)) p
+         CROSS JOIN LATERAL (SELECT * FROM (VALUES ('49436004', 'Atrial fibrillation'), ('69896004', 'Rheumatoid arthritis'),
+                                                   ('195967001', 'Asthma')) AS v(code, display)
+                             ORDER BY md5(p.pid::text || v.code) LIMIT 1) s
+         WHERE get_byte(decode(md5(p.pid::text), 'hex'), 0) < 43",
+    )
+    .bind(&b.prob.1)
+    .bind(doctor)
+    .execute(&mut *conn)
+    .await?;
+    // A past procedure or two from the previous record system (the procedure history).
+    sqlx::query(
+        "INSERT INTO procedures (id, patient_id, code_system, code, display, performed_start, source_author, recorded_at,
+                                 recorded_by, note)
+         SELECT gen_random_uuid(), p.pid, s.sys, s.code, s.display,
+                now() - make_interval(years => 3 + get_byte(decode(md5(p.pid::text), 'hex'), 2) % 20),
+                'Dr. R. Okoye (previous record system)',
+                now() - make_interval(years => 2 + get_byte(decode(md5(p.pid::text), 'hex'), 2) % 20), $2, ''
+         FROM (SELECT DISTINCT pid FROM unnest($1::uuid[]) AS u(pid)) p
+         CROSS JOIN LATERAL (SELECT * FROM (VALUES ('http://snomed.info/sct', '80146002', 'Appendectomy'),
+                                                   ('http://www.ama-assn.org/go/cpt', '47562', 'Laparoscopic cholecystectomy'),
+                                                   (NULL, NULL, 'Tonsillectomy in childhood')) AS v(sys, code, display)
+                             ORDER BY md5(p.pid::text || v.display) LIMIT 1 + get_byte(decode(md5(p.pid::text), 'hex'), 3) % 2) s
+         WHERE get_byte(decode(md5(p.pid::text), 'hex'), 2) < 80",
+    )
+    .bind(&b.prob.1)
+    .bind(doctor)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO allergies (id, patient_id, substance, substance_code, category, reaction, severity, status, created_at, recorded_by,
+                                criticality, reaction_severity, reactions, recorded_at)
+         SELECT id, p, s, c, cat, r, sev, 'active', at, $9,
+                CASE WHEN sev IN ('mild', 'moderate') THEN 'low' ELSE 'high' END,
+                CASE WHEN sev = 'life_threatening' THEN 'severe' ELSE sev END,
+                CASE WHEN r <> '' THEN jsonb_build_array(jsonb_build_object('manifestation', r,
+                    'severity', CASE WHEN sev = 'life_threatening' THEN 'severe' ELSE sev END)) ELSE '[]' END, at
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
               AS t(id, p, s, c, cat, r, sev, at)",
     )

@@ -280,20 +280,34 @@ pub async fn insert(
 }
 
 /// Moves an encounter along its status flow; refuses any other move with a clear message.
+/// Finishing or cancelling ends it at `ended` when given (its real end: not before its start,
+/// not in the future), else now.
 pub async fn change_status(
     conn: &mut PgConnection,
     meta: &AuditMeta,
     patient: Uuid,
     id: Uuid,
     to: &str,
+    ended: Option<OffsetDateTime>,
 ) -> Result<(), AppError> {
-    let from: Option<String> =
-        sqlx::query_scalar("SELECT status FROM encounters WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+    let row: Option<(String, OffsetDateTime)> =
+        sqlx::query_as("SELECT status, starts_at FROM encounters WHERE id = $1 AND patient_id = $2 FOR UPDATE")
             .bind(id)
             .bind(patient)
             .fetch_optional(&mut *conn)
             .await?;
-    let from = from.ok_or(AppError::NotFound)?;
+    let (from, starts_at) = row.ok_or(AppError::NotFound)?;
+    if let Some(end) = ended {
+        if !matches!(to, "finished" | "cancelled") {
+            return Err(AppError::field("ended_at", "An end time goes with finishing or cancelling the encounter."));
+        }
+        if end < starts_at {
+            return Err(AppError::field("ended_at", "The end is before the encounter's start."));
+        }
+        if end > OffsetDateTime::now_utc() + time::Duration::minutes(1) {
+            return Err(AppError::field("ended_at", "The end is in the future."));
+        }
+    }
     if !STATUSES.contains(&to) {
         return Err(AppError::field("status", format!("{to:?} is not an encounter status")));
     }
@@ -306,21 +320,20 @@ pub async fn change_status(
     }
     sqlx::query(
         "UPDATE encounters SET status = $2,
-                ended_at = CASE WHEN $2 IN ('finished', 'cancelled') THEN greatest(now(), starts_at) ELSE ended_at END
+                ended_at = CASE WHEN $2 IN ('finished', 'cancelled') THEN greatest(coalesce($3, now()), starts_at) ELSE ended_at END
          WHERE id = $1",
     )
     .bind(id)
     .bind(to)
+    .bind(ended)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        meta,
-        Event::new("encounter.status", "encounter", id)
-            .patient(patient)
-            .changes(json!({"status": {"from": from, "to": to}})),
-    )
-    .await?;
+    let mut changes = json!({"status": {"from": from, "to": to}});
+    if let Some(end) = ended {
+        changes["ended_at"] = json!(end.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
+    }
+    audit::record(conn, meta, Event::new("encounter.status", "encounter", id).patient(patient).changes(changes))
+        .await?;
     Ok(())
 }
 
@@ -380,7 +393,7 @@ pub struct Diagnosis {
 /// The diagnoses of these encounters, primary first (entered-in-error entries left out).
 pub async fn diagnoses(pool: &PgPool, patient: Uuid, encounters: &[Uuid]) -> sqlx::Result<Vec<Diagnosis>> {
     sqlx::query_as(
-        "SELECT encounter_id, icd_code, description, diagnosis_rank, certainty FROM problems
+        "SELECT encounter_id, coalesce(icd_code, '') AS icd_code, description, diagnosis_rank, certainty FROM problems
          WHERE patient_id = $1 AND encounter_id = ANY($2) AND status <> 'entered_in_error'
          ORDER BY diagnosis_rank = 'secondary', created_at",
     )
@@ -483,19 +496,26 @@ pub async fn create(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StatusForm {
     pub status: String,
+    /// When finishing: the real end (local date-time of the facility), default now.
+    #[serde(default)]
+    pub ended_at: String,
 }
 
 pub async fn set_status(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
+    zone: Zone,
     Path((_, item)): Path<(String, Uuid)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let (pid, eid) = (patient.id, item);
+    let mut e = FieldErrors::default();
+    let ended = crate::read_time(&mut e, &zone, "ended_at", Some(&f.ended_at), None);
+    e.into_result()?;
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, eid, f.status.trim()).await?;
+    change_status(&mut tx, &auth.meta, pid, eid, f.status.trim(), ended).await?;
     tx.commit().await?;
     Ok(web::redirect_flash(
         &format!("/patients/{pid}/encounters"),

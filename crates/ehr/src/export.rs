@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{allergies, documents, encounters, medications, notes, problems, vitals};
+use super::{allergies, documents, encounters, medications, notes, problems, procedures, vitals};
 use hearth_core::error::AppResult;
 use hearth_core::platform::crypto::KeyRing;
 
@@ -17,8 +17,8 @@ use hearth_core::platform::crypto::KeyRing;
 const SECTION_LIMIT: i64 = 100_000;
 
 /// The names of the sections [`clinical_sections`] returns, in order.
-pub const SECTIONS: [&str; 7] =
-    ["encounters", "problems", "allergies", "vital_signs", "notes", "home_medications", "documents"];
+pub const SECTIONS: [&str; 8] =
+    ["encounters", "problems", "allergies", "vital_signs", "notes", "home_medications", "documents", "procedures"];
 
 /// `{encounters, problems, allergies: {no_known_allergies, assessment, items}, vital_signs,
 /// notes (with body and addenda), home_medications, documents (with versions)}`.
@@ -34,6 +34,7 @@ pub async fn clinical_sections(pool: &PgPool, keys: &KeyRing, patient: Uuid) -> 
         documents::list(pool, patient),
     )?;
     let notes = notes::list_full(pool, keys, patient).await?;
+    let procs = procedures::list(pool, patient).await?;
     let recorded = nka || alls.iter().any(|a| a.status == "active");
     let docs: Vec<Value> = docs
         .into_iter()
@@ -67,5 +68,6 @@ pub async fn clinical_sections(pool: &PgPool, keys: &KeyRing, patient: Uuid) -> 
         "notes": notes,
         "home_medications": meds,
         "documents": docs,
+        "procedures": procs,
     }))
 }

@@ -175,7 +175,7 @@ pub fn rank(candidates: Vec<IcdCode>, e: &Expanded, used: &std::collections::Has
 /// The codes a clinician recorded on problems, most recent first (at most 50).
 pub async fn usage(pool: &PgPool, user: uuid::Uuid) -> sqlx::Result<std::collections::HashMap<String, Usage>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT icd_code, count(*) FROM (SELECT icd_code, created_at FROM problems WHERE recorded_by = $1
+        "SELECT icd_code, count(*) FROM (SELECT icd_code, created_at FROM problems WHERE recorded_by = $1 AND icd_code IS NOT NULL
                                            ORDER BY created_at DESC LIMIT 500) r
          GROUP BY icd_code ORDER BY max(created_at) DESC LIMIT 50",
     )

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
+pub mod procedures;
 pub mod visits;
 pub mod vitals;
 
@@ -23,11 +24,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use futures_util::FutureExt;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use hearth_core::error::AppResult;
+use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::routes::Routes;
 use hearth_core::registry::{
@@ -51,6 +52,7 @@ pub const MODULE: Module = Module {
         ChartTab { key: "encounters", label: "Encounters", suffix: "encounters", order: 100 },
         ChartTab { key: "problems", label: "Problems", suffix: "problems", order: 110 },
         ChartTab { key: "allergies", label: "Allergies", suffix: "allergies", order: 120 },
+        ChartTab { key: "procedures", label: "Procedures", suffix: "procedures", order: 125 },
         ChartTab { key: "vitals", label: "Vital signs", suffix: "vitals", order: 130 },
         ChartTab { key: "notes", label: "Notes", suffix: "notes", order: 140 },
         ChartTab { key: "medications", label: "Home medications", suffix: "medications", order: 150 },
@@ -66,6 +68,7 @@ pub const MODULE: Module = Module {
         PatientTable { table: "vitals", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "notes", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "home_medications", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "procedures", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "documents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
     ],
     merge_steps: &[MergeStep {
@@ -121,6 +124,9 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/problems", get(problems::page).post(problems::create))
         .route("/patients/{id}/problems/{item}/status", post(problems::set_status))
         .route("/patients/{id}/problems/{item}/update", post(problems::update))
+        .route("/patients/{id}/problems/{item}/icd", post(problems::add_icd))
+        .route("/patients/{id}/procedures", get(procedures::page).post(procedures::create))
+        .route("/patients/{id}/procedures/{item}/error", post(procedures::mark_error))
         .route("/patients/{id}/allergies", get(allergies::page).post(allergies::create))
         .route("/patients/{id}/allergies/nka", post(allergies::record_nka))
         .route("/patients/{id}/allergies/{item}/status", post(allergies::set_status))
@@ -167,15 +173,32 @@ pub struct AllergySummary {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct BannerAllergy {
     pub substance: String,
-    pub severity: String,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub criticality: Option<String>,
 }
 
 impl BannerAllergy {
     pub fn severe(&self) -> bool {
-        matches!(self.severity.as_str(), "severe" | "life_threatening")
+        self.criticality.as_deref() == Some("high")
+            || matches!(self.severity.as_deref(), Some("severe" | "life_threatening"))
     }
+    /// "moderate", "high criticality", "life-threatening · high criticality"; the older severity
+    /// first (as before), then the criticality.
     pub fn severity_label(&self) -> String {
-        self.severity.replace('_', "-")
+        let mut parts = Vec::new();
+        if let Some(s) = &self.severity {
+            parts.push(s.replace('_', "-"));
+        }
+        if let Some(c) = &self.criticality {
+            parts.push(format!("{} criticality", c.replace('_', " ")));
+        }
+        if parts.is_empty() {
+            "criticality not assessed".into()
+        } else {
+            parts.join(" · ")
+        }
     }
 }
 
@@ -214,7 +237,7 @@ const TIMELINE: &[TimelineSource] = &[
     TimelineSource {
         kind: "problem",
         label: "Problem",
-        select: "SELECT p.created_at, 'problem', p.id, p.icd_code || ' ' || p.description,
+        select: "SELECT p.created_at, 'problem', p.id, concat_ws(' ', p.icd_code, p.description),
                         coalesce('onset ' || p.onset_date::text, ''), p.status
                  FROM problems p WHERE p.patient_id = $1",
         at: "p.created_at",
@@ -225,7 +248,7 @@ const TIMELINE: &[TimelineSource] = &[
         kind: "allergy",
         label: "Allergy",
         select: "SELECT a.created_at, 'allergy', a.id, 'Allergy: ' || a.substance,
-                        concat_ws(' · ', replace(a.severity, '_', '-'), nullif(a.reaction, '')), a.status
+                        concat_ws(' · ', replace(a.severity, '_', '-'), replace(a.criticality, '_', ' ') || ' criticality', nullif(a.reaction, '')), a.status
                  FROM allergies a WHERE a.patient_id = $1",
         at: "a.created_at",
         id: "a.id",
@@ -291,13 +314,15 @@ const BANNER: BannerPart = BannerPart {
     // active encounter (arrived or in progress) with its department and attending clinician.
     sql: "SELECT jsonb_build_object(
             'nka', EXISTS (SELECT 1 FROM allergy_nka n WHERE n.patient_id = p.id),
-            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity)
-                                  ORDER BY w.rank DESC, w.substance), '[]'::jsonb)
+            'allergies', (SELECT coalesce(jsonb_agg(jsonb_build_object('substance', w.substance, 'severity', w.severity,
+                                                                 'criticality', w.criticality)
+                                  ORDER BY w.crank DESC, w.rank DESC, w.substance), '[]'::jsonb)
                           FROM (SELECT DISTINCT ON (coalesce(a.substance_code, lower(btrim(a.substance))))
-                                       a.substance, a.severity,
-                                       array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity) AS rank
+                                       a.substance, a.severity, a.criticality,
+                                       coalesce(array_position(ARRAY['low','unable_to_assess','high'], a.criticality), 0) AS crank,
+                                       coalesce(array_position(ARRAY['mild','moderate','severe','life_threatening'], a.severity), 0) AS rank
                                 FROM allergies a WHERE a.patient_id = p.id AND a.status = 'active'
-                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 3 DESC, a.created_at) w),
+                                ORDER BY coalesce(a.substance_code, lower(btrim(a.substance))), 4 DESC, 5 DESC, a.created_at) w),
             'vitals', (SELECT jsonb_build_object('flag', v.flag, 'news2', v.news2, 'band', v.news2_band,
                                   'on', to_char(v.taken_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI'))
                        FROM vitals v WHERE v.patient_id = p.id AND v.flag IS NOT NULL
@@ -333,7 +358,7 @@ const BANNER: BannerPart = BannerPart {
         let alerts = a
             .items
             .iter()
-            .filter(|x| x.severity == "life_threatening")
+            .filter(|x| x.severity.as_deref() == Some("life_threatening"))
             .map(|x| format!("Life-threatening allergy: {}", x.substance))
             .collect();
         let mut groups = vec![BannerGroup { label: "Allergies", items }];
@@ -452,5 +477,48 @@ pub(crate) mod date_str {
             Some(d) => s.serialize_str(&d.to_string()),
             None => s.serialize_none(),
         }
+    }
+}
+
+/// Provenance of an entry recorded elsewhere first (issue 14): who recorded it in the source
+/// system (at most 200 characters; empty when recorded here) and when (`recorded_at`: a time in
+/// `zone` or RFC 3339, not in the future; none: now).
+pub(crate) fn read_provenance(
+    e: &mut FieldErrors,
+    zone: &Zone,
+    source_author: &str,
+    recorded_at: &str,
+) -> (String, Option<OffsetDateTime>) {
+    let author = source_author.trim().to_string();
+    if author.chars().count() > 200 {
+        e.add("source_author", "At most 200 characters.");
+    }
+    let at = read_time(e, zone, "recorded_at", Some(recorded_at), None);
+    if at.is_some_and(|t| t > OffsetDateTime::now_utc() + time::Duration::minutes(1)) {
+        e.add("recorded_at", "The recorded time is in the future.");
+    }
+    (author, at)
+}
+
+/// Reads an optional encounter id (its syntax; [`check_encounter`] checks whose it is).
+pub(crate) fn read_encounter_id(e: &mut FieldErrors, raw: &str) -> Option<Uuid> {
+    match raw.trim() {
+        "" => None,
+        r => Uuid::parse_str(r).map_err(|_| e.add("encounter_id", "Choose one of this patient's encounters.")).ok(),
+    }
+}
+
+/// 422 unless the encounter (if any) is one of the patient's.
+pub(crate) async fn check_encounter(conn: &mut PgConnection, patient: Uuid, encounter: Option<Uuid>) -> AppResult<()> {
+    let Some(id) = encounter else { return Ok(()) };
+    let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
+        .bind(id)
+        .bind(patient)
+        .fetch_one(&mut *conn)
+        .await?;
+    if ours {
+        Ok(())
+    } else {
+        Err(AppError::field("encounter_id", "Choose one of this patient's encounters."))
     }
 }

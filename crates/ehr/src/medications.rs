@@ -57,9 +57,25 @@ pub struct NewMedication {
     pub start_date: String,
     #[serde(default)]
     pub comment: String,
+    /// The RxNorm concept (RXCUI, digits) of the medication, when known (e.g. from an import).
+    #[serde(default)]
+    pub rxnorm_code: String,
+    /// One of the patient's encounters it was recorded in.
+    #[serde(default)]
+    pub encounter_id: String,
+    /// Who recorded it in the source system (imports); empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// When it was recorded in the source system (RFC 3339; default now; not in the future).
+    #[serde(default)]
+    pub recorded_at: String,
 }
 
 pub struct ValidMedication {
+    rxnorm_code: Option<String>,
+    pub(crate) encounter_id: Option<Uuid>,
+    source_author: String,
+    recorded_at: Option<OffsetDateTime>,
     name: String,
     dose: String,
     route: String,
@@ -69,7 +85,7 @@ pub struct ValidMedication {
 }
 
 impl NewMedication {
-    pub fn validate(&self, birth: Option<Date>, today: Date) -> Result<ValidMedication, FieldErrors> {
+    pub fn validate(&self, birth: Option<Date>, today: Date, zone: &Zone) -> Result<ValidMedication, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim().to_string();
         if name.is_empty() {
@@ -90,10 +106,24 @@ impl NewMedication {
         if self.comment.trim().chars().count() > 500 {
             e.add("comment", "At most 500 characters.");
         }
+        let rxnorm_code = match self.rxnorm_code.trim() {
+            "" => None,
+            c if c.len() <= 10 && c.bytes().all(|b| b.is_ascii_digit()) => Some(c.to_string()),
+            _ => {
+                e.add("rxnorm_code", "An RxNorm code (RXCUI) is 1 to 10 digits, e.g. 860975.");
+                None
+            }
+        };
+        let encounter_id = crate::read_encounter_id(&mut e, &self.encounter_id);
+        let (source_author, recorded_at) = crate::read_provenance(&mut e, zone, &self.source_author, &self.recorded_at);
         if !e.is_empty() {
             return Err(e);
         }
         Ok(ValidMedication {
+            rxnorm_code,
+            encounter_id,
+            source_author,
+            recorded_at,
             name,
             dose: self.dose.trim().to_string(),
             route: route.to_string(),
@@ -123,6 +153,19 @@ pub struct Medication {
     /// The reason given when it was stopped or marked entered in error.
     #[serde(default)]
     pub status_reason: String,
+    /// The RxNorm code (RXCUI), when known.
+    #[serde(default)]
+    pub rxnorm_code: Option<String>,
+    /// The encounter it was recorded in.
+    #[serde(default)]
+    pub encounter_id: Option<Uuid>,
+    /// Who recorded it in the source system; empty when recorded here.
+    #[serde(default)]
+    pub source_author: String,
+    /// When it was recorded (in the source system, for imported entries).
+    #[schema(value_type = Option<String>)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub recorded_at: Option<OffsetDateTime>,
     pub recorded_by: Option<String>,
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
@@ -152,7 +195,7 @@ impl Medication {
 /// The medication list query: `$1` the patient, `$2` active only.
 pub(crate) const LIST_SQL: &str =
     "SELECT m.id, m.patient_id, m.name, m.dose, m.route, m.frequency, m.start_date, m.stop_date, m.status, m.comment,
-            m.status_reason, u.display_name AS recorded_by, m.created_at
+            m.status_reason, m.rxnorm_code, m.encounter_id, m.source_author, m.recorded_at, u.display_name AS recorded_by, m.created_at
      FROM home_medications m LEFT JOIN users u ON u.id = m.recorded_by
      WHERE m.patient_id = $1 AND ($2 = false OR m.status = 'active')
      ORDER BY array_position(ARRAY['active','stopped','entered_in_error'], m.status), m.name
@@ -164,9 +207,11 @@ pub async fn list(pool: &PgPool, patient: Uuid, active_only: bool) -> sqlx::Resu
 
 pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidMedication) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
+    crate::check_encounter(conn, patient, v.encounter_id).await?;
     sqlx::query(
-        "INSERT INTO home_medications (id, patient_id, name, dose, route, frequency, start_date, status, comment, recorded_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,'active',$8,$9)",
+        "INSERT INTO home_medications (id, patient_id, name, dose, route, frequency, start_date, status, comment, recorded_by,
+                                       rxnorm_code, encounter_id, source_author, recorded_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,'active',$8,$9,$10,$11,$12,coalesce($13, now()))",
     )
     .bind(id)
     .bind(patient)
@@ -177,17 +222,25 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(v.start_date)
     .bind(&v.comment)
     .bind(meta.actor_user_id)
+    .bind(&v.rxnorm_code)
+    .bind(v.encounter_id)
+    .bind(&v.source_author)
+    .bind(v.recorded_at)
     .execute(&mut *conn)
     .await?;
     let changes = json!({"name": v.name, "dose": v.dose, "route": v.route, "frequency": v.frequency,
-        "start_date": v.start_date.map(|d| d.to_string()), "status": "active", "comment": v.comment});
+        "start_date": v.start_date.map(|d| d.to_string()), "status": "active", "comment": v.comment,
+        "rxnorm_code": v.rxnorm_code, "encounter_id": v.encounter_id, "source_author": v.source_author,
+        "recorded_at": v.recorded_at.map(|t| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())});
     audit::record(conn, meta, Event::new("medication.create", "home_medication", id).patient(patient).changes(changes))
         .await?;
     Ok(id)
 }
 
-/// Stop (stop date `today`: the user's local date on pages, UTC's on the API) or mark entered
-/// in error; both are final.
+/// Stop (on `date` when given — YYYY-MM-DD, not in the future, not before the start — else
+/// on `today`: the user's local date on pages, UTC's on the API) or mark entered in error; both
+/// are final.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_status(
     conn: &mut PgConnection,
     meta: &AuditMeta,
@@ -195,15 +248,16 @@ pub async fn change_status(
     id: Uuid,
     to: &str,
     reason: &str,
+    date: &str,
     today: Date,
 ) -> AppResult<()> {
-    let from: Option<String> =
-        sqlx::query_scalar("SELECT status FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
+    let row: Option<(String, Option<Date>)> =
+        sqlx::query_as("SELECT status, start_date FROM home_medications WHERE id = $1 AND patient_id = $2 FOR UPDATE")
             .bind(id)
             .bind(patient)
             .fetch_optional(&mut *conn)
             .await?;
-    let from = from.ok_or(AppError::NotFound)?;
+    let (from, start) = row.ok_or(AppError::NotFound)?;
     if !STATUSES.contains(&to) || to == "active" {
         return Err(AppError::field("status", "Choose stopped or entered_in_error."));
     }
@@ -214,6 +268,15 @@ pub async fn change_status(
     if reason.chars().count() > 500 {
         return Err(AppError::field("reason", "At most 500 characters."));
     }
+    let stop = crate::problems::status_date("stop_date", date, today, "stop date")?;
+    if stop.is_some() && to != "stopped" {
+        return Err(AppError::field("stop_date", "A stop date goes with stopping the medication."));
+    }
+    if let (Some(s), Some(st)) = (stop, start) {
+        if s < st {
+            return Err(AppError::field("stop_date", format!("The stop date is before the start date ({st}).")));
+        }
+    }
     sqlx::query(
         "UPDATE home_medications SET status = $2, status_reason = $4,
             stop_date = CASE WHEN $2 = 'stopped' THEN greatest($3, start_date) ELSE stop_date END
@@ -221,18 +284,16 @@ pub async fn change_status(
     )
     .bind(id)
     .bind(to)
-    .bind(today)
+    .bind(stop.unwrap_or(today))
     .bind(reason)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        meta,
-        Event::new("medication.status", "home_medication", id)
-            .patient(patient)
-            .changes(json!({"status": {"from": from, "to": to}, "reason": reason})),
-    )
-    .await?;
+    let mut changes = json!({"status": {"from": from, "to": to}, "reason": reason});
+    if to == "stopped" {
+        changes["stop_date"] = json!(stop.unwrap_or(today).to_string());
+    }
+    audit::record(conn, meta, Event::new("medication.status", "home_medication", id).patient(patient).changes(changes))
+        .await?;
     Ok(())
 }
 
@@ -319,7 +380,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("medications");
-    let valid = match form.validate(b.birth_date, page.zone.today()) {
+    let valid = match form.validate(b.birth_date, page.zone.today(), &page.zone) {
         Ok(v) => v,
         Err(errors) => return render(&state, page, &auth, b, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -337,6 +398,9 @@ pub struct StatusForm {
     confirm: String,
     #[serde(default)]
     reason: String,
+    /// The stop date (YYYY-MM-DD) when stopping; default today.
+    #[serde(default)]
+    stop_date: String,
 }
 
 pub async fn set_status(
@@ -359,7 +423,17 @@ pub async fn set_status(
         return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
     }
     let mut tx = state.pool.begin().await?;
-    change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, zone.today()).await?;
+    match change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, &f.stop_date, zone.today()).await {
+        Ok(()) => {}
+        Err(AppError::Invalid(fe)) => {
+            tx.rollback().await?;
+            let form = NewMedication { route: "oral".into(), ..Default::default() };
+            let refused = Some((item, to.to_string(), fe.messages()));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
+        }
+        Err(e) => return Err(e),
+    }
     tx.commit().await?;
     Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
 }
