@@ -33,6 +33,7 @@ mod sec_input;
 mod sec_patient_access;
 mod sec_robust;
 mod sessions;
+mod start_pages;
 mod unmerge;
 mod web;
 mod web_kit;

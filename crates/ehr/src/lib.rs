@@ -15,6 +15,7 @@ pub mod messages;
 pub mod notes;
 pub mod perms;
 pub mod problems;
+pub mod start;
 pub mod vitals;
 
 use axum::extract::DefaultBodyLimit;
@@ -42,6 +43,7 @@ pub const MODULE: Module = Module {
     openapi: api::openapi,
     nav: &[NavEntry { label: "ICD-10-CM", href: "/icd10", perm: Some(perms::CHART_READ), order: 200 }],
     permissions: perms::ALL,
+    start_panels: start::PANELS,
     banner: Some(BANNER),
     timeline: TIMELINE,
     chart_tabs: &[
