@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chartEntryChecks } from "./w.mjs";
+import { startPageChecks } from "./y.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -422,6 +423,7 @@ try {
   });
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
+  await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

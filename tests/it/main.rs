@@ -1,5 +1,6 @@
 //! Integration tests: the whole app over HTTP against a real PostgreSQL.
 
+mod admin_views;
 mod alerts;
 mod api;
 mod api_clients;

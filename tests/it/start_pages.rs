@@ -6,8 +6,13 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 async fn register(app: &mut TestApp, given: &str, family: &str) -> String {
-    app.register_patient(&[("given_name", given), ("family_name", family), ("sex", "female"), ("birth_date", "1970-05-01")])
-        .await
+    app.register_patient(&[
+        ("given_name", given),
+        ("family_name", family),
+        ("sex", "female"),
+        ("birth_date", "1970-05-01"),
+    ])
+    .await
 }
 
 async fn user_id(app: &TestApp, email: &str) -> Uuid {
@@ -92,7 +97,12 @@ async fn a_doctor_sees_todays_encounters_unsigned_notes_recent_patients_and_aler
     .execute(&app.pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO alert_recipients (alert_id, user_id, step) VALUES ($1, $2, 0)")
+    sqlx::query("INSERT INTO alert_steps (alert_id, step, addressee, reason) VALUES ($1, 0, 'given', 'raised')")
+        .bind(alert)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO alert_recipients (alert_id, user_id, step, via) VALUES ($1, $2, 0, 'given')")
         .bind(alert)
         .bind(did)
         .execute(&app.pool)
@@ -100,10 +110,17 @@ async fn a_doctor_sees_todays_encounters_unsigned_notes_recent_patients_and_aler
         .unwrap();
     let home = app.get("/").await;
     let alerts = panel(&home.body, "my-alerts");
-    assert!(alerts.contains("Potassium 6.9") && alerts.contains("Critical") && alerts.contains("Lovelace, Ada"), "{alerts}");
+    assert!(
+        alerts.contains("Potassium 6.9") && alerts.contains("Critical") && alerts.contains("Lovelace, Ada"),
+        "{alerts}"
+    );
 
     // A restricted record the doctor may not open: masked in every panel.
-    sqlx::query("UPDATE patients SET restricted = true WHERE id = $1::uuid").bind(&ada).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE patients SET restricted = true WHERE id = $1::uuid")
+        .bind(&ada)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let home = app.get("/").await;
     assert!(!home.body.contains("Lovelace"), "restricted names never show");
     assert!(panel(&home.body, "encounters-today").contains("Restricted record"));

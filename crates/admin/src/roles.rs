@@ -401,8 +401,15 @@ pub async fn preview(
     }
     let (added, removed) = changes(&before, &wanted);
     if added.is_empty() && removed.is_empty() {
-        return render_role(&state, page, &auth, role, &wanted, Some("Nothing to save: no permission was changed.".into()))
-            .await;
+        return render_role(
+            &state,
+            page,
+            &auth,
+            role,
+            &wanted,
+            Some("Nothing to save: no permission was changed.".into()),
+        )
+        .await;
     }
     let catalogue = catalogue(&state).await?;
     let describe = |codes: Vec<String>| -> Vec<Change> {
@@ -411,7 +418,9 @@ pub async fn preview(
             .map(|code| {
                 let (module, description) = catalogue
                     .iter()
-                    .find_map(|(m, rows)| rows.iter().find(|p| p.code == code).map(|p| (m.clone(), p.description.clone())))
+                    .find_map(|(m, rows)| {
+                        rows.iter().find(|p| p.code == code).map(|p| (m.clone(), p.description.clone()))
+                    })
                     .unwrap_or_default();
                 Change { code, description, module }
             })

@@ -95,10 +95,22 @@ pub struct PatientLabel {
     pub mrn: String,
 }
 
+/// What the page and the CSV show instead of the changes of an event about a restricted record
+/// the viewer may not open.
+pub const WITHHELD: &str = "Withheld: restricted record";
+
 /// A row of the page: the event and its patient.
 pub struct ViewRow {
     pub row: Row,
     pub patient: Option<PatientLabel>,
+}
+
+impl ViewRow {
+    /// The event is about a restricted record the viewer may not open: its changes (which may
+    /// hold the patient's details) are withheld.
+    pub fn withheld(&self) -> bool {
+        self.patient.as_ref().is_some_and(|p| p.name.is_none())
+    }
 }
 
 /// SQL predicate of the "access only" filter: events that record someone reading (a record, a
@@ -121,7 +133,7 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The `changes` of an event as readable lines, one per field, in the document's order:
+/// The `changes` of an event as readable lines, one per field, in the document's (name) order:
 /// `{"field": {"from": a, "to": b}}` reads "field: a → b" (a missing `from` reads "→ b"),
 /// `{"changed": true, "encrypted": true}` reads "field: changed (encrypted value not logged)",
 /// `{"before": {…}, "after": {…}}` is compared field by field, nested objects are flattened with
@@ -254,11 +266,7 @@ impl Filter {
 
 /// The patients of `rows` as `user` may see them: name and MRN, the name left out of restricted
 /// records the user may not open.
-async fn patient_labels(
-    pool: &PgPool,
-    user: &CurrentUser,
-    rows: &[Row],
-) -> sqlx::Result<HashMap<Uuid, PatientLabel>> {
+async fn patient_labels(pool: &PgPool, user: &CurrentUser, rows: &[Row]) -> sqlx::Result<HashMap<Uuid, PatientLabel>> {
     let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.patient_id).collect();
     ids.sort();
     ids.dedup();
@@ -348,6 +356,8 @@ async fn export(State(state): State<AppState>, auth: Auth, zone: Zone, Query(f):
     let text = f.patient.trim();
     let patients = if text.is_empty() { None } else { Some(patient_ids(&state, &auth.user, text).await?) };
     let rows = query(&state.pool, &f, patients.as_deref(), &zone, None, EXPORT_MAX).await?;
+    let labels = patient_labels(&state.pool, &auth.user, &rows).await?;
+    let withheld = |r: &Row| r.patient_id.and_then(|p| labels.get(&p)).is_some_and(|l| l.name.is_none());
     let mut w = CsvWriter::new();
     w.row([
         "id",
@@ -370,7 +380,7 @@ async fn export(State(state): State<AppState>, auth: Auth, zone: Zone, Query(f):
             r.entity_type.clone(),
             r.entity_id.clone().unwrap_or_default(),
             r.patient_id.map(|p| p.to_string()).unwrap_or_default(),
-            r.changes_text(),
+            if withheld(r) { WITHHELD.to_string() } else { r.changes_text() },
             r.ip.clone().unwrap_or_default(),
             r.request_id.clone().unwrap_or_default(),
         ])?;
@@ -383,4 +393,49 @@ async fn export(State(state): State<AppState>, auth: Auth, zone: Zone, Query(f):
     )
     .await?;
     w.into_response("hearth-audit.csv")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::change_lines;
+    use serde_json::json;
+
+    #[test]
+    fn changes_read_as_field_old_new() {
+        let lines = change_lines(&json!({
+            "status": {"from": "draft", "to": "signed"},
+            "revoked": {"to": "revoked"},
+            "phone": {"changed": true, "encrypted": true},
+            "reason": "Wrong patient",
+            "ids": ["a", "b"],
+            "empty": {"from": null, "to": ""},
+            "rows": 3,
+            "active": false,
+        }));
+        assert_eq!(
+            lines,
+            // Fields in name order (the document's own order).
+            vec![
+                "active: no",
+                "empty: (empty) → (empty)",
+                "ids: a, b",
+                "phone: changed (encrypted value not logged)",
+                "reason: Wrong patient",
+                "revoked: → revoked",
+                "rows: 3",
+                "status: draft → signed",
+            ]
+        );
+    }
+
+    #[test]
+    fn before_and_after_are_compared_and_nested_objects_flattened() {
+        let lines = change_lines(&json!({"before": {"a": 1, "b": "x"}, "after": {"a": 2, "b": "x"}}));
+        assert_eq!(lines, vec!["a: 1 → 2"]);
+        let lines =
+            change_lines(&json!({"mrn_format": {"from": "A", "to": "B"}, "chain": {"step": {"from": 0, "to": 1}}}));
+        assert_eq!(lines, vec!["chain.step: 0 → 1", "mrn_format: A → B"]);
+        assert!(change_lines(&json!({})).is_empty());
+        assert_eq!(change_lines(&json!("plain")), vec!["plain"]);
+    }
 }

@@ -180,7 +180,17 @@ pub async fn notes_panel(state: &AppState, page: &Page) -> AppResult<Option<Stri
     let Some(user) = &page.user else { return Ok(None) };
     let rows = unsigned_notes(&state.pool, user).await?;
     let intro = "Your draft notes, oldest first: sign them or discard them.".to_string();
-    Ok(Some(PanelBody { page, rows, link: "notes", item_links: true, intro, empty: "No unsigned notes: every note you wrote is signed." }.render()?))
+    Ok(Some(
+        PanelBody {
+            page,
+            rows,
+            link: "notes",
+            item_links: true,
+            intro,
+            empty: "No unsigned notes: every note you wrote is signed.",
+        }
+        .render()?,
+    ))
 }
 
 /// "Observations due": the patients assigned to the nurse now (the alerts roster) without
@@ -196,4 +206,52 @@ pub async fn observations_panel(state: &AppState, page: &Page) -> AppResult<Opti
     let intro = format!("Your patients without a set of vital signs in the last {OBSERVATIONS_DUE_HOURS} hours.");
     let empty = "No observations due: every patient on your list had vital signs taken recently.";
     Ok(Some(PanelBody { page, rows, link: "vitals", item_links: false, intro, empty }.render()?))
+}
+
+/// Demo: the doctor's clinic of the day (three encounters at the main hospital, one planned)
+/// and a draft note waiting for signature, so the start page shows a clinician's day. Runs in
+/// the demo seeder's transaction after the charts.
+pub async fn demo(conn: &mut sqlx::PgConnection, ctx: &hearth_core::registry::DemoContext) -> anyhow::Result<()> {
+    let (Some(doctor), Some(&facility)) = (ctx.user("doctor@demo.hearth"), ctx.facilities.first()) else {
+        return Ok(());
+    };
+    let dept: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM departments WHERE facility_id = $1 ORDER BY code LIMIT 1")
+            .bind(facility)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let clinic = [
+        (-90, "in_progress", "Follow-up of blood pressure"),
+        (-20, "arrived", "Cough for two weeks"),
+        (60, "planned", "Diabetes review"),
+    ];
+    for (p, (minutes, status, reason)) in ctx.patients.iter().skip(20).zip(clinic) {
+        sqlx::query(
+            "INSERT INTO encounters (id, patient_id, kind, status, department_id, clinician_id, reason, starts_at, created_by)
+             VALUES ($1, $2, 'outpatient', $3, $4, $5, $6, now() + make_interval(mins => $7), $5)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(p.id)
+        .bind(status)
+        .bind(dept)
+        .bind(doctor)
+        .bind(reason)
+        .bind(minutes)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(p) = ctx.patients.get(20) {
+        let body = "Subjective:\nHeadaches in the mornings.\n\nObjective:\nBP 152/94.\n\nAssessment:\n\nPlan:\n";
+        sqlx::query(
+            "INSERT INTO notes (id, patient_id, template, title, body_enc, status, author_id)
+             VALUES ($1, $2, 'soap', 'Blood pressure follow-up (draft)', $3, 'draft', $4)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(p.id)
+        .bind(ctx.keys.encrypt(body, crate::notes::AAD_BODY))
+        .bind(doctor)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
