@@ -287,7 +287,7 @@ pub fn changes(before: &BTreeSet<String>, after: &BTreeSet<String>) -> (Vec<Stri
 
 /// Checks a wanted set for `role` against the installation's permissions and the editor's own:
 /// unknown codes are refused, and so is granting or removing a permission the editor does not
-/// hold (nobody hands out more than they have). Returns the set as it would be saved.
+/// hold (nobody hands out more than they have); the super admin role is not editable.
 pub fn check_wanted(
     role: &str,
     wanted: &BTreeSet<String>,
@@ -321,7 +321,7 @@ fn groups_for(
                 .into_iter()
                 .map(|p| PermChoice {
                     checked: checked.contains(&p.code),
-                    locked: !editor.perm_codes().iter().any(|c| *c == p.code),
+                    locked: !editor.perm_codes().contains(&p.code),
                     code: p.code,
                     description: p.description,
                 })
@@ -493,4 +493,41 @@ pub async fn apply(
         "ok",
         &format!("Saved {}: {} granted, {} removed.", role.name, added.len(), removed.len()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Editor(Vec<String>);
+    impl HasPerms for Editor {
+        fn perm_codes(&self) -> &[String] {
+            &self.0
+        }
+    }
+
+    fn set(v: &[&str]) -> BTreeSet<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn changes_are_added_and_removed_sorted() {
+        let (a, r) = changes(&set(&["b", "a", "c"]), &set(&["c", "d", "a"]));
+        assert_eq!((a, r), (vec!["d".to_string()], vec!["b".to_string()]));
+    }
+
+    #[test]
+    fn an_editor_changes_only_what_they_hold() {
+        let known = set(&["chart.read", "notes.sign", "patients.read"]);
+        let editor = Editor(vec!["chart.read".into(), "patients.read".into()]);
+        let before = set(&["patients.read", "notes.sign"]);
+        // Keeping a permission one lacks is fine; granting or removing it is not.
+        assert!(check_wanted("nurse", &set(&["patients.read", "notes.sign", "chart.read"]), &before, &known, &editor)
+            .is_ok());
+        let e = check_wanted("nurse", &set(&["patients.read"]), &before, &known, &editor).unwrap_err();
+        assert!(e.contains("notes.sign"), "{e}");
+        let e = check_wanted("doctor", &set(&["x.y"]), &before, &known, &editor).unwrap_err();
+        assert!(e.contains("Unknown permission: x.y"));
+        assert!(check_wanted("super_admin", &known, &known, &known, &editor).is_err());
+    }
 }
