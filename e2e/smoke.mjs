@@ -16,6 +16,7 @@ import { vitalsAndBanner } from "./v.mjs";
 import { chartEntryChecks } from "./w.mjs";
 import { frontDesk } from "./x.mjs";
 import { recordModelChecks } from "./z.mjs";
+import { startPageChecks } from "./y.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -428,6 +429,7 @@ try {
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await recordModelChecks({ page, base, check, assert, axeScan, shot, patientUrl });
+  await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {

@@ -1,5 +1,6 @@
 //! Integration tests: the whole app over HTTP against a real PostgreSQL.
 
+mod admin_views;
 mod alerts;
 mod api;
 mod api_clients;
@@ -36,6 +37,7 @@ mod sec_input;
 mod sec_patient_access;
 mod sec_robust;
 mod sessions;
+mod start_pages;
 mod unmerge;
 mod vitals_flags;
 mod web;

@@ -62,6 +62,8 @@ pub fn router() -> Routes {
         .route("/admin/api-clients/{id}/enabled", post(api_clients::set_enabled))
         .route("/admin/api-clients/{id}/rotate-secret", post(api_clients::rotate_secret))
         .route("/admin/roles", get(roles::matrix).post(roles::save))
+        .route("/admin/roles/{role}", get(roles::role_page).post(roles::apply))
+        .route("/admin/roles/{role}/preview", post(roles::preview))
         .route("/admin/facilities", get(facilities::list).post(facilities::create))
         .route("/admin/facilities/{id}", get(facilities::show))
         .route("/admin/facilities/{id}/departments", post(facilities::add_department))

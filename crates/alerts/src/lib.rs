@@ -19,6 +19,7 @@ pub mod perms;
 pub mod repo;
 pub mod roster;
 pub mod service;
+pub mod start;
 
 pub use model::{NewAlert, Severity};
 pub use service::{acknowledge, cancel, raise};
@@ -78,6 +79,7 @@ pub const MODULE: Module = Module {
         event: service::EVENT,
         perm: Some(perms::READ),
     }],
+    start_panels: start::PANELS,
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     ..Module::new("alerts", "Clinical alerts")
 };

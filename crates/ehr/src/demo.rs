@@ -21,6 +21,7 @@ pub use hearth_core::registry::DemoPatient;
 pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<()> {
     let facility = ctx.facilities.first().copied().ok_or_else(|| anyhow::anyhow!("the demo has no facility"))?;
     seed_charts(conn, &ctx.keys, &ctx.meta, &ctx.patients, facility).await?;
+    crate::start::demo(conn, ctx).await?;
     Ok(())
 }
 

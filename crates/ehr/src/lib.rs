@@ -17,6 +17,7 @@ pub mod notes;
 pub mod perms;
 pub mod problems;
 pub mod procedures;
+pub mod start;
 pub mod visits;
 pub mod vitals;
 
@@ -45,6 +46,7 @@ pub const MODULE: Module = Module {
     openapi: api::openapi,
     nav: &[NavEntry { label: "ICD-10-CM", href: "/icd10", perm: Some(perms::CHART_READ), order: 200 }],
     permissions: perms::ALL,
+    start_panels: start::PANELS,
     banner: Some(BANNER),
     timeline: TIMELINE,
     chart_tabs: &[

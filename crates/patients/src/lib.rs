@@ -24,6 +24,7 @@ pub mod repo;
 pub mod rights;
 pub mod search;
 pub mod show;
+pub mod start;
 pub mod timeline;
 pub mod today;
 pub mod unmerge;
@@ -134,6 +135,7 @@ pub const MODULE: Module = Module {
         },
     ],
     notification_kinds: &[BREAK_GLASS],
+    start_panels: start::PANELS,
     messaging_consent: Some(|pool, patient, channel| consent::communication_allowed(pool, patient, channel).boxed()),
     constraint_messages: &[
         ("patients_mrn_key", "This MRN was given to another record at the same moment; save again for the next one."),
