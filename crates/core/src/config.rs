@@ -87,6 +87,12 @@ pub struct Config {
     /// Outbound HTTP (webhooks, SMS gateway) may reach loopback, private and link-local
     /// addresses (`HEARTH_ALLOW_PRIVATE_WEBHOOKS=true`, local testing only; refused in production).
     pub allow_private_webhooks: bool,
+    /// The registry records race and ethnicity (`HEARTH_RECORD_RACE_ETHNICITY=true`; off by
+    /// default: only where the jurisdiction records them).
+    pub record_race_ethnicity: bool,
+    /// Requests per minute of an API client granted the `import` scope
+    /// (`HEARTH_IMPORT_RATE_PER_MIN`, default 20,000).
+    pub import_rate_per_min: u32,
 }
 
 /// PostgreSQL session limits set on every connection of a pool; zero means off.
@@ -292,6 +298,18 @@ impl Config {
             Some("true" | "1") => true,
             Some(other) => return err(format!("HEARTH_ALLOW_PRIVATE_WEBHOOKS must be true or false, not {other:?}")),
         };
+        let record_race_ethnicity = match get("HEARTH_RECORD_RACE_ETHNICITY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => return err(format!("HEARTH_RECORD_RACE_ETHNICITY must be true or false, not {other:?}")),
+        };
+        let import_rate_per_min = match get("HEARTH_IMPORT_RATE_PER_MIN") {
+            None => 20_000,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => return err(format!("HEARTH_IMPORT_RATE_PER_MIN must be 1 to 1000000, not {v:?}")),
+            },
+        };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
             // A few connections per core: more only adds context switches and lock waits in
@@ -373,6 +391,8 @@ impl Config {
             rate_limits,
             metrics_token,
             allow_private_webhooks,
+            record_race_ethnicity,
+            import_rate_per_min,
         })
     }
 
