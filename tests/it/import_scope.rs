@@ -21,7 +21,11 @@ async fn client(app: &mut TestApp, name: &str, import: bool) -> (String, uuid::U
     let body = serde_json::json!({"grant_type": "client_credentials", "client_id": cid, "client_secret": secret});
     let t = app.api(Method::POST, "/api/v1/auth/token", None, Some(body)).await;
     assert_eq!(t.status, StatusCode::OK, "{}", t.body);
-    let id = sqlx::query_scalar("SELECT id FROM api_clients WHERE client_id = $1").bind(&cid).fetch_one(&app.pool).await.unwrap();
+    let id = sqlx::query_scalar("SELECT id FROM api_clients WHERE client_id = $1")
+        .bind(&cid)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     (t.json()["access_token"].as_str().unwrap().to_string(), id)
 }
 
@@ -45,8 +49,11 @@ async fn an_import_client_has_its_own_rate_limit() {
 
     let (plain, plain_id) = client(&mut app, "Lab bridge", false).await;
     let (import, import_id) = client(&mut app, "Migration", true).await;
-    let scopes: Vec<String> =
-        sqlx::query_scalar("SELECT scopes FROM api_clients WHERE id = $1").bind(import_id).fetch_one(&app.pool).await.unwrap();
+    let scopes: Vec<String> = sqlx::query_scalar("SELECT scopes FROM api_clients WHERE id = $1")
+        .bind(import_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(scopes, ["patients.read", "import"]);
 
     // Both have used the normal allowance (600 a minute).
@@ -65,5 +72,8 @@ async fn an_import_client_has_its_own_rate_limit() {
     // The scope grants no permission: still 403 for a write.
     used(&app, import_id, 0).await;
     let body = serde_json::json!({"given_name": "A", "family_name": "B", "sex": "male"});
-    assert_eq!(app.api(Method::POST, "/api/v1/patients", Some(&import), Some(body)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/patients", Some(&import), Some(body)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

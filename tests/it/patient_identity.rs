@@ -49,16 +49,18 @@ async fn identifiers_names_and_address_through_the_api() {
     assert_eq!(p["family_name"], "Quist", "the official name stays the main one");
 
     // Encrypted at rest: neither the value nor the maiden name is in the table's bytes.
-    let raw: Vec<u8> =
-        sqlx::query_scalar("SELECT value_enc FROM patient_identifiers WHERE kind = 'previous_mrn'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let raw: Vec<u8> = sqlx::query_scalar("SELECT value_enc FROM patient_identifiers WHERE kind = 'previous_mrn'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("SYN-77812"));
     let raw: Vec<u8> = sqlx::query_scalar("SELECT family_enc FROM patient_names").fetch_one(&app.pool).await.unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("Lindqvist"));
-    let raw: Vec<u8> =
-        sqlx::query_scalar("SELECT address_parts_enc FROM patients WHERE id = $1::uuid").bind(&id).fetch_one(&app.pool).await.unwrap();
+    let raw: Vec<u8> = sqlx::query_scalar("SELECT address_parts_enc FROM patients WHERE id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("Springfield"));
 
     // The previous system's MRN finds the record (in any spacing or case).
@@ -104,15 +106,27 @@ async fn identifiers_names_and_address_through_the_api() {
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 
     let name = app
-        .api(Method::POST, &format!("/api/v1/patients/{id}/names"), Some(&token), Some(json!({"use": "nickname", "given": "Mo"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{id}/names"),
+            Some(&token),
+            Some(json!({"use": "nickname", "given": "Mo"})),
+        )
         .await;
     assert_eq!(name.status, StatusCode::CREATED, "{}", name.body);
-    let empty = app.api(Method::POST, &format!("/api/v1/patients/{id}/names"), Some(&token), Some(json!({"use": "maiden"}))).await;
+    let empty = app
+        .api(Method::POST, &format!("/api/v1/patients/{id}/names"), Some(&token), Some(json!({"use": "maiden"})))
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // PATCH changes a part of the address and the marital status; identifiers are not patched.
     let patched = app
-        .api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"city": "Boston", "marital_status": "W"})))
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/patients/{id}"),
+            Some(&token),
+            Some(json!({"city": "Boston", "marital_status": "W"})),
+        )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
     assert_eq!(patched.json()["city"], "Boston");
@@ -122,7 +136,8 @@ async fn identifiers_names_and_address_through_the_api() {
         .api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"marital_status": "married"})))
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let race = app.api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"race": "White"}))).await;
+    let race =
+        app.api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"race": "White"}))).await;
     assert_eq!(race.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", race.body);
     assert!(race.body.contains("not recorded at this installation"));
 
@@ -155,7 +170,13 @@ async fn identifiers_and_names_on_the_patient_page() {
     let r = app
         .post_form(
             &format!("/patients/{id}/identifiers"),
-            &[("kind", "previous_mrn"), ("issuer", "Old PAS"), ("value", "PAS-000917"), ("period_start", ""), ("period_end", "")],
+            &[
+                ("kind", "previous_mrn"),
+                ("issuer", "Old PAS"),
+                ("value", "PAS-000917"),
+                ("period_start", ""),
+                ("period_end", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -181,7 +202,10 @@ async fn identifiers_and_names_on_the_patient_page() {
 
     let iid: uuid::Uuid = sqlx::query_scalar("SELECT id FROM patient_identifiers").fetch_one(&app.pool).await.unwrap();
     let nid: uuid::Uuid = sqlx::query_scalar("SELECT id FROM patient_names").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(app.post_form(&format!("/patients/{id}/identifiers/{iid}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form(&format!("/patients/{id}/identifiers/{iid}/delete"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.post_form(&format!("/patients/{id}/names/{nid}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
     let page = app.get(&format!("/patients/{id}")).await;
     assert!(!page.body.contains("PAS-000917") && !page.body.contains("Oakes"));
@@ -195,7 +219,13 @@ async fn identifiers_and_names_on_the_patient_page() {
     let r = app
         .post_form(
             &format!("/patients/{id}/edit"),
-            &[("given_name", "Edda"), ("family_name", "Brook"), ("sex", "female"), ("birth_sex", "other"), ("age_years", "40")],
+            &[
+                ("given_name", "Edda"),
+                ("family_name", "Brook"),
+                ("sex", "female"),
+                ("birth_sex", "other"),
+                ("age_years", "40"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -217,7 +247,8 @@ async fn race_and_ethnicity_only_where_configured() {
     assert_eq!(p["race"], "White");
     assert_eq!(p["ethnicity"], "Not Hispanic or Latino");
     // A patch of another field keeps them.
-    let p = app.api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"city": "Salem"}))).await;
+    let p =
+        app.api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"city": "Salem"}))).await;
     assert_eq!(p.json()["race"], "White", "{}", p.body);
 
     // The same request where they are not recorded: refused, nothing registered.

@@ -165,7 +165,12 @@ pub struct ValidIdentifier {
     pub period_end: Option<Date>,
 }
 
-fn period(e: &mut FieldErrors, field: &'static str, s: &Option<String>, end: &Option<String>) -> (Option<Date>, Option<Date>) {
+fn period(
+    e: &mut FieldErrors,
+    field: &'static str,
+    s: &Option<String>,
+    end: &Option<String>,
+) -> (Option<Date>, Option<Date>) {
     let mut one = |v: &Option<String>| match clean(v) {
         None => None,
         Some(t) => match parse_date(&t) {
@@ -419,7 +424,11 @@ struct IdRow {
     period_end: Option<Date>,
 }
 
-pub async fn identifiers(conn: &mut PgConnection, keys: &KeyRing, patient_id: Uuid) -> sqlx::Result<Vec<IdentifierView>> {
+pub async fn identifiers(
+    conn: &mut PgConnection,
+    keys: &KeyRing,
+    patient_id: Uuid,
+) -> sqlx::Result<Vec<IdentifierView>> {
     let rows: Vec<IdRow> = sqlx::query_as(
         "SELECT id, kind, issuer, value_enc, period_start, period_end FROM patient_identifiers
          WHERE patient_id = $1 ORDER BY created_at, id",
@@ -474,9 +483,11 @@ pub async fn names(conn: &mut PgConnection, keys: &KeyRing, patient_id: Uuid) ->
 
 async fn remove(conn: &mut PgConnection, table: &str, patient_id: Uuid, id: Uuid, meta: &AuditMeta) -> AppResult<()> {
     let (sql, action, entity) = match table {
-        "patient_identifiers" => {
-            ("DELETE FROM patient_identifiers WHERE id = $1 AND patient_id = $2", "patient.identifier.remove", "patient_identifier")
-        }
+        "patient_identifiers" => (
+            "DELETE FROM patient_identifiers WHERE id = $1 AND patient_id = $2",
+            "patient.identifier.remove",
+            "patient_identifier",
+        ),
         _ => ("DELETE FROM patient_names WHERE id = $1 AND patient_id = $2", "patient.name.remove", "patient_name"),
     };
     let n = sqlx::query(sql).bind(id).bind(patient_id).execute(&mut *conn).await?.rows_affected();
@@ -580,7 +591,7 @@ pub struct Added {
 
 /// Adds another identifier (previous MRN, passport, …) to the patient. 422 for a bad one or
 /// one already recorded; 409 on a merged record. Audited.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/identifiers", params(("id" = Uuid, Path)), request_body = IdentifierInput, responses((status = 201, body = Added), (status = 409), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/patients/{id}/identifiers", tag = "patients", params(("id" = Uuid, Path)), request_body = IdentifierInput, responses((status = 201, body = Added), (status = 409), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn api_add_identifier(
     State(state): State<AppState>,
     auth: Auth,
@@ -601,7 +612,7 @@ pub async fn api_add_identifier(
 }
 
 /// Removes one of the patient's other identifiers. Audited.
-#[utoipa::path(delete, path = "/api/v1/patients/{id}/identifiers/{identifier}", params(("id" = Uuid, Path), ("identifier" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/patients/{id}/identifiers/{identifier}", tag = "patients", params(("id" = Uuid, Path), ("identifier" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn api_remove_identifier(
     State(state): State<AppState>,
     auth: Auth,
@@ -617,7 +628,7 @@ pub async fn api_remove_identifier(
 }
 
 /// Adds another name (maiden, alias, nickname, …); the official name stays the record's own.
-#[utoipa::path(post, path = "/api/v1/patients/{id}/names", params(("id" = Uuid, Path)), request_body = NameInput, responses((status = 201, body = Added), (status = 409), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/patients/{id}/names", tag = "patients", params(("id" = Uuid, Path)), request_body = NameInput, responses((status = 201, body = Added), (status = 409), (status = 422), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn api_add_name(
     State(state): State<AppState>,
     auth: Auth,
@@ -635,7 +646,7 @@ pub async fn api_add_name(
 }
 
 /// Removes one of the patient's other names. Audited.
-#[utoipa::path(delete, path = "/api/v1/patients/{id}/names/{name}", params(("id" = Uuid, Path), ("name" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/patients/{id}/names/{name}", tag = "patients", params(("id" = Uuid, Path), ("name" = Uuid, Path)), responses((status = 204), (status = 409), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn api_remove_name(
     State(state): State<AppState>,
     auth: Auth,

@@ -321,7 +321,6 @@ fn race_enc(keys: &KeyRing, p: &ValidPatient) -> (Option<Vec<u8>>, Option<Vec<u8
     }
 }
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
     #[error("{0}")]

@@ -56,9 +56,20 @@ pub async fn mrn_candidates(pool: &PgPool, q: &str) -> sqlx::Result<Vec<String>>
 #[derive(Debug)]
 enum Kind {
     All,
-    Exact { mrn: String, phone: Vec<u8>, tail: Vec<u8>, national: Vec<u8>, insurance: Vec<u8>, email: Vec<u8>, other: Vec<u8> },
+    Exact {
+        mrn: String,
+        phone: Vec<u8>,
+        tail: Vec<u8>,
+        national: Vec<u8>,
+        insurance: Vec<u8>,
+        email: Vec<u8>,
+        other: Vec<u8>,
+    },
     Date(Date),
-    Name { text: String, dob: Option<Date> },
+    Name {
+        text: String,
+        dob: Option<Date>,
+    },
 }
 
 fn classify(keys: &KeyRing, q: &str) -> Kind {
