@@ -119,13 +119,17 @@ class Schema:
         return props
 
 
+# Documented in the operation's description rather than its schema.
+ALWAYS = {"register_anyway"}
+
+
 def fit(payload, fields, losses):
     """Keeps the fields the API offers; what the source said that has no field is a loss."""
     out = {}
     for k, v in payload.items():
         if v is None or v == "" or v == []:
             continue
-        if fields is not None and k in fields:
+        if fields is not None and (k in fields or k in ALWAYS):
             out[k] = v
         else:
             losses.append(k)
@@ -310,6 +314,10 @@ def patient_payload(r, record_race):
     return p
 
 
+# A second active entry with the same code (a recurring condition in the source) needs a reason.
+DUP = {"record_anyway": True, "duplicate_reason": "Recorded again in the source system (Synthea import)."}
+DUP_NOTE = "recorded as a repeat with a reason"
+
 VITALS = {  # LOINC -> Hearth field
     "8310-5": "temperature_c", "8331-1": "temperature_c", "8302-2": "height_cm", "29463-7": "weight_kg",
     "8867-4": "pulse", "9279-1": "resp_rate", "59408-5": "spo2", "2708-6": "spo2", "72514-3": "pain",
@@ -404,7 +412,7 @@ def push_bundle(path, pusher, args):
              "onset_date": day(r.get("onsetDateTime")),
              "status": "resolved" if status in ("resolved", "inactive") else "active",
              "resolved_date": day(r.get("abatementDateTime")),
-             "encounter_id": enc_ids.get(ref_id(r.get("encounter"))), "record_anyway": True}
+             "encounter_id": enc_ids.get(ref_id(r.get("encounter")))}
         fields = schema.fields("post", tpl + "/problems") or {}
         if "icd_code" in fields and "code" not in fields and "code_system" not in fields:
             # Today's API: only ICD-10-CM; send the source code there and let the API judge it.
@@ -415,7 +423,8 @@ def push_bundle(path, pusher, args):
                 if alt in fields:
                     p[alt] = p.pop("resolved_date")
                     break
-        pusher.send("Condition", P(tpl + "/problems", base + "/problems"), [(p, [], None)], collection("problems"))
+        pusher.send("Condition", P(tpl + "/problems", base + "/problems"), [(p, [], None), (dict(p, **DUP), [], DUP_NOTE)],
+                    collection("problems"))
 
     # AllergyIntolerance.
     cats = {"medication": "drug", "food": "food", "environment": "environment", "biologic": "other"}
@@ -430,9 +439,11 @@ def push_bundle(path, pusher, args):
              "reaction_severity": reaction.get("severity"),
              "recorded_date": day(r.get("recordedDate")), "onset_date": day(r.get("onsetDateTime")),
              "code_system": system_name((code_of(r.get("code")) or {}).get("system")),
-             "code": (code_of(r.get("code")) or {}).get("code"), "record_anyway": True}
+             "code": (code_of(r.get("code")) or {}).get("code")}
         guess = {"high": "severe", "low": "mild"}.get(r.get("criticality"), "moderate")
-        attempts = [(p, [], None), (dict(p, severity=guess), [], "severity invented from criticality")]
+        attempts = [(p, [], None), (dict(p, **DUP), [], DUP_NOTE),
+                    (dict(p, severity=guess), [], "severity invented from criticality"),
+                    (dict(p, severity=guess, **DUP), [], "severity invented from criticality; " + DUP_NOTE)]
         pusher.send("AllergyIntolerance", P(tpl + "/allergies", base + "/allergies"), attempts,
                     collection("allergies"))
 

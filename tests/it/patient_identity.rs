@@ -141,6 +141,11 @@ async fn identifiers_names_and_address_through_the_api() {
     assert_eq!(race.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", race.body);
     assert!(race.body.contains("not recorded at this installation"));
 
+    let ids =
+        app.api(Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token), Some(json!({"identifiers": []}))).await;
+    assert_eq!(ids.status, StatusCode::UNPROCESSABLE_ENTITY, "identifiers change through their own resource");
+    assert!(ids.body.contains("/identifiers"));
+
     // The export carries them.
     let export = app.api(Method::GET, &format!("/api/v1/patients/{id}/export"), Some(&token), None).await.json();
     assert_eq!(export["patient"]["identifiers"][0]["value"], "SYN-77812", "{export}");

@@ -163,6 +163,11 @@ async fn patch_patient(
     let mut doc = serde_json::to_value(current.to_form()).map_err(|e| AppError::Internal(e.into()))?;
     let allowed = doc.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     for (k, v) in patch {
+        if k == "identifiers" || k == "names" {
+            return Err(AppError::Unprocessable(format!(
+                "{k}: change them through /api/v1/patients/{{id}}/{k} (POST to add, DELETE to remove)"
+            )));
+        }
         if !allowed.contains(&k) {
             return Err(AppError::Unprocessable(format!("{k}: not a field that can be changed")));
         }

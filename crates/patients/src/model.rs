@@ -138,11 +138,9 @@ pub struct NewPatient {
     pub race: Option<String>,
     /// Only where the installation records it (`HEARTH_RECORD_RACE_ETHNICITY`); else refused.
     pub ethnicity: Option<String>,
-    /// Other identifiers (registration only; later through `/identifiers`).
-    #[serde(skip_serializing)]
+    /// Other identifiers (on registration; later through `/identifiers`, not `PATCH`).
     pub identifiers: Vec<crate::identity::IdentifierInput>,
-    /// Other names: maiden, alias, nickname… (registration only; later through `/names`).
-    #[serde(skip_serializing)]
+    /// Other names: maiden, alias, nickname… (on registration; later through `/names`, not `PATCH`).
     pub names: Vec<crate::identity::NameInput>,
     /// Set by the handler from the configuration, never by the caller.
     #[serde(skip)]
