@@ -10,7 +10,11 @@ export async function otherIdentifiers({ page, base, check, assert, axeScan, sho
   if (!patientUrl) return;
   const url = patientUrl.replace(/\/+$/, "");
   const signedIn = await check("receptionist signs in for the identifier checks", async () => {
+    // The checks before may leave someone signed in: sign out first.
     await page.goto(`${base}/login`);
+    if (new URL(page.url()).pathname !== "/login") {
+      await Promise.all([page.waitForURL((u) => u.pathname === "/login"), page.getByRole("button", { name: "Sign out" }).click()]);
+    }
     await page.getByLabel("Email").fill(RECEPTION);
     await page.getByLabel("Password").fill(PASSWORD);
     await Promise.all([
