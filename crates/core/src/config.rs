@@ -521,6 +521,12 @@ mod tests {
         assert!(cfg(&[("HEARTH_METRICS_TOKEN", "0123456789abcdef")]).unwrap().metrics_token.is_some());
         assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "true")]).unwrap().allow_private_webhooks);
         assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "maybe")]).unwrap_err().0.contains("HEARTH_ALLOW_PRIVATE"));
+        assert!(!cfg(&[]).unwrap().record_race_ethnicity);
+        assert!(cfg(&[("HEARTH_RECORD_RACE_ETHNICITY", "true")]).unwrap().record_race_ethnicity);
+        assert!(cfg(&[("HEARTH_RECORD_RACE_ETHNICITY", "yes")]).unwrap_err().0.contains("HEARTH_RECORD_RACE"));
+        assert_eq!(cfg(&[]).unwrap().import_rate_per_min, 20_000);
+        assert_eq!(cfg(&[("HEARTH_IMPORT_RATE_PER_MIN", "50")]).unwrap().import_rate_per_min, 50);
+        assert!(cfg(&[("HEARTH_IMPORT_RATE_PER_MIN", "0")]).unwrap_err().0.contains("HEARTH_IMPORT_RATE"));
         let e = cfg(&[
             ("HEARTH_ENV", "production"),
             ("HEARTH_MASTER_KEY", KEY),

@@ -356,8 +356,10 @@ pub async fn add_identifier(
     let bidx = bidx_identifier(keys, &v.value);
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO patient_identifiers (id, patient_id, kind, issuer, value_enc, value_bidx, period_start, period_end, created_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        // clock_timestamp(): several added in one transaction (a registration) list in the order sent.
+        "INSERT INTO patient_identifiers (id, patient_id, kind, issuer, value_enc, value_bidx, period_start, period_end, created_by,
+            created_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, clock_timestamp())",
     )
     .bind(id)
     .bind(patient_id)
@@ -390,8 +392,9 @@ pub async fn add_name(
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO patient_names (id, patient_id, use, given_enc, family_enc, period_start, period_end, created_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        "INSERT INTO patient_names (id, patient_id, use, given_enc, family_enc, period_start, period_end, created_by,
+            created_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8, clock_timestamp())",
     )
     .bind(id)
     .bind(patient_id)
