@@ -17,6 +17,7 @@ import { chartEntryChecks } from "./w.mjs";
 import { frontDesk } from "./x.mjs";
 import { recordModelChecks } from "./z.mjs";
 import { startPageChecks } from "./y.mjs";
+import { otherIdentifiers } from "./p.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -431,6 +432,7 @@ try {
   await recordModelChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
+  await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

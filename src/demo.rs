@@ -208,6 +208,33 @@ pub async fn seed(pool: &PgPool, keys: &Arc<KeyRing>) -> anyhow::Result<SeedRepo
             emergency_name: rng.gen_bool(0.5).then(|| format!("{} {family}", GIVEN_F[rng.gen_range(0..GIVEN_F.len())])),
             emergency_relationship: Some(["spouse", "parent", "child", "sibling"][rng.gen_range(0..4)].to_string()),
             emergency_phone: Some(format!("+44 7700 8{:05}", rng.gen_range(0..100_000))),
+            // Structured address, birth sex, marital status and, for every fifth patient, the MRN of
+            // the system the record came from (derived from `i`, not the generator, so the rest of
+            // the seed stays as it was).
+            city: Some("Hearthton".into()),
+            postcode: Some(format!("HT{} {}AB", 1 + i % 9, i % 10)),
+            country: Some("GB".into()),
+            birth_sex: Some(if female { "female".into() } else { "male".into() }),
+            marital_status: (year < 2000).then(|| ["M", "S", "D", "W", "T"][i % 5].to_string()),
+            identifiers: if i % 5 == 0 {
+                vec![crate::modules::patients::identity::IdentifierInput {
+                    kind: "previous_mrn".into(),
+                    issuer: Some("Hearthton Old PAS".into()),
+                    value: format!("OLD-{:06}", 100_000 + i),
+                    ..Default::default()
+                }]
+            } else {
+                Vec::new()
+            },
+            names: if female && i % 7 == 0 && year < 2000 {
+                vec![crate::modules::patients::identity::NameInput {
+                    name_use: "maiden".into(),
+                    family: Some(FAMILY[(i * 3) % FAMILY.len()].into()),
+                    ..Default::default()
+                }]
+            } else {
+                Vec::new()
+            },
             ..Default::default()
         };
         let mut p = p;

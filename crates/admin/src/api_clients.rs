@@ -16,6 +16,7 @@ use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
 use hearth_core::platform::auth::Auth;
+use hearth_core::platform::ratelimit::IMPORT_SCOPE;
 use hearth_core::platform::rbac::HasPerms;
 use hearth_core::web::Path;
 use hearth_core::web::{self, FieldErrors, Page};
@@ -61,6 +62,8 @@ struct ListPage {
     name: String,
     ip_text: String,
     issued: Option<(String, String)>,
+    /// Requests a minute of a client with the `import` scope.
+    import_rate: u32,
 }
 
 async fn render(
@@ -96,6 +99,7 @@ async fn render(
         name,
         ip_text,
         issued,
+        import_rate: state.config.import_rate_per_min,
     };
     web::render_status(status, &t)
 }
@@ -120,7 +124,8 @@ pub async fn create(
     auth.require(crate::perms::API_CLIENTS_MANAGE)?;
     let name = one(&pairs, "name").trim().to_string();
     let ip_text = one(&pairs, "ip_allow").to_string();
-    let scopes: Vec<String> = all(&pairs, "scopes").into_iter().map(str::to_string).collect();
+    let mut scopes: Vec<String> = all(&pairs, "scopes").into_iter().map(str::to_string).collect();
+    let import = matches!(one(&pairs, "import"), "on" | "true");
     let facility = one(&pairs, "facility_id").trim().to_string();
     let mut errors = FieldErrors::default();
     if name.is_empty() || name.chars().count() > 200 {
@@ -131,6 +136,10 @@ pub async fn create(
         errors.add("scopes", "Choose at least one scope.");
     } else if scopes.iter().any(|s| !known.contains(s) || NOT_DELEGABLE.contains(&s.as_str())) {
         errors.add("scopes", "One of the scopes is unknown or may not be given to a client.");
+    }
+    if import {
+        // Not a permission: it only lifts the client's rate limit (`HEARTH_IMPORT_RATE_PER_MIN`).
+        scopes.push(IMPORT_SCOPE.to_string());
     }
     let mut nets: Vec<IpNetwork> = Vec::new();
     for line in ip_text.lines().map(str::trim).filter(|l| !l.is_empty()) {

@@ -87,6 +87,12 @@ pub struct Config {
     /// Outbound HTTP (webhooks, SMS gateway) may reach loopback, private and link-local
     /// addresses (`HEARTH_ALLOW_PRIVATE_WEBHOOKS=true`, local testing only; refused in production).
     pub allow_private_webhooks: bool,
+    /// The registry records race and ethnicity (`HEARTH_RECORD_RACE_ETHNICITY=true`; off by
+    /// default: only where the jurisdiction records them).
+    pub record_race_ethnicity: bool,
+    /// Requests per minute of an API client granted the `import` scope
+    /// (`HEARTH_IMPORT_RATE_PER_MIN`, default 20,000).
+    pub import_rate_per_min: u32,
 }
 
 /// PostgreSQL session limits set on every connection of a pool; zero means off.
@@ -292,6 +298,18 @@ impl Config {
             Some("true" | "1") => true,
             Some(other) => return err(format!("HEARTH_ALLOW_PRIVATE_WEBHOOKS must be true or false, not {other:?}")),
         };
+        let record_race_ethnicity = match get("HEARTH_RECORD_RACE_ETHNICITY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => return err(format!("HEARTH_RECORD_RACE_ETHNICITY must be true or false, not {other:?}")),
+        };
+        let import_rate_per_min = match get("HEARTH_IMPORT_RATE_PER_MIN") {
+            None => 20_000,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => return err(format!("HEARTH_IMPORT_RATE_PER_MIN must be 1 to 1000000, not {v:?}")),
+            },
+        };
         let log_json = matches!(get("HEARTH_LOG_FORMAT").as_deref(), Some("json"));
         let db_max_connections = match get("HEARTH_DB_POOL") {
             // A few connections per core: more only adds context switches and lock waits in
@@ -373,6 +391,8 @@ impl Config {
             rate_limits,
             metrics_token,
             allow_private_webhooks,
+            record_race_ethnicity,
+            import_rate_per_min,
         })
     }
 
@@ -501,6 +521,12 @@ mod tests {
         assert!(cfg(&[("HEARTH_METRICS_TOKEN", "0123456789abcdef")]).unwrap().metrics_token.is_some());
         assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "true")]).unwrap().allow_private_webhooks);
         assert!(cfg(&[("HEARTH_ALLOW_PRIVATE_WEBHOOKS", "maybe")]).unwrap_err().0.contains("HEARTH_ALLOW_PRIVATE"));
+        assert!(!cfg(&[]).unwrap().record_race_ethnicity);
+        assert!(cfg(&[("HEARTH_RECORD_RACE_ETHNICITY", "true")]).unwrap().record_race_ethnicity);
+        assert!(cfg(&[("HEARTH_RECORD_RACE_ETHNICITY", "yes")]).unwrap_err().0.contains("HEARTH_RECORD_RACE"));
+        assert_eq!(cfg(&[]).unwrap().import_rate_per_min, 20_000);
+        assert_eq!(cfg(&[("HEARTH_IMPORT_RATE_PER_MIN", "50")]).unwrap().import_rate_per_min, 50);
+        assert!(cfg(&[("HEARTH_IMPORT_RATE_PER_MIN", "0")]).unwrap_err().0.contains("HEARTH_IMPORT_RATE"));
         let e = cfg(&[
             ("HEARTH_ENV", "production"),
             ("HEARTH_MASTER_KEY", KEY),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::context::PatientCtx;
 use crate::model::{NewPatient, PatientDetail, PatientSummary};
 use crate::unmerge::{CreatedSince, MergeEntry, UnmergeNoteView, UnmergePreview, UnmergeRequest, Unmerged};
-use crate::{access, merge, register, repo, rights, search};
+use crate::{access, identity, merge, register, repo, rights, search};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
@@ -22,8 +22,10 @@ use hearth_core::web::paging::{PageRequest, Paged};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient, merges, merge_preview, unmerge),
-    components(schemas(PatientSummary, PatientDetail, NewPatient, Paged<PatientSummary>, Created, MergeRequest, MergeResult,
+    paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient, merges, merge_preview, unmerge,
+        identity::api_add_identifier, identity::api_remove_identifier, identity::api_add_name, identity::api_remove_name),
+    components(schemas(PatientSummary, PatientDetail, NewPatient, identity::IdentifierInput, identity::NameInput,
+        identity::IdentifierView, identity::NameView, identity::AddressParts, identity::Added, Paged<PatientSummary>, Created, MergeRequest, MergeResult,
         MergeEntry, Paged<MergeEntry>, UnmergePreview, UnmergeNoteView, CreatedSince, UnmergeRequest, Unmerged)),
     tags((name = "patients", description = "The patient registry"))
 )]
@@ -41,6 +43,10 @@ pub fn routes() -> ApiRoutes {
         .get("/api/v1/patients/{id}/merges/{merge}", merge_preview)
         .post("/api/v1/patients/{id}/merges/{merge}/undo", unmerge)
         .get("/api/v1/patients/{id}/export", export_patient)
+        .post("/api/v1/patients/{id}/identifiers", identity::api_add_identifier)
+        .delete("/api/v1/patients/{id}/identifiers/{identifier}", identity::api_remove_identifier)
+        .post("/api/v1/patients/{id}/names", identity::api_add_name)
+        .delete("/api/v1/patients/{id}/names/{name}", identity::api_remove_name)
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -98,6 +104,7 @@ async fn create_patient(
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     p.unidentified = false;
+    p.record_race_ethnicity = state.config.record_race_ethnicity;
     let valid = p.validate()?;
     let facility = *auth
         .facility_ids
@@ -131,7 +138,9 @@ async fn create_patient(
 async fn get_patient(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<PatientDetail>> {
     auth.require(crate::perms::PATIENTS_READ)?;
     let id = patient.id;
-    repo::get(&state.pool, &state.keys, id, &auth.meta).await?.map(Json).ok_or(AppError::NotFound)
+    let mut p = repo::get(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
+    p.gate_race_ethnicity(state.config.record_race_ethnicity);
+    Ok(Json(p))
 }
 
 /// Changes demographics: send only the fields to change (JSON merge patch; `null` clears an
@@ -149,20 +158,28 @@ async fn patch_patient(
         return Err(AppError::Unprocessable("send a JSON object with the fields to change".into()));
     };
     let mut tx = state.pool.begin().await?;
-    let current = repo::load(&mut tx, &state.keys, id, true).await?.ok_or(AppError::NotFound)?;
+    let mut current = repo::load(&mut tx, &state.keys, id, true).await?.ok_or(AppError::NotFound)?;
+    current.gate_race_ethnicity(state.config.record_race_ethnicity);
     let mut doc = serde_json::to_value(current.to_form()).map_err(|e| AppError::Internal(e.into()))?;
     let allowed = doc.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     for (k, v) in patch {
+        if k == "identifiers" || k == "names" {
+            return Err(AppError::Unprocessable(format!(
+                "{k}: change them through /api/v1/patients/{{id}}/{k} (POST to add, DELETE to remove)"
+            )));
+        }
         if !allowed.contains(&k) {
             return Err(AppError::Unprocessable(format!("{k}: not a field that can be changed")));
         }
         doc[&k] = v;
     }
-    let form: NewPatient =
+    let mut form: NewPatient =
         serde_json::from_value(doc).map_err(|e| AppError::Unprocessable(format!("invalid field type: {e}")))?;
+    form.record_race_ethnicity = state.config.record_race_ethnicity;
     let valid = form.validate()?;
     repo::update(&mut tx, &state.keys, id, &valid, &auth.meta).await?;
-    let after = repo::load(&mut tx, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
+    let mut after = repo::load(&mut tx, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
+    after.gate_race_ethnicity(state.config.record_race_ethnicity);
     tx.commit().await?;
     Ok(Json(after))
 }

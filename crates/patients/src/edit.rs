@@ -54,12 +54,14 @@ pub async fn edit_form(
     auth.require(crate::perms::PATIENTS_WRITE)?;
     let id = patient.id;
     let mut conn = state.pool.acquire().await?;
-    let p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
+    let mut p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
+    p.gate_race_ethnicity(state.config.record_race_ethnicity);
     if p.summary.merged_into.is_some() {
         return Err(AppError::Conflict("This record was merged; edit the surviving record instead.".into()));
     }
     let unidentified = p.summary.unidentified;
-    web::render(&edit_page(page, id, p.to_form(), FieldErrors::default(), unidentified))
+    let form = NewPatient { record_race_ethnicity: state.config.record_race_ethnicity, ..p.to_form() };
+    web::render(&edit_page(page, id, form, FieldErrors::default(), unidentified))
 }
 
 pub async fn update(
@@ -67,9 +69,10 @@ pub async fn update(
     page: Page,
     auth: Auth,
     patient: PatientCtx,
-    Form(form): Form<NewPatient>,
+    Form(mut form): Form<NewPatient>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
+    form.record_race_ethnicity = state.config.record_race_ethnicity;
     let id = patient.id;
     let was_unidentified: bool =
         sqlx::query_scalar("SELECT unidentified FROM patients WHERE id = $1").bind(id).fetch_one(&state.pool).await?;

@@ -15,6 +15,7 @@ pub mod consent;
 pub mod context;
 pub mod edit;
 pub mod flags;
+pub mod identity;
 pub mod import;
 pub mod merge;
 pub mod model;
@@ -68,6 +69,8 @@ pub const MODULE: Module = Module {
             on_merge: OnMerge::Follow,
             key: "id",
         },
+        PatientTable { table: "patient_identifiers", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "patient_names", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_consents", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_flags", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "patient_rights_requests", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
@@ -128,6 +131,37 @@ pub const MODULE: Module = Module {
             aad: Aad::Column("patients.insurance"),
         },
         EncryptedColumn {
+            table: "patients",
+            key: "id",
+            column: "address_parts_enc",
+            aad: Aad::Column(identity::AAD_ADDRESS_PARTS),
+        },
+        EncryptedColumn { table: "patients", key: "id", column: "race_enc", aad: Aad::Column(identity::AAD_RACE) },
+        EncryptedColumn {
+            table: "patients",
+            key: "id",
+            column: "ethnicity_enc",
+            aad: Aad::Column(identity::AAD_ETHNICITY),
+        },
+        EncryptedColumn {
+            table: "patient_identifiers",
+            key: "id",
+            column: "value_enc",
+            aad: Aad::Column(identity::AAD_IDENTIFIER),
+        },
+        EncryptedColumn {
+            table: "patient_names",
+            key: "id",
+            column: "given_enc",
+            aad: Aad::Column(identity::AAD_NAME_GIVEN),
+        },
+        EncryptedColumn {
+            table: "patient_names",
+            key: "id",
+            column: "family_enc",
+            aad: Aad::Column(identity::AAD_NAME_FAMILY),
+        },
+        EncryptedColumn {
             table: "patient_emergency_contacts",
             key: "id",
             column: "phone_enc",
@@ -166,6 +200,10 @@ pub fn routes() -> Routes {
         .route("/patients/{id}/death", post(edit::death))
         .route("/patients/{id}/contacts", post(edit::add_contact))
         .route("/patients/{id}/contacts/{cid}/delete", post(edit::delete_contact))
+        .route("/patients/{id}/identifiers", post(identity::add_identifier_page))
+        .route("/patients/{id}/identifiers/{iid}/delete", post(identity::remove_identifier_page))
+        .route("/patients/{id}/names", post(identity::add_name_page))
+        .route("/patients/{id}/names/{nid}/delete", post(identity::remove_name_page))
         .route("/patients/{id}/photo", get(edit::photo).post(edit::upload_photo))
         .route("/patients/{id}/photo/delete", post(edit::delete_photo))
         .route("/patients/{id}/flags", get(flags::page).post(flags::update))

@@ -119,8 +119,33 @@ pub struct NewPatient {
     pub email: Option<String>,
     pub national_id: Option<String>,
     pub insurance_number: Option<String>,
+    /// Address line 1 (before the structured address, the whole address text).
     pub address: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    /// District or county.
+    pub district: Option<String>,
+    /// State, province or region.
+    pub state: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
     pub preferred_language: Option<String>,
+    /// Sex assigned at birth: female, male or unknown.
+    pub birth_sex: Option<String>,
+    /// FHIR marital status code: A, D, I, L, M, C, P, T, U, S, W or UNK.
+    pub marital_status: Option<String>,
+    /// Only where the installation records it (`HEARTH_RECORD_RACE_ETHNICITY`); else refused.
+    pub race: Option<String>,
+    /// Only where the installation records it (`HEARTH_RECORD_RACE_ETHNICITY`); else refused.
+    pub ethnicity: Option<String>,
+    /// Other identifiers (on registration; later through `/identifiers`, not `PATCH`).
+    pub identifiers: Vec<crate::identity::IdentifierInput>,
+    /// Other names: maiden, alias, nickname… (on registration; later through `/names`, not `PATCH`).
+    pub names: Vec<crate::identity::NameInput>,
+    /// Set by the handler from the configuration, never by the caller.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub record_race_ethnicity: bool,
     /// The identity is still unknown (temporary record of an unidentified patient).
     #[serde(deserialize_with = "de_flag")]
     pub unidentified: bool,
@@ -157,7 +182,14 @@ pub struct ValidPatient {
     pub national_id: Option<String>,
     pub insurance_number: Option<String>,
     pub address: Option<String>,
+    pub address_parts: crate::identity::AddressParts,
     pub preferred_language: Option<String>,
+    pub birth_sex: Option<String>,
+    pub marital_status: Option<String>,
+    /// `Some((race, ethnicity))` where the installation records them; `None` leaves them as stored.
+    pub race_ethnicity: Option<(Option<String>, Option<String>)>,
+    pub identifiers: Vec<crate::identity::ValidIdentifier>,
+    pub names: Vec<crate::identity::ValidName>,
     pub emergency: Option<EmergencyContact>,
     pub unidentified: bool,
     pub unidentified_note: Option<String>,
@@ -306,10 +338,43 @@ impl NewPatient {
                     Some(EmergencyContact { name, relationship, phone })
                 }
             };
+        let address_parts = crate::identity::AddressParts::validate(self, &mut e);
+        let birth_sex = clean(&self.birth_sex);
+        if birth_sex.as_deref().is_some_and(|b| !crate::identity::BIRTH_SEXES.contains(&b)) {
+            e.add("birth_sex", "Choose female, male or unknown.");
+        }
+        let marital_status = clean(&self.marital_status);
+        if marital_status.as_deref().is_some_and(|m| !crate::identity::MARITAL.iter().any(|(c, _)| *c == m)) {
+            e.add("marital_status", "Choose a marital status from the list.");
+        }
+        let (race, ethnicity) = (clean(&self.race), clean(&self.ethnicity));
+        let race_ethnicity = if self.record_race_ethnicity {
+            for (field, v) in [("race", &race), ("ethnicity", &ethnicity)] {
+                if v.as_ref().is_some_and(|t| t.chars().count() > 100 || bad_text(t)) {
+                    e.add(field, "At most 100 characters.");
+                }
+            }
+            Some((race, ethnicity))
+        } else {
+            for (field, v) in [("race", &race), ("ethnicity", &ethnicity)] {
+                if v.is_some() {
+                    e.add(field, "Race and ethnicity are not recorded at this installation.");
+                }
+            }
+            None
+        };
+        let identifiers = crate::identity::validate_identifiers(&self.identifiers, &mut e);
+        let names = crate::identity::validate_names(&self.names, &mut e);
         if !e.is_empty() {
             return Err(e);
         }
         Ok(ValidPatient {
+            address_parts,
+            birth_sex,
+            marital_status,
+            race_ethnicity,
+            identifiers,
+            names,
             given_name: given,
             family_name: family,
             middle_name: middle,
@@ -482,8 +547,22 @@ pub struct PatientDetail {
     pub email: Option<String>,
     pub national_id: Option<String>,
     pub insurance_number: Option<String>,
+    /// Address line 1.
     pub address: Option<String>,
+    #[serde(flatten)]
+    pub address_parts: crate::identity::AddressParts,
     pub preferred_language: Option<String>,
+    pub birth_sex: Option<String>,
+    pub marital_status: Option<String>,
+    /// Only where the installation records race and ethnicity (else left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub race: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ethnicity: Option<String>,
+    /// Other identifiers (previous MRN, passport, …).
+    pub identifiers: Vec<crate::identity::IdentifierView>,
+    /// Other names (maiden, alias, nickname, …); the official name is the record's own.
+    pub names: Vec<crate::identity::NameView>,
     pub unidentified_note: Option<String>,
     pub deactivated_reason: Option<String>,
     #[schema(value_type = Option<String>)]
@@ -520,10 +599,35 @@ impl PatientDetail {
             national_id: self.national_id.clone(),
             insurance_number: self.insurance_number.clone(),
             address: self.address.clone(),
+            address_line2: self.address_parts.address_line2.clone(),
+            city: self.address_parts.city.clone(),
+            district: self.address_parts.district.clone(),
+            state: self.address_parts.state.clone(),
+            postcode: self.address_parts.postcode.clone(),
+            country: self.address_parts.country.clone(),
             preferred_language: self.preferred_language.clone(),
+            birth_sex: self.birth_sex.clone(),
+            marital_status: self.marital_status.clone(),
+            race: self.race.clone(),
+            ethnicity: self.ethnicity.clone(),
+            record_race_ethnicity: true,
             unidentified: s.unidentified,
             ..Default::default()
         }
+    }
+}
+
+impl PatientDetail {
+    /// Leaves race and ethnicity out where the installation does not record them.
+    pub fn gate_race_ethnicity(&mut self, recorded: bool) {
+        if !recorded {
+            self.race = None;
+            self.ethnicity = None;
+        }
+    }
+
+    pub fn marital_label(&self) -> &'static str {
+        crate::identity::marital_label(self.marital_status.as_deref())
     }
 }
 

@@ -195,12 +195,12 @@ fn new_page(page: Page, form: NewPatient, errors: FieldErrors, candidates: Vec<C
     }
 }
 
-pub async fn new_form(page: Page, auth: Auth) -> AppResult<Response> {
+pub async fn new_form(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     web::render(&new_page(
         page,
         // No sex chosen for the clerk: "unknown" is a deliberate choice (issue 13, item 8).
-        NewPatient::default(),
+        NewPatient { record_race_ethnicity: state.config.record_race_ethnicity, ..Default::default() },
         FieldErrors::default(),
         vec![],
     ))
@@ -222,6 +222,7 @@ pub async fn create(
     auth.require(crate::perms::PATIENTS_WRITE)?;
     // Unidentified patients have their own quick form.
     form.unidentified = false;
+    form.record_race_ethnicity = state.config.record_race_ethnicity;
     let valid = match form.validate_registration() {
         Ok(v) => v,
         Err(errors) => {

@@ -11,7 +11,19 @@ use hearth_core::platform::audit::{self, AuditMeta, Event};
 use hearth_core::platform::crypto::{canonical_phone, normalize_identifier, phone_tail, KeyRing};
 
 /// Fields whose values never reach the audit log (recorded as changed only).
-pub const ENCRYPTED_FIELDS: &[&str] = &["phone", "email", "national_id", "insurance_number", "address"];
+pub const ENCRYPTED_FIELDS: &[&str] = &[
+    "phone",
+    "email",
+    "national_id",
+    "insurance_number",
+    "address",
+    "address_line2",
+    "city",
+    "district",
+    "postcode",
+    "race",
+    "ethnicity",
+];
 
 /// The phone number's blind index: of its canonical international form (`+447700968012` for
 /// `07700 968012`, `+44 7700 968012`, `0044 7700 968012` alike; see [`canonical_phone`]).
@@ -147,14 +159,23 @@ fn enc_json(v: &Option<String>) -> Value {
 
 /// The auditable view of a patient's demographics (encrypted fields are masked by `audit::diff`).
 pub fn demographics_json(p: &ValidPatient) -> Value {
-    json!({
+    let a = &p.address_parts;
+    let mut v = json!({
         "given_name": p.given_name, "family_name": p.family_name, "middle_name": p.middle_name,
         "preferred_name": p.preferred_name, "sex": p.sex, "gender_identity": p.gender_identity,
         "birth_date": p.birth_date.map(|d| d.to_string()), "birth_date_estimated": p.birth_date_estimated,
         "preferred_language": p.preferred_language, "unidentified": p.unidentified,
         "phone": enc_json(&p.phone), "email": enc_json(&p.email), "national_id": enc_json(&p.national_id),
         "insurance_number": enc_json(&p.insurance_number), "address": enc_json(&p.address),
-    })
+        "address_line2": enc_json(&a.address_line2), "city": enc_json(&a.city), "district": enc_json(&a.district),
+        "postcode": enc_json(&a.postcode), "state": a.state, "country": a.country,
+        "birth_sex": p.birth_sex, "marital_status": p.marital_status,
+    });
+    if let (Some((race, ethnicity)), Some(o)) = (&p.race_ethnicity, v.as_object_mut()) {
+        o.insert("race".into(), enc_json(race));
+        o.insert("ethnicity".into(), enc_json(ethnicity));
+    }
+    v
 }
 
 /// Draws the next MRN of a facility in its own short transaction: the facility row is locked
@@ -216,6 +237,12 @@ pub async fn register_as(
     if let Some(ec) = &p.emergency {
         add_emergency_contact(conn, keys, id, ec).await?;
     }
+    for i in &p.identifiers {
+        crate::identity::add_identifier(conn, keys, id, i, meta).await?;
+    }
+    for n in &p.names {
+        crate::identity::add_name(conn, keys, id, n, meta).await?;
+    }
     let mut changes = audit::diff(&json!({}), &demographics_json(&p), ENCRYPTED_FIELDS);
     if let Some(o) = changes.as_object_mut() {
         o.insert("mrn".into(), json!({"to": mrn}));
@@ -242,8 +269,10 @@ async fn insert_patient(
         "INSERT INTO patients (id, facility_id, mrn, given_name, family_name, middle_name, preferred_name, sex,
             gender_identity, birth_date, birth_date_estimated, phone_enc, phone_bidx, national_id_enc, national_id_bidx,
             address_enc, email_enc, email_bidx, insurance_enc, insurance_bidx, preferred_language, unidentified,
-            unidentified_note, created_by, phone_tail_bidx, phone_index_version)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
+            unidentified_note, created_by, phone_tail_bidx, phone_index_version, address_parts_enc, birth_sex,
+            marital_status, race_enc, ethnicity_enc)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
+            $27,$28,$29,$30,$31)",
     )
     .bind(id)
     .bind(facility_id)
@@ -271,9 +300,25 @@ async fn insert_patient(
     .bind(meta.actor_user_id)
     .bind(p.phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)))
     .bind(PHONE_INDEX_VERSION)
+    .bind(p.address_parts.encrypt(keys))
+    .bind(&p.birth_sex)
+    .bind(&p.marital_status)
+    .bind(race_enc(keys, p).0)
+    .bind(race_enc(keys, p).1)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The encrypted race and ethnicity (`None` each when not given or not recorded here).
+fn race_enc(keys: &KeyRing, p: &ValidPatient) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    match &p.race_ethnicity {
+        Some((r, e)) => (
+            r.as_deref().map(|v| keys.encrypt(v, crate::identity::AAD_RACE)),
+            e.as_deref().map(|v| keys.encrypt(v, crate::identity::AAD_ETHNICITY)),
+        ),
+        None => (None, None),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -314,6 +359,10 @@ pub async fn update(
     let mut before_v = before.to_form().validate().map(|v| demographics_json(&v)).unwrap_or_else(|_| json!({}));
     if let Some(o) = before_v.as_object_mut() {
         o.insert("unidentified".into(), json!(before.summary.unidentified));
+        if p.race_ethnicity.is_none() {
+            o.remove("race");
+            o.remove("ethnicity");
+        }
     }
     let changes = audit::diff(&before_v, &demographics_json(p), ENCRYPTED_FIELDS);
     if changes.as_object().is_some_and(|o| o.is_empty()) {
@@ -324,7 +373,10 @@ pub async fn update(
             gender_identity = $7, birth_date = $8, birth_date_estimated = $9, phone_enc = $10, phone_bidx = $11,
             national_id_enc = $12, national_id_bidx = $13, address_enc = $14, email_enc = $15, email_bidx = $16,
             insurance_enc = $17, insurance_bidx = $18, preferred_language = $19, unidentified = $20,
-            phone_tail_bidx = $21, phone_index_version = $22
+            phone_tail_bidx = $21, phone_index_version = $22, address_parts_enc = $23, birth_sex = $24,
+            marital_status = $25,
+            race_enc = CASE WHEN $26 THEN $27 ELSE race_enc END,
+            ethnicity_enc = CASE WHEN $26 THEN $28 ELSE ethnicity_enc END
          WHERE id = $1",
     )
     .bind(id)
@@ -349,6 +401,12 @@ pub async fn update(
     .bind(p.unidentified)
     .bind(p.phone.as_deref().and_then(|v| bidx_phone_tail(keys, v)))
     .bind(PHONE_INDEX_VERSION)
+    .bind(p.address_parts.encrypt(keys))
+    .bind(&p.birth_sex)
+    .bind(&p.marital_status)
+    .bind(p.race_ethnicity.is_some())
+    .bind(race_enc(keys, p).0)
+    .bind(race_enc(keys, p).1)
     .execute(&mut *conn)
     .await?;
     let action = if before.summary.unidentified && !p.unidentified { "patient.identify" } else { "patient.update" };
@@ -493,6 +551,11 @@ struct PatientRow {
     address_enc: Option<Vec<u8>>,
     email_enc: Option<Vec<u8>>,
     insurance_enc: Option<Vec<u8>>,
+    address_parts_enc: Option<Vec<u8>>,
+    race_enc: Option<Vec<u8>>,
+    ethnicity_enc: Option<Vec<u8>>,
+    birth_sex: Option<String>,
+    marital_status: Option<String>,
     preferred_language: Option<String>,
     unidentified_note: Option<String>,
     deactivated_reason: Option<String>,
@@ -514,14 +577,25 @@ pub async fn load(
 ) -> sqlx::Result<Option<PatientDetail>> {
     let sql = format!(
         "SELECT {SUMMARY_COLS}, p.facility_id, f.name AS facility_name, p.gender_identity, p.phone_enc, p.national_id_enc,
-                p.address_enc, p.email_enc, p.insurance_enc, p.preferred_language, p.unidentified_note,
+                p.address_enc, p.email_enc, p.insurance_enc, p.address_parts_enc, p.race_enc, p.ethnicity_enc,
+                p.birth_sex, p.marital_status, p.preferred_language, p.unidentified_note,
                 p.deactivated_reason, p.deceased_at, p.cause_of_death, p.merged_at, p.erased_at,
                 EXISTS (SELECT 1 FROM patient_photos ph WHERE ph.patient_id = p.id) AS has_photo, p.created_at
          FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1 {}",
         if lock { "FOR UPDATE OF p" } else { "" }
     );
     let row: Option<PatientRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut *conn).await?;
-    Ok(row.map(|r| PatientDetail {
+    let Some(r) = row else { return Ok(None) };
+    let identifiers = crate::identity::identifiers(conn, keys, id).await?;
+    let names = crate::identity::names(conn, keys, id).await?;
+    Ok(Some(PatientDetail {
+        address_parts: crate::identity::AddressParts::decrypt(keys, r.address_parts_enc.as_deref()),
+        race: keys.decrypt_opt(r.race_enc.as_deref(), crate::identity::AAD_RACE),
+        ethnicity: keys.decrypt_opt(r.ethnicity_enc.as_deref(), crate::identity::AAD_ETHNICITY),
+        birth_sex: r.birth_sex,
+        marital_status: r.marital_status,
+        identifiers,
+        names,
         phone: keys.decrypt_opt(r.phone_enc.as_deref(), AAD_PHONE),
         national_id: keys.decrypt_opt(r.national_id_enc.as_deref(), AAD_NATIONAL_ID),
         address: keys.decrypt_opt(r.address_enc.as_deref(), AAD_ADDRESS),

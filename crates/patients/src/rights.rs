@@ -314,13 +314,24 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
             birth_date = make_date(extract(year FROM birth_date)::int, 1, 1), birth_date_estimated = birth_date IS NOT NULL,
             phone_enc = NULL, phone_bidx = NULL, phone_tail_bidx = NULL, email_enc = NULL, email_bidx = NULL,
             national_id_enc = NULL, national_id_bidx = NULL, insurance_enc = NULL, insurance_bidx = NULL,
-            address_enc = NULL, preferred_language = NULL, unidentified_note = NULL, erased_at = now()
+            address_enc = NULL, preferred_language = NULL, unidentified_note = NULL, erased_at = now(),
+            address_parts_enc = NULL, race_enc = NULL, ethnicity_enc = NULL, marital_status = NULL
          WHERE id = $1",
     )
     .bind(id)
     .execute(&mut *conn)
     .await?;
     let contacts = sqlx::query("DELETE FROM patient_emergency_contacts WHERE patient_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let identifiers = sqlx::query("DELETE FROM patient_identifiers WHERE patient_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let names = sqlx::query("DELETE FROM patient_names WHERE patient_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?
@@ -336,8 +347,9 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
         Event::new("patient.erase", "patient", id).patient(id).changes(json!({
             "pseudonymised": ["given_name", "family_name", "middle_name", "preferred_name", "gender_identity",
                 "birth_date (year kept)", "phone", "email", "national_id", "insurance_number", "address",
-                "preferred_language", "unidentified_note"],
+                "preferred_language", "unidentified_note", "address_parts", "race", "ethnicity", "marital_status"],
             "emergency_contacts_removed": contacts, "photo_removed": photos > 0,
+            "other_identifiers_removed": identifiers, "other_names_removed": names,
         })),
     )
     .await?;

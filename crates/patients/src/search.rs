@@ -56,9 +56,20 @@ pub async fn mrn_candidates(pool: &PgPool, q: &str) -> sqlx::Result<Vec<String>>
 #[derive(Debug)]
 enum Kind {
     All,
-    Exact { mrn: String, phone: Vec<u8>, tail: Vec<u8>, national: Vec<u8>, insurance: Vec<u8>, email: Vec<u8> },
+    Exact {
+        mrn: String,
+        phone: Vec<u8>,
+        tail: Vec<u8>,
+        national: Vec<u8>,
+        insurance: Vec<u8>,
+        email: Vec<u8>,
+        other: Vec<u8>,
+    },
     Date(Date),
-    Name { text: String, dob: Option<Date> },
+    Name {
+        text: String,
+        dob: Option<Date>,
+    },
 }
 
 fn classify(keys: &KeyRing, q: &str) -> Kind {
@@ -76,8 +87,9 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
             phone: none.clone(),
             tail: none.clone(),
             national: none.clone(),
-            insurance: none,
+            insurance: none.clone(),
             email: bidx_email(keys, &normalize_email(q)),
+            other: none,
         };
     }
     let digits = q.chars().filter(|c| c.is_ascii_digit()).count();
@@ -97,6 +109,7 @@ fn classify(keys: &KeyRing, q: &str) -> Kind {
             national: bidx_national_id(keys, q),
             insurance: bidx_insurance(keys, q),
             email: Vec::new(),
+            other: crate::identity::bidx_identifier(keys, q),
         };
     }
     // "garcia 1980-02-29": a date among the words narrows the name search.
@@ -189,13 +202,14 @@ pub async fn search_page(
                 .fetch_all(pool)
                 .await?
         }
-        Kind::Exact { mrn, phone, tail, national, insurance, email } => {
+        Kind::Exact { mrn, phone, tail, national, insurance, email, other } => {
             let mrns = mrn_candidates(pool, &mrn).await?;
             // Each arm is its own index scan; restricted rows come back masked.
             let sql = format!(
                 "SELECT * FROM (SELECT {SUMMARY_COLS}, 0 AS rank, {vis} AS visible FROM patients p
                    WHERE p.mrn = ANY($2) OR p.phone_bidx = $3 OR p.national_id_bidx = $9 OR p.insurance_bidx = $10
-                      OR p.email_bidx = $11 OR p.phone_tail_bidx = $12) s
+                      OR p.email_bidx = $11 OR p.phone_tail_bidx = $12
+                      OR p.id IN (SELECT i.patient_id FROM patient_identifiers i WHERE i.value_bidx = $13)) s
                  WHERE {keyset} ORDER BY s.rank, s.family_name, s.given_name, s.id LIMIT $1"
             );
             sqlx::query_as(&sql)
@@ -211,6 +225,7 @@ pub async fn search_page(
                 .bind(insurance)
                 .bind(email)
                 .bind(tail)
+                .bind(other)
                 .fetch_all(pool)
                 .await?
         }

@@ -34,6 +34,8 @@ struct ShowPage {
     kinds: [&'static str; 3],
     channels: [&'static str; 6],
     emergency_access: Option<(time::OffsetDateTime, String)>,
+    /// The installation records race and ethnicity.
+    page_race_ethnicity: bool,
 }
 
 impl ShowPage {
@@ -54,7 +56,8 @@ pub async fn show(
         Access::Restricted => return access::break_glass_page(&state.pool, page, id).await,
         Access::Allowed => {}
     }
-    let p = repo::get(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
+    let mut p = repo::get(&state.pool, &state.keys, id, &auth.meta).await?.ok_or(AppError::NotFound)?;
+    p.gate_race_ethnicity(state.config.record_race_ethnicity);
     let merged_into_mrn = match p.summary.merged_into {
         Some(s) => repo::mrn_of(&state.pool, s).await?,
         None => None,
@@ -76,6 +79,7 @@ pub async fn show(
         consent_history,
         team,
         emergency_access,
+        page_race_ethnicity: state.config.record_race_ethnicity,
         can_write: auth.can(crate::perms::PATIENTS_WRITE),
         can_merge: auth.can(crate::perms::PATIENTS_MERGE),
         can_restrict: auth.can(crate::perms::PATIENTS_RESTRICTED),

@@ -56,6 +56,10 @@ impl ApiRoutes {
         self.add(Method::PATCH, path, routing::patch(h))
     }
 
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, h: H) -> Self {
+        self.add(Method::DELETE, path, routing::delete(h))
+    }
+
     /// A POST whose body may be larger than the default limit (uploads).
     pub fn post_upload<H: Handler<T, AppState>, T: 'static>(self, path: &str, h: H, limit: usize) -> Self {
         self.add(Method::POST, path, routing::post(h).layer(DefaultBodyLimit::max(limit)))

@@ -167,7 +167,7 @@ pub async fn bearer(State(state): State<AppState>, mut req: Request, next: Next)
         }
         Err(e) => return render_error(&state, &page, e, true),
     };
-    let limit = if user.client_id.is_some() { ratelimit::API_PER_CLIENT } else { ratelimit::API_PER_USER };
+    let limit = ratelimit::api_limit(&state.config, user.client_id.is_some(), &user.perms);
     if let Err(e) = ratelimit::check(&state, &format!("api:{}", user.id), limit, &meta.audit(Some(&user))).await {
         return render_error(&state, &page, e, true);
     }

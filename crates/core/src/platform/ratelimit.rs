@@ -24,6 +24,22 @@ pub const BAD_TOKEN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs
 pub const API_PER_CLIENT: Limit = Limit { max: 600, window: Duration::from_secs(60) };
 pub const API_PER_USER: Limit = Limit { max: 600, window: Duration::from_secs(60) };
 
+/// The scope that lets an API client import at its own rate (`HEARTH_IMPORT_RATE_PER_MIN`,
+/// default 20,000 a minute) instead of [`API_PER_CLIENT`]. It is kept among the client's scopes
+/// but is no permission: it grants nothing but the rate.
+pub const IMPORT_SCOPE: &str = "import";
+
+/// The API limit of a caller: a person's, a client's, or an importing client's.
+pub fn api_limit(config: &crate::config::Config, is_client: bool, scopes: &[String]) -> Limit {
+    if !is_client {
+        API_PER_USER
+    } else if scopes.iter().any(|s| s == IMPORT_SCOPE) {
+        Limit { max: config.import_rate_per_min.min(i32::MAX as u32) as i32, window: Duration::from_secs(60) }
+    } else {
+        API_PER_CLIENT
+    }
+}
+
 /// Counts one hit on `key`; over the limit, returns `TooManyRequests` with the seconds until the
 /// window ends. The first refusal of a window is recorded as a security event.
 pub async fn check(state: &AppState, key: &str, limit: Limit, meta: &AuditMeta) -> Result<(), AppError> {
