@@ -3,24 +3,11 @@
 // (compact when scrolled, at 1280 and 820 px), and the attending doctor has the clinical alert.
 // Called from smoke.mjs with its helpers; leaves the browser signed in as `restore`.
 
-import { createHmac } from "node:crypto";
+import { freshTotp } from "./totp.mjs";
 
 const PASSWORD = "Demo!Hearth2026";
 // CONTRACT.md: the demo doctor is enrolled in TOTP with this secret.
 const DEMO_TOTP = "JBSWY3DPEHPK3PXP";
-
-/** RFC 6238 TOTP (SHA-1, 30 s, 6 digits) of a base32 secret. */
-function totp(secret, at = Date.now()) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const h = createHmac("sha1", key).update(counter).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
-}
 
 async function signIn(context, page, base, email) {
   await context.clearCookies();
@@ -29,7 +16,7 @@ async function signIn(context, page, base, email) {
   await page.getByLabel("Password").fill(PASSWORD);
   await Promise.all([page.waitForURL((u) => u.pathname !== "/login"), page.getByRole("button", { name: "Sign in" }).click()]);
   if (new URL(page.url()).pathname === "/mfa") {
-    await page.getByLabel("Code", { exact: true }).fill(totp(DEMO_TOTP));
+    await page.getByLabel("Code", { exact: true }).fill(await freshTotp(DEMO_TOTP, email));
     await Promise.all([page.waitForURL((u) => u.pathname !== "/mfa"), page.getByRole("button", { name: "Verify" }).click()]);
   }
 }

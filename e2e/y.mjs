@@ -2,28 +2,10 @@
 // page with their work, the audit log filtered by a patient's name, and a role's page with its
 // summary of changes before saving (nothing is saved). axe scans each at 1280 and 820 px.
 // Called from smoke.mjs with the registered patient's family name (if any).
-import { createHmac } from "node:crypto";
+import { freshTotp } from "./totp.mjs";
 
 const PASSWORD = "Demo!Hearth2026";
 const TOTP_SECRET = "JBSWY3DPEHPK3PXP"; // the demo accounts' shared TOTP secret (CONTRACT.md)
-
-function base32(s) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of s.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-function totp(secret, at = Date.now()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const h = createHmac("sha1", base32(secret)).update(counter).digest();
-  const o = h[h.length - 1] & 0xf;
-  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
-  return String(n % 1_000_000).padStart(6, "0");
-}
 
 async function signIn(page, base, email) {
   await page.context().clearCookies();
@@ -32,7 +14,7 @@ async function signIn(page, base, email) {
   await page.getByLabel("Password").fill(PASSWORD);
   await Promise.all([page.waitForURL((u) => u.pathname !== "/login"), page.getByRole("button", { name: "Sign in" }).click()]);
   if (new URL(page.url()).pathname === "/mfa") {
-    await page.getByLabel("Code", { exact: true }).fill(totp(TOTP_SECRET));
+    await page.getByLabel("Code", { exact: true }).fill(await freshTotp(TOTP_SECRET, email));
     await Promise.all([page.waitForURL((u) => u.pathname !== "/mfa"), page.getByRole("button", { name: "Verify" }).click()]);
   }
 }

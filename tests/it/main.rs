@@ -23,6 +23,7 @@ mod import_scope;
 mod jobs;
 mod mfa;
 mod mfa_email;
+mod migrations_data;
 mod notify;
 mod orders;
 mod patient_identity;
