@@ -69,15 +69,19 @@ async fn render(
         .map(|o| (o.id.to_string(), format!("{} (CVX {}) · {} · {}", o.display, o.code, o.priority_label(), o.orderer)))
         .collect();
     audit_view(state, auth, b.id).await?;
+    let heading = page.t("immunizations-heading");
+    let title = page.t1("immunizations-title", "name", &b.name);
+    let (choose, no_order) = (page.t("immunizations-choose"), page.t("immunizations-no-order"));
     let t = ImmunizationsPage {
         page: page
-            .titled(format!("Immunizations · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(title)
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Immunizations", b.href("immunizations")),
+            .crumb(heading, b.href("immunizations")),
         b,
         rows,
-        vaccine_options: std::iter::once((String::new(), "Choose…".to_string()))
+        vaccine_options: std::iter::once((String::new(), choose))
             .chain(vaccines.into_iter().map(|v: Vaccine| (v.cvx.clone(), format!("{} (CVX {})", v.name, v.cvx))))
             .collect(),
         form,
@@ -90,7 +94,7 @@ async fn render(
         orders: if orders.is_empty() {
             orders
         } else {
-            std::iter::once((String::new(), "— (no order)".to_string())).chain(orders).collect()
+            std::iter::once((String::new(), no_order)).chain(orders).collect()
         },
     };
     web::render_status(status, &t)
@@ -139,13 +143,17 @@ async fn create(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    let what =
-        if valid.status == "completed" { "Recorded the vaccination." } else { "Recorded the vaccine as not given." };
-    Ok(web::redirect_flash(&b.href("immunizations"), "ok", what))
+    let what = page.t(if valid.status == "completed" {
+        "immunizations-recorded"
+    } else {
+        "immunizations-recorded-not-given"
+    });
+    Ok(web::redirect_flash(&b.href("immunizations"), "ok", &what))
 }
 
 async fn mark_error(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
@@ -156,12 +164,12 @@ async fn mark_error(
     let reason = match f.validate() {
         Ok(r) => r,
         Err(e) => {
-            let msg = e.get("reason").unwrap_or("Say why the entry is wrong.").to_string();
+            let msg = e.get("reason").map(str::to_string).unwrap_or_else(|| page.t("immunizations-error-why-missing"));
             return Ok(web::redirect_flash(&href, "error", &msg));
         }
     };
     let mut tx = state.pool.begin().await?;
     repo::mark_error(&mut tx, &auth.meta, patient.id, item, &reason).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&href, "ok", "The entry is marked entered in error."))
+    Ok(web::redirect_flash(&href, "ok", &page.t("immunizations-marked-error")))
 }

@@ -387,11 +387,18 @@ fn render_info(state: &AppState, page: &Page, mut info: ErrorInfo, api: bool, or
     } else if api {
         crate::web::errors::problem_with_fields(info.status, &info.detail, &info.fields)
     } else {
+        // The title in the page's language (the API keeps the English `title` clients match on).
+        let title = crate::i18n::catalogues().format_or(
+            page.lang(),
+            &format!("error-title-{}", info.status.as_u16()),
+            info.title,
+        );
+        let check = page.t("error-check-fields");
         let t = ErrorPage {
-            page: page.clone().titled(info.title),
+            page: page.clone().titled(title.clone()),
             status: info.status.as_u16(),
-            title: info.title,
-            detail: if info.fields.is_empty() { &info.detail } else { "Check these fields and try again:" },
+            title: &title,
+            detail: if info.fields.is_empty() { &info.detail } else { &check },
             fields: &info.fields,
         };
         match t.render() {
