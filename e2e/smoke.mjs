@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chartEntryChecks } from "./w.mjs";
 import { frontDesk } from "./x.mjs";
+import { languages } from "./l.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -425,6 +426,7 @@ try {
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
+  await languages({ page, base, check, assert, shot, axeScan });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

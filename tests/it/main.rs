@@ -16,6 +16,7 @@ mod facility_time;
 mod fakes;
 mod front_desk;
 mod helpers;
+mod i18n;
 mod immunizations;
 mod jobs;
 mod mfa;

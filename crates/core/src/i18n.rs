@@ -237,6 +237,18 @@ impl Catalogues {
     }
 }
 
+/// The message keys of an FTL source, or its syntax errors (the catalogue tests use it).
+pub fn parse_keys(ftl: &str) -> Result<BTreeSet<String>, String> {
+    let resource = FluentResource::try_new(ftl.to_string()).map_err(|(_, errors)| format!("{errors:?}"))?;
+    Ok(resource
+        .entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        })
+        .collect())
+}
+
 /// A catalogue is reviewed when one of its leading comment lines reads `# reviewed: true`.
 fn header_reviewed(ftl: &str) -> bool {
     ftl.lines()
