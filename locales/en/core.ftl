@@ -102,6 +102,9 @@ password-changed = Your password was changed. Other sessions were signed out.
 session-ended-heading = Your session has ended
 session-ended-drafts = Nothing was saved from the form you sent. After signing in you go back to it, and what you typed is put back.
 session-ended-sign-in = Sign in again
+session-ended-title = Session ended
+session-ended-timeout = Your session ended after { $minutes } minutes without activity; sign in again — your draft is kept in this browser.
+session-ended-elsewhere = Your session has ended (signed out or ended elsewhere); sign in again — your draft is kept in this browser.
 
 ## My sessions
 

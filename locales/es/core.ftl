@@ -102,6 +102,9 @@ password-changed = Su contraseña se cambió. Las demás sesiones se cerraron.
 session-ended-heading = Su sesión ha terminado
 session-ended-drafts = No se guardó nada del formulario que envió. Tras iniciar sesión volverá a él, con lo que había escrito.
 session-ended-sign-in = Iniciar sesión de nuevo
+session-ended-title = Sesión terminada
+session-ended-timeout = Su sesión terminó tras { $minutes } minutos sin actividad; inicie sesión de nuevo: su borrador se conserva en este navegador.
+session-ended-elsewhere = Su sesión ha terminado (cerró sesión o se terminó en otro lugar); inicie sesión de nuevo: su borrador se conserva en este navegador.
 
 ## Mis sesiones
 

@@ -104,7 +104,12 @@ macro_rules! num_arg {
         }
     )*};
 }
-num_arg!(i16, i32, i64, u16, u32, u64, usize, f64);
+num_arg!(i16, i32, i64, u16, u32, u64, usize);
+impl ToArg for f64 {
+    fn to_arg(&self) -> Arg {
+        Arg::Num(*self)
+    }
+}
 
 impl Catalogues {
     /// Builds the bundles from `(module, lang, ftl)` sources.

@@ -154,12 +154,7 @@ async fn email_code(
     let next = web::safe_next(f.next.as_deref());
     let page = page.clone().titled(page.t("mfa-title"));
     let Some(mailer) = state.mailer.as_ref() else {
-        let t = Challenge {
-            page,
-            next,
-            error: Some(page.t("mfa-email-unavailable")),
-            info: None,
-        };
+        let t = Challenge { error: Some(page.t("mfa-email-unavailable")), page, next, info: None };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     };
     let mut am = meta.audit(None);
