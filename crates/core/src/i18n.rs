@@ -11,7 +11,7 @@
 //!
 //! A key missing from a language falls back to English: visibly in development (`⟦key⟧`, so a
 //! missing translation shows on the page), silently otherwise. The languages offered are those
-//! with a `core` catalogue ([`available`]); the request's language is chosen by [`choose`].
+//! with a catalogue of the platform (`core.ftl`, module [`CORE_MODULE`]; [`available`]); the request's language is chosen by [`choose`].
 //! How to add and translate messages: docs/i18n.md.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +26,10 @@ use crate::registry::Registry;
 
 /// The language every key exists in, and the fallback of every other.
 pub const FALLBACK: &str = "en";
+
+/// The platform's module name: its catalogues (`locales/<lang>/core.ftl`) decide which languages
+/// are offered.
+pub const CORE_MODULE: &str = "platform";
 
 /// Languages written right to left (their pages get `dir="rtl"`).
 const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "yi", "dv", "ku", "sd", "ug"];
@@ -51,7 +55,6 @@ pub fn init(registry: &Registry, dev: bool) -> &'static Catalogues {
     CATALOGUES.get_or_init(|| {
         let sources: Vec<(&str, &str, &str)> = registry
             .modules()
-            .iter()
             .flat_map(|m| m.messages.iter().map(move |(lang, ftl)| (m.name, *lang, *ftl)))
             .collect();
         Catalogues::build(&sources, dev)
@@ -137,7 +140,7 @@ impl Catalogues {
                 }
             }
             reviewed.insert((lang.to_string(), module.to_string()), header_reviewed(ftl));
-            if *module == "core" && !available.contains(&langid) {
+            if *module == CORE_MODULE && !available.contains(&langid) {
                 available.push(langid.clone());
             }
             let bundle = bundles.entry(lang.to_string()).or_insert_with(|| {
@@ -193,7 +196,7 @@ impl Catalogues {
         Some(s.into_owned())
     }
 
-    /// The languages offered (those with a `core` catalogue), English first.
+    /// The languages offered (those with a platform catalogue, `core.ftl`), English first.
     pub fn available(&self) -> Vec<String> {
         let mut v: Vec<String> = self.available.iter().map(|l| l.to_string()).collect();
         v.sort_by_key(|l| (l != FALLBACK, l.clone()));
@@ -321,7 +324,10 @@ mod tests {
     const ES: &str = "# reviewed: false\nhello = ¡Hola, { $name }!\nitems = { $n ->\n    [one] un elemento\n   *[other] { $n } elementos\n}\n";
 
     fn cats(dev: bool) -> Catalogues {
-        Catalogues::build(&[("core", "en", EN), ("core", "es", ES), ("core", "ar", "hello = مرحبا { $name }\n")], dev)
+        Catalogues::build(
+            &[(CORE_MODULE, "en", EN), (CORE_MODULE, "es", ES), (CORE_MODULE, "ar", "hello = مرحبا { $name }\n")],
+            dev,
+        )
     }
 
     #[test]
@@ -345,9 +351,9 @@ mod tests {
     #[test]
     fn reviewed_flag_comes_from_the_header() {
         let c = cats(true);
-        assert!(c.is_reviewed("en", "core"));
-        assert!(!c.is_reviewed("es", "core"));
-        assert!(!c.is_reviewed("ar", "core"));
+        assert!(c.is_reviewed("en", CORE_MODULE));
+        assert!(!c.is_reviewed("es", CORE_MODULE));
+        assert!(!c.is_reviewed("ar", CORE_MODULE));
         assert!(!c.is_reviewed("en", "other"));
     }
 

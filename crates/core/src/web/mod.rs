@@ -128,12 +128,12 @@ impl Page {
         crate::i18n::t(self.lang(), key)
     }
 
-    /// The message `key` with arguments, from Rust: `page.t_args("k", &[("count", &n)])`.
+    /// The message `key` with arguments, from Rust: `page.t_args("mfa-backup-left", &[("count", &n)])`.
     pub fn t_args(&self, key: &str, args: &[(&str, &dyn crate::i18n::ToArg)]) -> String {
         crate::i18n::t_args(self.lang(), key, args)
     }
 
-    /// The message `key` with one argument (templates: `{{ page.t1("k", "count", n) }}`).
+    /// The message `key` with one argument (templates: `{{ page.t1("mfa-backup-left", "count", n) }}`).
     pub fn t1(&self, key: &str, name: &str, value: impl crate::i18n::ToArg) -> String {
         crate::i18n::t_args(self.lang(), key, &[(name, &value)])
     }
