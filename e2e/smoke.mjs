@@ -426,7 +426,7 @@ try {
 
   await chartEntryChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
-  await languages({ page, base, check, assert, shot, axeScan });
+  await languages({ base, check, assert, shot, axeScan });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));
