@@ -181,7 +181,10 @@ fn raw_english(src: &str) -> Vec<String> {
         let code = &after[..end];
         if close != "#}" {
             for (n, lit) in code.split('"').enumerate() {
-                if n % 2 == 1 && !lit.contains('=') && (lit.contains(' ') || lit.chars().next().is_some_and(|c| c.is_ascii_uppercase())) {
+                if n % 2 == 1
+                    && !lit.contains('=')
+                    && (lit.contains(' ') || lit.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+                {
                     // `page.t("key")` keys are lower-case; a spaced or capitalised literal is text.
                     if !ALLOWED.contains(&lit) {
                         found.push(format!("literal {lit:?}"));
@@ -203,7 +206,11 @@ fn raw_english(src: &str) -> Vec<String> {
     // Text between tags.
     for (n, part) in text.split(['<', '>']).enumerate() {
         if n % 2 == 0 {
-            let clean: String = part.split('&').enumerate().map(|(i, p)| if i == 0 { p } else { p.split_once(';').map(|x| x.1).unwrap_or(p) }).collect();
+            let clean: String = part
+                .split('&')
+                .enumerate()
+                .map(|(i, p)| if i == 0 { p } else { p.split_once(';').map(|x| x.1).unwrap_or(p) })
+                .collect();
             words(&clean, "text", &mut found);
         } else {
             for attr in ["aria-label=\"", "title=\"", "placeholder=\"", "alt=\""] {
@@ -286,7 +293,11 @@ async fn the_facility_language_then_the_users_own_choice_win_over_the_browser() 
     // The facility's language (default en) is the user's default, whatever the browser says.
     let en = get_lang(&mut app, "/account", "ar").await;
     assert!(en.body.contains(r#"<html lang="en" dir="ltr">"#));
-    sqlx::query("UPDATE facilities SET locale = 'ar' WHERE id = $1").bind(app.facility_id).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE facilities SET locale = 'ar' WHERE id = $1")
+        .bind(app.facility_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let ar = get_lang(&mut app, "/account", "es").await;
     assert!(ar.body.contains(r#"<html lang="ar" dir="rtl">"#), "the facility's language");
     assert!(ar.body.contains("حسابي"));
@@ -295,10 +306,8 @@ async fn the_facility_language_then_the_users_own_choice_win_over_the_browser() 
     // The user's saved language wins over the facility's and the browser's.
     let r = app.post_form("/account/language", &[("locale", "es")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let stored: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE email LIKE 'nurse.%'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT locale FROM users WHERE email LIKE 'nurse.%'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(stored.as_deref(), Some("es"));
     assert_eq!(app.audit_count("user.locale_changed").await, 1);
     let es = get_lang(&mut app, "/account", "ar").await;
@@ -378,7 +387,13 @@ async fn a_flash_message_is_in_the_users_language() {
     let r = app
         .post_form(
             &format!("/patients/{pid}/immunizations"),
-            &[("cvx", "140"), ("occurred_on", "2026-10-15"), ("status", "completed"), ("route", "IM"), ("reaction", "none")],
+            &[
+                ("cvx", "140"),
+                ("occurred_on", "2026-10-15"),
+                ("status", "completed"),
+                ("route", "IM"),
+                ("reaction", "none"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -53,10 +53,8 @@ static CATALOGUES: OnceLock<Catalogues> = OnceLock::new();
 /// error caught by the tests (`every_catalogue_parses`); a broken message is skipped, not fatal.
 pub fn init(registry: &Registry, dev: bool) -> &'static Catalogues {
     CATALOGUES.get_or_init(|| {
-        let sources: Vec<(&str, &str, &str)> = registry
-            .modules()
-            .flat_map(|m| m.messages.iter().map(move |(lang, ftl)| (m.name, *lang, *ftl)))
-            .collect();
+        let sources: Vec<(&str, &str, &str)> =
+            registry.modules().flat_map(|m| m.messages.iter().map(move |(lang, ftl)| (m.name, *lang, *ftl))).collect();
         Catalogues::build(&sources, dev)
     })
 }
@@ -129,7 +127,12 @@ impl Catalogues {
             let resource = match FluentResource::try_new(ftl.to_string()) {
                 Ok(r) => r,
                 Err((r, errors)) => {
-                    tracing::error!(module, lang, ?errors, "catalogue has syntax errors; the broken messages are skipped");
+                    tracing::error!(
+                        module,
+                        lang,
+                        ?errors,
+                        "catalogue has syntax errors; the broken messages are skipped"
+                    );
                     r
                 }
             };

@@ -143,11 +143,8 @@ async fn create(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    let what = page.t(if valid.status == "completed" {
-        "immunizations-recorded"
-    } else {
-        "immunizations-recorded-not-given"
-    });
+    let what =
+        page.t(if valid.status == "completed" { "immunizations-recorded" } else { "immunizations-recorded-not-given" });
     Ok(web::redirect_flash(&b.href("immunizations"), "ok", &what))
 }
 

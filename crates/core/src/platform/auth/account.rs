@@ -270,7 +270,10 @@ async fn render_account(
             mfa_enabled: auth.mfa_enabled,
             sessions,
             chosen,
-            languages: crate::i18n::available().into_iter().map(|l| (l.clone(), crate::i18n::native_name(&l))).collect(),
+            languages: crate::i18n::available()
+                .into_iter()
+                .map(|l| (l.clone(), crate::i18n::native_name(&l)))
+                .collect(),
             error,
         },
     )

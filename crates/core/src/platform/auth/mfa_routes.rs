@@ -190,12 +190,7 @@ async fn email_code(
     if let Err(e) = mailer.send(&p.email, &format!("{hospital}: {title}"), text, html).await {
         tracing::warn!(error = ?e, "could not send an email sign-in code");
         drop(tx);
-        let t = Challenge {
-            error: Some(page.t("mfa-email-failed")),
-            page,
-            next,
-            info: None,
-        };
+        let t = Challenge { error: Some(page.t("mfa-email-failed")), page, next, info: None };
         return web::render_status(StatusCode::SERVICE_UNAVAILABLE, &t);
     }
     audit::record(&mut tx, &am, Event::new("auth.email_code_sent", "user", p.user_id)).await?;

@@ -325,13 +325,14 @@ async fn change_password(
         errors.add("new_password", m);
     }
     if errors.is_empty() && reused(&state, auth.id, &f.new_password).await? {
-        errors.add(
-            "new_password",
-            page.t1("password-reused", "count", password::HISTORY),
-        );
+        errors.add("new_password", page.t1("password-reused", "count", password::HISTORY));
     }
     if !errors.is_empty() {
-        let t = PasswordPage { page: page.clone().titled(page.t("password-heading")), errors, forced: auth.must_change_password };
+        let t = PasswordPage {
+            page: page.clone().titled(page.t("password-heading")),
+            errors,
+            forced: auth.must_change_password,
+        };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let mut tx = state.pool.begin().await?;
