@@ -48,3 +48,32 @@ immunizations-note-hint = مطلوبة لتشغيلة منتهية الصلاح�
 immunizations-submit = تسجيل
 immunizations-recorded = تم تسجيل التطعيم.
 immunizations-recorded-not-given = تم تسجيل اللقاح على أنه لم يُعطَ.
+
+## القيم المرمّزة
+
+immunizations-site-left-arm = الذراع الأيسر (الدالية)
+immunizations-site-right-arm = الذراع الأيمن (الدالية)
+immunizations-site-left-thigh = الفخذ الأيسر
+immunizations-site-right-thigh = الفخذ الأيمن
+immunizations-site-left-buttock = الألية اليسرى
+immunizations-site-right-buttock = الألية اليمنى
+immunizations-site-mouth = الفم
+immunizations-site-nose = الأنف
+immunizations-site-other = أخرى
+immunizations-route-im = في العضل
+immunizations-route-sc = تحت الجلد
+immunizations-route-id = داخل الأدمة
+immunizations-route-po = عن طريق الفم
+immunizations-route-in = عن طريق الأنف
+immunizations-reason-immune = لديه مناعة (أصيب بالمرض أو لديه عيار أضداد)
+immunizations-reason-medical-precaution = احتياط طبي أو مانع استعمال
+immunizations-reason-patient-objection = رفض المريض أو وليّ أمره
+immunizations-reason-vaccine-unavailable = اللقاح غير متوفر
+immunizations-reason-other = أخرى (اذكر السبب في الملاحظة)
+immunizations-reaction-none = لا يوجد
+immunizations-reaction-local = موضعي (احمرار، تورّم في الموضع)
+immunizations-reaction-systemic = جهازي (حمّى، طفح، دوخة)
+immunizations-reaction-anaphylaxis = الحساسية المفرطة
+immunizations-status-completed = أُعطي
+immunizations-status-not-done = لم يُعطَ
+immunizations-status-entered-in-error = أُدخل خطأً

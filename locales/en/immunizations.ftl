@@ -48,3 +48,32 @@ immunizations-note-hint = Required for an expired lot or the reason "other".
 immunizations-submit = Record
 immunizations-recorded = Recorded the vaccination.
 immunizations-recorded-not-given = Recorded the vaccine as not given.
+
+## Coded values: `immunizations-<list>-<code>` (model::label_key)
+
+immunizations-site-left-arm = Left arm (deltoid)
+immunizations-site-right-arm = Right arm (deltoid)
+immunizations-site-left-thigh = Left thigh
+immunizations-site-right-thigh = Right thigh
+immunizations-site-left-buttock = Left buttock
+immunizations-site-right-buttock = Right buttock
+immunizations-site-mouth = Mouth
+immunizations-site-nose = Nose
+immunizations-site-other = Other
+immunizations-route-im = Intramuscular
+immunizations-route-sc = Subcutaneous
+immunizations-route-id = Intradermal
+immunizations-route-po = Oral
+immunizations-route-in = Intranasal
+immunizations-reason-immune = Immune (had the disease or a titre)
+immunizations-reason-medical-precaution = Medical precaution or contraindication
+immunizations-reason-patient-objection = Patient or guardian declined
+immunizations-reason-vaccine-unavailable = Vaccine unavailable
+immunizations-reason-other = Other (say why in the note)
+immunizations-reaction-none = None
+immunizations-reaction-local = Local (redness, swelling at the site)
+immunizations-reaction-systemic = Systemic (fever, rash, faintness)
+immunizations-reaction-anaphylaxis = Anaphylaxis
+immunizations-status-completed = Given
+immunizations-status-not-done = Not given
+immunizations-status-entered-in-error = Entered in error

@@ -48,3 +48,32 @@ immunizations-note-hint = Obligatoria para un lote caducado o el motivo «otro»
 immunizations-submit = Registrar
 immunizations-recorded = Se registró la vacunación.
 immunizations-recorded-not-given = Se registró la vacuna como no administrada.
+
+## Valores codificados
+
+immunizations-site-left-arm = Brazo izquierdo (deltoides)
+immunizations-site-right-arm = Brazo derecho (deltoides)
+immunizations-site-left-thigh = Muslo izquierdo
+immunizations-site-right-thigh = Muslo derecho
+immunizations-site-left-buttock = Glúteo izquierdo
+immunizations-site-right-buttock = Glúteo derecho
+immunizations-site-mouth = Boca
+immunizations-site-nose = Nariz
+immunizations-site-other = Otro
+immunizations-route-im = Intramuscular
+immunizations-route-sc = Subcutánea
+immunizations-route-id = Intradérmica
+immunizations-route-po = Oral
+immunizations-route-in = Intranasal
+immunizations-reason-immune = Inmune (tuvo la enfermedad o un título)
+immunizations-reason-medical-precaution = Precaución médica o contraindicación
+immunizations-reason-patient-objection = El paciente o su tutor lo rechazó
+immunizations-reason-vaccine-unavailable = Vacuna no disponible
+immunizations-reason-other = Otro (explíquelo en la nota)
+immunizations-reaction-none = Ninguna
+immunizations-reaction-local = Local (enrojecimiento, hinchazón en el lugar)
+immunizations-reaction-systemic = Sistémica (fiebre, erupción, desvanecimiento)
+immunizations-reaction-anaphylaxis = Anafilaxia
+immunizations-status-completed = Administrada
+immunizations-status-not-done = No administrada
+immunizations-status-entered-in-error = Registrada por error

@@ -363,8 +363,14 @@ async fn converted_pages_have_every_message_in_spanish_and_arabic() {
             }
         }
         let imm = app.get(&format!("/patients/{pid}/immunizations")).await;
-        let heading = if lang == "es" { "Registrar una vacuna" } else { "تسجيل لقاح" };
+        let (heading, site) = if lang == "es" {
+            ("Registrar una vacuna", "Brazo izquierdo (deltoides)")
+        } else {
+            ("تسجيل لقاح", "في العضل")
+        };
         assert!(imm.body.contains(heading), "{lang}");
+        // The code lists' labels are translated too (their keys are built from the codes).
+        assert!(imm.body.contains(site), "{lang}");
         // Codes stay left to right inside right-to-left text.
         assert!(imm.body.contains(r#"<bdi class="ltr">"#));
     }

@@ -36,17 +36,22 @@ struct ImmunizationsPage {
     form: NewImmunization,
     errors: FieldErrors,
     can_write: bool,
-    sites: Vec<(&'static str, &'static str)>,
-    routes: Vec<(&'static str, &'static str)>,
-    reasons: Vec<(&'static str, &'static str)>,
-    reactions: Vec<(&'static str, &'static str)>,
+    sites: Vec<(&'static str, String)>,
+    routes: Vec<(&'static str, String)>,
+    reasons: Vec<(&'static str, String)>,
+    reactions: Vec<(&'static str, String)>,
     /// The patient's active immunization orders (the dose recorded for one completes it).
     orders: Vec<(String, String)>,
 }
 
 /// A select's options with an empty first choice.
-fn with_blank(first: &'static str, list: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-    std::iter::once(("", first)).chain(list.iter().copied()).collect()
+fn with_blank(first: &'static str, list: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    std::iter::once(("", first.to_string())).chain(list.iter().cloned()).collect()
+}
+
+/// A code list's labels in the page's language (`immunizations-<list>-<code>`, else English).
+fn translated(page: &Page, list: &str, codes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    codes.iter().map(|(code, label)| (*code, page.t_or(&crate::model::label_key(list, code), label))).collect()
 }
 
 async fn render(
@@ -87,10 +92,10 @@ async fn render(
         form,
         errors,
         can_write: auth.can(perms::WRITE),
-        sites: with_blank("—", &SITES),
-        routes: with_blank("—", &ROUTES),
-        reasons: with_blank("—", &NOT_DONE_REASONS),
-        reactions: REACTIONS.to_vec(),
+        sites: with_blank("—", &translated(&page, "site", &SITES)),
+        routes: with_blank("—", &translated(&page, "route", &ROUTES)),
+        reasons: with_blank("—", &translated(&page, "reason", &NOT_DONE_REASONS)),
+        reactions: translated(&page, "reaction", &REACTIONS),
         orders: if orders.is_empty() {
             orders
         } else {

@@ -158,6 +158,12 @@ impl Page {
         crate::i18n::catalogues().format_or(self.lang(), &key, item.label)
     }
 
+    /// The message `key`, or `fallback` when not even English has it (labels of coded values
+    /// whose keys are built from the code: `immunizations-site-left-arm`).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        crate::i18n::catalogues().format_or(self.lang(), key, fallback)
+    }
+
     /// The page's language tag (`en` when unset).
     pub fn lang(&self) -> &str {
         if self.locale.is_empty() {
