@@ -14,9 +14,9 @@ async function htmlLangDir(page) {
   return page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
 }
 
-async function signIn(page, base) {
+async function signIn(page, base, email = EMAIL) {
   await page.goto(`${base}/login`);
-  await page.locator("#email").fill(EMAIL);
+  await page.locator("#email").fill(email);
   await page.locator("#password").fill(PASSWORD);
   await Promise.all([
     page.waitForURL((u) => !u.pathname.startsWith("/login")),
@@ -125,6 +125,31 @@ export async function languages({ base, check, assert, shot, axeScan }) {
       await ar.goto(`${base}/`);
       const [lang, dir] = await htmlLangDir(ar);
       assert(lang === "en" && dir === "ltr", `lang=${lang} dir=${dir}`);
+    });
+
+    await check("l: a nurse's immunizations tab in Arabic, right to left (screenshots at 1280 and 820 px)", async () => {
+      await ar.locator('form[action="/logout"] button[type=submit]').first().click();
+      await ar.waitForURL((u) => u.pathname === "/login");
+      await signIn(ar, base, "nurse@demo.hearth");
+      await chooseLanguage(ar, base, "ar");
+      try {
+        await ar.goto(`${base}/patients`);
+        const href = await ar.locator('main a[href^="/patients/"]').evaluateAll((as) =>
+          as.map((a) => a.getAttribute("href")).find((h) => /^\/patients\/[0-9a-f-]{36}$/.test(h)),
+        );
+        assert(href, "no patient link on /patients");
+        await ar.goto(`${base}${href}/immunizations`);
+        const [lang, dir] = await htmlLangDir(ar);
+        assert(lang === "ar" && dir === "rtl", `lang=${lang} dir=${dir}`);
+        await ar.getByRole("heading", { name: "تسجيل لقاح" }).waitFor();
+        await shot(ar, "l-08-immunizations-ar-1280");
+        await ar.setViewportSize({ width: 820, height: 1180 });
+        await ar.reload();
+        await shot(ar, "l-09-immunizations-ar-820");
+        await ar.setViewportSize({ width: 1280, height: 860 });
+      } finally {
+        await chooseLanguage(ar, base, "");
+      }
     });
   } finally {
     await browser.close().catch(() => {});
