@@ -22,6 +22,8 @@ COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
 COPY data ./data
+# Message catalogues, embedded with include_str! (docs/i18n.md).
+COPY locales ./locales
 # The registry and target directories are BuildKit caches: rebuilds after a source change
 # compile only the workspace crates.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

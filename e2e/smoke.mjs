@@ -18,6 +18,7 @@ import { frontDesk } from "./x.mjs";
 import { recordModelChecks } from "./z.mjs";
 import { startPageChecks } from "./y.mjs";
 import { otherIdentifiers } from "./p.mjs";
+import { languages } from "./l.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -433,6 +434,7 @@ try {
   await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
   await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
+  await languages({ base, check, assert, shot, axeScan });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

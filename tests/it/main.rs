@@ -18,6 +18,7 @@ mod facility_time;
 mod fakes;
 mod front_desk;
 mod helpers;
+mod i18n;
 mod immunizations;
 mod import_scope;
 mod jobs;

@@ -78,6 +78,7 @@ impl AppState {
             Err(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => None,
             Err(e) => return Err(e.into()),
         };
+        crate::i18n::init(registry, config.env == crate::config::Env::Dev);
         let keys = KeyRing::new(config.master_key.clone(), active.unwrap_or(1) as u32);
         if active.is_some() {
             check_master_key(&pool, &keys).await?;

@@ -109,6 +109,10 @@ pub struct Module {
     /// Panels of the start page (`/`), shown to holders of their permission: work waiting for
     /// the user (orders to countersign, results to sign off, open alerts…).
     pub start_panels: &'static [StartPanel],
+    /// The module's message catalogues: `(language, FTL source)`, embedded with
+    /// `include_str!("../../../locales/<lang>/<module>.ftl")`. Keys start with the module's name
+    /// (`immunizations-…`); see [`crate::i18n`] and docs/i18n.md.
+    pub messages: &'static [(&'static str, &'static str)],
 }
 
 impl Module {
@@ -145,6 +149,7 @@ impl Module {
             layout_fragments: &[],
             order_kinds: &[],
             start_panels: &[],
+            messages: &[],
         }
     }
 }

@@ -65,5 +65,10 @@ pub const MODULE: Module = Module {
     reference_data: Some(|pool| repo::ensure_catalogue(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     order_kinds: &[orders::KIND],
+    messages: &[
+        ("en", include_str!("../../../locales/en/immunizations.ftl")),
+        ("es", include_str!("../../../locales/es/immunizations.ftl")),
+        ("ar", include_str!("../../../locales/ar/immunizations.ftl")),
+    ],
     ..Module::new("immunizations", "Immunizations")
 };

@@ -77,7 +77,29 @@ pub struct Immunization {
     pub order_id: Option<Uuid>,
 }
 
+/// The message key of a coded value's label: `immunizations-<list>-<code>` (lower case, dashes).
+pub fn label_key(list: &str, code: &str) -> String {
+    format!("immunizations-{list}-{}", code.to_lowercase().replace('_', "-"))
+}
+
 impl Immunization {
+    /// Message keys of the coded values (the English label is the fallback).
+    pub fn reaction_key(&self) -> String {
+        label_key("reaction", &self.reaction)
+    }
+
+    pub fn status_key(&self) -> String {
+        label_key("status", &self.status)
+    }
+
+    pub fn site_key(&self) -> String {
+        label_key("site", self.site.as_deref().unwrap_or(""))
+    }
+
+    pub fn not_done_key(&self) -> String {
+        label_key("reason", self.not_done_reason.as_deref().unwrap_or(""))
+    }
+
     pub fn reaction_label(&self) -> &'static str {
         label(&REACTIONS, Some(self.reaction.as_str()))
     }

@@ -36,17 +36,22 @@ struct ImmunizationsPage {
     form: NewImmunization,
     errors: FieldErrors,
     can_write: bool,
-    sites: Vec<(&'static str, &'static str)>,
-    routes: Vec<(&'static str, &'static str)>,
-    reasons: Vec<(&'static str, &'static str)>,
-    reactions: Vec<(&'static str, &'static str)>,
+    sites: Vec<(&'static str, String)>,
+    routes: Vec<(&'static str, String)>,
+    reasons: Vec<(&'static str, String)>,
+    reactions: Vec<(&'static str, String)>,
     /// The patient's active immunization orders (the dose recorded for one completes it).
     orders: Vec<(String, String)>,
 }
 
 /// A select's options with an empty first choice.
-fn with_blank(first: &'static str, list: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-    std::iter::once(("", first)).chain(list.iter().copied()).collect()
+fn with_blank(first: &'static str, list: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    std::iter::once(("", first.to_string())).chain(list.iter().cloned()).collect()
+}
+
+/// A code list's labels in the page's language (`immunizations-<list>-<code>`, else English).
+fn translated(page: &Page, list: &str, codes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    codes.iter().map(|(code, label)| (*code, page.t_or(&crate::model::label_key(list, code), label))).collect()
 }
 
 async fn render(
@@ -69,28 +74,32 @@ async fn render(
         .map(|o| (o.id.to_string(), format!("{} (CVX {}) · {} · {}", o.display, o.code, o.priority_label(), o.orderer)))
         .collect();
     audit_view(state, auth, b.id).await?;
+    let heading = page.t("immunizations-heading");
+    let title = page.t1("immunizations-title", "name", &b.name);
+    let (choose, no_order) = (page.t("immunizations-choose"), page.t("immunizations-no-order"));
     let t = ImmunizationsPage {
         page: page
-            .titled(format!("Immunizations · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(title)
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Immunizations", b.href("immunizations")),
+            .crumb(heading, b.href("immunizations")),
         b,
         rows,
-        vaccine_options: std::iter::once((String::new(), "Choose…".to_string()))
+        vaccine_options: std::iter::once((String::new(), choose))
             .chain(vaccines.into_iter().map(|v: Vaccine| (v.cvx.clone(), format!("{} (CVX {})", v.name, v.cvx))))
             .collect(),
         form,
         errors,
         can_write: auth.can(perms::WRITE),
-        sites: with_blank("—", &SITES),
-        routes: with_blank("—", &ROUTES),
-        reasons: with_blank("—", &NOT_DONE_REASONS),
-        reactions: REACTIONS.to_vec(),
+        sites: with_blank("—", &translated(&page, "site", &SITES)),
+        routes: with_blank("—", &translated(&page, "route", &ROUTES)),
+        reasons: with_blank("—", &translated(&page, "reason", &NOT_DONE_REASONS)),
+        reactions: translated(&page, "reaction", &REACTIONS),
         orders: if orders.is_empty() {
             orders
         } else {
-            std::iter::once((String::new(), "— (no order)".to_string())).chain(orders).collect()
+            std::iter::once((String::new(), no_order)).chain(orders).collect()
         },
     };
     web::render_status(status, &t)
@@ -140,12 +149,13 @@ async fn create(
     }
     tx.commit().await?;
     let what =
-        if valid.status == "completed" { "Recorded the vaccination." } else { "Recorded the vaccine as not given." };
-    Ok(web::redirect_flash(&b.href("immunizations"), "ok", what))
+        page.t(if valid.status == "completed" { "immunizations-recorded" } else { "immunizations-recorded-not-given" });
+    Ok(web::redirect_flash(&b.href("immunizations"), "ok", &what))
 }
 
 async fn mark_error(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: ChartPatient,
     Path((_, item)): Path<(String, Uuid)>,
@@ -156,12 +166,12 @@ async fn mark_error(
     let reason = match f.validate() {
         Ok(r) => r,
         Err(e) => {
-            let msg = e.get("reason").unwrap_or("Say why the entry is wrong.").to_string();
+            let msg = e.get("reason").map(str::to_string).unwrap_or_else(|| page.t("immunizations-error-why-missing"));
             return Ok(web::redirect_flash(&href, "error", &msg));
         }
     };
     let mut tx = state.pool.begin().await?;
     repo::mark_error(&mut tx, &auth.meta, patient.id, item, &reason).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&href, "ok", "The entry is marked entered in error."))
+    Ok(web::redirect_flash(&href, "ok", &page.t("immunizations-marked-error")))
 }

@@ -299,9 +299,15 @@ struct SessionEndedPage {
 /// to sign in again, back to the page the form was on (its drafts are kept by the browser).
 /// Signing out of an ended session just goes to the sign-in page.
 fn session_ended(state: &AppState, parts: &axum::http::request::Parts, ended: session::SessionEnded) -> Response {
-    let message = session::ended_message(state.config.session_idle.as_secs() / 60, ended.timed_out);
+    // The page's language: the browser's (the user is no longer known).
+    let page = Page::from_parts(parts);
+    let message = if ended.timed_out {
+        page.t1("session-ended-timeout", "minutes", state.config.session_idle.as_secs() / 60)
+    } else {
+        page.t("session-ended-elsewhere")
+    };
     if parts.uri.path() == "/logout" {
-        let mut r = crate::web::redirect_flash("/login", "ok", "You have signed out.");
+        let mut r = crate::web::redirect_flash("/login", "ok", &page.t("login-signed-out"));
         r.headers_mut().append(header::SET_COOKIE, hv(&session::clear_cookie(&state.config, session::COOKIE)));
         return r;
     }
@@ -313,7 +319,8 @@ fn session_ended(state: &AppState, parts: &axum::http::request::Parts, ended: se
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()));
     let next = crate::web::safe_next(from.as_deref());
-    let mut page = Page::from_parts(parts).titled("Session ended");
+    let title = page.t("session-ended-title");
+    let mut page = page.titled(title);
     page.flash = None;
     let login_href = format!("/login?{}", serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default());
     let t = SessionEndedPage { page, message, login_href };
@@ -387,11 +394,18 @@ fn render_info(state: &AppState, page: &Page, mut info: ErrorInfo, api: bool, or
     } else if api {
         crate::web::errors::problem_with_fields(info.status, &info.detail, &info.fields)
     } else {
+        // The title in the page's language (the API keeps the English `title` clients match on).
+        let title = crate::i18n::catalogues().format_or(
+            page.lang(),
+            &format!("error-title-{}", info.status.as_u16()),
+            info.title,
+        );
+        let check = page.t("error-check-fields");
         let t = ErrorPage {
-            page: page.clone().titled(info.title),
+            page: page.clone().titled(title.clone()),
             status: info.status.as_u16(),
-            title: info.title,
-            detail: if info.fields.is_empty() { &info.detail } else { "Check these fields and try again:" },
+            title: &title,
+            detail: if info.fields.is_empty() { &info.detail } else { &check },
             fields: &info.fields,
         };
         match t.render() {

@@ -20,6 +20,11 @@ pub const MODULE: Module = Module {
         NavEntry { label: "My account", href: "/account", perm: None, order: 990 },
     ],
     permissions: super::perms::ALL,
+    messages: &[
+        ("en", include_str!("../../../../locales/en/core.ftl")),
+        ("es", include_str!("../../../../locales/es/core.ftl")),
+        ("ar", include_str!("../../../../locales/ar/core.ftl")),
+    ],
     patient_tables: &[
         // A patient's messages belong to the chart (its Messages tab): they follow a merge.
         PatientTable { table: "messages", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },

@@ -63,7 +63,8 @@ pub struct Page {
     /// The time zone the page shows times in and its forms read them in (the user's facility's;
     /// see [`time`]).
     pub zone: time::Zone,
-    /// The user's locale (`en` until the localisation issue fills it, from the same place).
+    /// The page's language, one of [`crate::i18n::available`]: the user's, else their
+    /// facility's, else negotiated from `Accept-Language`, else English.
     pub locale: String,
     /// The registry's layout fragments this user sees (the alerts banner…), fetched by the page.
     pub fragments: Vec<&'static crate::registry::LayoutFragment>,
@@ -81,7 +82,9 @@ impl Page {
         let registry = parts.extensions.get::<&'static Registry>().copied();
         let nav = user.as_ref().map(|u| nav_for(u, &path, registry)).unwrap_or_default();
         let zone = parts.extensions.get::<time::Zone>().cloned().unwrap_or_default();
-        let locale = user.as_ref().map(|u| u.locale.clone()).unwrap_or_else(|| DEFAULT_LOCALE.to_string());
+        // The user's language, else their facility's (both in `u.locale`), else the browser's.
+        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let locale = crate::i18n::catalogues().choose(user.as_ref().map(|u| u.locale.as_str()), accept);
         let fragments = match (user.as_ref(), registry) {
             (Some(u), Some(r)) if !u.must_change_password => r.layout_fragments(u),
             _ => Vec::new(),
@@ -118,6 +121,65 @@ impl Page {
 
     pub fn can(&self, code: &str) -> bool {
         self.user.as_ref().is_some_and(|u| u.perms.iter().any(|p| p == code))
+    }
+
+    /// The message `key` in the page's language (templates: `{{ page.t("nav-home") }}`).
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::t(self.lang(), key)
+    }
+
+    /// The message `key` with arguments, from Rust: `page.t_args("mfa-backup-left", &[("count", &n)])`.
+    pub fn t_args(&self, key: &str, args: &[(&str, &dyn crate::i18n::ToArg)]) -> String {
+        crate::i18n::t_args(self.lang(), key, args)
+    }
+
+    /// The message `key` with one argument (templates: `{{ page.t1("mfa-backup-left", "count", n) }}`).
+    pub fn t1(&self, key: &str, name: &str, value: impl crate::i18n::ToArg) -> String {
+        crate::i18n::t_args(self.lang(), key, &[(name, &value)])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl crate::i18n::ToArg,
+        n2: &str,
+        v2: impl crate::i18n::ToArg,
+    ) -> String {
+        crate::i18n::t_args(self.lang(), key, &[(n1, &v1), (n2, &v2)])
+    }
+
+    /// A navigation entry's label: the message `nav-<href, slashes as dashes>` (`/admin/jobs` →
+    /// `nav-admin-jobs`) when a catalogue has it, else the module's English label.
+    pub fn nav_label(&self, item: &NavItem) -> String {
+        let key = format!("nav{}", item.href.replace('/', "-"));
+        let key = if item.href == "/" { "nav-home".to_string() } else { key };
+        crate::i18n::catalogues().format_or(self.lang(), &key, item.label)
+    }
+
+    /// The message `key`, or `fallback` when not even English has it (labels of coded values
+    /// whose keys are built from the code: `immunizations-site-left-arm`).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        crate::i18n::catalogues().format_or(self.lang(), key, fallback)
+    }
+
+    /// The page's language tag (`en` when unset).
+    pub fn lang(&self) -> &str {
+        if self.locale.is_empty() {
+            DEFAULT_LOCALE
+        } else {
+            &self.locale
+        }
+    }
+
+    /// `rtl` for right-to-left languages, else `ltr` (the `dir` of `<html>`).
+    pub fn dir(&self) -> &'static str {
+        if crate::i18n::is_rtl(self.lang()) {
+            "rtl"
+        } else {
+            "ltr"
+        }
     }
 
     pub fn user_name(&self) -> &str {

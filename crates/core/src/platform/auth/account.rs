@@ -22,6 +22,7 @@ use crate::web::{self, Page};
 pub fn router() -> Routes {
     Routes::new()
         .route("/account", get(account_home))
+        .route("/account/language", post(set_language))
         .route("/account/mfa", get(mfa_page))
         .route("/account/mfa/confirm", post(confirm))
         .route("/account/mfa/backup-codes", post(new_backup_codes))
@@ -85,7 +86,7 @@ async fn render_mfa(
         (secret, qr)
     };
     let t = MfaPage {
-        page: page.titled("Two-step verification").crumb("Two-step verification", "/account/mfa"),
+        page: page.clone().titled(page.t("mfa-setup-heading")).crumb(page.t("mfa-setup-heading"), "/account/mfa"),
         enabled,
         required: auth.mfa_required,
         secret,
@@ -194,7 +195,7 @@ impl SessionsPage {
 async fn sessions_page(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     let rows = active_sessions(&state.pool, auth.id).await?;
     web::render(&SessionsPage {
-        page: page.titled("My sessions").crumb("My sessions", "/account/sessions"),
+        page: page.clone().titled(page.t("sessions-heading")).crumb(page.t("sessions-heading"), "/account/sessions"),
         rows,
         current: auth.session_id,
     })
@@ -238,15 +239,76 @@ struct AccountHome {
     roles: String,
     mfa_enabled: bool,
     sessions: usize,
+    /// The user's own choice (`users.locale`); `None`: the facility's language.
+    chosen: Option<String>,
+    /// `(tag, the language's own name)` of the languages offered.
+    languages: Vec<(String, &'static str)>,
+    error: Option<String>,
 }
 
 async fn account_home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
+    render_account(&state, page, &auth, None, StatusCode::OK).await
+}
+
+async fn render_account(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
     let sessions = active_sessions(&state.pool, auth.id).await?.len();
-    web::render(&AccountHome {
-        page: page.titled("My account").crumb("My account", "/account"),
-        email: auth.email.clone(),
-        roles: auth.roles.join(", "),
-        mfa_enabled: auth.mfa_enabled,
-        sessions,
-    })
+    let chosen: Option<String> =
+        sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(auth.id).fetch_one(&state.pool).await?;
+    let title = page.t("account-heading");
+    web::render_status(
+        status,
+        &AccountHome {
+            page: page.titled(title.clone()).crumb(title, "/account"),
+            email: auth.email.clone(),
+            roles: auth.roles.join(", "),
+            mfa_enabled: auth.mfa_enabled,
+            sessions,
+            chosen,
+            languages: crate::i18n::available()
+                .into_iter()
+                .map(|l| (l.clone(), crate::i18n::native_name(&l)))
+                .collect(),
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    locale: String,
+}
+
+/// `POST /account/language`: the user's language (one of those offered), or empty for the
+/// facility's. Audited as `user.locale_changed`.
+async fn set_language(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(f): Form<LanguageForm>,
+) -> AppResult<Response> {
+    let locale = f.locale.trim();
+    if !locale.is_empty() && !crate::i18n::available().iter().any(|l| l == locale) {
+        let msg = page.t("account-language-invalid");
+        return render_account(&state, page, &auth, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let value = (!locale.is_empty()).then_some(locale);
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE users SET locale = $2 WHERE id = $1").bind(auth.id).bind(value).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        &auth.meta,
+        Event::new("user.locale_changed", "user", auth.id).changes(serde_json::json!({ "locale": value })),
+    )
+    .await?;
+    tx.commit().await?;
+    // The message in the language just chosen (the facility's when reset: the next page says).
+    let lang = crate::i18n::catalogues().choose(value, None);
+    Ok(web::redirect_flash("/account", "ok", &crate::i18n::t(&lang, "account-language-saved")))
 }

@@ -44,7 +44,7 @@ async fn challenge(
         return Ok(Redirect::to("/login").into_response());
     }
     web::render(&Challenge {
-        page: page.titled("Verification code"),
+        page: page.clone().titled(page.t("mfa-title")),
         next: web::safe_next(q.next.as_deref()),
         error: None,
         info: None,
@@ -106,9 +106,9 @@ async fn verify(
         }
         tx.commit().await?;
         let t = Challenge {
-            page: page.titled("Verification code"),
+            page: page.clone().titled(page.t("mfa-title")),
             next,
-            error: Some("That code is wrong, expired or already used. Try the newest code from your app.".into()),
+            error: Some(page.t("mfa-code-wrong")),
             info: None,
         };
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
@@ -152,17 +152,9 @@ async fn email_code(
 ) -> AppResult<Response> {
     let Some(Extension(p)) = pending else { return Ok(Redirect::to("/login").into_response()) };
     let next = web::safe_next(f.next.as_deref());
-    let page = page.titled("Verification code");
+    let page = page.clone().titled(page.t("mfa-title"));
     let Some(mailer) = state.mailer.as_ref() else {
-        let t = Challenge {
-            page,
-            next,
-            error: Some(
-                "Email codes are not available: this server sends no mail. Use your authenticator app or a backup code."
-                    .into(),
-            ),
-            info: None,
-        };
+        let t = Challenge { error: Some(page.t("mfa-email-unavailable")), page, next, info: None };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     };
     let mut am = meta.audit(None);
@@ -198,22 +190,10 @@ async fn email_code(
     if let Err(e) = mailer.send(&p.email, &format!("{hospital}: {title}"), text, html).await {
         tracing::warn!(error = ?e, "could not send an email sign-in code");
         drop(tx);
-        let t = Challenge {
-            page,
-            next,
-            error: Some(
-                "The code could not be sent just now. Try again in a moment, or use your authenticator app.".into(),
-            ),
-            info: None,
-        };
+        let t = Challenge { error: Some(page.t("mfa-email-failed")), page, next, info: None };
         return web::render_status(StatusCode::SERVICE_UNAVAILABLE, &t);
     }
     audit::record(&mut tx, &am, Event::new("auth.email_code_sent", "user", p.user_id)).await?;
     tx.commit().await?;
-    web::render(&Challenge {
-        page,
-        next,
-        error: None,
-        info: Some("We sent a 6-digit code to your email address. It is valid for 10 minutes.".into()),
-    })
+    web::render(&Challenge { info: Some(page.t("mfa-email-sent")), page, next, error: None })
 }

@@ -47,8 +47,9 @@ pub struct CurrentUser {
     /// The IANA time zone of the user's facility ([`USER_ZONE_SQL`]); `None`: the installation's
     /// (`HEARTH_TIME_ZONE`).
     pub time_zone: Option<String>,
-    /// The user's locale; `en` for everyone until the localisation issue reads it from the same
-    /// place as the zone.
+    /// The user's language (BCP 47): their own choice (`users.locale`, the account page), else
+    /// their facility's (`facilities.locale`, the first by code, as for the zone); empty when
+    /// neither is known (the browser's `Accept-Language` then decides, see [`crate::i18n`]).
     pub locale: String,
 }
 
@@ -98,7 +99,8 @@ pub(crate) const USER_GRANTS_SQL: &str = "
           WHERE uf.user_id = u.id AND f.active ORDER BY f.code) AS facility_ids,
     (SELECT f.timezone FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id \
      WHERE uf.user_id = u.id AND f.active ORDER BY f.code LIMIT 1) AS time_zone,
-    'en'::text AS locale";
+    COALESCE(u.locale, (SELECT f.locale FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id \
+     WHERE uf.user_id = u.id AND f.active ORDER BY f.code LIMIT 1), '') AS locale";
 
 impl UserRow {
     pub(crate) fn into_user(self, session_id: Option<Uuid>, via: AuthVia) -> CurrentUser {

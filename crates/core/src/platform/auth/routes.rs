@@ -58,7 +58,7 @@ async fn login_page(State(state): State<AppState>, page: Page, Query(q): Query<N
     }
     web::render(&LoginPage {
         idle_minutes: state.config.session_idle.as_secs() / 60,
-        page: page.titled("Sign in"),
+        page: page.clone().titled(page.t("login-title")),
         email: String::new(),
         next: web::safe_next(q.next.as_deref()),
         error: None,
@@ -164,10 +164,10 @@ async fn login(
     else {
         let t = LoginPage {
             idle_minutes: state.config.session_idle.as_secs() / 60,
-            page: page.titled("Sign in"),
+            page: page.clone().titled(page.t("login-title")),
             email: f.email.chars().take(254).collect(),
             next,
-            error: Some(GENERIC_FAILURE.into()),
+            error: Some(page.t("login-failed")),
         };
         return web::render_status(StatusCode::UNAUTHORIZED, &t);
     };
@@ -254,6 +254,7 @@ async fn keepalive(State(state): State<AppState>, page: Page) -> Response {
 
 async fn logout(
     State(state): State<AppState>,
+    page: Page,
     auth: Option<Auth>,
     pending: Option<axum::Extension<PendingMfa>>,
 ) -> AppResult<Response> {
@@ -270,7 +271,7 @@ async fn logout(
             tx.commit().await?;
         }
     }
-    let mut res = web::redirect_flash("/login", "ok", "You have signed out.");
+    let mut res = web::redirect_flash("/login", "ok", &page.t("login-signed-out"));
     res.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(&session::clear_cookie(&state.config, session::COOKIE))
@@ -289,7 +290,7 @@ struct PasswordPage {
 
 async fn password_page(page: Page, auth: Auth) -> AppResult<Response> {
     web::render(&PasswordPage {
-        page: page.titled("Change password"),
+        page: page.clone().titled(page.t("password-heading")),
         errors: FieldErrors::default(),
         forced: auth.must_change_password,
     })
@@ -315,22 +316,23 @@ async fn change_password(
         .await?;
     let (cur, h) = (f.current_password.clone(), current_hash.clone());
     if !password::off_runtime(move || password::verify(&cur, &h)).await.unwrap_or(false) {
-        errors.add("current_password", "The current password is wrong.");
+        errors.add("current_password", page.t("password-current-wrong"));
     }
     if f.new_password != f.confirm_password {
-        errors.add("confirm_password", "The two new passwords differ.");
+        errors.add("confirm_password", page.t("password-differ"));
     }
     if let Err(m) = password::check_policy(&f.new_password, &auth.email) {
         errors.add("new_password", m);
     }
     if errors.is_empty() && reused(&state, auth.id, &f.new_password).await? {
-        errors.add(
-            "new_password",
-            format!("You used this password recently; choose one not among your last {}.", password::HISTORY),
-        );
+        errors.add("new_password", page.t1("password-reused", "count", password::HISTORY));
     }
     if !errors.is_empty() {
-        let t = PasswordPage { page: page.titled("Change password"), errors, forced: auth.must_change_password };
+        let t = PasswordPage {
+            page: page.clone().titled(page.t("password-heading")),
+            errors,
+            forced: auth.must_change_password,
+        };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let mut tx = state.pool.begin().await?;
@@ -338,7 +340,7 @@ async fn change_password(
     session::revoke_all(&mut tx, auth.id, auth.session_id).await?;
     audit::record(&mut tx, &auth.meta, Event::new("user.password_changed", "user", auth.id)).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/", "ok", "Your password was changed. Other sessions were signed out."))
+    Ok(web::redirect_flash("/", "ok", &page.t("password-changed")))
 }
 
 /// True when `pw` matches one of the user's last five passwords.

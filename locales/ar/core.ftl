@@ -1,0 +1,156 @@
+# Hearth: رسائل المنصة (هيكل الصفحة، تسجيل الدخول، التحقق بخطوتين، كلمة المرور، الجلسات،
+# حسابي، الأخطاء).
+# reviewed: false
+
+app-name = Hearth
+
+## الهيكل
+
+shell-skip-to-content = انتقل إلى المحتوى
+shell-menu = القائمة
+shell-search-label = البحث العام
+shell-search-hint = ابحث عن المرضى والسجلات
+shell-search-placeholder = بحث (Ctrl+K)
+shell-theme-toggle = التبديل بين المظهر الفاتح والداكن
+shell-notifications = الإشعارات
+shell-notifications-unread = الإشعارات غير المقروءة:
+shell-change-password = تغيير كلمة المرور
+shell-sign-out = تسجيل الخروج
+shell-nav-main = الرئيسية
+shell-breadcrumb = مسار التنقل
+shell-home = الصفحة الرئيسية
+shell-request = الطلب
+
+## التنقل
+
+nav-home = لوحة المعلومات
+nav-patients = المرضى
+nav-patients-today = مرضى اليوم
+nav-inbox = صندوق النتائج
+nav-orders-sets = مجموعات الطلبات
+nav-icd10 = ICD-10-CM
+nav-alerts = التنبيهات
+nav-charges = الرسوم
+nav-audit = سجل التدقيق
+nav-admin-users = المستخدمون
+nav-admin-roles = الأدوار
+nav-admin-facilities = المنشآت
+nav-admin-security = أحداث الأمان
+nav-admin-jobs = المهام والإرسال
+nav-admin-webhooks = خطافات الويب
+nav-notifications = الإشعارات
+nav-account = حسابي
+
+## تسجيل الدخول
+
+login-title = تسجيل الدخول
+login-heading = تسجيل الدخول إلى Hearth
+login-email = البريد الإلكتروني
+login-password = كلمة المرور
+login-submit = تسجيل الدخول
+login-idle-note = تنتهي الجلسة بعد { $minutes } دقيقة دون نشاط. خمس محاولات فاشلة تقفل الحساب لمدة 15 دقيقة.
+login-failed = تعذّر تسجيل الدخول: البريد الإلكتروني أو كلمة المرور غير صحيحة، أو الحساب مقفل بعد محاولات فاشلة متكررة. حاول مرة أخرى أو اسأل المسؤول.
+login-signed-out = لقد سجّلت الخروج.
+
+## التحقق بخطوتين
+
+mfa-title = رمز التحقق
+mfa-heading = أدخل رمز التحقق
+mfa-intro = افتح تطبيق المصادقة واكتب الرمز المكوّن من 6 أرقام الخاص بـ Hearth، أو استخدم أحد الرموز الاحتياطية.
+mfa-code = الرمز
+mfa-verify = تحقّق
+mfa-email-instead = أرسل لي رمزًا بالبريد الإلكتروني
+mfa-cancel = إلغاء وتسجيل الخروج
+mfa-code-wrong = الرمز غير صحيح أو منتهي الصلاحية أو مستخدم من قبل. جرّب أحدث رمز في تطبيقك.
+mfa-email-unavailable = رموز البريد الإلكتروني غير متاحة: هذا الخادم لا يرسل بريدًا. استخدم تطبيق المصادقة أو رمزًا احتياطيًا.
+mfa-email-failed = تعذّر إرسال الرمز الآن. حاول بعد قليل، أو استخدم تطبيق المصادقة.
+mfa-email-sent = أرسلنا رمزًا من 6 أرقام إلى بريدك الإلكتروني. وهو صالح لمدة 10 دقائق.
+mfa-setup-heading = التحقق بخطوتين
+mfa-backup-heading = رموزك الاحتياطية
+mfa-backup-intro = كل رمز يعمل مرة واحدة، عندما لا يكون هاتفك في متناولك. احفظها في مكان آمن: لن تظهر إلا الآن.
+mfa-on = التحقق بخطوتين مفعّل.
+mfa-on-detail = يطلب تسجيل الدخول رمزًا من تطبيق المصادقة.
+mfa-backup-left = { $count ->
+    [zero] لم يبقَ أي رمز احتياطي غير مستخدم.
+    [one] بقي رمز احتياطي واحد غير مستخدم.
+    [two] بقي رمزان احتياطيان غير مستخدمين.
+    [few] بقيت { $count } رموز احتياطية غير مستخدمة.
+   *[other] بقي { $count } رمزًا احتياطيًا غير مستخدم.
+}
+mfa-current-code = الرمز الحالي من تطبيقك
+mfa-new-backup-codes = إنشاء رموز احتياطية جديدة
+mfa-required = يتطلب دورك التحقق بخطوتين. فعّله للمتابعة.
+mfa-step-install = ثبّت تطبيق مصادقة (مثل FreeOTP أو Aegis أو Google Authenticator).
+mfa-step-scan = امسح هذا الرمز، أو اكتب المفتاح يدويًا.
+mfa-step-type = اكتب الرمز المكوّن من 6 أرقام الذي يعرضه التطبيق.
+mfa-key = المفتاح:
+mfa-app-code = الرمز من التطبيق
+mfa-turn-on = تفعيل التحقق بخطوتين
+
+## كلمة المرور
+
+password-heading = تغيير كلمة المرور
+password-forced = طلب منك المسؤول تعيين كلمة مرور جديدة قبل المتابعة.
+password-current = كلمة المرور الحالية
+password-new = كلمة المرور الجديدة (12 حرفًا على الأقل)
+password-confirm = أعد كتابة كلمة المرور الجديدة
+password-submit = تغيير كلمة المرور
+password-current-wrong = كلمة المرور الحالية غير صحيحة.
+password-differ = كلمتا المرور الجديدتان غير متطابقتين.
+password-reused = استخدمت كلمة المرور هذه مؤخرًا؛ اختر كلمة ليست من آخر { $count } كلمات.
+password-changed = تم تغيير كلمة المرور. تم تسجيل الخروج من الجلسات الأخرى.
+
+## انتهاء الجلسة
+
+session-ended-heading = انتهت جلستك
+session-ended-drafts = لم يُحفظ شيء من النموذج الذي أرسلته. بعد تسجيل الدخول تعود إليه، ويُعاد ما كتبته.
+session-ended-sign-in = سجّل الدخول مرة أخرى
+session-ended-title = انتهت الجلسة
+session-ended-timeout = انتهت جلستك بعد { $minutes } دقيقة دون نشاط؛ سجّل الدخول مرة أخرى — مسودتك محفوظة في هذا المتصفح.
+session-ended-elsewhere = انتهت جلستك (سجّلت الخروج أو أُنهيت من مكان آخر)؛ سجّل الدخول مرة أخرى — مسودتك محفوظة في هذا المتصفح.
+
+## جلساتي
+
+sessions-heading = جلساتي
+sessions-revoke-others = تسجيل الخروج من كل الجلسات الأخرى
+sessions-none = لا توجد جلسات نشطة.
+sessions-caption = الجلسات النشطة
+sessions-device = الجهاز
+sessions-address = العنوان
+sessions-started = البدء ({ $zone })
+sessions-last-seen = آخر نشاط
+sessions-actions = الإجراءات
+sessions-this = هذه الجلسة
+
+## حسابي
+
+account-heading = حسابي
+account-email = البريد الإلكتروني
+account-roles = الأدوار
+account-on = مفعّل
+account-off = غير مفعّل
+account-active-sessions = الجلسات النشطة
+account-language-heading = اللغة
+account-language-label = لغة صفحاتك
+account-language-facility = لغة منشأتك
+account-language-save = حفظ اللغة
+account-language-saved = تم حفظ لغتك.
+account-language-invalid = اختر إحدى اللغات المعروضة.
+
+## الأخطاء
+
+error-check-fields = راجع هذه الحقول وحاول مرة أخرى:
+error-field-sep = :
+error-go-home = الذهاب إلى صفحة البداية
+error-title-400 = طلب غير صالح
+error-title-401 = يلزم تسجيل الدخول
+error-title-403 = غير مسموح
+error-title-404 = غير موجود
+error-title-405 = الطريقة غير مسموح بها
+error-title-409 = تعارض
+error-title-413 = الطلب كبير جدًا
+error-title-415 = نوع المحتوى غير مدعوم
+error-title-422 = إدخال غير صالح
+error-title-429 = طلبات كثيرة جدًا
+error-title-500 = حدث خطأ ما
+error-title-503 = الخدمة غير متاحة

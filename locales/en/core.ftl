@@ -1,0 +1,153 @@
+# Hearth platform messages: the shell (navigation, top bar, footer), sign-in, two-step
+# verification, password, sessions, the account page and error pages.
+# reviewed: true
+
+app-name = Hearth
+
+## Shell
+
+shell-skip-to-content = Skip to content
+shell-menu = Menu
+shell-search-label = Global search
+shell-search-hint = Search patients and records
+shell-search-placeholder = Search (Ctrl+K)
+shell-theme-toggle = Switch light or dark theme
+shell-notifications = Notifications
+shell-notifications-unread = Notifications, unread:
+shell-change-password = Change password
+shell-sign-out = Sign out
+shell-nav-main = Main
+shell-breadcrumb = Breadcrumb
+shell-home = Home
+shell-request = Request
+
+## Navigation: `nav-` and the entry's path with slashes as dashes
+
+nav-home = Dashboard
+nav-patients = Patients
+nav-patients-today = Patients today
+nav-inbox = Inbox
+nav-orders-sets = Order sets
+nav-icd10 = ICD-10-CM
+nav-alerts = Alerts
+nav-charges = Charges
+nav-audit = Audit log
+nav-admin-users = Users
+nav-admin-roles = Roles
+nav-admin-facilities = Facilities
+nav-admin-security = Security events
+nav-admin-jobs = Jobs & delivery
+nav-admin-webhooks = Webhooks
+nav-notifications = Notifications
+nav-account = My account
+
+## Sign-in
+
+login-title = Sign in
+login-heading = Sign in to Hearth
+login-email = Email
+login-password = Password
+login-submit = Sign in
+login-idle-note = Sessions end after { $minutes } minutes without activity. Five failed attempts lock an account for 15 minutes.
+login-failed = Sign-in failed: the email or password is wrong, or the account is locked after repeated failures. Try again or ask an administrator.
+login-signed-out = You have signed out.
+
+## Two-step verification
+
+mfa-title = Verification code
+mfa-heading = Enter your verification code
+mfa-intro = Open your authenticator app and type the 6-digit code for Hearth, or use one of your backup codes.
+mfa-code = Code
+mfa-verify = Verify
+mfa-email-instead = Email me a code instead
+mfa-cancel = Cancel and sign out
+mfa-code-wrong = That code is wrong, expired or already used. Try the newest code from your app.
+mfa-email-unavailable = Email codes are not available: this server sends no mail. Use your authenticator app or a backup code.
+mfa-email-failed = The code could not be sent just now. Try again in a moment, or use your authenticator app.
+mfa-email-sent = We sent a 6-digit code to your email address. It is valid for 10 minutes.
+mfa-setup-heading = Two-step verification
+mfa-backup-heading = Your backup codes
+mfa-backup-intro = Each code works once, when your phone is not at hand. Store them somewhere safe: they are shown only now.
+mfa-on = Two-step verification is on.
+mfa-on-detail = Sign-in asks for a code from your authenticator app.
+mfa-backup-left = { $count ->
+    [one] { $count } unused backup code left.
+   *[other] { $count } unused backup codes left.
+}
+mfa-current-code = Current code from your app
+mfa-new-backup-codes = Make new backup codes
+mfa-required = Your role requires two-step verification. Set it up to continue.
+mfa-step-install = Install an authenticator app (for example FreeOTP, Aegis or Google Authenticator).
+mfa-step-scan = Scan this code, or type the key by hand.
+mfa-step-type = Type the 6-digit code the app shows.
+mfa-key = Key:
+mfa-app-code = Code from the app
+mfa-turn-on = Turn on two-step verification
+
+## Password
+
+password-heading = Change password
+password-forced = An administrator asked you to set a new password before you continue.
+password-current = Current password
+password-new = New password (at least 12 characters)
+password-confirm = Repeat the new password
+password-submit = Change password
+password-current-wrong = The current password is wrong.
+password-differ = The two new passwords differ.
+password-reused = You used this password recently; choose one not among your last { $count }.
+password-changed = Your password was changed. Other sessions were signed out.
+
+## Session ended
+
+session-ended-heading = Your session has ended
+session-ended-drafts = Nothing was saved from the form you sent. After signing in you go back to it, and what you typed is put back.
+session-ended-sign-in = Sign in again
+session-ended-title = Session ended
+session-ended-timeout = Your session ended after { $minutes } minutes without activity; sign in again — your draft is kept in this browser.
+session-ended-elsewhere = Your session has ended (signed out or ended elsewhere); sign in again — your draft is kept in this browser.
+
+## My sessions
+
+sessions-heading = My sessions
+sessions-revoke-others = Sign out all other sessions
+sessions-none = No active sessions.
+sessions-caption = Active sessions
+sessions-device = Device
+sessions-address = Address
+sessions-started = Started ({ $zone })
+sessions-last-seen = Last seen
+sessions-actions = Actions
+sessions-this = This session
+
+## My account
+
+account-heading = My account
+account-email = Email
+account-roles = Roles
+account-on = On
+account-off = Off
+account-active-sessions = Active sessions
+account-language-heading = Language
+account-language-label = Language of your pages
+account-language-facility = Your facility's language
+account-language-save = Save language
+account-language-saved = Your language was saved.
+account-language-invalid = Choose one of the languages offered.
+
+## Errors (titles by status code; the API keeps its English titles)
+
+error-check-fields = Check these fields and try again:
+error-field-sep = :
+error-go-home = Go to the start page
+error-title-400 = Bad request
+error-title-401 = Sign-in required
+error-title-403 = Forbidden
+error-title-404 = Not found
+error-title-405 = Method not allowed
+error-title-409 = Conflict
+error-title-413 = Request too large
+error-title-415 = Unsupported media type
+error-title-422 = Invalid input
+error-title-429 = Too many requests
+error-title-500 = Something went wrong
+error-title-503 = Service unavailable

@@ -1,0 +1,153 @@
+# Hearth: mensajes de la plataforma (estructura de la página, inicio de sesión, verificación en
+# dos pasos, contraseña, sesiones, mi cuenta, errores).
+# reviewed: false
+
+app-name = Hearth
+
+## Estructura
+
+shell-skip-to-content = Saltar al contenido
+shell-menu = Menú
+shell-search-label = Búsqueda global
+shell-search-hint = Buscar pacientes y registros
+shell-search-placeholder = Buscar (Ctrl+K)
+shell-theme-toggle = Cambiar entre tema claro y oscuro
+shell-notifications = Notificaciones
+shell-notifications-unread = Notificaciones sin leer:
+shell-change-password = Cambiar la contraseña
+shell-sign-out = Cerrar sesión
+shell-nav-main = Principal
+shell-breadcrumb = Ruta de navegación
+shell-home = Inicio
+shell-request = Solicitud
+
+## Navegación
+
+nav-home = Panel
+nav-patients = Pacientes
+nav-patients-today = Pacientes de hoy
+nav-inbox = Bandeja de resultados
+nav-orders-sets = Conjuntos de órdenes
+nav-icd10 = CIE-10-MC
+nav-alerts = Alertas
+nav-charges = Cargos
+nav-audit = Registro de auditoría
+nav-admin-users = Usuarios
+nav-admin-roles = Roles
+nav-admin-facilities = Centros
+nav-admin-security = Eventos de seguridad
+nav-admin-jobs = Tareas y envíos
+nav-admin-webhooks = Webhooks
+nav-notifications = Notificaciones
+nav-account = Mi cuenta
+
+## Inicio de sesión
+
+login-title = Iniciar sesión
+login-heading = Iniciar sesión en Hearth
+login-email = Correo electrónico
+login-password = Contraseña
+login-submit = Iniciar sesión
+login-idle-note = La sesión termina tras { $minutes } minutos sin actividad. Cinco intentos fallidos bloquean la cuenta durante 15 minutos.
+login-failed = No se pudo iniciar sesión: el correo o la contraseña no son correctos, o la cuenta está bloqueada tras varios fallos. Inténtelo de nuevo o consulte a un administrador.
+login-signed-out = Ha cerrado la sesión.
+
+## Verificación en dos pasos
+
+mfa-title = Código de verificación
+mfa-heading = Introduzca su código de verificación
+mfa-intro = Abra su aplicación de autenticación y escriba el código de 6 dígitos de Hearth, o use uno de sus códigos de respaldo.
+mfa-code = Código
+mfa-verify = Verificar
+mfa-email-instead = Enviarme un código por correo
+mfa-cancel = Cancelar y cerrar sesión
+mfa-code-wrong = El código no es correcto, ha caducado o ya se usó. Pruebe el código más reciente de su aplicación.
+mfa-email-unavailable = Los códigos por correo no están disponibles: este servidor no envía correo. Use su aplicación de autenticación o un código de respaldo.
+mfa-email-failed = No se pudo enviar el código ahora. Inténtelo en un momento o use su aplicación de autenticación.
+mfa-email-sent = Hemos enviado un código de 6 dígitos a su correo. Es válido durante 10 minutos.
+mfa-setup-heading = Verificación en dos pasos
+mfa-backup-heading = Sus códigos de respaldo
+mfa-backup-intro = Cada código sirve una vez, cuando no tenga el teléfono a mano. Guárdelos en un lugar seguro: solo se muestran ahora.
+mfa-on = La verificación en dos pasos está activada.
+mfa-on-detail = Al iniciar sesión se pide un código de su aplicación de autenticación.
+mfa-backup-left = { $count ->
+    [one] Queda { $count } código de respaldo sin usar.
+   *[other] Quedan { $count } códigos de respaldo sin usar.
+}
+mfa-current-code = Código actual de su aplicación
+mfa-new-backup-codes = Generar nuevos códigos de respaldo
+mfa-required = Su rol exige la verificación en dos pasos. Configúrela para continuar.
+mfa-step-install = Instale una aplicación de autenticación (por ejemplo FreeOTP, Aegis o Google Authenticator).
+mfa-step-scan = Escanee este código o escriba la clave a mano.
+mfa-step-type = Escriba el código de 6 dígitos que muestra la aplicación.
+mfa-key = Clave:
+mfa-app-code = Código de la aplicación
+mfa-turn-on = Activar la verificación en dos pasos
+
+## Contraseña
+
+password-heading = Cambiar la contraseña
+password-forced = Un administrador le pidió que establezca una contraseña nueva antes de continuar.
+password-current = Contraseña actual
+password-new = Contraseña nueva (al menos 12 caracteres)
+password-confirm = Repita la contraseña nueva
+password-submit = Cambiar la contraseña
+password-current-wrong = La contraseña actual no es correcta.
+password-differ = Las dos contraseñas nuevas no coinciden.
+password-reused = Usó esta contraseña hace poco; elija una que no esté entre las últimas { $count }.
+password-changed = Su contraseña se cambió. Las demás sesiones se cerraron.
+
+## Sesión terminada
+
+session-ended-heading = Su sesión ha terminado
+session-ended-drafts = No se guardó nada del formulario que envió. Tras iniciar sesión volverá a él, con lo que había escrito.
+session-ended-sign-in = Iniciar sesión de nuevo
+session-ended-title = Sesión terminada
+session-ended-timeout = Su sesión terminó tras { $minutes } minutos sin actividad; inicie sesión de nuevo: su borrador se conserva en este navegador.
+session-ended-elsewhere = Su sesión ha terminado (cerró sesión o se terminó en otro lugar); inicie sesión de nuevo: su borrador se conserva en este navegador.
+
+## Mis sesiones
+
+sessions-heading = Mis sesiones
+sessions-revoke-others = Cerrar todas las demás sesiones
+sessions-none = No hay sesiones activas.
+sessions-caption = Sesiones activas
+sessions-device = Dispositivo
+sessions-address = Dirección
+sessions-started = Inicio ({ $zone })
+sessions-last-seen = Última actividad
+sessions-actions = Acciones
+sessions-this = Esta sesión
+
+## Mi cuenta
+
+account-heading = Mi cuenta
+account-email = Correo electrónico
+account-roles = Roles
+account-on = Sí
+account-off = No
+account-active-sessions = Sesiones activas
+account-language-heading = Idioma
+account-language-label = Idioma de sus páginas
+account-language-facility = El idioma de su centro
+account-language-save = Guardar el idioma
+account-language-saved = Se guardó su idioma.
+account-language-invalid = Elija uno de los idiomas ofrecidos.
+
+## Errores
+
+error-check-fields = Revise estos campos e inténtelo de nuevo:
+error-field-sep = :
+error-go-home = Ir a la página de inicio
+error-title-400 = Solicitud incorrecta
+error-title-401 = Es necesario iniciar sesión
+error-title-403 = Prohibido
+error-title-404 = No encontrado
+error-title-405 = Método no permitido
+error-title-409 = Conflicto
+error-title-413 = Solicitud demasiado grande
+error-title-415 = Tipo de contenido no admitido
+error-title-422 = Datos no válidos
+error-title-429 = Demasiadas solicitudes
+error-title-500 = Algo salió mal
+error-title-503 = Servicio no disponible

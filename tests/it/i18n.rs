@@ -1,0 +1,408 @@
+//! Localisation (issue 15): the catalogues agree with the code and templates, converted
+//! templates hold no raw English, and the language is chosen per user, facility and browser.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{header, Method, StatusCode};
+
+use crate::helpers::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n != "target") {
+                files(&p, ext, out);
+            }
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+}
+
+/// Keys used as `t("…")`, `t1("…"`, `t2("…"`, `t_args("…"` (a first argument that is a
+/// variable, `i18n::t(&lang, "…")`, is skipped).
+fn used_keys(src: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let b = src.as_bytes();
+    for name in ["t(", "t1(", "t2(", "t_args("] {
+        let mut from = 0;
+        while let Some(i) = src[from..].find(name) {
+            let at = from + i;
+            from = at + name.len();
+            // A whole identifier: not `get(` nor `format_t(`.
+            if at > 0 && (b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_') {
+                continue;
+            }
+            let mut rest = src[from..].trim_start();
+            if !rest.starts_with('"') {
+                // `i18n::t(&lang, "key")`: skip one argument.
+                match rest.find(',') {
+                    Some(c) if !rest[..c].contains(['(', ')', '"']) => rest = rest[c + 1..].trim_start(),
+                    _ => continue,
+                }
+                if !rest.starts_with('"') {
+                    continue;
+                }
+            }
+            let rest = &rest[1..];
+            if let Some(end) = rest.find('"') {
+                let key = &rest[..end];
+                if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                    keys.insert(key.to_string());
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn catalogue_keys(lang: &str) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for m in hearth::MODULES {
+        for (l, ftl) in m.messages {
+            if *l == lang {
+                all.extend(hearth_core::i18n::parse_keys(ftl).unwrap_or_else(|e| panic!("{lang}/{}: {e}", m.name)));
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_key_used_in_code_and_templates_is_in_the_english_catalogue() {
+    let mut paths = Vec::new();
+    files(&root().join("crates"), "rs", &mut paths);
+    files(&root().join("src"), "rs", &mut paths);
+    files(&root().join("templates"), "html", &mut paths);
+    let english = catalogue_keys("en");
+    let mut missing = Vec::new();
+    let mut used = 0;
+    for p in &paths {
+        let src = std::fs::read_to_string(p).unwrap();
+        for key in used_keys(&src) {
+            used += 1;
+            if !english.contains(&key) {
+                missing.push(format!("{}: {key}", p.strip_prefix(root()).unwrap().display()));
+            }
+        }
+    }
+    assert!(used > 100, "the scan finds the keys ({used})");
+    assert!(missing.is_empty(), "keys missing from locales/en: {missing:#?}");
+}
+
+#[test]
+fn the_key_scanner_reads_every_form() {
+    let src = r#"page.t("a-b") page.t1("c", "n", 1) x.t2("d", "a", 1, "b", 2) i18n::t(&lang, "e") t_args("f", &[]) get("no") format_t("no")"#;
+    let keys: Vec<String> = used_keys(src).into_iter().collect();
+    assert_eq!(keys, vec!["a-b", "c", "d", "e", "f"]);
+}
+
+#[test]
+fn other_languages_have_no_keys_english_lacks_and_modules_prefix_their_keys() {
+    for m in hearth::MODULES {
+        let en: BTreeSet<String> = m
+            .messages
+            .iter()
+            .filter(|(l, _)| *l == "en")
+            .flat_map(|(_, f)| hearth_core::i18n::parse_keys(f).unwrap())
+            .collect();
+        if !m.messages.is_empty() {
+            assert!(!en.is_empty(), "{}: a module with catalogues has an English one", m.name);
+        }
+        for (lang, ftl) in m.messages {
+            assert!(hearth_core::i18n::valid_tag(lang), "{}: {lang} is not a BCP 47 tag", m.name);
+            let keys = hearth_core::i18n::parse_keys(ftl).unwrap_or_else(|e| panic!("{lang}/{}: {e}", m.name));
+            let extra: Vec<&String> = keys.difference(&en).collect();
+            assert!(extra.is_empty(), "locales/{lang}/{}.ftl has keys English lacks: {extra:?}", m.name);
+            if m.name != hearth_core::i18n::CORE_MODULE {
+                let bad: Vec<&String> = keys.iter().filter(|k| !k.starts_with(&format!("{}-", m.name))).collect();
+                assert!(bad.is_empty(), "{}: keys must start with `{}-`: {bad:?}", m.name, m.name);
+            }
+            // The header states the review either way.
+            assert!(ftl.contains("# reviewed: true") || ftl.contains("# reviewed: false"), "{lang}/{}", m.name);
+        }
+    }
+    // Spanish and Arabic cover every key of what is converted so far.
+    let en = catalogue_keys("en");
+    for lang in ["es", "ar"] {
+        let missing: Vec<String> = en.difference(&catalogue_keys(lang)).cloned().collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+    }
+    assert!(hearth_core::i18n::catalogues().is_reviewed("en", "platform"));
+    assert!(!hearth_core::i18n::catalogues().is_reviewed("ar", "immunizations"));
+}
+
+/// Templates converted to messages, checked for raw English: grows as pages are converted.
+const CONVERTED: &[&str] = &[
+    "layout/base.html",
+    "auth/account.html",
+    "auth/login.html",
+    "auth/mfa.html",
+    "auth/mfa_setup.html",
+    "auth/password.html",
+    "auth/session_ended.html",
+    "auth/sessions.html",
+    "errors/error.html",
+    "immunizations/page.html",
+];
+
+/// Words that may stay as they are in any language (codes, product names).
+const ALLOWED: &[&str] = &["CVX"];
+
+/// Raw English in a template: letters in text between tags, in the human-readable attributes
+/// (aria-label, title, placeholder, alt), or in a capitalised or spaced string literal inside
+/// `{{ }}` / `{% %}` (labels passed to macros).
+fn raw_english(src: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    // Template expressions and statements: their string literals.
+    let mut text = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find('{') {
+        text.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let close = match &after.get(..2) {
+            Some("{{") => "}}",
+            Some("{%") => "%}",
+            Some("{#") => "#}",
+            _ => {
+                text.push('{');
+                rest = &after[1..];
+                continue;
+            }
+        };
+        let end = after.find(close).map(|e| e + 2).unwrap_or(after.len());
+        let code = &after[..end];
+        if close != "#}" {
+            for (n, lit) in code.split('"').enumerate() {
+                if n % 2 == 1
+                    && !lit.contains('=')
+                    && (lit.contains(' ') || lit.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+                {
+                    // `page.t("key")` keys are lower-case; a spaced or capitalised literal is text.
+                    if !ALLOWED.contains(&lit) {
+                        found.push(format!("literal {lit:?}"));
+                    }
+                }
+            }
+        }
+        text.push(' ');
+        rest = &after[end..];
+    }
+    text.push_str(rest);
+    let words = |s: &str, what: &str, found: &mut Vec<String>| {
+        for w in s.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 2) {
+            if !ALLOWED.contains(&w) {
+                found.push(format!("{what} {w:?} in {:?}", s.trim()));
+            }
+        }
+    };
+    // Text between tags.
+    for (n, part) in text.split(['<', '>']).enumerate() {
+        if n % 2 == 0 {
+            let clean: String = part
+                .split('&')
+                .enumerate()
+                .map(|(i, p)| if i == 0 { p } else { p.split_once(';').map(|x| x.1).unwrap_or(p) })
+                .collect();
+            words(&clean, "text", &mut found);
+        } else {
+            for attr in ["aria-label=\"", "title=\"", "placeholder=\"", "alt=\""] {
+                let mut from = 0;
+                while let Some(i) = part[from..].find(attr) {
+                    let s = from + i + attr.len();
+                    let e = part[s..].find('"').map(|e| s + e).unwrap_or(part.len());
+                    words(&part[s..e], "attribute", &mut found);
+                    from = e;
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_english_lint_catches_raw_text() {
+    assert!(raw_english(r#"<p>{{ page.t("a-b") }}</p><a title="{{ page.t("c") }}">x</a>"#).is_empty());
+    assert!(!raw_english("<p>Hello</p>").is_empty());
+    assert!(!raw_english(r#"<input placeholder="Search">"#).is_empty());
+    assert!(!raw_english(r#"{% call f::input("x", "Lot number", v) %}"#).is_empty());
+    assert!(raw_english(r#"<span>CVX {{ x }}</span>&nbsp;"#).is_empty());
+}
+
+#[test]
+fn converted_templates_hold_no_raw_english() {
+    let mut problems = Vec::new();
+    for t in CONVERTED {
+        let src = std::fs::read_to_string(root().join("templates").join(t)).unwrap();
+        for p in raw_english(&src) {
+            problems.push(format!("{t}: {p}"));
+        }
+    }
+    assert!(problems.is_empty(), "raw English in converted templates: {problems:#?}");
+}
+
+async fn get_lang(app: &mut TestApp, path: &str, accept: &str) -> TestResponse {
+    let req = app.builder(Method::GET, path).header(header::ACCEPT_LANGUAGE, accept).body(Body::empty()).unwrap();
+    app.request(req).await
+}
+
+#[tokio::test]
+async fn the_sign_in_page_speaks_the_browsers_language() {
+    let mut app = TestApp::new().await;
+    let es = get_lang(&mut app, "/login", "es-MX,es;q=0.9,en;q=0.5").await;
+    assert_eq!(es.status, StatusCode::OK);
+    assert!(es.body.contains(r#"<html lang="es" dir="ltr">"#), "{}", &es.body[..200]);
+    assert!(es.body.contains("Iniciar sesión en Hearth") && es.body.contains("Correo electrónico"));
+    assert!(!es.body.contains("Sign in to Hearth"));
+    assert!(!es.body.contains('⟦'), "no key missing in Spanish");
+
+    let ar = get_lang(&mut app, "/login", "ar").await;
+    assert!(ar.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(ar.body.contains("تسجيل الدخول إلى Hearth"));
+    assert!(!ar.body.contains('⟦'), "no key missing in Arabic");
+
+    // A language not offered: English.
+    let de = get_lang(&mut app, "/login", "de-DE").await;
+    assert!(de.body.contains(r#"<html lang="en" dir="ltr">"#) && de.body.contains("Sign in to Hearth"));
+
+    // A failed sign-in answers in the same language.
+    let token = app.csrf().await;
+    let body = serde_urlencoded::to_string([("csrf_token", token.as_str()), ("email", "x@y.z"), ("password", "nope")])
+        .unwrap();
+    let req = app
+        .builder(Method::POST, "/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT_LANGUAGE, "es")
+        .body(Body::from(body))
+        .unwrap();
+    let r = app.request(req).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("No se pudo iniciar sesión"));
+}
+
+#[tokio::test]
+async fn the_facility_language_then_the_users_own_choice_win_over_the_browser() {
+    let (mut app, _) = TestApp::signed_in("nurse").await;
+    // The facility's language (default en) is the user's default, whatever the browser says.
+    let en = get_lang(&mut app, "/account", "ar").await;
+    assert!(en.body.contains(r#"<html lang="en" dir="ltr">"#));
+    sqlx::query("UPDATE facilities SET locale = 'ar' WHERE id = $1")
+        .bind(app.facility_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let ar = get_lang(&mut app, "/account", "es").await;
+    assert!(ar.body.contains(r#"<html lang="ar" dir="rtl">"#), "the facility's language");
+    assert!(ar.body.contains("حسابي"));
+    assert!(!ar.body.contains('⟦'));
+
+    // The user's saved language wins over the facility's and the browser's.
+    let r = app.post_form("/account/language", &[("locale", "es")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT locale FROM users WHERE email LIKE 'nurse.%'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored.as_deref(), Some("es"));
+    assert_eq!(app.audit_count("user.locale_changed").await, 1);
+    let es = get_lang(&mut app, "/account", "ar").await;
+    assert!(es.body.contains(r#"<html lang="es" dir="ltr">"#));
+    assert!(es.body.contains("Se guardó su idioma.") && es.body.contains("Mi cuenta"));
+    assert!(es.body.contains(r#"<option value="es" lang="es" selected>Español</option>"#));
+
+    // A language not offered is refused with the form and its message.
+    let bad = app.post_form("/account/language", &[("locale", "xx-Nope")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Elija uno de los idiomas ofrecidos."));
+
+    // Back to the facility's language.
+    app.post_form("/account/language", &[("locale", "")]).await;
+    let back = get_lang(&mut app, "/account", "es").await;
+    assert!(back.body.contains(r#"<html lang="ar" dir="rtl">"#));
+}
+
+#[tokio::test]
+async fn converted_pages_have_every_message_in_spanish_and_arabic() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    let pid = app
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Lovelace"),
+            ("sex", "female"),
+            ("birth_date", "1950-12-10"),
+        ])
+        .await;
+    for lang in ["es", "ar"] {
+        sqlx::query("UPDATE users SET locale = $2 WHERE email = $1")
+            .bind(&email)
+            .bind(lang)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        for path in [
+            "/account".to_string(),
+            "/account/sessions".to_string(),
+            "/account/mfa".to_string(),
+            "/account/password".to_string(),
+            "/no-such-page".to_string(),
+            format!("/patients/{pid}/immunizations"),
+        ] {
+            let r = app.get(&path).await;
+            assert!(r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND, "{path}: {}", r.status);
+            assert!(r.body.contains(&format!(r#"<html lang="{lang}""#)), "{lang} {path}");
+            // The shell, the page and its form are translated (no ⟦key⟧ marks of dev mode).
+            let shell = r.body.split("<main").next().unwrap();
+            assert!(!shell.contains('⟦'), "{lang} {path}: {shell}");
+            if !path.contains("immunizations") {
+                assert!(!r.body.contains('⟦'), "{lang} {path}");
+            }
+        }
+        let imm = app.get(&format!("/patients/{pid}/immunizations")).await;
+        let (heading, site) = if lang == "es" {
+            ("Registrar una vacuna", "Brazo izquierdo (deltoides)")
+        } else {
+            ("تسجيل لقاح", "في العضل")
+        };
+        assert!(imm.body.contains(heading), "{lang}");
+        // The code lists' labels are translated too (their keys are built from the codes).
+        assert!(imm.body.contains(site), "{lang}");
+        // Codes stay left to right inside right-to-left text.
+        assert!(imm.body.contains(r#"<bdi class="ltr">"#));
+    }
+    let nf = app.get("/no-such-page").await;
+    assert!(nf.body.contains("غير موجود"), "the error title in Arabic");
+}
+
+#[tokio::test]
+async fn a_flash_message_is_in_the_users_language() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    sqlx::query("UPDATE users SET locale = 'es' WHERE email = $1").bind(&email).execute(&app.pool).await.unwrap();
+    let pid = app
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Lovelace"),
+            ("sex", "female"),
+            ("birth_date", "1950-12-10"),
+        ])
+        .await;
+    let r = app
+        .post_form(
+            &format!("/patients/{pid}/immunizations"),
+            &[
+                ("cvx", "140"),
+                ("occurred_on", "2026-10-15"),
+                ("status", "completed"),
+                ("route", "IM"),
+                ("reaction", "none"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location()).await;
+    assert!(page.body.contains("Se registró la vacunación."), "{}", page.body);
+}
