@@ -228,9 +228,10 @@ class Pusher:
     def __init__(self, api, schema, tally):
         self.api, self.schema, self.tally = api, schema, tally
 
-    def send(self, rtype, path, attempts, readback=None, n=1, split=()):
+    def send(self, rtype, path, attempts, readback=None, n=1, split=(), derived=None):
         """Posts the first attempt, then the fallbacks; each attempt is (payload, losses, change note).
-        `n` source resources share the outcome; `split` are last-resort payloads sent one by one.
+        `n` source resources share the outcome; `split` are last-resort payloads sent one by one;
+        `derived` are source values Hearth computes itself (not sent): kept when they read back equal.
         Returns (answer, payload) of the accepted one or (None, None)."""
         fields = self.schema.fields("post", path.template)
         if fields is None:
@@ -244,11 +245,16 @@ class Pusher:
             if status in (200, 201):
                 back = readback(doc) if readback else doc
                 diff = same(body, back)
+                for k, (v, tol) in (derived or {}).items():
+                    b = back.get(k) if isinstance(back, dict) else None
+                    if not isinstance(b, (int, float)) or abs(float(b) - float(v)) > tol:
+                        lost.append(k)
                 if i == 0 and not lost and not diff:
                     self.tally.add(rtype, "as_sent", n=n)
                 else:
-                    why = note if i > 0 else ("not kept: " + ", ".join(sorted(set(lost))) if lost
-                                              else "read back differs: " + ", ".join(diff))
+                    parts = (["not kept: " + ", ".join(sorted(set(lost)))] if lost else []) + (
+                        ["read back differs: " + ", ".join(diff)] if diff else [])
+                    why = note if i > 0 else "; ".join(parts)
                     self.tally.add(rtype, "after_changes", why, n=n)
                 return doc, body
             if first_reason is None:
@@ -326,6 +332,9 @@ VITALS = {  # LOINC -> Hearth field
 }
 
 
+BMI = "39156-5"
+
+
 def push_bundle(path, pusher, args):
     api, schema, tally = pusher.api, pusher.schema, pusher.tally
     bundle = json.load(open(path))
@@ -377,7 +386,9 @@ def push_bundle(path, pusher, args):
     for r in sorted(by_type.get("Encounter", []), key=lambda r: (r.get("period") or {}).get("start", "")):
         period = r.get("period") or {}
         cls = (r.get("class") or {}).get("code")
-        payload = {"kind": kinds.get(cls, "outpatient"), "reason": text_of((r.get("type") or [{}])[0]),
+        reason = ": ".join(t for t in (text_of((r.get("type") or [{}])[0]),
+                                       text_of((r.get("reasonCode") or [{}])[0])) if t)
+        payload = {"kind": kinds.get(cls, "outpatient"), "reason": reason,
                    "starts_at": period.get("start"), "status": "in_progress" if r.get("status") == "finished" else "arrived",
                    "ends_at": period.get("end")}
         fields = schema.fields("post", tpl + "/encounters") or {}
@@ -465,8 +476,11 @@ def push_bundle(path, pusher, args):
         key = (r.get("effectiveDateTime"), ref_id(r.get("encounter")))
         sets.setdefault(key, []).append(r)
     for (at, enc), obs in sets.items():
-        values, n = {}, len(obs)
+        values, n, derived = {}, len(obs), {}
         for o in obs:
+            if (code_of(o.get("code"), "loinc") or {}).get("code") == BMI and "valueQuantity" in o:
+                # Hearth computes BMI from the set's weight and height (shown to 0.1).
+                derived["bmi"] = (o["valueQuantity"].get("value"), 0.05)
             code = (code_of(o.get("code"), "loinc") or {}).get("code")
             if code in VITALS and "valueQuantity" in o:
                 values[VITALS[code]] = o["valueQuantity"].get("value")
@@ -482,7 +496,7 @@ def push_bundle(path, pusher, args):
         attempts = [(p, ["unmapped code"] if unmapped else [], None),
                     (rounded, [], "values rounded to whole numbers")]
         pusher.send("Observation", P(tpl + "/vitals", base + "/vitals"), attempts, collection("vitals"), n=n,
-                    split=split if len(split) > 1 else ())
+                    split=split if len(split) > 1 else (), derived=derived)
 
     # MedicationRequest -> home medications.
     for r in by_type.get("MedicationRequest", []):
@@ -543,7 +557,7 @@ def is_vital(o):
 
 def vital_mapped(o):
     code = (code_of(o.get("code"), "loinc") or {}).get("code")
-    return code in VITALS or code == "85354-9" or code == "55284-4"
+    return code in VITALS or code in ("85354-9", "55284-4", BMI)
 
 
 def pusher_send_quiet(pusher, rtype, path, attempts):
