@@ -398,8 +398,8 @@ def push_bundle(path, pusher, args):
             payload.pop("ends_at")
             if not end_field:
                 losses.append("period.end")
-        doc, _ = pusher_send_quiet(pusher, "Encounter", P(tpl + "/encounters", base + "/encounters"),
-                                   [(payload, losses, None)])
+        doc, sent = pusher_send_quiet(pusher, "Encounter", P(tpl + "/encounters", base + "/encounters"),
+                                      [(payload, losses, None)])
         if not doc:
             continue
         eid = doc.get("id")
@@ -419,6 +419,11 @@ def push_bundle(path, pusher, args):
                 got = (back or {}).get("ended_at")
                 if got is None or same({"ended_at": period.get("end")}, {"ended_at": got}):
                     losses.append("period.end read back as %s" % got)
+        back = find_back(api, base + "/encounters", doc)
+        final = "finished" if r.get("status") == "finished" else sent.get("status")
+        diff = same(dict(sent, status=final), back)
+        if diff:
+            losses.append("read back differs: " + ", ".join(diff))
         pusher_settle(pusher, "Encounter", losses)
 
     # Conditions -> problems.
