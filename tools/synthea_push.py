@@ -192,6 +192,7 @@ class Tally:
         self.rows = collections.OrderedDict((t, collections.Counter()) for t in TYPES)
         self.reasons = collections.defaultdict(collections.Counter)
         self.changes = collections.defaultdict(collections.Counter)
+        self.notes = collections.Counter()  # follow-up calls after an accepted record
 
     def add(self, rtype, outcome, reason=None, n=1):
         self.rows[rtype]["sent"] += n
@@ -227,9 +228,10 @@ class Pusher:
     def __init__(self, api, schema, tally):
         self.api, self.schema, self.tally = api, schema, tally
 
-    def send(self, rtype, path, attempts, readback=None, n=1, split=()):
+    def send(self, rtype, path, attempts, readback=None, n=1, split=(), derived=None):
         """Posts the first attempt, then the fallbacks; each attempt is (payload, losses, change note).
-        `n` source resources share the outcome; `split` are last-resort payloads sent one by one.
+        `n` source resources share the outcome; `split` are last-resort payloads sent one by one;
+        `derived` are source values Hearth computes itself (not sent): kept when they read back equal.
         Returns (answer, payload) of the accepted one or (None, None)."""
         fields = self.schema.fields("post", path.template)
         if fields is None:
@@ -243,11 +245,16 @@ class Pusher:
             if status in (200, 201):
                 back = readback(doc) if readback else doc
                 diff = same(body, back)
+                for k, (v, tol) in (derived or {}).items():
+                    b = back.get(k) if isinstance(back, dict) else None
+                    if not isinstance(b, (int, float)) or abs(float(b) - float(v)) > tol:
+                        lost.append(k)
                 if i == 0 and not lost and not diff:
                     self.tally.add(rtype, "as_sent", n=n)
                 else:
-                    why = note if i > 0 else ("not kept: " + ", ".join(sorted(set(lost))) if lost
-                                              else "read back differs: " + ", ".join(diff))
+                    parts = (["not kept: " + ", ".join(sorted(set(lost)))] if lost else []) + (
+                        ["read back differs: " + ", ".join(diff)] if diff else [])
+                    why = note if i > 0 else "; ".join(parts)
                     self.tally.add(rtype, "after_changes", why, n=n)
                 return doc, body
             if first_reason is None:
@@ -325,6 +332,9 @@ VITALS = {  # LOINC -> Hearth field
 }
 
 
+BMI = "39156-5"
+
+
 def push_bundle(path, pusher, args):
     api, schema, tally = pusher.api, pusher.schema, pusher.tally
     bundle = json.load(open(path))
@@ -332,6 +342,7 @@ def push_bundle(path, pusher, args):
     for e in bundle.get("entry", []):
         r = e.get("resource", {})
         by_type[r.get("resourceType")].append(r)
+    practitioners = {r.get("id"): practitioner_name(r) for r in by_type.get("Practitioner", [])}
     patients = by_type.get("Patient", [])
     if not patients:
         return
@@ -375,18 +386,20 @@ def push_bundle(path, pusher, args):
     for r in sorted(by_type.get("Encounter", []), key=lambda r: (r.get("period") or {}).get("start", "")):
         period = r.get("period") or {}
         cls = (r.get("class") or {}).get("code")
-        payload = {"kind": kinds.get(cls, "outpatient"), "reason": text_of((r.get("type") or [{}])[0]),
+        reason = ": ".join(t for t in (text_of((r.get("type") or [{}])[0]),
+                                       text_of((r.get("reasonCode") or [{}])[0])) if t)
+        payload = {"kind": kinds.get(cls, "outpatient"), "reason": reason,
                    "starts_at": period.get("start"), "status": "in_progress" if r.get("status") == "finished" else "arrived",
                    "ends_at": period.get("end")}
         fields = schema.fields("post", tpl + "/encounters") or {}
         losses = []
-        end_field = next((f for f in ("ends_at", "ended_at", "end", "at", "ends") if f in st_fields), None)
+        end_field = next((f for f in ("date", "ends_at", "ended_at", "end", "at", "ends") if f in st_fields), None)
         if r.get("status") == "finished" and "ends_at" not in fields:
             payload.pop("ends_at")
             if not end_field:
                 losses.append("period.end")
-        doc, _ = pusher_send_quiet(pusher, "Encounter", P(tpl + "/encounters", base + "/encounters"),
-                                   [(payload, losses, None)])
+        doc, sent = pusher_send_quiet(pusher, "Encounter", P(tpl + "/encounters", base + "/encounters"),
+                                      [(payload, losses, None)])
         if not doc:
             continue
         eid = doc.get("id")
@@ -401,23 +414,34 @@ def push_bundle(path, pusher, args):
                 s, d = api.call("POST", base + "/encounters/%s/status" % eid, body)
             if s not in (200, 201, 204):
                 losses.append("status finished (%d %s)" % (s, problem_text(d)))
+            elif end_field:
+                back = d if isinstance(d, dict) and "ended_at" in d else find_back(api, base + "/encounters", doc)
+                got = (back or {}).get("ended_at")
+                if got is None or same({"ended_at": period.get("end")}, {"ended_at": got}):
+                    losses.append("period.end read back as %s" % got)
+        back = find_back(api, base + "/encounters", doc)
+        final = "finished" if r.get("status") == "finished" else sent.get("status")
+        diff = same(dict(sent, status=final), back)
+        if diff:
+            losses.append("read back differs: " + ", ".join(diff))
         pusher_settle(pusher, "Encounter", losses)
 
     # Conditions -> problems.
     for r in by_type.get("Condition", []):
         c = code_of(r.get("code")) or {}
         status = (code_of(r.get("clinicalStatus")) or {}).get("code")
-        p = {"code_system": system_name(c.get("system")), "code": c.get("code"), "display": text_of(r.get("code")),
-             "icd_code": c.get("code") if "icd" in c.get("system", "") else None,
+        p = {"system": c.get("system"), "code": c.get("code"), "display": text_of(r.get("code")),
+             "icd_code": c.get("code") if "icd-10-cm" in c.get("system", "") else None,
+             "recorded_at": r.get("recordedDate"),
              "onset_date": day(r.get("onsetDateTime")),
              "status": "resolved" if status in ("resolved", "inactive") else "active",
              "resolved_date": day(r.get("abatementDateTime")),
              "encounter_id": enc_ids.get(ref_id(r.get("encounter")))}
         fields = schema.fields("post", tpl + "/problems") or {}
-        if "icd_code" in fields and "code" not in fields and "code_system" not in fields:
-            # Today's API: only ICD-10-CM; send the source code there and let the API judge it.
+        if "icd_code" in fields and "code" not in fields and "system" not in fields:
+            # An older API: only ICD-10-CM; send the source code there and let the API judge it.
             p["icd_code"] = p["icd_code"] or c.get("code")
-            p.pop("code"), p.pop("code_system"), p.pop("display")
+            p.pop("code"), p.pop("system"), p.pop("display")
         if "resolved_date" not in fields:
             for alt in ("resolved_on", "abatement_date", "resolution_date", "end_date"):
                 if alt in fields:
@@ -427,17 +451,19 @@ def push_bundle(path, pusher, args):
                     collection("problems"))
 
     # AllergyIntolerance.
-    cats = {"medication": "drug", "food": "food", "environment": "environment", "biologic": "other"}
     for r in by_type.get("AllergyIntolerance", []):
-        reaction = (r.get("reaction") or [{}])[0]
+        reactions = [{"manifestation": text_of((x.get("manifestation") or [{}])[0]), "severity": x.get("severity")}
+                     for x in r.get("reaction") or []]
+        clinical = (code_of(r.get("clinicalStatus")) or {}).get("code")
         p = {"substance": text_of(r.get("code")), "kind": r.get("type") or "allergy",
-             "category": cats.get((r.get("category") or [None])[0]),
+             "category": (r.get("category") or [None])[0],
              "criticality": r.get("criticality"),
              "verification_status": (code_of(r.get("verificationStatus")) or {}).get("code"),
-             "clinical_status": (code_of(r.get("clinicalStatus")) or {}).get("code"),
-             "reaction": text_of((reaction.get("manifestation") or [{}])[0]) or None,
-             "reaction_severity": reaction.get("severity"),
-             "recorded_date": day(r.get("recordedDate")), "onset_date": day(r.get("onsetDateTime")),
+             # active is Hearth's default; another clinical status would need a status change (none in the sample)
+             "clinical_status": clinical if clinical not in (None, "active") else None,
+             "reactions": reactions,
+             "recorded_at": r.get("recordedDate"), "onset_date": day(r.get("onsetDateTime")),
+             "encounter_id": enc_ids.get(ref_id(r.get("encounter"))),
              "code_system": system_name((code_of(r.get("code")) or {}).get("system")),
              "code": (code_of(r.get("code")) or {}).get("code")}
         guess = {"high": "severe", "low": "mild"}.get(r.get("criticality"), "moderate")
@@ -455,8 +481,11 @@ def push_bundle(path, pusher, args):
         key = (r.get("effectiveDateTime"), ref_id(r.get("encounter")))
         sets.setdefault(key, []).append(r)
     for (at, enc), obs in sets.items():
-        values, n = {}, len(obs)
+        values, n, derived = {}, len(obs), {}
         for o in obs:
+            if (code_of(o.get("code"), "loinc") or {}).get("code") == BMI and "valueQuantity" in o:
+                # Hearth computes BMI from the set's weight and height (shown to 0.1).
+                derived["bmi"] = (o["valueQuantity"].get("value"), 0.05)
             code = (code_of(o.get("code"), "loinc") or {}).get("code")
             if code in VITALS and "valueQuantity" in o:
                 values[VITALS[code]] = o["valueQuantity"].get("value")
@@ -472,7 +501,7 @@ def push_bundle(path, pusher, args):
         attempts = [(p, ["unmapped code"] if unmapped else [], None),
                     (rounded, [], "values rounded to whole numbers")]
         pusher.send("Observation", P(tpl + "/vitals", base + "/vitals"), attempts, collection("vitals"), n=n,
-                    split=split if len(split) > 1 else ())
+                    split=split if len(split) > 1 else (), derived=derived)
 
     # MedicationRequest -> home medications.
     for r in by_type.get("MedicationRequest", []):
@@ -483,15 +512,21 @@ def push_bundle(path, pusher, args):
         freq = "as needed" if dose.get("asNeededBoolean") else (
             "%s times per %s %s" % (rep.get("frequency"), rep.get("period"), rep.get("periodUnit")) if rep else None)
         qty = ((dose.get("doseAndRate") or [{}])[0].get("doseQuantity") or {}).get("value")
-        p = {"name": text_of(cc), "code_system": system_name(c.get("system")), "code": c.get("code"),
-             "rxnorm": c.get("code") if "rxnorm" in c.get("system", "") else None,
+        rx = "rxnorm" in c.get("system", "")
+        p = {"name": text_of(cc), "code_system": None if rx else system_name(c.get("system")),
+             "code": None if rx else c.get("code"), "rxnorm_code": c.get("code") if rx else None,
+             "recorded_at": r.get("authoredOn"), "source_author": practitioners.get(ref_id(r.get("requester"))),
              "start_date": day(r.get("authoredOn")), "frequency": freq,
              "dose": (str(qty) if qty is not None else None), "encounter_id": enc_ids.get(ref_id(r.get("encounter")))}
         doc, _ = pusher.send("MedicationRequest", P(tpl + "/medications", base + "/medications"), [(p, [], None)],
                              collection("medications"))
         if doc and r.get("status") in ("stopped", "completed"):
-            api.call("POST", base + "/medications/%s/status" % doc.get("id"), {"status": "stopped",
-                                                                               "reason": "imported as stopped"})
+            # Synthea's MedicationRequest carries no stop date (no dispense validity period either), so
+            # none is sent and Hearth records the stop on the import day.
+            s, d = api.call("POST", base + "/medications/%s/status" % doc.get("id"),
+                            {"status": "stopped", "reason": "imported as stopped"})
+            tally.notes["MedicationRequest stopped without a date in the source (stop date = import day)"
+                        if s in (200, 201, 204) else "MedicationRequest stop refused: %d %s" % (s, problem_text(d))] += 1
 
     # Immunizations.
     for r in by_type.get("Immunization", []):
@@ -508,11 +543,16 @@ def push_bundle(path, pusher, args):
     for r in by_type.get("Procedure", []):
         c = code_of(r.get("code")) or {}
         per = r.get("performedPeriod") or {}
-        p = {"code_system": system_name(c.get("system")), "code": c.get("code"), "display": text_of(r.get("code")),
-             "performed_at": per.get("start") or r.get("performedDateTime"), "performed_end": per.get("end"),
+        p = {"system": c.get("system"), "code": c.get("code"), "display": text_of(r.get("code")),
+             "performed_start": per.get("start") or r.get("performedDateTime"), "performed_end": per.get("end"),
              "status": r.get("status"), "encounter_id": enc_ids.get(ref_id(r.get("encounter")))}
         pusher.send("Procedure", P(tpl + "/procedures", base + "/procedures"), [(p, [], None)],
                     collection("procedures"))
+
+
+def practitioner_name(r):
+    n = (r.get("name") or [{}])[0]
+    return " ".join(n.get("prefix", []) + n.get("given", []) + [n.get("family") or ""]).strip() or None
 
 
 def is_vital(o):
@@ -522,7 +562,7 @@ def is_vital(o):
 
 def vital_mapped(o):
     code = (code_of(o.get("code"), "loinc") or {}).get("code")
-    return code in VITALS or code == "85354-9" or code == "55284-4"
+    return code in VITALS or code in ("85354-9", "55284-4", BMI)
 
 
 def pusher_send_quiet(pusher, rtype, path, attempts):
@@ -620,6 +660,9 @@ def main():
     print(tally.table())
     print()
     print(tally.change_table())
+    for note, n in tally.notes.most_common():
+        print("\n- %s (%d)" % (note, n), end="")
+    print()
     if args.strict:
         c = sum(tally.rows.values(), collections.Counter())
         return 1 if c["refused"] or c["after_changes"] else 0
