@@ -23,6 +23,9 @@ INSERT INTO vitals (id, patient_id, taken_at, temperature_c, pulse, bp_systolic,
 VALUES ('00000000-0000-4000-8000-0000000000d1', '00000000-0000-4000-8000-0000000000a1', '2020-01-01T10:00:00Z', 36.6, 72, 120, 80, 97, 70.5, 170, 3);
 "#;
 
+/// substance, severity, criticality, reaction severity, verification status, reactions, status
+type AllergyRow = (String, Option<String>, Option<String>, Option<String>, String, serde_json::Value, String);
+
 #[tokio::test]
 async fn problems_allergies_and_vitals_recorded_before_keep_their_data_through_the_record_model_migrations() {
     let name = format!("hearth_mig_{}", std::process::id());
@@ -59,14 +62,13 @@ async fn problems_allergies_and_vitals_recorded_before_keep_their_data_through_t
     );
 
     // The old severity is kept and mapped onto criticality and the reaction's severity.
-    let a: Vec<(String, Option<String>, Option<String>, Option<String>, String, serde_json::Value, String)> =
-        sqlx::query_as(
-            "SELECT substance, severity, criticality, reaction_severity, verification_status, reactions, status
+    let a: Vec<AllergyRow> = sqlx::query_as(
+        "SELECT substance, severity, criticality, reaction_severity, verification_status, reactions, status
              FROM allergies ORDER BY substance DESC",
-        )
-        .fetch_all(&mut db)
-        .await
-        .unwrap();
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
     assert_eq!(a.len(), 2);
     assert_eq!(
         (&a[0].0[..], a[0].1.as_deref(), a[0].2.as_deref(), a[0].3.as_deref(), &a[0].4[..]),
