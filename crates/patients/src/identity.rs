@@ -542,13 +542,7 @@ pub async fn remove_identifier_page(
     patient: PatientCtx,
     Path((_, iid)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    auth.require(crate::perms::PATIENTS_WRITE)?;
-    let id = patient.id;
-    open_record(&state.pool, id).await?;
-    let mut tx = state.pool.begin().await?;
-    remove(&mut tx, "patient_identifiers", id, iid, &auth.meta).await?;
-    tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}#identifiers"), "ok", "Identifier removed."))
+    remove_page(&state, &auth, patient.id, "patient_identifiers", iid, "identifiers", "Identifier removed.").await
 }
 
 pub async fn add_name_page(
@@ -576,13 +570,25 @@ pub async fn remove_name_page(
     patient: PatientCtx,
     Path((_, nid)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
+    remove_page(&state, &auth, patient.id, "patient_names", nid, "names", "Name removed.").await
+}
+
+/// The page form's removal of an identifier or a name: back to its section of the patient page.
+async fn remove_page(
+    state: &AppState,
+    auth: &Auth,
+    id: Uuid,
+    table: &str,
+    row: Uuid,
+    anchor: &str,
+    done: &str,
+) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
-    let id = patient.id;
     open_record(&state.pool, id).await?;
     let mut tx = state.pool.begin().await?;
-    remove(&mut tx, "patient_names", id, nid, &auth.meta).await?;
+    remove(&mut tx, table, id, row, &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}#names"), "ok", "Name removed."))
+    Ok(web::redirect_flash(&format!("/patients/{id}#{anchor}"), "ok", done))
 }
 
 // ---- API ----
