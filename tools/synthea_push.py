@@ -464,7 +464,7 @@ def push_bundle(path, pusher, args):
              "reactions": reactions,
              "recorded_at": r.get("recordedDate"), "onset_date": day(r.get("onsetDateTime")),
              "encounter_id": enc_ids.get(ref_id(r.get("encounter"))),
-             "code_system": system_name((code_of(r.get("code")) or {}).get("system")),
+             "system": (code_of(r.get("code")) or {}).get("system"),
              "code": (code_of(r.get("code")) or {}).get("code")}
         guess = {"high": "severe", "low": "mild"}.get(r.get("criticality"), "moderate")
         attempts = [(p, [], None), (dict(p, **DUP), [], DUP_NOTE),
@@ -521,12 +521,17 @@ def push_bundle(path, pusher, args):
         doc, _ = pusher.send("MedicationRequest", P(tpl + "/medications", base + "/medications"), [(p, [], None)],
                              collection("medications"))
         if doc and r.get("status") in ("stopped", "completed"):
-            # Synthea's MedicationRequest carries no stop date (no dispense validity period either), so
-            # none is sent and Hearth records the stop on the import day.
-            s, d = api.call("POST", base + "/medications/%s/status" % doc.get("id"),
-                            {"status": "stopped", "reason": "imported as stopped"})
-            tally.notes["MedicationRequest stopped without a date in the source (stop date = import day)"
-                        if s in (200, 201, 204) else "MedicationRequest stop refused: %d %s" % (s, problem_text(d))] += 1
+            # Synthea's MedicationRequest carries no stop date (no dispense validity period either):
+            # recorded as stopped on an unknown day where the API can say so, else on the import day.
+            unknown = "date_unknown" in (schema.fields("post", tpl + "/medications/{item}/status") or {})
+            body = {"status": "stopped", "reason": "imported as stopped"}
+            if unknown:
+                body["date_unknown"] = True
+            s, d = api.call("POST", base + "/medications/%s/status" % doc.get("id"), body)
+            if s not in (200, 201, 204):
+                tally.notes["MedicationRequest stop refused: %d %s" % (s, problem_text(d))] += 1
+            elif not unknown:
+                tally.notes["MedicationRequest stopped without a date in the source (stop date = import day)"] += 1
 
     # Immunizations.
     for r in by_type.get("Immunization", []):

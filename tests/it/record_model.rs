@@ -618,3 +618,107 @@ async fn problems_allergies_and_medications_keep_their_encounter_source_author_r
     let changes = text(&app, "SELECT changes::text FROM audit_events WHERE action = 'medication.create'").await;
     assert!(changes.contains("Dr. M. Lindqvist") && changes.contains("314076"), "{changes}");
 }
+
+#[tokio::test]
+async fn vitals_and_immunizations_keep_their_encounter_allergies_their_substance_coding_and_a_stop_can_have_no_date() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let pid = patient(&mut app).await;
+    let other = app
+        .register_patient(&[
+            ("given_name", "Ben"),
+            ("family_name", "Other"),
+            ("sex", "male"),
+            ("birth_date", "1980-01-01"),
+        ])
+        .await;
+    let token = app.api_token(&email).await;
+    let body = json!({"kind": "outpatient", "status": "in_progress", "starts_at": "2018-04-01T08:00:00Z"});
+    let enc = |p: &str| format!("/api/v1/patients/{p}/encounters");
+    let eid = app.api(Method::POST, &enc(&pid), Some(&token), Some(body.clone())).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let theirs =
+        app.api(Method::POST, &enc(&other), Some(&token), Some(body)).await.json()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/patients/{pid}");
+
+    // Vital signs: the set keeps its encounter; another patient's encounter changes nothing.
+    let set = json!({"taken_at": "2018-04-01T08:15:00Z", "pulse": 72, "bp_systolic": 121.5, "encounter_id": eid});
+    let r = app.api(Method::POST, &format!("{base}/vitals"), Some(&token), Some(set.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut wrong = set.clone();
+    wrong["encounter_id"] = json!(theirs);
+    let r = app.api(Method::POST, &format!("{base}/vitals"), Some(&token), Some(wrong)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["detail"].as_str().unwrap().contains("encounter_id"), "{}", r.body);
+    let v = &app.api(Method::GET, &format!("{base}/vitals"), Some(&token), None).await.json()["items"];
+    assert_eq!(v.as_array().unwrap().len(), 1, "the refused set was not stored");
+    assert_eq!(v[0]["encounter_id"], eid.as_str());
+    assert_eq!(v[0]["bp_systolic"], 121.5);
+
+    // Immunizations: the same.
+    let dose = json!({"cvx": "140", "occurred_on": "2018-04-01", "reported": true, "encounter_id": eid});
+    let r = app.api(Method::POST, &format!("{base}/immunizations"), Some(&token), Some(dose.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for bad in [json!(theirs), json!("not-a-uuid")] {
+        let mut d = dose.clone();
+        d["encounter_id"] = bad;
+        d["occurred_on"] = json!("2019-04-01");
+        let r = app.api(Method::POST, &format!("{base}/immunizations"), Some(&token), Some(d)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains("encounter_id"), "{}", r.body);
+    }
+    let i = &app.api(Method::GET, &format!("{base}/immunizations"), Some(&token), None).await.json();
+    assert_eq!(i.as_array().unwrap().len(), 1);
+    assert_eq!(i[0]["encounter_id"], eid.as_str());
+
+    // Allergies: a substance coded in SNOMED CT (or any system) keeps its coding.
+    let url = format!("{base}/allergies");
+    let amox = json!({"substance": "Amoxicillin", "system": "http://snomed.info/sct", "code": "372687004",
+                      "category": "medication", "criticality": "high"});
+    let r = app.api(Method::POST, &url, Some(&token), Some(amox.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app.api(Method::POST, &url, Some(&token), Some(amox)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "the same coded substance again: {}", r.body);
+    for (body, needle) in [
+        (json!({"substance": "X", "category": "food", "system": "snomed", "code": "abc"}), "code: A SNOMED CT code"),
+        (json!({"substance": "X", "category": "food", "code": "1234567"}), "system: Give the coding system"),
+        (json!({"substance": "X", "category": "food", "system": "snomed"}), "code: Give the code"),
+        (
+            json!({"substance": "X", "category": "food", "system": "no uri", "code": "1"}),
+            "system: Give the code system",
+        ),
+    ] {
+        let r = app.api(Method::POST, &url, Some(&token), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        assert!(r.json()["detail"].as_str().unwrap().contains(needle), "{body}: {}", r.body);
+    }
+    let a = &app.api(Method::GET, &url, Some(&token), None).await.json()["items"];
+    assert_eq!(a.as_array().unwrap().len(), 1);
+    assert_eq!(a[0]["code_system"], "http://snomed.info/sct");
+    assert_eq!(a[0]["code"], "372687004");
+    let page = app.get(&format!("/patients/{pid}/allergies")).await;
+    assert!(page.body.contains("SNOMED CT 372687004"), "the chart shows the coding");
+
+    // A medication stopped on a day nobody recorded keeps no stop date (not today's).
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/medications"),
+            Some(&token),
+            Some(json!({"name": "Metformin", "route": "oral"})),
+        )
+        .await;
+    let mid = r.json()["id"].as_str().unwrap().to_string();
+    let status = format!("{base}/medications/{mid}/status");
+    let both = json!({"status": "stopped", "date": "2020-01-01", "date_unknown": true});
+    let r = app.api(Method::POST, &status, Some(&token), Some(both)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r =
+        app.api(Method::POST, &status, Some(&token), Some(json!({"status": "stopped", "date_unknown": true}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let m = &app.api(Method::GET, &format!("{base}/medications"), Some(&token), None).await.json()["items"][0];
+    assert_eq!(m["status"], "stopped");
+    assert!(m["stop_date"].is_null(), "{m}");
+    assert!(app.get(&format!("/patients/{pid}/medications")).await.body.contains("date unknown"));
+}

@@ -95,6 +95,14 @@ pub struct NewAllergy {
     /// Free text; required when no code is given.
     #[serde(default)]
     pub substance: String,
+    /// The substance's coding system when coded outside the shipped list (a URI such as
+    /// `http://snomed.info/sct`, `http://www.nlm.nih.gov/research/umls/rxnorm`, the source
+    /// system's own, or `snomed`); with `code` and a `substance` text.
+    #[serde(default)]
+    pub system: String,
+    /// The substance's code in `system` (SNOMED CT: the concept id).
+    #[serde(default)]
+    pub code: String,
     /// drug (or FHIR's medication), food, environment, biologic or other. With a code it may be
     /// left out (the code's category is used); a category that contradicts the code is refused.
     #[serde(default)]
@@ -148,6 +156,8 @@ pub struct NewAllergy {
 pub struct ValidAllergy {
     substance: String,
     substance_code: Option<String>,
+    /// (system, code) of a substance coded outside the shipped list.
+    coding: Option<(String, String)>,
     category: String,
     kind: String,
     reaction: String,
@@ -217,6 +227,7 @@ impl NewAllergy {
                 }
             }
         };
+        let coding = read_coding(&mut e, &self.system, &self.code);
         let kind = if self.kind.trim().is_empty() { "allergy" } else { self.kind.trim() };
         if !["allergy", "intolerance"].contains(&kind) {
             e.add("kind", "Choose allergy or intolerance.");
@@ -326,6 +337,7 @@ impl NewAllergy {
         Ok(ValidAllergy {
             substance,
             substance_code,
+            coding,
             category,
             kind: kind.to_string(),
             reaction,
@@ -375,6 +387,10 @@ pub struct Allergy {
     pub source_author: String,
     /// The encounter it was recorded in.
     pub encounter_id: Option<Uuid>,
+    /// The coding system (URI) of `code` for a substance coded outside the shipped list.
+    pub code_system: Option<String>,
+    /// The substance's code in `code_system` (e.g. a SNOMED CT concept id).
+    pub code: Option<String>,
     pub status: String,
     /// The reason given when it was last set inactive or entered in error.
     pub status_reason: String,
@@ -382,6 +398,51 @@ pub struct Allergy {
     #[schema(value_type = String)]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// Reads an optional (system, code) pair: both or neither; the system a URI or a known name
+/// (as problems take it), a SNOMED CT code a concept id.
+fn read_coding(e: &mut FieldErrors, system: &str, code: &str) -> Option<(String, String)> {
+    let code = code.trim();
+    let system = match crate::problems::normalize_system(system) {
+        Ok(s) => s,
+        Err(msg) => {
+            e.add("system", msg);
+            return None;
+        }
+    };
+    match (system, code.is_empty()) {
+        (None, true) => None,
+        (None, false) => {
+            e.add("system", "Give the coding system of the code, e.g. http://snomed.info/sct.");
+            None
+        }
+        (Some(_), true) => {
+            e.add("code", "Give the code in that system, or leave the system empty.");
+            None
+        }
+        (Some(s), false) => {
+            if code.len() > 100 || code.contains(char::is_whitespace) {
+                e.add("code", "A code is at most 100 characters without spaces.");
+                None
+            } else if s == crate::problems::SNOMED && !crate::problems::is_sctid(code) {
+                e.add("code", "A SNOMED CT code is a concept id: 6 to 18 digits.");
+                None
+            } else {
+                Some((s, code.to_string()))
+            }
+        }
+    }
+}
+
+impl Allergy {
+    /// "SNOMED CT 91936005" for a substance coded outside the shipped list.
+    pub fn other_coding(&self) -> Option<String> {
+        match (&self.code_system, &self.code) {
+            (Some(s), Some(c)) => Some(format!("{} {c}", crate::problems::system_label(s))),
+            _ => None,
+        }
+    }
 }
 
 /// The key under which two allergy entries are the same substance: the code when coded, else
@@ -476,7 +537,7 @@ pub struct AllergyList {
 pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
-                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.code_system, a.code, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1
@@ -509,8 +570,8 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     sqlx::query(
         "INSERT INTO allergies (id, patient_id, substance, substance_code, category, kind, reaction, severity, status, recorded_by,
                                 duplicate_reason, criticality, verification_status, reaction_severity, reactions, onset_date, recorded_at,
-                                source_author, encounter_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()),$18,$19)",
+                                source_author, encounter_id, code_system, code)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,coalesce($17, now()),$18,$19,$20,$21)",
     )
     .bind(id)
     .bind(patient)
@@ -531,6 +592,8 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(v.recorded_at)
     .bind(&v.source_author)
     .bind(v.encounter_id)
+    .bind(v.coding.as_ref().map(|c| &c.0))
+    .bind(v.coding.as_ref().map(|c| &c.1))
     .execute(&mut *conn)
     .await?;
     let cleared = if status == "active" {
@@ -553,6 +616,10 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     if let Some(e) = v.encounter_id {
         changes["encounter_id"] = json!(e);
     }
+    if let Some((system, code)) = &v.coding {
+        changes["code_system"] = json!(system);
+        changes["code"] = json!(code);
+    }
     if let Some(r) = v.recorded_at {
         changes["recorded_at"] = json!(r.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
     }
@@ -569,17 +636,20 @@ pub async fn find_duplicate(conn: &mut PgConnection, patient: Uuid, v: &ValidAll
     sqlx::query("SELECT 1 FROM patients WHERE id = $1 FOR UPDATE").bind(patient).execute(&mut *conn).await?;
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
-                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.status,
+                a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.code_system, a.code, a.status,
                 a.status_reason, u.display_name AS recorded_by, a.created_at
          FROM allergies a LEFT JOIN users u ON u.id = a.recorded_by
          WHERE a.patient_id = $1 AND a.status = 'active'
-           AND ((a.substance_code IS NOT NULL AND a.substance_code = $2) OR lower(btrim(a.substance)) = lower(btrim($3)))
+           AND ((a.substance_code IS NOT NULL AND a.substance_code = $2) OR lower(btrim(a.substance)) = lower(btrim($3))
+                OR (a.code IS NOT NULL AND a.code_system = $4 AND a.code = $5))
          ORDER BY array_position(ARRAY['high','unable_to_assess','low'], a.criticality), array_position(ARRAY['life_threatening','severe','moderate','mild'], a.severity), a.created_at
          LIMIT 1",
     )
     .bind(patient)
     .bind(&v.substance_code)
     .bind(&v.substance)
+    .bind(v.coding.as_ref().map(|c| &c.0))
+    .bind(v.coding.as_ref().map(|c| &c.1))
     .fetch_optional(&mut *conn)
     .await
 }
@@ -1047,6 +1117,8 @@ mod tests {
             recorded_at: OffsetDateTime::UNIX_EPOCH,
             source_author: String::new(),
             encounter_id: None,
+            code_system: None,
+            code: None,
             status: "active".into(),
             status_reason: String::new(),
             recorded_by: None,

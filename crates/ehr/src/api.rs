@@ -117,6 +117,10 @@ pub struct StatusChange {
     /// not before its start).
     #[serde(default)]
     date: String,
+    /// Medications: stopped on a day that is not known (e.g. imported from a system that kept
+    /// none): the stop date stays empty instead of today's. Not with `date`.
+    #[serde(default)]
+    date_unknown: bool,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -599,6 +603,7 @@ async fn medication_status(
         body.status.trim(),
         &body.reason,
         &body.date,
+        body.date_unknown,
         crate::today(),
     )
     .await?;

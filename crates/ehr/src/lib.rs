@@ -510,8 +510,9 @@ pub(crate) fn read_encounter_id(e: &mut FieldErrors, raw: &str) -> Option<Uuid> 
     }
 }
 
-/// 422 unless the encounter (if any) is one of the patient's.
-pub(crate) async fn check_encounter(conn: &mut PgConnection, patient: Uuid, encounter: Option<Uuid>) -> AppResult<()> {
+/// 422 unless the encounter (if any) is one of the patient's (other modules check the encounter
+/// an entry of theirs refers to with it).
+pub async fn check_encounter(conn: &mut PgConnection, patient: Uuid, encounter: Option<Uuid>) -> AppResult<()> {
     let Some(id) = encounter else { return Ok(()) };
     let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM encounters WHERE id = $1 AND patient_id = $2)")
         .bind(id)

@@ -177,7 +177,11 @@ impl Medication {
         self.start_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
     }
     pub fn stop(&self) -> String {
-        self.stop_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+        match (self.stop_date, self.status.as_str()) {
+            (Some(d), _) => d.to_string(),
+            (None, "stopped") => "date unknown".into(),
+            (None, _) => "—".into(),
+        }
     }
     pub fn status_label(&self) -> String {
         super::encounters::label(&self.status)
@@ -249,6 +253,7 @@ pub async fn change_status(
     to: &str,
     reason: &str,
     date: &str,
+    date_unknown: bool,
     today: Date,
 ) -> AppResult<()> {
     let row: Option<(String, Option<Date>)> =
@@ -272,6 +277,15 @@ pub async fn change_status(
     if stop.is_some() && to != "stopped" {
         return Err(AppError::field("stop_date", "A stop date goes with stopping the medication."));
     }
+    if date_unknown && (stop.is_some() || to != "stopped") {
+        return Err(AppError::field(
+            "stop_date",
+            "Give the stop date or say that it is unknown, not both; only a stop has a date.",
+        ));
+    }
+    // Stopped on a day nobody recorded (an import from a system that kept no date): no date,
+    // rather than today's.
+    let stop_day = if date_unknown { None } else { Some(stop.unwrap_or(today)) };
     if let (Some(s), Some(st)) = (stop, start) {
         if s < st {
             return Err(AppError::field("stop_date", format!("The stop date is before the start date ({st}).")));
@@ -279,18 +293,18 @@ pub async fn change_status(
     }
     sqlx::query(
         "UPDATE home_medications SET status = $2, status_reason = $4,
-            stop_date = CASE WHEN $2 = 'stopped' THEN greatest($3, start_date) ELSE stop_date END
+            stop_date = CASE WHEN $2 = 'stopped' THEN CASE WHEN $3::date IS NULL THEN NULL ELSE greatest($3::date, start_date) END ELSE stop_date END
          WHERE id = $1",
     )
     .bind(id)
     .bind(to)
-    .bind(stop.unwrap_or(today))
+    .bind(stop_day)
     .bind(reason)
     .execute(&mut *conn)
     .await?;
     let mut changes = json!({"status": {"from": from, "to": to}, "reason": reason});
     if to == "stopped" {
-        changes["stop_date"] = json!(stop.unwrap_or(today).to_string());
+        changes["stop_date"] = json!(stop_day.map(|d| d.to_string()));
     }
     audit::record(conn, meta, Event::new("medication.status", "home_medication", id).patient(patient).changes(changes))
         .await?;
@@ -423,7 +437,7 @@ pub async fn set_status(
         return render_with(&state, page, &auth, b, form, FieldErrors::default(), status, refused).await;
     }
     let mut tx = state.pool.begin().await?;
-    match change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, &f.stop_date, zone.today()).await {
+    match change_status(&mut tx, &auth.meta, pid, item, to, &f.reason, &f.stop_date, false, zone.today()).await {
         Ok(()) => {}
         Err(AppError::Invalid(fe)) => {
             tx.rollback().await?;

@@ -75,6 +75,8 @@ pub struct Immunization {
     pub reaction: String,
     /// The immunization order this dose fulfilled.
     pub order_id: Option<Uuid>,
+    /// The encounter the dose was given or reported in, if any.
+    pub encounter_id: Option<Uuid>,
 }
 
 /// The message key of a coded value's label: `immunizations-<list>-<code>` (lower case, dashes).
@@ -179,6 +181,8 @@ pub struct NewImmunization {
     pub reaction: String,
     /// The active immunization order this dose fulfils (optional; recording completes it).
     pub order_id: String,
+    /// One of the patient's encounters the dose was given or reported in (optional).
+    pub encounter_id: String,
 }
 
 /// A checked form.
@@ -198,6 +202,7 @@ pub struct Valid {
     pub note: String,
     pub reaction: &'static str,
     pub order_id: Option<Uuid>,
+    pub encounter_id: Option<Uuid>,
 }
 
 fn date(s: &str) -> Option<Date> {
@@ -366,6 +371,12 @@ impl NewImmunization {
                 }
             },
         };
+        let encounter_id = match opt(&self.encounter_id) {
+            None => None,
+            Some(s) => {
+                Uuid::try_parse(&s).map_err(|_| e.add("encounter_id", "Choose one of this patient's encounters.")).ok()
+            }
+        };
         if !e.is_empty() {
             return Err(e);
         }
@@ -385,6 +396,7 @@ impl NewImmunization {
             note,
             reaction,
             order_id,
+            encounter_id,
         })
     }
 }

@@ -19,7 +19,7 @@ pub const LIST_LIMIT: i64 = 500;
 
 const SELECT: &str = "SELECT i.id, i.patient_id, i.cvx, v.name AS vaccine, i.status, i.occurred_at, i.primary_source,
         i.lot_number, i.expiry_date, i.site, i.route, i.dose_ml::float8 AS dose_ml, i.dose_number,
-        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason, i.reaction, i.order_id
+        u.display_name AS performer, i.not_done_reason, i.note, i.error_reason, i.reaction, i.order_id, i.encounter_id
      FROM immunizations i JOIN vaccines v ON v.cvx = i.cvx LEFT JOIN users u ON u.id = i.performer_id";
 
 /// A patient's immunizations, newest first.
@@ -58,13 +58,14 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
             _ => return Err(FieldErrors::one("order_id", "Not an active immunization order of this patient.").into()),
         }
     }
+    hearth_ehr::check_encounter(conn, patient, v.encounter_id).await?;
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO immunizations (id, patient_id, cvx, status, occurred_at, primary_source, lot_number, expiry_date,
                                     site, route, dose_ml, dose_number, performer_id, recorded_by, not_done_reason, note,
-                                    reaction, order_id)
+                                    reaction, order_id, encounter_id)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::numeric,$12,
-                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15, $16, $17)",
+                 CASE WHEN $4 = 'completed' AND $6 THEN $13 END, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id)
     .bind(patient)
@@ -83,6 +84,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
     .bind(&v.note)
     .bind(v.reaction)
     .bind(v.order_id)
+    .bind(v.encounter_id)
     .execute(&mut *conn)
     .await?;
     if let Some(order) = v.order_id {
@@ -94,6 +96,7 @@ pub async fn insert(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v:
         "route": v.route, "dose_ml": v.dose_ml, "dose_number": v.dose_number, "not_done_reason": v.not_done_reason,
         "reaction": v.reaction,
         "order_id": v.order_id,
+        "encounter_id": v.encounter_id,
     });
     audit::record(
         conn,

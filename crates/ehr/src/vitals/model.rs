@@ -54,6 +54,9 @@ pub struct VitalsInput {
     /// NEWS2 consciousness, ACVPU: `A` alert, `C` new confusion, `V` voice, `P` pain,
     /// `U` unresponsive; absent: not recorded.
     pub consciousness: Option<String>,
+    /// One of the patient's encounters the set was measured in; absent: none.
+    #[serde(default)]
+    pub encounter_id: Option<Uuid>,
 }
 
 /// The browser form: every field as typed, so a bad value re-renders as typed.
@@ -153,6 +156,7 @@ impl VitalsForm {
                 _ => None,
             },
             consciousness: Some(self.consciousness.trim().to_string()).filter(|s| !s.is_empty()),
+            encounter_id: None,
         }
     }
 }
@@ -171,6 +175,7 @@ pub struct ValidVitals {
     pub(crate) pain: Option<f64>,
     pub(crate) on_oxygen: Option<bool>,
     pub(crate) consciousness: Option<String>,
+    pub(crate) encounter_id: Option<Uuid>,
 }
 
 impl ValidVitals {
@@ -332,6 +337,7 @@ impl VitalsInput {
             pain: self.pain,
             on_oxygen: self.on_oxygen,
             consciousness: self.consciousness.clone(),
+            encounter_id: self.encounter_id,
         })
     }
 }
@@ -379,6 +385,9 @@ pub struct Vitals {
     pub news2_band: Option<String>,
     /// Implausible changes against earlier measurements (height, weight).
     pub warnings: Vec<String>,
+    /// The encounter the set was measured in, if any.
+    #[serde(default)]
+    pub encounter_id: Option<Uuid>,
     pub recorded_by: Option<String>,
 }
 

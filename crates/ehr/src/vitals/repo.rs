@@ -22,7 +22,7 @@ pub(crate) const SELECT: &str =
         v.resp_rate::float8 AS resp_rate, v.bp_systolic::float8 AS bp_systolic,
         v.bp_diastolic::float8 AS bp_diastolic, v.spo2::float8 AS spo2, v.weight_kg::float8 AS weight_kg,
         v.height_cm::float8 AS height_cm, v.pain::float8 AS pain, v.bmi, v.on_oxygen, v.consciousness,
-        v.flag, v.flags, v.news2, v.news2_band, v.warnings, u.display_name AS recorded_by
+        v.flag, v.flags, v.news2, v.news2_band, v.warnings, v.encounter_id, u.display_name AS recorded_by
      FROM vitals v LEFT JOIN users u ON u.id = v.recorded_by";
 
 /// A page of the patient's measurements, newest first (keyset: time of measurement and id).
@@ -86,6 +86,7 @@ pub async fn insert(
     birth: Option<Date>,
     v: &ValidVitals,
 ) -> AppResult<Recorded> {
+    crate::check_encounter(conn, patient, v.encounter_id).await?;
     let id = Uuid::new_v4();
     let a = v.assess(birth);
     let mut warnings = Vec::new();
@@ -102,10 +103,10 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO vitals (id, patient_id, taken_at, temperature_c, pulse, resp_rate, bp_systolic, bp_diastolic, spo2,
                              weight_kg, height_cm, pain, recorded_by, on_oxygen, consciousness, flag, flags, news2,
-                             news2_band, warnings)
+                             news2_band, warnings, encounter_id)
          VALUES ($1,$2,$3,$4::float8::numeric,$5::float8::numeric,$6::float8::numeric,$7::float8::numeric,
                  $8::float8::numeric,$9::float8::numeric,$10::float8::numeric,$11::float8::numeric,$12::float8::numeric,
-                 $13,$14,$15,$16,$17,$18,$19,$20)",
+                 $13,$14,$15,$16,$17,$18,$19,$20,$21)",
     )
     .bind(id)
     .bind(patient)
@@ -127,13 +128,14 @@ pub async fn insert(
     .bind(news2)
     .bind(a.news2_band())
     .bind(&warnings)
+    .bind(v.encounter_id)
     .execute(&mut *conn)
     .await?;
     let changes = json!({"taken_at": fmt_dt(v.taken_at), "temperature_c": v.temperature_c, "pulse": v.pulse,
         "resp_rate": v.resp_rate, "bp_systolic": v.bp_systolic, "bp_diastolic": v.bp_diastolic, "spo2": v.spo2,
         "weight_kg": v.weight_kg, "height_cm": v.height_cm, "pain": v.pain, "on_oxygen": v.on_oxygen,
         "consciousness": v.consciousness, "flag": a.flag.map(Flag::as_str), "flags": flags, "news2": news2,
-        "news2_band": a.news2_band(), "warnings": warnings});
+        "news2_band": a.news2_band(), "warnings": warnings, "encounter_id": v.encounter_id});
     audit::record(conn, meta, Event::new("vitals.create", "vitals", id).patient(patient).changes(changes)).await?;
     let alert = if a.alarming() { Some(raise_alert(conn, registry, meta, patient, id, &a).await?) } else { None };
     Ok(Recorded { id, assessment: a, warnings, alert })
@@ -266,6 +268,7 @@ async fn assess_batch(conn: &mut PgConnection, limit: i64) -> sqlx::Result<usize
             pain: r.pain,
             on_oxygen: r.on_oxygen,
             consciousness: r.consciousness.clone(),
+            encounter_id: None,
         };
         let a = v.assess(r.birth_date);
         ids.push(r.id);
