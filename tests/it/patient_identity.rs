@@ -10,7 +10,7 @@ use crate::helpers::*;
 fn synthea_like() -> serde_json::Value {
     json!({
         "given_name": "Mara", "family_name": "Quist", "sex": "female", "birth_date": "1961-03-04",
-        "birth_sex": "female", "marital_status": "M",
+        "birth_sex": "female", "marital_status": "M", "name_prefix": "Mrs.", "name_suffix": "PhD",
         "address": "12 Elm Street", "address_line2": "Flat 3", "city": "Springfield", "district": "Hampden",
         "state": "Massachusetts", "postcode": "01103", "country": "US",
         "identifiers": [
@@ -39,7 +39,14 @@ async fn identifiers_names_and_address_through_the_api() {
     assert_eq!(p["country"], "US");
     assert_eq!(p["birth_sex"], "female");
     assert_eq!(p["marital_status"], "M");
+    assert_eq!(p["name_prefix"], "Mrs.");
+    assert_eq!(p["name_suffix"], "PhD");
     assert!(p.get("race").is_none(), "race is left out where not recorded");
+    let mut long = synthea_like();
+    long["name_prefix"] = json!("Dr. ".repeat(15));
+    let r = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(long)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["detail"].as_str().unwrap().contains("name_prefix: At most 40 characters"), "{}", r.body);
     assert_eq!(p["identifiers"].as_array().unwrap().len(), 2);
     assert_eq!(p["identifiers"][0]["kind"], "previous_mrn");
     assert_eq!(p["identifiers"][0]["value"], "SYN-77812");

@@ -134,6 +134,10 @@ pub struct NewPatient {
     pub birth_sex: Option<String>,
     /// FHIR marital status code: A, D, I, L, M, C, P, T, U, S, W or UNK.
     pub marital_status: Option<String>,
+    /// Parts before the name (FHIR HumanName.prefix), e.g. "Dr.", "Mrs.", "Prof. Dr.".
+    pub name_prefix: Option<String>,
+    /// Parts after the name (FHIR HumanName.suffix), e.g. "Jr.", "III", "PhD".
+    pub name_suffix: Option<String>,
     /// Only where the installation records it (`HEARTH_RECORD_RACE_ETHNICITY`); else refused.
     pub race: Option<String>,
     /// Only where the installation records it (`HEARTH_RECORD_RACE_ETHNICITY`); else refused.
@@ -186,6 +190,8 @@ pub struct ValidPatient {
     pub preferred_language: Option<String>,
     pub birth_sex: Option<String>,
     pub marital_status: Option<String>,
+    pub name_prefix: Option<String>,
+    pub name_suffix: Option<String>,
     /// `Some((race, ethnicity))` where the installation records them; `None` leaves them as stored.
     pub race_ethnicity: Option<(Option<String>, Option<String>)>,
     pub identifiers: Vec<crate::identity::ValidIdentifier>,
@@ -343,6 +349,13 @@ impl NewPatient {
         if birth_sex.as_deref().is_some_and(|b| !crate::identity::BIRTH_SEXES.contains(&b)) {
             e.add("birth_sex", "Choose female, male or unknown.");
         }
+        let name_prefix = clean(&self.name_prefix).map(|m| name_field(&mut e, "name_prefix", &m, false, "name prefix"));
+        let name_suffix = clean(&self.name_suffix).map(|m| name_field(&mut e, "name_suffix", &m, false, "name suffix"));
+        for (field, v) in [("name_prefix", &name_prefix), ("name_suffix", &name_suffix)] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > 40) && e.get(field).is_none() {
+                e.add(field, "At most 40 characters.");
+            }
+        }
         let marital_status = clean(&self.marital_status);
         if marital_status.as_deref().is_some_and(|m| !crate::identity::MARITAL.iter().any(|(c, _)| *c == m)) {
             e.add("marital_status", "Choose a marital status from the list.");
@@ -372,6 +385,8 @@ impl NewPatient {
             address_parts,
             birth_sex,
             marital_status,
+            name_prefix,
+            name_suffix,
             race_ethnicity,
             identifiers,
             names,
@@ -554,6 +569,10 @@ pub struct PatientDetail {
     pub preferred_language: Option<String>,
     pub birth_sex: Option<String>,
     pub marital_status: Option<String>,
+    /// Parts before the name, e.g. "Dr.", "Mrs."
+    pub name_prefix: Option<String>,
+    /// Parts after the name, e.g. "Jr.", "III".
+    pub name_suffix: Option<String>,
     /// Only where the installation records race and ethnicity (else left out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub race: Option<String>,
@@ -608,6 +627,8 @@ impl PatientDetail {
             preferred_language: self.preferred_language.clone(),
             birth_sex: self.birth_sex.clone(),
             marital_status: self.marital_status.clone(),
+            name_prefix: self.name_prefix.clone(),
+            name_suffix: self.name_suffix.clone(),
             race: self.race.clone(),
             ethnicity: self.ethnicity.clone(),
             record_race_ethnicity: true,

@@ -170,6 +170,7 @@ pub fn demographics_json(p: &ValidPatient) -> Value {
         "address_line2": enc_json(&a.address_line2), "city": enc_json(&a.city), "district": enc_json(&a.district),
         "postcode": enc_json(&a.postcode), "state": a.state, "country": a.country,
         "birth_sex": p.birth_sex, "marital_status": p.marital_status,
+        "name_prefix": p.name_prefix, "name_suffix": p.name_suffix,
     });
     if let (Some((race, ethnicity)), Some(o)) = (&p.race_ethnicity, v.as_object_mut()) {
         o.insert("race".into(), enc_json(race));
@@ -270,9 +271,9 @@ async fn insert_patient(
             gender_identity, birth_date, birth_date_estimated, phone_enc, phone_bidx, national_id_enc, national_id_bidx,
             address_enc, email_enc, email_bidx, insurance_enc, insurance_bidx, preferred_language, unidentified,
             unidentified_note, created_by, phone_tail_bidx, phone_index_version, address_parts_enc, birth_sex,
-            marital_status, race_enc, ethnicity_enc)
+            marital_status, race_enc, ethnicity_enc, name_prefix, name_suffix)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-            $27,$28,$29,$30,$31)",
+            $27,$28,$29,$30,$31,$32,$33)",
     )
     .bind(id)
     .bind(facility_id)
@@ -305,6 +306,8 @@ async fn insert_patient(
     .bind(&p.marital_status)
     .bind(race_enc(keys, p).0)
     .bind(race_enc(keys, p).1)
+    .bind(&p.name_prefix)
+    .bind(&p.name_suffix)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -376,7 +379,8 @@ pub async fn update(
             phone_tail_bidx = $21, phone_index_version = $22, address_parts_enc = $23, birth_sex = $24,
             marital_status = $25,
             race_enc = CASE WHEN $26 THEN $27 ELSE race_enc END,
-            ethnicity_enc = CASE WHEN $26 THEN $28 ELSE ethnicity_enc END
+            ethnicity_enc = CASE WHEN $26 THEN $28 ELSE ethnicity_enc END,
+            name_prefix = $29, name_suffix = $30
          WHERE id = $1",
     )
     .bind(id)
@@ -407,6 +411,8 @@ pub async fn update(
     .bind(p.race_ethnicity.is_some())
     .bind(race_enc(keys, p).0)
     .bind(race_enc(keys, p).1)
+    .bind(&p.name_prefix)
+    .bind(&p.name_suffix)
     .execute(&mut *conn)
     .await?;
     let action = if before.summary.unidentified && !p.unidentified { "patient.identify" } else { "patient.update" };
@@ -556,6 +562,8 @@ struct PatientRow {
     ethnicity_enc: Option<Vec<u8>>,
     birth_sex: Option<String>,
     marital_status: Option<String>,
+    name_prefix: Option<String>,
+    name_suffix: Option<String>,
     preferred_language: Option<String>,
     unidentified_note: Option<String>,
     deactivated_reason: Option<String>,
@@ -578,7 +586,7 @@ pub async fn load(
     let sql = format!(
         "SELECT {SUMMARY_COLS}, p.facility_id, f.name AS facility_name, p.gender_identity, p.phone_enc, p.national_id_enc,
                 p.address_enc, p.email_enc, p.insurance_enc, p.address_parts_enc, p.race_enc, p.ethnicity_enc,
-                p.birth_sex, p.marital_status, p.preferred_language, p.unidentified_note,
+                p.birth_sex, p.marital_status, p.name_prefix, p.name_suffix, p.preferred_language, p.unidentified_note,
                 p.deactivated_reason, p.deceased_at, p.cause_of_death, p.merged_at, p.erased_at,
                 EXISTS (SELECT 1 FROM patient_photos ph WHERE ph.patient_id = p.id) AS has_photo, p.created_at
          FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1 {}",
@@ -594,6 +602,8 @@ pub async fn load(
         ethnicity: keys.decrypt_opt(r.ethnicity_enc.as_deref(), crate::identity::AAD_ETHNICITY),
         birth_sex: r.birth_sex,
         marital_status: r.marital_status,
+        name_prefix: r.name_prefix,
+        name_suffix: r.name_suffix,
         identifiers,
         names,
         phone: keys.decrypt_opt(r.phone_enc.as_deref(), AAD_PHONE),

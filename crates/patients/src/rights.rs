@@ -315,7 +315,8 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
             phone_enc = NULL, phone_bidx = NULL, phone_tail_bidx = NULL, email_enc = NULL, email_bidx = NULL,
             national_id_enc = NULL, national_id_bidx = NULL, insurance_enc = NULL, insurance_bidx = NULL,
             address_enc = NULL, preferred_language = NULL, unidentified_note = NULL, erased_at = now(),
-            address_parts_enc = NULL, race_enc = NULL, ethnicity_enc = NULL, marital_status = NULL
+            address_parts_enc = NULL, race_enc = NULL, ethnicity_enc = NULL, marital_status = NULL,
+            name_prefix = NULL, name_suffix = NULL
          WHERE id = $1",
     )
     .bind(id)
@@ -347,7 +348,7 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
         Event::new("patient.erase", "patient", id).patient(id).changes(json!({
             "pseudonymised": ["given_name", "family_name", "middle_name", "preferred_name", "gender_identity",
                 "birth_date (year kept)", "phone", "email", "national_id", "insurance_number", "address",
-                "preferred_language", "unidentified_note", "address_parts", "race", "ethnicity", "marital_status"],
+                "preferred_language", "unidentified_note", "address_parts", "race", "ethnicity", "marital_status", "name_prefix", "name_suffix"],
             "emergency_contacts_removed": contacts, "photo_removed": photos > 0,
             "other_identifiers_removed": identifiers, "other_names_removed": names,
         })),
