@@ -275,7 +275,7 @@ async fn n_concurrent_overlapping_sessions_of_a_clinician_have_one_winner() {
 #[tokio::test]
 async fn bookings_the_rules_forbid_are_refused_and_change_nothing() {
     let mut c = clinic().await;
-    template(&mut c, weekday_of(tomorrow()), "09:00", "09:30", "15", "1").await;
+    template(&mut c, weekday_of(tomorrow()), "09:00", "09:45", "15", "1").await;
     let free = slots(&mut c, false).await;
     let (s1, s2) = (free[0]["id"].as_str().unwrap().to_string(), free[1]["id"].as_str().unwrap().to_string());
     let pid = patient(&mut c, "Bea").await;

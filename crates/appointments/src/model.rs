@@ -265,6 +265,8 @@ pub struct Slot {
     pub capacity: i32,
     /// Seats taken by bookings (overbookings not counted).
     pub booked: i64,
+    /// FHIR Slot.status: free (a seat left) or busy.
+    pub status: String,
     pub clinician_id: Uuid,
     pub clinician: String,
     pub department_id: Uuid,
@@ -276,14 +278,6 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// FHIR Slot.status: free or busy.
-    pub fn status(&self) -> &'static str {
-        if self.booked < self.capacity as i64 {
-            "free"
-        } else {
-            "busy"
-        }
-    }
     pub fn free(&self) -> i64 {
         (self.capacity as i64 - self.booked).max(0)
     }

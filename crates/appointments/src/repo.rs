@@ -241,13 +241,14 @@ pub async fn materialise(
     Ok(n as u64)
 }
 
-const SLOT_SELECT: &str = "SELECT sl.id, sl.session_id, sl.starts_at, sl.ends_at, sl.capacity,
-        (SELECT count(*) FROM appt_appointments a WHERE a.slot_id = sl.id AND a.seat IS NOT NULL
-                AND a.status <> 'cancelled') AS booked,
+const SLOT_SELECT: &str = "SELECT sl.id, sl.session_id, sl.starts_at, sl.ends_at, sl.capacity, b.booked,
+        CASE WHEN b.booked < sl.capacity THEN 'free' ELSE 'busy' END AS status,
         s.clinician_id, u.display_name AS clinician, s.department_id, d.name AS department, s.facility_id,
         f.code AS facility, s.visit_types
      FROM appt_slots sl JOIN appt_sessions s ON s.id = sl.session_id JOIN users u ON u.id = s.clinician_id
-     JOIN departments d ON d.id = s.department_id JOIN facilities f ON f.id = s.facility_id";
+     JOIN departments d ON d.id = s.department_id JOIN facilities f ON f.id = s.facility_id
+     CROSS JOIN LATERAL (SELECT count(*) AS booked FROM appt_appointments a WHERE a.slot_id = sl.id
+                         AND a.seat IS NOT NULL AND a.status <> 'cancelled') b";
 
 /// Slots of open sessions in the given facilities between `from` and `to` (not before now),
 /// first first; free ones only unless `q.include_full`.
