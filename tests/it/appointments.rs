@@ -344,7 +344,7 @@ async fn bookings_the_rules_forbid_are_refused_and_change_nothing() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("deceased"));
     let merged = patient(&mut c, "Mo").await;
-    sqlx::query("UPDATE patients SET merged_into = $2::uuid WHERE id = $1::uuid")
+    sqlx::query("UPDATE patients SET merged_into = $2::uuid, active = false WHERE id = $1::uuid")
         .bind(&merged)
         .bind(&pid)
         .execute(&c.app.pool)
