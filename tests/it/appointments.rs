@@ -630,3 +630,34 @@ async fn roles_without_the_permissions_get_403() {
     }
     assert_eq!(count(&c.app, "SELECT count(*) FROM appt_appointments").await, 0);
 }
+
+#[tokio::test]
+async fn the_demo_has_clinics_a_week_of_appointments_and_todays_queue() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    for (sql, at_least) in [
+        ("SELECT count(*) FROM appt_templates", 10),
+        ("SELECT count(DISTINCT facility_id) FROM appt_sessions", 2),
+        ("SELECT count(*) FROM appt_appointments WHERE starts_at < now() - interval '1 day'", 20),
+        ("SELECT count(*) FROM appt_appointments WHERE starts_at > now() AND status = 'booked'", 20),
+        ("SELECT count(*) FROM appt_appointments WHERE status = 'noshow'", 1),
+        ("SELECT count(*) FROM appt_queue WHERE status = 'waiting'", 1),
+    ] {
+        let n = count(&app, sql).await;
+        assert!(n >= at_least, "{sql}: {n}");
+    }
+    // No slot holds more seats than it has.
+    let over = count(
+        &app,
+        "SELECT count(*) FROM (SELECT sl.id FROM appt_slots sl JOIN appt_appointments a ON a.slot_id = sl.id
+           AND a.seat IS NOT NULL AND a.status <> 'cancelled' GROUP BY sl.id, sl.capacity HAVING count(*) > sl.capacity) x",
+    )
+    .await;
+    assert_eq!(over, 0);
+    app.login("reception@demo.hearth", "Demo!Hearth2026").await;
+    for path in ["/appointments", "/appointments/queue", "/appointments/slots"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    assert!(app.get("/appointments/queue").await.body.contains("A-0"));
+}
