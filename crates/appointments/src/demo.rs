@@ -20,6 +20,9 @@ const PLANS: &[Plan] = &[
     ("nurse@demo.hearth", 1, "PED", &[2, 4], (9, 0), (11, 0), 30, 2, &["procedure", "follow_up"]),
 ];
 
+/// A slot with its session's clinician, facility, department and visit types.
+type SlotRow = (Uuid, OffsetDateTime, OffsetDateTime, Uuid, Uuid, Uuid, Vec<String>);
+
 const REASONS: &[&str] = &[
     "Blood pressure review",
     "Follow-up of asthma",
@@ -72,7 +75,7 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     repo::materialise(conn, None, None, repo::WEEKS_AHEAD, true).await?;
 
     // Bookings: a deterministic spread over the slots from a week ago to a week ahead.
-    let slots: Vec<(Uuid, OffsetDateTime, OffsetDateTime, Uuid, Uuid, Uuid, Vec<String>)> = sqlx::query_as(
+    let slots: Vec<SlotRow> = sqlx::query_as(
         "SELECT sl.id, sl.starts_at, sl.ends_at, s.clinician_id, s.facility_id, s.department_id, s.visit_types
          FROM appt_slots sl JOIN appt_sessions s ON s.id = sl.session_id
          WHERE sl.starts_at >= now() - interval '7 days' AND sl.starts_at < now() + interval '7 days'
@@ -102,7 +105,7 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                     _ => "fulfilled",
                 }
             }
-        } else if k % 17 == 0 {
+        } else if k.is_multiple_of(17) {
             "cancelled"
         } else {
             "booked"

@@ -353,8 +353,11 @@ struct Target {
     facility_id: Uuid,
 }
 
+/// starts, ends, capacity, clinician, department, facility, session status, visit types.
+type TargetRow = (OffsetDateTime, OffsetDateTime, i32, Uuid, Uuid, Uuid, String, Vec<String>);
+
 async fn target(conn: &mut PgConnection, slot: Uuid, visit_type: &str, facilities: &[Uuid]) -> AppResult<Target> {
-    let row: Option<(OffsetDateTime, OffsetDateTime, i32, Uuid, Uuid, Uuid, String, Vec<String>)> = sqlx::query_as(
+    let row: Option<TargetRow> = sqlx::query_as(
         "SELECT sl.starts_at, sl.ends_at, sl.capacity, s.clinician_id, s.department_id, s.facility_id, s.status,
                 s.visit_types
          FROM appt_slots sl JOIN appt_sessions s ON s.id = sl.session_id JOIN facilities f ON f.id = s.facility_id
@@ -726,11 +729,14 @@ async fn charge(conn: &mut PgConnection, meta: &AuditMeta, a: &Arrival, row: Uui
     .await
 }
 
+/// patient, facility, clinician, department, visit type.
+type ArrivalRow = (Uuid, Uuid, Option<Uuid>, Option<Uuid>, String);
+
 /// Checks a booked appointment in on its day (facility local day): status arrived. Returns what
 /// the arrival needs next ([`arrive`], after the caller started the encounter). Anything but a
 /// booked appointment of today is 409.
 pub async fn check_in(conn: &mut PgConnection, meta: &AuditMeta, id: Uuid, facilities: &[Uuid]) -> AppResult<Arrival> {
-    let row: Option<(Uuid, Uuid, Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
+    let row: Option<ArrivalRow> = sqlx::query_as(
         "UPDATE appt_appointments a SET status = 'arrived', updated_at = now() FROM facilities f
          WHERE a.id = $1 AND a.status = 'booked' AND a.facility_id = ANY($2) AND f.id = a.facility_id
            AND (a.starts_at AT TIME ZONE f.timezone)::date = (now() AT TIME ZONE f.timezone)::date
