@@ -661,3 +661,105 @@ async fn the_demo_has_clinics_a_week_of_appointments_and_todays_queue() {
     }
     assert!(app.get("/appointments/queue").await.body.contains("A-0"));
 }
+
+#[tokio::test]
+async fn the_pages_of_the_schedule_the_mrn_step_reschedule_and_the_queue_work_in_a_browser() {
+    let mut c = clinic().await;
+    // A template form with mistakes is shown again with its messages and what was typed.
+    let r = c
+        .app
+        .post_form(
+            "/appointments/schedules",
+            &[
+                ("clinician_id", ""),
+                ("weekday", "1"),
+                ("start_time", "10:00"),
+                ("end_time", "09:00"),
+                ("slot_minutes", "15"),
+                ("capacity", "1"),
+                ("effective_from", "2027-01-04"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Choose the clinician")
+            && r.body.contains("end after it starts")
+            && r.body.contains("2027-01-04")
+    );
+    template(&mut c, weekday_of(tomorrow()), "09:00", "09:30", "15", "1").await;
+    let tid: Uuid = sqlx::query_scalar("SELECT id FROM appt_templates").fetch_one(&c.app.pool).await.unwrap();
+    let edit = c.app.get(&format!("/appointments/schedules/{tid}")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("Change the template") && edit.body.contains("value=\"09:30\""));
+
+    // From the slot finder: the MRN step leads to the patient's booking page with the slot chosen.
+    let pid = patient(&mut c, "Kit").await;
+    let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1::uuid")
+        .bind(&pid)
+        .fetch_one(&c.app.pool)
+        .await
+        .unwrap();
+    let free = slots(&mut c, false).await;
+    let slot = free[0]["id"].as_str().unwrap().to_string();
+    let finder = c.app.get(&format!("/appointments/slots?from={}&days=2", tomorrow())).await;
+    assert!(finder.body.contains(&format!("/appointments/book?slot={slot}")), "{}", finder.body);
+    assert_eq!(c.app.get(&format!("/appointments/book?slot={slot}")).await.status, StatusCode::OK);
+    let r = c.app.post_form("/appointments/book", &[("slot", &slot), ("mrn", "NOPE-1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("No patient has this MRN"));
+    let r = c.app.post_form("/appointments/book", &[("slot", &slot), ("mrn", &mrn)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("/patients/{pid}/appointments/new?slot={slot}"));
+    let page = c.app.get(r.location()).await;
+    assert!(page.body.contains("Chosen slot"), "{}", page.body);
+    let r =
+        c.app.post_form(&format!("/patients/{pid}/appointments"), &[("slot_id", &slot), ("visit_type", "new")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM appt_appointments").fetch_one(&c.app.pool).await.unwrap();
+
+    // Reschedule through the page; cancel without a reason is refused with a message.
+    let page = c.app.get(&format!("/appointments/{id}/reschedule")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let other = free[1]["id"].as_str().unwrap();
+    assert!(page.body.contains(other) && page.body.contains("Move here"));
+    let r = c.app.post_form(&format!("/appointments/{id}/reschedule"), &[("slot_id", other)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c.app.post_form(&format!("/appointments/{id}/cancel"), &[("reason", ""), ("back", "/appointments")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(&c.app, "SELECT count(*) FROM appt_appointments WHERE status = 'booked'").await,
+        1,
+        "not cancelled"
+    );
+    let r = c
+        .app
+        .post_form(
+            &format!("/appointments/{id}/cancel"),
+            &[("reason", "Clinic closed"), ("back", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(r.location(), "/appointments", "no open redirect");
+
+    // The queue through the pages: a walk-in, call next, start and finish the consultation.
+    let dept = c.department.to_string();
+    let r = c
+        .app
+        .post_form(
+            &format!("/patients/{pid}/appointments/walk-in"),
+            &[("department_id", &dept), ("visit_type", "follow_up")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c.app.post_form("/appointments/queue/call-next", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let qid: Uuid = sqlx::query_scalar("SELECT id FROM appt_queue").fetch_one(&c.app.pool).await.unwrap();
+    let r = c.app.post_form(&format!("/appointments/queue/{qid}/status"), &[("to", "in_consultation")]).await;
+    assert_eq!(r.location(), format!("/patients/{pid}/chart"), "into the chart");
+    let rows = c.app.get("/appointments/queue/rows").await;
+    assert!(rows.body.contains("In consultation") && rows.body.contains("A-001"), "{}", rows.body);
+    let r = c.app.post_form(&format!("/appointments/queue/{qid}/status"), &[("to", "done")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c.app.post_form(&format!("/appointments/queue/{qid}/status"), &[("to", "left")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
