@@ -19,6 +19,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_ehr::MODULE,
     &hearth_orders::MODULE,
     &hearth_immunizations::MODULE,
+    &hearth_appointments::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_audit::MODULE,
@@ -32,6 +33,7 @@ pub static REGISTRY: Registry = Registry::new(MODULES);
 pub mod modules {
     pub use hearth_admin as admin;
     pub use hearth_alerts as alerts;
+    pub use hearth_appointments as appointments;
     pub use hearth_audit as audit;
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;

@@ -4,6 +4,7 @@ mod admin_views;
 mod alerts;
 mod api;
 mod api_clients;
+mod appointments;
 mod audit;
 mod auth;
 mod banner;
