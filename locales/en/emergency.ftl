@@ -113,6 +113,7 @@ emergency-temperature = Temperature (°C)
 emergency-bp-systolic = Systolic pressure (mmHg)
 emergency-bp-diastolic = Diastolic pressure (mmHg)
 emergency-danger-zone-hint = Danger zone: HR > 180 or RR > 50 under 3 months; > 160 / > 40 from 3 months to 3 years; > 140 / > 30 from 3 to 8 years; > 100 / > 20 over 8 years; SpO2 < 92 % at any age. Fever: 0–28 days > 38.0 °C is at least ESI 2; 1–3 months > 38.0 °C consider ESI 2; 3–36 months > 39.0 °C consider ESI 3.
+emergency-on-oxygen = On supplemental oxygen (unticked: breathing air)
 emergency-fever-risk = 3–36 months: immunisations incomplete, or no obvious source of the fever
 emergency-accept-upgrade = Upgrade as prompted (danger-zone vital signs or a fever rule)
 emergency-confirm-extreme = Values confirmed (extreme readings are real)

@@ -780,3 +780,33 @@ async fn bad_arrival_forms_keep_what_was_typed() {
     assert!(r.body.contains("The algorithm gives ESI 1") && r.body.contains("value=\"88\""));
     assert_eq!(triages(&app).await, 0);
 }
+
+#[tokio::test]
+async fn the_demo_department_is_busy_at_every_stage() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let stages: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM ed_visits GROUP BY status ORDER BY status")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let names: Vec<&str> = stages.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(names, ["boarding", "departed", "in_treatment", "triaged", "waiting"], "{stages:?}");
+    let levels: Vec<i16> = sqlx::query_scalar("SELECT DISTINCT esi FROM ed_visits WHERE esi IS NOT NULL ORDER BY esi")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(levels, [1, 2, 3, 4, 5]);
+    let open_ed_alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts WHERE status = 'open' AND kind LIKE 'ehr.%' AND source_id IN (SELECT vitals_id FROM ed_triages)")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(open_ed_alerts, 0);
+    // The timers find the breaches the demo tells of.
+    let breaches = hearth::modules::emergency::jobs::sweep(&app.state).await.unwrap();
+    assert!(breaches >= 2, "{breaches}");
+    app.login("edcoordinator@demo.hearth", "Demo!Hearth2026").await;
+    let board = app.get("/emergency").await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("Boarding") && board.body.contains("esi-1") && board.body.contains("Target passed"));
+}

@@ -173,8 +173,8 @@ pub async fn rows(
     match q.sort.as_str() {
         "arrival" => {}
         "bay" => rows.sort_by(|a, b| (a.bay_code.is_none(), &a.bay_code).cmp(&(b.bay_code.is_none(), &b.bay_code))),
-        "wait" => rows.sort_by(|a, b| b.minutes_in_step.cmp(&a.minutes_in_step)),
-        _ => rows.sort_by(|a, b| (a.esi.unwrap_or(0), a.arrived_at).cmp(&(b.esi.unwrap_or(0), b.arrived_at))),
+        "wait" => rows.sort_by_key(|r| std::cmp::Reverse(r.minutes_in_step)),
+        _ => rows.sort_by_key(|r| (r.esi.unwrap_or(0), r.arrived_at)),
     }
     Ok(rows)
 }

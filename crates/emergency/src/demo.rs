@@ -323,7 +323,17 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                 tf.pregnancy = "not_applicable".into();
             }
             let v = tf.validate(Some(p.birth), now).map_err(|e| anyhow::anyhow!("emergency demo triage: {:?}", e.0))?;
-            repo::triage(conn, ctx.registry, &meta, visit, Some(p.birth), &v).await.map_err(err)?;
+            let triage = repo::triage(conn, ctx.registry, &meta, visit, Some(p.birth), &v).await.map_err(err)?;
+            // The chart's alert on alarming triage vitals was dealt with at the bedside long ago.
+            let vitals: Option<Uuid> = sqlx::query_scalar("SELECT vitals_id FROM ed_triages WHERE id = $1")
+                .bind(triage)
+                .fetch_one(&mut *conn)
+                .await?;
+            if let Some(vid) = vitals {
+                hearth_alerts::cancel(conn, &meta, "ehr", vid, "Seen at triage in the emergency department.")
+                    .await
+                    .map_err(err)?;
+            }
         }
         let assign = AssignForm {
             bay_id: s.bay.and_then(|b| bay_ids.get(b)).map(|b| b.to_string()).unwrap_or_default(),

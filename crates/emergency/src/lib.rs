@@ -92,6 +92,10 @@ pub const MODULE: Module = Module {
     on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),
     care_providers: Some(|conn, patient| repo::care_providers(conn, patient).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/emergency.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/emergency.ftl")),
+        ("es", include_str!("../../../locales/es/emergency.ftl")),
+        ("ar", include_str!("../../../locales/ar/emergency.ftl")),
+    ],
     ..Module::new("emergency", "Emergency department")
 };

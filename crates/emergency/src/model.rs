@@ -371,6 +371,9 @@ pub struct TriageForm {
     pub bp_systolic: String,
     #[serde(deserialize_with = "de_text")]
     pub bp_diastolic: String,
+    /// On supplemental oxygen (false: breathing air), for NEWS2.
+    #[serde(deserialize_with = "de_flag")]
+    pub on_oxygen: bool,
     /// 3–36 months: immunisations incomplete or no obvious source of the fever.
     #[serde(deserialize_with = "de_flag")]
     pub fever_risk: bool,
@@ -537,7 +540,7 @@ impl TriageForm {
             weight_kg,
             height_cm: None,
             pain: pain.map(f64::from),
-            on_oxygen: None,
+            on_oxygen: Some(self.on_oxygen),
             consciousness: Some(avpu.clone()).filter(|a| ["A", "V", "P", "U"].contains(&a.as_str())),
         };
         // Impossible values are refused by the chart's limits (the same as its CHECKs).

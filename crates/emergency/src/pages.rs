@@ -552,10 +552,15 @@ async fn chart_tab(
     render_tab(&state, page, &auth, b, Forms::none(), StatusCode::OK).await
 }
 
-async fn open_visit(state: &AppState, patient: Uuid) -> AppResult<Visit> {
-    repo::open_of(&state.pool, patient)
+/// The patient's open visit in one of the user's departments (409 when not in the department).
+async fn open_visit(state: &AppState, auth: &Auth, patient: Uuid) -> AppResult<Visit> {
+    let v = repo::open_of(&state.pool, patient)
         .await?
-        .ok_or_else(|| AppError::Conflict("The patient is not in the emergency department.".into()))
+        .ok_or_else(|| AppError::Conflict("The patient is not in the emergency department.".into()))?;
+    if !auth.facility_ids.contains(&v.facility_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(v)
 }
 
 async fn triage(
@@ -567,7 +572,7 @@ async fn triage(
 ) -> AppResult<Response> {
     auth.require(perms::TRIAGE)?;
     let b = patient.banner("emergency");
-    let visit = open_visit(&state, b.id).await?;
+    let visit = open_visit(&state, &auth, b.id).await?;
     let valid = match form.validate(b.birth_date, OffsetDateTime::now_utc()) {
         Ok(v) => v,
         Err(errors) => {
@@ -591,7 +596,7 @@ async fn assign(
 ) -> AppResult<Response> {
     auth.require(perms::ASSIGN)?;
     let b = patient.banner("emergency");
-    let visit = open_visit(&state, b.id).await?;
+    let visit = open_visit(&state, &auth, b.id).await?;
     let result = match form.validate() {
         Ok(v) => {
             let mut tx = state.pool.begin().await?;
@@ -624,7 +629,7 @@ async fn disposition(
 ) -> AppResult<Response> {
     auth.require(perms::DISPOSITION)?;
     let b = patient.banner("emergency");
-    let visit = open_visit(&state, b.id).await?;
+    let visit = open_visit(&state, &auth, b.id).await?;
     let result = match form.validate() {
         Ok(v) => {
             let mut tx = state.pool.begin().await?;
@@ -656,7 +661,7 @@ async fn disposition(
 async fn depart(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
     auth.require(perms::DISPOSITION)?;
     let href = patient.data.href("emergency");
-    let visit = open_visit(&state, patient.id).await?;
+    let visit = open_visit(&state, &auth, patient.id).await?;
     let mut tx = state.pool.begin().await?;
     repo::depart(&mut tx, &auth.meta, visit.id).await?;
     tx.commit().await?;

@@ -598,20 +598,14 @@ pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) 
 }
 
 /// The registry hook for the alerts: the ED clinician of an open visit is the patient's
-/// attending for the stay, the ED nurse their assigned nurse.
+/// attending for the stay.
 pub async fn care_providers(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Vec<CareProvider>> {
-    let row: Option<(Option<Uuid>, Option<Uuid>)> =
-        sqlx::query_as("SELECT clinician_id, nurse_id FROM ed_visits WHERE patient_id = $1 AND departed_at IS NULL")
+    let clinician: Option<Option<Uuid>> =
+        sqlx::query_scalar("SELECT clinician_id FROM ed_visits WHERE patient_id = $1 AND departed_at IS NULL")
             .bind(patient)
             .fetch_optional(conn)
             .await?;
-    let mut v = Vec::new();
-    if let Some((c, _)) = row {
-        if let Some(c) = c {
-            v.push(CareProvider { role: "attending", user_id: c });
-        }
-    }
-    Ok(v)
+    Ok(clinician.flatten().map(|c| CareProvider { role: "attending", user_id: c }).into_iter().collect())
 }
 
 /// People who may be assigned: nurses (triage permission) and clinicians (who sign notes) of
