@@ -20,6 +20,7 @@ import { startPageChecks } from "./y.mjs";
 import { otherIdentifiers } from "./p.mjs";
 import { languages } from "./l.mjs";
 import { appointments } from "./appointments.mjs";
+import { emergencyChecks } from "./emergency.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -434,6 +435,7 @@ try {
   await recordModelChecks({ page, base, check, assert, axeScan, shot, patientUrl });
   await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
+  await emergencyChecks({ page, base, check, assert, axeScan, shot });
   await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
   await languages({ base, check, assert, shot, axeScan });
   await appointments({ page, base, check, assert, axeScan, shot });

@@ -22,6 +22,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_appointments::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
+    &hearth_emergency::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -38,6 +39,7 @@ pub mod modules {
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
+    pub use hearth_emergency as emergency;
     pub use hearth_immunizations as immunizations;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;

@@ -15,6 +15,7 @@ mod crypto;
 mod db;
 mod documents;
 mod ehr;
+mod emergency;
 mod facility_time;
 mod fakes;
 mod front_desk;
