@@ -542,6 +542,7 @@ impl TriageForm {
             pain: pain.map(f64::from),
             on_oxygen: Some(self.on_oxygen),
             consciousness: Some(avpu.clone()).filter(|a| ["A", "V", "P", "U"].contains(&a.as_str())),
+            encounter_id: None,
         };
         // Impossible values are refused by the chart's limits (the same as its CHECKs).
         let vitals = match input.validate(FieldErrors::default(), birth, &Zone::utc(), None) {
