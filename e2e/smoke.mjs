@@ -19,6 +19,7 @@ import { recordModelChecks } from "./z.mjs";
 import { startPageChecks } from "./y.mjs";
 import { otherIdentifiers } from "./p.mjs";
 import { languages } from "./l.mjs";
+import { inpatientChecks } from "./inpatient.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -435,6 +436,7 @@ try {
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
   await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
   await languages({ base, check, assert, shot, axeScan });
+  await inpatientChecks({ page, base, check, assert, axeScan, shot, patientUrl, familyName: patientUrl ? patient.family : null });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

@@ -19,6 +19,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_ehr::MODULE,
     &hearth_orders::MODULE,
     &hearth_immunizations::MODULE,
+    &hearth_inpatient::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_audit::MODULE,
@@ -37,6 +38,7 @@ pub mod modules {
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
     pub use hearth_immunizations as immunizations;
+    pub use hearth_inpatient as inpatient;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
 }
