@@ -69,6 +69,8 @@ CREATE TABLE inpatient_admissions (
     isolation               text NOT NULL DEFAULT 'none' CHECK (isolation IN ('none', 'contact', 'droplet', 'airborne')),
     expected_los_days       integer CHECK (expected_los_days BETWEEN 1 AND 365),
     admitted_at             timestamptz NOT NULL,
+    -- Where the patient was admitted to, and where they are now (moves with each transfer).
+    admitting_ward_id       uuid NOT NULL REFERENCES inpatient_wards(id),
     ward_id                 uuid NOT NULL REFERENCES inpatient_wards(id),
     bed_id                  uuid REFERENCES inpatient_beds(id),
     gender_override_reason  text CHECK (length(gender_override_reason) BETWEEN 1 AND 500),

@@ -299,10 +299,10 @@ async fn stay(
         ((end.unwrap_or(start + Duration::days(4)) - start).whole_days() as i32 + rng.gen_range(0..3)).clamp(1, 30);
     sqlx::query(
         "INSERT INTO inpatient_admissions (id, patient_id, facility_id, encounter_id, status, source, admitting_clinician_id,
-                diagnosis, icd_code, isolation, expected_los_days, admitted_at, ward_id, bed_id, discharged_at, disposition,
-                discharge_note, admitted_by, discharged_by)
+                diagnosis, icd_code, isolation, expected_los_days, admitted_at, admitting_ward_id, ward_id, bed_id, discharged_at,
+                disposition, discharge_note, admitted_by, discharged_by)
          SELECT $1, $2, w.facility_id, $3, $4, $5, $6, $7, (SELECT code FROM icd10_codes WHERE code = $8), $9, $10, $11,
-                b.ward_id, b.id, $12, $13, $14, $15, CASE WHEN $12::timestamptz IS NOT NULL THEN $15 END
+                b.ward_id, b.ward_id, b.id, $12, $13, $14, $15, CASE WHEN $12::timestamptz IS NOT NULL THEN $15 END
          FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id WHERE b.id = $16",
     )
     .bind(admission)

@@ -39,7 +39,7 @@ pub const MODULE: Module = Module {
             label: "Admission",
             select: "SELECT a.admitted_at, 'admission', a.id, 'Admitted to ' || w.name,
                             concat_ws(' · ', nullif(a.diagnosis, ''), a.icd_code, 'from ' || a.source), a.status
-                     FROM inpatient_admissions a JOIN inpatient_wards w ON w.id = a.ward_id WHERE a.patient_id = $1",
+                     FROM inpatient_admissions a JOIN inpatient_wards w ON w.id = a.admitting_ward_id WHERE a.patient_id = $1",
             at: "a.admitted_at",
             id: "a.id",
             href: "/patients/{patient}/inpatient",

@@ -418,9 +418,9 @@ pub async fn admit(
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO inpatient_admissions (id, patient_id, facility_id, encounter_id, status, source, admitting_clinician_id,
-                diagnosis, icd_code, isolation, expected_los_days, admitted_at, ward_id, bed_id, gender_override_reason,
-                admitted_by)
-         VALUES ($1,$2,$3,$4,'admitted',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+                diagnosis, icd_code, isolation, expected_los_days, admitted_at, admitting_ward_id, ward_id, bed_id,
+                gender_override_reason, admitted_by)
+         VALUES ($1,$2,$3,$4,'admitted',$5,$6,$7,$8,$9,$10,$11,$12,$12,$13,$14,$15)",
     )
     .bind(id)
     .bind(patient)
