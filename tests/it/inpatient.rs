@@ -705,3 +705,61 @@ async fn stays_follow_a_merge_and_are_exported() {
     let export = app.get(&format!("/patients/{a}/export.json")).await.json();
     assert_eq!(export["inpatient_admissions"][0]["status"], "admitted", "{export}");
 }
+
+#[tokio::test]
+async fn a_death_closes_the_stay_and_sends_the_bed_to_terminal_cleaning() {
+    let (mut app, email) = TestApp::signed_in("doctor").await;
+    let (_, beds) = ward(&app, "MED", "general", "mixed", 2).await;
+    let a = patient(&mut app, "Dee", "female").await;
+    let token = app.api_token(&email).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{a}/inpatient/admissions"),
+            Some(&token),
+            Some(admit_body(beds[0])),
+        )
+        .await;
+    let adm = r.json()["id"].as_str().unwrap().to_string();
+    // Death in hospital, recorded as the discharge: the registry's death, terminal cleaning.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{a}/inpatient/admissions/{adm}/discharge"),
+            Some(&token),
+            Some(json!({"disposition": "deceased", "note": "Cardiac arrest; cause of death draft: I46.9"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let dead: bool = sqlx::query_scalar("SELECT deceased_at IS NOT NULL FROM patients WHERE id = $1::uuid")
+        .bind(&a)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(dead, "the registry records the death");
+    assert_eq!(count(&app, "SELECT count(*) FROM inpatient_cleaning_tasks WHERE kind = 'terminal'").await, 1);
+    // A death recorded on the registry closes an open stay (the module's death hook).
+    let b = patient(&mut app, "Dot", "female").await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{b}/inpatient/admissions"),
+            Some(&token),
+            Some(admit_body(beds[1])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut admin = app.another_client();
+    admin.login(&app.user("super_admin").await, PASSWORD).await;
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let r = admin.post_form(&format!("/patients/{b}/death"), &[("death_date", &today), ("cause", "Sepsis")]).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    let (status, disposition): (String, Option<String>) =
+        sqlx::query_as("SELECT status, disposition FROM inpatient_admissions WHERE patient_id = $1::uuid")
+            .bind(&b)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), disposition.as_deref()), ("discharged", Some("deceased")));
+    assert_eq!(bed_status(&app, beds[1]).await, "cleaning");
+}

@@ -86,6 +86,7 @@ pub const MODULE: Module = Module {
         ("inpatient_cleaning_tasks_one_open", "The bed already waits to be cleaned."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),
     messages: &[
         ("en", include_str!("../../../locales/en/inpatient.ftl")),
         ("es", include_str!("../../../locales/es/inpatient.ftl")),

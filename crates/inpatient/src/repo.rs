@@ -948,3 +948,31 @@ pub async fn clinicians(pool: &PgPool) -> sqlx::Result<Vec<(String, String)>> {
     .await?;
     Ok(rows.into_iter().map(|(id, n)| (id.to_string(), n)).collect())
 }
+
+/// The registry's death hook: a patient who dies while admitted is discharged as deceased now
+/// (a transfer under way is cancelled first), the bed goes to terminal cleaning and the
+/// encounter is finished, on the caller's transaction.
+pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    let open: Option<(Uuid, OffsetDateTime)> = sqlx::query_as(
+        "SELECT id, admitted_at FROM inpatient_admissions WHERE patient_id = $1 AND status <> 'discharged' FOR UPDATE",
+    )
+    .bind(patient)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((admission, admitted_at)) = open else { return Ok(()) };
+    let transfer: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM inpatient_transfers WHERE admission_id = $1 AND status = 'sent'")
+            .bind(admission)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(t) = transfer {
+        cancel_transfer(conn, meta, patient, t).await?;
+    }
+    let v = ValidDischarge {
+        disposition: "deceased".into(),
+        at: OffsetDateTime::now_utc().max(admitted_at),
+        note: "The patient's death was recorded.".into(),
+    };
+    discharge(conn, meta, patient, admission, &v).await?;
+    Ok(())
+}
