@@ -763,3 +763,53 @@ async fn a_death_closes_the_stay_and_sends_the_bed_to_terminal_cleaning() {
     assert_eq!((status.as_str(), disposition.as_deref()), ("discharged", Some("deceased")));
     assert_eq!(bed_status(&app, beds[1]).await, "cleaning");
 }
+
+#[tokio::test]
+async fn another_module_holds_a_bed_in_the_same_allocation_table() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    let (_, beds) = ward(&app, "MED", "general", "mixed", 1).await;
+    let pid = patient(&mut app, "Hol", "male").await;
+    let meta = hearth::platform::audit::AuditMeta::system("test");
+    let now = time::OffsetDateTime::now_utc();
+    let mut tx = app.pool.begin().await.unwrap();
+    let hold = hearth::modules::inpatient::repo::hold_bed(
+        &mut tx,
+        &meta,
+        beds[0],
+        None,
+        now + time::Duration::hours(2),
+        "network",
+        "network",
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // A second hold, and an admission into the held bed, are refused by the exclusion constraint.
+    let mut tx = app.pool.begin().await.unwrap();
+    let again = hearth::modules::inpatient::repo::hold_bed(
+        &mut tx,
+        &meta,
+        beds[0],
+        None,
+        now + time::Duration::hours(1),
+        "bed_request",
+        "emergency",
+        now,
+    )
+    .await;
+    assert!(matches!(again, Err(hearth::error::AppError::Constraint(_))), "{again:?}");
+    drop(tx);
+    let token = app.api_token(&email).await;
+    let url = format!("/api/v1/patients/{pid}/inpatient/admissions");
+    let r = app.api(Method::POST, &url, Some(&token), Some(admit_body(beds[0]))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.json()["detail"].as_str().unwrap().contains("held for another patient"), "{}", r.body);
+    assert_eq!(bed_status(&app, beds[0]).await, "available", "rolled back");
+    // Released, the bed takes the admission.
+    let mut tx = app.pool.begin().await.unwrap();
+    hearth::modules::inpatient::repo::release_hold(&mut tx, &meta, hold).await.unwrap();
+    tx.commit().await.unwrap();
+    let r = app.api(Method::POST, &url, Some(&token), Some(admit_body(beds[0]))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

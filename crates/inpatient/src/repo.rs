@@ -976,3 +976,82 @@ pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) 
     discharge(conn, meta, patient, admission, &v).await?;
     Ok(())
 }
+
+/// Holds a bed for another module (a bed request, the bed network), optionally for a patient,
+/// until `until`: a `hold` row of the one bed-allocation table over `[now, until)`, so it lapses by
+/// itself. An overlapping occupancy or hold of the bed is refused by
+/// `inpatient_bed_allocations_one_per_bed` (409); admitting another patient into a held bed is
+/// refused the same way. Public for other modules; runs on the caller's transaction.
+#[expect(clippy::too_many_arguments, reason = "a hold names its bed, patient, expiry, reason and owner")]
+pub async fn hold_bed(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    bed: Uuid,
+    patient: Option<Uuid>,
+    until: OffsetDateTime,
+    reason: &str,
+    source_module: &str,
+    now: OffsetDateTime,
+) -> AppResult<Uuid> {
+    if !matches!(reason, "reservation" | "bed_request" | "network") {
+        return Err(AppError::field("hold_reason", "A hold is a reservation, a bed request or a network hold."));
+    }
+    if until <= now {
+        return Err(AppError::field("until", "A hold ends in the future."));
+    }
+    let status: Option<(String, Uuid)> = sqlx::query_as(
+        "SELECT b.status, w.facility_id FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id
+         WHERE b.id = $1 AND b.active AND w.active",
+    )
+    .bind(bed)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (status, facility) = status.ok_or(AppError::NotFound)?;
+    if status != "available" {
+        return Err(not_available(&status));
+    }
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO inpatient_bed_allocations (id, bed_id, kind, patient_id, period, expires_at, hold_reason, source_module, created_by)
+         VALUES ($1, $2, 'hold', $3, tstzrange($4, $5), $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(bed)
+    .bind(patient)
+    .bind(now)
+    .bind(until)
+    .bind(reason)
+    .bind(source_module)
+    .bind(meta.actor_user_id)
+    .execute(&mut *conn)
+    .await?;
+    let mut event = Event::new("inpatient.hold.create", "inpatient_bed_allocation", id)
+        .changes(json!({"bed_id": bed, "until": rfc3339(until), "reason": reason, "source_module": source_module}));
+    if let Some(p) = patient {
+        event = event.patient(p);
+    }
+    audit::record(conn, meta, event).await?;
+    changed(conn, facility).await?;
+    Ok(id)
+}
+
+/// Releases a hold before its expiry (the request was placed elsewhere, the patient arrived).
+pub async fn release_hold(conn: &mut PgConnection, meta: &AuditMeta, hold: Uuid) -> AppResult<()> {
+    let bed: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE inpatient_bed_allocations SET period = tstzrange(lower(period), greatest(lower(period), now())), released_at = now()
+         WHERE id = $1 AND kind = 'hold' AND released_at IS NULL AND upper(period) > now() RETURNING bed_id",
+    )
+    .bind(hold)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(bed) = bed else {
+        return Err(AppError::Conflict("The hold has ended or was released.".into()));
+    };
+    audit::record(
+        conn,
+        meta,
+        Event::new("inpatient.hold.release", "inpatient_bed_allocation", hold).changes(json!({"bed_id": bed})),
+    )
+    .await?;
+    Ok(())
+}
