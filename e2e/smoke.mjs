@@ -21,6 +21,7 @@ import { otherIdentifiers } from "./p.mjs";
 import { languages } from "./l.mjs";
 import { appointments } from "./appointments.mjs";
 import { emergencyChecks } from "./emergency.mjs";
+import { inpatientChecks } from "./inpatient.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -439,6 +440,7 @@ try {
   await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
   await languages({ base, check, assert, shot, axeScan });
   await appointments({ page, base, check, assert, axeScan, shot });
+  await inpatientChecks({ page, base, check, assert, axeScan, shot, patientUrl, familyName: patientUrl ? patient.family : null });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

@@ -20,6 +20,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_orders::MODULE,
     &hearth_immunizations::MODULE,
     &hearth_appointments::MODULE,
+    &hearth_inpatient::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_emergency::MODULE,
@@ -41,6 +42,7 @@ pub mod modules {
     pub use hearth_ehr as ehr;
     pub use hearth_emergency as emergency;
     pub use hearth_immunizations as immunizations;
+    pub use hearth_inpatient as inpatient;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
 }

@@ -23,6 +23,7 @@ mod helpers;
 mod i18n;
 mod immunizations;
 mod import_scope;
+mod inpatient;
 mod jobs;
 mod mfa;
 mod mfa_email;
