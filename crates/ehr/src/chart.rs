@@ -80,10 +80,10 @@ pub async fn overview(
         .labels("Older entries", "Newest entries")
         .named("Timeline pages");
     web::render(&OverviewPage {
-        page: page
-            .titled(format!("Chart · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart")),
+        page: {
+            let (title, list) = (page.t1("ehr-chart-title", "name", b.name.as_str()), page.t("nav-patients"));
+            page.titled(title).crumb(list, "/patients").crumb(b.name.clone(), b.href("chart"))
+        },
         b,
         problems,
         latest: latest.into_iter().next(),
