@@ -138,3 +138,40 @@ ehr-status-abnormal = غير طبيعي
 ehr-status-critical = حرج
 ehr-status-completed = مكتمل
 ehr-status-stopped = متوقف
+
+## Patient summary (ehr/summary.html) and notes (ehr/notes.html)
+
+ehr-summary-print-hint = اطبع هذه الصفحة من المتصفح (Ctrl+P)؛ لا تُطبع أدوات التنقل والأزرار.
+ehr-summary-heading = ملخص المريض
+ehr-summary-printed = طُبع في { $when } بواسطة { $by }
+ehr-summary-nka = لا حساسية معروفة.
+ehr-summary-allergies-not-recorded = الحساسية غير مسجَّلة.
+ehr-summary-col-code = الرمز
+ehr-summary-col-onset = البداية
+ehr-summary-not-icd-coded = بلا رمز ICD
+ehr-summary-recent-encounters = الزيارات الأخيرة
+ehr-summary-none = لا شيء.
+ehr-summary-col-date = التاريخ ({ $zone })
+ehr-summary-col-department = القسم
+ehr-summary-col-clinician = الطبيب
+ehr-summary-col-reason = السبب
+ehr-summary-signed-notes = الملاحظات الموقَّعة
+ehr-summary-signed-by = وقّعها { $name }
+ehr-notes-heading = الملاحظات السريرية
+ehr-notes-new = { $template } جديدة
+ehr-notes-none = لا توجد ملاحظات بعد.
+ehr-notes-caption = الملاحظات السريرية، الأحدث أولًا
+ehr-notes-col-written = تاريخ الكتابة
+ehr-notes-col-title = العنوان
+ehr-notes-col-template = القالب
+ehr-notes-col-author = الكاتب
+ehr-notes-addenda = { $count ->
+    [one] +ملحق واحد
+    [two] +ملحقان
+    [few] +{ $count } ملاحق
+   *[other] +{ $count } ملحقًا
+}
+ehr-note-template-soap = ملاحظة SOAP
+ehr-note-template-progress = ملاحظة متابعة
+ehr-note-template-procedure = ملاحظة إجراء
+ehr-note-template-free = ملاحظة حرة

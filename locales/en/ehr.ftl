@@ -138,3 +138,38 @@ ehr-status-abnormal = Abnormal
 ehr-status-critical = Critical
 ehr-status-completed = Completed
 ehr-status-stopped = Stopped
+
+## Patient summary (ehr/summary.html) and notes (ehr/notes.html)
+
+ehr-summary-print-hint = Print this page with your browser (Ctrl+P); navigation and buttons are left out of the printout.
+ehr-summary-heading = Patient summary
+ehr-summary-printed = printed { $when } by { $by }
+ehr-summary-nka = No known allergies.
+ehr-summary-allergies-not-recorded = Allergies not recorded.
+ehr-summary-col-code = Code
+ehr-summary-col-onset = Onset
+ehr-summary-not-icd-coded = not ICD-coded
+ehr-summary-recent-encounters = Recent encounters
+ehr-summary-none = None.
+ehr-summary-col-date = Date ({ $zone })
+ehr-summary-col-department = Department
+ehr-summary-col-clinician = Clinician
+ehr-summary-col-reason = Reason
+ehr-summary-signed-notes = Signed notes
+ehr-summary-signed-by = signed by { $name }
+ehr-notes-heading = Clinical notes
+ehr-notes-new = New { $template }
+ehr-notes-none = No notes yet.
+ehr-notes-caption = Clinical notes, newest first
+ehr-notes-col-written = Written
+ehr-notes-col-title = Title
+ehr-notes-col-template = Template
+ehr-notes-col-author = Author
+ehr-notes-addenda = { $count ->
+    [one] +1 addendum
+   *[other] +{ $count } addenda
+}
+ehr-note-template-soap = SOAP note
+ehr-note-template-progress = Progress note
+ehr-note-template-procedure = Procedure note
+ehr-note-template-free = Free-text note

@@ -138,3 +138,38 @@ ehr-status-abnormal = Anormal
 ehr-status-critical = Crítico
 ehr-status-completed = Completado
 ehr-status-stopped = Suspendido
+
+## Patient summary (ehr/summary.html) and notes (ehr/notes.html)
+
+ehr-summary-print-hint = Imprima esta página con su navegador (Ctrl+P); la navegación y los botones no se imprimen.
+ehr-summary-heading = Resumen del paciente
+ehr-summary-printed = impreso el { $when } por { $by }
+ehr-summary-nka = Sin alergias conocidas.
+ehr-summary-allergies-not-recorded = Alergias sin registrar.
+ehr-summary-col-code = Código
+ehr-summary-col-onset = Inicio
+ehr-summary-not-icd-coded = sin código CIE
+ehr-summary-recent-encounters = Episodios recientes
+ehr-summary-none = Ninguno.
+ehr-summary-col-date = Fecha ({ $zone })
+ehr-summary-col-department = Servicio
+ehr-summary-col-clinician = Profesional
+ehr-summary-col-reason = Motivo
+ehr-summary-signed-notes = Notas firmadas
+ehr-summary-signed-by = firmada por { $name }
+ehr-notes-heading = Notas clínicas
+ehr-notes-new = Nueva { $template }
+ehr-notes-none = Todavía no hay notas.
+ehr-notes-caption = Notas clínicas, las más recientes primero
+ehr-notes-col-written = Escrita
+ehr-notes-col-title = Título
+ehr-notes-col-template = Plantilla
+ehr-notes-col-author = Autor
+ehr-notes-addenda = { $count ->
+    [one] +1 adenda
+   *[other] +{ $count } adendas
+}
+ehr-note-template-soap = nota SOAP
+ehr-note-template-progress = nota de evolución
+ehr-note-template-procedure = nota de procedimiento
+ehr-note-template-free = nota libre

@@ -162,6 +162,8 @@ const CONVERTED: &[&str] = &[
     "patients/today_rows.html",
     "ehr/chart.html",
     "ehr/messages.html",
+    "ehr/notes.html",
+    "ehr/summary.html",
     "dashboard.html",
     "notify/email.html",
     "notify/email.txt",

@@ -129,11 +129,13 @@ pub async fn summary(
     )?;
     audit_view(&state.pool, &auth.meta, b.id, "summary").await?;
     web::render(&SummaryPage {
-        page: page
-            .titled(format!("Summary · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Summary", b.href("summary")),
+        page: {
+            let (tab, list) = (page.t("patients-tab-summary"), page.t("nav-patients"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("summary"))
+        },
         problems: problems.into_iter().filter(|p| p.status != "entered_in_error").collect(),
         allergies: allergies::worst_per_substance(allergies.into_iter().filter(|a| a.status == "active").collect()),
         latest: latest.into_iter().next(),
