@@ -276,6 +276,25 @@ pub fn localise_errors(page: &Page, errors: FieldErrors) -> FieldErrors {
     )
 }
 
+/// The language of a patient-facing text built from the catalogues of `modules`: the patient's
+/// preferred language (a BCP 47 tag) when every one of them is reviewed in it, else the language
+/// of the facility that registered the patient on the same terms, else English
+/// ([`hearth_core::i18n::patient_language`]).
+pub async fn message_language(pool: &sqlx::PgPool, patient: uuid::Uuid, modules: &[&str]) -> sqlx::Result<String> {
+    let row: Option<(Option<String>, String)> = sqlx::query_as(
+        "SELECT p.preferred_language, f.locale FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1",
+    )
+    .bind(patient)
+    .fetch_optional(pool)
+    .await?;
+    let (preferred, facility) = row.unwrap_or_default();
+    Ok(hearth_core::i18n::patient_language(
+        preferred.as_deref(),
+        Some(facility.as_str()).filter(|f| !f.is_empty()),
+        modules,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,23 +313,4 @@ mod tests {
             assert!(!LANGUAGES[..i].iter().any(|(u, _)| u == t), "{t} twice");
         }
     }
-}
-
-/// The language of a patient-facing text built from the catalogues of `modules`: the patient's
-/// preferred language (a BCP 47 tag) when every one of them is reviewed in it, else the language
-/// of the facility that registered the patient on the same terms, else English
-/// ([`hearth_core::i18n::patient_language`]).
-pub async fn message_language(pool: &sqlx::PgPool, patient: uuid::Uuid, modules: &[&str]) -> sqlx::Result<String> {
-    let row: Option<(Option<String>, String)> = sqlx::query_as(
-        "SELECT p.preferred_language, f.locale FROM patients p JOIN facilities f ON f.id = p.facility_id WHERE p.id = $1",
-    )
-    .bind(patient)
-    .fetch_optional(pool)
-    .await?;
-    let (preferred, facility) = row.unwrap_or_default();
-    Ok(hearth_core::i18n::patient_language(
-        preferred.as_deref(),
-        Some(facility.as_str()).filter(|f| !f.is_empty()),
-        modules,
-    ))
 }
