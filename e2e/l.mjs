@@ -3,6 +3,8 @@
 // in Spanish and Arabic are axe clean, and Arabic pages are laid out right to left (screenshots
 // at 1280 and 820 px). Called from smoke.mjs last. Each language gets a browser context of its
 // own (its locale sets Accept-Language); the receptionist is left on the facility's language.
+// Phase 2: a nurse registers a patient in Spanish and in Arabic and opens the chart (axe clean;
+// the Arabic chart photographed at 1280x800 and 820x1180).
 
 import { chromium } from "playwright-core";
 
@@ -148,6 +150,72 @@ export async function languages({ base, check, assert, shot, axeScan }) {
         await shot(ar, "l-09-immunizations-ar-820");
         await ar.setViewportSize({ width: 1280, height: 860 });
       } finally {
+        await chooseLanguage(ar, base, "");
+      }
+    });
+
+    // Phase 2: the patient pages. The nurse (signed in above) registers a patient in Spanish and
+    // in Arabic through the form, the preferred language chosen from its select, then opens the
+    // chart; every page axe clean; the Arabic chart photographed at desktop and tablet sizes.
+    const registerAndChart = async (lang, who) => {
+      await chooseLanguage(ar, base, lang);
+      await ar.goto(`${base}/patients/new`);
+      const [l, dir] = await htmlLangDir(ar);
+      assert(l === lang && dir === (lang === "ar" ? "rtl" : "ltr"), `lang=${l} dir=${dir}`);
+      await axeScan(ar, `registration form (${lang})`);
+      await ar.locator("#given_name").fill(who.given);
+      await ar.locator("#family_name").fill(who.family);
+      await ar.locator("#sex").selectOption("female");
+      await ar.locator("#birth_date").fill("1984-03-09");
+      await ar.locator("#phone").fill("+44 7700 900123");
+      await ar.locator("#preferred_language").selectOption(lang);
+      const registered = (u) => /^\/patients\/[0-9a-f-]{36}$/.test(u.pathname);
+      const anyway = ar.locator('input[name="register_anyway"]');
+      await ar.locator('#patient-form button[type=submit]').click();
+      // Registered, or possible duplicates (the demo data): then confirm a new patient.
+      // (The promise that loses the race is settled quietly: no unhandled rejection later.)
+      const arrived = ar.waitForURL(registered).then(() => true, () => false);
+      const asked = anyway.waitFor().then(() => true, () => false);
+      await Promise.race([arrived, asked]);
+      if (!registered(new URL(ar.url()))) {
+        await anyway.check();
+        await ar.locator('#patient-form button[type=submit]').click();
+        await ar.waitForURL(registered);
+      }
+      const body = await ar.locator("body").innerText();
+      assert(!body.includes("⟦"), `a key is missing on the patient page (${lang})`);
+      await axeScan(ar, `patient page (${lang})`);
+      await ar.locator('main a[href$="/chart"]').first().click();
+      await ar.waitForURL((u) => u.pathname.endsWith("/chart"));
+      const banner = await ar.locator(".chart-banner, .chart-tabs").allInnerTexts();
+      assert(!banner.join(" ").includes("⟦"), `a key is missing in the chart banner (${lang})`);
+      await axeScan(ar, `chart (${lang})`);
+      return ar.url();
+    };
+
+    await check("l: a nurse registers a patient in Spanish and opens the chart, axe clean", async () => {
+      try {
+        await registerAndChart("es", { given: "Lucía", family: "Fernández Ortega" });
+        await shot(ar, "l-10-chart-es-1280");
+      } finally {
+        await chooseLanguage(ar, base, "");
+      }
+    });
+
+    await check("l: a nurse registers a patient in Arabic and opens the chart, right to left, axe clean (1280x800 and 820x1180)", async () => {
+      try {
+        await ar.setViewportSize({ width: 1280, height: 800 });
+        const chart = await registerAndChart("ar", { given: "ليلى", family: "حداد" });
+        // The banner mirrors: the MRN stays left to right inside it.
+        const mrnDir = await ar.locator(".chart-banner .bf-key bdi.ltr").first().evaluate((e) => getComputedStyle(e).direction);
+        assert(mrnDir === "ltr", `MRN direction ${mrnDir}`);
+        await shot(ar, "l-11-chart-ar-1280x800");
+        await ar.setViewportSize({ width: 820, height: 1180 });
+        await ar.goto(chart);
+        await axeScan(ar, "chart (ar, 820px)");
+        await shot(ar, "l-12-chart-ar-820x1180");
+      } finally {
+        await ar.setViewportSize({ width: 1280, height: 860 });
         await chooseLanguage(ar, base, "");
       }
     });

@@ -96,7 +96,8 @@ const STREETS: &[&str] = &[
     "Elm Close",
 ];
 
-const LANGS: &[&str] = &["English", "English", "English", "Spanish", "Polish", "Urdu", "Arabic", "French", "Welsh"];
+/// Preferred languages as BCP 47 tags (issue 15), English most often.
+const LANGS: &[&str] = &["en", "en", "en", "es", "pl", "ur", "ar", "fr", "cy"];
 
 /// A name reduced to ASCII letters, for demo email addresses.
 fn ascii(s: &str) -> String {

@@ -154,3 +154,51 @@ error-title-422 = إدخال غير صالح
 error-title-429 = طلبات كثيرة جدًا
 error-title-500 = حدث خطأ ما
 error-title-503 = الخدمة غير متاحة
+
+## Forms (components/forms.html)
+
+forms-error-summary = { $count ->
+    [zero] يرجى تصحيح الحقول المعلَّمة أدناه.
+    [one] يرجى تصحيح الحقل المعلَّم أدناه.
+    [two] يرجى تصحيح الحقلين المعلَّمين أدناه.
+    [few] يرجى تصحيح { $count } حقول معلَّمة أدناه.
+   *[other] يرجى تصحيح { $count } حقلًا معلَّمًا أدناه.
+}
+forms-nothing-saved = لم يُحفظ شيء.
+forms-choose = اختر…
+forms-not-recorded = غير مسجَّل
+forms-none-recorded = لا شيء مسجَّل.
+forms-save = حفظ
+forms-cancel = إلغاء
+forms-remove = إزالة
+forms-actions = إجراءات
+forms-opens-new-tab = (يُفتح في علامة تبويب جديدة)
+
+## Pager (components/_pager.html): `pager-` and the English label, lower case, spaces as dashes
+
+pager-pagination = التنقل بين الصفحات
+pager-next-page = الصفحة التالية
+pager-first-page = الصفحة الأولى
+pager-older = الأقدم
+pager-newest = الأحدث
+pager-earlier = الأسبق
+pager-latest = الأحدث
+pager-older-events = الأحداث الأقدم
+pager-newest-events = أحدث الأحداث
+pager-older-entries = الإدخالات الأقدم
+pager-newest-entries = أحدث الإدخالات
+pager-timeline-pages = صفحات التسلسل الزمني
+pager-older-results = النتائج الأقدم
+pager-older-orders = الطلبات الأقدم
+pager-older-alerts = التنبيهات الأقدم
+pager-older-jobs = المهام الأقدم
+pager-newest-jobs = أحدث المهام
+
+## E-mail and SMS frames (notify): patient-facing where it says so
+
+mfa-email-code-title = رمز تسجيل الدخول
+mfa-email-code-body = رمز تسجيل الدخول الخاص بك هو { $code }. صالح لمدة 10 دقائق ويُستخدم مرة واحدة. إن لم تحاول تسجيل الدخول، فأبلغ المسؤول.
+notify-email-open = فتح في Hearth
+notify-email-footer-user = أُرسلت من Hearth نيابةً عن { $hospital }. تصلك هذه الرسالة بسبب إعدادات الإشعارات لديك؛ غيّرها من الإشعارات > الإعدادات. لا ترد على هذه الرسالة.
+notify-email-footer-sign-in = أُرسلت من Hearth نيابةً عن { $hospital } لأن أحدًا يسجّل الدخول إلى حسابك. لا ترد على هذه الرسالة.
+notify-email-footer-patient = أُرسلت من { $hospital }. يُرجى عدم الرد على هذه الرسالة؛ للتواصل معنا اتصل بالمستشفى.

@@ -151,3 +151,48 @@ error-title-422 = Invalid input
 error-title-429 = Too many requests
 error-title-500 = Something went wrong
 error-title-503 = Service unavailable
+
+## Forms (components/forms.html)
+
+forms-error-summary = { $count ->
+    [one] Please correct the field marked below.
+   *[other] Please correct the { $count } fields marked below.
+}
+forms-nothing-saved = Nothing was saved.
+forms-choose = Choose…
+forms-not-recorded = Not recorded
+forms-none-recorded = None recorded.
+forms-save = Save
+forms-cancel = Cancel
+forms-remove = Remove
+forms-actions = Actions
+forms-opens-new-tab = (opens in a new tab)
+
+## Pager (components/_pager.html): `pager-` and the English label, lower case, spaces as dashes
+
+pager-pagination = Pagination
+pager-next-page = Next page
+pager-first-page = First page
+pager-older = Older
+pager-newest = Newest
+pager-earlier = Earlier
+pager-latest = Latest
+pager-older-events = Older events
+pager-newest-events = Newest events
+pager-older-entries = Older entries
+pager-newest-entries = Newest entries
+pager-timeline-pages = Timeline pages
+pager-older-results = Older results
+pager-older-orders = Older orders
+pager-older-alerts = Older alerts
+pager-older-jobs = Older jobs
+pager-newest-jobs = Newest jobs
+
+## E-mail and SMS frames (notify): patient-facing where it says so
+
+mfa-email-code-title = Your sign-in code
+mfa-email-code-body = Your sign-in code is { $code }. It is valid for 10 minutes and works once. If you did not try to sign in, tell your administrator.
+notify-email-open = Open in Hearth
+notify-email-footer-user = Sent by Hearth for { $hospital }. You receive this because of your notification settings; change them under Notifications > Settings. Do not reply to this message.
+notify-email-footer-sign-in = Sent by Hearth for { $hospital } because someone is signing in to your account. Do not reply to this message.
+notify-email-footer-patient = Sent by { $hospital }. Please do not reply to this message; to contact us, call the hospital.

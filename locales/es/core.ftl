@@ -151,3 +151,48 @@ error-title-422 = Datos no válidos
 error-title-429 = Demasiadas solicitudes
 error-title-500 = Algo salió mal
 error-title-503 = Servicio no disponible
+
+## Forms (components/forms.html)
+
+forms-error-summary = { $count ->
+    [one] Corrija el campo marcado abajo.
+   *[other] Corrija los { $count } campos marcados abajo.
+}
+forms-nothing-saved = No se guardó nada.
+forms-choose = Elija…
+forms-not-recorded = Sin registrar
+forms-none-recorded = Nada registrado.
+forms-save = Guardar
+forms-cancel = Cancelar
+forms-remove = Quitar
+forms-actions = Acciones
+forms-opens-new-tab = (se abre en una pestaña nueva)
+
+## Pager (components/_pager.html): `pager-` and the English label, lower case, spaces as dashes
+
+pager-pagination = Paginación
+pager-next-page = Página siguiente
+pager-first-page = Primera página
+pager-older = Anteriores
+pager-newest = Más recientes
+pager-earlier = Antes
+pager-latest = Lo último
+pager-older-events = Eventos anteriores
+pager-newest-events = Eventos más recientes
+pager-older-entries = Entradas anteriores
+pager-newest-entries = Entradas más recientes
+pager-timeline-pages = Páginas de la cronología
+pager-older-results = Resultados anteriores
+pager-older-orders = Órdenes anteriores
+pager-older-alerts = Alertas anteriores
+pager-older-jobs = Tareas anteriores
+pager-newest-jobs = Tareas más recientes
+
+## E-mail and SMS frames (notify): patient-facing where it says so
+
+mfa-email-code-title = Su código de inicio de sesión
+mfa-email-code-body = Su código de inicio de sesión es { $code }. Es válido durante 10 minutos y sirve una sola vez. Si no intentó iniciar sesión, avise a su administrador.
+notify-email-open = Abrir en Hearth
+notify-email-footer-user = Enviado por Hearth para { $hospital }. Lo recibe por su configuración de notificaciones; cámbiela en Notificaciones > Configuración. No responda a este mensaje.
+notify-email-footer-sign-in = Enviado por Hearth para { $hospital } porque alguien está iniciando sesión en su cuenta. No responda a este mensaje.
+notify-email-footer-patient = Enviado por { $hospital }. No responda a este mensaje; para contactarnos, llame al hospital.

@@ -36,7 +36,7 @@ async fn the_banner_shows_identity_flags_allergies_measurements_and_the_encounte
     assert!(!b.contains("banner-photo"), "no photo, no image");
 
     // A photo, a preferred language, the same allergy twice with two severities.
-    sqlx::query("UPDATE patients SET preferred_language = 'Polish' WHERE id = $1::uuid")
+    sqlx::query("UPDATE patients SET preferred_language = 'pl' WHERE id = $1::uuid")
         .bind(&pid)
         .execute(&app.pool)
         .await

@@ -151,10 +151,27 @@ const CONVERTED: &[&str] = &[
     "auth/sessions.html",
     "errors/error.html",
     "immunizations/page.html",
+    "components/_pager.html",
+    "patients/new.html",
+    "patients/list.html",
+    "patients/list_rows.html",
+    "patients/_matches.html",
+    "patients/show.html",
+    "patients/_banner.html",
+    "patients/today.html",
+    "patients/today_rows.html",
+    "ehr/chart.html",
+    "ehr/messages.html",
+    "ehr/notes.html",
+    "ehr/summary.html",
+    "dashboard.html",
+    "notify/email.html",
+    "notify/email.txt",
 ];
 
-/// Words that may stay as they are in any language (codes, product names).
-const ALLOWED: &[&str] = &["CVX"];
+/// Words that may stay as they are in any language (codes, product names, key caps, clinical
+/// units until the formatting service localises units).
+const ALLOWED: &[&str] = &["CVX", "Ctrl", "mmHg", "kg", "min"];
 
 /// Raw English in a template: letters in text between tags, in the human-readable attributes
 /// (aria-label, title, placeholder, alt), or in a capitalised or spaced string literal inside
@@ -405,4 +422,324 @@ async fn a_flash_message_is_in_the_users_language() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(r.location()).await;
     assert!(page.body.contains("Se registró la vacunación."), "{}", page.body);
+}
+
+async fn set_locale(app: &TestApp, email: &str, lang: &str) {
+    sqlx::query("UPDATE users SET locale = $2 WHERE email = $1")
+        .bind(email)
+        .bind(lang)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// The page without the `⟦key⟧` marks of a message missing from its language (dev mode).
+fn assert_translated(lang: &str, path: &str, body: &str) {
+    assert!(body.contains(&format!(r#"<html lang="{lang}""#)), "{lang} {path}");
+    if let Some(i) = body.find('⟦') {
+        panic!("{lang} {path}: a missing message: {}", &body[i..(i + 80).min(body.len())]);
+    }
+}
+
+#[tokio::test]
+async fn a_patient_is_registered_listed_and_charted_in_spanish_and_arabic() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    for (lang, heading, registered, given_missing, bad_language, sex) in [
+        (
+            "es",
+            "Registrar paciente",
+            "Registrado con el número de historia",
+            "Escriba el nombre.",
+            "Elija un idioma de la lista",
+            "mujer",
+        ),
+        ("ar", "تسجيل مريض", "سُجِّل برقم الملف الطبي", "أدخل الاسم الأول.", "اختر لغة من القائمة", "أنثى"),
+    ] {
+        set_locale(&app, &email, lang).await;
+        let form = app.get("/patients/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert_translated(lang, "/patients/new", &form.body);
+        assert!(form.body.contains(heading), "{lang}");
+        // The preferred language is a choice of tags, each named in the page's language.
+        assert!(form.body.contains(r#"<select id="preferred_language" name="preferred_language""#));
+        assert!(form.body.contains(r#"<option value="es" lang="es">"#));
+
+        // Form errors come back in the page's language, the form keeping what was typed.
+        let r = app
+            .post_form(
+                "/patients",
+                &[
+                    ("given_name", ""),
+                    ("family_name", "Lovelace"),
+                    ("sex", "female"),
+                    ("age_years", "40"),
+                    ("preferred_language", "Spanish"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_translated(lang, "POST /patients", &r.body);
+        assert!(r.body.contains(given_missing) && r.body.contains(bad_language), "{lang}: {}", r.body);
+        assert!(r.body.contains(r#"value="Lovelace""#));
+
+        let pid = app
+            .register_patient(&[
+                ("given_name", "Ada"),
+                ("family_name", &format!("Lovelace{lang}")),
+                ("sex", "female"),
+                ("birth_date", "1950-12-10"),
+                ("preferred_language", "es-mx"),
+            ])
+            .await;
+        let page = app.get(&format!("/patients/{pid}")).await;
+        assert_translated(lang, "/patients/{id}", &page.body);
+        assert!(page.body.contains(registered), "{lang}: the flash");
+        assert!(page.body.contains(sex), "{lang}: the sex's label");
+        // MRNs and dates stay left to right.
+        assert!(page.body.contains(r#"<dd class="mono"><bdi class="ltr">"#));
+
+        for path in ["/patients".to_string(), format!("/patients?q=Lovelace{lang}"), format!("/patients/{pid}/edit")] {
+            let r = app.get(&path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert_translated(lang, &path, &r.body);
+        }
+        // The chart's overview with its banner and tabs.
+        let chart = app.get(&format!("/patients/{pid}/chart")).await;
+        assert_eq!(chart.status, StatusCode::OK);
+        assert_translated(lang, "/patients/{id}/chart", &chart.body);
+        assert!(chart.body.contains(if lang == "es" { "Problemas activos" } else { "المشكلات النشطة" }), "{lang}");
+        let messages = app.get(&format!("/patients/{pid}/messages")).await;
+        assert_translated(lang, "/patients/{id}/messages", &messages.body);
+    }
+    let stored: Vec<Option<String>> = sqlx::query_scalar("SELECT preferred_language FROM patients ORDER BY created_at")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![Some("es-MX".to_string()), Some("es-MX".to_string())], "stored as canonical tags");
+}
+
+#[tokio::test]
+async fn the_preferred_language_is_a_bcp47_tag_on_the_api_too() {
+    let mut app = TestApp::new().await;
+    let email = app.user("receptionist").await;
+    let token = app.api_token(&email).await;
+    let body = |lang: &str| {
+        serde_json::json!({"given_name": "Jan", "family_name": "Nowak", "sex": "male", "register_anyway": true,
+            "preferred_language": lang})
+    };
+    let r = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(body("Polish"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("preferred_language"), "{}", r.body);
+    let r = app.api(Method::POST, "/api/v1/patients", Some(&token), Some(body("PL"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT preferred_language FROM patients").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored.as_deref(), Some("pl"));
+    // The database refuses free text whatever the path.
+    let e = sqlx::query("UPDATE patients SET preferred_language = 'Polish'").execute(&app.pool).await.unwrap_err();
+    assert!(e.to_string().contains("patients_preferred_language_bcp47"), "{e}");
+}
+
+/// The first migration of issue 15's phase 2.
+const PREFERRED_LANGUAGE_TAGS: i64 = 20261204130001;
+
+#[tokio::test]
+async fn free_text_preferred_languages_become_tags_or_are_kept_as_text() {
+    use sqlx::{Connection, Executor, PgConnection};
+    let name = format!("hearth_lang_{}", std::process::id());
+    let mut admin = PgConnection::connect(&server_url("postgres")).await.unwrap();
+    admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    let mut db = PgConnection::connect(&server_url(&name)).await.unwrap();
+    let (before, after): (Vec<_>, Vec<_>) =
+        hearth::db::MIGRATOR.iter().partition(|m| m.version < PREFERRED_LANGUAGE_TAGS);
+    for m in before {
+        sqlx::raw_sql(&m.sql).execute(&mut db).await.unwrap_or_else(|e| panic!("{}: {e}", m.description));
+    }
+    sqlx::raw_sql(
+        "INSERT INTO facilities (id, code, name) VALUES ('00000000-0000-4000-8000-0000000000f1', 'OLD', 'Old Hospital');
+         INSERT INTO patients (id, facility_id, mrn, given_name, family_name, sex, birth_date, preferred_language)
+         SELECT ('00000000-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid,
+                '00000000-0000-4000-8000-0000000000f1', 'OLD-0000' || lpad(n::text, 2, '0'), 'Ada', 'Old', 'female',
+                '1950-01-01', v
+         FROM unnest(ARRAY['English', ' spanish ', 'Español', 'Arabic', 'العربية', 'es_mx', 'EN', 'Klingon', NULL, 'Welsh'])
+              WITH ORDINALITY AS t(v, n)",
+    )
+    .execute(&mut db)
+    .await
+    .expect("rows in the old schema");
+    for m in after {
+        sqlx::raw_sql(&m.sql).execute(&mut db).await.unwrap_or_else(|e| panic!("{}: {e}", m.description));
+    }
+    let rows: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT preferred_language, preferred_language_legacy FROM patients ORDER BY mrn")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    let tag = |t: &str| (Some(t.to_string()), None);
+    assert_eq!(
+        rows,
+        vec![
+            tag("en"),
+            tag("es"),
+            tag("es"),
+            tag("ar"),
+            tag("ar"),
+            tag("es-MX"),
+            tag("en"),
+            (None, Some("Klingon".to_string())),
+            (None, None),
+            tag("cy"),
+        ]
+    );
+    drop(db);
+    admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
+}
+
+#[tokio::test]
+async fn patient_message_templates_are_never_sent_in_an_unreviewed_language() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    let pid = app
+        .register_patient(&[
+            ("given_name", "Lina"),
+            ("family_name", "Haddad"),
+            ("sex", "female"),
+            ("birth_date", "1980-02-02"),
+            ("phone", "+961 1 234 567"),
+            ("preferred_language", "ar"),
+        ])
+        .await;
+    let r = app
+        .post_form(
+            &format!("/patients/{pid}/consents"),
+            &[("kind", "communications"), ("channel", "sms"), ("decision", "granted")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Arabic (the patient's) and Spanish (the facility's) are not reviewed: the template goes out
+    // in English, the reviewed source, and the message records that language.
+    assert!(!hearth_core::i18n::is_reviewed("ar", "ehr") && !hearth_core::i18n::is_reviewed("es", "ehr"));
+    sqlx::query("UPDATE facilities SET locale = 'es' WHERE id = $1")
+        .bind(app.facility_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    set_locale(&app, &email, "ar").await;
+    let tab = format!("/patients/{pid}/messages");
+    let r = app.post_form(&tab, &[("channel", "sms"), ("template", "results-ready")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (subject, body, locale): (String, String, Option<String>) =
+        sqlx::query_as("SELECT subject, body, locale FROM messages").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(subject, "Your test results are ready");
+    assert!(body.starts_with("Please call "), "{body}");
+    assert_eq!(locale.as_deref(), Some("en"));
+    let changes: serde_json::Value =
+        sqlx::query_scalar("SELECT changes FROM audit_events WHERE action = 'message.send'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(changes["template"], "results-ready");
+    assert_eq!(changes["locale"], "en");
+    // The staff page around it is in the user's language; an unknown template is refused.
+    let r = app.post_form(&tab, &[("channel", "sms"), ("template", "nope")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("اختر قالبًا من القائمة."), "{}", r.body);
+
+    // The safety rule itself, on the running catalogues: a reviewed language (English) is used
+    // as it is; an unreviewed one never.
+    assert_eq!(hearth_core::i18n::patient_language(Some("en-GB"), Some("es"), &["ehr", "platform"]), "en");
+    assert_eq!(hearth_core::i18n::patient_language(Some("ar"), Some("es"), &["ehr", "platform"]), "en");
+}
+
+#[tokio::test]
+async fn an_sms_is_cut_to_the_segment_budget_of_its_script() {
+    let (mut app, _) = TestApp::signed_in("nurse").await;
+    let pid = app
+        .register_patient(&[
+            ("given_name", "Omar"),
+            ("family_name", "Saleh"),
+            ("sex", "male"),
+            ("phone", "+961 1 765 432"),
+        ])
+        .await;
+    app.post_form(
+        &format!("/patients/{pid}/consents"),
+        &[("kind", "communications"), ("channel", "sms"), ("decision", "granted")],
+    )
+    .await;
+    // 600 Arabic characters fit the form but not 4 UCS-2 segments (4 × 67).
+    let long = "ب".repeat(600);
+    let r = app
+        .post_form(&format!("/patients/{pid}/messages"), &[("channel", "sms"), ("subject", "نتائج"), ("body", &long)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let w = hearth::platform::jobs::Worker::new(app.state.clone())
+        .poll(std::time::Duration::from_millis(20))
+        .backoff_base(std::time::Duration::from_millis(5));
+    let sent: String = crate::fakes::eventually(10, "the SMS", || async {
+        w.run_once().await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT body FROM sms_local_outbox").fetch_optional(&app.pool).await.unwrap()
+    })
+    .await;
+    let budget = hearth_core::platform::notify::sms::sms_budget(&sent);
+    assert_eq!(budget.encoding, hearth_core::platform::notify::sms::SmsEncoding::Ucs2);
+    assert_eq!(budget.segments, 4, "{sent}");
+    assert!(sent.ends_with('…'));
+}
+
+/// The share of the English keys each language covers, per catalogue: the table of
+/// docs/i18n.md's "Coverage" (`cargo test --test it -- i18n::coverage --nocapture` prints it).
+#[test]
+fn coverage_of_each_language() {
+    let mut rows = Vec::new();
+    let mut langs: BTreeSet<&str> = BTreeSet::new();
+    for m in hearth::MODULES {
+        for (l, _) in m.messages {
+            langs.insert(l);
+        }
+    }
+    let mut totals: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for m in hearth::MODULES.iter().filter(|m| !m.messages.is_empty()) {
+        let keys = |lang: &str| -> BTreeSet<String> {
+            m.messages
+                .iter()
+                .filter(|(l, _)| *l == lang)
+                .flat_map(|(_, f)| hearth_core::i18n::parse_keys(f).unwrap())
+                .collect()
+        };
+        let en = keys("en");
+        let mut cells = Vec::new();
+        for lang in &langs {
+            let covered = keys(lang).intersection(&en).count();
+            let t = totals.entry(lang).or_default();
+            t.0 += covered;
+            t.1 += en.len();
+            let reviewed =
+                m.messages.iter().any(|(l, f)| l == lang && f.lines().any(|x| x.trim() == "# reviewed: true"));
+            cells.push(format!(
+                "{covered} of {} ({}%){}",
+                en.len(),
+                covered * 100 / en.len().max(1),
+                if reviewed { ", reviewed" } else { "" }
+            ));
+        }
+        rows.push(format!("| {} | {} |", m.name, cells.join(" | ")));
+    }
+    println!("| catalogue | {} |", langs.iter().copied().collect::<Vec<_>>().join(" | "));
+    println!("| --- |{}", " --- |".repeat(langs.len()));
+    for r in &rows {
+        println!("{r}");
+    }
+    let all: Vec<String> = langs
+        .iter()
+        .map(|l| {
+            let (c, n) = totals[l];
+            format!("{c} of {n} ({}%)", c * 100 / n.max(1))
+        })
+        .collect();
+    println!("| all | {} |", all.join(" | "));
+    let mut templates = Vec::new();
+    files(&root().join("templates"), "html", &mut templates);
+    println!("templates converted (no raw English, CONVERTED): {} of {}", CONVERTED.len(), templates.len());
+    assert!(rows.len() >= 4, "platform, patients, ehr and immunizations have catalogues");
 }

@@ -33,7 +33,7 @@ async fn richer_registration_and_audited_edit() {
         ("gender_identity", "woman"),
         ("email", "Ann.Lee@Example.org"),
         ("insurance_number", "POL-778899"),
-        ("preferred_language", "Welsh"),
+        ("preferred_language", "cy"),
         ("emergency_name", "Bob Lee"),
         ("emergency_relationship", "spouse"),
         ("emergency_phone", "+44 7700 900556"),

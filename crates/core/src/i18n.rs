@@ -248,6 +248,35 @@ impl Catalogues {
     }
 }
 
+impl Catalogues {
+    /// The offered language that serves `tag` (`es-MX` → `es`), if any (no English default).
+    pub fn offered(&self, tag: &str) -> Option<String> {
+        let l = tag.parse::<LanguageIdentifier>().ok()?;
+        negotiate_languages(&[l], &self.available, None, NegotiationStrategy::Filtering).first().map(|l| l.to_string())
+    }
+
+    /// The language of a patient-facing text (SMS, e-mail, printed instructions) built from the
+    /// catalogues of `modules`: the patient's preferred language when it is offered and every
+    /// one of those catalogues is reviewed in it; else the facility's language on the same
+    /// terms; else English, the reviewed source. An unreviewed clinical instruction is a safety
+    /// risk, so an unreviewed translation is never sent to a patient.
+    pub fn patient_language(&self, preferred: Option<&str>, facility: Option<&str>, modules: &[&str]) -> String {
+        for tag in [preferred, facility].into_iter().flatten() {
+            if let Some(l) = self.offered(tag) {
+                if modules.iter().all(|m| self.is_reviewed(&l, m)) {
+                    return l;
+                }
+            }
+        }
+        FALLBACK.to_string()
+    }
+}
+
+/// The language of a patient-facing text (see [`Catalogues::patient_language`]).
+pub fn patient_language(preferred: Option<&str>, facility: Option<&str>, modules: &[&str]) -> String {
+    catalogues().patient_language(preferred, facility, modules)
+}
+
 /// The message keys of an FTL source, or its syntax errors (the catalogue tests use it).
 pub fn parse_keys(ftl: &str) -> Result<BTreeSet<String>, String> {
     let resource = FluentResource::try_new(ftl.to_string()).map_err(|(_, errors)| format!("{errors:?}"))?;
@@ -319,6 +348,22 @@ pub fn valid_tag(tag: &str) -> bool {
     !tag.is_empty() && tag.len() <= 35 && tag.parse::<LanguageIdentifier>().is_ok()
 }
 
+/// A well-formed BCP 47 language tag in its canonical case (`ES-mx` → `es-MX`), or None: what
+/// patients' preferred language holds. Free-text names (`Spanish`) are not tags.
+pub fn normalize_tag(tag: &str) -> Option<String> {
+    let tag = tag.trim().replace('_', "-");
+    if tag.is_empty() || tag.len() > 35 {
+        return None;
+    }
+    let primary = tag.split('-').next().unwrap_or("");
+    // Language subtags are 2-3 letters (ISO 639); 4-8 letter "languages" are registered-only or
+    // free text like `English` that the parser would accept.
+    if !(2..=3).contains(&primary.len()) {
+        return None;
+    }
+    tag.parse::<LanguageIdentifier>().ok().map(|l| l.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,5 +425,42 @@ mod tests {
         assert!(valid_tag("es-MX"));
         assert!(!valid_tag("es MX"));
         assert!(!valid_tag(""));
+    }
+
+    #[test]
+    fn patient_texts_use_a_reviewed_language_only() {
+        let es_reviewed = "# reviewed: true\nhello = Hola\n";
+        let c = Catalogues::build(
+            &[
+                (CORE_MODULE, "en", EN),
+                (CORE_MODULE, "es", es_reviewed),
+                (CORE_MODULE, "ar", "# reviewed: false\nhello = مرحبا\n"),
+                ("clinic", "en", "# reviewed: true\nclinic-x = X\n"),
+                ("clinic", "es", "# reviewed: false\nclinic-x = X\n"),
+            ],
+            false,
+        );
+        // The patient's language when reviewed (a regional tag served by its language).
+        assert_eq!(c.patient_language(Some("es-MX"), Some("en"), &[CORE_MODULE]), "es");
+        // Unreviewed: the facility's language.
+        assert_eq!(c.patient_language(Some("ar"), Some("es"), &[CORE_MODULE]), "es");
+        // Every catalogue the text comes from must be reviewed.
+        assert_eq!(c.patient_language(Some("es"), Some("ar"), &[CORE_MODULE, "clinic"]), "en");
+        // Not offered at all, or not recorded: the facility's, else English.
+        assert_eq!(c.patient_language(Some("pl"), Some("es"), &[CORE_MODULE]), "es");
+        assert_eq!(c.patient_language(None, None, &[CORE_MODULE]), "en");
+        assert_eq!(c.offered("es-419").as_deref(), Some("es"));
+        assert_eq!(c.offered("de"), None);
+    }
+
+    #[test]
+    fn patient_language_tags_are_normalised_and_names_refused() {
+        assert_eq!(normalize_tag("es").as_deref(), Some("es"));
+        assert_eq!(normalize_tag(" ES-mx ").as_deref(), Some("es-MX"));
+        assert_eq!(normalize_tag("zh_Hant_TW").as_deref(), Some("zh-Hant-TW"));
+        assert_eq!(normalize_tag("sgn").as_deref(), Some("sgn"));
+        for bad in ["", "English", "Spanish", "Español", "es MX", "e", "x-klingon", "es-"] {
+            assert_eq!(normalize_tag(bad), None, "{bad}");
+        }
     }
 }

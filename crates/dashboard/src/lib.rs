@@ -15,7 +15,15 @@ use hearth_core::registry::Module;
 use hearth_core::web::{self, Page};
 
 /// The start page's descriptor.
-pub const MODULE: Module = Module { pages: router, ..Module::new("dashboard", "Start page") };
+pub const MODULE: Module = Module {
+    pages: router,
+    messages: &[
+        ("en", include_str!("../../../locales/en/dashboard.ftl")),
+        ("es", include_str!("../../../locales/es/dashboard.ftl")),
+        ("ar", include_str!("../../../locales/ar/dashboard.ftl")),
+    ],
+    ..Module::new("dashboard", "Start page")
+};
 
 pub fn router() -> Routes {
     Routes::new().route("/", get(home))
@@ -27,6 +35,7 @@ struct Home {
     page: Page,
     patient_count: Option<i64>,
     roles: String,
+    role_count: usize,
     panels: Vec<Panel>,
 }
 
@@ -65,5 +74,7 @@ async fn home(State(state): State<AppState>, page: Page, auth: Auth) -> AppResul
     };
     let roles = auth.roles.join(", ");
     let panels = panels(&state, &page, &auth).await;
-    web::render(&Home { page: page.titled("Dashboard"), patient_count, roles, panels })
+    let title = page.t("nav-home");
+    let role_count = auth.roles.len();
+    web::render(&Home { page: page.titled(title), patient_count, roles, role_count, panels })
 }

@@ -80,10 +80,10 @@ pub async fn overview(
         .labels("Older entries", "Newest entries")
         .named("Timeline pages");
     web::render(&OverviewPage {
-        page: page
-            .titled(format!("Chart · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart")),
+        page: {
+            let (title, list) = (page.t1("ehr-chart-title", "name", b.name.as_str()), page.t("nav-patients"));
+            page.titled(title).crumb(list, "/patients").crumb(b.name.clone(), b.href("chart"))
+        },
         b,
         problems,
         latest: latest.into_iter().next(),
@@ -129,11 +129,13 @@ pub async fn summary(
     )?;
     audit_view(&state.pool, &auth.meta, b.id, "summary").await?;
     web::render(&SummaryPage {
-        page: page
-            .titled(format!("Summary · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Summary", b.href("summary")),
+        page: {
+            let (tab, list) = (page.t("patients-tab-summary"), page.t("nav-patients"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("summary"))
+        },
         problems: problems.into_iter().filter(|p| p.status != "entered_in_error").collect(),
         allergies: allergies::worst_per_substance(allergies.into_iter().filter(|a| a.status == "active").collect()),
         latest: latest.into_iter().next(),

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod documents;
 pub mod encounters;
 pub mod export;
+pub mod i18n;
 pub mod icd;
 pub mod medications;
 pub mod messages;
@@ -111,6 +112,11 @@ pub const MODULE: Module = Module {
             AlertStep { to: AlertAddressee::OnCall("doctor"), minutes: 15 },
         ],
     }],
+    messages: &[
+        ("en", include_str!("../../../locales/en/ehr.ftl")),
+        ("es", include_str!("../../../locales/es/ehr.ftl")),
+        ("ar", include_str!("../../../locales/ar/ehr.ftl")),
+    ],
     ..Module::new("ehr", "Clinical record")
 };
 

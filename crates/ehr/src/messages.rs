@@ -54,6 +54,14 @@ pub struct MessageRow {
     pub delivered_at: Option<OffsetDateTime>,
 }
 
+/// Patient message templates: their subject and body are the messages
+/// `ehr-msg-tpl-<name>-subject` / `-body` (argument `hospital`), written in the patient's
+/// language when the catalogue is reviewed in it (else the facility's, else English).
+pub const TEMPLATES: [&str; 3] = ["results-ready", "please-call", "prescription-ready"];
+
+/// The catalogues a patient message's text comes from (the template's and the e-mail frame's).
+pub const MESSAGE_CATALOGUES: [&str; 2] = ["ehr", hearth_core::i18n::CORE_MODULE];
+
 impl MessageRow {
     pub fn channel_label(&self) -> &'static str {
         match self.channel.as_str() {
@@ -107,6 +115,8 @@ pub async fn list(pool: &PgPool, patient: Uuid, req: &PageRequest<TimeId>) -> sq
 #[serde(default)]
 pub struct NewMessage {
     pub channel: String,
+    /// One of [`TEMPLATES`], or empty: the subject and body as typed.
+    pub template: String,
     pub subject: String,
     pub body: String,
 }
@@ -179,11 +189,14 @@ async fn render(
     };
     audit_view(&state.pool, &auth.meta, b.id, "messages").await?;
     let t = MessagesPage {
-        page: page
-            .titled(format!("Messages · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Messages", b.href("messages")),
+        page: {
+            let (title, list, tab) =
+                (page.t1("ehr-msg-title", "name", b.name.as_str()), page.t("nav-patients"), page.t("ehr-msg-heading"));
+            page.titled(title)
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("messages"))
+        },
         b,
         rows: rows.items,
         later: req.is_later(),
@@ -235,28 +248,45 @@ pub async fn send(
     let to = match form.channel.as_str() {
         // Gateways want the number without spaces or punctuation (E.164 when it starts with +).
         "sms" | "whatsapp" => c.phone.as_deref().map(normalize_phone).filter(|p| p.len() >= 4).or_else(|| {
-            e.add("channel", "The record has no phone number; add one on the patient's details first.");
+            e.add("channel", page.t("ehr-msg-err-no-phone"));
             None
         }),
         "email" => c.email.clone().filter(|p| !p.trim().is_empty()).or_else(|| {
-            e.add("channel", "The record has no email address; add one on the patient's details first.");
+            e.add("channel", page.t("ehr-msg-err-no-email"));
             None
         }),
         _ => {
-            e.add("channel", "Choose SMS, WhatsApp or email.");
+            e.add("channel", page.t("ehr-msg-err-channel"));
             None
         }
     };
-    let subject = form.subject.trim();
-    if subject.is_empty() {
-        e.add("subject", "Enter a subject (it starts the SMS).");
-    } else if subject.chars().count() > SUBJECT_MAX {
-        e.add("subject", format!("At most {SUBJECT_MAX} characters."));
+    // A template is written in the patient's language (reviewed catalogues only); typed text
+    // is sent as it is.
+    let lang = hearth_patients::i18n::message_language(&state.pool, b.id, &MESSAGE_CATALOGUES).await?;
+    let (subject, body) = if form.template.is_empty() {
+        (form.subject.trim().to_string(), form.body.trim().to_string())
+    } else if TEMPLATES.contains(&form.template.as_str()) {
+        let hospital = state.config.hospital_name.as_str();
+        let key = |part: &str| format!("ehr-msg-tpl-{}-{part}", form.template);
+        (
+            hearth_core::i18n::t_args(&lang, &key("subject"), &[("hospital", &hospital)]),
+            hearth_core::i18n::t_args(&lang, &key("body"), &[("hospital", &hospital)]),
+        )
+    } else {
+        e.add("template", page.t("ehr-msg-err-template"));
+        (String::new(), String::new())
+    };
+    if form.template.is_empty() {
+        if subject.is_empty() {
+            e.add("subject", page.t("ehr-msg-err-subject"));
+        } else if subject.chars().count() > SUBJECT_MAX {
+            e.add("subject", page.t1("ehr-msg-err-subject-max", "max", SUBJECT_MAX));
+        }
+        if body.chars().count() > BODY_MAX {
+            e.add("body", page.t1("ehr-msg-err-body-max", "max", BODY_MAX));
+        }
     }
-    let body = form.body.trim();
-    if body.chars().count() > BODY_MAX {
-        e.add("body", format!("At most {BODY_MAX} characters."));
-    }
+    let (subject, body) = (subject.as_str(), body.as_str());
     let Some(to) = to.filter(|_| e.is_empty()) else {
         return render(
             &state,
@@ -272,13 +302,14 @@ pub async fn send(
     };
     let mut tx = state.pool.begin().await?;
     let notice = Notice { kind: &PATIENT_MESSAGE, title: subject, body, link: None, urgent: false };
-    let message_id = notify::message_patient(&mut tx, b.id, &form.channel, &to, &notice).await?;
+    let message_id = notify::message_patient_in(&mut tx, b.id, &form.channel, &to, &notice, &lang).await?;
     audit::record(
         &mut tx,
         &auth.meta,
-        Event::new("message.send", "message", message_id)
-            .patient(b.id)
-            .changes(json!({"channel": form.channel, "subject_length": subject.chars().count()})),
+        Event::new("message.send", "message", message_id).patient(b.id).changes(json!({
+            "channel": form.channel, "subject_length": subject.chars().count(),
+            "template": (!form.template.is_empty()).then_some(&form.template), "locale": lang,
+        })),
     )
     .await?;
     tx.commit().await?;
@@ -287,10 +318,14 @@ pub async fn send(
         "whatsapp" => c.whatsapp_consent,
         _ => c.email_consent,
     };
-    let flash = if consented {
-        "Message queued; its delivery status shows below."
-    } else {
-        "Message recorded, but the patient has not consented to this channel: it will not be sent."
-    };
-    Ok(web::redirect_flash(&b.href("messages"), if consented { "ok" } else { "info" }, flash))
+    let flash = if consented { page.t("ehr-msg-queued") } else { page.t("ehr-msg-no-consent") };
+    Ok(web::redirect_flash(&b.href("messages"), if consented { "ok" } else { "info" }, &flash))
+}
+
+/// The template choices of the form: "write your own" (empty) and each of [`TEMPLATES`], labelled
+/// in the page's language.
+pub fn template_options(page: &Page) -> Vec<(String, String)> {
+    let mut v = vec![(String::new(), page.t("ehr-msg-template-none"))];
+    v.extend(TEMPLATES.iter().map(|t| (t.to_string(), page.t(&format!("ehr-msg-tpl-{t}-label")))));
+    v
 }

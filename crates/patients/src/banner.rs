@@ -21,6 +21,8 @@ pub type ChartPatient = PatientCtx<Banner>;
 
 #[derive(Debug, Clone)]
 pub struct Tab {
+    /// The chart tab's key (its label's message is `patients-tab-<key>` when translated).
+    pub key: &'static str,
     pub label: &'static str,
     pub href: String,
     pub active: bool,
@@ -88,6 +90,7 @@ impl Banner {
         self.tabs
             .iter()
             .map(|(key, label, suffix)| Tab {
+                key,
                 label,
                 href: format!("/patients/{}/{suffix}", self.id),
                 active: *key == self.section,
@@ -220,23 +223,40 @@ fn assemble(
     }
 }
 
-/// Age for display: years from 2, months under 2 years, days under a month.
+/// The unit an age is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgeUnit {
+    Years,
+    Months,
+    Days,
+}
+
+/// Age for display: years from 2, months under 2 years, days under a month (`45 y`).
 pub fn age_label(birth: Date, on: Date) -> String {
+    match age_in_units(birth, on) {
+        (n, AgeUnit::Years) => format!("{n} y"),
+        (n, AgeUnit::Months) => format!("{n} mo"),
+        (n, AgeUnit::Days) => format!("{n} d"),
+    }
+}
+
+/// The age as a number and its unit (years from 2, months under 2 years, days under a month).
+pub fn age_in_units(birth: Date, on: Date) -> (i64, AgeUnit) {
     let mut years = on.year() - birth.year();
     if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
         years -= 1;
     }
     if years >= 2 {
-        return format!("{years} y");
+        return (years as i64, AgeUnit::Years);
     }
     let mut months = (on.year() - birth.year()) * 12 + on.month() as i32 - birth.month() as i32;
     if on.day() < birth.day() {
         months -= 1;
     }
     if months >= 1 {
-        format!("{months} mo")
+        (months as i64, AgeUnit::Months)
     } else {
-        format!("{} d", (on - birth).whole_days().max(0))
+        ((on - birth).whole_days().max(0), AgeUnit::Days)
     }
 }
 

@@ -11,7 +11,7 @@ use time::{OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
 
 use super::context::PatientCtx;
-use super::model::{clean, parse_date, validate_phone, EmergencyContact, NewPatient, LANGUAGES, SEXES};
+use super::model::{clean, parse_date, validate_phone, EmergencyContact, NewPatient, SEXES};
 use super::register::FormPage;
 use super::repo;
 use hearth_core::app::AppState;
@@ -30,15 +30,18 @@ pub const PHOTO: FileRule = FileRule::new("photo", PHOTO_MAX_BYTES, &[upload::JP
 
 fn edit_page(page: Page, id: Uuid, form: NewPatient, errors: FieldErrors, was_unidentified: bool) -> FormPage {
     FormPage {
-        page: page
-            .titled("Edit patient")
-            .crumb("Patients", "/patients")
-            .crumb("Patient", format!("/patients/{id}"))
-            .crumb("Edit", format!("/patients/{id}/edit")),
+        errors: crate::i18n::localise_errors(&page, errors),
+        page: {
+            let t = |k: &str| page.t(k);
+            let (title, list, patient, edit) =
+                (t("patients-edit-heading"), t("nav-patients"), t("patients-crumb-patient"), t("patients-crumb-edit"));
+            page.titled(title)
+                .crumb(list, "/patients")
+                .crumb(patient, format!("/patients/{id}"))
+                .crumb(edit, format!("/patients/{id}/edit"))
+        },
         form,
-        errors,
         sexes: SEXES,
-        languages: LANGUAGES,
         candidates: Vec::new(),
         edit: Some(id),
         was_unidentified,
@@ -89,8 +92,12 @@ pub async fn update(
     match repo::update(&mut tx, &state.keys, id, &valid, &auth.meta).await {
         Ok(changes) => {
             tx.commit().await?;
-            let msg = if changes.as_object().is_some_and(|o| o.is_empty()) { "Nothing changed." } else { "Saved." };
-            Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", msg))
+            let msg = if changes.as_object().is_some_and(|o| o.is_empty()) {
+                "patients-nothing-changed"
+            } else {
+                "patients-saved"
+            };
+            Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t(msg)))
         }
         Err(repo::ChangeError::Refused(m)) => {
             let mut errors = FieldErrors::default();

@@ -8,6 +8,9 @@
 //! (restricted records), [`merge::merge`] and [`unmerge::unmerge`], [`rights::export`]. Notifications reach its consent
 //! record through the registry ([`MODULE`]`.messaging_consent`).
 
+// Templates shared with other modules (the banner) name this crate's items by its own name.
+extern crate self as hearth_patients;
+
 pub mod access;
 pub mod api;
 pub mod banner;
@@ -15,6 +18,7 @@ pub mod consent;
 pub mod context;
 pub mod edit;
 pub mod flags;
+pub mod i18n;
 pub mod identity;
 pub mod import;
 pub mod merge;
@@ -179,6 +183,11 @@ pub const MODULE: Module = Module {
         ("patients_deceased_is_inactive", "The record of a deceased patient stays closed."),
     ],
     demo: Some(|conn, ctx| flags::demo(conn, ctx).boxed()),
+    messages: &[
+        ("en", include_str!("../../../locales/en/patients.ftl")),
+        ("es", include_str!("../../../locales/es/patients.ftl")),
+        ("ar", include_str!("../../../locales/ar/patients.ftl")),
+    ],
     ..Module::new("patients", "Patients")
 };
 

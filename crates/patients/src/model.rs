@@ -16,20 +16,6 @@ pub const AAD_EMAIL: &str = "patients.email";
 pub const AAD_INSURANCE: &str = "patients.insurance";
 pub const AAD_EC_PHONE: &str = "patient_emergency_contacts.phone";
 pub const SEXES: [&str; 4] = ["female", "male", "other", "unknown"];
-pub const LANGUAGES: [&str; 12] = [
-    "English",
-    "Spanish",
-    "French",
-    "German",
-    "Portuguese",
-    "Arabic",
-    "Mandarin",
-    "Hindi",
-    "Polish",
-    "Turkish",
-    "Urdu",
-    "Welsh",
-];
 
 const DATE_FMT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
@@ -129,6 +115,7 @@ pub struct NewPatient {
     pub state: Option<String>,
     pub postcode: Option<String>,
     pub country: Option<String>,
+    /// The language for messages to the patient: a BCP 47 tag (`en`, `es`, `ar`, `es-MX`); other text is refused (422).
     pub preferred_language: Option<String>,
     /// Sex assigned at birth: female, male or unknown.
     pub birth_sex: Option<String>,
@@ -316,10 +303,17 @@ impl NewPatient {
         if address.as_ref().is_some_and(|a| a.chars().count() > 500) {
             e.add("address", "At most 500 characters.");
         }
-        let preferred_language = clean(&self.preferred_language);
-        if preferred_language.as_ref().is_some_and(|l| l.chars().count() > 50 || bad_text(l)) {
-            e.add("preferred_language", "At most 50 characters.");
-        }
+        // A BCP 47 language tag (`en`, `es-MX`), stored in its canonical case (issue 15).
+        let preferred_language = match clean(&self.preferred_language) {
+            None => None,
+            Some(l) => match hearth_core::i18n::normalize_tag(&l) {
+                Some(tag) => Some(tag),
+                None => {
+                    e.add("preferred_language", "Choose a language from the list (a BCP 47 tag such as en, es or ar).");
+                    None
+                }
+            },
+        };
         let emergency =
             match (clean(&self.emergency_name), clean(&self.emergency_relationship), clean(&self.emergency_phone)) {
                 (None, None, None) => None,
@@ -566,6 +560,7 @@ pub struct PatientDetail {
     pub address: Option<String>,
     #[serde(flatten)]
     pub address_parts: crate::identity::AddressParts,
+    /// The language for messages to the patient: a BCP 47 tag (`en`, `es`, `ar`, `es-MX`), or null.
     pub preferred_language: Option<String>,
     pub birth_sex: Option<String>,
     pub marital_status: Option<String>,

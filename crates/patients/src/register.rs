@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use super::access::{viewer, visible_sql};
 use super::model::{
-    clean, parse_date_any, NewPatient, PatientSummary, ValidPatient, AAD_ADDRESS, AAD_PHONE, LANGUAGES, SEXES,
-    SUMMARY_COLS,
+    clean, parse_date_any, NewPatient, PatientSummary, ValidPatient, AAD_ADDRESS, AAD_PHONE, SEXES, SUMMARY_COLS,
 };
 use super::repo::{self, bidx_email, bidx_insurance, bidx_national_id, bidx_phone};
 use hearth_core::app::AppState;
@@ -176,7 +175,6 @@ pub struct FormPage {
     pub form: NewPatient,
     pub errors: FieldErrors,
     pub sexes: [&'static str; 4],
-    pub languages: [&'static str; 12],
     pub candidates: Vec<Candidate>,
     pub edit: Option<Uuid>,
     pub was_unidentified: bool,
@@ -184,11 +182,14 @@ pub struct FormPage {
 
 fn new_page(page: Page, form: NewPatient, errors: FieldErrors, candidates: Vec<Candidate>) -> FormPage {
     FormPage {
-        page: page.titled("Register patient").crumb("Patients", "/patients").crumb("Register", "/patients/new"),
+        errors: crate::i18n::localise_errors(&page, errors),
+        page: {
+            let (title, list, crumb) =
+                (page.t("patients-register-heading"), page.t("nav-patients"), page.t("patients-crumb-register"));
+            page.titled(title).crumb(list, "/patients").crumb(crumb, "/patients/new")
+        },
         form,
-        errors,
         sexes: SEXES,
-        languages: LANGUAGES,
         candidates,
         edit: None,
         was_unidentified: false,
@@ -240,7 +241,7 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &format!("Registered with MRN {mrn}.")))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t1("patients-registered", "mrn", mrn)))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -255,6 +256,7 @@ pub struct MatchQuery {
 #[derive(Template)]
 #[template(path = "patients/_matches.html")]
 struct MatchesPart {
+    page: Page,
     candidates: Vec<Candidate>,
     /// Enough was typed to look.
     looked: bool,
@@ -265,6 +267,7 @@ struct MatchesPart {
 /// shown masked (MRN only), as in the duplicate check on saving.
 pub async fn matches(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     axum::extract::Query(q): axum::extract::Query<MatchQuery>,
 ) -> AppResult<Response> {
@@ -273,14 +276,14 @@ pub async fn matches(
     let family: String = q.family_name.trim().chars().take(100).collect();
     let looked = given.chars().count() + family.chars().count() >= 3;
     if !looked {
-        return web::render(&MatchesPart { candidates: vec![], looked });
+        return web::render(&MatchesPart { page, candidates: vec![], looked });
     }
     // An age narrows nothing exactly: without a date of birth the name (and phone) decide.
     let birth_date = parse_date_any(&q.birth_date);
     let phone = clean(&Some(q.phone.clone())).filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 6);
     let probe = ValidPatient { given_name: given, family_name: family, birth_date, phone, ..Default::default() };
     let found = candidates(&state.pool, &state.keys, &auth.user, &probe, None).await?;
-    web::render(&MatchesPart { candidates: found, looked })
+    web::render(&MatchesPart { page, candidates: found, looked })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -314,7 +314,7 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
             birth_date = make_date(extract(year FROM birth_date)::int, 1, 1), birth_date_estimated = birth_date IS NOT NULL,
             phone_enc = NULL, phone_bidx = NULL, phone_tail_bidx = NULL, email_enc = NULL, email_bidx = NULL,
             national_id_enc = NULL, national_id_bidx = NULL, insurance_enc = NULL, insurance_bidx = NULL,
-            address_enc = NULL, preferred_language = NULL, unidentified_note = NULL, erased_at = now(),
+            address_enc = NULL, preferred_language = NULL, preferred_language_legacy = NULL, unidentified_note = NULL, erased_at = now(),
             address_parts_enc = NULL, race_enc = NULL, ethnicity_enc = NULL, marital_status = NULL,
             name_prefix = NULL, name_suffix = NULL
          WHERE id = $1",

@@ -409,6 +409,7 @@ struct ListPage {
 #[derive(Template)]
 #[template(path = "patients/list_rows.html")]
 struct ListRows {
+    page: Page,
     q: String,
     rows: Vec<PatientSummary>,
     pager: Pager,
@@ -429,10 +430,19 @@ pub async fn list(
     let pager = Pager::new("/patients", &[("q", &q)], &res, req.is_later());
     // Search-as-you-type swaps only the results.
     if headers.get("hx-request").is_some() && headers.get("hx-target").is_some_and(|t| t == "patient-results") {
-        return web::render(&ListRows { q, rows: res.items, pager, can_write: auth.can(crate::perms::PATIENTS_WRITE) });
+        return web::render(&ListRows {
+            page,
+            q,
+            rows: res.items,
+            pager,
+            can_write: auth.can(crate::perms::PATIENTS_WRITE),
+        });
     }
     web::render(&ListPage {
-        page: page.titled("Patients").crumb("Patients", "/patients"),
+        page: {
+            let title = page.t("nav-patients");
+            page.titled(title.clone()).crumb(title, "/patients")
+        },
         q,
         rows: res.items,
         pager,

@@ -36,6 +36,8 @@ struct ShowPage {
     emergency_access: Option<(time::OffsetDateTime, String)>,
     /// The installation records race and ethnicity.
     page_race_ethnicity: bool,
+    /// The free-text preferred language recorded before language tags that maps to none (issue 15).
+    language_legacy: Option<String>,
 }
 
 impl ShowPage {
@@ -68,9 +70,17 @@ pub async fn show(
     let consents = consent::current(&consent_history);
     let team = access::team(&state.pool, id).await?;
     let emergency_access = access::active_grant(&state.pool, &auth.user, id).await?;
+    let language_legacy: Option<String> =
+        sqlx::query_scalar("SELECT preferred_language_legacy FROM patients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?
+            .flatten();
     let name = p.summary.full_name();
+    let list = page.t("nav-patients");
     web::render(&ShowPage {
-        page: page.titled(name.clone()).crumb("Patients", "/patients").crumb(name, format!("/patients/{id}")),
+        page: page.titled(name.clone()).crumb(list, "/patients").crumb(name, format!("/patients/{id}")),
+        language_legacy,
         p,
         merged_into_mrn,
         merged_from,

@@ -124,6 +124,7 @@ struct TodayPage {
 #[derive(Template)]
 #[template(path = "patients/today_rows.html")]
 struct TodayRows {
+    page: Page,
     v: DayView,
 }
 
@@ -174,10 +175,14 @@ pub async fn page(
     let v = DayView { day, zone, live, rows: rows.items, later: req.is_later(), this_page, pager };
     // The live list re-fetches only its rows.
     if headers.get("hx-request").is_some() {
-        return web::render(&TodayRows { v });
+        return web::render(&TodayRows { page, v });
     }
     web::render(&TodayPage {
-        page: page.titled("Patients of the day").crumb("Patients", "/patients").crumb("Today", "/patients/today"),
+        page: {
+            let (title, list, today) =
+                (page.t("patients-of-the-day"), page.t("nav-patients"), page.t("nav-patients-today"));
+            page.titled(title).crumb(list, "/patients").crumb(today, "/patients/today")
+        },
         v,
         can_write: auth.can(crate::perms::PATIENTS_WRITE),
     })

@@ -222,6 +222,14 @@ impl Pager {
     }
 
     /// Names the links (e.g. "Older entries" and "Newest").
+    /// The message key of one of the pager's English labels (`Older events` →
+    /// `pager-older-events`): `_pager.html` shows it translated when `core.ftl` has it.
+    pub fn label_key(label: &str) -> String {
+        let k: String =
+            label.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        format!("pager-{k}")
+    }
+
     pub fn labels(mut self, next: &'static str, first: &'static str) -> Pager {
         self.next_label = next;
         self.first_label = first;

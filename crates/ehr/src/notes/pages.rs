@@ -46,11 +46,13 @@ pub async fn list_page(
     let pager = Pager::new(&b.href("notes"), &[], &rows, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, b.id, "notes").await?;
     web::render(&ListPage {
-        page: page
-            .titled(format!("Notes · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Notes", b.href("notes")),
+        page: {
+            let (heading, list) = (page.t("ehr-notes-heading"), page.t("nav-patients"));
+            page.titled(format!("{heading} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(heading, b.href("notes"))
+        },
         b,
         rows: rows.items,
         pager,

@@ -176,15 +176,22 @@ async fn email_code(
     .execute(&mut *tx)
     .await?;
     let hospital = state.config.hospital_name.as_str();
-    let body = format!(
-        "Your sign-in code is {code}. It is valid for 10 minutes and works once. If you did not try to sign in, tell your administrator."
-    );
-    let title = "Your sign-in code";
+    // In the user's language (the sign-in page's): a staff text, so an unreviewed translation may be used.
+    let lang = page.lang().to_string();
+    let body = page.t1("mfa-email-code-body", "code", code.as_str());
+    let title_text = page.t("mfa-email-code-title");
+    let title = title_text.as_str();
+    let frame = crate::platform::notify::email::Frame {
+        dir: if crate::i18n::is_rtl(&lang) { "rtl" } else { "ltr" },
+        footer: crate::i18n::t_args(&lang, "notify-email-footer-sign-in", &[("hospital", &hospital)]),
+        open: page.t("notify-email-open"),
+        lang,
+    };
     let render = |e: askama::Error| AppError::Internal(anyhow::anyhow!("template: {e}"));
-    let text = crate::platform::notify::email::EmailText { hospital, title, body: &body, link: None }
+    let text = crate::platform::notify::email::EmailText { hospital, title, body: &body, link: None, frame: &frame }
         .render()
         .map_err(render)?;
-    let html = crate::platform::notify::email::EmailHtml { hospital, title, body: &body, link: None }
+    let html = crate::platform::notify::email::EmailHtml { hospital, title, body: &body, link: None, frame: &frame }
         .render()
         .map_err(render)?;
     if let Err(e) = mailer.send(&p.email, &format!("{hospital}: {title}"), text, html).await {

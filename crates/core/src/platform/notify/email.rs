@@ -43,6 +43,15 @@ impl Mailer {
     }
 }
 
+/// The e-mail's frame in the message's language: the `lang` and `dir` of the HTML, the
+/// footer and the link's label.
+pub struct Frame {
+    pub lang: String,
+    pub dir: &'static str,
+    pub footer: String,
+    pub open: String,
+}
+
 #[derive(Template)]
 #[template(path = "notify/email.html")]
 pub struct EmailHtml<'a> {
@@ -50,6 +59,7 @@ pub struct EmailHtml<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub link: Option<String>,
+    pub frame: &'a Frame,
 }
 
 #[derive(Template)]
@@ -59,4 +69,5 @@ pub struct EmailText<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub link: Option<String>,
+    pub frame: &'a Frame,
 }

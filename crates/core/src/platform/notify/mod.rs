@@ -110,10 +110,10 @@ pub async fn notify_user(conn: &mut PgConnection, user_id: Uuid, n: &Notice<'_>)
     .await?
     .unwrap_or_default();
     if on("email") && !email.is_empty() {
-        queue_message(conn, "email", &email, Some(user_id), None, n).await?;
+        queue_message(conn, "email", &email, Some(user_id), None, n, None).await?;
     }
     if let Some(number) = sms_number.filter(|_| on("sms")) {
-        queue_message(conn, "sms", &number, Some(user_id), None, n).await?;
+        queue_message(conn, "sms", &number, Some(user_id), None, n, None).await?;
     }
     Ok(())
 }
@@ -144,7 +144,21 @@ pub async fn message_patient(
     to: &str,
     n: &Notice<'_>,
 ) -> sqlx::Result<Uuid> {
-    queue_message(conn, channel, to, None, Some(patient_id), n).await
+    queue_message(conn, channel, to, None, Some(patient_id), n, None).await
+}
+
+/// Like [`message_patient`], for a text already written in `locale` (a BCP 47 tag chosen by
+/// [`crate::i18n::patient_language`]): the e-mail's frame (its footer, `lang` and `dir`) is
+/// rendered in the same language at delivery.
+pub async fn message_patient_in(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    channel: &str,
+    to: &str,
+    n: &Notice<'_>,
+    locale: &str,
+) -> sqlx::Result<Uuid> {
+    queue_message(conn, channel, to, None, Some(patient_id), n, Some(locale)).await
 }
 
 async fn queue_message(
@@ -154,11 +168,12 @@ async fn queue_message(
     user_id: Option<Uuid>,
     patient_id: Option<Uuid>,
     n: &Notice<'_>,
+    locale: Option<&str>,
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO messages (id, channel, kind, recipient, user_id, patient_id, subject, body, link, urgent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO messages (id, channel, kind, recipient, user_id, patient_id, subject, body, link, urgent, locale)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(channel)
@@ -170,6 +185,7 @@ async fn queue_message(
     .bind(n.body)
     .bind(&n.link)
     .bind(n.urgent)
+    .bind(locale)
     .execute(&mut *conn)
     .await?;
     jobs::enqueue(conn, "notify.deliver", serde_json::json!({"message_id": id}), jobs::Opts::key(format!("msg:{id}")))
@@ -208,6 +224,8 @@ struct MessageRow {
     link: Option<String>,
     urgent: bool,
     status: String,
+    /// The language the text was written in (patient messages); None: English.
+    locale: Option<String>,
 }
 
 /// When quiet hours (minutes after local midnight, possibly spanning midnight) hold at the
@@ -256,7 +274,8 @@ async fn try_deliver(state: &AppState, job: &Job) -> sqlx::Result<Outcome> {
         return Ok(Outcome::Fail("the job has no message_id".into()));
     };
     let msg: Option<MessageRow> = sqlx::query_as(
-        "SELECT id, channel, kind, recipient, user_id, patient_id, subscriber_id, subject, body, link, urgent, status
+        "SELECT id, channel, kind, recipient, user_id, patient_id, subscriber_id, subject, body, link, urgent, status,
+                locale
          FROM messages WHERE id = $1",
     )
     .bind(id)
@@ -375,23 +394,41 @@ fn absolute_link(state: &AppState, link: &Option<String>) -> Option<String> {
     link.as_ref().filter(|l| l.starts_with('/')).map(|l| format!("{}{l}", state.config.base_url))
 }
 
+/// The most segments an SMS is sent in: 4 × 153 characters in Latin scripts (GSM-7), but only
+/// 4 × 67 in Arabic and other scripts that need UCS-2 ([`sms::sms_budget`]).
+pub const SMS_MAX_SEGMENTS: usize = 4;
+
 fn sms_text(state: &AppState, msg: &MessageRow) -> String {
     let mut t = format!("{}: {}", state.config.hospital_name, msg.subject);
     if !msg.body.is_empty() {
         t.push_str(" - ");
         t.push_str(&msg.body);
     }
-    t.chars().take(640).collect()
+    sms::fit_sms(&t, SMS_MAX_SEGMENTS)
 }
 
 async fn send_email(state: &AppState, msg: &MessageRow) -> Result<String, SendError> {
     let Some(mailer) = &state.mailer else { return Err(SendError::Permanent("no SMTP server configured".into())) };
     let hospital = state.config.hospital_name.as_str();
     let link = absolute_link(state, &msg.link);
-    let html = email::EmailHtml { hospital, title: &msg.subject, body: &msg.body, link: link.clone() }
+    // The frame in the language the text was written in: a patient's (chosen among reviewed
+    // catalogues when queued), else English.
+    let lang = msg.locale.as_deref().and_then(|l| crate::i18n::catalogues().offered(l)).unwrap_or_else(|| "en".into());
+    let footer = if msg.patient_id.is_some() {
+        crate::i18n::t_args(&lang, "notify-email-footer-patient", &[("hospital", &hospital)])
+    } else {
+        crate::i18n::t_args(&lang, "notify-email-footer-user", &[("hospital", &hospital)])
+    };
+    let frame = email::Frame {
+        lang: lang.clone(),
+        dir: if crate::i18n::is_rtl(&lang) { "rtl" } else { "ltr" },
+        footer,
+        open: crate::i18n::t(&lang, "notify-email-open"),
+    };
+    let html = email::EmailHtml { hospital, title: &msg.subject, body: &msg.body, link: link.clone(), frame: &frame }
         .render()
         .map_err(|e| SendError::Permanent(format!("template: {e}")))?;
-    let text = email::EmailText { hospital, title: &msg.subject, body: &msg.body, link }
+    let text = email::EmailText { hospital, title: &msg.subject, body: &msg.body, link, frame: &frame }
         .render()
         .map_err(|e| SendError::Permanent(format!("template: {e}")))?;
     mailer.send(&msg.recipient, &format!("{hospital}: {}", msg.subject), text, html).await
