@@ -169,6 +169,8 @@ async fn identifiers_and_names_on_the_patient_page() {
             ("sex", "female"),
             ("birth_sex", "female"),
             ("marital_status", "D"),
+            ("name_prefix", "Dr."),
+            ("name_suffix", "III"),
             ("address", "4 Mill Lane"),
             ("city", "York"),
             ("postcode", "YO1 7HH"),
@@ -176,6 +178,8 @@ async fn identifiers_and_names_on_the_patient_page() {
         .await;
     let page = app.get(&format!("/patients/{id}")).await;
     assert!(page.body.contains("Divorced") && page.body.contains("York") && page.body.contains("YO1 7HH"));
+    assert!(page.body.contains("<h1>Dr. ") && page.body.contains(" III"), "the name's prefix and suffix");
+    assert!(app.get("/patients/new").await.body.contains("name=\"name_prefix\""));
     assert!(page.body.contains("Other identifiers") && page.body.contains("Other names"));
     assert!(!page.body.contains(">Race<"), "race is not shown where not recorded");
 
