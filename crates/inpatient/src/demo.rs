@@ -405,8 +405,15 @@ async fn rounds(
     let valid = input
         .validate(FieldErrors::default(), Some(p.birth), &Zone::utc(), None)
         .map_err(|e| anyhow::anyhow!("demo vitals: {}", e.summary()))?;
-    hearth_ehr::vitals::repo::insert(conn, ctx.registry, meta, p.id, Some(p.birth), &valid)
+    let rec = hearth_ehr::vitals::repo::insert(conn, ctx.registry, meta, p.id, Some(p.birth), &valid)
         .await
         .map_err(|e| anyhow::anyhow!("demo vitals: {e}"))?;
+    // The alert on a deteriorating round was answered by the ward team at the time (the ward view
+    // still shows the high NEWS2); the demo's open alerts are the alerts module's own.
+    if rec.alert.is_some() {
+        hearth_alerts::cancel(conn, meta, "ehr", rec.id, "Reviewed by the ward doctor on the round.")
+            .await
+            .map_err(|e| anyhow::anyhow!("demo vitals alert: {e}"))?;
+    }
     Ok(())
 }
