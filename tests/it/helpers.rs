@@ -51,7 +51,9 @@ fn template_name() -> String {
             h = (h ^ *b as u64).wrapping_mul(1099511628211);
         }
     };
+    // Version and content: a migration renumbered without a change is a new template too.
     for m in hearth::db::MIGRATOR.iter() {
+        mix(&m.version.to_le_bytes());
         mix(&m.checksum);
     }
     // The modules' declared permissions are part of a prepared database too.
