@@ -112,7 +112,7 @@ fi
 
 # ---------------------------------------------------------------- browser test
 rc=0
-CHROMIUM_PATH="$chromium_bin" timeout 150 node "$here/smoke.mjs" "$base" || rc=$?
+CHROMIUM_PATH="$chromium_bin" timeout 600 node "$here/smoke.mjs" "$base" || rc=$?
 if [ "$rc" != 0 ]; then
   if [ "$rc" = 124 ]; then log "smoke test timed out"; fi
   log "server log (last 30 lines):"
