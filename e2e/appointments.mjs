@@ -78,7 +78,7 @@ export async function appointments({ page, base, check, assert, axeScan, shot })
     const flash = await page.locator(".flash").first().innerText();
     assert(/Called|Nobody/.test(flash), `unexpected flash "${flash}"`);
     await page.goto(`${base}/appointments/day`);
-    await page.getByLabel("Clinician").selectOption({ label: "Dr. Daniel Okafor" });
+    await page.getByLabel("Clinician", { exact: true }).selectOption({ label: "Dr. Daniel Okafor" });
     await Promise.all([page.waitForURL((u) => u.searchParams.has("clinician_id")), page.getByRole("button", { name: "Show" }).click()]);
     await bothWidths(page, "appointments: clinician's day", axeScan, shot, "appt-06-day");
   });
