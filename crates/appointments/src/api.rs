@@ -24,7 +24,7 @@ use hearth_patients::banner::ChartPatient;
 #[derive(OpenApi)]
 #[openapi(
     paths(slots, list, book, show, cancel, reschedule, check_in, walk_in, queue, call_next, queue_status),
-    components(schemas(Slot, Appointment, BookForm, ReasonForm, RescheduleForm, WalkInForm, QueueEntry, Created,
+    components(schemas(Slot, Appointment, BookForm, ReasonForm, RescheduleForm, WalkInForm, QueueEntry, BookedId,
                        Arrived, QueueStatus)),
     tags((name = "appointments", description = "Clinic slots (FHIR Slot), appointments (FHIR Appointment) and the outpatient queue"))
 )]
@@ -50,7 +50,7 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct BookedId {
     id: Uuid,
 }
 
@@ -101,20 +101,20 @@ async fn list(State(state): State<AppState>, auth: Auth, patient: ChartPatient) 
 /// session does not offer; 409: a full slot (or taken meanwhile), a deceased, merged or closed
 /// record, the patient already booked in the slot; 403: `overbook` without the permission.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/appointments", params(("id" = Uuid, Path)),
-    request_body = BookForm, responses((status = 201, body = Created)), security(("bearer" = [])),
+    request_body = BookForm, responses((status = 201, body = BookedId)), security(("bearer" = [])),
     tag = "appointments")]
 async fn book(
     State(state): State<AppState>,
     auth: Auth,
     patient: ChartPatient,
     Json(form): Json<BookForm>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<BookedId>)> {
     auth.require(perms::BOOK)?;
     let v = form.validate()?;
     let mut tx = state.pool.begin().await?;
     let id = repo::book(&mut tx, &auth.meta, patient.id, &v, &auth.facility_ids, auth.can(perms::OVERBOOK)).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(BookedId { id })))
 }
 
 /// One appointment of the caller's facilities.
