@@ -126,6 +126,9 @@ pub async fn fresh_db() -> (String, PgPool) {
     let name = format!("hearth_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut admin = PgConnection::connect(&server_url("postgres")).await.unwrap();
     admin.execute(format!("CREATE DATABASE {name} TEMPLATE {tpl}").as_str()).await.unwrap();
+    // A test database is thrown away: its commits need not wait for the WAL flush (the
+    // server's own setting, and durability, are untouched; only this database's sessions).
+    admin.execute(format!("ALTER DATABASE {name} SET synchronous_commit = off").as_str()).await.unwrap();
     admin.close().await.ok();
     let pool = hearth::db::pool_options(8).connect(&server_url(&name)).await.unwrap();
     (name, pool)
