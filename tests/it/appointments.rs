@@ -725,6 +725,11 @@ async fn the_pages_of_the_schedule_the_mrn_step_reschedule_and_the_queue_work_in
     assert!(page.body.contains(other) && page.body.contains("Move here"));
     let r = c.app.post_form(&format!("/appointments/{id}/reschedule"), &[("slot_id", other)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The front desk's row acts on the appointment (its id, not the patient's: both are `id`
+    // columns of the row) and links the patient's page.
+    let desk = c.app.get(&format!("/appointments?date={}", tomorrow())).await;
+    assert!(desk.body.contains(&format!("/appointments/{id}/check-in")), "{}", desk.body);
+    assert!(desk.body.contains(&format!("/patients/{pid}/appointments")));
     let r = c.app.post_form(&format!("/appointments/{id}/cancel"), &[("reason", ""), ("back", "/appointments")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -758,6 +763,7 @@ async fn the_pages_of_the_schedule_the_mrn_step_reschedule_and_the_queue_work_in
     assert_eq!(r.location(), format!("/patients/{pid}/chart"), "into the chart");
     let rows = c.app.get("/appointments/queue/rows").await;
     assert!(rows.body.contains("In consultation") && rows.body.contains("A-001"), "{}", rows.body);
+    assert!(rows.body.contains(&format!("/appointments/queue/{qid}/status")), "the row acts on the entry");
     let r = c.app.post_form(&format!("/appointments/queue/{qid}/status"), &[("to", "done")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = c.app.post_form(&format!("/appointments/queue/{qid}/status"), &[("to", "left")]).await;

@@ -519,8 +519,9 @@ pub fn status_badge(s: &str) -> &'static str {
 }
 
 /// A row of the front desk's list and the day view: the appointment and its patient (masked
-/// when the viewer may not open a restricted record). Both parts have a column `id`: the row's
-/// `id` is the appointment's (selected first), so `p.id` is not the patient's: use `a.patient_id`.
+/// when the viewer may not open a restricted record). Both parts have a column `id`, and sqlx
+/// reads a repeated column name as its *last* occurrence: the query selects the patient's
+/// columns first and the appointment's after them, then sets `p.id` from `a.patient_id`.
 #[derive(Debug, Clone, FromRow)]
 pub struct DeskRow {
     #[sqlx(flatten)]
@@ -585,7 +586,7 @@ impl QueueEntry {
 }
 
 /// A queue row on the page, with the patient (masked when restricted and not visible). As in
-/// [`DeskRow`], `p.id` is the entry's id: use `q.patient_id`.
+/// [`DeskRow`], the entry's columns come last (its `id` wins) and `p.id` is set afterwards.
 #[derive(Debug, Clone, FromRow)]
 pub struct QueueRow {
     #[sqlx(flatten)]

@@ -612,7 +612,7 @@ pub async fn desk(
 ) -> sqlx::Result<Paged<DeskRow>> {
     let later = if req.is_later() { " AND (a.starts_at, a.id) > ($11, $12)" } else { "" };
     let sql = format!(
-        "SELECT {APPT_COLS}, {SUMMARY_COLS}, q.status AS queue_status, {vis} AS visible
+        "SELECT {SUMMARY_COLS}, {APPT_COLS}, q.status AS queue_status, {vis} AS visible
          {APPT_FROM} JOIN patients p ON p.id = a.patient_id
          WHERE a.facility_id = ANY($1) AND a.starts_at >= $6 AND a.starts_at < $7
            AND ($8::uuid IS NULL OR a.clinician_id = $8) AND ($9::uuid IS NULL OR a.department_id = $9)
@@ -635,8 +635,11 @@ pub async fn desk(
         q = q.bind(req.at()).bind(req.id());
     }
     let mut rows = q.fetch_all(pool).await?;
-    for r in rows.iter_mut().filter(|r| !r.visible) {
-        r.p.mask();
+    for r in rows.iter_mut() {
+        r.p.id = r.a.patient_id;
+        if !r.visible {
+            r.p.mask();
+        }
     }
     Ok(Paged::from_rows(rows, req.limit, |r| TimeId(r.a.starts_at, r.a.id)))
 }
@@ -827,7 +830,7 @@ pub async fn queue_rows(
     facilities: &[Uuid],
 ) -> sqlx::Result<Vec<QueueRow>> {
     let sql = format!(
-        "SELECT {QUEUE_COLS}, {SUMMARY_COLS}, {vis} AS visible
+        "SELECT {SUMMARY_COLS}, {QUEUE_COLS}, {vis} AS visible
          {QUEUE_FROM} JOIN patients p ON p.id = q.patient_id
          WHERE q.facility_id = ANY($1) AND q.day = (now() AT TIME ZONE f.timezone)::date
          ORDER BY f.code, q.number LIMIT 1000",
@@ -835,8 +838,11 @@ pub async fn queue_rows(
     );
     let mut rows: Vec<QueueRow> =
         sqlx::query_as(&sql).bind(facilities).bind(viewer.0).bind(viewer.1).bind(viewer.2).fetch_all(pool).await?;
-    for r in rows.iter_mut().filter(|r| !r.visible) {
-        r.p.mask();
+    for r in rows.iter_mut() {
+        r.p.id = r.q.patient_id;
+        if !r.visible {
+            r.p.mask();
+        }
     }
     Ok(rows)
 }
