@@ -167,11 +167,40 @@ const CONVERTED: &[&str] = &[
     "dashboard.html",
     "notify/email.html",
     "notify/email.txt",
+    "appointments/_patient_rows.html",
+    "appointments/_queue_rows.html",
+    "appointments/book.html",
+    "appointments/book_mrn.html",
+    "appointments/day.html",
+    "appointments/desk.html",
+    "appointments/queue.html",
+    "appointments/reschedule.html",
+    "appointments/slots.html",
+    "appointments/tab.html",
+    "appointments/templates.html",
+    "emergency/_board_rows.html",
+    "emergency/_wall_rows.html",
+    "emergency/arrival.html",
+    "emergency/bays.html",
+    "emergency/board.html",
+    "emergency/chart.html",
+    "emergency/instructions.html",
+    "emergency/wall.html",
+    "inpatient/_board_rows.html",
+    "inpatient/_ward_rows.html",
+    "inpatient/board.html",
+    "inpatient/census.html",
+    "inpatient/chart.html",
+    "inpatient/config.html",
+    "inpatient/config_ward.html",
+    "inpatient/housekeeping.html",
+    "inpatient/ward.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
-/// units until the formatting service localises units).
-const ALLOWED: &[&str] = &["CVX", "Ctrl", "mmHg", "kg", "min"];
+/// units until the formatting service localises units, the names of clinical scores: ESI,
+/// NEWS2).
+const ALLOWED: &[&str] = &["CVX", "Ctrl", "mmHg", "kg", "min", "ESI", "NEWS"];
 
 /// Raw English in a template: letters in text between tags, in the human-readable attributes
 /// (aria-label, title, placeholder, alt), or in a capitalised or spaced string literal inside
@@ -197,6 +226,8 @@ fn raw_english(src: &str) -> Vec<String> {
         let end = after.find(close).map(|e| e + 2).unwrap_or(after.len());
         let code = &after[..end];
         if close != "#}" {
+            // An escaped quote (`attrs = " maxlength=\"40\" required"`) is part of its literal.
+            let code = code.replace("\\\"", "'");
             for (n, lit) in code.split('"').enumerate() {
                 if n % 2 == 1
                     && !lit.contains('=')
