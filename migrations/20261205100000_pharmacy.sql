@@ -7,7 +7,7 @@ CREATE TABLE rx_ingredients (
 );
 
 CREATE TABLE rx_products (
-    code             text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_-]{1,40}$'),
+    code             text PRIMARY KEY CHECK (code ~ '^[A-Z0-9._-]{1,40}$'),
     name             text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     tall_man         text NOT NULL DEFAULT '' CHECK (length(tall_man) <= 200),
     strength         text NOT NULL CHECK (length(strength) BETWEEN 1 AND 100),

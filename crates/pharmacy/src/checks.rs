@@ -403,7 +403,8 @@ pub fn check(new: &Med, active: &[Med], allergies: &Allergies) -> PharmacyCheckR
     for other in active {
         let other_tags = product_tags(&other.product);
         let hit = RULES.iter().find(|r| {
-            (new_tags.contains(&r.a) && other_tags.contains(&r.b)) || (new_tags.contains(&r.b) && other_tags.contains(&r.a))
+            (new_tags.contains(&r.a) && other_tags.contains(&r.b))
+                || (new_tags.contains(&r.b) && other_tags.contains(&r.a))
         });
         if let Some(r) = hit {
             found = true;
@@ -687,8 +688,12 @@ mod tests {
 
     #[test]
     fn penicillin_allergy_against_co_amoxiclav_interrupts() {
-        let coamox =
-            product("COAMOX", "tablet", &[("amoxicillin", 500.0, "mg"), ("clavulanic_acid", 125.0, "mg")], (None, None));
+        let coamox = product(
+            "COAMOX",
+            "tablet",
+            &[("amoxicillin", 500.0, "mg"), ("clavulanic_acid", 125.0, "mg")],
+            (None, None),
+        );
         let al = Allergies::Recorded(vec![allergy(Some("penicillin"), "Penicillins", "allergy", "rash")]);
         let r = check(&med(coamox, 1.0, "TDS"), &[], &al);
         assert!(r.interruptive(), "{:?}", r.alerts);
@@ -708,7 +713,12 @@ mod tests {
 
     #[test]
     fn sulfonamide_antibiotic_allergy_does_not_alert_on_furosemide_thiazide_or_sulfonylurea() {
-        let al = Allergies::Recorded(vec![allergy(Some("sulfonamide"), "Sulfonamide antibiotics", "allergy", "Anaphylaxis")]);
+        let al = Allergies::Recorded(vec![allergy(
+            Some("sulfonamide"),
+            "Sulfonamide antibiotics",
+            "allergy",
+            "Anaphylaxis",
+        )]);
         for ing in ["furosemide", "bendroflumethiazide", "gliclazide"] {
             let p = product(ing, "mg", &[(ing, 40.0, "mg")], (None, None));
             let r = check(&med(p, 40.0, "OD"), &[], &al);

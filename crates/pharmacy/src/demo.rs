@@ -25,7 +25,14 @@ struct Rx {
     stage: u8,
 }
 
-const fn rx(product: &'static str, dose: &'static str, unit: &'static str, frequency: &'static str, quantity: i32, stage: u8) -> Rx {
+const fn rx(
+    product: &'static str,
+    dose: &'static str,
+    unit: &'static str,
+    frequency: &'static str,
+    quantity: i32,
+    stage: u8,
+) -> Rx {
     Rx { product, dose, unit, frequency, prn: "", quantity, override_reason: "", stage }
 }
 
@@ -39,7 +46,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         return Ok(());
     }
     let err = |e: hearth_core::error::AppError| anyhow::anyhow!("pharmacy demo: {e}");
-    let pmeta = AuditMeta { actor_user_id: Some(pharmacist), actor_label: "pharmacist@demo.hearth".into(), ..ctx.meta.clone() };
+    let pmeta =
+        AuditMeta { actor_user_id: Some(pharmacist), actor_label: "pharmacist@demo.hearth".into(), ..ctx.meta.clone() };
     let dmeta = AuditMeta { actor_user_id: Some(doctor), actor_label: "doctor@demo.hearth".into(), ..ctx.meta.clone() };
 
     // Stores and stock.
@@ -57,8 +65,10 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         sqlx::query_scalar("SELECT code FROM rx_products WHERE active ORDER BY code").fetch_all(&mut *conn).await?;
     for (i, code) in codes.iter().enumerate() {
         // Two lots in the main pharmacy: a short-dated one (FEFO takes it first) and a long one.
-        receive(conn, &pmeta, main, code, &format!("S{:02}{}", i, today.year() % 100), 45 + (i as i64 % 5) * 10, 30).await?;
-        receive(conn, &pmeta, main, code, &format!("L{:02}{}", i, today.year() % 100 + 2), 420 + i as i64 * 7, 200).await?;
+        receive(conn, &pmeta, main, code, &format!("S{:02}{}", i, today.year() % 100), 45 + (i as i64 % 5) * 10, 30)
+            .await?;
+        receive(conn, &pmeta, main, code, &format!("L{:02}{}", i, today.year() % 100 + 2), 420 + i as i64 * 7, 200)
+            .await?;
         if i % 3 == 0 {
             receive(conn, &pmeta, ward, code, &format!("W{:02}", i), 200, 20).await?;
         }
@@ -72,13 +82,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         .await?;
 
     // Medication orders for adult demo patients.
-    let adults: Vec<Uuid> = ctx
-        .patients
-        .iter()
-        .filter(|p| (today - p.birth).whole_days() > 25 * 365)
-        .map(|p| p.id)
-        .take(8)
-        .collect();
+    let adults: Vec<Uuid> =
+        ctx.patients.iter().filter(|p| (today - p.birth).whole_days() > 25 * 365).map(|p| p.id).take(8).collect();
     if adults.len() < 8 {
         return Ok(());
     }
@@ -89,7 +94,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             vec![
                 rx("WARF-1-TAB", "5", "mg", "OD", 28, 2),
                 Rx {
-                    override_reason: "Three days only for acute gout; colchicine not tolerated; INR on Friday, omeprazole cover.",
+                    override_reason:
+                        "Three days only for acute gout; colchicine not tolerated; INR on Friday, omeprazole cover.",
                     ..rx("IBU-400-TAB", "400", "mg", "TDS", 9, 0)
                 },
             ],

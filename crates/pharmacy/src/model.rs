@@ -283,9 +283,13 @@ impl PrescribeForm {
             e.add("product", "Choose a product of the formulary.");
         }
         let dose = match parse_decimal(&self.dose) {
-            Some(d) if d > 0.0 && d < 1_000_000.0 => d,
-            Some(_) => {
+            Some(d) if d > 0.0 && d < 1_000_000_000.0 => d,
+            Some(d) if d <= 0.0 => {
                 e.add("dose", "The dose must be more than zero.");
+                0.0
+            }
+            Some(_) => {
+                e.add("dose", "This dose is not plausible in any unit.");
                 0.0
             }
             None => {

@@ -42,7 +42,10 @@ async fn catalogue(conn: &mut PgConnection, q: &str, limit: i64) -> sqlx::Result
 }
 
 async fn lookup(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT name FROM rx_products WHERE code = $1 AND active").bind(code.trim()).fetch_optional(conn).await
+    sqlx::query_scalar("SELECT name FROM rx_products WHERE code = $1 AND active")
+        .bind(code.trim())
+        .fetch_optional(conn)
+        .await
 }
 
 /// The kind's options (JSON from an order set or the API) as the prescribing form.

@@ -286,7 +286,11 @@ async fn queue(state: &AppState, page: Page, auth: &Auth, mode: &'static str) ->
         .await?;
     }
     let stores = if mode == "dispense" {
-        repo::stores(&state.pool, &auth.user.facility_ids).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect()
+        repo::stores(&state.pool, &auth.user.facility_ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect()
     } else {
         Vec::new()
     };
@@ -457,7 +461,12 @@ async fn render_stock(
     web::render_status(status, &t)
 }
 
-async fn stock(State(state): State<AppState>, page: Page, auth: Auth, Query(q): Query<StockQuery>) -> AppResult<Response> {
+async fn stock(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(q): Query<StockQuery>,
+) -> AppResult<Response> {
     auth.require(perms::STOCK)?;
     render_stock(&state, page, &auth, q.q, PharmacyReceiptForm::default(), FieldErrors::default(), StatusCode::OK).await
 }

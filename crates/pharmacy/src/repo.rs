@@ -171,7 +171,9 @@ pub async fn allergies(conn: &mut PgConnection, patient: Uuid) -> AppResult<Alle
     let list = hearth_ehr::allergies::list(&mut *conn, patient).await?;
     let list: Vec<_> = list
         .into_iter()
-        .filter(|a| a.status == "active" && a.verification_status != "refuted" && a.verification_status != "entered_in_error")
+        .filter(|a| {
+            a.status == "active" && a.verification_status != "refuted" && a.verification_status != "entered_in_error"
+        })
         .collect();
     if list.is_empty() {
         return Ok(if hearth_ehr::allergies::nka(&mut *conn, patient).await? {
@@ -227,7 +229,8 @@ pub async fn check(conn: &mut PgConnection, patient: Uuid, v: &ValidOrder) -> Ap
 // ---------------------------------------------------------------------------------------------
 // Orders
 
-const ORDER_SELECT: &str = "SELECT r.id, r.order_id, r.patient_id, r.product_code, coalesce(nullif(p.tall_man, ''), p.name) AS product,
+const ORDER_SELECT: &str =
+    "SELECT r.id, r.order_id, r.patient_id, r.product_code, coalesce(nullif(p.tall_man, ''), p.name) AS product,
         p.high_alert, r.dose::float8 AS dose, r.dose_unit, r.route, r.frequency, r.prn, r.prn_indication, r.start_at,
         r.stop_at, r.quantity, r.dispensed, p.dispense_unit, r.status, r.alerts, r.kb_version, r.override_reason,
         u.display_name AS prescriber, v.display_name AS verified_by, r.reject_reason, r.discontinue_reason, r.created_at
@@ -308,7 +311,13 @@ async fn why_not(conn: &mut PgConnection, id: Uuid, what: &str) -> AppError {
 }
 
 /// Discontinues an open order of `patient` (pending or verified) and revokes its header.
-pub async fn discontinue(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, id: Uuid, reason: &str) -> AppResult<()> {
+pub async fn discontinue(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    patient: Uuid,
+    id: Uuid,
+    reason: &str,
+) -> AppResult<()> {
     let actor = meta.actor_user_id.ok_or(AppError::Forbidden)?;
     let row: Option<(Uuid, String)> = sqlx::query_as(
         "UPDATE rx_orders n SET status = 'discontinued', discontinued_by = $3, discontinued_at = now(),
@@ -323,11 +332,12 @@ pub async fn discontinue(conn: &mut PgConnection, meta: &AuditMeta, patient: Uui
     .fetch_optional(&mut *conn)
     .await?;
     let Some((order_id, was)) = row else {
-        let mine: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rx_orders WHERE id = $1 AND patient_id = $2)")
-            .bind(id)
-            .bind(patient)
-            .fetch_one(&mut *conn)
-            .await?;
+        let mine: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rx_orders WHERE id = $1 AND patient_id = $2)")
+                .bind(id)
+                .bind(patient)
+                .fetch_one(&mut *conn)
+                .await?;
         return Err(if mine { why_not(conn, id, "discontinued").await } else { AppError::NotFound });
     };
     revoke_header(conn, meta, order_id, actor, reason).await?;
@@ -342,7 +352,13 @@ pub async fn discontinue(conn: &mut PgConnection, meta: &AuditMeta, patient: Uui
     Ok(())
 }
 
-async fn revoke_header(conn: &mut PgConnection, meta: &AuditMeta, order_id: Uuid, actor: Uuid, reason: &str) -> AppResult<()> {
+async fn revoke_header(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    order_id: Uuid,
+    actor: Uuid,
+    reason: &str,
+) -> AppResult<()> {
     let header = hearth_orders::load(conn, order_id).await?;
     if header.is_some_and(|h| matches!(h.status.as_str(), "draft" | "active" | "on_hold")) {
         hearth_orders::repo::transition(conn, meta, order_id, hearth_orders::Action::Revoke, actor, Some(reason))
@@ -451,7 +467,8 @@ pub async fn create_store(
     audit::record(
         conn,
         meta,
-        Event::new("pharmacy.store.create", "rx_store", id).changes(json!({"name": name, "kind": kind, "facility_id": facility})),
+        Event::new("pharmacy.store.create", "rx_store", id)
+            .changes(json!({"name": name, "kind": kind, "facility_id": facility})),
     )
     .await?;
     Ok(id)
@@ -506,15 +523,19 @@ pub async fn receive(conn: &mut PgConnection, meta: &AuditMeta, r: &crate::model
     .fetch_one(&mut *conn)
     .await?;
     if lot.1 != r.expiry {
-        return Err(FieldErrors::one("expiry", format!("Lot {} is recorded with expiry {}.", r.lot_number, lot.1)).into());
+        return Err(
+            FieldErrors::one("expiry", format!("Lot {} is recorded with expiry {}.", r.lot_number, lot.1)).into()
+        );
     }
-    sqlx::query("INSERT INTO rx_movements (store_id, lot_id, kind, quantity, by_user) VALUES ($1, $2, 'receipt', $3, $4)")
-        .bind(r.store_id)
-        .bind(lot.0)
-        .bind(r.quantity)
-        .bind(meta.actor_user_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO rx_movements (store_id, lot_id, kind, quantity, by_user) VALUES ($1, $2, 'receipt', $3, $4)",
+    )
+    .bind(r.store_id)
+    .bind(lot.0)
+    .bind(r.quantity)
+    .bind(meta.actor_user_id)
+    .execute(&mut *conn)
+    .await?;
     audit::record(
         conn,
         meta,
@@ -551,11 +572,17 @@ pub async fn dispense(
     let owed = order.quantity - order.dispensed;
     let q = quantity.unwrap_or(owed);
     if q > owed {
-        return Err(FieldErrors::one("quantity", format!("Only {owed} {} remain to dispense.", order.dispense_unit)).into());
+        return Err(
+            FieldErrors::one("quantity", format!("Only {owed} {} remain to dispense.", order.dispense_unit)).into()
+        );
     }
     match hearth_orders::load(conn, order.order_id).await? {
         Some(h) if h.status == "active" => {}
-        _ => return Err(AppError::Conflict("The order is not active (held, revoked or completed); nothing is dispensed.".into())),
+        _ => {
+            return Err(AppError::Conflict(
+                "The order is not active (held, revoked or completed); nothing is dispensed.".into(),
+            ))
+        }
     }
     let row: Option<(Uuid, String)> = sqlx::query_as(
         "UPDATE rx_orders SET dispensed = dispensed + $2
