@@ -559,3 +559,37 @@ async fn pharmacy_roles_are_least_privilege() {
         assert_eq!(r.status, StatusCode::OK, "{path} for a pharmacist");
     }
 }
+
+#[tokio::test]
+async fn pharmacy_the_demo_has_stocked_stores_a_verification_queue_and_alerts() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let n = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert!(n("SELECT count(*) FROM rx_stores").await >= 3);
+    assert!(n("SELECT count(*) FROM rx_products").await >= 30);
+    assert!(n("SELECT count(DISTINCT l.expiry_date) FROM rx_lots l").await > 20, "varied expiry");
+    assert_eq!(n("SELECT count(*) FROM rx_lots WHERE quarantined").await, 1);
+    assert!(n("SELECT count(*) FROM rx_orders WHERE status = 'pending'").await >= 6, "a queue with work");
+    assert!(n("SELECT count(*) FROM rx_orders WHERE status = 'verified' AND dispensed < quantity").await >= 2);
+    assert!(n("SELECT count(*) FROM rx_dispenses").await >= 4);
+    assert!(
+        n("SELECT count(*) FROM rx_orders WHERE override_reason <> '' AND alerts::text LIKE '%interaction%'").await
+            >= 3
+    );
+    assert!(n("SELECT count(*) FROM rx_orders WHERE alerts::text LIKE '%\"kind\": \"allergy\"%'").await >= 1);
+    assert_eq!(
+        n("SELECT count(*) FROM (SELECT store_id, lot_id, sum(quantity) s FROM rx_movements GROUP BY 1, 2) m
+           JOIN rx_balances b USING (store_id, lot_id) WHERE b.quantity <> m.s")
+        .await,
+        0,
+        "every balance is the sum of its movements"
+    );
+    let email = app.user("pharmacist").await;
+    app.login(&email, PASSWORD).await;
+    let q = app.get("/pharmacy/verify").await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert!(q.body.contains("Clarithromycin") && q.body.contains("Severe"), "the queue shows the alerts");
+}
