@@ -514,7 +514,7 @@ pub fn check(new: &Med, active: &[Med], allergies: &Allergies) -> PharmacyCheckR
             }
         }
     }
-    alerts.sort_by(|a, b| b.level.cmp(&a.level));
+    alerts.sort_by_key(|a| std::cmp::Reverse(a.level));
     PharmacyCheckResult { kb: KB_VERSION, alerts, notes }
 }
 

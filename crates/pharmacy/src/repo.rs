@@ -238,6 +238,7 @@ const ORDER_SELECT: &str =
      JOIN users u ON u.id = r.prescriber_id LEFT JOIN users v ON v.id = r.verified_by";
 
 /// Inserts the detail row of a medication order whose header is `order_id` (the kind's create).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_order(
     conn: &mut PgConnection,
     id: Uuid,
