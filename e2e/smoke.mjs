@@ -21,6 +21,7 @@ import { otherIdentifiers } from "./p.mjs";
 import { languages } from "./l.mjs";
 import { appointments } from "./appointments.mjs";
 import { emergencyChecks } from "./emergency.mjs";
+import { pharmacyChecks } from "./pharmacy.mjs";
 import { inpatientChecks } from "./inpatient.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -441,6 +442,7 @@ try {
   await languages({ base, check, assert, shot, axeScan });
   await appointments({ page, base, check, assert, axeScan, shot });
   await inpatientChecks({ page, base, check, assert, axeScan, shot, patientUrl, familyName: patientUrl ? patient.family : null });
+  await pharmacyChecks({ page, base, check, assert, axeScan, shot, patientUrl });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));

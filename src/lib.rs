@@ -24,6 +24,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_emergency::MODULE,
+    &hearth_pharmacy::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -45,6 +46,7 @@ pub mod modules {
     pub use hearth_inpatient as inpatient;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
+    pub use hearth_pharmacy as pharmacy;
 }
 
 /// The whole application: every module's routes plus the middleware stack.

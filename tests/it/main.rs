@@ -32,6 +32,7 @@ mod notify;
 mod orders;
 mod patient_identity;
 mod patients;
+mod pharmacy;
 mod plans;
 mod rbac;
 mod record_integration;

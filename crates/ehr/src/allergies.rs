@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -534,7 +534,8 @@ pub struct AllergyList {
     pub items: Vec<Allergy>,
 }
 
-pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
+/// The patient's allergies (on a pool or the caller's transaction).
+pub async fn list<'e>(pool: impl sqlx::PgExecutor<'e>, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     sqlx::query_as(
         "SELECT a.id, a.patient_id, a.substance, a.substance_code, a.category, a.kind, a.reaction, a.severity,
                 a.criticality, a.verification_status, a.reaction_severity, a.reactions, a.onset_date, a.recorded_at, a.source_author, a.encounter_id, a.code_system, a.code, a.status,
@@ -550,7 +551,8 @@ pub async fn list(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Allergy>> {
     .await
 }
 
-pub async fn nka(pool: &PgPool, patient: Uuid) -> sqlx::Result<bool> {
+/// Whether "no known allergies" is recorded (on a pool or the caller's transaction).
+pub async fn nka<'e>(pool: impl sqlx::PgExecutor<'e>, patient: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM allergy_nka WHERE patient_id = $1)")
         .bind(patient)
         .fetch_one(pool)
