@@ -63,6 +63,7 @@ pub struct Created {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct BedsQuery {
     /// One of the caller's facilities (default: the first with wards).

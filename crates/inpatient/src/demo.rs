@@ -260,6 +260,10 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     Ok(())
 }
 
+/// (source, ward kind, specialty, urgency, isolation, oxygen, minutes ago, notes, hold a bed)
+type RequestSpec =
+    (&'static str, Option<&'static str>, &'static str, &'static str, &'static str, bool, i64, &'static str, bool);
+
 /// Open bed requests at the main hospital from the clinics, surgery and a direct admission (the
 /// emergency department's demo adds its boarding patients' own), one with a bed already held,
 /// so that the placement page has work. Patients from the end of the list (the ED's demo takes
@@ -278,8 +282,7 @@ async fn bed_requests(
         ..ctx.meta.clone()
     };
     let facility = ctx.facilities[0];
-    // (source, ward kind, specialty, urgency, isolation, oxygen, minutes ago, notes, hold a bed)
-    let specs: [(&str, Option<&str>, &str, &str, &str, bool, i64, &str, bool); 4] = [
+    let specs: [RequestSpec; 4] = [
         (
             "clinic",
             Some("general"),

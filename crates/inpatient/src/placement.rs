@@ -45,10 +45,17 @@ pub fn api_routes(r: ApiRoutes) -> ApiRoutes {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FacilityQuery {
     /// One of the caller's facilities (default: the first with wards).
-    facility: String,
+    facility: Option<String>,
+}
+
+impl FacilityQuery {
+    fn facility(&self) -> &str {
+        self.facility.as_deref().unwrap_or("")
+    }
 }
 
 /// A request of the queue with the beds that fit it.
@@ -168,7 +175,7 @@ async fn placement(
 ) -> AppResult<Response> {
     auth.require(perms::PLACEMENT)?;
     let partial = headers.get("hx-request").is_some();
-    render_placement(&state, page, &auth, &q.facility, partial, None, AdmitForm::default(), FieldErrors::default())
+    render_placement(&state, page, &auth, q.facility(), partial, None, AdmitForm::default(), FieldErrors::default())
         .await
 }
 
@@ -388,7 +395,7 @@ pub(crate) async fn api_queue(
     Query(q): Query<FacilityQuery>,
 ) -> AppResult<Json<Vec<BedRequest>>> {
     auth.require(perms::PLACEMENT)?;
-    let (facility, _) = chosen_facility(&state, &auth, &q.facility).await?;
+    let (facility, _) = chosen_facility(&state, &auth, q.facility()).await?;
     let rows = queue_rows(&state, &auth, facility).await?;
     Ok(Json(rows.into_iter().map(|r| r.r).collect()))
 }
