@@ -1,7 +1,8 @@
 // Inpatient care (issue 17): a nurse sees the live bed board and a ward view, admits the
 // registered patient to a free bed from the chart's Admissions tab, finds them on the board,
 // discharges them, and housekeeping marks the bed clean on the phone-sized page; the hospital
-// administrator opens the ward configuration. axe scans each page.
+// administrator opens the ward configuration; the nurse assigns a bed from the placement queue
+// (bed requests). axe scans each page.
 // Called from smoke.mjs with the registered patient's page URL (if any) and family name.
 import { freshTotp } from "./totp.mjs";
 
@@ -39,6 +40,21 @@ export async function inpatientChecks({ page, base, check, assert, axeScan, shot
     await axeScan(page, "census");
   });
   if (!board) return;
+
+  await check("the nurse places a bed request: assigns a bed from the queue", async () => {
+    await page.goto(`${base}/inpatient/placement`);
+    await page.getByRole("heading", { name: "Bed placement", exact: true }).waitFor();
+    const requests = await page.locator("li.ipd-request").count();
+    assert(requests >= 3, `only ${requests} bed requests in the demo queue`);
+    await shot(page, "ipd-05-placement");
+    await axeScan(page, "placement queue");
+    const assign = page.getByRole("button", { name: "Assign and hold" }).first();
+    if (await assign.count()) {
+      await Promise.all([page.waitForURL((u) => u.pathname === "/inpatient/placement"), assign.click()]);
+      await page.getByText("The bed is held for the patient.").waitFor();
+      await axeScan(page, "placement queue (after assigning)");
+    }
+  });
 
   const stays = patientUrl ? `${patientUrl.replace(/[?#].*$/, "").replace(/\/+$/, "")}/inpatient` : null;
   if (stays) {

@@ -162,3 +162,14 @@ emergency-instructions-heading = ما يجب فعله في المنزل
 emergency-instructions-return = عد إلى قسم الطوارئ، أو اتصل برقم الطوارئ، إذا ساءت حالتك.
 emergency-instructions-link = التعليمات
 emergency-print = اطبع هذه الصفحة من قائمة المتصفح.
+
+## طلبات الأسرّة (التنويم)
+emergency-boarding-for = في انتظار سرير منذ { $time }
+emergency-bed-requested = تم طلب سرير
+emergency-bed-assigned = تم تخصيص سرير
+emergency-bed-admitted = تم الإدخال
+emergency-bed-cancelled = أُلغي طلب السرير
+emergency-bed-ward-kind = نوع الجناح لطلب السرير
+emergency-bed-ward-kind-hint = الإدخال: يذهب طلب السرير إلى قائمة التسكين لدى مدير الأسرّة.
+emergency-bed-any-ward = أي جناح
+emergency-bed-isolation = احتياطات العزل للسرير

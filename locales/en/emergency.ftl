@@ -162,3 +162,14 @@ emergency-instructions-heading = What to do at home
 emergency-instructions-return = Come back to the emergency department, or call the emergency number, if you feel worse.
 emergency-instructions-link = instructions
 emergency-print = Print this page from your browser's menu.
+
+## Bed requests (inpatient care)
+emergency-boarding-for = boarding { $time }
+emergency-bed-requested = Bed requested
+emergency-bed-assigned = Bed assigned
+emergency-bed-admitted = Admitted
+emergency-bed-cancelled = Bed request cancelled
+emergency-bed-ward-kind = Kind of ward for the bed request
+emergency-bed-ward-kind-hint = Admit: a bed request goes to the bed manager's placement queue.
+emergency-bed-any-ward = Any ward
+emergency-bed-isolation = Isolation precautions for the bed

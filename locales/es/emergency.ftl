@@ -162,3 +162,14 @@ emergency-instructions-heading = Qué hacer en casa
 emergency-instructions-return = Vuelva a urgencias, o llame al número de emergencias, si se encuentra peor.
 emergency-instructions-link = instrucciones
 emergency-print = Imprima esta página desde el menú del navegador.
+
+## Solicitudes de cama (hospitalización)
+emergency-boarding-for = esperando cama { $time }
+emergency-bed-requested = Cama solicitada
+emergency-bed-assigned = Cama asignada
+emergency-bed-admitted = Ingresado
+emergency-bed-cancelled = Solicitud de cama cancelada
+emergency-bed-ward-kind = Tipo de sala para la solicitud de cama
+emergency-bed-ward-kind-hint = Ingreso: la solicitud de cama va a la cola de asignación del gestor de camas.
+emergency-bed-any-ward = Cualquier sala
+emergency-bed-isolation = Precauciones de aislamiento para la cama

@@ -809,4 +809,21 @@ async fn the_demo_department_is_busy_at_every_stage() {
     let board = app.get("/emergency").await;
     assert_eq!(board.status, StatusCode::OK);
     assert!(board.body.contains("Boarding") && board.body.contains("esi-1") && board.body.contains("Target passed"));
+    // Each boarding patient waits in inpatient care's placement queue (bed requests), beside the
+    // clinics', surgery's and a direct admission's; one has a bed held.
+    let (ed, others, held): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE source = 'ed'), count(*) FILTER (WHERE source <> 'ed'),
+                count(*) FILTER (WHERE status = 'assigned')
+         FROM ip_bed_requests WHERE status IN ('requested', 'assigned')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((ed, others, held), (2, 4, 1));
+    assert!(board.body.contains("Bed requested"), "the board shows the boarding patients' bed requests");
+    let mut nurse = app.another_client();
+    nurse.login("nurse@demo.hearth", "Demo!Hearth2026").await;
+    let queue = nurse.get("/inpatient/placement").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains("Assign and hold") && queue.body.contains("Airborne precautions"), "{}", queue.body);
 }

@@ -8,6 +8,7 @@ mod appointments;
 mod audit;
 mod auth;
 mod banner;
+mod bed_requests;
 mod charges;
 mod chart_entry;
 mod cli;

@@ -218,9 +218,39 @@ pub async fn run_op(
             r
         }
         Op::AuditList => s.get("/audit").await?,
+        Op::SlotSearch => s.api_get(&format!("/api/v1/appointments/slots?from={}&days=7&limit=50", day(rng))).await?,
+        Op::BookAppointment => {
+            let found = s.api_get(&format!("/api/v1/appointments/slots?from={}&days=7&limit=20", day(rng))).await?;
+            let slots: serde_json::Value = serde_json::from_str(&found.body).unwrap_or_default();
+            let Some(list) = slots.as_array().filter(|l| !l.is_empty()) else {
+                return Ok(false);
+            };
+            let slot = list[rng.gen_range(0..list.len())]["id"].as_str().unwrap_or_default().to_string();
+            let id = data.patient(Cohort::Normal, rng);
+            let r = s
+                .post_form(
+                    &format!("/patients/{id}/appointments"),
+                    &[("slot_id", &slot), ("visit_type", "new"), ("reason", "Benchmark booking")],
+                )
+                .await?;
+            s.cookies.remove("hearth_flash");
+            // Another client taking the same seat first is a correct answer (409), not an error.
+            if r.status == StatusCode::CONFLICT {
+                return Ok(true);
+            }
+            r
+        }
+        Op::BedBoard => s.get("/inpatient").await?,
+        Op::EdBoard => s.get("/emergency/board/rows").await?,
     };
-    let good = ok(&r) && !(op == Op::Register && r.body.contains("field-error"));
+    let good = ok(&r) && !(matches!(op, Op::Register | Op::BookAppointment) && r.body.contains("field-error"));
     Ok(good)
+}
+
+/// A day of the coming weeks, `YYYY-MM-DD` (the clinics are materialised eight weeks ahead).
+fn day(rng: &mut StdRng) -> String {
+    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(rng.gen_range(0..40));
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod ops;
 mod report;
 mod seed;
 mod sys;
+mod wards;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -270,6 +271,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let keys = KeyRing::new(MasterKey::parse(BENCH_KEY).map_err(|e| anyhow!("{e}"))?, 1);
     let pool = seed::prepare(&args, &keys).await?;
+    wards::seed(&pool).await?;
     if args.seed_only {
         return Ok(());
     }

@@ -47,11 +47,20 @@ pub enum Op {
     /// The audit log's first page.
     #[value(name = "audit")]
     AuditList,
+    /// API: free appointment slots of the next days from a random day (the booking search).
+    SlotSearch,
+    /// Book an appointment: a free-slot search (API) and the booking form (write).
+    #[value(name = "book")]
+    BookAppointment,
+    /// The bed board of the facility (312 beds, ~70 % occupied).
+    BedBoard,
+    /// The emergency department's tracking board rows (80 patients).
+    EdBoard,
 }
 
 impl Op {
     /// Every operation, in report order (also the order the mix is drawn in).
-    pub const ALL: [Op; 18] = [
+    pub const ALL: [Op; 22] = [
         Op::SignIn,
         Op::ApiToken,
         Op::SearchName,
@@ -70,6 +79,10 @@ impl Op {
         Op::Vitals,
         Op::Note,
         Op::AuditList,
+        Op::SlotSearch,
+        Op::BookAppointment,
+        Op::BedBoard,
+        Op::EdBoard,
     ];
 
     /// The name on the command line and in the JSON results (`chart`, `register`, …).
@@ -98,6 +111,10 @@ impl Op {
             Op::Vitals => "record vitals",
             Op::Note => "write a note",
             Op::AuditList => "list audit events",
+            Op::SlotSearch => "API: free appointment slots",
+            Op::BookAppointment => "book an appointment (slot search + book)",
+            Op::BedBoard => "bed board (312 beds)",
+            Op::EdBoard => "ED tracking board (80 patients)",
         }
     }
 
@@ -122,11 +139,15 @@ impl Op {
             Op::Vitals => 10,
             Op::Note => 6,
             Op::AuditList => 3,
+            Op::SlotSearch => 4,
+            Op::BookAppointment => 2,
+            Op::BedBoard => 4,
+            Op::EdBoard => 4,
         }
     }
 
     pub fn is_write(self) -> bool {
-        matches!(self, Op::Register | Op::Vitals | Op::Note)
+        matches!(self, Op::Register | Op::Vitals | Op::Note | Op::BookAppointment)
     }
 
     /// A read of one patient's chart: these sample the long-history cohort and are reported
@@ -148,7 +169,16 @@ impl Op {
 
     /// Sent with a bearer token.
     pub fn needs_token(self) -> bool {
-        matches!(self, Op::Timeline | Op::TimelineDeep | Op::ApiEncounters | Op::ApiVitals | Op::ApiNotes)
+        matches!(
+            self,
+            Op::Timeline
+                | Op::TimelineDeep
+                | Op::ApiEncounters
+                | Op::ApiVitals
+                | Op::ApiNotes
+                | Op::SlotSearch
+                | Op::BookAppointment
+        )
     }
 
     /// Runs argon2id (costly on purpose).
@@ -280,6 +310,10 @@ mod tests {
             "timeline",
             "register",
             "audit",
+            "slot-search",
+            "book",
+            "bed-board",
+            "ed-board",
         ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
@@ -294,7 +328,7 @@ mod tests {
         let m = Mix::new(&[]);
         assert_eq!(m.share(Op::SignIn), 0.0);
         assert_eq!(m.share(Op::ApiToken), 0.0);
-        assert!((m.share(Op::OpenChart) - 25.0 / 115.0).abs() < 1e-9);
+        assert!((m.share(Op::OpenChart) - 25.0 / 129.0).abs() < 1e-9);
         assert!(m.needs_token());
         let total: f64 = Op::ALL.iter().map(|&o| m.share(o)).sum();
         assert!((total - 1.0).abs() < 1e-9);

@@ -65,6 +65,12 @@ pub struct BoardRow {
     pub los_breach: bool,
     #[sqlx(skip)]
     pub age: String,
+    /// Boarding: the inpatient bed request's status (requested, assigned, admitted, cancelled)
+    /// and the assigned bed, from inpatient care's public function.
+    #[sqlx(skip)]
+    pub bed_request: Option<String>,
+    #[sqlx(skip)]
+    pub bed: Option<String>,
 }
 
 impl BoardRow {
@@ -164,6 +170,16 @@ pub async fn rows(
     .await?;
     for r in &mut rows {
         annotate(r, now);
+    }
+    let boarding: Vec<Uuid> = rows.iter().filter(|r| r.status == "boarding").map(|r| r.visit_id).collect();
+    if !boarding.is_empty() {
+        let statuses = hearth_inpatient::bed_requests::statuses_for(pool, "emergency", &boarding).await?;
+        for s in statuses {
+            if let Some(r) = rows.iter_mut().find(|r| r.visit_id == s.source_ref) {
+                r.bed_request = Some(s.status);
+                r.bed = s.bed_label;
+            }
+        }
     }
     rows.retain(|r| {
         (q.area.is_empty() || r.area.as_deref() == Some(q.area.as_str()))

@@ -302,8 +302,13 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             .await?;
     let medicine = departments.iter().find(|(_, c)| c == "MED").or(departments.first()).map(|(i, _)| *i);
     // Adults for most; the patients' own birth dates drive the age bands.
-    let adults: Vec<_> =
-        ctx.patients.iter().filter(|p| (now.date() - p.birth).whole_days() > 20 * 365).skip(40).collect();
+    // Patients in a hospital bed now (inpatient care's demo) are not in the department too.
+    let mut adults = Vec::new();
+    for p in ctx.patients.iter().filter(|p| (now.date() - p.birth).whole_days() > 20 * 365).skip(40) {
+        if !hearth_inpatient::bed_requests::admitted(conn, p.id).await? {
+            adults.push(p);
+        }
+    }
     for (s, p) in stories.iter().zip(adults) {
         let arrival = ArrivalForm {
             patient_id: p.id.to_string(),
@@ -352,6 +357,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                     String::new()
                 },
                 transfer_to: if d == "transfer" { "Regional Neuroscience Centre".into() } else { String::new() },
+                bed_ward_kind: if d == "admit" { "general".into() } else { String::new() },
+                bed_isolation: String::new(),
             };
             let v = f.validate().map_err(|e| anyhow::anyhow!("emergency demo disposition: {:?}", e.0))?;
             repo::dispose(conn, ctx.registry, &doctor_meta, visit, &v).await.map_err(err)?;

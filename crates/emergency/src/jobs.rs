@@ -27,6 +27,31 @@ pub async fn timers(state: AppState, _job: Job) -> Outcome {
     }
 }
 
+/// The patient was admitted from the ED's bed request (job [`repo::BED_ADMITTED_JOB`], enqueued
+/// by inpatient care on the admitting transaction): the boarding visit departs. A visit that
+/// already left is done.
+pub async fn bed_admitted(state: AppState, job: Job) -> Outcome {
+    let Some(visit) = job.payload.get("source_ref").and_then(|v| v.as_str()).and_then(|s| s.parse::<Uuid>().ok())
+    else {
+        return Outcome::Done;
+    };
+    let run = async {
+        let meta = AuditMeta::system("emergency bed admitted");
+        let mut tx = state.pool.begin().await?;
+        match repo::depart(&mut tx, &meta, visit).await {
+            Ok(()) => {}
+            Err(hearth_core::error::AppError::Conflict(_) | hearth_core::error::AppError::NotFound) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        tx.commit().await?;
+        AppResult::Ok(())
+    };
+    match run.await {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry(format!("{e}")),
+    }
+}
+
 /// Raises the alerts of every breached timer; returns how many breaches it saw.
 pub async fn sweep(state: &AppState) -> AppResult<usize> {
     let meta = AuditMeta::system("emergency timers");

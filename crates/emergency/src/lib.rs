@@ -87,7 +87,10 @@ pub const MODULE: Module = Module {
             ],
         },
     ],
-    jobs: &[JobDef { kind: jobs::TIMERS_JOB, run: |state, job| jobs::timers(state, job).boxed() }],
+    jobs: &[
+        JobDef { kind: jobs::TIMERS_JOB, run: |state, job| jobs::timers(state, job).boxed() },
+        JobDef { kind: repo::BED_ADMITTED_JOB, run: |state, job| jobs::bed_admitted(state, job).boxed() },
+    ],
     schedules: jobs::schedules,
     on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),
     care_providers: Some(|conn, patient| repo::care_providers(conn, patient).boxed()),

@@ -681,6 +681,13 @@ pub struct DispositionForm {
     /// Transfer: the receiving facility.
     #[serde(deserialize_with = "de_text")]
     pub transfer_to: String,
+    /// Admit: the kind of ward the bed request asks for (general, icu, hdu, paediatric,
+    /// maternity, isolation, day_care), or empty for any.
+    #[serde(deserialize_with = "de_text")]
+    pub bed_ward_kind: String,
+    /// Admit: the isolation precautions of the bed request (none, contact, droplet, airborne).
+    #[serde(deserialize_with = "de_text")]
+    pub bed_isolation: String,
 }
 
 pub struct ValidDisposition {
@@ -688,6 +695,9 @@ pub struct ValidDisposition {
     pub note: String,
     pub admit_department: Option<Uuid>,
     pub transfer_to: Option<String>,
+    /// Admit: the bed request's ward kind and isolation precautions.
+    pub bed_ward_kind: Option<String>,
+    pub bed_isolation: String,
 }
 
 impl DispositionForm {
@@ -707,6 +717,22 @@ impl DispositionForm {
         if d == "admit" && admit_department.is_none() && e.get("admit_department_id").is_none() {
             e.add("admit_department_id", "Choose the admitting department.");
         }
+        let bed_ward_kind = match self.bed_ward_kind.trim() {
+            "" => None,
+            k if hearth_inpatient::model::WARD_KINDS.contains(&k) => Some(k.to_string()),
+            _ => {
+                e.add("bed_ward_kind", "Choose a kind of ward from the list.");
+                None
+            }
+        };
+        let bed_isolation = match self.bed_isolation.trim() {
+            "" => "none".to_string(),
+            k if hearth_inpatient::model::PRECAUTIONS.contains(&k) => k.to_string(),
+            _ => {
+                e.add("bed_isolation", "Choose the isolation precautions from the list.");
+                "none".to_string()
+            }
+        };
         let transfer_to = text(
             &mut e,
             "transfer_to",
@@ -720,6 +746,8 @@ impl DispositionForm {
                 note,
                 admit_department: admit_department.filter(|_| d == "admit"),
                 transfer_to: Some(transfer_to).filter(|t| !t.is_empty() && d == "transfer"),
+                bed_ward_kind: bed_ward_kind.filter(|_| d == "admit"),
+                bed_isolation,
             })
         } else {
             Err(e)

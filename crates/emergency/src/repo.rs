@@ -477,6 +477,8 @@ pub async fn dispose(
     if !admit {
         finish_encounter(conn, meta, patient, enc).await?;
         hearth_alerts::cancel(conn, meta, "emergency", visit, "The patient left the department.").await?;
+    } else {
+        request_bed(conn, meta, visit, patient, facility, d).await?;
     }
     match d.disposition.as_str() {
         "lwbs" => {
@@ -500,6 +502,54 @@ pub async fn dispose(
         _ => {}
     }
     raise_board(conn, visit).await?;
+    Ok(())
+}
+
+/// The job the inpatient module enqueues when a patient is admitted from the ED's bed request
+/// (payload `{"request_id", "source_ref"}`: the visit): the visit departs.
+pub const BED_ADMITTED_JOB: &str = "emergency.bed_admitted";
+
+/// The bed request of an "admit" disposition, through inpatient care's public function (the ED
+/// never reads inpatient tables): urgency from the ESI level, the ward kind and isolation from
+/// the form, the admitting department's name as the specialty. A patient who already has an
+/// open request keeps it.
+async fn request_bed(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    visit: Uuid,
+    patient: Uuid,
+    facility: Uuid,
+    d: &ValidDisposition,
+) -> AppResult<()> {
+    if hearth_inpatient::bed_requests::open_of(conn, patient).await?.is_some() {
+        return Ok(());
+    }
+    let (esi, specialty): (Option<i16>, Option<String>) = sqlx::query_as(
+        "SELECT v.esi, d.name FROM ed_visits v LEFT JOIN departments d ON d.id = v.admit_department_id WHERE v.id = $1",
+    )
+    .bind(visit)
+    .fetch_one(&mut *conn)
+    .await?;
+    let urgency = match esi {
+        Some(1 | 2) => "emergency",
+        Some(3) => "urgent",
+        _ => "routine",
+    };
+    let r = hearth_inpatient::bed_requests::NewBedRequest {
+        patient,
+        facility,
+        source: "ed".into(),
+        source_module: "emergency".into(),
+        source_ref: Some(visit),
+        on_admitted_job: Some(BED_ADMITTED_JOB.into()),
+        ward_kind: d.bed_ward_kind.clone(),
+        specialty: specialty.unwrap_or_default().chars().take(100).collect(),
+        urgency: urgency.into(),
+        isolation: d.bed_isolation.clone(),
+        oxygen: false,
+        ..Default::default()
+    };
+    hearth_inpatient::bed_requests::request(conn, meta, &r).await?;
     Ok(())
 }
 

@@ -25,9 +25,13 @@ use hearth_patients::banner::ChartPatient;
 #[derive(OpenApi)]
 #[openapi(
     paths(wards, beds, bed_status, admissions, admit, transfers, send_transfer, receive, cancel, leave, return_from_leave,
-          discharge),
+          discharge, crate::placement::api_queue, crate::placement::api_candidates, crate::placement::api_assign,
+          crate::placement::api_admit, crate::placement::api_cancel, crate::placement::api_patient_requests,
+          crate::placement::api_create),
     components(schemas(Ward, BoardBed, Admission, Transfer, BedStatusForm, AdmitForm, TransferForm, LeaveForm,
-                       DischargeForm, Created)),
+                       DischargeForm, Created, crate::bed_requests::BedRequest, crate::bed_requests::CandidateBed,
+                       crate::bed_requests::BedRequestForm, crate::bed_requests::BedAssignForm,
+                       crate::bed_requests::BedRequestCancelForm, crate::placement::InpatientBedRequestCreated)),
     tags((name = "inpatient", description = "Inpatient care: wards, beds, admissions, transfers, discharges"))
 )]
 struct InpatientApiDoc;
@@ -38,7 +42,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn routes() -> ApiRoutes {
     let p = "/api/v1/patients/{id}/inpatient";
-    ApiRoutes::new()
+    crate::placement::api_routes(ApiRoutes::new())
         .get("/api/v1/inpatient/wards", wards)
         .get("/api/v1/inpatient/beds", beds)
         .post("/api/v1/inpatient/beds/{bed}/status", bed_status)
@@ -59,6 +63,7 @@ pub struct Created {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct BedsQuery {
     /// One of the caller's facilities (default: the first with wards).

@@ -255,8 +255,123 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             blocked += 1;
         }
     }
-    tracing::info!(beds = beds.len(), admitted, cleaning, blocked, "seeded demo wards, beds and admissions");
+    let requests = bed_requests(conn, ctx, &used, doctor).await?;
+    tracing::info!(beds = beds.len(), admitted, cleaning, blocked, requests, "seeded demo wards, beds and admissions");
     Ok(())
+}
+
+/// (source, ward kind, specialty, urgency, isolation, oxygen, minutes ago, notes, hold a bed)
+type RequestSpec =
+    (&'static str, Option<&'static str>, &'static str, &'static str, &'static str, bool, i64, &'static str, bool);
+
+/// Open bed requests at the main hospital from the clinics, surgery and a direct admission (the
+/// emergency department's demo adds its boarding patients' own), one with a bed already held,
+/// so that the placement page has work. Patients from the end of the list (the ED's demo takes
+/// its patients from the front).
+async fn bed_requests(
+    conn: &mut PgConnection,
+    ctx: &DemoContext,
+    used: &[bool],
+    doctor: Option<Uuid>,
+) -> anyhow::Result<usize> {
+    use crate::bed_requests::{assign, candidates_in, request, NewBedRequest};
+    let meta = AuditMeta { actor_user_id: doctor, actor_label: "doctor@demo.hearth".into(), ..ctx.meta.clone() };
+    let nurse_meta = AuditMeta {
+        actor_user_id: ctx.user("nurse@demo.hearth"),
+        actor_label: "nurse@demo.hearth".into(),
+        ..ctx.meta.clone()
+    };
+    let facility = ctx.facilities[0];
+    let specs: [RequestSpec; 4] = [
+        (
+            "clinic",
+            Some("general"),
+            "General medicine",
+            "urgent",
+            "none",
+            true,
+            95,
+            "Heart failure clinic: worsening breathlessness, for IV diuretics.",
+            true,
+        ),
+        (
+            "surgery",
+            Some("general"),
+            "General surgery",
+            "routine",
+            "none",
+            false,
+            40,
+            "Elective laparoscopic cholecystectomy this afternoon, expected 1 night.",
+            false,
+        ),
+        (
+            "direct",
+            None,
+            "",
+            "urgent",
+            "airborne",
+            false,
+            70,
+            "GP referral: productive cough 6 weeks, weight loss; TB to exclude.",
+            false,
+        ),
+        (
+            "clinic",
+            Some("general"),
+            "Acute medicine",
+            "routine",
+            "contact",
+            false,
+            25,
+            "Cellulitis failing oral antibiotics; MRSA carrier.",
+            false,
+        ),
+    ];
+    let mut n = 0;
+    let candidates: Vec<_> = ctx
+        .patients
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(i, p)| {
+            !used.get(*i).copied().unwrap_or(false)
+                && (OffsetDateTime::now_utc().date() - p.birth).whole_days() > 18 * 365
+        })
+        .map(|(_, p)| p)
+        .take(specs.len())
+        .collect();
+    for (spec, p) in specs.iter().zip(candidates) {
+        let (source, kind, specialty, urgency, isolation, oxygen, ago, notes, hold) = *spec;
+        let r = NewBedRequest {
+            patient: p.id,
+            facility,
+            source: source.into(),
+            source_module: "inpatient".into(),
+            ward_kind: kind.map(String::from),
+            specialty: specialty.into(),
+            urgency: urgency.into(),
+            isolation: isolation.into(),
+            oxygen,
+            notes: notes.into(),
+            ..Default::default()
+        };
+        let id = request(conn, &meta, &r).await.map_err(|e| anyhow::anyhow!("inpatient demo bed request: {e}"))?;
+        sqlx::query("UPDATE ip_bed_requests SET requested_at = now() - make_interval(mins => $2) WHERE id = $1")
+            .bind(id)
+            .bind(ago as i32)
+            .execute(&mut *conn)
+            .await?;
+        if hold {
+            if let Some(bed) = candidates_in(conn, id).await?.first() {
+                assign(conn, &nurse_meta, &[facility], id, bed.bed_id, 4)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("inpatient demo bed assignment: {e}"))?;
+            }
+        }
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// One stay: the chart's inpatient encounter (written here as the chart's own demo writes them),

@@ -7,10 +7,12 @@
 //! Location and Encounter. See `docs/modules/inpatient.md`.
 
 pub mod api;
+pub mod bed_requests;
 pub mod demo;
 pub mod model;
 pub mod pages;
 pub mod perms;
+pub mod placement;
 pub mod repo;
 
 use futures_util::FutureExt;
@@ -29,6 +31,7 @@ pub const MODULE: Module = Module {
             perm: Some(perms::HOUSEKEEPING),
             order: 125,
         },
+        NavEntry { label: "Bed placement", href: "/inpatient/placement", perm: Some(perms::PLACEMENT), order: 122 },
         NavEntry { label: "Wards and beds", href: "/inpatient/config", perm: Some(perms::CONFIGURE), order: 880 },
     ],
     permissions: perms::ALL,
@@ -60,7 +63,9 @@ pub const MODULE: Module = Module {
         PatientTable { table: "inpatient_admissions", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "inpatient_bed_allocations", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
         PatientTable { table: "inpatient_transfers", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
+        PatientTable { table: "ip_bed_requests", column: "patient_id", on_merge: OnMerge::Follow, key: "id" },
     ],
+    notification_kinds: &[bed_requests::BED_ASSIGNED],
     export: Some(ExportSections {
         sections: &["inpatient_admissions", "inpatient_transfers"],
         perm: perms::READ,
@@ -84,6 +89,7 @@ pub const MODULE: Module = Module {
         ("inpatient_transfers_one_open", "A transfer of this stay is already under way."),
         ("inpatient_admissions_discharge_after", "The discharge is before the admission."),
         ("inpatient_cleaning_tasks_one_open", "The bed already waits to be cleaned."),
+        ("ip_bed_requests_one_open", "The patient already has an open bed request."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),

@@ -23,7 +23,7 @@ use hearth_patients::banner::{Banner, ChartPatient};
 
 pub fn routes() -> Routes {
     use axum::routing::{get, post};
-    Routes::new()
+    crate::placement::page_routes(Routes::new())
         .route("/inpatient", get(board))
         .route("/inpatient/census", get(census))
         .route("/inpatient/wards/{ward}", get(ward_view))

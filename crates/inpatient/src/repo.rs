@@ -953,6 +953,15 @@ pub async fn clinicians(pool: &PgPool) -> sqlx::Result<Vec<(String, String)>> {
 /// (a transfer under way is cancelled first), the bed goes to terminal cleaning and the
 /// encounter is finished, on the caller's transaction.
 pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    let open: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT id, facility_id FROM ip_bed_requests WHERE patient_id = $1 AND status IN ('requested', 'assigned')",
+    )
+    .bind(patient)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((request, facility)) = open {
+        crate::bed_requests::cancel(conn, meta, &[facility], request, "The patient died.").await?;
+    }
     let open: Option<(Uuid, OffsetDateTime)> = sqlx::query_as(
         "SELECT id, admitted_at FROM inpatient_admissions WHERE patient_id = $1 AND status <> 'discharged' FOR UPDATE",
     )
