@@ -832,26 +832,43 @@ struct AllergiesPage {
 
 impl AllergiesPage {
     /// The category choices for a free-text substance (none chosen first).
-    fn category_options(&self) -> Vec<(&'static str, &'static str)> {
-        std::iter::once(("", "—"))
-            .chain(self.categories.iter().map(|c| (*c, *c)))
-            .chain(FHIR_CATEGORIES.iter().map(|c| (*c, *c)))
+    fn category_options(&self) -> Vec<(String, String)> {
+        std::iter::once((String::new(), "—".to_string()))
+            .chain(
+                self.categories
+                    .iter()
+                    .chain(FHIR_CATEGORIES.iter())
+                    .map(|c| (c.to_string(), self.label("ehr-allergies-category", c))),
+            )
             .collect()
     }
-    /// Choices with "—" (not given) first, labels with spaces.
+    /// Choices with "—" (not given) first, labels in the page's language.
     fn criticality_options(&self) -> Vec<(String, String)> {
-        self.optional(&self.criticalities)
+        self.optional("ehr-allergies-criticality", &self.criticalities)
     }
     fn reaction_severity_options(&self) -> Vec<(String, String)> {
-        self.optional(&self.reaction_severities)
+        self.optional("ehr-allergies-reaction-severity", &self.reaction_severities)
     }
     fn verification_options(&self) -> Vec<(String, String)> {
-        self.optional(&self.verifications)
+        self.optional("ehr-allergies-verification", &self.verifications)
     }
-    fn optional(&self, values: &[&'static str]) -> Vec<(String, String)> {
+    fn optional(&self, prefix: &str, values: &[&'static str]) -> Vec<(String, String)> {
         std::iter::once((String::new(), "—".to_string()))
-            .chain(values.iter().map(|v| (v.to_string(), v.replace('_', " "))))
+            .chain(values.iter().map(|v| (v.to_string(), self.label(prefix, v))))
             .collect()
+    }
+    /// A coded value's label (`ehr-allergies-severity-life-threatening`), the code with spaces
+    /// as the fallback.
+    fn label(&self, prefix: &str, code: &str) -> String {
+        self.page.t_or(&hearth_patients::i18n::key(prefix, code), &code.replace('_', " "))
+    }
+    /// "; recorded 2026-01-02 10:00 by Dr X." (the duplicate warning).
+    fn recorded(&self, d: &Allergy) -> String {
+        let when = self.page.zone.datetime(d.created_at);
+        match &d.recorded_by {
+            Some(by) => self.page.t2("ehr-problems-dup-recorded-by", "when", when, "name", by.as_str()),
+            None => self.page.t1("ehr-problems-dup-recorded", "when", when),
+        }
     }
     /// The refusal message for this entry and status, if that is the one refused.
     fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
@@ -878,11 +895,17 @@ async fn render(
     let rows = list(&state.pool, b.id).await?;
     audit_view(&state.pool, &auth.meta, b.id, "allergies").await?;
     let t = AllergiesPage {
-        page: page
-            .titled(format!("Allergies · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Allergies", b.href("allergies")),
+        page: {
+            let (title, list, tab) = (
+                page.t1("ehr-allergies-title", "name", b.name.as_str()),
+                page.t("nav-patients"),
+                page.t("patients-tab-allergies"),
+            );
+            page.titled(title)
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("allergies"))
+        },
         b,
         rows,
         form,

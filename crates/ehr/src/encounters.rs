@@ -407,9 +407,6 @@ impl EncountersPage {
     fn diagnoses_of(&self, id: &Uuid) -> Vec<&Diagnosis> {
         self.diagnoses.iter().filter(|d| d.encounter_id == *id).collect()
     }
-    fn kind_label(&self, k: &str) -> String {
-        label(k)
-    }
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
@@ -436,11 +433,13 @@ async fn render(
         (Vec::new(), Vec::new())
     };
     let t = EncountersPage {
-        page: page
-            .titled(format!("Encounters · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Encounters", b.href("encounters")),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-encounters"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("encounters"))
+        },
         b,
         rows: rows.items,
         pager,

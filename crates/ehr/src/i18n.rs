@@ -38,3 +38,19 @@ pub fn kind(page: &Page, t: &hearth_patients::timeline::TimelineItem) -> String 
 pub fn status(page: &Page, t: &hearth_patients::timeline::TimelineItem) -> String {
     page.t_or(&key("ehr-status", &t.status), &t.status_label())
 }
+
+/// A status code's label (`active`, `entered_in_error`, `in_progress`…) through
+/// `ehr-status-<code>`, with the English label as the fallback.
+pub fn status_code(page: &Page, code: &str, english: &str) -> String {
+    page.t_or(&key("ehr-status", code), english)
+}
+
+/// An encounter kind's label (`outpatient`, `home_visit`…) through `ehr-enc-kind-<kind>`.
+pub fn enc_kind(page: &Page, kind: &str) -> String {
+    page.t_or(&key("ehr-enc-kind", kind), &crate::encounters::label(kind))
+}
+
+/// A document category's label (`referral_letter`…) through `ehr-docs-category-<key>`.
+pub fn doc_category(page: &Page, category: &str) -> String {
+    page.t_or(&key("ehr-docs-category", category), crate::documents::model::category_label(category))
+}

@@ -331,6 +331,13 @@ struct MedicationsPage {
 }
 
 impl MedicationsPage {
+    /// A route's label in the page's language (`ehr-meds-route-oral`).
+    fn route_label(&self, route: &str) -> String {
+        self.page.t_or(&hearth_patients::i18n::key("ehr-meds-route", route), route)
+    }
+    fn route_options(&self) -> Vec<(&'static str, String)> {
+        self.routes.iter().map(|r| (*r, self.route_label(r))).collect()
+    }
     fn refused_for(&self, id: &Uuid, status: &str) -> Option<String> {
         self.refused.as_ref().filter(|(i, s, _)| i == id && s == status).map(|(_, _, m)| m.clone())
     }
@@ -362,11 +369,13 @@ async fn render_with(
     let rows = list(&state.pool, b.id, false).await?;
     audit_view(&state.pool, &auth.meta, b.id, "medications").await?;
     let t = MedicationsPage {
-        page: page
-            .titled(format!("Home medications · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Home medications", b.href("medications")),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-medications"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("medications"))
+        },
         b,
         rows,
         form,

@@ -659,9 +659,10 @@ impl ProblemsPage {
         self.suggestions.iter().find(|(i, _)| i == id).map(|(_, s)| s.clone()).unwrap_or_default()
     }
     fn encounter_options(&self) -> Vec<(String, String)> {
-        std::iter::once((String::new(), "— none (problem list only) —".to_string()))
+        std::iter::once((String::new(), self.page.t("ehr-problems-encounter-none")))
             .chain(self.encounters.iter().map(|e| {
-                let mut l = format!("{} · {}", self.page.zone.datetime(e.starts_at), e.kind_label());
+                let kind = crate::i18n::enc_kind(&self.page, &e.kind);
+                let mut l = format!("{} · {kind}", self.page.zone.datetime(e.starts_at));
                 if !e.reason.is_empty() {
                     l.push_str(" · ");
                     l.push_str(&e.reason);
@@ -669,6 +670,21 @@ impl ProblemsPage {
                 (e.id.to_string(), l)
             }))
             .collect()
+    }
+    /// "Existing entry: confirmed, onset 2020-01-01, “comment”; recorded … by …." (the duplicate
+    /// warning), in the page's language.
+    fn duplicate_text(&self, d: &Problem) -> String {
+        let p = &self.page;
+        let mut s = p.t2("ehr-problems-dup-existing", "certainty", d.certainty.as_str(), "onset", d.onset());
+        if !d.comment.is_empty() {
+            s.push_str(&p.t1("ehr-problems-dup-comment", "comment", d.comment.as_str()));
+        }
+        let when = p.zone.datetime(d.created_at);
+        s.push_str(&match &d.recorded_by {
+            Some(by) => p.t2("ehr-problems-dup-recorded-by", "when", when, "name", by.as_str()),
+            None => p.t1("ehr-problems-dup-recorded", "when", when),
+        });
+        s
     }
 }
 
@@ -705,11 +721,17 @@ async fn render(
     }
     audit_view(&state.pool, &auth.meta, b.id, "problems").await?;
     let t = ProblemsPage {
-        page: page
-            .titled(format!("Problems · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Problems", b.href("problems")),
+        page: {
+            let (title, list, tab) = (
+                page.t1("ehr-problems-title", "name", b.name.as_str()),
+                page.t("nav-patients"),
+                page.t("patients-tab-problems"),
+            );
+            page.titled(title)
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("problems"))
+        },
         b,
         rows,
         form,

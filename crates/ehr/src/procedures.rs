@@ -353,13 +353,13 @@ impl ProceduresPage {
         }
     }
     fn encounter_options(&self) -> Vec<(String, String)> {
-        std::iter::once((String::new(), "— none —".to_string()))
-            .chain(
-                self.encounters.iter().map(|e| {
-                    (e.id.to_string(), format!("{} · {}", self.page.zone.datetime(e.starts_at), e.kind_label()))
-                }),
-            )
+        std::iter::once((String::new(), self.page.t("ehr-proc-encounter-none")))
+            .chain(self.encounters.iter().map(|e| (e.id.to_string(), self.encounter_text(e))))
             .collect()
+    }
+    /// "2026-01-02 10:00 · Outpatient" in the page's language.
+    fn encounter_text(&self, e: &crate::encounters::Encounter) -> String {
+        format!("{} · {}", self.page.zone.datetime(e.starts_at), crate::i18n::enc_kind(&self.page, &e.kind))
     }
     fn encounter_label(&self, id: &Option<Uuid>) -> Option<String> {
         let id = (*id)?;
@@ -367,8 +367,8 @@ impl ProceduresPage {
             self.encounters
                 .iter()
                 .find(|e| e.id == id)
-                .map(|e| format!("{} · {}", self.page.zone.datetime(e.starts_at), e.kind_label()))
-                .unwrap_or_else(|| "an encounter".into()),
+                .map(|e| self.encounter_text(e))
+                .unwrap_or_else(|| self.page.t("ehr-proc-an-encounter")),
         )
     }
 }
@@ -388,11 +388,13 @@ async fn render(
     let encounters = crate::encounters::list(&state.pool, b.id, 50).await?;
     audit_view(&state.pool, &auth.meta, b.id, "procedures").await?;
     let t = ProceduresPage {
-        page: page
-            .titled(format!("Procedures · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Procedures", b.href("procedures")),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-procedures"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("procedures"))
+        },
         b,
         rows,
         form,

@@ -70,13 +70,17 @@ impl DocumentsPage {
         self.form.get(name).map(String::as_str).unwrap_or("")
     }
     fn file_hint(&self) -> String {
-        file_hint(self.max_mib)
+        file_hint(&self.page, self.max_mib)
+    }
+    /// The categories, labelled in the page's language.
+    fn category_options(&self) -> Vec<(&'static str, String)> {
+        self.categories.iter().map(|(k, _)| (*k, crate::i18n::doc_category(&self.page, k))).collect()
     }
 }
 
-/// What the file field accepts.
-fn file_hint(max_mib: usize) -> String {
-    format!("{}, at most {max_mib} MiB.", FILE.kinds_label())
+/// What the file field accepts (the kinds' names stay as the upload kit names them).
+fn file_hint(page: &Page, max_mib: usize) -> String {
+    page.t2("ehr-docs-file-hint", "kinds", FILE.kinds_label(), "max", max_mib)
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
@@ -94,11 +98,13 @@ async fn render_list(
     let pager = Pager::new(&b.href("documents"), &[], &docs, req.is_later()).labels("Older", "Newest");
     audit_view(&state.pool, &auth.meta, b.id, "documents").await?;
     let t = DocumentsPage {
-        page: page
-            .titled(format!("Documents · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Documents", b.href("documents")),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-documents"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("documents"))
+        },
         b,
         docs: docs.items,
         pager,
@@ -169,7 +175,7 @@ struct DocumentPage {
 
 impl DocumentPage {
     fn file_hint(&self) -> String {
-        file_hint(self.max_mib)
+        file_hint(&self.page, self.max_mib)
     }
 }
 
@@ -201,12 +207,14 @@ async fn render_document(
     )
     .await?;
     let t = DocumentPage {
-        page: page
-            .titled(format!("{} · {}", d.title, b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Documents", b.href("documents"))
-            .crumb(d.title.clone(), d.href()),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-documents"));
+            page.titled(format!("{} · {}", d.title, b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("documents"))
+                .crumb(d.title.clone(), d.href())
+        },
         b,
         d,
         shown,

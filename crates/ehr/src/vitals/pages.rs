@@ -102,6 +102,29 @@ impl VitalsPage {
     fn range(&self, unit: &str, min: &f64, max: &f64) -> String {
         format!("{unit} ({}–{})", fmt(*min), fmt(*max)).trim().to_string()
     }
+    /// A measurement's label in the page's language (`ehr-vitals-field-resp-rate`).
+    fn field_label(&self, field: &str, english: &str) -> String {
+        self.page.t_or(&hearth_patients::i18n::key("ehr-vitals-field", field), english)
+    }
+    /// Choices (value, English label) with labels in the page's language (`<prefix>-<value>`,
+    /// `<prefix>-none` for the empty value).
+    fn choices(&self, prefix: &str, options: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+        options
+            .iter()
+            .map(|(v, l)| {
+                let code = if v.is_empty() { "none" } else { v };
+                (*v, self.page.t_or(&hearth_patients::i18n::key(prefix, code), l))
+            })
+            .collect()
+    }
+    /// Air or oxygen, in the page's language.
+    fn oxygen_label(&self, v: &Vitals) -> String {
+        match v.on_oxygen {
+            Some(true) => self.page.t("ehr-vitals-col-oxygen"),
+            Some(false) => self.page.t("ehr-vitals-col-air"),
+            None => "—".into(),
+        }
+    }
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page render needs the request context, the page and the form state")]
@@ -121,11 +144,13 @@ async fn render(
     let charts = charts(&rows.items, &page.zone, b.birth_date);
     let pager = Pager::new(&b.href("vitals"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let t = VitalsPage {
-        page: page
-            .titled(format!("Vital signs · {}", b.name))
-            .crumb("Patients", "/patients")
-            .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Vital signs", b.href("vitals")),
+        page: {
+            let (list, tab) = (page.t("nav-patients"), page.t("patients-tab-vitals"));
+            page.titled(format!("{tab} · {}", b.name))
+                .crumb(list, "/patients")
+                .crumb(b.name.clone(), b.href("chart"))
+                .crumb(tab, b.href("vitals"))
+        },
         b,
         rows: rows.items,
         pager,
