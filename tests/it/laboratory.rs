@@ -62,13 +62,11 @@ async fn to_bench(app: &mut TestApp, nurse: &str, lab: &str, specimen: &str) {
 }
 
 async fn results(app: &TestApp, specimen: &str) -> Vec<(String, Option<String>, String, String)> {
-    sqlx::query_as(
-        "SELECT test, flag, status, comment FROM lab_results WHERE specimen_id = $1::uuid ORDER BY test",
-    )
-    .bind(specimen)
-    .fetch_all(&app.pool)
-    .await
-    .unwrap()
+    sqlx::query_as("SELECT test, flag, status, comment FROM lab_results WHERE specimen_id = $1::uuid ORDER BY test")
+        .bind(specimen)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -91,7 +89,8 @@ async fn laboratory_order_to_release_through_the_pages() {
     let (mut nurse, _) = as_role(&doctor, "nurse").await;
     let list = nurse.get("/laboratory/collect").await;
     assert!(list.body.contains("Basic metabolic panel") && list.body.contains("Confusion, on diuretics"));
-    let specimen: uuid::Uuid = sqlx::query_scalar("SELECT id FROM lab_specimens").fetch_one(&doctor.pool).await.unwrap();
+    let specimen: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM lab_specimens").fetch_one(&doctor.pool).await.unwrap();
     let r = nurse.post_form(&format!("/laboratory/specimens/{specimen}/collect"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let accession: String =
@@ -167,7 +166,11 @@ async fn laboratory_order_to_release_through_the_pages() {
 
     // The chart shows the results with flags; a test's history; the critical waits for its call.
     let tab = doctor.get(&format!("/patients/{pid}/laboratory")).await;
-    assert!(tab.body.contains("Sodium") && tab.body.contains(">L<") && tab.body.contains("&lt; 1.0"), "{}", tab.body);
+    assert!(
+        tab.body.contains("Sodium") && tab.body.contains(">L<") && tab.body.contains("&#60; 1.0 mmol/L"),
+        "{}",
+        tab.body
+    );
     assert!(tab.body.contains("CKD-EPI 2021"));
     let history = doctor.get(&format!("/patients/{pid}/laboratory?test=NA")).await;
     assert!(history.body.contains("History:") && history.body.contains("LOINC 2951-2"));
@@ -191,9 +194,7 @@ async fn laboratory_duplicate_orders_warn_within_the_minimum_interval() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("minimum interval 720 h"), "{}", r.body);
     // On the chart tab the warning offers to confirm, and the form keeps what was typed.
-    let r = app
-        .post_form(&format!("/patients/{pid}/laboratory"), &[("code", "LIPID"), ("indication", "KEEPME")])
-        .await;
+    let r = app.post_form(&format!("/patients/{pid}/laboratory"), &[("code", "LIPID"), ("indication", "KEEPME")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Order it again anyway") && r.body.contains("KEEPME"));
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM lab_orders").fetch_one(&app.pool).await.unwrap();
@@ -203,7 +204,12 @@ async fn laboratory_duplicate_orders_warn_within_the_minimum_interval() {
     order(&mut app, &token, &pid, "TNI", json!({})).await;
     order(&mut app, &token, &pid, "TNI", json!({})).await;
     let r = app
-        .api(Method::POST, &format!("/api/v1/patients/{pid}/orders"), Some(&token), Some(json!({"kind": "lab_test", "code": "EGFR"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{pid}/orders"),
+            Some(&token),
+            Some(json!({"kind": "lab_test", "code": "EGFR"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a calculated test is not orderable");
 }
@@ -245,7 +251,9 @@ async fn laboratory_one_specimen_received_by_many_at_once_is_received_once() {
     let calls = (0..4).map(|_| {
         let mut c = app.another_client();
         let (url, token) = (url.clone(), lab.clone());
-        async move { c.api(Method::POST, &url, Some(&token), Some(json!({"results": [{"test": "K", "value": "4.1"}]}))).await }
+        async move {
+            c.api(Method::POST, &url, Some(&token), Some(json!({"results": [{"test": "K", "value": "4.1"}]}))).await
+        }
     });
     let rs = futures_util::future::join_all(calls).await;
     let created = rs.iter().filter(|r| r.status == StatusCode::CREATED).count();
@@ -266,15 +274,27 @@ async fn laboratory_second_verifier_is_never_the_enterer() {
     let (_, lab_b) = as_role(&app, "lab_technician").await;
     // Only the configuring role sets the section rule.
     let r = app
-        .api(Method::POST, "/api/v1/laboratory/sections/haematology", Some(&lab_a), Some(json!({"second_verifier": true})))
+        .api(
+            Method::POST,
+            "/api/v1/laboratory/sections/haematology",
+            Some(&lab_a),
+            Some(json!({"second_verifier": true})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     api_ok(&mut app, &admin, "/api/v1/laboratory/sections/haematology", json!({"second_verifier": true})).await;
     let specimen = order(&mut app, &token, &pid, "HGB", json!({})).await;
     to_bench(&mut app, &nurse, &lab_a, &specimen).await;
-    api_ok(&mut app, &lab_a, &format!("/api/v1/laboratory/specimens/{specimen}/results"), json!({"results": [{"test": "HGB", "value": "141"}]})).await;
+    api_ok(
+        &mut app,
+        &lab_a,
+        &format!("/api/v1/laboratory/specimens/{specimen}/results"),
+        json!({"results": [{"test": "HGB", "value": "141"}]}),
+    )
+    .await;
     // Release before verification is refused.
-    let r = app.api(Method::POST, &format!("/api/v1/laboratory/specimens/{specimen}/release"), Some(&lab_a), None).await;
+    let r =
+        app.api(Method::POST, &format!("/api/v1/laboratory/specimens/{specimen}/release"), Some(&lab_a), None).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     // The enterer cannot verify: the database refuses it (CHECK), nothing changes.
     let r = app.api(Method::POST, &format!("/api/v1/laboratory/specimens/{specimen}/verify"), Some(&lab_a), None).await;
@@ -288,7 +308,8 @@ async fn laboratory_second_verifier_is_never_the_enterer() {
     assert!(direct.to_string().contains("lab_results_verifier_not_enterer"), "{direct}");
     // Another technician verifies; then release.
     api_ok(&mut app, &lab_b, &format!("/api/v1/laboratory/specimens/{specimen}/verify"), json!({})).await;
-    let released = api_ok(&mut app, &lab_a, &format!("/api/v1/laboratory/specimens/{specimen}/release"), json!({})).await;
+    let released =
+        api_ok(&mut app, &lab_a, &format!("/api/v1/laboratory/specimens/{specimen}/release"), json!({})).await;
     assert_eq!(released["count"], 1);
     assert_eq!(results(&app, &specimen).await[0].2, "released");
     assert_eq!(app.audit_count("laboratory.result.verify").await, 1);
@@ -303,12 +324,24 @@ async fn laboratory_delta_check_holds_and_corrections_keep_the_original() {
     let (mut lab_browser, lab) = as_role(&app, "lab_technician").await;
     let first = order(&mut app, &token, &pid, "K", json!({})).await;
     to_bench(&mut app, &nurse, &lab, &first).await;
-    api_ok(&mut app, &lab, &format!("/api/v1/laboratory/specimens/{first}/results"), json!({"results": [{"test": "K", "value": "4.0"}]})).await;
+    api_ok(
+        &mut app,
+        &lab,
+        &format!("/api/v1/laboratory/specimens/{first}/results"),
+        json!({"results": [{"test": "K", "value": "4.0"}]}),
+    )
+    .await;
     api_ok(&mut app, &lab, &format!("/api/v1/laboratory/specimens/{first}/release"), json!({})).await;
     // A jump of 2.9 mmol/L (limit 1.0) is held for review: release is refused until reviewed.
     let second = order(&mut app, &token, &pid, "K", json!({})).await;
     to_bench(&mut app, &nurse, &lab, &second).await;
-    api_ok(&mut app, &lab, &format!("/api/v1/laboratory/specimens/{second}/results"), json!({"results": [{"test": "K", "value": "6.9"}]})).await;
+    api_ok(
+        &mut app,
+        &lab,
+        &format!("/api/v1/laboratory/specimens/{second}/results"),
+        json!({"results": [{"test": "K", "value": "6.9"}]}),
+    )
+    .await;
     let rows = results(&app, &second).await;
     assert_eq!((rows[0].1.as_deref(), rows[0].2.as_str()), (Some("HH"), "held"));
     assert!(lab_browser.get("/laboratory/worksheet?section=biochemistry").await.body.contains("Delta check failed"));
@@ -324,30 +357,54 @@ async fn laboratory_delta_check_holds_and_corrections_keep_the_original() {
     api_ok(&mut app, &lab, &format!("/api/v1/laboratory/specimens/{second}/release"), json!({})).await;
     // The lab phones the critical value: read-back required.
     let r = app
-        .api(Method::POST, &format!("/api/v1/laboratory/results/{id}/call"), Some(&lab), Some(json!({"receiver": "Ward 3 RN"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/laboratory/results/{id}/call"),
+            Some(&lab),
+            Some(json!({"receiver": "Ward 3 RN"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    api_ok(&mut app, &lab, &format!("/api/v1/laboratory/results/{id}/call"), json!({"receiver": "Ward 3 RN", "read_back": true})).await;
+    api_ok(
+        &mut app,
+        &lab,
+        &format!("/api/v1/laboratory/results/{id}/call"),
+        json!({"receiver": "Ward 3 RN", "read_back": true}),
+    )
+    .await;
     assert_eq!(app.audit_count("laboratory.critical.call").await, 1);
     // A correction: the original is kept (superseded), the new one shows "corrected".
     let r = app
         .api(Method::POST, &format!("/api/v1/laboratory/results/{id}/amend"), Some(&lab), Some(json!({"value": "4.2"})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-    api_ok(&mut app, &lab, &format!("/api/v1/laboratory/results/{id}/amend"), json!({"value": "4.2", "reason": "Wrong sample line on the analyser"})).await;
-    let statuses: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT status, amend_reason FROM lab_results WHERE specimen_id = $1::uuid ORDER BY entered_at",
+    api_ok(
+        &mut app,
+        &lab,
+        &format!("/api/v1/laboratory/results/{id}/amend"),
+        json!({"value": "4.2", "reason": "Wrong sample line on the analyser"}),
     )
-    .bind(&second)
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    .await;
+    let statuses: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, amend_reason FROM lab_results WHERE specimen_id = $1::uuid ORDER BY entered_at")
+            .bind(&second)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(statuses.len(), 2);
     assert_eq!(statuses[0].0, "superseded");
     assert_eq!(statuses[1], ("released".to_string(), Some("Wrong sample line on the analyser".to_string())));
-    let r = app.api(Method::POST, &format!("/api/v1/laboratory/results/{id}/amend"), Some(&lab), Some(json!({"value": "4.3", "reason": "again"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/laboratory/results/{id}/amend"),
+            Some(&lab),
+            Some(json!({"value": "4.3", "reason": "again"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "the original is no longer current");
-    let api = app.api(Method::GET, &format!("/api/v1/patients/{pid}/laboratory/results?test=K"), Some(&token), None).await;
+    let api =
+        app.api(Method::GET, &format!("/api/v1/patients/{pid}/laboratory/results?test=K"), Some(&token), None).await;
     assert_eq!(api.json().as_array().unwrap().len(), 3);
     let tab = app.get(&format!("/patients/{pid}/laboratory")).await;
     assert!(tab.body.contains("Corrected") && tab.body.contains("<del>"), "{}", tab.body);
@@ -379,7 +436,13 @@ async fn laboratory_bad_input_and_rejected_specimens_change_nothing() {
     }
     assert!(results(&app, &specimen).await.is_empty(), "nothing saved");
     // eGFR is not calculated for a child of unknown sex: a comment says why.
-    api_ok(&mut app, &lab, &url, json!({"results": [{"test": "CREA", "value": "50"}, {"test": "K", "value": "< 1.5"}]})).await;
+    api_ok(
+        &mut app,
+        &lab,
+        &url,
+        json!({"results": [{"test": "CREA", "value": "50"}, {"test": "K", "value": "< 1.5"}]}),
+    )
+    .await;
     let rows = results(&app, &specimen).await;
     let egfr = rows.iter().find(|r| r.0 == "EGFR").unwrap();
     assert!(egfr.3.contains("not calculated"), "{egfr:?}");
@@ -389,16 +452,39 @@ async fn laboratory_bad_input_and_rejected_specimens_change_nothing() {
     let other = order(&mut app, &token, &pid, "TNI", json!({})).await;
     to_bench(&mut app, &nurse, &lab, &other).await;
     let r = app
-        .api(Method::POST, &format!("/api/v1/laboratory/specimens/{other}/reject"), Some(&lab), Some(json!({"reason": "dirty"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/laboratory/specimens/{other}/reject"),
+            Some(&lab),
+            Some(json!({"reason": "dirty"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let rec = api_ok(&mut app, &lab, &format!("/api/v1/laboratory/specimens/{other}/reject"), json!({"reason": "haemolysed"})).await;
+    let rec = api_ok(
+        &mut app,
+        &lab,
+        &format!("/api/v1/laboratory/specimens/{other}/reject"),
+        json!({"reason": "haemolysed"}),
+    )
+    .await;
     let recollection = rec["recollection_id"].as_str().unwrap().to_string();
     let r = app
-        .api(Method::POST, &format!("/api/v1/laboratory/specimens/{other}/results"), Some(&lab), Some(json!({"results": [{"test": "TNI", "value": "5"}]})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/laboratory/specimens/{other}/results"),
+            Some(&lab),
+            Some(json!({"results": [{"test": "TNI", "value": "5"}]})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r = app.api(Method::POST, &format!("/api/v1/laboratory/specimens/{other}/reject"), Some(&lab), Some(json!({"reason": "clotted"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/laboratory/specimens/{other}/reject"),
+            Some(&lab),
+            Some(json!({"reason": "clotted"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let todo = app.api(Method::GET, "/api/v1/laboratory/specimens?status=to_collect", Some(&nurse), None).await;
     assert!(todo.body.contains(&recollection), "{}", todo.body);
@@ -415,7 +501,9 @@ async fn laboratory_roles_without_the_permission_are_refused() {
     let pid = patient(&mut app, "male", "1960-01-01").await;
     let specimen = order(&mut app, &token, &pid, "K", json!({})).await;
     let (mut reception, reception_token) = as_role(&app, "receptionist").await;
-    for path in ["/laboratory", "/laboratory/collect", "/laboratory/receive", "/laboratory/worksheet", "/laboratory/catalogue"] {
+    for path in
+        ["/laboratory", "/laboratory/collect", "/laboratory/receive", "/laboratory/worksheet", "/laboratory/catalogue"]
+    {
         assert_eq!(reception.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(reception.get(&format!("/patients/{pid}/laboratory")).await.status, StatusCode::FORBIDDEN);
@@ -432,7 +520,12 @@ async fn laboratory_roles_without_the_permission_are_refused() {
     assert_eq!(app.api(Method::POST, &receive, Some(&token), None).await.status, StatusCode::FORBIDDEN);
     let (mut lab_browser, lab) = as_role(&app, "lab_technician").await;
     let r = app
-        .api(Method::POST, &format!("/api/v1/patients/{pid}/orders"), Some(&lab), Some(json!({"kind": "lab_test", "code": "K"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/patients/{pid}/orders"),
+            Some(&lab),
+            Some(json!({"kind": "lab_test", "code": "K"})),
+        )
         .await
         .status;
     assert_eq!(r, StatusCode::FORBIDDEN);

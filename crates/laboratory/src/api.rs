@@ -162,7 +162,8 @@ async fn specimens(
     audit::record_now(
         &state.pool,
         &auth.meta,
-        Event::new("laboratory.worklist.view", "lab_worklist", Uuid::nil()).changes(serde_json::json!({"list": status})),
+        Event::new("laboratory.worklist.view", "lab_worklist", Uuid::nil())
+            .changes(serde_json::json!({"list": status})),
     )
     .await?;
     Ok(Json(rows))

@@ -105,12 +105,15 @@ pub async fn ensure_loaded(pool: &PgPool) -> anyhow::Result<u64> {
     Ok(added)
 }
 
-const TEST_COLS: &str = "code, loinc, name, section, specimen, container, unit, decimals, critical_low::float8 AS critical_low,
+const TEST_COLS: &str =
+    "code, loinc, name, section, specimen, container, unit, decimals, critical_low::float8 AS critical_low,
      critical_high::float8 AS critical_high, delta_limit::float8 AS delta_limit, tat_minutes, tat_stat_minutes,
      charge_code, min_interval_hours, calculated";
 
 pub async fn tests(pool: &PgPool) -> sqlx::Result<Vec<LabTest>> {
-    sqlx::query_as(&format!("SELECT {TEST_COLS} FROM lab_tests WHERE active ORDER BY section, name")).fetch_all(pool).await
+    sqlx::query_as(&format!("SELECT {TEST_COLS} FROM lab_tests WHERE active ORDER BY section, name"))
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn test(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<LabTest>> {

@@ -90,11 +90,9 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     if already || ctx.patients.len() < 12 {
         return Ok(());
     }
-    let (Some((doctor, doctor_meta)), Some((nurse, nurse_meta)), Some((_, lab_meta))) = (
-        meta_of(ctx, "doctor@demo.hearth"),
-        meta_of(ctx, "nurse@demo.hearth"),
-        meta_of(ctx, "labtech@demo.hearth"),
-    ) else {
+    let (Some((doctor, doctor_meta)), Some((nurse, nurse_meta)), Some((_, lab_meta))) =
+        (meta_of(ctx, "doctor@demo.hearth"), meta_of(ctx, "nurse@demo.hearth"), meta_of(ctx, "labtech@demo.hearth"))
+    else {
         return Ok(());
     };
     let adults: Vec<_> = ctx
@@ -127,10 +125,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                 ("CA", "2.35".into()),
             ]);
             repo::enter(conn, &lab_meta, bmp, &v).await.map_err(err)?;
-            for r in sqlx::query_scalar::<_, Uuid>("SELECT id FROM lab_results WHERE specimen_id = $1 AND status = 'held'")
-                .bind(bmp)
-                .fetch_all(&mut *conn)
-                .await?
+            for r in
+                sqlx::query_scalar::<_, Uuid>("SELECT id FROM lab_results WHERE specimen_id = $1 AND status = 'held'")
+                    .bind(bmp)
+                    .fetch_all(&mut *conn)
+                    .await?
             {
                 repo::review(conn, &lab_meta, r).await.map_err(err)?;
             }

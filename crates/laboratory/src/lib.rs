@@ -39,12 +39,17 @@ pub const MODULE: Module = Module {
         sections: &["laboratory_results"],
         perm: perms::READ,
         fetch: |state, id| {
-            async move { Ok(serde_json::json!({ "laboratory_results": repo::patient_results(&state.pool, id, None).await? })) }
-                .boxed()
+            async move {
+                Ok(serde_json::json!({ "laboratory_results": repo::patient_results(&state.pool, id, None).await? }))
+            }
+            .boxed()
         },
     }),
     constraint_messages: &[
-        ("lab_results_verifier_not_enterer", "The second verifier must be another person than the one who entered the result."),
+        (
+            "lab_results_verifier_not_enterer",
+            "The second verifier must be another person than the one who entered the result.",
+        ),
         ("lab_results_one_current", "Results for this test of this specimen are already entered."),
         ("lab_results_one_amendment", "This result was already corrected."),
         ("lab_specimens_one_live", "This order already has a specimen in progress."),

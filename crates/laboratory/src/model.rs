@@ -130,11 +130,7 @@ pub struct LabSpecimen {
 
 impl LabSpecimen {
     pub fn reject_label(&self) -> &'static str {
-        REJECT_REASONS
-            .iter()
-            .find(|(c, _)| Some(*c) == self.reject_reason.as_deref())
-            .map(|(_, l)| *l)
-            .unwrap_or("")
+        REJECT_REASONS.iter().find(|(c, _)| Some(*c) == self.reject_reason.as_deref()).map(|(_, l)| *l).unwrap_or("")
     }
     pub fn is_urgent(&self) -> bool {
         self.priority != "routine"
@@ -191,7 +187,11 @@ impl LabResult {
     /// The value as reported: censor, number with the test's decimals, or empty.
     pub fn value(&self) -> String {
         match self.value_num {
-            Some(v) => format!("{}{}", self.censor.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), fmt(v, self.decimals)),
+            Some(v) => format!(
+                "{}{}",
+                self.censor.as_deref().map(|c| format!("{c} ")).unwrap_or_default(),
+                fmt(v, self.decimals)
+            ),
             None => String::new(),
         }
     }
@@ -292,14 +292,8 @@ pub fn flag(
 /// age in days; none when the age is unknown or no band fits.
 pub fn pick_range<'a>(ranges: &'a [LabRange], sex: &str, age_days: Option<i64>) -> Option<&'a LabRange> {
     let age = age_days?;
-    let fits = |r: &&LabRange| {
-        i64::from(r.age_min_days) <= age && r.age_max_days.is_none_or(|m| age < i64::from(m))
-    };
-    ranges
-        .iter()
-        .filter(fits)
-        .find(|r| r.sex == sex)
-        .or_else(|| ranges.iter().filter(fits).find(|r| r.sex == "any"))
+    let fits = |r: &&LabRange| i64::from(r.age_min_days) <= age && r.age_max_days.is_none_or(|m| age < i64::from(m));
+    ranges.iter().filter(fits).find(|r| r.sex == sex).or_else(|| ranges.iter().filter(fits).find(|r| r.sex == "any"))
 }
 
 /// Age in whole days on a day (none without a birth date).

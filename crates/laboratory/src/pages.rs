@@ -126,7 +126,10 @@ struct ReceivePage {
 }
 
 fn reasons(page: &Page) -> Vec<(&'static str, String)> {
-    REJECT_REASONS.iter().map(|(c, l)| (*c, page.t_or(&format!("laboratory-reject-{}", c.replace('_', "-")), l))).collect()
+    REJECT_REASONS
+        .iter()
+        .map(|(c, l)| (*c, page.t_or(&format!("laboratory-reject-{}", c.replace('_', "-")), l)))
+        .collect()
 }
 
 async fn receive_list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
@@ -169,7 +172,10 @@ async fn receive_scan(
     if r.is_ok() {
         tx.commit().await?;
     }
-    back("/laboratory/receive", r.map(|_| page.t1("laboratory-received", "accession", f.accession.trim().to_uppercase())))
+    back(
+        "/laboratory/receive",
+        r.map(|_| page.t1("laboratory-received", "accession", f.accession.trim().to_uppercase())),
+    )
 }
 
 async fn receive(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
@@ -240,7 +246,10 @@ struct SectionQuery {
 /// The ranges text a patient's result would carry, for the entry form.
 async fn range_hint(state: &AppState, t: &LabTest, s: &LabSpecimen) -> AppResult<String> {
     let (sex, birth): (String, Option<time::Date>) =
-        sqlx::query_as("SELECT sex, birth_date FROM patients WHERE id = $1").bind(s.patient_id).fetch_one(&state.pool).await?;
+        sqlx::query_as("SELECT sex, birth_date FROM patients WHERE id = $1")
+            .bind(s.patient_id)
+            .fetch_one(&state.pool)
+            .await?;
     let mut conn = state.pool.acquire().await?;
     let ranges: Vec<LabRange> = catalogue::ranges_of(&mut conn, &t.code).await?;
     let on = s.collected_at.unwrap_or_else(OffsetDateTime::now_utc).date();
@@ -562,10 +571,8 @@ async fn render_chart(
     } else {
         Vec::new()
     };
-    let priorities = crate::model::PRIORITIES
-        .iter()
-        .map(|p| (p.to_string(), page.t(&format!("laboratory-priority-{p}"))))
-        .collect();
+    let priorities =
+        crate::model::PRIORITIES.iter().map(|p| (p.to_string(), page.t(&format!("laboratory-priority-{p}")))).collect();
     let heading = page.t("laboratory-chart-heading");
     let title = page.t1("laboratory-chart-title", "name", &b.name);
     let duplicate = errors.get("code").is_some_and(|m| m.contains("Confirm"));

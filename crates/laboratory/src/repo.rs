@@ -267,8 +267,7 @@ pub async fn reject(conn: &mut PgConnection, meta: &AuditMeta, id: Uuid, reason:
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    hearth_orders::repo::set_fulfilment(conn, meta, order, &format!("specimen rejected ({reason}); recollect"))
-        .await?;
+    hearth_orders::repo::set_fulfilment(conn, meta, order, &format!("specimen rejected ({reason}); recollect")).await?;
     audit::record(
         conn,
         meta,
@@ -591,7 +590,12 @@ pub async fn verify(conn: &mut PgConnection, meta: &AuditMeta, specimen: Uuid) -
 /// requires a second verifier and a result is not verified. Released criticals raise the
 /// critical-value alert to the orderer; the summary goes to the orderer's results inbox; the
 /// first release completes the order and captures its charge.
-pub async fn release(conn: &mut PgConnection, registry: &Registry, meta: &AuditMeta, specimen: Uuid) -> AppResult<usize> {
+pub async fn release(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    meta: &AuditMeta,
+    specimen: Uuid,
+) -> AppResult<usize> {
     let ctx: Option<(Uuid, Uuid, Uuid, String, String, bool, String, String)> = sqlx::query_as(
         "SELECT s.patient_id, lo.id, lo.order_id, lo.code, lo.display, sec.second_verifier, lo.is_panel::text, lo.status
          FROM lab_specimens s JOIN lab_orders lo ON lo.id = s.lab_order_id JOIN lab_sections sec ON sec.code = lo.section
@@ -647,7 +651,10 @@ pub async fn release(conn: &mut PgConnection, registry: &Registry, meta: &AuditM
         if header.status == "active" {
             hearth_orders::repo::complete(conn, meta, order).await?;
         }
-        sqlx::query("UPDATE lab_orders SET status = 'released' WHERE id = $1").bind(lab_order).execute(&mut *conn).await?;
+        sqlx::query("UPDATE lab_orders SET status = 'released' WHERE id = $1")
+            .bind(lab_order)
+            .execute(&mut *conn)
+            .await?;
         let charge_code: String = if is_panel == "true" {
             sqlx::query_scalar("SELECT charge_code FROM lab_panels WHERE code = $1")
         } else {
@@ -812,7 +819,11 @@ pub async fn amend(
             .bind(result)
             .fetch_one(&mut *conn)
             .await?;
-        return Err(if exists { conflict("Only a released, current result can be corrected.") } else { AppError::NotFound });
+        return Err(if exists {
+            conflict("Only a released, current result can be corrected.")
+        } else {
+            AppError::NotFound
+        });
     };
     if calculated {
         return Err(conflict("A calculated result is corrected by correcting the result it is calculated from."));
@@ -820,8 +831,9 @@ pub async fn amend(
     let ctx = entry_context(conn, specimen).await?;
     let t = catalogue::test(conn, &test).await?.ok_or(AppError::NotFound)?;
     let on = ctx.collected_at.unwrap_or_else(OffsetDateTime::now_utc).date();
-    let mut r = compute(conn, &t, patient, &ctx.sex, model::age_days(ctx.birth_date, on), parsed, comment.trim().into(), false)
-        .await?;
+    let mut r =
+        compute(conn, &t, patient, &ctx.sex, model::age_days(ctx.birth_date, on), parsed, comment.trim().into(), false)
+            .await?;
     r.delta_failed = false;
     let id = insert_result(conn, (lab_order, specimen, patient), &r, "released", user, Some((result, reason))).await?;
     let lite = LabResultLite {
@@ -841,7 +853,8 @@ pub async fn amend(
         raise_critical(conn, registry, meta, patient, header.orderer_id, &lite).await?;
     }
     if matches!(header.status.as_str(), "active" | "completed" | "on_hold") {
-        let summary: String = format!("CORRECTED {}: {} (reason: {reason})", t.name, lite.value()).chars().take(2000).collect();
+        let summary: String =
+            format!("CORRECTED {}: {} (reason: {reason})", t.name, lite.value()).chars().take(2000).collect();
         hearth_orders::repo::release_result(conn, meta, ctx.order_id, &summary).await?;
     }
     audit::record(
