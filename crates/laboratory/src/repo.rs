@@ -354,6 +354,7 @@ async fn previous_value(conn: &mut PgConnection, patient: Uuid, test: &str) -> s
     .map(Option::flatten)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn compute(
     conn: &mut PgConnection,
     t: &model::LabTest,
@@ -590,6 +591,7 @@ pub async fn verify(conn: &mut PgConnection, meta: &AuditMeta, specimen: Uuid) -
 /// requires a second verifier and a result is not verified. Released criticals raise the
 /// critical-value alert to the orderer; the summary goes to the orderer's results inbox; the
 /// first release completes the order and captures its charge.
+#[allow(clippy::type_complexity)]
 pub async fn release(
     conn: &mut PgConnection,
     registry: &Registry,
