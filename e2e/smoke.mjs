@@ -22,6 +22,7 @@ import { languages } from "./l.mjs";
 import { appointments } from "./appointments.mjs";
 import { emergencyChecks } from "./emergency.mjs";
 import { pharmacyChecks } from "./pharmacy.mjs";
+import { laboratoryChecks } from "./laboratory.mjs";
 import { inpatientChecks } from "./inpatient.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -438,6 +439,7 @@ try {
   await startPageChecks({ page, base, check, assert, axeScan, shot, familyName: patientUrl ? patient.family : null });
   await frontDesk({ page, base, check, assert, shot, axeScan, patient });
   await emergencyChecks({ page, base, check, assert, axeScan, shot });
+  await laboratoryChecks({ page, base, check, assert, axeScan, shot });
   await otherIdentifiers({ page, base, check, assert, axeScan, shot, patientUrl });
   await languages({ base, check, assert, shot, axeScan });
   await appointments({ page, base, check, assert, axeScan, shot });

@@ -26,6 +26,7 @@ mod immunizations;
 mod import_scope;
 mod inpatient;
 mod jobs;
+mod laboratory;
 mod mfa;
 mod mfa_email;
 mod migrations_data;
