@@ -796,8 +796,8 @@ async fn the_demo_has_on_call_lists_assignments_an_open_and_an_escalated_alert()
     let (sites, assigned, open, escalated): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(DISTINCT facility_id) FROM alert_on_call WHERE ends_at > now()),
                 (SELECT count(*) FROM alert_nurse_assignments WHERE ends_at > now()),
-                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NULL),
-                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NOT NULL)",
+                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NULL AND kind = 'immunizations.reaction'),
+                (SELECT count(*) FROM alerts WHERE status = 'open' AND escalated_at IS NOT NULL AND kind = 'immunizations.reaction')",
     )
     .fetch_one(&app.pool)
     .await

@@ -203,12 +203,25 @@ const CONVERTED: &[&str] = &[
     "inpatient/config_ward.html",
     "inpatient/housekeeping.html",
     "inpatient/ward.html",
+    "inpatient/_placement_rows.html",
+    "inpatient/bed_request.html",
+    "inpatient/placement.html",
+    "laboratory/catalogue.html",
+    "laboratory/chart.html",
+    "laboratory/collect.html",
+    "laboratory/overview.html",
+    "laboratory/receive.html",
+    "laboratory/worksheet.html",
+    "pharmacy/chart.html",
+    "pharmacy/formulary.html",
+    "pharmacy/queue.html",
+    "pharmacy/stock.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
-/// units until the formatting service localises units, the names of clinical scores: ESI,
-/// NEWS2).
-const ALLOWED: &[&str] = &["CVX", "Ctrl", "mmHg", "kg", "min", "ESI", "NEWS"];
+/// units until the formatting service localises units, the names of clinical scores (ESI,
+/// NEWS2) and code systems (LOINC), STAT as a priority, KB for the drug knowledge base's name).
+const ALLOWED: &[&str] = &["CVX", "Ctrl", "mmHg", "kg", "min", "ESI", "NEWS", "LOINC", "STAT", "KB"];
 
 /// Raw English in a template: letters in text between tags, in the human-readable attributes
 /// (aria-label, title, placeholder, alt), or in a capitalised or spaced string literal inside
@@ -239,6 +252,7 @@ fn raw_english(src: &str) -> Vec<String> {
             for (n, lit) in code.split('"').enumerate() {
                 if n % 2 == 1
                     && !lit.contains('=')
+                    && lit.chars().any(|c| c.is_ascii_alphabetic())
                     && (lit.contains(' ') || lit.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
                 {
                     // `page.t("key")` keys are lower-case; a spaced or capitalised literal is text.
