@@ -219,6 +219,56 @@ fn the_platform_depends_on_no_module() {
     }
 }
 
+/// OpenAPI schemas are named by their Rust type's name, and utoipa keeps one schema per name:
+/// two modules' `Created` structs (one `{id, mrn}`, one `{id}`) made the document promise the
+/// wrong body for one of them, depending on the modules' order. Every `ToSchema` type's name
+/// (or its `#[schema(as = …)]`) is therefore unique across the workspace.
+#[test]
+fn openapi_schema_names_are_unique_across_modules() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut stack = vec![root.join("crates"), root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if !p.ends_with("bench") {
+                    stack.push(p);
+                }
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if !(l.contains("derive(") && l.contains("ToSchema")) {
+                    continue;
+                }
+                let mut alias = None;
+                for next in lines.iter().skip(i + 1).take(12) {
+                    let t = next.trim();
+                    if let Some(a) = t.strip_prefix("#[schema(as = ") {
+                        alias = a.split(')').next().map(str::to_string);
+                    }
+                    let item = t.strip_prefix("pub ").unwrap_or(t);
+                    let item = item.strip_prefix("(crate) ").unwrap_or(item);
+                    if let Some(rest) = item.strip_prefix("struct ").or_else(|| item.strip_prefix("enum ")) {
+                        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                        let where_ = p.strip_prefix(root).unwrap().display().to_string();
+                        seen.entry(alias.clone().unwrap_or(name)).or_default().push(where_);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 50, "the scan found {} schemas", seen.len());
+    let dups: Vec<_> = seen.iter().filter(|(_, files)| files.len() > 1).collect();
+    assert!(dups.is_empty(), "OpenAPI schema names used by more than one type: {dups:?}");
+}
+
 #[test]
 fn registry_names_are_unique() {
     let mut seen = BTreeSet::new();

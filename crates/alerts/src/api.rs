@@ -55,6 +55,7 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AlertCreatedId)]
 pub struct CreatedId {
     id: Uuid,
 }

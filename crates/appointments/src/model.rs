@@ -426,6 +426,7 @@ impl BookForm {
 
 /// A reason (cancelling, marking left).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppointmentReasonForm)]
 #[serde(default)]
 pub struct ReasonForm {
     pub reason: String,

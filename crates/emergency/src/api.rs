@@ -30,7 +30,7 @@ use hearth_patients::banner::ChartPatient;
 #[openapi(
     paths(board, arrive, show, triage, triages, assign, dispose, depart, patient_visits, bays, bay_create, admissions),
     components(schemas(BoardRow, ArrivalForm, Arrived, VisitDetail, Visit, Triage, TriageForm, Triaged, AssignForm,
-                       DispositionForm, Bay, BayForm, Created, AdmitDecision)),
+                       DispositionForm, Bay, BayForm, EmergencyCreated, AdmitDecision)),
     tags((name = "emergency", description = "The emergency department: arrivals, ESI v4 triage, tracking board, bays, disposition"))
 )]
 struct EmergencyApiDoc;
@@ -57,11 +57,12 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct EmergencyCreated {
     id: Uuid,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EdArrived)]
 pub struct Arrived {
     /// The ED visit.
     id: Uuid,
@@ -372,19 +373,19 @@ async fn bays(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Vec<B
 
 /// Adds a bay (capacity 1: single occupancy). A code already used answers 409.
 #[utoipa::path(post, path = "/api/v1/emergency/bays", request_body = BayForm,
-    responses((status = 201, body = Created)), security(("bearer" = [])), tag = "emergency")]
+    responses((status = 201, body = EmergencyCreated)), security(("bearer" = [])), tag = "emergency")]
 async fn bay_create(
     State(state): State<AppState>,
     auth: Auth,
     Json(form): Json<BayForm>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<EmergencyCreated>)> {
     auth.require(perms::MANAGE)?;
     let b = form.validate()?;
     let f = facility(&auth, "")?;
     let mut tx = state.pool.begin().await?;
     let id = repo::insert_bay(&mut tx, &auth.meta, f, &b).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(EmergencyCreated { id })))
 }
 
 /// Admissions decided in the department whose patients are still there (boarding): what the

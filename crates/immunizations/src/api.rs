@@ -23,7 +23,7 @@ use hearth_patients::banner::ChartPatient;
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, mark_error, vaccines),
-    components(schemas(Immunization, NewImmunization, ErrorForm, Vaccine, Created)),
+    components(schemas(Immunization, NewImmunization, ErrorForm, Vaccine, ImmunizationCreated)),
     tags((name = "immunizations", description = "The immunization record: CVX-coded vaccines given, reported or not given"))
 )]
 struct ImmunizationsApiDoc;
@@ -42,7 +42,7 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct ImmunizationCreated {
     id: Uuid,
 }
 
@@ -60,21 +60,21 @@ async fn list(State(state): State<AppState>, auth: Auth, patient: ChartPatient) 
 /// (`reported: true`) or not given (`status` not_done with `not_done_reason`). The same vaccine at
 /// the same instant twice answers 409.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/immunizations", params(("id" = Uuid, Path)),
-    request_body = NewImmunization, responses((status = 201, body = Created)), security(("bearer" = [])),
+    request_body = NewImmunization, responses((status = 201, body = ImmunizationCreated)), security(("bearer" = [])),
     tag = "immunizations")]
 async fn create(
     State(state): State<AppState>,
     auth: Auth,
     patient: ChartPatient,
     Json(form): Json<NewImmunization>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<ImmunizationCreated>)> {
     auth.require(perms::WRITE)?;
     let valid = form.validate(patient.data.birth_date, OffsetDateTime::now_utc(), &Zone::utc())?;
     let mut tx = state.pool.begin().await?;
     let id = repo::insert(&mut tx, &auth.meta, patient.id, &valid).await?;
     repo::raise_reaction(&mut tx, state.registry, &auth.meta, patient.id, id, &valid).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(ImmunizationCreated { id })))
 }
 
 /// Marks an entry entered in error (`reason` required); an entry already in error answers 409.

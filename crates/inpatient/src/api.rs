@@ -29,7 +29,7 @@ use hearth_patients::banner::ChartPatient;
           crate::placement::api_admit, crate::placement::api_cancel, crate::placement::api_patient_requests,
           crate::placement::api_create),
     components(schemas(Ward, BoardBed, Admission, Transfer, BedStatusForm, AdmitForm, TransferForm, LeaveForm,
-                       DischargeForm, Created, crate::bed_requests::BedRequest, crate::bed_requests::CandidateBed,
+                       DischargeForm, InpatientCreated, crate::bed_requests::BedRequest, crate::bed_requests::CandidateBed,
                        crate::bed_requests::BedRequestForm, crate::bed_requests::BedAssignForm,
                        crate::bed_requests::BedRequestCancelForm, crate::placement::InpatientBedRequestCreated)),
     tags((name = "inpatient", description = "Inpatient care: wards, beds, admissions, transfers, discharges"))
@@ -58,7 +58,7 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct InpatientCreated {
     id: Uuid,
 }
 
@@ -140,13 +140,13 @@ async fn transfers(State(state): State<AppState>, auth: Auth, patient: ChartPati
 /// an occupied/reserved/blocked bed, or a bed taken concurrently answers 409; a bed outside the
 /// ward's gender policy needs `gender_override_reason` (422 without it).
 #[utoipa::path(post, path = "/api/v1/patients/{id}/inpatient/admissions", params(("id" = Uuid, Path)),
-    request_body = AdmitForm, responses((status = 201, body = Created)), security(("bearer" = [])), tag = "inpatient")]
+    request_body = AdmitForm, responses((status = 201, body = InpatientCreated)), security(("bearer" = [])), tag = "inpatient")]
 async fn admit(
     State(state): State<AppState>,
     auth: Auth,
     patient: ChartPatient,
     Json(mut f): Json<AdmitForm>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<InpatientCreated>)> {
     auth.require(perms::ADT)?;
     if f.clinician_id.trim().is_empty() && auth.can(hearth_ehr::perms::CHART_WRITE) {
         f.clinician_id = auth.id.to_string();
@@ -155,26 +155,26 @@ async fn admit(
     let mut tx = state.pool.begin().await?;
     let id = repo::admit(&mut tx, &state.pool, &auth.meta, &auth.facility_ids, patient.id, &v).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(InpatientCreated { id })))
 }
 
 /// Sends a transfer: the receiving bed is reserved for the patient until received.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/inpatient/admissions/{adm}/transfers",
     params(("id" = Uuid, Path), ("adm" = Uuid, Path)), request_body = TransferForm,
-    responses((status = 201, body = Created)), security(("bearer" = [])), tag = "inpatient")]
+    responses((status = 201, body = InpatientCreated)), security(("bearer" = [])), tag = "inpatient")]
 async fn send_transfer(
     State(state): State<AppState>,
     auth: Auth,
     patient: ChartPatient,
     Path((_, adm)): Path<(String, Uuid)>,
     Json(f): Json<TransferForm>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<InpatientCreated>)> {
     auth.require(perms::ADT)?;
     let v = f.validate()?;
     let mut tx = state.pool.begin().await?;
     let id = repo::send_transfer(&mut tx, &auth.meta, &auth.facility_ids, patient.id, adm, &v).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(InpatientCreated { id })))
 }
 
 /// The receiving ward accepts the patient: the source bed goes to cleaning.

@@ -33,7 +33,7 @@ use hearth_patients::context::PatientCtx;
 #[openapi(
     paths(list, create, place_set, show, sign, countersign, hold, resume, revoke, entered_in_error, kinds, sets,
           inbox, sign_off, countersign_list, away, set_away, clear_away),
-    components(schemas(Order, OrderDetail, OrderResult, OrderForm, ReasonForm, Paged<Order>, Created, CreatedMany,
+    components(schemas(Order, OrderDetail, OrderResult, OrderForm, ReasonForm, Paged<Order>, OrderCreated, CreatedMany,
                        OrderKindInfo, OrderSet, OrderSetDetail, SetItem, SetPlacement, ItemChoice, InboxItem,
                        Paged<InboxItem>, SignOffForm, CountersignItem, Away, AwayForm, AwaySet)),
     tags((name = "orders", description = "The orders core: order headers of every module, signing, order sets, results inbox"))
@@ -67,7 +67,7 @@ pub fn routes() -> ApiRoutes {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct OrderCreated {
     id: Uuid,
 }
 
@@ -116,14 +116,14 @@ async fn list(
 /// `orderer_id`'s behalf (`orders.enter`, `read_back: true`), active at once and waiting for
 /// the prescriber's countersignature.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/orders", params(("id" = Uuid, Path)), request_body = OrderForm,
-    responses((status = 201, body = Created), (status = 403), (status = 404), (status = 409), (status = 422)),
+    responses((status = 201, body = OrderCreated), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])), tag = "orders")]
 async fn create(
     State(state): State<AppState>,
     auth: Auth,
     patient: PatientCtx,
     Json(form): Json<OrderForm>,
-) -> AppResult<(StatusCode, Json<Created>)> {
+) -> AppResult<(StatusCode, Json<OrderCreated>)> {
     if !auth.can(perms::SIGN) && !auth.can(perms::ENTER) {
         let may_any = state.registry.order_kinds().any(|k| auth.can(k.sign_perm));
         if !may_any {
@@ -131,7 +131,7 @@ async fn create(
         }
     }
     let id = service::place_one(&state, &auth, patient.id, &form).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(OrderCreated { id })))
 }
 
 /// Places an order set's items as edited (items not named keep their defaults; `include:

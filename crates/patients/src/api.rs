@@ -25,7 +25,7 @@ use hearth_core::web::paging::{PageRequest, Paged};
     paths(list_patients, create_patient, get_patient, patch_patient, merge_patient, export_patient, merges, merge_preview, unmerge,
         identity::api_add_identifier, identity::api_remove_identifier, identity::api_add_name, identity::api_remove_name),
     components(schemas(PatientSummary, PatientDetail, NewPatient, identity::IdentifierInput, identity::NameInput,
-        identity::IdentifierView, identity::NameView, identity::AddressParts, identity::Added, Paged<PatientSummary>, Created, MergeRequest, MergeResult,
+        identity::IdentifierView, identity::NameView, identity::AddressParts, identity::Added, Paged<PatientSummary>, PatientCreated, MergeRequest, MergeResult,
         MergeEntry, Paged<MergeEntry>, UnmergePreview, UnmergeNoteView, CreatedSince, UnmergeRequest, Unmerged)),
     tags((name = "patients", description = "The patient registry"))
 )]
@@ -88,14 +88,14 @@ async fn list_patients(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
+pub struct PatientCreated {
     id: Uuid,
     mrn: String,
 }
 
 /// Registers a patient at the caller's first facility. Possible duplicates answer 409 with
 /// their MRNs and scores unless `register_anyway` is true.
-#[utoipa::path(post, path = "/api/v1/patients", request_body = NewPatient, responses((status = 201, body = Created), (status = 409, description = "Possible duplicates"), (status = 422, description = "Validation failed"), (status = 403)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/patients", request_body = NewPatient, responses((status = 201, body = PatientCreated), (status = 409, description = "Possible duplicates"), (status = 422, description = "Validation failed"), (status = 403)), security(("bearer" = [])))]
 async fn create_patient(
     State(state): State<AppState>,
     auth: Auth,
@@ -123,7 +123,7 @@ async fn create_patient(
     let reserved = repo::reserve_mrn(&state.pool, facility).await?;
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
-    let body = serde_json::to_vec(&Created { id, mrn }).map_err(|e| AppError::Internal(e.into()))?;
+    let body = serde_json::to_vec(&PatientCreated { id, mrn }).map_err(|e| AppError::Internal(e.into()))?;
     // With an Idempotency-Key, the answer commits with the patient: a retry can never register twice.
     if let Some(axum::Extension(claim)) = &claim {
         claim.complete_in(&mut tx, StatusCode::CREATED, "application/json", &body).await?;

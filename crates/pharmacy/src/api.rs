@@ -84,7 +84,11 @@ pub struct FormularyParams {
     /// Name, code, class or ingredient.
     #[serde(default)]
     q: String,
+    /// The `next` cursor of the previous page.
+    #[param(max_length = 512)]
     after: Option<String>,
+    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
