@@ -269,6 +269,31 @@ fn openapi_schema_names_are_unique_across_modules() {
     assert!(dups.is_empty(), "OpenAPI schema names used by more than one type: {dups:?}");
 }
 
+/// A query struct's `IntoParams` without `parameter_in = Query` documents its fields as path
+/// parameters, which no client can send (schemathesis found the formulary's `limit`). Every
+/// path parameter of the document appears in its path.
+#[test]
+fn openapi_path_parameters_are_in_their_paths() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/it/snapshots/openapi.json")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or_default();
+                if p["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
+                    wrong.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "path parameters missing from their paths (query structs need parameter_in = Query): {wrong:?}"
+    );
+}
+
 #[test]
 fn registry_names_are_unique() {
     let mut seen = BTreeSet::new();

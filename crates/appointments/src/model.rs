@@ -288,6 +288,7 @@ impl Slot {
 
 /// A slot search: clinician, department, visit type, local date range (from, days).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct SlotQuery {
     pub clinician_id: Option<String>,

@@ -119,6 +119,7 @@ pub fn age_short(birth: Date, on: Date) -> String {
 
 /// Filters and sort of the board (query string).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct BoardQuery {
     /// An area (resus, majors…), or empty for all.

@@ -80,6 +80,7 @@ pub struct PharmacyCreated {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormularyParams {
     /// Name, code, class or ingredient.
     #[serde(default)]
@@ -195,6 +196,7 @@ async fn discontinue(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// pending (to verify, the default) or verified (to dispense).
     #[serde(default)]
@@ -282,6 +284,7 @@ async fn dispense(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StockParams {
     #[serde(default)]
     q: String,
