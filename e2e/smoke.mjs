@@ -149,7 +149,9 @@ try {
   page.on("console", (m) => {
     const text = m.text();
     if (m.type() === "error" && !/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) {
-      problems.push(`console error on ${page.url()}: ${text}`);
+      const at = m.location && m.location();
+      const where = at && at.url ? ` (at ${at.url}:${at.lineNumber})` : "";
+      problems.push(`console error on ${page.url()}${where}: ${text}`);
     }
   });
 

@@ -124,6 +124,10 @@ async fn a_request_is_placed_held_and_admitted_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // …and the admission form does not offer it (the free one only).
+    let form = app.get(&format!("/patients/{other}/inpatient")).await;
+    assert!(!form.body.contains(&format!("value=\"{bed}\"")), "the held bed is offered");
+    assert!(form.body.contains(&format!("value=\"{}\"", beds[1])), "the free bed is not offered");
 
     // Admit from the request: a diagnosis is required (422, nothing changed), then the stay.
     let r = app.post_form(&format!("/inpatient/placement/{req}/admit"), &[("expected_los_days", "4")]).await;

@@ -71,7 +71,7 @@ pub struct QueueStatus {
 /// Slots of open clinic sessions at the caller's facilities, first first (free ones unless
 /// `include_full`). Days are UTC days here.
 #[utoipa::path(get, path = "/api/v1/appointments/slots", params(SlotQuery),
-    responses((status = 200, body = [Slot])), security(("bearer" = [])), tag = "appointments")]
+    responses((status = 200, body = [Slot]), (status = 422, description = "A filter is not valid (field errors)")), security(("bearer" = [])), tag = "appointments")]
 async fn slots(State(state): State<AppState>, auth: Auth, Query(q): Query<SlotQuery>) -> AppResult<Json<Vec<Slot>>> {
     auth.require(perms::READ)?;
     let s = q.validate(OffsetDateTime::now_utc().date())?;

@@ -920,7 +920,7 @@ pub async fn complete_cleaning(
     Ok(())
 }
 
-/// Available beds of these facilities, for a placement's choice: `(id, "WARD · ROOM · BED (type)")`.
+/// Available beds of these facilities that no hold or stay takes now, for a placement's choice: `(id, "WARD · ROOM · BED (type)")`.
 pub async fn available_beds(pool: &PgPool, facilities: &[Uuid]) -> sqlx::Result<Vec<(String, String)>> {
     let rows: Vec<(Uuid, String)> = sqlx::query_as(
         "SELECT b.id, f.code || ' · ' || w.code || coalesce(' · ' || r.code, '') || ' · ' || b.code || ' — ' || w.name
@@ -928,6 +928,8 @@ pub async fn available_beds(pool: &PgPool, facilities: &[Uuid]) -> sqlx::Result<
          FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id JOIN facilities f ON f.id = w.facility_id
               LEFT JOIN inpatient_rooms r ON r.id = b.room_id
          WHERE b.status = 'available' AND b.active AND w.active AND w.facility_id = ANY($1)
+           AND NOT EXISTS (SELECT 1 FROM inpatient_bed_allocations x
+                           WHERE x.bed_id = b.id AND x.released_at IS NULL AND x.period @> now())
          ORDER BY f.code, w.code, r.code NULLS FIRST, length(b.code), b.code LIMIT 1000",
     )
     .bind(facilities)

@@ -205,7 +205,7 @@ pub struct QueueParams {
 
 /// A pharmacist's worklist: orders to verify (`status=pending`) or to dispense (`verified`).
 #[utoipa::path(get, path = "/api/v1/pharmacy/queue", params(QueueParams),
-    responses((status = 200, body = [PharmacyWorkItem])), security(("bearer" = [])), tag = "pharmacy")]
+    responses((status = 200, body = [PharmacyWorkItem]), (status = 422, description = "status is not pending or verified")), security(("bearer" = [])), tag = "pharmacy")]
 async fn queue(
     State(state): State<AppState>,
     auth: Auth,
