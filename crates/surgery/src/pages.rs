@@ -1,0 +1,4 @@
+use hearth_core::platform::routes::Routes;
+pub fn routes() -> Routes {
+    Routes::new()
+}
