@@ -1,0 +1,1 @@
+surgery-title = Operating theatres
