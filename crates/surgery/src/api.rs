@@ -89,13 +89,13 @@ pub struct SurgeryAldreteRecorded {
 /// A case with its readiness, checklist, counts and recovery scores.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SurgeryCaseDetail {
-    case: SurgeryCase,
-    readiness: SurgeryReadiness,
-    checklist: Vec<SurgeryConfirmation>,
+    pub case: SurgeryCase,
+    pub readiness: SurgeryReadiness,
+    pub checklist: Vec<SurgeryConfirmation>,
     /// Phases complete: sign_in, time_out, sign_out.
-    phases_complete: Vec<String>,
-    counts: Vec<SurgeryCount>,
-    aldrete: Vec<SurgeryAldrete>,
+    pub phases_complete: Vec<String>,
+    pub counts: Vec<SurgeryCount>,
+    pub aldrete: Vec<SurgeryAldrete>,
 }
 
 /// Loads a case of the user's facilities whose patient the user may open (404 / 403).

@@ -379,6 +379,9 @@ pub struct SurgeryCaseForm {
     /// Minutes; empty: the median of the surgeon's last completed cases of the procedure, else the
     /// catalogue's typical duration.
     pub expected_minutes: String,
+    /// Pages only: the UTC offset chosen for a local time the clocks repeat.
+    pub planned_start_offset: String,
+    pub target_at_offset: String,
 }
 
 pub struct ValidCase {
@@ -432,7 +435,7 @@ impl SurgeryCaseForm {
             }
             None
         } else {
-            zone.read_field(&mut e, "target_at", &self.target_at, None)
+            zone.read_field(&mut e, "target_at", &self.target_at, Some(&self.target_at_offset))
         };
         let admission = one_of(&mut e, "admission", &self.admission, ADMISSIONS, "Choose day case or inpatient.");
         let blood = one_of(&mut e, "blood", &self.blood, BLOOD, "Choose the blood arrangement.");
@@ -453,7 +456,7 @@ impl SurgeryCaseForm {
         if blood != "none" && !self.blood_attested {
             e.add("blood_attested", "Attest that the blood is arranged.");
         }
-        let planned_start = zone.read_field(&mut e, "planned_start", &self.planned_start, None);
+        let planned_start = zone.read_field(&mut e, "planned_start", &self.planned_start, Some(&self.planned_start_offset));
         let expected_minutes = if self.expected_minutes.trim().is_empty() {
             None
         } else {
