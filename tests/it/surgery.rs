@@ -427,3 +427,64 @@ async fn surgery_expected_duration_defaults_to_the_surgeons_median() {
     let r = or.book(b).await;
     assert_eq!(r.json()["expected_minutes"], 60, "{}", r.body);
 }
+
+#[tokio::test]
+async fn surgery_pages_book_show_the_case_and_the_big_screen_hides_names() {
+    let mut or = setup().await;
+    // The chart tab's booking form (browser session of the surgeon): today, in one hour.
+    let chart = or.app.get(&format!("/patients/{}/surgery", or.pid)).await;
+    assert_eq!(chart.status, StatusCode::OK, "{}", chart.body);
+    assert!(chart.body.contains("Book a case"), "{}", chart.body);
+    let start = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let start = if start.date() != time::OffsetDateTime::now_utc().date() { time::OffsetDateTime::now_utc() } else { start };
+    let local = format!(
+        "{}-{:02}-{:02}T{:02}:{:02}",
+        start.year(),
+        u8::from(start.month()),
+        start.day(),
+        start.hour(),
+        start.minute()
+    );
+    let url = format!("/patients/{}/surgery", or.pid);
+    let (theatre, surgeon, anaes, nurse) = (or.theatre.clone(), or.ids[0].clone(), or.ids[1].clone(), or.ids[2].clone());
+    let fields = [
+        ("theatre_id", theatre.as_str()),
+        ("procedure_code", "HIP-REPL"),
+        ("side", "left"),
+        ("surgeon_id", surgeon.as_str()),
+        ("anaesthetist_id", anaes.as_str()),
+        ("nurse_id", nurse.as_str()),
+        ("anaesthesia", "spinal"),
+        ("priority", "elective"),
+        ("admission", "inpatient"),
+        ("blood", "none"),
+        ("planned_start", local.as_str()),
+        ("expected_minutes", "30"),
+    ];
+    // A bad form re-renders with the field's message and books nothing.
+    let mut bad = fields.to_vec();
+    bad[2] = ("side", "not_applicable");
+    let r = or.app.post_form(&url, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("needs its side"), "{}", r.body);
+    assert_eq!(or.count("SELECT count(*) FROM surgery_cases").await, 0);
+    let r = or.app.post_form(&url, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case = r.location().to_string();
+    let page = or.app.get(&case).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Not ready") && page.body.contains("Sign In"), "{}", page.body);
+    // A readiness item through the page.
+    let r = or.app.post_form(&format!("{case}/readiness"), &[("item", "consent"), ("value", "right")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = or.app.get(&case).await;
+    assert!(page.body.contains("does not agree with the booking"), "{}", page.body);
+    // The board shows the name; big-screen mode shows initials only.
+    let board = or.app.get("/surgery").await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert!(board.body.contains("Incision, Ida"), "{}", board.body);
+    let screen = or.app.get("/surgery/board/rows?screen=1").await;
+    assert_eq!(screen.status, StatusCode::OK);
+    assert!(!screen.body.contains("Incision") && screen.body.contains(">II<"), "{}", screen.body);
+    assert_eq!(or.app.get("/surgery/theatres").await.status, StatusCode::OK);
+}
