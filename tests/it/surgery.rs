@@ -488,3 +488,38 @@ async fn surgery_pages_book_show_the_case_and_the_big_screen_hides_names() {
     assert!(!screen.body.contains("Incision") && screen.body.contains(">II<"), "{}", screen.body);
     assert_eq!(or.app.get("/surgery/theatres").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn surgery_the_demo_has_theatres_lists_and_cases_at_every_stage() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let n = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert!(n("SELECT count(*) FROM surgery_theatres").await >= 4);
+    assert!(n("SELECT count(DISTINCT t.facility_id) FROM surgery_sessions s JOIN surgery_theatres t ON t.id = s.theatre_id").await >= 2);
+    assert!(n("SELECT count(*) FROM surgery_cases WHERE status = 'discharged'").await >= 5, "history for medians");
+    for status in ["scheduled", "incision", "recovery", "cancelled"] {
+        let c: i64 = sqlx::query_scalar("SELECT count(*) FROM surgery_cases WHERE status = $1")
+            .bind(status)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert!(c >= 1, "{status}");
+    }
+    assert_eq!(n("SELECT count(*) FROM surgery_cases WHERE non_compliant").await, 1);
+    assert!(n("SELECT count(*) FROM charges WHERE source_module = 'surgery'").await >= 12);
+    // The nurse's board and a case page render.
+    app.login("nurse@demo.hearth", hearth::demo::PASSWORD).await;
+    let board = app.get("/surgery").await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert!(board.body.contains("Checklist not followed"), "{}", board.body);
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM surgery_cases WHERE status = 'recovery' LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = app.get(&format!("/surgery/cases/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Modified Aldrete score"), "{}", page.body);
+}
