@@ -1,4 +1,5 @@
 # Surgery and operating theatres (crates/surgery). Keys start with "surgery-".
+# reviewed: false
 surgery-title = Operating theatres
 surgery-board = Theatre board
 surgery-board-title = Theatre board

@@ -20,7 +20,8 @@ struct Or {
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {
-    let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&app.pool).await.unwrap();
+    let id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&app.pool).await.unwrap();
     id.to_string()
 }
 
@@ -91,13 +92,31 @@ impl Or {
     /// Confirms every item of a phase (first answer), by the nurse.
     async fn phase(&mut self, case: &str, prefix: &str) {
         let items: Vec<(&str, &str)> = match prefix {
-            "si" => vec![("si_identity", "confirmed"), ("si_site_marked", "yes"), ("si_anaesthesia_check", "confirmed"),
-                         ("si_pulse_oximeter", "confirmed"), ("si_allergy", "no"), ("si_airway", "no"), ("si_blood_loss", "no")],
-            "to" => vec![("to_team_introduced", "confirmed"), ("to_patient_site_procedure", "confirmed"),
-                         ("to_surgeon_critical_events", "reviewed"), ("to_anaesthesia_concerns", "reviewed"),
-                         ("to_nursing_sterility", "confirmed"), ("to_antibiotic", "given"), ("to_imaging", "not_applicable")],
-            _ => vec![("so_procedure_recorded", "confirmed"), ("so_counts", "correct"), ("so_specimens_labelled", "not_applicable"),
-                      ("so_equipment_problems", "none"), ("so_recovery_concerns", "reviewed")],
+            "si" => vec![
+                ("si_identity", "confirmed"),
+                ("si_site_marked", "yes"),
+                ("si_anaesthesia_check", "confirmed"),
+                ("si_pulse_oximeter", "confirmed"),
+                ("si_allergy", "no"),
+                ("si_airway", "no"),
+                ("si_blood_loss", "no"),
+            ],
+            "to" => vec![
+                ("to_team_introduced", "confirmed"),
+                ("to_patient_site_procedure", "confirmed"),
+                ("to_surgeon_critical_events", "reviewed"),
+                ("to_anaesthesia_concerns", "reviewed"),
+                ("to_nursing_sterility", "confirmed"),
+                ("to_antibiotic", "given"),
+                ("to_imaging", "not_applicable"),
+            ],
+            _ => vec![
+                ("so_procedure_recorded", "confirmed"),
+                ("so_counts", "correct"),
+                ("so_specimens_labelled", "not_applicable"),
+                ("so_equipment_problems", "none"),
+                ("so_recovery_concerns", "reviewed"),
+            ],
         };
         let t = self.nurse.clone();
         for (i, a) in items {
@@ -142,9 +161,13 @@ async fn surgery_theatre_overlap_is_refused_and_a_surgeon_overlap_only_flagged()
     // Cancelled cases free the slot; the reason is coded.
     let id = r.json()["id"].as_str().unwrap().to_string();
     let t = or.surgeon.clone();
-    let bad = or.call(Method::POST, &format!("/api/v1/surgery/cases/{id}/cancel"), &t, Some(json!({"reason": "bored"}))).await;
+    let bad = or
+        .call(Method::POST, &format!("/api/v1/surgery/cases/{id}/cancel"), &t, Some(json!({"reason": "bored"})))
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    let ok = or.call(Method::POST, &format!("/api/v1/surgery/cases/{id}/cancel"), &t, Some(json!({"reason": "no_bed"}))).await;
+    let ok = or
+        .call(Method::POST, &format!("/api/v1/surgery/cases/{id}/cancel"), &t, Some(json!({"reason": "no_bed"})))
+        .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
     let body = json!({"theatre_id": t2, "planned_start": "2030-05-07T08:00:00Z"});
     let r = or.call(Method::POST, &format!("/api/v1/surgery/cases/{id}/rebook"), &t, Some(body)).await;
@@ -178,8 +201,14 @@ async fn surgery_side_mismatch_blocks_readiness() {
     let case = or.booked("HERNIA-ING", "left", T1).await;
     let t = or.nurse.clone();
     let url = format!("/api/v1/surgery/cases/{case}/readiness");
-    for (item, value) in [("consent", "right"), ("assessment", "iie"), ("fasting", "confirmed"), ("site_marked", "left"),
-                          ("allergies", "reviewed"), ("identity", "checked")] {
+    for (item, value) in [
+        ("consent", "right"),
+        ("assessment", "iie"),
+        ("fasting", "confirmed"),
+        ("site_marked", "left"),
+        ("allergies", "reviewed"),
+        ("identity", "checked"),
+    ] {
         let r = or.call(Method::POST, &url, &t, Some(json!({"item": item, "value": value}))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
@@ -271,9 +300,23 @@ async fn surgery_count_discrepancy_blocks_sign_out_until_resolved_or_recorded_un
         or.phase(&case, "to").await;
         assert_eq!(or.stage(&case, &n, json!({"stage": "incision"})).await.status, StatusCode::NO_CONTENT);
         let url = format!("/api/v1/surgery/cases/{case}/counts");
-        let r = or.call(Method::POST, &url, &n, Some(json!({"stage": "baseline", "sponges": "20", "needles": "10", "instruments": "40"}))).await;
+        let r = or
+            .call(
+                Method::POST,
+                &url,
+                &n,
+                Some(json!({"stage": "baseline", "sponges": "20", "needles": "10", "instruments": "40"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let r = or.call(Method::POST, &url, &n, Some(json!({"stage": "cavity_closure", "sponges": "19", "needles": "10", "instruments": "40"}))).await;
+        let r = or
+            .call(
+                Method::POST,
+                &url,
+                &n,
+                Some(json!({"stage": "cavity_closure", "sponges": "19", "needles": "10", "instruments": "40"})),
+            )
+            .await;
         assert_eq!(r.json()["discrepancy"], true, "{}", r.body);
         cases.push((case, r.json()["id"].as_str().unwrap().to_string()));
     }
@@ -286,7 +329,9 @@ async fn surgery_count_discrepancy_blocks_sign_out_until_resolved_or_recorded_un
     let url = format!("/api/v1/surgery/cases/{case}/counts/{count}/resolve");
     let bad = or.call(Method::POST, &url, &n, Some(json!({"resolution": "xray", "note": ""}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = or.call(Method::POST, &url, &n, Some(json!({"resolution": "xray", "note": "Swab found on X-ray and retrieved."}))).await;
+    let r = or
+        .call(Method::POST, &url, &n, Some(json!({"resolution": "xray", "note": "Swab found on X-ray and retrieved."})))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(or.stage(&case, &n, json!({"stage": "closure"})).await.status, StatusCode::NO_CONTENT);
     or.phase(&case, "so").await;
@@ -298,7 +343,14 @@ async fn surgery_count_discrepancy_blocks_sign_out_until_resolved_or_recorded_un
     let bad = or.call(Method::POST, &url, &n, Some(json!({"xray_result": "No foreign body seen", "reason": ""}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(or.confirm(&case, &n, "so_counts", "correct").await.status, StatusCode::CONFLICT);
-    let r = or.call(Method::POST, &url, &n, Some(json!({"xray_result": "No foreign body seen", "reason": "Unstable; transfer to ICU"}))).await;
+    let r = or
+        .call(
+            Method::POST,
+            &url,
+            &n,
+            Some(json!({"xray_result": "No foreign body seen", "reason": "Unstable; transfer to ICU"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(or.stage(&case, &n, json!({"stage": "closure"})).await.status, StatusCode::NO_CONTENT);
     or.phase(&case, "so").await;
@@ -311,14 +363,24 @@ async fn surgery_aldrete_under_9_needs_the_anaesthetists_override() {
     let mut or = setup().await;
     let case = or.booked("CARPAL-TUN", "right", T1).await;
     let n = or.nurse.clone();
-    for (stage, phase) in [("in_room", None), ("anaesthesia", Some("si")), ("incision", Some("to")), ("closure", None),
-                           ("out_of_room", Some("so")), ("recovery", None)] {
+    for (stage, phase) in [
+        ("in_room", None),
+        ("anaesthesia", Some("si")),
+        ("incision", Some("to")),
+        ("closure", None),
+        ("out_of_room", Some("so")),
+        ("recovery", None),
+    ] {
         if let Some(p) = phase {
             if p == "so" {
                 let r = or.confirm(&case, &n, "so_counts", "not_applicable").await;
                 assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-                for (i, a) in [("so_procedure_recorded", "confirmed"), ("so_specimens_labelled", "not_applicable"),
-                               ("so_equipment_problems", "none"), ("so_recovery_concerns", "reviewed")] {
+                for (i, a) in [
+                    ("so_procedure_recorded", "confirmed"),
+                    ("so_specimens_labelled", "not_applicable"),
+                    ("so_equipment_problems", "none"),
+                    ("so_recovery_concerns", "reviewed"),
+                ] {
                     assert_eq!(or.confirm(&case, &n, i, a).await.status, StatusCode::NO_CONTENT);
                 }
             } else {
@@ -329,9 +391,23 @@ async fn surgery_aldrete_under_9_needs_the_anaesthetists_override() {
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{stage}: {}", r.body);
     }
     let url = format!("/api/v1/surgery/cases/{case}/aldrete");
-    let bad = or.call(Method::POST, &url, &n, Some(json!({"activity": "3", "respiration": "2", "circulation": "2", "consciousness": "2", "spo2": "2"}))).await;
+    let bad = or
+        .call(
+            Method::POST,
+            &url,
+            &n,
+            Some(json!({"activity": "3", "respiration": "2", "circulation": "2", "consciousness": "2", "spo2": "2"})),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = or.call(Method::POST, &url, &n, Some(json!({"activity": "1", "respiration": "2", "circulation": "2", "consciousness": "1", "spo2": "2"}))).await;
+    let r = or
+        .call(
+            Method::POST,
+            &url,
+            &n,
+            Some(json!({"activity": "1", "respiration": "2", "circulation": "2", "consciousness": "1", "spo2": "2"})),
+        )
+        .await;
     assert_eq!(r.json()["total"], 8, "{}", r.body);
     // 8 without an override: refused; the nurse cannot override; the anaesthetist can, with a reason.
     let r = or.stage(&case, &n, json!({"stage": "discharged"})).await;
@@ -339,7 +415,9 @@ async fn surgery_aldrete_under_9_needs_the_anaesthetists_override() {
     let r = or.stage(&case, &n, json!({"stage": "discharged", "override_reason": "Chronic"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let a = or.anaesthetist.clone();
-    let r = or.stage(&case, &a, json!({"stage": "discharged", "override_reason": "Baseline activity 1 (hemiparesis)"})).await;
+    let r = or
+        .stage(&case, &a, json!({"stage": "discharged", "override_reason": "Baseline activity 1 (hemiparesis)"}))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let d = or.show(&case).await;
     assert_eq!(d["case"]["status"], "discharged");
@@ -372,7 +450,14 @@ async fn surgery_bad_input_is_refused_and_changes_nothing() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = or.stage(&case, &t, json!({"stage": "in_room", "at": "2999-01-01T00:00:00Z"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = or.call(Method::POST, &format!("/api/v1/surgery/cases/{case}/readiness"), &t, Some(json!({"item": "assessment", "value": "VII"}))).await;
+    let r = or
+        .call(
+            Method::POST,
+            &format!("/api/v1/surgery/cases/{case}/readiness"),
+            &t,
+            Some(json!({"item": "assessment", "value": "VII"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(or.count("SELECT count(*) FROM surgery_cases").await, 1);
     assert_eq!(or.count("SELECT count(*) FROM surgery_cases WHERE status = 'scheduled'").await, 1);
@@ -392,7 +477,10 @@ async fn surgery_unauthorised_roles_are_refused() {
     assert_eq!(or.call(Method::POST, &url, &n, Some(b)).await.status, StatusCode::FORBIDDEN);
     let rc = or.app.user("receptionist").await;
     let rc = or.app.api_token(&rc).await;
-    assert_eq!(or.call(Method::GET, &format!("/api/v1/surgery/cases/{case}"), &rc, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        or.call(Method::GET, &format!("/api/v1/surgery/cases/{case}"), &rc, None).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(or.call(Method::GET, "/api/v1/surgery/cases", &rc, None).await.status, StatusCode::FORBIDDEN);
     let s = or.surgeon.clone();
     let body = json!({"facility_id": or.app.facility_id.to_string(), "code": "OR9", "name": "X"});
@@ -436,7 +524,8 @@ async fn surgery_pages_book_show_the_case_and_the_big_screen_hides_names() {
     assert_eq!(chart.status, StatusCode::OK, "{}", chart.body);
     assert!(chart.body.contains("Book a case"), "{}", chart.body);
     let start = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
-    let start = if start.date() != time::OffsetDateTime::now_utc().date() { time::OffsetDateTime::now_utc() } else { start };
+    let start =
+        if start.date() != time::OffsetDateTime::now_utc().date() { time::OffsetDateTime::now_utc() } else { start };
     let local = format!(
         "{}-{:02}-{:02}T{:02}:{:02}",
         start.year(),
@@ -446,7 +535,8 @@ async fn surgery_pages_book_show_the_case_and_the_big_screen_hides_names() {
         start.minute()
     );
     let url = format!("/patients/{}/surgery", or.pid);
-    let (theatre, surgeon, anaes, nurse) = (or.theatre.clone(), or.ids[0].clone(), or.ids[1].clone(), or.ids[2].clone());
+    let (theatre, surgeon, anaes, nurse) =
+        (or.theatre.clone(), or.ids[0].clone(), or.ids[1].clone(), or.ids[2].clone());
     let fields = [
         ("theatre_id", theatre.as_str()),
         ("procedure_code", "HIP-REPL"),
@@ -498,7 +588,10 @@ async fn surgery_the_demo_has_theatres_lists_and_cases_at_every_stage() {
         async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
     };
     assert!(n("SELECT count(*) FROM surgery_theatres").await >= 4);
-    assert!(n("SELECT count(DISTINCT t.facility_id) FROM surgery_sessions s JOIN surgery_theatres t ON t.id = s.theatre_id").await >= 2);
+    assert!(
+        n("SELECT count(DISTINCT t.facility_id) FROM surgery_sessions s JOIN surgery_theatres t ON t.id = s.theatre_id")
+            .await >= 2
+    );
     assert!(n("SELECT count(*) FROM surgery_cases WHERE status = 'discharged'").await >= 5, "history for medians");
     for status in ["scheduled", "incision", "recovery", "cancelled"] {
         let c: i64 = sqlx::query_scalar("SELECT count(*) FROM surgery_cases WHERE status = $1")

@@ -115,9 +115,7 @@ pub async fn detail(state: &AppState, c: SurgeryCase) -> AppResult<SurgeryCaseDe
     )?;
     let phases_complete = PHASES
         .iter()
-        .filter(|p| {
-            CHECKLIST.iter().filter(|i| i.phase == **p).all(|i| checklist.iter().any(|k| k.item == i.key))
-        })
+        .filter(|p| CHECKLIST.iter().filter(|i| i.phase == **p).all(|i| checklist.iter().any(|k| k.item == i.key)))
         .map(|p| p.to_string())
         .collect();
     let readiness = crate::model::readiness(&c, items);
@@ -236,7 +234,8 @@ async fn day_cases(
     audit::record_now(
         &state.pool,
         &auth.meta,
-        Event::new("surgery.board.view", "surgery_board", Uuid::nil()).changes(serde_json::json!({"cases": rows.len()})),
+        Event::new("surgery.board.view", "surgery_board", Uuid::nil())
+            .changes(serde_json::json!({"cases": rows.len()})),
     )
     .await?;
     Ok(Json(rows))

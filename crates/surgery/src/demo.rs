@@ -30,7 +30,16 @@ fn meta_of(ctx: &DemoContext, id: Uuid, label: &str) -> AuditMeta {
     AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() }
 }
 
-async fn theatre(conn: &mut PgConnection, meta: &AuditMeta, facility: Uuid, code: &str, name: &str, specialty: &str, equipment: &str, emergency: bool) -> anyhow::Result<Uuid> {
+async fn theatre(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    facility: Uuid,
+    code: &str,
+    name: &str,
+    specialty: &str,
+    equipment: &str,
+    emergency: bool,
+) -> anyhow::Result<Uuid> {
     let v = ValidTheatre {
         facility_id: facility,
         code: code.into(),
@@ -79,13 +88,26 @@ async fn case(
     if upto == "scheduled" {
         return Ok(id);
     }
-    for (item, value) in [("consent", side), ("assessment", "II"), ("fasting", "confirmed"), ("site_marked", side),
-                          ("allergies", "reviewed"), ("identity", "checked")] {
+    for (item, value) in [
+        ("consent", side),
+        ("assessment", "II"),
+        ("fasting", "confirmed"),
+        ("site_marked", side),
+        ("allergies", "reviewed"),
+        ("identity", "checked"),
+    ] {
         let c = load(conn, t, id).await?;
         repo::record_readiness(conn, &t.nurse.1, &c, t.nurse.0, item, value).await.map_err(err)?;
     }
-    let offsets = [("in_room", 0), ("anaesthesia", 10), ("incision", 25), ("closure", minutes - 20),
-                   ("out_of_room", minutes), ("recovery", minutes + 5), ("discharged", minutes + 50)];
+    let offsets = [
+        ("in_room", 0),
+        ("anaesthesia", 10),
+        ("incision", 25),
+        ("closure", minutes - 20),
+        ("out_of_room", minutes),
+        ("recovery", minutes + 5),
+        ("discharged", minutes + 50),
+    ];
     for (stage, off) in offsets {
         if let Some(phase) = crate::model::gate(stage) {
             for item in CHECKLIST.iter().filter(|i| i.phase == phase) {
@@ -100,7 +122,8 @@ async fn case(
             repo::record_aldrete(conn, &t.nurse.1, &c, t.nurse.0, [2, 2, 2, 2, 2]).await.map_err(err)?;
         }
         let c = load(conn, t, id).await?;
-        let ch = StageChange { stage, at: start + Duration::minutes(off.into()), emergency_reason: "", override_reason: "" };
+        let ch =
+            StageChange { stage, at: start + Duration::minutes(off.into()), emergency_reason: "", override_reason: "" };
         repo::set_stage(conn, &t.nurse.1, &c, t.nurse.0, &ch).await.map_err(err)?;
         if stage == upto {
             break;
@@ -141,12 +164,18 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         facilities: ctx.facilities.clone(),
     };
     let m = &ctx.meta;
-    let or1 = theatre(conn, m, main, "OR1", "Main theatre 1", "General surgery", "Laparoscopy stack, diathermy", false).await?;
-    let or2 = theatre(conn, m, main, "OR2", "Main theatre 2", "Orthopaedics", "Image intensifier, traction table", false).await?;
-    let or3 = theatre(conn, m, main, "OR3", "Emergency theatre", "Emergency", "Rapid infuser, cell saver", true).await?;
+    let or1 = theatre(conn, m, main, "OR1", "Main theatre 1", "General surgery", "Laparoscopy stack, diathermy", false)
+        .await?;
+    let or2 =
+        theatre(conn, m, main, "OR2", "Main theatre 2", "Orthopaedics", "Image intensifier, traction table", false)
+            .await?;
+    let or3 =
+        theatre(conn, m, main, "OR3", "Emergency theatre", "Emergency", "Rapid infuser, cell saver", true).await?;
     let mut lists = vec![(or1, "General surgery"), (or2, "Orthopaedics"), (or3, "Emergency")];
     if let Some(&second) = ctx.facilities.get(1) {
-        let t1 = theatre(conn, m, second, "OR1", "Day surgery theatre", "Day surgery", "Phaco machine, microscope", false).await?;
+        let t1 =
+            theatre(conn, m, second, "OR1", "Day surgery theatre", "Day surgery", "Phaco machine, microscope", false)
+                .await?;
         lists.push((t1, "Day surgery"));
     }
     let now = OffsetDateTime::now_utc();
@@ -167,7 +196,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         let start = day - Duration::days(days) + Duration::hours(9);
         case(conn, &t, p(i), or1, "CHOLE-LAP", "not_applicable", start, minutes, "discharged").await?;
     }
-    case(conn, &t, p(5), or2, "HIP-REPL", "left", day - Duration::days(3) + Duration::hours(10), 120, "discharged").await?;
+    case(conn, &t, p(5), or2, "HIP-REPL", "left", day - Duration::days(3) + Duration::hours(10), 120, "discharged")
+        .await?;
     // Today: in surgery (OR1), in recovery with Aldrete 8 (OR2), ready and not ready (later in OR1),
     // an emergency recorded before its Time Out (OR3) and a cancelled case.
     let base = now - Duration::minutes(70);
@@ -175,9 +205,16 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let rec = case(conn, &t, p(7), or2, "ORIF-WRIST", "left", now - Duration::minutes(150), 75, "recovery").await?;
     let c = load(conn, &t, rec).await?;
     repo::record_aldrete(conn, &t.nurse.1, &c, t.nurse.0, [1, 2, 2, 1, 2]).await.map_err(err)?;
-    let ready = case(conn, &t, p(8), or1, "APPX-LAP", "not_applicable", now + Duration::minutes(30), 60, "scheduled").await?;
-    for (item, value) in [("consent", "not_applicable"), ("assessment", "I"), ("fasting", "confirmed"),
-                          ("site_marked", "not_applicable"), ("allergies", "reviewed"), ("identity", "checked")] {
+    let ready =
+        case(conn, &t, p(8), or1, "APPX-LAP", "not_applicable", now + Duration::minutes(30), 60, "scheduled").await?;
+    for (item, value) in [
+        ("consent", "not_applicable"),
+        ("assessment", "I"),
+        ("fasting", "confirmed"),
+        ("site_marked", "not_applicable"),
+        ("allergies", "reviewed"),
+        ("identity", "checked"),
+    ] {
         let c = load(conn, &t, ready).await?;
         repo::record_readiness(conn, &t.nurse.1, &c, nurse, item, value).await.map_err(err)?;
     }
@@ -187,7 +224,9 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         repo::record_readiness(conn, &t.nurse.1, &c, nurse, item, value).await.map_err(err)?;
     }
     // The emergency: in the room, Sign In done, incision recorded before the Time Out.
-    let em = case(conn, &t, p(10), or3, "LAPAROTOMY", "not_applicable", now - Duration::minutes(40), 120, "anaesthesia").await?;
+    let em =
+        case(conn, &t, p(10), or3, "LAPAROTOMY", "not_applicable", now - Duration::minutes(40), 120, "anaesthesia")
+            .await?;
     let c = load(conn, &t, em).await?;
     let ch = StageChange {
         stage: "incision",
@@ -197,12 +236,21 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     };
     repo::set_stage(conn, &t.nurse.1, &c, nurse, &ch).await.map_err(err)?;
     let c = load(conn, &t, em).await?;
-    repo::record_count(conn, &t.nurse.1, &c, nurse, &ValidCount { stage: "baseline".into(), sponges: 30, needles: 12, instruments: 45 })
+    repo::record_count(
+        conn,
+        &t.nurse.1,
+        &c,
+        nurse,
+        &ValidCount { stage: "baseline".into(), sponges: 30, needles: 12, instruments: 45 },
+    )
+    .await
+    .map_err(err)?;
+    let cancelled =
+        case(conn, &t, p(11), or2, "KNEE-ARTHRO", "right", now + Duration::minutes(60), 45, "scheduled").await?;
+    let c = load(conn, &t, cancelled).await?;
+    repo::cancel(conn, &t.surgeon.1, &c, "patient_unfit", "Chest infection; rebook in six weeks.")
         .await
         .map_err(err)?;
-    let cancelled = case(conn, &t, p(11), or2, "KNEE-ARTHRO", "right", now + Duration::minutes(60), 45, "scheduled").await?;
-    let c = load(conn, &t, cancelled).await?;
-    repo::cancel(conn, &t.surgeon.1, &c, "patient_unfit", "Chest infection; rebook in six weeks.").await.map_err(err)?;
     tracing::info!("seeded the demo theatres");
     Ok(())
 }

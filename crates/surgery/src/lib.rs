@@ -49,6 +49,10 @@ pub const MODULE: Module = Module {
     ],
     reference_data: Some(|pool| repo::ensure_loaded(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/surgery.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/surgery.ftl")),
+        ("es", include_str!("../../../locales/es/surgery.ftl")),
+        ("ar", include_str!("../../../locales/ar/surgery.ftl")),
+    ],
     ..Module::new("surgery", "Surgery")
 };

@@ -414,7 +414,8 @@ impl SurgeryCaseForm {
         if procedure_code.is_empty() {
             e.add("procedure_code", "Choose the procedure.");
         }
-        let side = one_of(&mut e, "side", &self.side, SIDES, "Choose the side: left, right, bilateral or not applicable.");
+        let side =
+            one_of(&mut e, "side", &self.side, SIDES, "Choose the side: left, right, bilateral or not applicable.");
         len(&mut e, "site", &self.site, 200);
         let surgeon_id = uuid(&mut e, "surgeon_id", &self.surgeon_id, true, "Choose the surgeon.");
         let assistant_id = uuid(&mut e, "assistant_id", &self.assistant_id, false, "Choose the assistant.");
@@ -456,7 +457,8 @@ impl SurgeryCaseForm {
         if blood != "none" && !self.blood_attested {
             e.add("blood_attested", "Attest that the blood is arranged.");
         }
-        let planned_start = zone.read_field(&mut e, "planned_start", &self.planned_start, Some(&self.planned_start_offset));
+        let planned_start =
+            zone.read_field(&mut e, "planned_start", &self.planned_start, Some(&self.planned_start_offset));
         let expected_minutes = if self.expected_minutes.trim().is_empty() {
             None
         } else {

@@ -129,15 +129,16 @@ struct BoardPage {
     screen: bool,
 }
 
-async fn board(State(state): State<AppState>, page: Page, auth: Auth, Query(q): Query<BoardQuery>) -> AppResult<Response> {
+async fn board(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Response> {
     let screen = q.screen();
     let rows = board_data(&state, &page, &auth, screen).await?;
     let title = page.t("surgery-board-title");
-    web::render(&BoardPage {
-        page: page.titled(title),
-        rows,
-        screen,
-    })
+    web::render(&BoardPage { page: page.titled(title), rows, screen })
 }
 
 #[derive(Template)]
@@ -253,11 +254,7 @@ async fn case_page(State(state): State<AppState>, page: Page, auth: Auth, Path(i
             let opts = values
                 .iter()
                 .map(|v| {
-                    let label = if *k == "assessment" {
-                        v.replace('E', " E")
-                    } else {
-                        page.t(&key("value", v))
-                    };
+                    let label = if *k == "assessment" { v.replace('E', " E") } else { page.t(&key("value", v)) };
                     (v.to_string(), label)
                 })
                 .collect();

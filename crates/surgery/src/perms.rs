@@ -15,14 +15,11 @@ pub const ALL: &[PermDef] = &[
         description: "View theatres, lists, surgical cases and the theatre board",
         default_roles: &["doctor", "nurse"],
     },
-    PermDef {
-        perm: BOOK,
-        description: "Book, cancel and rebook surgical cases",
-        default_roles: &["doctor"],
-    },
+    PermDef { perm: BOOK, description: "Book, cancel and rebook surgical cases", default_roles: &["doctor"] },
     PermDef {
         perm: PERFORM,
-        description: "Record readiness, the WHO checklist (as a member of the case team), stages, counts and recovery scores",
+        description:
+            "Record readiness, the WHO checklist (as a member of the case team), stages, counts and recovery scores",
         default_roles: &["doctor", "nurse"],
     },
     PermDef {

@@ -211,12 +211,10 @@ pub async fn cases_between(
 
 /// A patient's cases, newest first (bounded).
 pub async fn patient_cases(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<SurgeryCase>> {
-    sqlx::query_as(&format!(
-        "{CASE_SELECT} WHERE c.patient_id = $1 ORDER BY c.planned_start DESC, c.id DESC LIMIT 200"
-    ))
-    .bind(patient)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&format!("{CASE_SELECT} WHERE c.patient_id = $1 ORDER BY c.planned_start DESC, c.id DESC LIMIT 200"))
+        .bind(patient)
+        .fetch_all(pool)
+        .await
 }
 
 /// The median of the surgeon's last (up to 10) completed cases of the procedure, in minutes
@@ -349,7 +347,13 @@ pub async fn book(
 }
 
 /// Cancels a scheduled case with a coded reason (a case under way is not cancelled).
-pub async fn cancel(conn: &mut PgConnection, meta: &AuditMeta, c: &SurgeryCase, reason: &str, note: &str) -> AppResult<()> {
+pub async fn cancel(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    c: &SurgeryCase,
+    reason: &str,
+    note: &str,
+) -> AppResult<()> {
     let n = sqlx::query(
         "UPDATE surgery_cases SET status = 'cancelled', cancel_reason = $2, cancel_note = $3, cancelled_at = now()
          WHERE id = $1 AND status = 'scheduled'",
@@ -412,7 +416,11 @@ pub async fn rebook(
         expected_minutes: Some(c.expected_minutes),
     };
     let (id, _) = book(conn, meta, c.patient_id, &v, facilities).await?;
-    sqlx::query("UPDATE surgery_cases SET rebooked_from = $2 WHERE id = $1").bind(id).bind(c.id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE surgery_cases SET rebooked_from = $2 WHERE id = $1")
+        .bind(id)
+        .bind(c.id)
+        .execute(&mut *conn)
+        .await?;
     Ok(id)
 }
 
@@ -714,12 +722,8 @@ pub async fn count_unresolved(
         .bind(reason.trim())
         .execute(&mut *conn)
         .await?;
-    audit::record(
-        conn,
-        meta,
-        Event::new("surgery.count.unresolved", "surgery_case", c.id).patient(c.patient_id),
-    )
-    .await?;
+    audit::record(conn, meta, Event::new("surgery.count.unresolved", "surgery_case", c.id).patient(c.patient_id))
+        .await?;
     Ok(())
 }
 
