@@ -178,7 +178,7 @@ async fn surgery_theatre_overlap_is_refused_and_a_surgeon_overlap_only_flagged()
 
 #[tokio::test]
 async fn surgery_racing_bookings_of_one_theatre_slot_one_wins() {
-    let mut or = setup().await;
+    let or = setup().await;
     let bodies: Vec<Value> = (0..5)
         .map(|i| or.booking("APPX-LAP", "not_applicable", &format!("2030-05-06T08:{:02}:00Z", i * 5), "60"))
         .collect();

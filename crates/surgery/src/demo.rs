@@ -30,6 +30,7 @@ fn meta_of(ctx: &DemoContext, id: Uuid, label: &str) -> AuditMeta {
     AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn theatre(
     conn: &mut PgConnection,
     meta: &AuditMeta,

@@ -196,6 +196,9 @@ pub struct ItemView {
     pub answer_label: String,
 }
 
+/// A readiness row: item key, label, what was recorded, the values to choose from.
+type ReadinessRow = (String, String, Option<SurgeryReadinessItem>, Vec<(String, String)>);
+
 pub struct PhaseView {
     pub key: String,
     pub label: String,
@@ -210,7 +213,7 @@ struct CasePage {
     c: SurgeryCase,
     ready: bool,
     reasons: Vec<String>,
-    readiness: Vec<(String, String, Option<SurgeryReadinessItem>, Vec<(String, String)>)>,
+    readiness: Vec<ReadinessRow>,
     phases: Vec<PhaseView>,
     counts: Vec<SurgeryCount>,
     aldrete: Vec<SurgeryAldrete>,
