@@ -22,6 +22,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_appointments::MODULE,
     &hearth_inpatient::MODULE,
     &hearth_laboratory::MODULE,
+    &hearth_radiology::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_emergency::MODULE,
@@ -46,6 +47,7 @@ pub mod modules {
     pub use hearth_immunizations as immunizations;
     pub use hearth_inpatient as inpatient;
     pub use hearth_laboratory as laboratory;
+    pub use hearth_radiology as radiology;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;

@@ -27,6 +27,7 @@ mod import_scope;
 mod inpatient;
 mod jobs;
 mod laboratory;
+mod radiology;
 mod mfa;
 mod mfa_email;
 mod migrations_data;
