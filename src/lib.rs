@@ -47,10 +47,10 @@ pub mod modules {
     pub use hearth_immunizations as immunizations;
     pub use hearth_inpatient as inpatient;
     pub use hearth_laboratory as laboratory;
-    pub use hearth_radiology as radiology;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;
+    pub use hearth_radiology as radiology;
 }
 
 /// The whole application: every module's routes plus the middleware stack.

@@ -106,7 +106,8 @@ async fn staff(app: &mut TestApp) -> Staff {
 
 async fn protocolled(app: &mut TestApp, s: &Staff, pid: &str, code: &str, side: &str) -> String {
     let id = order(app, &s.doctor, pid, code, side).await;
-    let (st, v) = post(app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
+    let (st, v) =
+        post(app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
     assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
     id
 }
@@ -146,7 +147,9 @@ async fn egfr(app: &mut TestApp, doctor: &str, pid: &str, creatinine: &str, days
         (&lab, "results", json!({"results": [{"test": "CREA", "value": creatinine}]})),
         (&lab, "release", json!({})),
     ] {
-        let r = app.api(Method::POST, &format!("/api/v1/laboratory/specimens/{specimen}/{step}"), Some(who), Some(body)).await;
+        let r = app
+            .api(Method::POST, &format!("/api/v1/laboratory/specimens/{specimen}/{step}"), Some(who), Some(body))
+            .await;
         assert!(r.status.is_success(), "{step}: {} {}", r.status, r.body);
     }
     if days_ago > 0 {
@@ -215,11 +218,17 @@ async fn radiology_laterality_and_clinical_question_are_required() {
     let r = app
         .post_form(
             &format!("/patients/{pid}/radiology"),
-            &[("code", "XR-KNEE"), ("laterality", "left"), ("priority", "routine"), ("indication", "Swollen after a fall")],
+            &[
+                ("code", "XR-KNEE"),
+                ("laterality", "left"),
+                ("priority", "routine"),
+                ("indication", "Swollen after a fall"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let side: Option<String> = sqlx::query_scalar("SELECT laterality FROM rad_orders").fetch_one(&app.pool).await.unwrap();
+    let side: Option<String> =
+        sqlx::query_scalar("SELECT laterality FROM rad_orders").fetch_one(&app.pool).await.unwrap();
     assert_eq!(side.as_deref(), Some("left"));
     assert_eq!(app.audit_count("radiology.order.create").await, 1);
 }
@@ -253,7 +262,15 @@ async fn radiology_contrast_ct_needs_a_recent_egfr_of_30_or_an_override() {
     let (st, v) = book(&mut app, &s, &id3, "CT", 11, json!({"on_metformin": true})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v.to_string().contains("below 30"), "{v}");
-    let (st, v) = book(&mut app, &s, &id3, "CT", 11, json!({"on_metformin": true, "override_reason": "Suspected aortic dissection"})).await;
+    let (st, v) = book(
+        &mut app,
+        &s,
+        &id3,
+        "CT",
+        11,
+        json!({"on_metformin": true, "override_reason": "Suspected aortic dissection"}),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["egfr_low", "metformin_hold"]);
@@ -285,12 +302,17 @@ async fn radiology_pregnancy_status_is_asked_of_a_patient_of_30_before_ct() {
     let id = protocolled(&mut app, &s, &pid, "CT-HEAD", "").await;
     let (st, v) = book(&mut app, &s, &id, "CT", 9, json!({})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert!(field_error(&v, "pregnancy").contains("pregnancy status") || v.to_string().contains("pregnancy status"), "{v}");
+    assert!(
+        field_error(&v, "pregnancy").contains("pregnancy status") || v.to_string().contains("pregnancy status"),
+        "{v}"
+    );
     let (st, v) = book(&mut app, &s, &id, "CT", 9, json!({"pregnancy": "unknown"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v.to_string().contains("Pregnancy status unknown"), "{v}");
     assert_eq!(status_of(&app, &id).await.0, "protocolled");
-    let (st, v) = book(&mut app, &s, &id, "CT", 9, json!({"pregnancy": "unknown", "override_reason": "Head injury, GCS 9"})).await;
+    let (st, v) =
+        book(&mut app, &s, &id, "CT", 9, json!({"pregnancy": "unknown", "override_reason": "Head injury, GCS 9"}))
+            .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     // Ultrasound asks nothing; a man of 30 is not asked.
     let us = protocolled(&mut app, &s, &pid, "US-PELV", "").await;
@@ -309,14 +331,23 @@ async fn radiology_mr_unsafe_implant_is_a_hard_stop() {
     let (st, v) = book(&mut app, &s, &id, "MR", 9, json!({})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v.to_string().contains("MRI safety questionnaire"), "{v}");
-    let (st, v) = book(&mut app, &s, &id, "MR", 9, json!({"mr_implant": "unsafe", "override_reason": "Consultant insists"})).await;
+    let (st, v) =
+        book(&mut app, &s, &id, "MR", 9, json!({"mr_implant": "unsafe", "override_reason": "Consultant insists"}))
+            .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v.to_string().contains("MR Unsafe"), "{v}");
     assert_eq!(status_of(&app, &id).await, ("protocolled".into(), None), "no override of a hard stop");
     let (st, _) = book(&mut app, &s, &id, "MR", 9, json!({"mr_implant": "conditional"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "conditions are required");
-    let (st, v) =
-        book(&mut app, &s, &id, "MR", 9, json!({"mr_implant": "conditional", "mr_conditions": "1.5 T only, SAR ≤ 2 W/kg"})).await;
+    let (st, v) = book(
+        &mut app,
+        &s,
+        &id,
+        "MR",
+        9,
+        json!({"mr_implant": "conditional", "mr_conditions": "1.5 T only, SAR ≤ 2 W/kg"}),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let safety: Value = sqlx::query_scalar("SELECT safety FROM rad_orders WHERE id = $1::uuid")
         .bind(&id)
@@ -361,13 +392,23 @@ async fn radiology_a_room_is_never_double_booked() {
         .await
         .unwrap();
     let start = tomorrow(9).replace(":00:00Z", ":05:00Z");
-    let (st, v) =
-        post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{other}/book"), json!({"room_id": s.rooms["XR"], "start": start})).await;
+    let (st, v) = post(
+        &mut app,
+        &s.tech,
+        &format!("/api/v1/radiology/orders/{other}/book"),
+        json!({"room_id": s.rooms["XR"], "start": start}),
+    )
+    .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     assert!(v.to_string().contains("already booked at that time"), "{v}");
     let start = tomorrow(9).replace(":00:00Z", ":10:00Z");
-    let (st, v) =
-        post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{other}/book"), json!({"room_id": s.rooms["XR"], "start": start})).await;
+    let (st, v) = post(
+        &mut app,
+        &s.tech,
+        &format!("/api/v1/radiology/orders/{other}/book"),
+        json!({"room_id": s.rooms["XR"], "start": start}),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
 }
 
@@ -378,7 +419,8 @@ async fn radiology_worklist_reports_addenda_and_critical_alert() {
     let pid = patient(&mut app, "male", "1950-03-01").await;
     let id = protocolled(&mut app, &s, &pid, "XR-CHEST", "").await;
     // Reporting before the exam is done: 409.
-    let (st, _) = post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/report"), json!({"impression": "x"})).await;
+    let (st, _) =
+        post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/report"), json!({"impression": "x"})).await;
     assert_eq!(st, StatusCode::CONFLICT);
     let start = time::OffsetDateTime::now_utc() + time::Duration::minutes(30);
     let start = start.format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -399,12 +441,14 @@ async fn radiology_worklist_reports_addenda_and_critical_alert() {
     let page = tech_app.get("/radiology/worklist").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&accession) && page.body.contains("Chest X-ray PA"), "{}", page.body);
-    let (st, _) = post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "completed"})).await;
+    let (st, _) =
+        post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "completed"})).await;
     assert_eq!(st, StatusCode::CONFLICT, "no skipping to completed");
     let r = tech_app.post_form(&format!("/radiology/orders/{id}/step"), &[("status", "arrived")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     for step in ["in_progress", "completed"] {
-        let (st, v) = post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": step})).await;
+        let (st, v) =
+            post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": step})).await;
         assert_eq!(st, StatusCode::NO_CONTENT, "{step}: {v}");
     }
     let charges: Vec<String> = sqlx::query_scalar("SELECT code FROM charges WHERE source_module = 'radiology'")
@@ -449,7 +493,10 @@ async fn radiology_worklist_reports_addenda_and_critical_alert() {
         .await
         .unwrap();
     assert_eq!(inbox.len(), 2, "{inbox:?}");
-    assert!(inbox.iter().any(|s| s.starts_with("PRELIMINARY")) && inbox.iter().any(|s| s.starts_with("FINAL")), "{inbox:?}");
+    assert!(
+        inbox.iter().any(|s| s.starts_with("PRELIMINARY")) && inbox.iter().any(|s| s.starts_with("FINAL")),
+        "{inbox:?}"
+    );
 
     // Signed: no change through the API nor in the database.
     let (st, _) = post(
@@ -477,20 +524,24 @@ async fn radiology_worklist_reports_addenda_and_critical_alert() {
     )
     .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
-    let (given, source): (Option<Uuid>, String) = sqlx::query_as(
-        "SELECT given_user_id, source_module FROM alerts WHERE kind = 'radiology.critical_finding'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (given, source): (Option<Uuid>, String) =
+        sqlx::query_as("SELECT given_user_id, source_module FROM alerts WHERE kind = 'radiology.critical_finding'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let orderer: Uuid = sqlx::query_scalar("SELECT orderer_id FROM rad_orders").fetch_one(&app.pool).await.unwrap();
     assert_eq!((given, source.as_str()), (Some(orderer), "radiology"));
-    let impression: String = sqlx::query_scalar("SELECT impression FROM rad_reports").fetch_one(&app.pool).await.unwrap();
+    let impression: String =
+        sqlx::query_scalar("SELECT impression FROM rad_reports").fetch_one(&app.pool).await.unwrap();
     assert_eq!(impression, "Right lower lobe pneumonia.");
     assert!(sqlx::query("DELETE FROM rad_addenda").execute(&app.pool).await.is_err(), "addenda are immutable");
     let print = app.get(&format!("/patients/{pid}/radiology/{id}/print")).await;
     assert_eq!(print.status, StatusCode::OK);
-    assert!(print.body.contains("small right apical pneumothorax") && print.body.contains(&accession), "{}", print.body);
+    assert!(
+        print.body.contains("small right apical pneumothorax") && print.body.contains(&accession),
+        "{}",
+        print.body
+    );
     let detail = app.api(Method::GET, &format!("/api/v1/radiology/orders/{id}"), Some(&s.rad), None).await;
     assert_eq!(detail.json()["addenda"].as_array().unwrap().len(), 1);
     let _ = &mut s;
@@ -518,8 +569,11 @@ async fn radiology_another_facility_and_other_roles_see_nothing() {
         .await
         .unwrap();
     let day = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
-    for path in [format!("/api/v1/radiology/worklist?day={day}"), "/api/v1/radiology/orders?status=requested".into(),
-                 "/api/v1/radiology/rooms".into()] {
+    for path in [
+        format!("/api/v1/radiology/worklist?day={day}"),
+        "/api/v1/radiology/orders?status=requested".into(),
+        "/api/v1/radiology/rooms".into(),
+    ] {
         let r = app.api(Method::GET, &path, Some(&token), None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert_eq!(r.json().as_array().unwrap().len(), 0, "{path}: {}", r.body);
@@ -528,7 +582,8 @@ async fn radiology_another_facility_and_other_roles_see_nothing() {
     assert_eq!(r.json().as_array().unwrap().len(), 1, "the own facility sees it");
     let r = app.api(Method::GET, &format!("/api/v1/radiology/orders/{id}"), Some(&token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let (st, _) = post(&mut app, &token, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "arrived"})).await;
+    let (st, _) =
+        post(&mut app, &token, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "arrived"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "a radiologist does not run the worklist");
     // Roles: a receptionist sees no radiology; a nurse reads but cannot protocol or book.
     let (mut recep, recep_token) = as_role(&app, "receptionist").await;
@@ -538,8 +593,13 @@ async fn radiology_another_facility_and_other_roles_see_nothing() {
     let (mut nurse, nurse_token) = as_role(&app, "nurse").await;
     assert_eq!(nurse.get("/radiology").await.status, StatusCode::OK);
     let other_order = order(&mut app, &s.doctor, &pid, "XR-PELV", "").await;
-    let (st, _) =
-        post(&mut app, &nurse_token, &format!("/api/v1/radiology/orders/{other_order}/protocol"), json!({"decision": "accept"})).await;
+    let (st, _) = post(
+        &mut app,
+        &nurse_token,
+        &format!("/api/v1/radiology/orders/{other_order}/protocol"),
+        json!({"decision": "accept"}),
+    )
+    .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = post(&mut app, &nurse_token, &format!("/api/v1/radiology/orders/{id}/book"), json!({})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
@@ -552,7 +612,9 @@ async fn radiology_bad_input_is_refused_and_changes_nothing() {
     let s = staff(&mut app).await;
     let pid = patient(&mut app, "male", "1950-03-01").await;
     let id = order(&mut app, &s.doctor, &pid, "XR-CHEST", "").await;
-    for body in [json!({"decision": "maybe"}), json!({"decision": "reject", "reason": "  "}), json!({"decision": "change"})] {
+    for body in
+        [json!({"decision": "maybe"}), json!({"decision": "reject", "reason": "  "}), json!({"decision": "change"})]
+    {
         let (st, v) = post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), body.clone()).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
     }
@@ -560,9 +622,11 @@ async fn radiology_bad_input_is_refused_and_changes_nothing() {
     // Booking before the protocol: 409.
     let (st, _) = book(&mut app, &s, &id, "XR", 9, json!({})).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
+    let (st, _) =
+        post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, _) = post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
+    let (st, _) =
+        post(&mut app, &s.rad, &format!("/api/v1/radiology/orders/{id}/protocol"), json!({"decision": "accept"})).await;
     assert_eq!(st, StatusCode::CONFLICT, "protocolled once");
     for body in [
         json!({"room_id": "not-a-room", "start": tomorrow(9)}),
@@ -575,12 +639,19 @@ async fn radiology_bad_input_is_refused_and_changes_nothing() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
     }
     assert_eq!(status_of(&app, &id).await, ("protocolled".into(), None));
-    let r = app.api(Method::POST, &format!("/api/v1/radiology/orders/{}/protocol", Uuid::new_v4()), Some(&s.rad),
-                    Some(json!({"decision": "accept"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/radiology/orders/{}/protocol", Uuid::new_v4()),
+            Some(&s.rad),
+            Some(json!({"decision": "accept"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app.api(Method::GET, "/api/v1/radiology/worklist?day=yesterday", Some(&s.rad), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (st, _) = post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "teleported"})).await;
+    let (st, _) =
+        post(&mut app, &s.tech, &format!("/api/v1/radiology/orders/{id}/step"), json!({"status": "teleported"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     // A rejection revokes the order in the core, with its reason.
     let id2 = order(&mut app, &s.doctor, &pid, "XR-PELV", "").await;

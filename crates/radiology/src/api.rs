@@ -165,7 +165,11 @@ async fn audit_list(state: &AppState, auth: &Auth, list: &str) -> AppResult<()> 
 #[utoipa::path(get, path = "/api/v1/radiology/orders/{id}", params(("id" = Uuid, Path)),
     responses((status = 200, body = RadiologyOrderDetail), (status = 403), (status = 404)),
     security(("bearer" = [])), tag = "radiology")]
-async fn order(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Json<RadiologyOrderDetail>> {
+async fn order(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<RadiologyOrderDetail>> {
     auth.require(perms::READ)?;
     let mut conn = state.pool.acquire().await?;
     let order = repo::order_in(&mut conn, id, &auth.user.facility_ids).await?;
@@ -320,8 +324,7 @@ async fn worklist(
         parse_day(&q.day).ok_or_else(|| AppError::field("day", "The day is YYYY-MM-DD."))?
     };
     let modality = q.modality.as_deref().map(str::trim).filter(|m| !m.is_empty());
-    let rows =
-        repo::worklist(&state.pool, &auth.user.facility_ids, zone.day_range(day), q.room, modality).await?;
+    let rows = repo::worklist(&state.pool, &auth.user.facility_ids, zone.day_range(day), q.room, modality).await?;
     audit_list(&state, &auth, "worklist").await?;
     Ok(Json(rows))
 }

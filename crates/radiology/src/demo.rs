@@ -7,7 +7,9 @@ use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::model::{RadiologyAddendumForm, RadiologyBookForm, RadiologyProtocolForm, RadiologyReportForm, RadiologyRoomForm};
+use crate::model::{
+    RadiologyAddendumForm, RadiologyBookForm, RadiologyProtocolForm, RadiologyReportForm, RadiologyRoomForm,
+};
 use crate::{orders, repo};
 use hearth_core::platform::audit::AuditMeta;
 use hearth_core::registry::{DemoContext, OrderEntry, OrderRequest};
@@ -129,7 +131,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             room_id: room.to_string(),
             pregnancy: "not_pregnant".into(),
             mr_implant: "none".into(),
-            override_reason: if contrast { "Urgent: eGFR requested, clinical benefit outweighs the risk.".into() } else { String::new() },
+            override_reason: if contrast {
+                "Urgent: eGFR requested, clinical benefit outweighs the risk.".into()
+            } else {
+                String::new()
+            },
             ..Default::default()
         };
         let start = now + Duration::minutes(*offset);
@@ -142,7 +148,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         if *stage <= 6 {
             continue;
         }
-        let p = crate::catalogue::procedure(conn, code).await?.ok_or_else(|| anyhow::anyhow!("radiology demo: {code}"))?;
+        let p =
+            crate::catalogue::procedure(conn, code).await?.ok_or_else(|| anyhow::anyhow!("radiology demo: {code}"))?;
         let critical = *stage == 10;
         let rf = RadiologyReportForm {
             findings: if critical {
@@ -150,7 +157,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             } else {
                 p.normal_findings.clone()
             },
-            impression: if critical { "Acute right lower lobe pulmonary embolism.".into() } else { p.normal_impression.clone() },
+            impression: if critical {
+                "Acute right lower lobe pulmonary embolism.".into()
+            } else {
+                p.normal_impression.clone()
+            },
             critical,
             status: if *stage == 7 { "preliminary".into() } else { "final".into() },
         };

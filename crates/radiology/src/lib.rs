@@ -63,6 +63,10 @@ pub const MODULE: Module = Module {
     reference_data: Some(|pool| catalogue::ensure_loaded(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
     order_kinds: &[orders::KIND],
-    messages: &[("en", include_str!("../../../locales/en/radiology.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/radiology.ftl")),
+        ("es", include_str!("../../../locales/es/radiology.ftl")),
+        ("ar", include_str!("../../../locales/ar/radiology.ftl")),
+    ],
     ..Module::new("radiology", "Radiology")
 };

@@ -101,6 +101,10 @@ impl RadiologyOrder {
     pub fn status_key(&self) -> String {
         format!("radiology-status-{}", self.status.replace('_', "-"))
     }
+    /// An MRI (the booking form asks the implant questionnaire).
+    pub fn is_mr(&self) -> bool {
+        self.modality == "MR"
+    }
     pub fn side(&self) -> &str {
         self.laterality.as_deref().unwrap_or("")
     }
@@ -383,9 +387,15 @@ mod tests {
         assert_eq!(codes(&safety_checks(&input("CT", "iodinated", 60, Some((25.0, 2))), &form).0), ["egfr_low"]);
         assert!(safety_checks(&input("CT", "iodinated", 60, Some((45.0, 2))), &form).0.is_empty());
         let met = RadiologyBookForm { on_metformin: true, ..form.clone() };
-        assert_eq!(codes(&safety_checks(&input("CT", "iodinated", 60, Some((25.0, 2))), &met).0), ["egfr_low", "metformin_hold"]);
+        assert_eq!(
+            codes(&safety_checks(&input("CT", "iodinated", 60, Some((25.0, 2))), &met).0),
+            ["egfr_low", "metformin_hold"]
+        );
         // Gadolinium below 30: advice only (group II acceptable).
-        let g = safety_checks(&input("MR", "gadolinium", 60, Some((20.0, 2))), &RadiologyBookForm { mr_implant: "none".into(), ..form });
+        let g = safety_checks(
+            &input("MR", "gadolinium", 60, Some((20.0, 2))),
+            &RadiologyBookForm { mr_implant: "none".into(), ..form },
+        );
         assert_eq!(g.0.iter().map(|f| &f.level).collect::<Vec<_>>(), [&Level::Advice]);
     }
 

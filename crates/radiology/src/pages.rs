@@ -11,9 +11,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::model::{
-    RadiologyAddendum, RadiologyAddendumForm, RadiologyBookForm, RadiologyOrder, RadiologyOverride,
-    RadiologyProcedure, RadiologyProtocolForm, RadiologyReport, RadiologyReportForm, RadiologyRoom,
-    RadiologyRoomForm, IMPLANTS, LATERALITIES, PREGNANCY,
+    RadiologyAddendum, RadiologyAddendumForm, RadiologyBookForm, RadiologyOrder, RadiologyOverride, RadiologyProcedure,
+    RadiologyProtocolForm, RadiologyReport, RadiologyReportForm, RadiologyRoom, RadiologyRoomForm, IMPLANTS,
+    LATERALITIES, PREGNANCY,
 };
 use crate::{catalogue, perms, repo};
 use hearth_core::app::AppState;
@@ -98,7 +98,10 @@ async fn overview(State(state): State<AppState>, page: Page, auth: Auth) -> AppR
     audit_list(&state, &auth, "overview").await?;
     let mut room_choices = vec![(String::new(), page.t("radiology-choose"))];
     room_choices.extend(
-        rooms.into_iter().filter(|r| r.active).map(|r| (r.id.to_string(), format!("{} · {} ({})", r.modality, r.name, r.facility))),
+        rooms
+            .into_iter()
+            .filter(|r| r.active)
+            .map(|r| (r.id.to_string(), format!("{} · {} ({})", r.modality, r.name, r.facility))),
     );
     let title = page.t("radiology-title");
     web::render(&OverviewPage {
@@ -547,8 +550,12 @@ async fn print(
     let b = patient.banner("radiology");
     let (o, report, addenda, _) = load_for(&state, b.id, item).await?;
     let report = report.ok_or(AppError::NotFound)?;
-    audit::record_now(&state.pool, &auth.meta, Event::new("radiology.report.print", "rad_report", report.id).patient(b.id))
-        .await?;
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("radiology.report.print", "rad_report", report.id).patient(b.id),
+    )
+    .await?;
     let title = page.t1("radiology-print-title", "procedure", o.procedure_name.clone());
     web::render(&PrintPage { page: page.titled(title), b, o, report, addenda })
 }

@@ -33,19 +33,11 @@ pub const ALL: &[PermDef] = &[
         description: "Record an exam's arrival, start and completion on the modality worklist",
         default_roles: &["radiographer"],
     },
-    PermDef {
-        perm: REPORT,
-        description: "Write preliminary imaging reports",
-        default_roles: &["radiologist"],
-    },
+    PermDef { perm: REPORT, description: "Write preliminary imaging reports", default_roles: &["radiologist"] },
     PermDef {
         perm: SIGN,
         description: "Sign final imaging reports and addenda (radiologists)",
         default_roles: &["radiologist"],
     },
-    PermDef {
-        perm: CONFIGURE,
-        description: "Configure imaging rooms",
-        default_roles: &["hospital_admin"],
-    },
+    PermDef { perm: CONFIGURE, description: "Configure imaging rooms", default_roles: &["hospital_admin"] },
 ];

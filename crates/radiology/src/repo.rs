@@ -38,8 +38,7 @@ const ORDER_SELECT: &str = "SELECT ro.id, ro.order_id, ro.patient_id, p.family_n
      LEFT JOIN rad_rooms rm ON rm.id = ro.room_id
      LEFT JOIN rad_reports rr ON rr.rad_order_id = ro.id";
 
-const PRIORITY_ORDER: &str =
-    "CASE ro.priority WHEN 'stat' THEN 0 WHEN 'asap' THEN 1 WHEN 'urgent' THEN 2 ELSE 3 END";
+const PRIORITY_ORDER: &str = "CASE ro.priority WHEN 'stat' THEN 0 WHEN 'asap' THEN 1 WHEN 'urgent' THEN 2 ELSE 3 END";
 
 fn conflict(msg: &str) -> AppError {
     AppError::Conflict(msg.into())
@@ -107,13 +106,11 @@ pub async fn order_in(conn: &mut PgConnection, id: Uuid, facilities: &[Uuid]) ->
 
 /// The patient's imaging orders, newest first (bounded).
 pub async fn patient_orders(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<RadiologyOrder>> {
-    sqlx::query_as(&format!(
-        "{ORDER_SELECT} WHERE ro.patient_id = $1 ORDER BY ro.ordered_at DESC, ro.id DESC LIMIT $2"
-    ))
-    .bind(patient)
-    .bind(LIST_LIMIT)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&format!("{ORDER_SELECT} WHERE ro.patient_id = $1 ORDER BY ro.ordered_at DESC, ro.id DESC LIMIT $2"))
+        .bind(patient)
+        .bind(LIST_LIMIT)
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn report_of(conn: &mut PgConnection, rad_order: Uuid) -> sqlx::Result<Option<RadiologyReport>> {
