@@ -673,3 +673,30 @@ async fn radiology_bad_input_is_refused_and_changes_nothing() {
     assert_eq!(header.0, "revoked");
     assert!(header.1.unwrap().contains("imaged yesterday"));
 }
+
+#[tokio::test]
+async fn radiology_demo_has_rooms_at_both_facilities_and_every_state() {
+    let app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let facilities: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT facility_id) FROM rad_rooms").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(facilities, 2);
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT status FROM rad_orders ORDER BY 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(states, ["arrived", "completed", "in_progress", "protocolled", "rejected", "requested", "scheduled"]);
+    let reports: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT status FROM rad_reports ORDER BY 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(reports, ["final", "preliminary"]);
+    let (addenda, critical): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rad_addenda),
+                (SELECT count(*) FROM alerts WHERE kind = 'radiology.critical_finding')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((addenda, critical), (1, 1));
+    // Seeding again adds nothing.
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM rad_orders").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(orders, 12);
+}
