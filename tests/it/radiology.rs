@@ -672,6 +672,17 @@ async fn radiology_bad_input_is_refused_and_changes_nothing() {
     .unwrap();
     assert_eq!(header.0, "revoked");
     assert!(header.1.unwrap().contains("imaged yesterday"));
+    // The overview lists the order to book with its questionnaire; the catalogue its procedures.
+    let mut rad_app = s.rad_app;
+    let page = rad_app.get("/radiology").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("/radiology/orders/{id}/book")) && page.body.contains("Pregnancy status"),
+        "{}",
+        page.body
+    );
+    let page = rad_app.get("/radiology/catalogue").await;
+    assert!(page.body.contains("CT-CTPA") && page.body.contains("Room XR1"), "{}", page.body);
 }
 
 #[tokio::test]
