@@ -29,6 +29,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("pharmacist@demo.hearth", "Paul Pharmacist", "pharmacist"),
     ("labtech@demo.hearth", "Lena Labtech", "lab_technician"),
     ("radiologist@demo.hearth", "Rafael Radiologist", "radiologist"),
+    ("radiographer@demo.hearth", "Rowan Radiographer", "radiographer"),
     ("billing@demo.hearth", "Bianca Billing", "billing_clerk"),
     ("edcoordinator@demo.hearth", "Eddie ED-Coordinator", "ed_coordinator"),
 ];

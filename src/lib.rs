@@ -23,6 +23,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_inpatient::MODULE,
     &hearth_laboratory::MODULE,
     &hearth_surgery::MODULE,
+    &hearth_radiology::MODULE,
     &hearth_alerts::MODULE,
     &hearth_charges::MODULE,
     &hearth_emergency::MODULE,
@@ -51,6 +52,7 @@ pub mod modules {
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;
     pub use hearth_surgery as surgery;
+    pub use hearth_radiology as radiology;
 }
 
 /// The whole application: every module's routes plus the middleware stack.

@@ -36,6 +36,7 @@ mod patient_identity;
 mod patients;
 mod pharmacy;
 mod plans;
+mod radiology;
 mod rbac;
 mod record_integration;
 mod record_model;

@@ -948,3 +948,17 @@ pub async fn counts(pool: &PgPool) -> sqlx::Result<(i64, i64, i64, i64, i64)> {
     .fetch_one(pool)
     .await
 }
+
+/// The patient's latest released eGFR (mL/min/1.73 m²) and when its specimen was collected (or
+/// the result released): for other modules' safety checks (radiology's contrast check).
+pub async fn latest_egfr(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Option<(f64, OffsetDateTime)>> {
+    sqlx::query_as(
+        "SELECT r.value_num::float8, coalesce(s.collected_at, r.released_at)
+         FROM lab_results r JOIN lab_specimens s ON s.id = r.specimen_id
+         WHERE r.patient_id = $1 AND r.test = 'EGFR' AND r.status = 'released' AND r.value_num IS NOT NULL
+         ORDER BY coalesce(s.collected_at, r.released_at) DESC LIMIT 1",
+    )
+    .bind(patient)
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,149 @@
+# Radiology: overview (protocol, book, report), worklist, catalogue, the chart's Imaging tab, the order and report pages.
+# reviewed: false
+
+radiology-title = Radiology
+radiology-intro = Imaging orders to protocol, book and report; the day's worklist per room.
+radiology-none = Nothing here.
+radiology-choose = Choose…
+radiology-show = Show
+radiology-required = Required
+radiology-ionising = Ionising
+
+radiology-count-to-protocol = orders awaiting a radiologist's protocol
+radiology-count-to-book = protocolled orders to book
+radiology-count-today = exams on today's worklist
+radiology-count-to-report = exams without a signed report
+
+radiology-protocol-heading = To protocol
+radiology-book-heading = To book
+radiology-report-heading = To report
+radiology-accept = Accept
+radiology-change = Change protocol
+radiology-change-submit = Save the protocol
+radiology-reject = Reject
+radiology-reject-reason = Reason for rejection
+radiology-reject-submit = Reject the order
+radiology-protocol = Protocol
+radiology-protocol-note = Note
+radiology-protocol-saved = Protocol saved.
+
+radiology-room = Room
+radiology-all-rooms = All rooms
+radiology-start = Start
+radiology-pregnancy = Pregnancy status
+radiology-pregnancy-not-pregnant = Not pregnant
+radiology-pregnancy-pregnant = Pregnant
+radiology-pregnancy-unknown = Unknown
+radiology-pregnancy-not-applicable = Not applicable
+radiology-implant = MRI safety: implants
+radiology-implant-none = No implant or device
+radiology-implant-conditional = MR Conditional implant
+radiology-implant-unsafe = MR Unsafe implant
+radiology-implant-conditions = MR Conditional: conditions
+radiology-prior-reaction = Prior reaction to contrast media (not shellfish or iodine allergy)
+radiology-metformin = Takes metformin
+radiology-override-reason = Override reason
+radiology-override-hint = Only when the safety checks prompt: why the exam proceeds.
+radiology-book-submit = Check safety and book
+radiology-booked = Booked: accession { $accession }.
+
+radiology-worklist-title = Worklist
+radiology-worklist-none = No exams booked on this day.
+radiology-day = Day
+radiology-step-arrived = Arrived
+radiology-step-start = Start exam
+radiology-step-complete = Complete
+radiology-step-saved = Worklist updated.
+
+radiology-catalogue-title = Catalogue
+radiology-catalogue-intro = Procedures, modalities and rooms.
+radiology-rooms = Rooms
+radiology-rooms-none = No rooms at your facilities yet.
+radiology-room-new = New room
+radiology-room-submit = Add the room
+radiology-room-saved = Room added.
+radiology-procedures = Procedures
+
+radiology-col-patient = Patient
+radiology-col-procedure = Procedure
+radiology-col-question = Clinical question
+radiology-col-priority = Priority
+radiology-col-ordered = Ordered ({ $zone })
+radiology-col-time = Time ({ $zone })
+radiology-col-action = Action
+radiology-col-accession = Accession
+radiology-col-status = Status
+radiology-col-report = Report
+radiology-col-orderer = Ordered by
+radiology-col-facility = Facility
+radiology-col-code = Code
+radiology-col-name = Name
+radiology-col-modality = Modality
+radiology-col-body-part = Body part
+radiology-col-laterality = Laterality
+radiology-col-contrast = Contrast
+radiology-col-duration = Minutes
+radiology-col-preparation = Preparation
+radiology-col-charge = Charge code
+
+radiology-contrast-none = None
+radiology-contrast-iodinated = Iodinated
+radiology-contrast-gadolinium = Gadolinium
+radiology-laterality-none = Not applicable
+radiology-laterality-left = Left
+radiology-laterality-right = Right
+radiology-laterality-bilateral = Bilateral
+radiology-priority-routine = Routine
+radiology-priority-urgent = Urgent
+radiology-priority-asap = ASAP
+radiology-priority-stat = STAT
+
+radiology-status-requested = Awaiting protocol
+radiology-status-protocolled = Protocolled, to book
+radiology-status-rejected = Rejected
+radiology-status-scheduled = Scheduled
+radiology-status-arrived = Arrived
+radiology-status-in-progress = In progress
+radiology-status-completed = Completed
+radiology-status-cancelled = Cancelled
+
+radiology-check-egfr-missing = No eGFR (iodinated contrast)
+radiology-check-egfr-stale = eGFR older than 30 days
+radiology-check-egfr-low = eGFR below 30 (iodinated contrast)
+radiology-check-contrast-reaction = Prior contrast reaction
+radiology-check-pregnant = Pregnant
+radiology-check-pregnancy-unknown = Pregnancy status unknown
+
+radiology-chart-heading = Imaging
+radiology-chart-title = Imaging — { $name }
+radiology-order-heading = Order an imaging exam
+radiology-order-submit = Sign and order
+radiology-order-priority-bad = Choose a priority.
+radiology-ordered = Imaging ordered.
+radiology-orders = Imaging orders
+radiology-orders-none = No imaging orders.
+
+radiology-overrides = Safety overrides
+radiology-report = Report
+radiology-report-none = No report yet.
+radiology-report-preliminary = Preliminary
+radiology-report-final = Final
+radiology-preliminary-note = Not signed by a radiologist; it may change.
+radiology-critical = Critical finding
+radiology-critical-finding = Critical finding (alerts the orderer)
+radiology-findings = Findings
+radiology-impression = Impression
+radiology-report-write = Write the report
+radiology-save-preliminary = Save as preliminary
+radiology-sign-final = Sign as final
+radiology-report-saved = Preliminary report saved and sent to the orderer.
+radiology-report-signed = Report signed and sent to the orderer.
+radiology-addendum = Addendum
+radiology-addendum-new = Add an addendum
+radiology-addendum-submit = Sign the addendum
+radiology-addendum-saved = Addendum signed and sent to the orderer.
+radiology-print = Printable report
+radiology-print-title = Report — { $procedure }
+radiology-print-hint = Print this page from your browser.
+radiology-performed = Performed
+radiology-signed-by = Signed by
