@@ -183,8 +183,11 @@ CREATE TRIGGER billing_invoices_guard BEFORE UPDATE OR DELETE ON billing_invoice
 CREATE FUNCTION billing_lines_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE st text;
 BEGIN
-    SELECT status INTO st FROM billing_invoices
-     WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.invoice_id ELSE NEW.invoice_id END;
+    IF TG_OP = 'DELETE' THEN
+        SELECT status INTO st FROM billing_invoices WHERE id = OLD.invoice_id;
+    ELSE
+        SELECT status INTO st FROM billing_invoices WHERE id = NEW.invoice_id;
+    END IF;
     IF st IS DISTINCT FROM 'draft' THEN
         RAISE EXCEPTION 'The lines of a finalised or cancelled invoice cannot be changed.' USING ERRCODE = '42501';
     END IF;
@@ -200,8 +203,13 @@ CREATE TRIGGER billing_lines_guard BEFORE INSERT OR UPDATE OR DELETE ON billing_
 CREATE FUNCTION billing_totals_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE inv uuid; s record; i record;
 BEGIN
-    inv := CASE WHEN TG_TABLE_NAME = 'billing_invoices' THEN NEW.id
-                WHEN TG_OP = 'DELETE' THEN OLD.invoice_id ELSE NEW.invoice_id END;
+    IF TG_TABLE_NAME = 'billing_invoices' THEN
+        inv := NEW.id;
+    ELSIF TG_OP = 'DELETE' THEN
+        inv := OLD.invoice_id;
+    ELSE
+        inv := NEW.invoice_id;
+    END IF;
     SELECT coalesce(sum(net), 0) AS net, coalesce(sum(discount), 0) AS discount, coalesce(sum(tax), 0) AS tax,
            coalesce(sum(total), 0) AS total
       INTO s FROM billing_invoice_lines WHERE invoice_id = inv;
