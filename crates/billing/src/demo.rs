@@ -31,7 +31,7 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         if !has {
             repo::set_settings(conn, &admin_meta, *f, "USD", 1).await.map_err(err)?;
         }
-        crate::catalogue::load_for(conn, &admin_meta, *f, date!(2026 - 01 - 01)).await?;
+        crate::catalogue::load_for(conn, &admin_meta, *f, date!(2020 - 01 - 01)).await?;
     }
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM billing_invoices)").fetch_one(&mut *conn).await?;
     if done {
@@ -46,18 +46,27 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     // Patients with billable charges first (their charges become invoice lines), then others.
     let mut with_charges = Vec::new();
     let mut others = Vec::new();
+    let today = time::OffsetDateTime::now_utc().date();
     for p in ctx.patients.iter().take(60) {
-        let c = hearth_charges::repo::billable(&mut *conn, p.id, None).await?;
-        if c.is_empty() {
-            others.push(p.id);
+        // Only charges of the main facility with a demo price (billed ones are left out).
+        let mut priced = Vec::new();
+        for c in hearth_charges::repo::billable(&mut *conn, p.id, None).await? {
+            if Some(c.facility_id) == ctx.facilities.first().copied()
+                && repo::price_for(&mut *conn, c.facility_id, &c.code, today).await?.is_some()
+            {
+                priced.push(c.id);
+            }
+        }
+        if priced.is_empty() {
+            others.push((p.id, None));
         } else {
-            with_charges.push(p.id);
+            with_charges.push((p.id, Some(priced)));
         }
     }
-    let patients: Vec<Uuid> = with_charges.into_iter().chain(others).take(5).collect();
+    let patients: Vec<(Uuid, Option<Vec<Uuid>>)> = with_charges.into_iter().chain(others).take(5).collect();
     let home = ctx.facilities.first().copied();
-    for (i, patient) in patients.into_iter().enumerate() {
-        let f = BillingInvoiceForm { facility: None, charges: None, manual: vec![fee.clone()] };
+    for (i, (patient, charges)) in patients.into_iter().enumerate() {
+        let f = BillingInvoiceForm { facility: home, charges: Some(charges.unwrap_or_default()), manual: vec![fee.clone()] };
         let id = repo::build_invoice(conn, &clerk_meta, None, home, patient, &f).await.map_err(err)?;
         if i == 0 {
             continue; // a draft

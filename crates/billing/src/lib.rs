@@ -59,6 +59,10 @@ pub const MODULE: Module = Module {
         ("billing_price_lists_one_per_day", "A price list version already starts that day."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/billing.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/billing.ftl")),
+        ("es", include_str!("../../../locales/es/billing.ftl")),
+        ("ar", include_str!("../../../locales/ar/billing.ftl")),
+    ],
     ..Module::new("billing", "Billing")
 };

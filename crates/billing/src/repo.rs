@@ -172,7 +172,7 @@ pub async fn set_price(conn: &mut PgConnection, meta: &AuditMeta, p: &ValidPrice
 }
 
 /// The price of `code` in force on `day` (the latest version starting on or before it).
-async fn price_for(conn: &mut PgConnection, facility: Uuid, code: &str, day: Date) -> sqlx::Result<Option<(i64, i32)>> {
+pub async fn price_for(conn: &mut PgConnection, facility: Uuid, code: &str, day: Date) -> sqlx::Result<Option<(i64, i32)>> {
     sqlx::query_as(
         "SELECT i.unit_price, i.tax_rate_bp FROM
             (SELECT id FROM billing_price_lists WHERE facility_id = $1 AND effective_from <= $3
