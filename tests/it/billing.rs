@@ -190,9 +190,8 @@ async fn billing_a_charge_is_billed_at_most_once_even_under_a_race() {
     let results = futures_util::future::join_all(tries).await;
     assert_eq!(results.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{results:?}");
     assert!(results.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{results:?}");
-    let active = b
-        .count(&format!("SELECT count(*) FROM billing_invoice_lines WHERE active AND charge_id = '{charge}'"))
-        .await;
+    let active =
+        b.count(&format!("SELECT count(*) FROM billing_invoice_lines WHERE active AND charge_id = '{charge}'")).await;
     assert_eq!(active, 1);
 }
 
@@ -243,7 +242,11 @@ async fn billing_stored_totals_cannot_disagree_with_their_lines() {
     // A header consistent in itself (total = subtotal - discount + tax) but not with its lines:
     // refused at commit by the deferred constraint trigger.
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("UPDATE billing_invoices SET subtotal = 100, total = 100 WHERE id = $1").bind(id).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE billing_invoices SET subtotal = 100, total = 100 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let r = tx.commit().await;
     assert!(r.is_err(), "a total unequal to its lines was committed");
     // A line changed without its invoice: refused as well.
@@ -255,7 +258,10 @@ async fn billing_stored_totals_cannot_disagree_with_their_lines() {
         .unwrap();
     assert!(tx.commit().await.is_err(), "a line changed without its invoice's totals");
     // A line whose own total does not add up: refused at once.
-    let r = sqlx::query("UPDATE billing_invoice_lines SET total = total + 1 WHERE invoice_id = $1").bind(id).execute(&pool).await;
+    let r = sqlx::query("UPDATE billing_invoice_lines SET total = total + 1 WHERE invoice_id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await;
     assert!(r.is_err());
     let d = b.show(&id.to_string()).await;
     assert_eq!(d["invoice"]["total"], 2500);
@@ -384,12 +390,10 @@ async fn billing_a_discount_above_the_limit_needs_another_approver() {
     assert_eq!(d["invoice"]["discount_state"], "applied");
     // Nobody approves their own request: the admin asks above a limit of 0? The database refuses
     // requester = approver whatever the route.
-    let r = sqlx::query(
-        "UPDATE billing_invoices SET discount_approved_by = discount_requested_by WHERE id = $1",
-    )
-    .bind(Uuid::parse_str(&id).unwrap())
-    .execute(&b.app.pool)
-    .await;
+    let r = sqlx::query("UPDATE billing_invoices SET discount_approved_by = discount_requested_by WHERE id = $1")
+        .bind(Uuid::parse_str(&id).unwrap())
+        .execute(&b.app.pool)
+        .await;
     assert!(r.is_err());
     // An amount above the subtotal is refused.
     let r = b.act(&id, "discount", &a, Some(json!({"kind": "amount", "value": 999_999, "reason": "Too much"}))).await;

@@ -60,7 +60,9 @@ pub(crate) async fn audit_view(state: &AppState, auth: &Auth, patient: Uuid) -> 
     audit::record_now(
         &state.pool,
         &auth.meta,
-        Event::new("chart.view", "patient", patient).patient(patient).changes(serde_json::json!({"section": "billing"})),
+        Event::new("chart.view", "patient", patient)
+            .patient(patient)
+            .changes(serde_json::json!({"section": "billing"})),
     )
     .await?;
     Ok(())
@@ -130,7 +132,11 @@ async fn set_price(
 /// The patient's captured charges not yet invoiced, priced at their service date.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/billing/unbilled", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<BillingUnbilled>)), security(("bearer" = [])), tag = "billing")]
-async fn unbilled(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<Vec<BillingUnbilled>>> {
+async fn unbilled(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Vec<BillingUnbilled>>> {
     auth.require(perms::READ)?;
     let mut conn = state.pool.acquire().await?;
     let rows = repo::unbilled(&mut conn, &auth.user, patient.id).await?;
@@ -141,7 +147,11 @@ async fn unbilled(State(state): State<AppState>, auth: Auth, patient: PatientCtx
 /// The patient's invoices and credit notes, newest first (at most 200).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/billing/invoices", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<BillingInvoice>)), security(("bearer" = [])), tag = "billing")]
-async fn invoices(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<Vec<BillingInvoice>>> {
+async fn invoices(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Vec<BillingInvoice>>> {
     auth.require(perms::READ)?;
     let rows = repo::for_patient(&state.pool, &auth.user, patient.id).await?;
     audit_view(&state, &auth, patient.id).await?;
@@ -170,7 +180,8 @@ async fn create_invoice(
     auth.require(perms::WRITE)?;
     let mut tx = state.pool.begin().await?;
     let id = repo::create_invoice(&mut tx, &auth.meta, &auth.user, patient.id, &f).await?;
-    let total: i64 = sqlx::query_scalar("SELECT total FROM billing_invoices WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT total FROM billing_invoices WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(BillingInvoiceCreated { id, total })))
 }
@@ -262,8 +273,10 @@ async fn discount(
     let mut tx = state.pool.begin().await?;
     let inv = repo::load_for(&mut tx, &auth.user, patient.id, invoice).await?;
     let st = repo::set_discount(&mut tx, &auth.meta, &auth.user.roles, &inv, &f, &reason).await?;
-    let total: i64 =
-        sqlx::query_scalar("SELECT total FROM billing_invoices WHERE id = $1").bind(invoice).fetch_one(&mut *tx).await?;
+    let total: i64 = sqlx::query_scalar("SELECT total FROM billing_invoices WHERE id = $1")
+        .bind(invoice)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Json(BillingDiscountSet { state: st.into(), total }))
 }
@@ -346,8 +359,9 @@ async fn pay(
     let inv = repo::load_for(&mut tx, &auth.user, patient.id, invoice).await?;
     let id = repo::pay(&mut tx, &auth.meta, &inv, &f).await?;
     let after = repo::load(&mut tx, invoice).await?.ok_or(AppError::NotFound)?;
-    let body = serde_json::to_vec(&BillingPaymentRecorded { id, status: after.status.clone(), balance: after.balance() })
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let body =
+        serde_json::to_vec(&BillingPaymentRecorded { id, status: after.status.clone(), balance: after.balance() })
+            .map_err(|e| AppError::Internal(e.into()))?;
     // The answer commits with the payment: a repeated request can never pay twice.
     claim.complete_in(&mut tx, StatusCode::CREATED, "application/json", &body).await?;
     tx.commit().await?;
@@ -399,7 +413,8 @@ async fn day_payments(
     audit::record_now(
         &state.pool,
         &auth.meta,
-        Event::new("billing.payments.view", "payment", payments.len()).changes(serde_json::json!({"day": day.to_string()})),
+        Event::new("billing.payments.view", "payment", payments.len())
+            .changes(serde_json::json!({"day": day.to_string()})),
     )
     .await?;
     Ok(Json(BillingDay { payments, totals }))

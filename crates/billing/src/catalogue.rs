@@ -66,7 +66,8 @@ pub async fn load_for(conn: &mut PgConnection, meta: &AuditMeta, facility: Uuid,
     audit::record(
         conn,
         meta,
-        Event::new("billing.price_list.load", "price_list", id).changes(serde_json::json!({"facility": facility, "items": n})),
+        Event::new("billing.price_list.load", "price_list", id)
+            .changes(serde_json::json!({"facility": facility, "items": n})),
     )
     .await?;
     Ok(n)

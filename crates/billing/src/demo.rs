@@ -20,7 +20,8 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let (Some(clerk), Some(admin)) = (ctx.user("billing@demo.hearth"), ctx.user("hospitaladmin@demo.hearth")) else {
         return Ok(());
     };
-    let as_user = |id: Uuid, label: &str| AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() };
+    let as_user =
+        |id: Uuid, label: &str| AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() };
     let clerk_meta = as_user(clerk, "billing@demo.hearth");
     let admin_meta = as_user(admin, "hospitaladmin@demo.hearth");
     for f in &ctx.facilities {
@@ -66,7 +67,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let patients: Vec<(Uuid, Option<Vec<Uuid>>)> = with_charges.into_iter().chain(others).take(5).collect();
     let home = ctx.facilities.first().copied();
     for (i, (patient, charges)) in patients.into_iter().enumerate() {
-        let f = BillingInvoiceForm { facility: home, charges: Some(charges.unwrap_or_default()), manual: vec![fee.clone()] };
+        let f = BillingInvoiceForm {
+            facility: home,
+            charges: Some(charges.unwrap_or_default()),
+            manual: vec![fee.clone()],
+        };
         let id = repo::build_invoice(conn, &clerk_meta, None, home, patient, &f).await.map_err(err)?;
         if i == 0 {
             continue; // a draft
@@ -81,11 +86,17 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                 repo::pay(conn, &clerk_meta, &inv, &p).await.map_err(err)?;
             }
             3 => {
-                let p = BillingPaymentForm { method: "card".into(), amount: inv.total, reference: "TERM-01 AUTH 4821".into() };
+                let p = BillingPaymentForm {
+                    method: "card".into(),
+                    amount: inv.total,
+                    reference: "TERM-01 AUTH 4821".into(),
+                };
                 repo::pay(conn, &clerk_meta, &inv, &p).await.map_err(err)?;
             }
             4 => {
-                repo::credit(conn, &admin_meta, &inv, "Billed to the wrong patient at the counter.").await.map_err(err)?;
+                repo::credit(conn, &admin_meta, &inv, "Billed to the wrong patient at the counter.")
+                    .await
+                    .map_err(err)?;
             }
             _ => {}
         }

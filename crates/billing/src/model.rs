@@ -141,9 +141,11 @@ impl BillingPriceForm {
             e.add("tax_rate_bp", "A tax rate is 0 to 10000 basis points (0–100 %).");
         }
         match (facility, from, unit_price) {
-            (Some(facility), Some(from), Some(unit_price)) if e.is_empty() => {
-                Ok(ValidPrice { facility, from, item: BillingPrice { code, description, unit_price, tax_rate_bp: tax } })
-            }
+            (Some(facility), Some(from), Some(unit_price)) if e.is_empty() => Ok(ValidPrice {
+                facility,
+                from,
+                item: BillingPrice { code, description, unit_price, tax_rate_bp: tax },
+            }),
             _ => Err(e),
         }
     }

@@ -123,7 +123,8 @@ async fn prices(
 ) -> AppResult<Response> {
     auth.require(perms::READ)?;
     let facilities = facilities(&state, &auth).await?;
-    let facility = if q.facility.is_empty() { facilities.first().map(|f| f.0.clone()).unwrap_or_default() } else { q.facility };
+    let facility =
+        if q.facility.is_empty() { facilities.first().map(|f| f.0.clone()).unwrap_or_default() } else { q.facility };
     let day = parse_date(&q.on).unwrap_or_else(|| page.zone.today());
     let list = match Uuid::parse_str(&facility) {
         Ok(f) if repo::in_scope(&auth.user, f) => {
@@ -145,7 +146,10 @@ async fn prices(
 
 async fn set_price(State(state): State<AppState>, auth: Auth, Form(f): Form<BillingPriceForm>) -> AppResult<Response> {
     auth.require(perms::PRICES)?;
-    let back = format!("/billing/prices?facility={}", Uuid::parse_str(f.facility.trim()).map(|u| u.to_string()).unwrap_or_default());
+    let back = format!(
+        "/billing/prices?facility={}",
+        Uuid::parse_str(f.facility.trim()).map(|u| u.to_string()).unwrap_or_default()
+    );
     let mut conn = state.pool.acquire().await?;
     let exp = match Uuid::parse_str(f.facility.trim()) {
         Ok(id) if repo::in_scope(&auth.user, id) => repo::settings(&mut conn, id).await?.exp(),
@@ -196,7 +200,8 @@ async fn day(State(state): State<AppState>, page: Page, auth: Auth, Query(q): Qu
     audit::record_now(
         &state.pool,
         &auth.meta,
-        Event::new("billing.payments.view", "payment", payments.len()).changes(serde_json::json!({"day": d.to_string()})),
+        Event::new("billing.payments.view", "payment", payments.len())
+            .changes(serde_json::json!({"day": d.to_string()})),
     )
     .await?;
     let title = page.t("billing-day-heading");
@@ -228,7 +233,12 @@ impl PatientPage {
     }
 }
 
-async fn patient_page(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+async fn patient_page(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+) -> AppResult<Response> {
     auth.require(perms::READ)?;
     let b = patient.banner("billing");
     let invoices = repo::for_patient(&state.pool, &auth.user, b.id).await?;
@@ -316,7 +326,14 @@ impl InvoicePage {
     }
 }
 
-async fn show(state: &AppState, page: Page, auth: &Auth, patient: ChartPatient, invoice: Uuid, print: bool) -> AppResult<Response> {
+async fn show(
+    state: &AppState,
+    page: Page,
+    auth: &Auth,
+    patient: ChartPatient,
+    invoice: Uuid,
+    print: bool,
+) -> AppResult<Response> {
     auth.require(perms::READ)?;
     let b = patient.banner("billing");
     let mut conn = state.pool.acquire().await?;
@@ -397,7 +414,9 @@ async fn invoice_action(
     let exp = inv.exponent.clamp(0, 3) as u8;
     let done: AppResult<(String, &str)> = async {
         match action.as_str() {
-            "finalise" => repo::finalise(&mut tx, &auth.meta, &inv).await.map(|_| (back.clone(), "The invoice is finalised.")),
+            "finalise" => {
+                repo::finalise(&mut tx, &auth.meta, &inv).await.map(|_| (back.clone(), "The invoice is finalised."))
+            }
             "cancel" => {
                 let r = BillingReasonForm { reason: f.reason.clone() }.validate()?;
                 repo::cancel(&mut tx, &auth.meta, &inv, &r).await.map(|_| (back.clone(), "The draft is cancelled."))
@@ -420,7 +439,9 @@ async fn invoice_action(
                 if inv.discount_requested_by == Some(auth.user.id) {
                     return Err(AppError::Conflict("Another user must approve your discount.".into()));
                 }
-                repo::approve_discount(&mut tx, &auth.meta, &inv).await.map(|_| (back.clone(), "The discount is approved."))
+                repo::approve_discount(&mut tx, &auth.meta, &inv)
+                    .await
+                    .map(|_| (back.clone(), "The discount is approved."))
             }
             "credit" => {
                 let r = BillingReasonForm { reason: f.reason.clone() }.validate()?;

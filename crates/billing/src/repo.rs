@@ -82,18 +82,17 @@ pub async fn price_list(conn: &mut PgConnection, facility: Uuid, day: Date) -> A
     .bind(day)
     .fetch_optional(&mut *conn)
     .await?;
-    let items = match head {
-        Some((id, _, _)) => {
-            sqlx::query_as(
+    let items =
+        match head {
+            Some((id, _, _)) => sqlx::query_as(
                 "SELECT code, description, unit_price, tax_rate_bp FROM billing_price_items WHERE price_list_id = $1
                  ORDER BY code LIMIT 2000",
             )
             .bind(id)
             .fetch_all(&mut *conn)
-            .await?
-        }
-        None => Vec::new(),
-    };
+            .await?,
+            None => Vec::new(),
+        };
     Ok(BillingPriceList {
         facility_id: facility,
         currency: s.currency,
@@ -172,7 +171,12 @@ pub async fn set_price(conn: &mut PgConnection, meta: &AuditMeta, p: &ValidPrice
 }
 
 /// The price of `code` in force on `day` (the latest version starting on or before it).
-pub async fn price_for(conn: &mut PgConnection, facility: Uuid, code: &str, day: Date) -> sqlx::Result<Option<(i64, i32)>> {
+pub async fn price_for(
+    conn: &mut PgConnection,
+    facility: Uuid,
+    code: &str,
+    day: Date,
+) -> sqlx::Result<Option<(i64, i32)>> {
     sqlx::query_as(
         "SELECT i.unit_price, i.tax_rate_bp FROM
             (SELECT id FROM billing_price_lists WHERE facility_id = $1 AND effective_from <= $3
@@ -255,7 +259,8 @@ pub async fn lines(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Vec<Billin
     .await
 }
 
-const PAYMENT: &str = "SELECT y.id, y.invoice_id, y.patient_id, y.facility_id, y.method, y.amount, y.currency, i.exponent,
+const PAYMENT: &str =
+    "SELECT y.id, y.invoice_id, y.patient_id, y.facility_id, y.method, y.amount, y.currency, i.exponent,
         y.reference, i.number, p.mrn, y.received_at, u.display_name AS received_by
      FROM billing_payments y JOIN billing_invoices i ON i.id = y.invoice_id JOIN patients p ON p.id = y.patient_id
      LEFT JOIN users u ON u.id = y.received_by";
@@ -508,10 +513,11 @@ async fn lock_draft(conn: &mut PgConnection, invoice: Uuid) -> AppResult<()> {
 
 /// The highest discount (basis points of the subtotal) the user's roles allow without approval.
 async fn discount_limit(conn: &mut PgConnection, roles: &[String]) -> sqlx::Result<i64> {
-    let v: Option<i32> = sqlx::query_scalar("SELECT max(max_percent_bp) FROM billing_discount_limits WHERE role = ANY($1)")
-        .bind(roles)
-        .fetch_one(conn)
-        .await?;
+    let v: Option<i32> =
+        sqlx::query_scalar("SELECT max(max_percent_bp) FROM billing_discount_limits WHERE role = ANY($1)")
+            .bind(roles)
+            .fetch_one(conn)
+            .await?;
     Ok(i64::from(v.unwrap_or(0)))
 }
 
@@ -587,7 +593,8 @@ pub async fn approve_discount(conn: &mut PgConnection, meta: &AuditMeta, inv: &B
         return Err(AppError::Conflict("No discount is waiting for approval.".into()));
     }
     recompute(&mut *conn, inv.id).await?;
-    audit::record(conn, meta, Event::new("billing.discount.approve", "invoice", inv.id).patient(inv.patient_id)).await?;
+    audit::record(conn, meta, Event::new("billing.discount.approve", "invoice", inv.id).patient(inv.patient_id))
+        .await?;
     Ok(())
 }
 
@@ -704,7 +711,10 @@ pub async fn credit(conn: &mut PgConnection, meta: &AuditMeta, inv: &BillingInvo
     .await?;
     let note = load(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
     let number = finalise(&mut *conn, meta, &note).await?;
-    sqlx::query("UPDATE billing_invoices SET status = 'credited' WHERE id = $1").bind(inv.id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE billing_invoices SET status = 'credited' WHERE id = $1")
+        .bind(inv.id)
+        .execute(&mut *conn)
+        .await?;
     audit::record(
         conn,
         meta,

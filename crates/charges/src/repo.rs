@@ -365,7 +365,8 @@ pub struct Billable {
     pub performed_at: OffsetDateTime,
 }
 
-const BILLABLE: &str = "SELECT c.id, c.patient_id, p.mrn, c.facility_id, c.source_module, c.code, c.description, c.quantity,
+const BILLABLE: &str =
+    "SELECT c.id, c.patient_id, p.mrn, c.facility_id, c.source_module, c.code, c.description, c.quantity,
         c.performed_at
      FROM charges c JOIN patients p ON p.id = c.patient_id
      WHERE c.reverses IS NULL AND c.quantity > 0 AND NOT EXISTS (SELECT 1 FROM charges r WHERE r.reverses = c.id)";
@@ -385,11 +386,7 @@ pub async fn billable(conn: &mut PgConnection, patient: Uuid, ids: Option<&[Uuid
 
 /// The most recent billable charges of some facilities (all for `None`), newest first: the
 /// billing worklist groups those not yet invoiced by patient.
-pub async fn billable_in(
-    pool: &PgPool,
-    facilities: Option<&[Uuid]>,
-    limit: i64,
-) -> sqlx::Result<Vec<Billable>> {
+pub async fn billable_in(pool: &PgPool, facilities: Option<&[Uuid]>, limit: i64) -> sqlx::Result<Vec<Billable>> {
     sqlx::query_as(&format!(
         "{BILLABLE} AND ($1::uuid[] IS NULL OR c.facility_id = ANY($1))
          ORDER BY c.performed_at DESC, c.id DESC LIMIT $2"
