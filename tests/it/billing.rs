@@ -504,7 +504,7 @@ async fn billing_bad_input_is_a_4xx_and_changes_nothing() {
 
 #[tokio::test]
 async fn billing_pages_show_the_worklist_invoice_receipt_and_day() {
-    let mut b = setup().await;
+    let b = setup().await;
     b.charge("CVX:140", 1).await;
     let c = b.app.user("billing_clerk").await;
     let mut web = b.app.another_client();
