@@ -144,7 +144,12 @@ async fn prices(
     })
 }
 
-async fn set_price(State(state): State<AppState>, auth: Auth, Form(f): Form<BillingPriceForm>) -> AppResult<Response> {
+async fn set_price(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Form(f): Form<BillingPriceForm>,
+) -> AppResult<Response> {
     auth.require(perms::PRICES)?;
     let back = format!(
         "/billing/prices?facility={}",
@@ -167,7 +172,7 @@ async fn set_price(State(state): State<AppState>, auth: Auth, Form(f): Form<Bill
             Ok(web::redirect_flash(
                 &format!("{back}&on={}", v.from),
                 "ok",
-                &format!("The price is set (version {version})."),
+                &page.t1("billing-flash-price-set", "version", version.to_string()),
             ))
         }
         Err(e) => flash_error(&state, &back, e),
@@ -273,6 +278,7 @@ struct NewInvoicePageForm {
 
 async fn create_invoice(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: ChartPatient,
     Form(f): Form<NewInvoicePageForm>,
@@ -301,7 +307,7 @@ async fn create_invoice(
     match repo::create_invoice(&mut tx, &auth.meta, &auth.user, patient.id, &form).await {
         Ok(id) => {
             tx.commit().await?;
-            Ok(web::redirect_flash(&format!("{back}/invoices/{id}"), "ok", "The draft invoice is ready."))
+            Ok(web::redirect_flash(&format!("{back}/invoices/{id}"), "ok", &page.t("billing-flash-draft")))
         }
         Err(e) => flash_error(&state, &back, e),
     }
@@ -395,6 +401,7 @@ struct ActionForm {
 
 async fn invoice_action(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: ChartPatient,
     Path((_, invoice, action)): Path<(String, Uuid, String)>,
@@ -415,11 +422,11 @@ async fn invoice_action(
     let done: AppResult<(String, &str)> = async {
         match action.as_str() {
             "finalise" => {
-                repo::finalise(&mut tx, &auth.meta, &inv).await.map(|_| (back.clone(), "The invoice is finalised."))
+                repo::finalise(&mut tx, &auth.meta, &inv).await.map(|_| (back.clone(), "billing-flash-finalised"))
             }
             "cancel" => {
                 let r = BillingReasonForm { reason: f.reason.clone() }.validate()?;
-                repo::cancel(&mut tx, &auth.meta, &inv, &r).await.map(|_| (back.clone(), "The draft is cancelled."))
+                repo::cancel(&mut tx, &auth.meta, &inv, &r).await.map(|_| (back.clone(), "billing-flash-cancelled"))
             }
             "discount" => {
                 let value = if f.kind == "percent" {
@@ -432,7 +439,7 @@ async fn invoice_action(
                 let st = repo::set_discount(&mut tx, &auth.meta, &auth.user.roles, &inv, &form, &r).await?;
                 Ok((
                     back.clone(),
-                    if st == "applied" { "The discount is applied." } else { "The discount waits for approval." },
+                    if st == "applied" { "billing-flash-discount-applied" } else { "billing-flash-discount-pending" },
                 ))
             }
             "approve" => {
@@ -441,18 +448,18 @@ async fn invoice_action(
                 }
                 repo::approve_discount(&mut tx, &auth.meta, &inv)
                     .await
-                    .map(|_| (back.clone(), "The discount is approved."))
+                    .map(|_| (back.clone(), "billing-flash-approved"))
             }
             "credit" => {
                 let r = BillingReasonForm { reason: f.reason.clone() }.validate()?;
                 let id = repo::credit(&mut tx, &auth.meta, &inv, &r).await?;
-                Ok((format!("/patients/{}/billing/invoices/{id}", patient.id), "The credit note is issued."))
+                Ok((format!("/patients/{}/billing/invoices/{id}", patient.id), "billing-flash-credited"))
             }
             _ => {
                 let amount = money::parse(&f.amount, exp).map_err(|m| AppError::field("amount", m))?;
                 let form = BillingPaymentForm { method: f.method.clone(), amount, reference: f.reference.clone() };
                 let id = repo::pay(&mut tx, &auth.meta, &inv, &form).await?;
-                Ok((format!("/patients/{}/billing/payments/{id}/receipt", patient.id), "The payment is recorded."))
+                Ok((format!("/patients/{}/billing/payments/{id}/receipt", patient.id), "billing-flash-paid"))
             }
         }
     }
@@ -460,7 +467,7 @@ async fn invoice_action(
     match done {
         Ok((to, msg)) => {
             tx.commit().await?;
-            Ok(web::redirect_flash(&to, "ok", msg))
+            Ok(web::redirect_flash(&to, "ok", &page.t(msg)))
         }
         Err(e) => flash_error(&state, &back, e),
     }
