@@ -544,3 +544,66 @@ async fn billing_pages_show_the_worklist_invoice_receipt_and_day() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("CVX:140"));
 }
+
+#[tokio::test]
+async fn billing_a_bhd_facility_bills_in_fils_with_its_fiscal_year_from_april() {
+    let mut b = setup().await;
+    let mut tx = b.app.pool.begin().await.unwrap();
+    hearth::modules::billing::repo::set_settings(&mut tx, &AuditMeta::system("test"), b.app.facility_id, "BHD", 4)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The admin sets a price in major units through the page: 1.250 BHD is 1250 fils.
+    let a = b.app.user("hospital_admin").await;
+    let mut web = b.app.another_client();
+    web.login(&a, PASSWORD).await;
+    let f = b.app.facility_id.to_string();
+    let r = web
+        .post_form(
+            "/billing/prices",
+            &[
+                ("facility", &f),
+                ("effective_from", "2026-01-01"),
+                ("code", "APPT:new"),
+                ("description", "Consultation"),
+                ("price", "1.250"),
+                ("tax_rate_bp", "1000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Four decimals are one too many: refused, nothing changed.
+    let r = web
+        .post_form(
+            "/billing/prices",
+            &[
+                ("facility", &f),
+                ("effective_from", "2026-01-01"),
+                ("code", "APPT:new"),
+                ("description", "Consultation"),
+                ("price", "1.2505"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    b.charge("APPT:new", 3).await;
+    let id = b.draft(json!({})).await;
+    let t = b.clerk.clone();
+    // 3 × 1.250 = 3.750; 10 % off = 0.375 split 125/125/125 over one line; tax 10 % of 3.375 = 0.338 (half up)
+    let r = b.act(&id, "discount", &t, Some(json!({"kind": "percent", "value": 1000, "reason": "Staff"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = b.act(&id, "finalise", &t, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = r.json();
+    assert_eq!(d["invoice"]["currency"], "BHD");
+    assert_eq!(d["invoice"]["subtotal"], 3750);
+    assert_eq!(d["invoice"]["discount"], 375);
+    assert_eq!(d["invoice"]["tax"], 338);
+    assert_eq!(d["invoice"]["total"], 3750 - 375 + 338);
+    let today = time::OffsetDateTime::now_utc().date();
+    let fy = if u8::from(today.month()) >= 4 { today.year() } else { today.year() - 1 };
+    let number = d["invoice"]["number"].as_str().unwrap();
+    assert_eq!(number, format!("INV-TST-{fy}-000001"));
+    let page = web.get(&format!("/patients/{}/billing/invoices/{id}", b.pid)).await;
+    assert!(page.body.contains("3.713"), "the total in three decimals");
+}
