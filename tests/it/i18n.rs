@@ -227,6 +227,13 @@ const CONVERTED: &[&str] = &[
     "pharmacy/formulary.html",
     "pharmacy/queue.html",
     "pharmacy/stock.html",
+    "billing/_invoice_rows.html",
+    "billing/invoice.html",
+    "billing/patient.html",
+    "billing/payments.html",
+    "billing/prices.html",
+    "billing/receipt.html",
+    "billing/worklist.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

@@ -348,3 +348,51 @@ pub async fn export(pool: &PgPool, patient: Uuid) -> sqlx::Result<Vec<Charge>> {
         .fetch_all(pool)
         .await
 }
+
+// ---- Read by billing ----
+
+/// A charge billing may bill: an original or a correction with a positive quantity, not reversed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Billable {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub mrn: String,
+    pub facility_id: Uuid,
+    pub source_module: String,
+    pub code: String,
+    pub description: String,
+    pub quantity: i32,
+    pub performed_at: OffsetDateTime,
+}
+
+const BILLABLE: &str =
+    "SELECT c.id, c.patient_id, p.mrn, c.facility_id, c.source_module, c.code, c.description, c.quantity,
+        c.performed_at
+     FROM charges c JOIN patients p ON p.id = c.patient_id
+     WHERE c.reverses IS NULL AND c.quantity > 0 AND NOT EXISTS (SELECT 1 FROM charges r WHERE r.reverses = c.id)";
+
+/// The billable charges of one patient (oldest act first, at most 500), optionally only `ids`;
+/// the billing issue leaves out those already on its invoices.
+pub async fn billable(conn: &mut PgConnection, patient: Uuid, ids: Option<&[Uuid]>) -> sqlx::Result<Vec<Billable>> {
+    sqlx::query_as(&format!(
+        "{BILLABLE} AND c.patient_id = $1 AND ($2::uuid[] IS NULL OR c.id = ANY($2))
+         ORDER BY c.performed_at, c.id LIMIT 500"
+    ))
+    .bind(patient)
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// The most recent billable charges of some facilities (all for `None`), newest first: the
+/// billing worklist groups those not yet invoiced by patient.
+pub async fn billable_in(pool: &PgPool, facilities: Option<&[Uuid]>, limit: i64) -> sqlx::Result<Vec<Billable>> {
+    sqlx::query_as(&format!(
+        "{BILLABLE} AND ($1::uuid[] IS NULL OR c.facility_id = ANY($1))
+         ORDER BY c.performed_at DESC, c.id DESC LIMIT $2"
+    ))
+    .bind(facilities)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -898,13 +898,18 @@ pub async fn set_stage(
             .bind(&c.procedure_code)
             .fetch_one(&mut *conn)
             .await?;
+        // The theatre's facility prices and bills the case.
+        let facility: Option<Uuid> = sqlx::query_scalar("SELECT facility_id FROM surgery_theatres WHERE id = $1")
+            .bind(c.theatre_id)
+            .fetch_optional(&mut *conn)
+            .await?;
         hearth_charges::capture(
             conn,
             meta,
             &hearth_charges::NewCharge {
                 patient: c.patient_id,
                 encounter: None,
-                facility: None,
+                facility,
                 source_module: "surgery",
                 source_row: c.id,
                 kind: "theatre_time",
@@ -923,7 +928,7 @@ pub async fn set_stage(
             &hearth_charges::NewCharge {
                 patient: c.patient_id,
                 encounter: None,
-                facility: None,
+                facility,
                 source_module: "surgery",
                 source_row: c.id,
                 kind: "procedure",
