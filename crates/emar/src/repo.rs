@@ -381,21 +381,21 @@ pub async fn record(
             let interval = Duration::seconds_f64(86_400.0 / per_day.max(0.01));
             let times: Vec<OffsetDateTime> = sqlx::query_scalar(
                 "SELECT at FROM emar_administrations WHERE rx_order_id = $1 AND outcome = 'given' AND at > $2 - interval '24 hours'
-                 ORDER BY at DESC LIMIT 100",
+                   AND at < $2 + interval '24 hours' ORDER BY at DESC LIMIT 100",
             )
             .bind(rx_id)
             .bind(v.at)
             .fetch_all(&mut *conn)
             .await?;
-            if let Some(last) = times.first() {
-                if (v.at - *last).abs() < interval {
+            if times.iter().any(|t| (v.at - *t).abs() < interval) {
+                {
                     return Err(hard_stop(&format!(
                         "the minimum interval between doses of this as-needed order is {} h.",
                         fmt_num(interval.as_seconds_f64() / 3600.0)
                     )));
                 }
             }
-            if times.len() as f64 >= per_day.floor() {
+            if times.iter().filter(|t| **t <= v.at).count() as f64 >= per_day.floor() {
                 return Err(hard_stop("the 24-hour maximum of this as-needed order is reached."));
             }
         }
