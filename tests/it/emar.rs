@@ -427,3 +427,33 @@ async fn emar_scan_page_records_a_dose_and_the_overdue_sweep_raises_an_alert() {
     assert_eq!(chart.status, StatusCode::OK);
     assert!(chart.body.contains("Given"), "{}", chart.body);
 }
+
+#[tokio::test]
+async fn emar_the_demo_has_wristbands_and_a_realistic_record() {
+    let mut app = TestApp::new().await;
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    let n = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert!(n("SELECT count(*) FROM emar_wristbands WHERE revoked_at IS NULL").await >= 3);
+    assert!(n("SELECT count(*) FROM emar_administrations WHERE outcome = 'given'").await >= 3);
+    assert!(n("SELECT count(*) FROM emar_administrations WHERE outcome = 'not_given'").await >= 1, "a refusal");
+    assert!(n("SELECT count(*) FROM emar_administrations WHERE timing = 'late'").await >= 1, "a late dose");
+    assert!(n("SELECT count(*) FROM emar_doses WHERE status = 'due' AND overdue_at IS NOT NULL").await >= 1);
+    assert!(n("SELECT count(*) FROM emar_doses WHERE status = 'due' AND due_at > now()").await >= 3);
+    assert!(n("SELECT count(*) FROM alerts WHERE kind = 'emar.overdue_dose' AND status = 'open'").await >= 1);
+    hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
+    assert!(n("SELECT count(*) FROM emar_wristbands").await == n("SELECT count(*) FROM emar_wristbands WHERE revoked_at IS NULL").await, "idempotent");
+    let email = app.user("nurse").await;
+    app.login(&email, PASSWORD).await;
+    let pid: Uuid =
+        sqlx::query_scalar("SELECT patient_id FROM emar_doses WHERE overdue_at IS NOT NULL AND status = 'due' LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page = app.get(&format!("/patients/{pid}/emar")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Overdue") && page.body.contains("Given"), "{}", page.body);
+    assert_eq!(app.get("/emar").await.status, StatusCode::OK);
+}

@@ -43,9 +43,11 @@ pub async fn overdue(state: AppState, _job: Job) -> Outcome {
 pub async fn plan_all(state: &AppState) -> AppResult<usize> {
     let zone = Zone::named(&state.config.time_zone).unwrap_or_default();
     let (from, to) = repo::horizon(OffsetDateTime::now_utc());
-    let stays = hearth_inpatient::repo::open_stays(&state.pool, None).await?;
+    let mut conn = state.pool.acquire().await?;
+    let stays = hearth_inpatient::repo::open_stays(&mut conn, None).await?;
+    drop(conn);
     let mut added = 0;
-    for (patient, _, _) in stays {
+    for (patient, _, _, _) in stays {
         let mut tx = state.pool.begin().await?;
         added += repo::generate(&mut tx, &zone, patient, from, to).await? as usize;
         tx.commit().await?;

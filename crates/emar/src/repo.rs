@@ -542,7 +542,9 @@ pub async fn ward_due(
     ward: Uuid,
     to: OffsetDateTime,
 ) -> sqlx::Result<Vec<EmarWardDose>> {
-    let stays = hearth_inpatient::repo::open_stays(pool, Some(ward)).await?;
+    let mut conn = pool.acquire().await?;
+    let stays = hearth_inpatient::repo::open_stays(&mut conn, Some(ward)).await?;
+    drop(conn);
     let patients: Vec<Uuid> = stays.iter().map(|s| s.0).collect();
     let beds: Vec<String> = stays.iter().map(|s| s.2.clone().unwrap_or_default()).collect();
     let (perm, uid, sid) = viewer;

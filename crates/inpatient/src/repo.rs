@@ -1078,14 +1078,17 @@ pub async fn current_stay(conn: &mut PgConnection, patient: Uuid) -> sqlx::Resul
     .await
 }
 
-/// The open stays of a ward (or of every ward): (patient, ward, bed label), by bed.
-pub async fn open_stays(pool: &PgPool, ward: Option<Uuid>) -> sqlx::Result<Vec<(Uuid, Uuid, Option<String>)>> {
+/// The open stays of a ward (or of every ward): (patient, ward, bed label, status), by bed.
+pub async fn open_stays(
+    conn: &mut PgConnection,
+    ward: Option<Uuid>,
+) -> sqlx::Result<Vec<(Uuid, Uuid, Option<String>, String)>> {
     sqlx::query_as(
-        "SELECT a.patient_id, a.ward_id, b.code FROM inpatient_admissions a LEFT JOIN inpatient_beds b ON b.id = a.bed_id
+        "SELECT a.patient_id, a.ward_id, b.code, a.status FROM inpatient_admissions a LEFT JOIN inpatient_beds b ON b.id = a.bed_id
          WHERE a.status <> 'discharged' AND ($1::uuid IS NULL OR a.ward_id = $1)
          ORDER BY b.code NULLS LAST, a.admitted_at LIMIT 2000",
     )
     .bind(ward)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
