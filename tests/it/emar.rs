@@ -440,6 +440,8 @@ async fn emar_the_demo_has_wristbands_and_a_realistic_record() {
     assert!(n("SELECT count(*) FROM emar_administrations WHERE outcome = 'given'").await >= 3);
     assert!(n("SELECT count(*) FROM emar_administrations WHERE outcome = 'not_given'").await >= 1, "a refusal");
     assert!(n("SELECT count(*) FROM emar_administrations WHERE timing = 'late'").await >= 1, "a late dose");
+    // The overdue job finds the missed doses and alerts.
+    assert!(hearth::modules::emar::jobs::sweep_overdue(&app.state).await.unwrap() >= 1);
     assert!(n("SELECT count(*) FROM emar_doses WHERE status = 'due' AND overdue_at IS NOT NULL").await >= 1);
     assert!(n("SELECT count(*) FROM emar_doses WHERE status = 'due' AND due_at > now()").await >= 3);
     assert!(n("SELECT count(*) FROM alerts WHERE kind = 'emar.overdue_dose' AND status = 'open'").await >= 1);

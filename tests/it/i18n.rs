@@ -216,6 +216,10 @@ const CONVERTED: &[&str] = &[
     "pharmacy/formulary.html",
     "pharmacy/queue.html",
     "pharmacy/stock.html",
+    "emar/administer.html",
+    "emar/chart.html",
+    "emar/ward.html",
+    "emar/wristband.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

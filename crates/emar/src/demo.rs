@@ -1,9 +1,8 @@
 //! Demo data: for the first three patients in an open stay, verified orders started yesterday,
 //! acknowledged by the demo nurse, a printed wristband, and a realistic record of the last hours
-//! (doses given on time, one given late with its reason, one refused, one overdue with its
-//! alert) and the next 24 hours due. Idempotent: nothing is added once a wristband exists.
+//! (doses given on time, one given late with its reason, one refused, one left for the
+//! overdue job) and the next 24 hours due. Idempotent: nothing is added once a wristband exists.
 
-use hearth_alerts::{NewAlert, Severity};
 use hearth_core::platform::audit::AuditMeta;
 use hearth_core::registry::{DemoContext, OrderEntry, OrderRequest};
 use hearth_core::web::time::Zone;
@@ -90,32 +89,13 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         .fetch_all(&mut *conn)
         .await?;
         // Doses still within their window are left due ("due now"); of those whose window ended,
-        // the most recent is left overdue with its alert.
+        // the most recent is left unrecorded: the overdue job (every 5 minutes) raises its alert.
         let ended: Vec<(Uuid, OffsetDateTime, i32)> =
             past.into_iter().filter(|(_, due, window)| crate::model::overdue_after(*due, *window) < now).collect();
         let n = ended.len();
         for (k, (dose, due, window)) in ended.into_iter().enumerate() {
             if k + 1 == n {
-                sqlx::query("UPDATE emar_doses SET overdue_at = now() WHERE id = $1").bind(dose).execute(&mut *conn).await?;
-                hearth_alerts::raise(
-                    conn,
-                    ctx.registry,
-                    &ctx.meta,
-                    &NewAlert {
-                        patient,
-                        kind: repo::OVERDUE_ALERT,
-                        severity: Severity::Warning,
-                        title: "Medication dose overdue",
-                        source_module: "emar",
-                        source_id: dose,
-                        to: Some(nurse),
-                        facility: None,
-                        department: None,
-                    },
-                )
-                .await
-                .map_err(err)?;
-                continue;
+                continue; // left due: the overdue job marks it and alerts the ward's nurses
             }
             let refused = i == 0 && k + 2 == n;
             let late = i == 1 && k == 0;

@@ -56,6 +56,10 @@ pub const MODULE: Module = Module {
     ],
     schedules: jobs::schedules,
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/emar.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/emar.ftl")),
+        ("es", include_str!("../../../locales/es/emar.ftl")),
+        ("ar", include_str!("../../../locales/ar/emar.ftl")),
+    ],
     ..Module::new("emar", "Medication administration")
 };
