@@ -89,7 +89,9 @@ impl Mar {
         assert_eq!(v.status, StatusCode::NO_CONTENT, "{}", v.body);
         if ack {
             let t = self.nurse.clone();
-            let a = self.call(Method::POST, &format!("/api/v1/patients/{pid}/emar/orders/{id}/acknowledge"), &t, None).await;
+            let a = self
+                .call(Method::POST, &format!("/api/v1/patients/{pid}/emar/orders/{id}/acknowledge"), &t, None)
+                .await;
             assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
         }
         id
@@ -163,7 +165,10 @@ async fn emar_reprinting_a_wristband_revokes_the_old_one_which_is_refused() {
     let r = m.record(&pid, given(&dose, &second, "OMEP-20-CAP")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["timing"], "on_time");
-    assert_eq!(m.count("SELECT count(*) FROM emar_administrations WHERE scanned_patient AND scanned_medication").await, 1);
+    assert_eq!(
+        m.count("SELECT count(*) FROM emar_administrations WHERE scanned_patient AND scanned_medication").await,
+        1
+    );
     let page = m.app.get(&format!("/patients/{pid}/emar/wristband")).await;
     assert!(!page.body.contains(&first), "the old token is not shown any more");
 }
@@ -221,13 +226,14 @@ async fn emar_prn_minimum_interval_is_a_hard_stop() {
     let mut m = setup().await;
     let pid = m.pid.clone();
     let band = m.band(&pid).await;
-    let rx = m.order(
-        &pid,
-        json!({"product": "PARA-500-TAB", "dose": 1000.0, "dose_unit": "mg", "frequency": "Q6H", "prn": true,
+    let rx = m
+        .order(
+            &pid,
+            json!({"product": "PARA-500-TAB", "dose": 1000.0, "dose_unit": "mg", "frequency": "Q6H", "prn": true,
                "prn_indication": "Pain", "quantity": 40}),
-        true,
-    )
-    .await;
+            true,
+        )
+        .await;
     assert!(m.schedule(&pid).await.is_empty(), "PRN orders have no scheduled doses");
     let prn = |at: Option<String>| {
         let mut b = json!({"rx_order_id": rx, "outcome": "given", "dose": "1000", "wristband": band, "medication": "PARA-500-TAB"});
@@ -304,7 +310,13 @@ async fn emar_two_nurses_recording_the_same_dose_one_wins() {
 async fn emar_regenerating_the_schedule_keeps_due_times() {
     let mut m = setup().await;
     let pid = m.pid.clone();
-    let rx = m.order(&pid, json!({"product": "PARA-500-TAB", "dose": 1000.0, "dose_unit": "mg", "frequency": "QDS", "quantity": 56}), false).await;
+    let rx = m
+        .order(
+            &pid,
+            json!({"product": "PARA-500-TAB", "dose": 1000.0, "dose_unit": "mg", "frequency": "QDS", "quantity": 56}),
+            false,
+        )
+        .await;
     let t = m.nurse.clone();
     let url = format!("/api/v1/patients/{pid}/emar/schedule");
     let first = m.call(Method::POST, &url, &t, None).await.json();
@@ -342,7 +354,10 @@ async fn emar_unauthorised_roles_are_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a doctor reads the MAR but does not administer");
     let r = m.call(Method::POST, &format!("/api/v1/patients/{pid}/emar/wristbands"), &t, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(m.call(Method::GET, &format!("/api/v1/patients/{pid}/emar/schedule"), &t, None).await.status, StatusCode::OK);
+    assert_eq!(
+        m.call(Method::GET, &format!("/api/v1/patients/{pid}/emar/schedule"), &t, None).await.status,
+        StatusCode::OK
+    );
     let clerk = m.app.user("billing_clerk").await;
     let ct = m.app.api_token(&clerk).await;
     let r = m.app.api(Method::GET, &format!("/api/v1/patients/{pid}/emar/schedule"), Some(&ct), None).await;
@@ -405,11 +420,20 @@ async fn emar_scan_page_records_a_dose_and_the_overdue_sweep_raises_an_alert() {
         .app
         .post_form(
             &format!("/patients/{pid}/emar/administer"),
-            &[("dose_id", &dose), ("outcome", "given"), ("dose", "20"), ("wristband", &band), ("medication", "OMEP-20-CAP")],
+            &[
+                ("dose_id", &dose),
+                ("outcome", "given"),
+                ("dose", "20"),
+                ("wristband", &band),
+                ("medication", "OMEP-20-CAP"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(m.count("SELECT count(*) FROM emar_administrations WHERE scanned_patient AND scanned_medication").await, 1);
+    assert_eq!(
+        m.count("SELECT count(*) FROM emar_administrations WHERE scanned_patient AND scanned_medication").await,
+        1
+    );
     // A second dose, three hours late: the sweep marks it overdue and raises one alert.
     let late = m.dose_due(&pid, &rx, 180).await;
     let n = hearth::modules::emar::jobs::sweep_overdue(&m.app.state).await.unwrap();
@@ -446,7 +470,11 @@ async fn emar_the_demo_has_wristbands_and_a_realistic_record() {
     assert!(n("SELECT count(*) FROM emar_doses WHERE status = 'due' AND due_at > now()").await >= 3);
     assert!(n("SELECT count(*) FROM alerts WHERE kind = 'emar.overdue_dose' AND status = 'open'").await >= 1);
     hearth::demo::seed(&app.pool, &app.state.keys).await.unwrap();
-    assert!(n("SELECT count(*) FROM emar_wristbands").await == n("SELECT count(*) FROM emar_wristbands WHERE revoked_at IS NULL").await, "idempotent");
+    assert!(
+        n("SELECT count(*) FROM emar_wristbands").await
+            == n("SELECT count(*) FROM emar_wristbands WHERE revoked_at IS NULL").await,
+        "idempotent"
+    );
     let email = app.user("nurse").await;
     app.login(&email, PASSWORD).await;
     let pid: Uuid =

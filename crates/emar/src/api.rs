@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::model::{EmarAdministration, EmarDose, EmarRecordForm, EmarWristband};
 use crate::pages::{audit_view, plan};
-use crate::repo::{self, EmarWardDose};
 use crate::perms;
+use crate::repo::{self, EmarWardDose};
 use hearth_core::api::ApiRoutes;
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
@@ -226,7 +226,11 @@ async fn scan(
 #[utoipa::path(get, path = "/api/v1/emar/wards/{ward}/due", params(("ward" = Uuid, Path)),
     responses((status = 200, body = [EmarWardDose]), (status = 404, description = "Problem details")),
     security(("bearer" = [])), tag = "emar")]
-async fn ward_due(State(state): State<AppState>, auth: Auth, Path(ward): Path<Uuid>) -> AppResult<Json<Vec<EmarWardDose>>> {
+async fn ward_due(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(ward): Path<Uuid>,
+) -> AppResult<Json<Vec<EmarWardDose>>> {
     auth.require(perms::READ)?;
     if hearth_inpatient::repo::ward(&state.pool, &auth.facility_ids, ward).await?.is_none() {
         return Err(AppError::NotFound);

@@ -15,9 +15,15 @@ use crate::model::{Target, ValidRecord};
 use crate::repo;
 
 /// (product, dose, unit, frequency, prn indication) per demo patient.
-const STORIES: [&[(&str, &str, &str, &str, &str)]; 3] = [
+type Story = &'static [(&'static str, &'static str, &'static str, &'static str, &'static str)];
+
+const STORIES: [Story; 3] = [
     &[("PARA-500-TAB", "1", "g", "QDS", ""), ("OMEP-20-CAP", "20", "mg", "OD", "")],
-    &[("PARA-1G-IV", "1", "g", "Q6H", ""), ("ENOX-40-INJ", "40", "mg", "OD", ""), ("ONDAN-4-INJ", "4", "mg", "Q8H", "Nausea")],
+    &[
+        ("PARA-1G-IV", "1", "g", "Q6H", ""),
+        ("ENOX-40-INJ", "40", "mg", "OD", ""),
+        ("ONDAN-4-INJ", "4", "mg", "Q8H", "Nausea"),
+    ],
     &[("METF-500-TAB", "500", "mg", "TDS", ""), ("PARA-500-TAB", "1", "g", "Q6H", "Pain or fever")],
 ];
 
@@ -27,14 +33,19 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     else {
         return Ok(());
     };
-    let already: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM emar_wristbands)").fetch_one(&mut *conn).await?;
+    let already: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM emar_wristbands)").fetch_one(&mut *conn).await?;
     if already {
         return Ok(());
     }
     let err = |e: hearth_core::error::AppError| anyhow::anyhow!("emar demo: {e}");
-    let meta = |id: Uuid, label: &str| AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() };
-    let (dmeta, pmeta, nmeta) =
-        (meta(doctor, "doctor@demo.hearth"), meta(pharmacist, "pharmacist@demo.hearth"), meta(nurse, "nurse@demo.hearth"));
+    let meta =
+        |id: Uuid, label: &str| AuditMeta { actor_user_id: Some(id), actor_label: label.into(), ..ctx.meta.clone() };
+    let (dmeta, pmeta, nmeta) = (
+        meta(doctor, "doctor@demo.hearth"),
+        meta(pharmacist, "pharmacist@demo.hearth"),
+        meta(nurse, "nurse@demo.hearth"),
+    );
     let stays: Vec<Uuid> = hearth_inpatient::repo::open_stays(&mut *conn, None)
         .await?
         .into_iter()
@@ -78,7 +89,9 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
             repo::acknowledge(conn, &nmeta, patient, id).await.map_err(err)?;
         }
         let band = repo::issue_wristband(conn, &nmeta, patient).await.map_err(err)?;
-        repo::generate(conn, &zone, patient, now - Duration::hours(20), now + Duration::hours(24)).await.map_err(err)?;
+        repo::generate(conn, &zone, patient, now - Duration::hours(20), now + Duration::hours(24))
+            .await
+            .map_err(err)?;
         // The past doses: given on time, the latest refused (first patient), one late, one overdue.
         let past: Vec<(Uuid, OffsetDateTime, i32)> = sqlx::query_as(
             "SELECT id, due_at, window_minutes FROM emar_doses WHERE patient_id = $1 AND status = 'due' AND due_at < $2
@@ -136,6 +149,7 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
 
 /// The ordered dose of a dose's order (the demo records exactly what was ordered).
 async fn order_dose(conn: &mut PgConnection, dose: Uuid) -> anyhow::Result<Option<f64>> {
-    let rx: Uuid = sqlx::query_scalar("SELECT rx_order_id FROM emar_doses WHERE id = $1").bind(dose).fetch_one(&mut *conn).await?;
+    let rx: Uuid =
+        sqlx::query_scalar("SELECT rx_order_id FROM emar_doses WHERE id = $1").bind(dose).fetch_one(&mut *conn).await?;
     Ok(hearth_pharmacy::repo::load(conn, rx).await?.map(|o| o.dose))
 }

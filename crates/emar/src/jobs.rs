@@ -75,11 +75,13 @@ pub async fn sweep_overdue(state: &AppState) -> AppResult<usize> {
         if status != "admitted" {
             continue;
         }
-        let marked = sqlx::query("UPDATE emar_doses SET overdue_at = now() WHERE id = $1 AND status = 'due' AND overdue_at IS NULL")
-            .bind(dose)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let marked = sqlx::query(
+            "UPDATE emar_doses SET overdue_at = now() WHERE id = $1 AND status = 'due' AND overdue_at IS NULL",
+        )
+        .bind(dose)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if marked == 0 {
             continue;
         }

@@ -10,7 +10,8 @@ use hearth_core::web::time::Zone;
 use hearth_core::web::FieldErrors;
 
 /// The reasons a dose is not given (the order of the form's choices).
-pub const NOT_GIVEN_REASONS: [&str; 7] = ["refused", "npo", "held", "unavailable", "off_ward", "vomited", "no_iv_access"];
+pub const NOT_GIVEN_REASONS: [&str; 7] =
+    ["refused", "npo", "held", "unavailable", "off_ward", "vomited", "no_iv_access"];
 
 /// Local hours of the standard administration times of a frequency code, `None` for STAT/ONCE
 /// and unknown codes. WEEKLY uses the daily time on the start's weekday.
@@ -407,7 +408,10 @@ mod tests {
         let utc = Zone::utc();
         let start = datetime!(2026-12-01 09:30 UTC);
         let t = due_times("BD", &utc, start, None, datetime!(2026-12-01 00:00 UTC), datetime!(2026-12-03 00:00 UTC));
-        assert_eq!(t, vec![datetime!(2026-12-01 20:00 UTC), datetime!(2026-12-02 08:00 UTC), datetime!(2026-12-02 20:00 UTC)]);
+        assert_eq!(
+            t,
+            vec![datetime!(2026-12-01 20:00 UTC), datetime!(2026-12-02 08:00 UTC), datetime!(2026-12-02 20:00 UTC)]
+        );
         let stop = Some(datetime!(2026-12-02 12:00 UTC));
         assert_eq!(due_times("BD", &utc, start, stop, start, datetime!(2026-12-03 00:00 UTC)).len(), 2);
         // Q6H in London across the spring change: 00, 06, 12, 18 local, each once.
@@ -420,13 +424,16 @@ mod tests {
             datetime!(2026-03-29 00:00 UTC),
             datetime!(2026-03-30 00:00 UTC),
         );
-        assert_eq!(t, vec![
-            datetime!(2026-03-29 00:00 UTC),
-            datetime!(2026-03-29 05:00 UTC),
-            datetime!(2026-03-29 11:00 UTC),
-            datetime!(2026-03-29 17:00 UTC),
-            datetime!(2026-03-29 23:00 UTC),
-        ]);
+        assert_eq!(
+            t,
+            vec![
+                datetime!(2026-03-29 00:00 UTC),
+                datetime!(2026-03-29 05:00 UTC),
+                datetime!(2026-03-29 11:00 UTC),
+                datetime!(2026-03-29 17:00 UTC),
+                datetime!(2026-03-29 23:00 UTC),
+            ]
+        );
         assert!(due_times("STAT", &utc, start, None, start, datetime!(2026-12-03 00:00 UTC)).is_empty());
     }
 

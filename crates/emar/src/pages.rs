@@ -79,14 +79,21 @@ struct WardPage {
     now: OffsetDateTime,
 }
 
-async fn ward(State(state): State<AppState>, page: Page, auth: Auth, Query(q): Query<WardQuery>) -> AppResult<Response> {
+async fn ward(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(q): Query<WardQuery>,
+) -> AppResult<Response> {
     auth.require(perms::READ)?;
     let wards = hearth_inpatient::repo::wards(&state.pool, &auth.facility_ids).await?;
-    let chosen = q.ward.parse::<Uuid>().ok().filter(|w| wards.iter().any(|x| x.id == *w)).or(wards.first().map(|w| w.id));
+    let chosen =
+        q.ward.parse::<Uuid>().ok().filter(|w| wards.iter().any(|x| x.id == *w)).or(wards.first().map(|w| w.id));
     let now = OffsetDateTime::now_utc();
     let rows = match chosen {
         Some(w) => {
-            repo::ward_due(&state.pool, hearth_patients::access::viewer(&auth.user), w, now + Duration::hours(4)).await?
+            repo::ward_due(&state.pool, hearth_patients::access::viewer(&auth.user), w, now + Duration::hours(4))
+                .await?
         }
         None => Vec::new(),
     };
@@ -225,7 +232,12 @@ struct WristbandPage {
     svg: String,
 }
 
-async fn wristband(State(state): State<AppState>, page: Page, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+async fn wristband(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+) -> AppResult<Response> {
     auth.require(perms::WRISTBAND)?;
     let b = patient.banner("emar");
     let band = repo::current_wristband(&state.pool, b.id).await?;
@@ -234,7 +246,11 @@ async fn wristband(State(state): State<AppState>, page: Page, auth: Auth, patien
     let heading = page.t("emar-band-heading");
     let title = format!("{heading} · {}", b.name);
     let t = WristbandPage {
-        page: page.clone().titled(title).crumb(b.name.clone(), b.href("chart")).crumb(heading, b.href("emar/wristband")),
+        page: page
+            .clone()
+            .titled(title)
+            .crumb(b.name.clone(), b.href("chart"))
+            .crumb(heading, b.href("emar/wristband")),
         b,
         band,
         svg,
@@ -397,7 +413,11 @@ async fn render_administer(
     let heading = page.t("emar-administer-heading");
     let title = format!("{heading} · {}", b.name);
     let t = AdministerPage {
-        page: page.clone().titled(title).crumb(b.name.clone(), b.href("emar")).crumb(heading, b.href("emar/administer")),
+        page: page
+            .clone()
+            .titled(title)
+            .crumb(b.name.clone(), b.href("emar"))
+            .crumb(heading, b.href("emar/administer")),
         b,
         band,
         band_check,

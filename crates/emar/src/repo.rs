@@ -51,7 +51,9 @@ pub async fn issue_wristband(conn: &mut PgConnection, meta: &AuditMeta, patient:
     audit::record(
         conn,
         meta,
-        Event::new("emar.wristband.issue", "emar_wristband", band.id).patient(patient).changes(json!({"revoked": revoked})),
+        Event::new("emar.wristband.issue", "emar_wristband", band.id)
+            .patient(patient)
+            .changes(json!({"revoked": revoked})),
     )
     .await?;
     Ok(band)
@@ -179,7 +181,12 @@ const DOSE_SELECT: &str = "SELECT d.id, d.patient_id, d.rx_order_id, d.kind, d.m
      FROM emar_doses d LEFT JOIN emar_administrations a ON a.dose_id = d.id";
 
 /// The patient's doses in `[from, to)` (PRN doses by their administration time), by time.
-pub async fn doses(pool: &PgPool, patient: Uuid, from: OffsetDateTime, to: OffsetDateTime) -> sqlx::Result<Vec<EmarDose>> {
+pub async fn doses(
+    pool: &PgPool,
+    patient: Uuid,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> sqlx::Result<Vec<EmarDose>> {
     sqlx::query_as(&format!(
         "{DOSE_SELECT} WHERE d.patient_id = $1 AND coalesce(d.due_at, a.at) >= $2 AND coalesce(d.due_at, a.at) < $3
          ORDER BY coalesce(d.due_at, a.at), d.medication LIMIT 1000"
@@ -255,12 +262,7 @@ fn hard_stop(msg: &str) -> AppError {
 /// interval and 24 h maximum, a second dose of a once-only order). A dose outside its window is
 /// recorded with its reason, never refused. One record per dose: of two nurses recording the
 /// same dose at once, one wins and the other gets 409.
-pub async fn record(
-    conn: &mut PgConnection,
-    meta: &AuditMeta,
-    patient: Uuid,
-    v: &ValidRecord,
-) -> AppResult<Recorded> {
+pub async fn record(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid, v: &ValidRecord) -> AppResult<Recorded> {
     let Some(user) = meta.actor_user_id else { return Err(AppError::Forbidden) };
     // The dose (or the PRN order) and its medication order.
     let (dose, rx_id) = match v.target {
@@ -280,7 +282,11 @@ pub async fn record(
         return Err(AppError::NotFound);
     };
     if dose.is_none() && !order.prn {
-        return Err(FieldErrors::one("rx_order_id", "This order is not an as-needed (PRN) order: record its scheduled dose.").into());
+        return Err(FieldErrors::one(
+            "rx_order_id",
+            "This order is not an as-needed (PRN) order: record its scheduled dose.",
+        )
+        .into());
     }
     if !live(conn, &order, v.at).await? {
         return Err(hard_stop("the order is discontinued, stopped or not verified by pharmacy; nothing is recorded."));
