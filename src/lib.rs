@@ -29,6 +29,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_emergency::MODULE,
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
+    &hearth_emar::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -46,6 +47,7 @@ pub mod modules {
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
+    pub use hearth_emar as emar;
     pub use hearth_emergency as emergency;
     pub use hearth_immunizations as immunizations;
     pub use hearth_inpatient as inpatient;

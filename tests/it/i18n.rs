@@ -234,6 +234,10 @@ const CONVERTED: &[&str] = &[
     "billing/prices.html",
     "billing/receipt.html",
     "billing/worklist.html",
+    "emar/administer.html",
+    "emar/chart.html",
+    "emar/ward.html",
+    "emar/wristband.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

@@ -17,6 +17,7 @@ mod crypto;
 mod db;
 mod documents;
 mod ehr;
+mod emar;
 mod emergency;
 mod facility_time;
 mod fakes;

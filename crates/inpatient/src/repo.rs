@@ -1066,3 +1066,29 @@ pub async fn release_hold(conn: &mut PgConnection, meta: &AuditMeta, hold: Uuid)
     .await?;
     Ok(())
 }
+
+/// A patient's open stay (admitted or on leave) as other modules need it: (admission, ward,
+/// facility, status).
+pub async fn current_stay(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Option<(Uuid, Uuid, Uuid, String)>> {
+    sqlx::query_as(
+        "SELECT id, ward_id, facility_id, status FROM inpatient_admissions WHERE patient_id = $1 AND status <> 'discharged'",
+    )
+    .bind(patient)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The open stays of a ward (or of every ward): (patient, ward, bed label, status), by bed.
+pub async fn open_stays(
+    conn: &mut PgConnection,
+    ward: Option<Uuid>,
+) -> sqlx::Result<Vec<(Uuid, Uuid, Option<String>, String)>> {
+    sqlx::query_as(
+        "SELECT a.patient_id, a.ward_id, b.code, a.status FROM inpatient_admissions a LEFT JOIN inpatient_beds b ON b.id = a.bed_id
+         WHERE a.status <> 'discharged' AND ($1::uuid IS NULL OR a.ward_id = $1)
+         ORDER BY b.code NULLS LAST, a.admitted_at LIMIT 2000",
+    )
+    .bind(ward)
+    .fetch_all(conn)
+    .await
+}

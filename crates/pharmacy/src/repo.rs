@@ -688,3 +688,34 @@ pub async fn dispense(
     .await?;
     Ok(dispense_id)
 }
+
+/// What a dispensing label's barcode names (read by the eMAR at the bedside): the dispense's
+/// order, patient and product, and the earliest expiry of the lots it was picked from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DispenseLabel {
+    pub rx_order_id: Uuid,
+    pub patient_id: Uuid,
+    pub product_code: String,
+    pub earliest_expiry: Option<time::Date>,
+}
+
+/// The dispense `id` as its label describes it, or `None` for an unknown dispense.
+pub async fn dispense_label(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<DispenseLabel>> {
+    sqlx::query_as(
+        "SELECT d.rx_order_id, d.patient_id, r.product_code,
+                (SELECT min(l.expiry_date) FROM rx_movements m JOIN rx_lots l ON l.id = m.lot_id
+                 WHERE m.dispense_id = d.id) AS earliest_expiry
+         FROM rx_dispenses d JOIN rx_orders r ON r.id = d.rx_order_id WHERE d.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// [`list`] on the caller's connection (the eMAR plans doses on its transaction).
+pub async fn list_conn(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Vec<PharmacyOrder>> {
+    sqlx::query_as(&format!("{ORDER_SELECT} WHERE r.patient_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 300"))
+        .bind(patient)
+        .fetch_all(conn)
+        .await
+}
