@@ -24,6 +24,7 @@ import { emergencyChecks } from "./emergency.mjs";
 import { pharmacyChecks } from "./pharmacy.mjs";
 import { laboratoryChecks } from "./laboratory.mjs";
 import { inpatientChecks } from "./inpatient.mjs";
+import { moduleChecks } from "./modules.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -447,6 +448,7 @@ try {
   await appointments({ page, base, check, assert, axeScan, shot });
   await inpatientChecks({ page, base, check, assert, axeScan, shot, patientUrl, familyName: patientUrl ? patient.family : null });
   await pharmacyChecks({ page, base, check, assert, axeScan, shot, patientUrl });
+  await moduleChecks({ page, base, check, assert, axeScan, shot });
 
   await check("no JavaScript errors or CSP violations in the browser", async () => {
     assert(!problems.length, problems.slice(0, 10).join("\n"));
