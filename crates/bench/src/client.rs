@@ -270,9 +270,8 @@ pub async fn run_op(
             if !page.status.is_success() {
                 return Ok(false);
             }
-            let r = s
-                .post_form(&format!("{}/cancel", built.location), &[("reason", "Benchmark draft, cancelled")])
-                .await?;
+            let r =
+                s.post_form(&format!("{}/cancel", built.location), &[("reason", "Benchmark draft, cancelled")]).await?;
             s.cookies.remove("hearth_flash");
             if r.location != built.location {
                 return Ok(false);

@@ -115,9 +115,8 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
         nurse: (c, meta(c, "bench10@bench.hearth")),
         admin: meta(a, "bench0@bench.hearth"),
     };
-    let patients: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE mrn LIKE 'BEN-%' ORDER BY mrn")
-        .fetch_all(pool)
-        .await?;
+    let patients: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM patients WHERE mrn LIKE 'BEN-%' ORDER BY mrn").fetch_all(pool).await?;
     if patients.is_empty() {
         anyhow::bail!("no benchmark patients");
     }
@@ -365,7 +364,13 @@ async fn ward_medicines(conn: &mut PgConnection, s: &Staff) -> anyhow::Result<()
         for (product, dose, unit, frequency) in
             [("PARA-500-TAB", "1", "g", "QDS"), ("ENOX-40-INJ", "40", "mg", "OD"), ("METF-500-TAB", "500", "mg", "TDS")]
         {
-            let req = order(&pharmacy::orders::KIND, patient, product, s.doctor.0, rx_options(product, dose, unit, frequency));
+            let req = order(
+                &pharmacy::orders::KIND,
+                patient,
+                product,
+                s.doctor.0,
+                rx_options(product, dose, unit, frequency),
+            );
             let (_, id, _) =
                 pharmacy::orders::create_detail(conn, &s.doctor.1, &req).await.map_err(e("ward prescription"))?;
             pharmacy::repo::verify(conn, &s.colleague.1, id).await.map_err(e("verify"))?;
@@ -398,8 +403,9 @@ async fn billing_charges(
     let now = OffsetDateTime::now_utc();
     for i in 0..count {
         let patient = pick(i);
-        for (k, (code, name)) in
-            [("LAB-CHEM-NA", "Sodium"), ("LAB-CHEM-K", "Potassium"), ("LAB-CHEM-CL", "Chloride")].into_iter().enumerate()
+        for (k, (code, name)) in [("LAB-CHEM-NA", "Sodium"), ("LAB-CHEM-K", "Potassium"), ("LAB-CHEM-CL", "Chloride")]
+            .into_iter()
+            .enumerate()
         {
             let at = now - Duration::hours((i % 72) as i64 + k as i64);
             laboratory::repo::charge(conn, &s.doctor.1, patient, Uuid::new_v4(), code, name, at)
