@@ -1,6 +1,6 @@
 //! The clinical modules' work lists the benchmark's module operations read: a pharmacy
 //! verification queue, laboratory specimens to collect and to result, radiology bookings in
-//! three rooms (X-ray, CT, ultrasound) over the last weeks, theatre lists with cases, two wards'
+//! three rooms (X-ray, CT, ultrasound) from today over the coming weeks, theatre lists with cases, two wards'
 //! patients on verified, acknowledged medicines with doses planned (eMAR), and billing patients
 //! with unbilled charges. Built through the modules' own public functions (as their demo
 //! seeders do), so rows, charges, alerts and audit are as real; sized from the number of
@@ -35,7 +35,7 @@ pub struct Sizes {
     pub lab_to_collect: usize,
     /// Specimens received in biochemistry, awaiting results (the worksheet).
     pub lab_received: usize,
-    /// Imaging orders protocolled and booked (12 per room per day, back from today).
+    /// Imaging orders protocolled and booked (12 per room per day, from today on).
     pub imaging: usize,
     /// Theatre cases booked (8 per theatre per day in 4 theatres, back from today).
     pub cases: usize,
@@ -282,8 +282,9 @@ async fn radiology_bookings(
             mr_implant: "none".into(),
             ..Default::default()
         };
-        // Hourly from 07:00, twelve a day per room, today and back.
-        let start = today + Duration::hours(7 + k % 12) - Duration::days(k / 12);
+        // Hourly from 07:00, twelve a day per room, today and the days after (a booking may
+        // start at most 24 hours back).
+        let start = today + Duration::hours(7 + k % 12) + Duration::days(k / 12);
         radiology::repo::book(conn, &s.colleague.1, id, &facilities, &bf, Some(start)).await.map_err(e("book"))?;
     }
     Ok(())
