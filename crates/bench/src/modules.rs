@@ -136,6 +136,11 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
     billing_charges(&mut tx, &staff, sizes.billing, &pick).await.context("billing")?;
     sqlx::query("INSERT INTO hearth_bench.modules (seeded_at) VALUES (now())").execute(&mut *tx).await?;
     tx.commit().await?;
+    // Seal the audit events the seeding wrote (thousands), as the patients' seed does: a server
+    // started on a fresh database would otherwise seal them while the first requests that write
+    // audit wait on the chain (a 503 once the lock timeout passes).
+    hearth::platform::audit::seal_all(pool).await?;
+    sqlx::query("VACUUM ANALYZE audit_unsealed").execute(pool).await?;
     for t in [
         "rx_orders",
         "lab_orders",
