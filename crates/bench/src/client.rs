@@ -242,9 +242,54 @@ pub async fn run_op(
         }
         Op::BedBoard => s.get("/inpatient").await?,
         Op::EdBoard => s.get("/emergency/board/rows").await?,
+        Op::RxVerifyQueue => s.get("/pharmacy/verify").await?,
+        Op::LabCollect => s.get("/laboratory/collect").await?,
+        Op::LabWorksheet => s.get("/laboratory/worksheet?section=biochemistry").await?,
+        Op::RadiologyWorklist => {
+            let today = time::OffsetDateTime::now_utc().date();
+            let m = crate::modules::MODALITIES[rng.gen_range(0..crate::modules::MODALITIES.len())];
+            s.api_get(&format!("/api/v1/radiology/worklist?day={today}&modality={m}")).await?
+        }
+        Op::TheatreBoard => s.get("/surgery/board/rows").await?,
+        Op::EmarWard => match data.modules.ward {
+            Some(w) => s.get(&format!("/emar?ward={w}")).await?,
+            None => return Ok(false),
+        },
+        Op::BillingWorklist => s.get("/billing").await?,
+        Op::InvoiceDraft => {
+            let Some(id) = billing_patient(data, email, rng) else {
+                return Ok(false);
+            };
+            let built = s.post_form(&format!("/patients/{id}/billing/invoices"), &[]).await?;
+            s.cookies.remove("hearth_flash");
+            let invoice = format!("/patients/{id}/billing/invoices/");
+            if built.status != StatusCode::SEE_OTHER || !built.location.starts_with(&invoice) {
+                return Ok(false);
+            }
+            let page = s.get(&built.location).await?;
+            if !page.status.is_success() {
+                return Ok(false);
+            }
+            let r =
+                s.post_form(&format!("{}/cancel", built.location), &[("reason", "Benchmark draft, cancelled")]).await?;
+            s.cookies.remove("hearth_flash");
+            if r.location != built.location {
+                return Ok(false);
+            }
+            r
+        }
     };
     let good = ok(&r) && !(matches!(op, Op::Register | Op::BookAppointment) && r.body.contains("field-error"));
     Ok(good)
+}
+
+/// A billing patient of this client's own share (the clients' accounts are `bench{k}`; one
+/// client per account, so two clients never bill the same patient at once).
+fn billing_patient(data: &Data, email: &str, rng: &mut StdRng) -> Option<uuid::Uuid> {
+    let k: usize = email.trim_start_matches("bench").split('@').next()?.parse().ok()?;
+    let mine: Vec<uuid::Uuid> =
+        data.modules.billing.iter().enumerate().filter(|(i, _)| i % crate::seed::USERS == k).map(|(_, p)| *p).collect();
+    (!mine.is_empty()).then(|| mine[rng.gen_range(0..mine.len())])
 }
 
 /// A day of the coming weeks, `YYYY-MM-DD` (the clinics are materialised eight weeks ahead).

@@ -27,6 +27,7 @@
 mod cli;
 mod client;
 mod limit;
+mod modules;
 mod ops;
 mod report;
 mod seed;
@@ -272,10 +273,14 @@ async fn main() -> anyhow::Result<()> {
     let keys = KeyRing::new(MasterKey::parse(BENCH_KEY).map_err(|e| anyhow!("{e}"))?, 1);
     let pool = seed::prepare(&args, &keys).await?;
     wards::seed(&pool).await?;
+    let patients: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM patients WHERE mrn LIKE 'BEN-%'").fetch_one(&pool).await?;
+    modules::seed(&pool, patients as usize).await?;
     if args.seed_only {
         return Ok(());
     }
-    let (data, cohort) = seed::load(&pool, &args).await?;
+    let (mut data, cohort) = seed::load(&pool, &args).await?;
+    data.modules = modules::load(&pool).await?;
     let data = Arc::new(data);
     let mix = Arc::new(Mix::new(&args.only));
     let lane = (Mix::is_default(&args.only) && args.auth_rate > 0.0).then_some(args.auth_rate);

@@ -56,11 +56,31 @@ pub enum Op {
     BedBoard,
     /// The emergency department's tracking board rows (80 patients).
     EdBoard,
+    /// The pharmacist's verification queue (pending medication orders).
+    #[value(name = "rx-verify")]
+    RxVerifyQueue,
+    /// The laboratory's specimens to collect.
+    LabCollect,
+    /// The laboratory worksheet of biochemistry (received specimens with their tests and ranges).
+    LabWorksheet,
+    /// API: today's radiology worklist of one modality (XR, CT or US).
+    #[value(name = "rad-worklist")]
+    RadiologyWorklist,
+    /// The theatre board's rows (today's cases in four theatres).
+    TheatreBoard,
+    /// The eMAR ward view: a ward's doses due in the next four hours.
+    #[value(name = "emar-ward")]
+    EmarWard,
+    /// The billing worklist: unbilled charges by patient, drafts, unpaid invoices.
+    BillingWorklist,
+    /// Build an invoice draft for a patient from their unbilled charges, open it, and cancel it
+    /// (write; the charges are unbilled again, so it repeats).
+    InvoiceDraft,
 }
 
 impl Op {
     /// Every operation, in report order (also the order the mix is drawn in).
-    pub const ALL: [Op; 22] = [
+    pub const ALL: [Op; 30] = [
         Op::SignIn,
         Op::ApiToken,
         Op::SearchName,
@@ -83,6 +103,14 @@ impl Op {
         Op::BookAppointment,
         Op::BedBoard,
         Op::EdBoard,
+        Op::RxVerifyQueue,
+        Op::LabCollect,
+        Op::LabWorksheet,
+        Op::RadiologyWorklist,
+        Op::TheatreBoard,
+        Op::EmarWard,
+        Op::BillingWorklist,
+        Op::InvoiceDraft,
     ];
 
     /// The name on the command line and in the JSON results (`chart`, `register`, …).
@@ -115,6 +143,14 @@ impl Op {
             Op::BookAppointment => "book an appointment (slot search + book)",
             Op::BedBoard => "bed board (312 beds)",
             Op::EdBoard => "ED tracking board (80 patients)",
+            Op::RxVerifyQueue => "pharmacy verification queue",
+            Op::LabCollect => "laboratory: specimens to collect",
+            Op::LabWorksheet => "laboratory: biochemistry worksheet",
+            Op::RadiologyWorklist => "API: radiology worklist of a modality",
+            Op::TheatreBoard => "theatre board",
+            Op::EmarWard => "eMAR: a ward's doses due",
+            Op::BillingWorklist => "billing worklist (unbilled)",
+            Op::InvoiceDraft => "invoice draft (build, open, cancel)",
         }
     }
 
@@ -143,11 +179,19 @@ impl Op {
             Op::BookAppointment => 2,
             Op::BedBoard => 4,
             Op::EdBoard => 4,
+            Op::RxVerifyQueue => 2,
+            Op::LabCollect => 2,
+            Op::LabWorksheet => 2,
+            Op::RadiologyWorklist => 3,
+            Op::TheatreBoard => 2,
+            Op::EmarWard => 3,
+            Op::BillingWorklist => 1,
+            Op::InvoiceDraft => 1,
         }
     }
 
     pub fn is_write(self) -> bool {
-        matches!(self, Op::Register | Op::Vitals | Op::Note | Op::BookAppointment)
+        matches!(self, Op::Register | Op::Vitals | Op::Note | Op::BookAppointment | Op::InvoiceDraft)
     }
 
     /// A read of one patient's chart: these sample the long-history cohort and are reported
@@ -178,6 +222,7 @@ impl Op {
                 | Op::ApiNotes
                 | Op::SlotSearch
                 | Op::BookAppointment
+                | Op::RadiologyWorklist
         )
     }
 
@@ -270,6 +315,8 @@ pub struct Data {
     pub long: Vec<Uuid>,
     /// Share of chart operations that open a long-history patient.
     pub long_views: f64,
+    /// The clinical modules' seeded work (the eMAR ward, the billing patients).
+    pub modules: crate::modules::ModuleData,
 }
 
 impl Data {
@@ -314,6 +361,14 @@ mod tests {
             "book",
             "bed-board",
             "ed-board",
+            "rx-verify",
+            "lab-collect",
+            "lab-worksheet",
+            "rad-worklist",
+            "theatre-board",
+            "emar-ward",
+            "billing-worklist",
+            "invoice-draft",
         ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
@@ -328,7 +383,7 @@ mod tests {
         let m = Mix::new(&[]);
         assert_eq!(m.share(Op::SignIn), 0.0);
         assert_eq!(m.share(Op::ApiToken), 0.0);
-        assert!((m.share(Op::OpenChart) - 25.0 / 129.0).abs() < 1e-9);
+        assert!((m.share(Op::OpenChart) - 25.0 / 145.0).abs() < 1e-9);
         assert!(m.needs_token());
         let total: f64 = Op::ALL.iter().map(|&o| m.share(o)).sum();
         assert!((total - 1.0).abs() < 1e-9);
@@ -361,7 +416,7 @@ mod tests {
     fn only_chart_reads_sample_the_cohort() {
         let a = Uuid::new_v4();
         let b = Uuid::new_v4();
-        let data = Data { patients: 2, ids: vec![a], long: vec![b], long_views: 0.5 };
+        let data = Data { patients: 2, ids: vec![a], long: vec![b], long_views: 0.5, ..Default::default() };
         let mut rng = StdRng::seed_from_u64(7);
         let longs = (0..10_000).filter(|_| data.cohort(Op::VitalsPage, &mut rng) == Cohort::Long).count();
         assert!((4_500..5_500).contains(&longs), "{longs}");

@@ -590,7 +590,7 @@ pub async fn load(pool: &PgPool, args: &Args) -> anyhow::Result<(Data, Option<Co
     if ids.is_empty() {
         bail!("{} has no ordinary benchmark patients", args.db);
     }
-    Ok((Data { patients: n as usize, ids, long, long_views: args.long_history_views }, info))
+    Ok((Data { patients: n as usize, ids, long, long_views: args.long_history_views, ..Default::default() }, info))
 }
 
 #[cfg(test)]
