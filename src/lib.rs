@@ -30,6 +30,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
     &hearth_emar::MODULE,
+    &hearth_bednet::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -43,6 +44,7 @@ pub mod modules {
     pub use hearth_alerts as alerts;
     pub use hearth_appointments as appointments;
     pub use hearth_audit as audit;
+    pub use hearth_bednet as bednet;
     pub use hearth_billing as billing;
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
@@ -55,8 +57,8 @@ pub mod modules {
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;
-    pub use hearth_surgery as surgery;
     pub use hearth_radiology as radiology;
+    pub use hearth_surgery as surgery;
 }
 
 /// The whole application: every module's routes plus the middleware stack.
