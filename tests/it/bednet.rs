@@ -109,7 +109,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 /// The public JSON's facility of this code.
 async fn public_facility(app: &mut TestApp, code: &str) -> Value {
-    hearth::bednet::snapshot::invalidate();
+    hearth::modules::bednet::snapshot::invalidate();
     let r = app.api(Method::GET, "/api/v1/availability", None, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.json()["facilities"].as_array().unwrap().iter().find(|f| f["code"] == code).cloned().unwrap()
@@ -122,7 +122,7 @@ async fn bednet_public_endpoints_need_no_sign_in_and_expose_no_patient_data() {
     let ems = token_of(&mut app, "ems_dispatcher").await;
     let r = request(&mut app, &ems, net.hearth, "critical_care", "SECRETSUMMARY crush injury").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    hearth::bednet::snapshot::invalidate();
+    hearth::modules::bednet::snapshot::invalidate();
 
     let r = app.api(Method::GET, "/api/v1/availability?lat=51.5&lon=-0.12&sort=distance", None, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -140,7 +140,7 @@ async fn bednet_public_endpoints_need_no_sign_in_and_expose_no_patient_data() {
     // The page too, with its schematic, readable without signing in.
     let page = app.get("/availability?lat=51.5&lon=-0.12").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Test Hospital") && page.body.contains("<svg") && page.body.contains("bednet-dot-ok"));
+    assert!(page.body.contains("Test Hospital") && page.body.contains("<svg") && page.body.contains("bednet-dot-low"));
     assert!(!page.body.contains("SECRETSUMMARY") && !page.body.contains("style=") && !page.body.contains("<script"));
     // A bad point: 400, on both.
     assert_eq!(
@@ -151,7 +151,7 @@ async fn bednet_public_endpoints_need_no_sign_in_and_expose_no_patient_data() {
     assert_eq!(app.get("/availability?lat=abc&lon=1").await.status, StatusCode::BAD_REQUEST);
     // Not listed publicly: gone from the public answer.
     sqlx::query("UPDATE bednet_facilities SET public = false WHERE code = 'EXT'").execute(&app.pool).await.unwrap();
-    hearth::bednet::snapshot::invalidate();
+    hearth::modules::bednet::snapshot::invalidate();
     let r = app.api(Method::GET, "/api/v1/availability", None, None).await;
     assert!(!r.body.contains("EXT"), "{}", r.body);
 }
@@ -297,7 +297,7 @@ async fn bednet_a_lapsed_hold_is_released_by_the_job_and_arrival_releases_the_ho
     }
     assert_eq!(public_facility(&mut app, "TST").await["beds"][0]["free"], 0);
     // Nothing lapsed yet.
-    assert_eq!(hearth::bednet::jobs::release_lapsed(&app.state).await.unwrap(), 0);
+    assert_eq!(hearth::modules::bednet::jobs::release_lapsed(&app.state).await.unwrap(), 0);
     // Request a's hold passes its end.
     sqlx::query("UPDATE inpatient_bed_allocations SET period = tstzrange(now() - interval '2 hours', now() - interval '1 minute'), expires_at = now() - interval '1 minute' WHERE bed_id = $1")
         .bind(net.beds[0]).execute(&app.pool).await.unwrap();
@@ -306,7 +306,7 @@ async fn bednet_a_lapsed_hold_is_released_by_the_job_and_arrival_releases_the_ho
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(hearth::bednet::jobs::release_lapsed(&app.state).await.unwrap(), 1);
+    assert_eq!(hearth::modules::bednet::jobs::release_lapsed(&app.state).await.unwrap(), 1);
     assert_eq!(
         count(&app, &format!("SELECT count(*) FROM bednet_requests WHERE id = '{a}' AND status = 'lapsed'")).await,
         1
@@ -459,7 +459,7 @@ async fn bednet_unauthorised_roles_are_refused() {
 
 #[tokio::test]
 async fn bednet_board_request_accept_and_arrival_through_the_pages() {
-    let mut app = TestApp::new().await;
+    let app = TestApp::new().await;
     let net = network(&app, 1).await;
     let mut ems = app.another_client();
     ems.login(&app.user("ems_dispatcher").await, PASSWORD).await;
