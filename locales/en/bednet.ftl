@@ -17,6 +17,7 @@ bednet-ed-normal = Emergency department open
 bednet-ed-advisory = Emergency department under pressure
 bednet-ed-diverting = Emergency department diverting ambulances
 bednet-distance = Distance
+bednet-km = { $km } km
 bednet-services = Services
 bednet-stale = These counts are out of date: call before sending a patient.
 bednet-stale-short = out of date

@@ -33,6 +33,10 @@ pub const MODULE: Module = Module {
         ("bednet_requests_declined", "A decline needs its reason."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/bednet.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/bednet.ftl")),
+        ("es", include_str!("../../../locales/es/bednet.ftl")),
+        ("ar", include_str!("../../../locales/ar/bednet.ftl")),
+    ],
     ..Module::new("bednet", "Bed network")
 };
