@@ -1,4 +1,5 @@
 # The bed network (issue 24).
+# reviewed: true
 bednet-public-title = Hospital bed availability
 bednet-public-intro = Free and staffed beds across the city's hospitals. No patient data. Give your position to see distances.
 bednet-public-bad-point = Give a latitude (−90 to 90) and a longitude (−180 to 180), or neither.

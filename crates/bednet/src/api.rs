@@ -34,6 +34,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::new()
+        // Public: the bearer layer lets a request without a token through, and this handler
+        // takes no `Auth`.
+        .get("/api/v1/availability", crate::public::json)
         .post("/api/v1/bednet/facilities/{id}/report", report)
         .get("/api/v1/bednet/requests", requests)
         .post("/api/v1/bednet/requests", create)

@@ -17,8 +17,11 @@ use hearth_core::web::Page;
 
 pub fn routes() -> Routes {
     use axum::routing::get;
-    Routes::new().route("/availability", get(page)).route("/api/v1/availability", get(json))
+    Routes::new().route("/availability", get(page))
 }
+
+/// The public JSON's errors are in English (no session, no language choice).
+const ENGLISH: &str = "en";
 
 /// Seconds a client or proxy may reuse an answer.
 pub const MAX_AGE_SECS: u32 = 10;
@@ -65,7 +68,7 @@ pub struct BednetAvailability {
 
 async fn build(state: &AppState, q: &AvailabilityQuery) -> Result<BednetAvailability, Response> {
     let point = q.point().map_err(|key| {
-        let msg = hearth_core::i18n::t("en", key);
+        let msg = hearth_core::i18n::t(ENGLISH, key);
         let body = serde_json::json!({"type": "about:blank", "title": msg, "status": 400});
         (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response()
