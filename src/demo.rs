@@ -32,6 +32,7 @@ pub const ACCOUNTS: &[(&str, &str, &str)] = &[
     ("radiographer@demo.hearth", "Rowan Radiographer", "radiographer"),
     ("billing@demo.hearth", "Bianca Billing", "billing_clerk"),
     ("edcoordinator@demo.hearth", "Eddie ED-Coordinator", "ed_coordinator"),
+    ("emsdispatcher@demo.hearth", "Emma EMS-Dispatcher", "ems_dispatcher"),
 ];
 
 const DEPARTMENTS: &[(&str, &str)] = &[

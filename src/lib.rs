@@ -30,6 +30,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
     &hearth_emar::MODULE,
+    &hearth_bednet::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
@@ -43,6 +44,7 @@ pub mod modules {
     pub use hearth_alerts as alerts;
     pub use hearth_appointments as appointments;
     pub use hearth_audit as audit;
+    pub use hearth_bednet as bednet;
     pub use hearth_billing as billing;
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;

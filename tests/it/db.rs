@@ -46,7 +46,7 @@ async fn demo_seed_is_idempotent() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(users, 11);
+    assert_eq!(users, 12);
     let facilities: i64 = sqlx::query_scalar("SELECT count(*) FROM facilities WHERE code IN ('HGH', 'RCH')")
         .fetch_one(&app.pool)
         .await

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod banner;
 mod bed_requests;
+mod bednet;
 mod billing;
 mod charges;
 mod chart_entry;

@@ -1092,3 +1092,59 @@ pub async fn open_stays(
     .fetch_all(conn)
     .await
 }
+
+// ---------------------------------------------------------------------------------------------
+// For the bed network (issue 24): counts by network bed type, and the free beds of one type
+// ---------------------------------------------------------------------------------------------
+
+/// The network bed type of a ward kind (`None` for day care, which the network does not list).
+pub const NETWORK_TYPE_SQL: &str = "CASE w.kind WHEN 'icu' THEN 'critical_care' WHEN 'hdu' THEN 'critical_care'
+     WHEN 'general' THEN 'general' WHEN 'paediatric' THEN 'paediatric' WHEN 'maternity' THEN 'maternity'
+     WHEN 'isolation' THEN 'isolation' END";
+
+/// Live bed counts of every facility with wards, by network bed type: `(facility, type, physical,
+/// staffed (in service: not blocked), free (available with no occupancy or hold now))`. No patient
+/// data. Public for the bed network.
+pub async fn network_counts(conn: &mut PgConnection) -> sqlx::Result<Vec<(Uuid, String, i64, i64, i64)>> {
+    sqlx::query_as(&format!(
+        "SELECT w.facility_id, {NETWORK_TYPE_SQL} AS t, count(*), count(*) FILTER (WHERE b.status <> 'blocked'),
+                count(*) FILTER (WHERE b.status = 'available' AND NOT EXISTS (
+                    SELECT 1 FROM inpatient_bed_allocations x WHERE x.bed_id = b.id AND x.released_at IS NULL AND x.period @> now()))
+         FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id
+         WHERE b.active AND w.active AND w.kind <> 'day_care'
+         GROUP BY 1, 2 ORDER BY 1, 2"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// The free beds of one network bed type at a facility: `(id, "WARD · BED — ward name")`.
+pub async fn network_free_beds(
+    conn: &mut PgConnection,
+    facility: Uuid,
+    bed_type: &str,
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as(&format!(
+        "SELECT b.id, w.code || ' · ' || b.code || ' — ' || w.name
+         FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id
+         WHERE w.facility_id = $1 AND {NETWORK_TYPE_SQL} = $2 AND b.status = 'available' AND b.active AND w.active
+           AND NOT EXISTS (SELECT 1 FROM inpatient_bed_allocations x
+                           WHERE x.bed_id = b.id AND x.released_at IS NULL AND x.period @> now())
+         ORDER BY w.code, length(b.code), b.code LIMIT 500"
+    ))
+    .bind(facility)
+    .bind(bed_type)
+    .fetch_all(conn)
+    .await
+}
+
+/// A bed's facility and network bed type (`None` for an unknown or inactive bed).
+pub async fn network_bed(conn: &mut PgConnection, bed: Uuid) -> sqlx::Result<Option<(Uuid, Option<String>)>> {
+    sqlx::query_as(&format!(
+        "SELECT w.facility_id, {NETWORK_TYPE_SQL} FROM inpatient_beds b JOIN inpatient_wards w ON w.id = b.ward_id
+         WHERE b.id = $1 AND b.active AND w.active"
+    ))
+    .bind(bed)
+    .fetch_optional(conn)
+    .await
+}
