@@ -29,6 +29,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_emergency::MODULE,
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
+    &hearth_insurance::MODULE,
     &hearth_emar::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
@@ -44,6 +45,7 @@ pub mod modules {
     pub use hearth_appointments as appointments;
     pub use hearth_audit as audit;
     pub use hearth_billing as billing;
+    pub use hearth_insurance as insurance;
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;

@@ -10,6 +10,7 @@ mod auth;
 mod banner;
 mod bed_requests;
 mod billing;
+mod insurance;
 mod charges;
 mod chart_entry;
 mod cli;

@@ -1,0 +1,2 @@
+# Insurance: payers, plans, coverage, pre-authorisation, split, claims.
+# reviewed: true
