@@ -543,3 +543,39 @@ async fn insurance_bad_input_is_a_4xx_and_changes_nothing() {
     let d = i.clerk(Method::GET, &cu, None).await.json();
     assert_eq!(d["claim"]["status"], "submitted");
 }
+
+#[tokio::test]
+async fn insurance_pages_show_the_coverage_tab_claims_worklist_and_claim() {
+    let mut i = setup().await;
+    let (policy, inv) = claimable(&mut i).await;
+    let c = i.app.user("billing_clerk").await;
+    let mut web = i.app.another_client();
+    web.login(&c, PASSWORD).await;
+    let tab = format!("/patients/{}/insurance", i.pid);
+    let r = web.get(&tab).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("M-1001"), "{}", r.body);
+    // Build the claim through the page: split on the way, the patient's share shown.
+    let r = web.post_form(&format!("{tab}/claims"), &[("invoice", inv.as_str()), ("policy", policy.as_str())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let claim_url = r.location().to_string();
+    assert!(claim_url.contains("/insurance/claims/"), "{claim_url}");
+    let r = web.get(&tab).await;
+    // 50.00 + 33.33 at 20 %: the patient owes 10.00 + 6.67.
+    assert!(r.body.contains("16.67"), "{}", r.body);
+    let path = claim_url.split('?').next().unwrap().to_string();
+    let r = web.get(&path).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("66.66"), "{}", r.body);
+    let r = web.post_form(&format!("{path}/action"), &[("action", "submit")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(i.count("SELECT count(*) FROM insurance_claims WHERE status = 'submitted'").await, 1);
+    let r = web.get("/insurance/claims?status=submitted").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("66.66"), "{}", r.body);
+    // A nurse has no coverage tab.
+    let n = i.app.user("nurse").await;
+    let mut nurse = i.app.another_client();
+    nurse.login(&n, PASSWORD).await;
+    assert_eq!(nurse.get(&tab).await.status, StatusCode::FORBIDDEN);
+}
