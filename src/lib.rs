@@ -45,7 +45,6 @@ pub mod modules {
     pub use hearth_appointments as appointments;
     pub use hearth_audit as audit;
     pub use hearth_billing as billing;
-    pub use hearth_insurance as insurance;
     pub use hearth_charges as charges;
     pub use hearth_dashboard as dashboard;
     pub use hearth_ehr as ehr;
@@ -53,12 +52,13 @@ pub mod modules {
     pub use hearth_emergency as emergency;
     pub use hearth_immunizations as immunizations;
     pub use hearth_inpatient as inpatient;
+    pub use hearth_insurance as insurance;
     pub use hearth_laboratory as laboratory;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;
-    pub use hearth_surgery as surgery;
     pub use hearth_radiology as radiology;
+    pub use hearth_surgery as surgery;
 }
 
 /// The whole application: every module's routes plus the middleware stack.

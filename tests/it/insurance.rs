@@ -94,7 +94,12 @@ impl I {
     async fn plan(&mut self, code: &str, rules: Value) -> String {
         let t = self.admin.clone();
         let r = self
-            .call(Method::POST, "/api/v1/insurance/payers", &t, Some(json!({"code": code, "name": format!("{code} Health")})))
+            .call(
+                Method::POST,
+                "/api/v1/insurance/payers",
+                &t,
+                Some(json!({"code": code, "name": format!("{code} Health")})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let payer = r.json()["id"].as_str().unwrap().to_string();
@@ -167,9 +172,8 @@ async fn insurance_split_applies_copay_deductible_odd_coinsurance_and_the_limit_
     i.price("APPT:GP", 4567).await;
     i.price("LAB:CBC", 3333).await;
     // Co-pay 10.00 per visit, deductible 30.00, co-insurance 15 %, the payer's limit 30.00 a year.
-    let plan = i
-        .plan("ACME", json!({"copay": 1000, "coinsurance_bp": 1500, "deductible": 3000, "annual_limit": 3000}))
-        .await;
+    let plan =
+        i.plan("ACME", json!({"copay": 1000, "coinsurance_bp": 1500, "deductible": 3000, "annual_limit": 3000})).await;
     let policy = i.policy(&plan, "2026-01-01", "").await;
     let (a, b) = (i.charge("APPT:GP").await, i.charge("LAB:CBC").await);
     let inv = i.issued(&[a, b]).await;
@@ -451,7 +455,12 @@ async fn insurance_roles_without_the_permissions_are_refused() {
         (Method::POST, su.clone(), nurse.clone(), Some(json!({"invoice": inv, "policy": policy}))),
         (Method::POST, cu.clone(), nurse.clone(), Some(json!({"invoice": inv, "policy": policy}))),
         // Payers and plans are the hospital admin's, not the clerk's.
-        (Method::POST, "/api/v1/insurance/payers".to_string(), i.clerk.clone(), Some(json!({"code": "NEW", "name": "New"}))),
+        (
+            Method::POST,
+            "/api/v1/insurance/payers".to_string(),
+            i.clerk.clone(),
+            Some(json!({"code": "NEW", "name": "New"})),
+        ),
         (Method::POST, "/api/v1/insurance/plans".to_string(), i.clerk.clone(), Some(json!({}))),
     ] {
         let r = i.call(m, &u, &t, body).await;
@@ -501,7 +510,12 @@ async fn insurance_bad_input_is_a_4xx_and_changes_nothing() {
         (Method::POST, i.url("insurance/eligibility"), i.clerk.clone(), json!({"policy": Uuid::new_v4()})),
         (Method::POST, i.url("insurance/preauths"), i.clerk.clone(), json!({"policy": policy, "code": "no spaces"})),
         (Method::POST, i.url("insurance/splits"), i.clerk.clone(), json!({"invoice": inv})),
-        (Method::POST, i.url("insurance/claims"), i.clerk.clone(), json!({"invoice": Uuid::new_v4(), "policy": policy})),
+        (
+            Method::POST,
+            i.url("insurance/claims"),
+            i.clerk.clone(),
+            json!({"invoice": Uuid::new_v4(), "policy": policy}),
+        ),
         (Method::POST, format!("{cu}/action"), i.clerk.clone(), json!({"action": "pay"})),
         (Method::POST, format!("{cu}/action"), admin.clone(), json!({"action": "reject", "reason": ""})),
         // Remittance above the claimed amount.
@@ -519,23 +533,36 @@ async fn insurance_bad_input_is_a_4xx_and_changes_nothing() {
             json!({"lines": [{"line_id": lines[0], "paid": 0, "adjustment_code": "ZZ-9"}, {"line_id": lines[1], "paid": 2666}]}),
         ),
         // A line missing.
-        (Method::POST, format!("{cu}/remittance"), i.clerk.clone(), json!({"lines": [{"line_id": lines[0], "paid": 4000}]})),
+        (
+            Method::POST,
+            format!("{cu}/remittance"),
+            i.clerk.clone(),
+            json!({"lines": [{"line_id": lines[0], "paid": 4000}]}),
+        ),
     ];
     for (m, u, t, body) in cases {
         let r = i.call(m, &u, &t, Some(body.clone())).await;
-        assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::BAD_REQUEST, "{u} {body}: {} {}", r.status, r.body);
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::BAD_REQUEST,
+            "{u} {body}: {} {}",
+            r.status,
+            r.body
+        );
     }
     // A pre-authorisation decision missing its dates.
-    let r = i.clerk(Method::POST, &i.url("insurance/preauths"), Some(json!({"policy": policy, "code": "SURG:KNEE"}))).await;
+    let r =
+        i.clerk(Method::POST, &i.url("insurance/preauths"), Some(json!({"policy": policy, "code": "SURG:KNEE"}))).await;
     let pa = r.json()["id"].as_str().unwrap().to_string();
-    let before_pa: Option<String> = sqlx::query_scalar("SELECT status FROM insurance_preauths").fetch_optional(&i.app.pool).await.unwrap();
+    let before_pa: Option<String> =
+        sqlx::query_scalar("SELECT status FROM insurance_preauths").fetch_optional(&i.app.pool).await.unwrap();
     let du = i.url(&format!("insurance/preauths/{pa}/decision"));
     let r = i.clerk(Method::POST, &du, Some(json!({"decision": "approved", "reference": "X"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = i.clerk(Method::POST, &du, Some(json!({"decision": "denied"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(before_pa.as_deref(), Some("requested"));
-    let after: String = sqlx::query_scalar("SELECT status FROM insurance_preauths").fetch_one(&i.app.pool).await.unwrap();
+    let after: String =
+        sqlx::query_scalar("SELECT status FROM insurance_preauths").fetch_one(&i.app.pool).await.unwrap();
     assert_eq!(after, "requested");
     let mut now = i.counts().await;
     now[3] -= 1; // the one pre-authorisation requested above

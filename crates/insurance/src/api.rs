@@ -146,14 +146,19 @@ async fn claims(
     auth.require(perms::READ)?;
     let status = Some(q.status.trim()).filter(|s| !s.is_empty());
     let rows = repo::claims(&state.pool, &auth.user, status, None).await?;
-    audit::record_now(&state.pool, &auth.meta, Event::new("insurance.claims.view", "insurance_claim", rows.len())).await?;
+    audit::record_now(&state.pool, &auth.meta, Event::new("insurance.claims.view", "insurance_claim", rows.len()))
+        .await?;
     Ok(Json(rows))
 }
 
 /// The patient's policies.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/insurance/policies", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<InsurancePolicy>), (status = 403), (status = 404)), security(("bearer" = [])), tag = "insurance")]
-async fn policies(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<Vec<InsurancePolicy>>> {
+async fn policies(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Vec<InsurancePolicy>>> {
     auth.require(perms::READ)?;
     let mut conn = state.pool.acquire().await?;
     let rows = repo::policies_of(&mut conn, patient.id).await?;
@@ -207,7 +212,11 @@ async fn eligibility(
 /// The patient's pre-authorisations.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/insurance/preauths", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<InsurancePreauth>), (status = 403)), security(("bearer" = [])), tag = "insurance")]
-async fn preauths(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<Vec<InsurancePreauth>>> {
+async fn preauths(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Vec<InsurancePreauth>>> {
     auth.require(perms::READ)?;
     let mut conn = state.pool.acquire().await?;
     let rows = repo::preauths_of(&mut conn, patient.id).await?;
@@ -255,7 +264,11 @@ async fn decide_preauth(
 /// The splits of the patient's invoices.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/insurance/splits", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<InsuranceSplit>), (status = 403)), security(("bearer" = [])), tag = "insurance")]
-async fn splits(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Json<Vec<InsuranceSplit>>> {
+async fn splits(
+    State(state): State<AppState>,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Json<Vec<InsuranceSplit>>> {
     auth.require(perms::READ)?;
     let mut conn = state.pool.acquire().await?;
     let rows = repo::splits_of(&mut conn, &auth.user, patient.id).await?;

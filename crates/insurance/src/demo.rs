@@ -31,7 +31,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     let admin_meta = as_user(admin, "hospitaladmin@demo.hearth");
     let mut plans = Vec::new();
     for (code, name, rules) in [
-        ("ACME", "Acme Health", (1500, 2000, 10_000, Some(500_000), vec!["COSMETIC:*".to_string()], vec!["SURG:*".to_string()])),
+        (
+            "ACME",
+            "Acme Health",
+            (1500, 2000, 10_000, Some(500_000), vec!["COSMETIC:*".to_string()], vec!["SURG:*".to_string()]),
+        ),
         ("CIVIC", "Civic Mutual", (0, 1000, 0, None, vec![], vec!["RAD:*".to_string()])),
     ] {
         let payer = repo::create_payer(conn, &admin_meta, &InsurancePayerForm { code: code.into(), name: name.into() })
@@ -108,9 +112,14 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
         };
         if n >= 1 {
             let c = repo::claim(conn, claim).await?.ok_or_else(|| err("claim"))?;
-            repo::claim_action(conn, &clerk_meta, &c, &InsuranceClaimAction { action: "submit".into(), reason: String::new() })
-                .await
-                .map_err(err)?;
+            repo::claim_action(
+                conn,
+                &clerk_meta,
+                &c,
+                &InsuranceClaimAction { action: "submit".into(), reason: String::new() },
+            )
+            .await
+            .map_err(err)?;
         }
         if n == 2 {
             let c = repo::claim(conn, claim).await?.ok_or_else(|| err("claim"))?;
@@ -125,7 +134,11 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
                     lines: d
                         .lines
                         .iter()
-                        .map(|l| InsuranceRemittanceLine { line_id: Some(l.line_id), paid: l.claimed, adjustment_code: String::new() })
+                        .map(|l| InsuranceRemittanceLine {
+                            line_id: Some(l.line_id),
+                            paid: l.claimed,
+                            adjustment_code: String::new(),
+                        })
                         .collect(),
                 };
                 repo::remit(conn, &clerk_meta, &c, &r).await.map_err(err)?;

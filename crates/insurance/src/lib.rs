@@ -58,6 +58,10 @@ pub const MODULE: Module = Module {
         ("insurance_split_lines_sum", "The shares must sum to the line."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
-    messages: &[("en", include_str!("../../../locales/en/insurance.ftl"))],
+    messages: &[
+        ("en", include_str!("../../../locales/en/insurance.ftl")),
+        ("es", include_str!("../../../locales/es/insurance.ftl")),
+        ("ar", include_str!("../../../locales/ar/insurance.ftl")),
+    ],
     ..Module::new("insurance", "Insurance")
 };

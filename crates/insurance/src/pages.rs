@@ -316,7 +316,9 @@ async fn claim_action(
     if c.patient_id != patient.id {
         return Err(AppError::NotFound);
     }
-    match repo::claim_action(&mut tx, &auth.meta, &c, &InsuranceClaimAction { action: f.action, reason: f.reason }).await {
+    match repo::claim_action(&mut tx, &auth.meta, &c, &InsuranceClaimAction { action: f.action, reason: f.reason })
+        .await
+    {
         Ok(()) => {
             tx.commit().await?;
             Ok(web::redirect_flash(&back, "ok", &page.t("insurance-flash-saved")))

@@ -11,12 +11,14 @@ pub const CONFIGURE: Perm = Perm::new("insurance.configure");
 pub const ALL: &[PermDef] = &[
     PermDef {
         perm: READ,
-        description: "View payers, plans, patients' coverage, pre-authorisations, splits and claims of one's facilities",
+        description:
+            "View payers, plans, patients' coverage, pre-authorisations, splits and claims of one's facilities",
         default_roles: &["billing_clerk", "hospital_admin"],
     },
     PermDef {
         perm: WRITE,
-        description: "Record coverage, check eligibility, record pre-authorisations, split invoices, build and submit claims",
+        description:
+            "Record coverage, check eligibility, record pre-authorisations, split invoices, build and submit claims",
         default_roles: &["billing_clerk", "hospital_admin"],
     },
     PermDef {

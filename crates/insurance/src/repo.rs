@@ -28,12 +28,17 @@ pub async fn create_payer(conn: &mut PgConnection, meta: &AuditMeta, f: &Insuran
         .bind(&name)
         .execute(&mut *conn)
         .await?;
-    audit::record(conn, meta, Event::new("insurance.payer.create", "insurance_payer", id).changes(json!({"code": code})))
-        .await?;
+    audit::record(
+        conn,
+        meta,
+        Event::new("insurance.payer.create", "insurance_payer", id).changes(json!({"code": code})),
+    )
+    .await?;
     Ok(id)
 }
 
-const PLAN: &str = "SELECT pl.id, pl.payer_id, y.name AS payer, pl.code, pl.name, pl.currency, pl.copay, pl.coinsurance_bp,
+const PLAN: &str =
+    "SELECT pl.id, pl.payer_id, y.name AS payer, pl.code, pl.name, pl.currency, pl.copay, pl.coinsurance_bp,
         pl.deductible, pl.annual_limit, pl.excluded_codes, pl.preauth_codes, (pl.active AND y.active) AS active
      FROM insurance_plans pl JOIN insurance_payers y ON y.id = pl.payer_id";
 
@@ -89,10 +94,12 @@ const POLICY: &str = "SELECT c.id, c.patient_id, c.plan_id, pl.name AS plan, y.n
      FROM insurance_policies c JOIN insurance_plans pl ON pl.id = c.plan_id JOIN insurance_payers y ON y.id = pl.payer_id";
 
 pub async fn policies_of(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Vec<InsurancePolicy>> {
-    sqlx::query_as(&format!("{POLICY} WHERE c.patient_id = $1 ORDER BY c.active DESC, c.priority, c.valid_from DESC LIMIT 100"))
-        .bind(patient)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(&format!(
+        "{POLICY} WHERE c.patient_id = $1 ORDER BY c.active DESC, c.priority, c.valid_from DESC LIMIT 100"
+    ))
+    .bind(patient)
+    .fetch_all(conn)
+    .await
 }
 
 /// A policy of `patient`, or 422 on `field` (a policy named in a form).
@@ -198,7 +205,8 @@ pub async fn eligibility_of(conn: &mut PgConnection, patient: Uuid) -> sqlx::Res
 
 // ---- Pre-authorisation ----
 
-const PREAUTH: &str = "SELECT a.id, a.patient_id, a.policy_id, y.name AS payer, a.code, a.status, a.reference, a.valid_from,
+const PREAUTH: &str =
+    "SELECT a.id, a.patient_id, a.policy_id, y.name AS payer, a.code, a.status, a.reference, a.valid_from,
         a.valid_to, a.units, a.reason, a.requested_at
      FROM insurance_preauths a JOIN insurance_policies c ON c.id = a.policy_id
      JOIN insurance_plans pl ON pl.id = c.plan_id JOIN insurance_payers y ON y.id = pl.payer_id";
@@ -244,7 +252,9 @@ pub async fn request_preauth(
     audit::record(
         conn,
         meta,
-        Event::new("insurance.preauth.request", "insurance_preauth", id).patient(patient).changes(json!({"code": code})),
+        Event::new("insurance.preauth.request", "insurance_preauth", id)
+            .patient(patient)
+            .changes(json!({"code": code})),
     )
     .await?;
     Ok(id)
@@ -474,7 +484,11 @@ pub async fn split(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Ins
 }
 
 /// The splits of the patient's invoices in the reader's facilities.
-pub async fn splits_of(conn: &mut PgConnection, user: &CurrentUser, patient: Uuid) -> sqlx::Result<Vec<InsuranceSplit>> {
+pub async fn splits_of(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    patient: Uuid,
+) -> sqlx::Result<Vec<InsuranceSplit>> {
     let rows: Vec<InsuranceSplit> = sqlx::query_as(&format!(
         "{SPLIT} WHERE s.patient_id = $1 AND ($2::uuid[] IS NULL OR i.facility_id = ANY($2)) ORDER BY s.created_at DESC LIMIT 100"
     ))
@@ -491,7 +505,8 @@ pub async fn splits_of(conn: &mut PgConnection, user: &CurrentUser, patient: Uui
 
 // ---- Claims ----
 
-const CLAIM: &str = "SELECT cl.id, cl.invoice_id, cl.policy_id, cl.patient_id, cl.facility_id, p.mrn, y.name AS payer, i.number,
+const CLAIM: &str =
+    "SELECT cl.id, cl.invoice_id, cl.policy_id, cl.patient_id, cl.facility_id, p.mrn, y.name AS payer, i.number,
         cl.status, cl.claimed, cl.paid, i.currency, i.exponent, cl.reason, cl.payment_id, cl.created_at
      FROM insurance_claims cl JOIN billing_invoices i ON i.id = cl.invoice_id JOIN patients p ON p.id = cl.patient_id
      JOIN insurance_policies c ON c.id = cl.policy_id JOIN insurance_plans pl ON pl.id = c.plan_id
@@ -654,9 +669,7 @@ pub async fn claim_action(
     audit::record(
         conn,
         meta,
-        Event::new(&action, "insurance_claim", c.id)
-            .patient(c.patient_id)
-            .changes(json!({"status": to})),
+        Event::new(&action, "insurance_claim", c.id).patient(c.patient_id).changes(json!({"status": to})),
     )
     .await?;
     Ok(())
@@ -677,10 +690,15 @@ pub async fn remit(
         .fetch_one(&mut *conn)
         .await?;
     let lines: Vec<(Uuid, i64)> =
-        sqlx::query_as("SELECT line_id, claimed FROM insurance_claim_lines WHERE claim_id = $1").bind(c.id).fetch_all(&mut *conn).await?;
+        sqlx::query_as("SELECT line_id, claimed FROM insurance_claim_lines WHERE claim_id = $1")
+            .bind(c.id)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut e = hearth_core::web::FieldErrors::default();
     let reference = f.reference.trim();
-    if reference.chars().count() > 60 || (!reference.is_empty() && hearth_core::web::input::free_text(reference).is_err()) {
+    if reference.chars().count() > 60
+        || (!reference.is_empty() && hearth_core::web::input::free_text(reference).is_err())
+    {
         e.add("reference", "At most 60 characters.");
     }
     if f.lines.len() != lines.len() {
