@@ -29,6 +29,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_emergency::MODULE,
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
+    &hearth_insurance::MODULE,
     &hearth_emar::MODULE,
     &hearth_bednet::MODULE,
     &hearth_audit::MODULE,
@@ -53,6 +54,7 @@ pub mod modules {
     pub use hearth_emergency as emergency;
     pub use hearth_immunizations as immunizations;
     pub use hearth_inpatient as inpatient;
+    pub use hearth_insurance as insurance;
     pub use hearth_laboratory as laboratory;
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;

@@ -45,6 +45,7 @@ billing-kind-credit_note = إشعار دائن
 billing-method-cash = نقدًا
 billing-method-card = بطاقة
 billing-method-bank_transfer = تحويل بنكي
+billing-method-insurance = تأمين
 billing-prices-heading = قائمة الأسعار
 billing-prices-intro = الأسعار بعملة المنشأة، ويسري التغيير من تاريخه. تحتفظ الفواتير بالأسعار التي صدرت بها.
 billing-prices-facility = المنشأة

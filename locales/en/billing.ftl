@@ -45,6 +45,7 @@ billing-kind-credit_note = Credit note
 billing-method-cash = Cash
 billing-method-card = Card
 billing-method-bank_transfer = Bank transfer
+billing-method-insurance = Insurance
 billing-prices-heading = Price list
 billing-prices-intro = Prices are in minor units of the facility's currency; a change applies from its date on. Invoices keep the prices they were written with.
 billing-prices-facility = Facility

@@ -45,6 +45,7 @@ billing-kind-credit_note = Nota de abono
 billing-method-cash = Efectivo
 billing-method-card = Tarjeta
 billing-method-bank_transfer = Transferencia bancaria
+billing-method-insurance = Seguro
 billing-prices-heading = Tarifa
 billing-prices-intro = Los precios están en la moneda del centro; un cambio se aplica desde su fecha. Las facturas conservan los precios con que se emitieron.
 billing-prices-facility = Centro

@@ -28,6 +28,7 @@ mod i18n;
 mod immunizations;
 mod import_scope;
 mod inpatient;
+mod insurance;
 mod jobs;
 mod laboratory;
 mod mfa;

@@ -746,6 +746,40 @@ pub async fn pay(
     if f.amount > total - paid {
         return Err(AppError::field("amount", "The payment is more than the balance."));
     }
+    record_payment(conn, meta, inv, &f.method, f.amount, f.reference.trim()).await
+}
+
+/// Records a payer's payment (method `insurance`) on an issued invoice, never above its balance:
+/// the insurance module's remittance posting. The caller's transaction; audited like `pay`.
+pub async fn pay_by_payer(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    inv: &BillingInvoice,
+    amount: i64,
+    reference: &str,
+) -> AppResult<Uuid> {
+    let (status, total, paid): (String, i64, i64) =
+        sqlx::query_as("SELECT status, total, paid FROM billing_invoices WHERE id = $1 FOR UPDATE")
+            .bind(inv.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if inv.kind != "invoice" || !matches!(status.as_str(), "issued" | "partially_paid") {
+        return Err(AppError::Conflict("Only an issued invoice with a balance can be paid.".into()));
+    }
+    if amount < 1 || amount > total - paid {
+        return Err(AppError::field("amount", "The payment is more than the balance."));
+    }
+    record_payment(conn, meta, inv, "insurance", amount, reference.trim()).await
+}
+
+async fn record_payment(
+    conn: &mut PgConnection,
+    meta: &AuditMeta,
+    inv: &BillingInvoice,
+    method: &str,
+    amount: i64,
+    reference: &str,
+) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO billing_payments (id, invoice_id, facility_id, patient_id, method, amount, currency, reference, received_by)
@@ -755,16 +789,16 @@ pub async fn pay(
     .bind(inv.id)
     .bind(inv.facility_id)
     .bind(inv.patient_id)
-    .bind(&f.method)
-    .bind(f.amount)
+    .bind(method)
+    .bind(amount)
     .bind(&inv.currency)
-    .bind(f.reference.trim())
+    .bind(reference)
     .bind(meta.actor_user_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE billing_invoices SET paid = paid + $2 WHERE id = $1")
         .bind(inv.id)
-        .bind(f.amount)
+        .bind(amount)
         .execute(&mut *conn)
         .await?;
     audit::record(
@@ -772,7 +806,7 @@ pub async fn pay(
         meta,
         Event::new("billing.payment.record", "payment", id)
             .patient(inv.patient_id)
-            .changes(json!({"invoice": inv.id, "method": f.method, "amount": f.amount})),
+            .changes(json!({"invoice": inv.id, "method": method, "amount": amount})),
     )
     .await?;
     Ok(id)
