@@ -30,6 +30,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_pharmacy::MODULE,
     &hearth_billing::MODULE,
     &hearth_emar::MODULE,
+    &hearth_fhir::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];
