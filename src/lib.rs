@@ -56,8 +56,8 @@ pub mod modules {
     pub use hearth_orders as orders;
     pub use hearth_patients as patients;
     pub use hearth_pharmacy as pharmacy;
-    pub use hearth_surgery as surgery;
     pub use hearth_radiology as radiology;
+    pub use hearth_surgery as surgery;
 }
 
 /// The whole application: every module's routes plus the middleware stack.

@@ -21,6 +21,7 @@ mod emar;
 mod emergency;
 mod facility_time;
 mod fakes;
+mod fhir;
 mod front_desk;
 mod helpers;
 mod i18n;

@@ -108,9 +108,7 @@ pub async fn require_patient(
     match access::check(&state.pool, &caller.user, id).await? {
         Access::Missing => return Err(Outcome::not_found(format!("Patient/{id} is not known."))),
         Access::Restricted => {
-            return Err(Outcome::forbidden(
-                "This record is restricted: break the glass in Hearth before reading it.",
-            ))
+            return Err(Outcome::forbidden("This record is restricted: break the glass in Hearth before reading it."))
         }
         Access::Allowed => {}
     }
@@ -285,7 +283,13 @@ const SIGNS: [Sign; 8] = [
     Sign { suffix: "wt", loinc: "29463-7", display: "Body weight", unit: "kg", profile: true },
     Sign { suffix: "ht", loinc: "8302-2", display: "Body height", unit: "cm", profile: true },
     Sign { suffix: "bmi", loinc: "39156-5", display: "Body mass index (BMI) [Ratio]", unit: "kg/m2", profile: true },
-    Sign { suffix: "pain", loinc: "72514-3", display: "Pain severity - 0-10 verbal numeric rating [Score] - Reported", unit: "{score}", profile: false },
+    Sign {
+        suffix: "pain",
+        loinc: "72514-3",
+        display: "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+        unit: "{score}",
+        profile: false,
+    },
 ];
 
 pub const BP_PANEL: &str = "85354-9";

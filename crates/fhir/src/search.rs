@@ -46,9 +46,8 @@ pub fn parse_date(v: &str) -> FhirResult<DateParam> {
         None => ("eq", v),
     };
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let day = Date::parse(rest, &fmt).map_err(|_| {
-        Outcome::invalid("Dates are searched at day precision: [eq|ne|gt|lt|ge|le|sa|eb]YYYY-MM-DD.")
-    })?;
+    let day = Date::parse(rest, &fmt)
+        .map_err(|_| Outcome::invalid("Dates are searched at day precision: [eq|ne|gt|lt|ge|le|sa|eb]YYYY-MM-DD."))?;
     Ok(DateParam { prefix, day })
 }
 
@@ -118,7 +117,11 @@ pub async fn search(
     };
     let offset = match get("_offset").next() {
         None => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|o| (0..=1_000_000).contains(o)).ok_or_else(|| Outcome::invalid("Bad `_offset`."))?,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|o| (0..=1_000_000).contains(o))
+            .ok_or_else(|| Outcome::invalid("Bad `_offset`."))?,
     };
     let summary_count = match get("_summary").next() {
         None | Some("false") => false,
@@ -154,8 +157,7 @@ pub async fn search(
                 let facility = match system.filter(|s| !s.is_empty()) {
                     None => None,
                     Some(s) => {
-                        let found =
-                            facs.iter().find(|fc| resources::mrn_system(&state.config.base_url, &fc.code) == s);
+                        let found = facs.iter().find(|fc| resources::mrn_system(&state.config.base_url, &fc.code) == s);
                         // An unknown system matches nothing.
                         Some(found.map(|fc| fc.id).unwrap_or(Uuid::nil()))
                     }
@@ -163,8 +165,7 @@ pub async fn search(
                 f.mrn = Some((facility, value.to_string()));
             }
             let limit = if summary_count { 0 } else { count };
-            let (rows, total) =
-                hearth_patients::search::filtered(&state.pool, &caller.user, &f, offset, limit).await?;
+            let (rows, total) = hearth_patients::search::filtered(&state.pool, &caller.user, &f, offset, limit).await?;
             let entries: Vec<Value> =
                 rows.iter().map(|p| resources::patient_of(&state.config.base_url, &facs, p)).collect();
             // One audit event per search, naming the patients returned (ids only).
@@ -227,7 +228,9 @@ async fn compartment(
             if categories.iter().any(|c| {
                 let (s, code) = token(c);
                 code != "vital-signs"
-                    || s.is_some_and(|s| !s.is_empty() && s != "http://terminology.hl7.org/CodeSystem/observation-category")
+                    || s.is_some_and(|s| {
+                        !s.is_empty() && s != "http://terminology.hl7.org/CodeSystem/observation-category"
+                    })
             }) {
                 return Ok(Vec::new());
             }
@@ -297,7 +300,8 @@ fn bundle(
     let entry: Vec<Value> = entries
         .into_iter()
         .map(|r| {
-            let full = format!("{base}/{}/{}", r["resourceType"].as_str().unwrap_or(""), r["id"].as_str().unwrap_or(""));
+            let full =
+                format!("{base}/{}/{}", r["resourceType"].as_str().unwrap_or(""), r["id"].as_str().unwrap_or(""));
             json!({ "fullUrl": full, "resource": r, "search": { "mode": "match" } })
         })
         .collect();

@@ -489,7 +489,11 @@ pub async fn filtered(
 ) -> sqlx::Result<(Vec<FilteredPatient>, i64)> {
     let mut page = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("SELECT {SUMMARY_COLS}, p.facility_id"));
     push_filter(&mut page, user, f);
-    page.push(format!(" ORDER BY p.family_name, p.given_name, p.id OFFSET {} LIMIT {}", offset.max(0), limit.clamp(0, 1000)));
+    page.push(format!(
+        " ORDER BY p.family_name, p.given_name, p.id OFFSET {} LIMIT {}",
+        offset.max(0),
+        limit.clamp(0, 1000)
+    ));
     let rows: Vec<FilteredPatient> = page.build_query_as().fetch_all(pool).await?;
     let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT count(*)");
     push_filter(&mut count, user, f);
