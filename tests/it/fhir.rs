@@ -30,6 +30,12 @@ async fn fhir(app: &mut TestApp, path: &str, token: &str) -> Value {
     let r = fhir_req(app, path, Some(token), Some("application/fhir+json")).await;
     assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
     assert!(r.content_type().starts_with("application/fhir+json"), "{path}");
+    // `HEARTH_FHIR_DUMP=dir`: keep every answer for `tools/validate_fhir.py dir`.
+    if let Ok(dir) = std::env::var("HEARTH_FHIR_DUMP") {
+        let name: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(120).collect();
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(format!("{dir}/{}-{name}.json", uuid::Uuid::new_v4()), &r.body);
+    }
     r.json()
 }
 
