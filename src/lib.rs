@@ -32,6 +32,7 @@ pub static MODULES: &[&Module] = &[
     &hearth_insurance::MODULE,
     &hearth_emar::MODULE,
     &hearth_bednet::MODULE,
+    &hearth_fhir::MODULE,
     &hearth_audit::MODULE,
     &hearth_admin::MODULE,
 ];

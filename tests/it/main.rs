@@ -22,6 +22,7 @@ mod emar;
 mod emergency;
 mod facility_time;
 mod fakes;
+mod fhir;
 mod front_desk;
 mod helpers;
 mod i18n;

@@ -531,3 +531,23 @@ pub async fn check_encounter(conn: &mut PgConnection, patient: Uuid, encounter: 
         Err(AppError::field("encounter_id", "Choose one of this patient's encounters."))
     }
 }
+
+/// A kind of chart entry addressed by id alone (the FHIR facade's reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Vitals,
+    Problem,
+    Allergy,
+    Encounter,
+}
+
+/// The patient a chart entry belongs to, if the entry exists.
+pub async fn entry_patient(pool: &PgPool, kind: EntryKind, id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    let table = match kind {
+        EntryKind::Vitals => "vitals",
+        EntryKind::Problem => "problems",
+        EntryKind::Allergy => "allergies",
+        EntryKind::Encounter => "encounters",
+    };
+    sqlx::query_scalar(&format!("SELECT patient_id FROM {table} WHERE id = $1")).bind(id).fetch_optional(pool).await
+}

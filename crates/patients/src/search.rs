@@ -450,3 +450,99 @@ pub async fn list(
         can_import: auth.can(crate::perms::PATIENTS_IMPORT),
     })
 }
+
+/// A structured patient search (the FHIR facade's `Patient?…`): every present criterion must
+/// hold. Names match the start of a name part, ignoring case and accents.
+#[derive(Debug, Default, Clone)]
+pub struct PatientFilter {
+    pub id: Option<Uuid>,
+    /// Start of any word of the given and family names.
+    pub name: Vec<String>,
+    pub family: Vec<String>,
+    /// Start of the given or middle name.
+    pub given: Vec<String>,
+    /// `(operator, date)`: operator one of `=`, `<>`, `<`, `<=`, `>`, `>=`.
+    pub birth: Vec<(&'static str, Date)>,
+    pub sex: Option<String>,
+    /// `(facility, MRN)`: the MRN, optionally only as issued by that facility.
+    pub mrn: Option<(Option<Uuid>, String)>,
+    /// Only patients registered at one of these facilities (`None`: any).
+    pub facilities: Option<Vec<Uuid>>,
+}
+
+/// A patient found by [`filtered`], with the facility that registered it (its MRN's issuer).
+#[derive(Debug, Clone, FromRow)]
+pub struct FilteredPatient {
+    #[sqlx(flatten)]
+    pub summary: PatientSummary,
+    pub facility_id: Uuid,
+}
+
+/// Patients matching `f` that `user` may open (restricted records the user may not open are
+/// left out), by family name, given name and id, from `offset`; with the total count.
+pub async fn filtered(
+    pool: &PgPool,
+    user: &CurrentUser,
+    f: &PatientFilter,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(Vec<FilteredPatient>, i64)> {
+    let mut page = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("SELECT {SUMMARY_COLS}, p.facility_id"));
+    push_filter(&mut page, user, f);
+    page.push(format!(
+        " ORDER BY p.family_name, p.given_name, p.id OFFSET {} LIMIT {}",
+        offset.max(0),
+        limit.clamp(0, 1000)
+    ));
+    let rows: Vec<FilteredPatient> = page.build_query_as().fetch_all(pool).await?;
+    let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT count(*)");
+    push_filter(&mut count, user, f);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok((rows, total))
+}
+
+fn push_filter(qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, user: &CurrentUser, f: &PatientFilter) {
+    let (perm, uid, sid) = viewer(user);
+    // The test of `visible_sql`, written with binds.
+    qb.push(" FROM patients p WHERE p.merged_into IS NULL AND p.erased_at IS NULL AND (NOT p.restricted OR ");
+    qb.push_bind(perm);
+    qb.push("::bool OR EXISTS (SELECT 1 FROM patient_care_team ct WHERE ct.patient_id = p.id AND ct.user_id = ");
+    qb.push_bind(uid);
+    qb.push(") OR EXISTS (SELECT 1 FROM patient_break_glass bg WHERE bg.patient_id = p.id AND bg.user_id = ");
+    qb.push_bind(uid);
+    qb.push(" AND bg.session_id IS NOT DISTINCT FROM ");
+    qb.push_bind(sid);
+    qb.push("::uuid AND bg.expires_at > now()))");
+    if let Some(id) = f.id {
+        qb.push(" AND p.id = ").push_bind(id);
+    }
+    let fold = |qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, column: &str, v: &str| {
+        qb.push(format!(" AND (' ' || {column}) LIKE '% ' || lower(immutable_unaccent("))
+            .push_bind(like_escape(v))
+            .push(")) || '%'");
+    };
+    for n in &f.name {
+        fold(qb, "p.search_name", n);
+    }
+    for n in &f.family {
+        fold(qb, "lower(immutable_unaccent(p.family_name))", n);
+    }
+    for n in &f.given {
+        fold(qb, "lower(immutable_unaccent(p.given_name || ' ' || coalesce(p.middle_name, '')))", n);
+    }
+    for (op, d) in &f.birth {
+        qb.push(format!(" AND p.birth_date {op} ")).push_bind(*d);
+    }
+    if let Some(s) = &f.sex {
+        qb.push(" AND p.sex = ").push_bind(s.clone());
+    }
+    if let Some((fac, mrn)) = &f.mrn {
+        qb.push(" AND p.mrn = ").push_bind(mrn.clone());
+        if let Some(fac) = fac {
+            qb.push(" AND p.facility_id = ").push_bind(*fac);
+        }
+    }
+    if let Some(fs) = &f.facilities {
+        qb.push(" AND p.facility_id = ANY(").push_bind(fs.clone()).push(")");
+    }
+}
