@@ -57,10 +57,20 @@ export async function moduleChecks({ page, base, check, assert, axeScan, shot })
     await follow(page, assert, /^\/surgery\/cases\/[^/]+$/, "Surgical case", axeScan, shot, "surg-02-case");
     await open(page, base, assert, "/surgery?screen=1", /Theatre/i, "Theatre board, big screen", axeScan, shot, "surg-03-screen");
     await open(page, base, assert, "/surgery/theatres", /Theatres/i, "Theatres and lists", axeScan, shot, "surg-04-theatres");
+    // The first ward with doses due (the demo's eMAR patients are not on the first ward).
     await open(page, base, assert, "/emar", /./, "eMAR ward doses due", axeScan, shot, "emar-01-ward");
+    const wards = await page.locator("#ward option").evaluateAll((os) => os.map((o) => o.value));
+    let ward = null;
+    for (const w of wards) {
+      await page.goto(`${base}/emar?ward=${w}`);
+      if (await page.locator('a[href$="/emar"][href^="/patients/"]').count()) { ward = w; break; }
+    }
+    assert(ward, "a ward with doses due in the demo");
+    const wardPath = `/emar?ward=${ward}`;
+    await open(page, base, assert, wardPath, /./, "eMAR ward doses due", axeScan, shot, "emar-01-ward");
     await follow(page, assert, /\/patients\/[^/]+\/emar$/, "eMAR chart tab", axeScan, shot, "emar-02-chart");
     await follow(page, assert, /\/patients\/[^/]+\/emar\/administer$/, "eMAR administer", axeScan, shot, "emar-03-administer");
-    await open(page, base, assert, "/emar", /./, "eMAR ward doses due", axeScan, shot, "emar-01-ward");
+    await open(page, base, assert, wardPath, /./, "eMAR ward doses due", axeScan, shot, "emar-01-ward");
     await follow(page, assert, /\/patients\/[^/]+\/emar$/, "eMAR chart tab", axeScan, shot, "emar-02-chart");
     await follow(page, assert, /\/patients\/[^/]+\/emar\/wristband$/, "Wristband", axeScan, shot, "emar-04-wristband");
   });
