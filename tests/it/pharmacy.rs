@@ -592,4 +592,16 @@ async fn pharmacy_the_demo_has_stocked_stores_a_verification_queue_and_alerts() 
     let q = app.get("/pharmacy/verify").await;
     assert_eq!(q.status, StatusCode::OK);
     assert!(q.body.contains("Clarithromycin") && q.body.contains("Severe"), "the queue shows the alerts");
+    // One audit event for the page (not one per order), naming the orders shown, no patient.
+    assert_eq!(app.audit_count("pharmacy.worklist.view").await, 1);
+    let (pending, named, patient): (i64, i64, Option<uuid::Uuid>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rx_orders WHERE status = 'pending'),
+                jsonb_array_length(changes -> 'orders')::bigint, patient_id
+         FROM audit_events WHERE action = 'pharmacy.worklist.view'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(named, pending, "every pending order shown is named");
+    assert_eq!(patient, None);
 }

@@ -223,16 +223,7 @@ async fn queue(
         _ => return Err(AppError::field("status", "pending or verified.")),
     };
     let rows = repo::worklist(&state.pool, status, hearth_patients::access::viewer(&auth.user)).await?;
-    for r in rows.iter().filter(|r| r.visible) {
-        hearth_core::platform::audit::record_now(
-            &state.pool,
-            &auth.meta,
-            hearth_core::platform::audit::Event::new("pharmacy.worklist.view", "rx_order", r.order.id)
-                .patient(r.order.patient_id)
-                .changes(serde_json::json!({"worklist": status})),
-        )
-        .await?;
-    }
+    crate::pages::audit_worklist(&state, &auth, status, &rows).await?;
     Ok(Json(rows))
 }
 

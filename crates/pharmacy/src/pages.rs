@@ -270,21 +270,30 @@ impl QueuePage {
     }
 }
 
+/// The worklist shows patients' medicines: each read is audited as ONE event for the page,
+/// naming the orders shown (ids only, no PHI) — one INSERT, not one per row.
+pub(crate) async fn audit_worklist(
+    state: &AppState,
+    auth: &Auth,
+    worklist: &str,
+    rows: &[PharmacyWorkItem],
+) -> AppResult<()> {
+    let orders: Vec<Uuid> = rows.iter().filter(|r| r.visible).map(|r| r.order.id).collect();
+    audit::record_now(
+        &state.pool,
+        &auth.meta,
+        Event::new("pharmacy.worklist.view", "rx_worklist", Uuid::nil())
+            .changes(json!({"worklist": worklist, "count": orders.len(), "orders": orders})),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn queue(state: &AppState, page: Page, auth: &Auth, mode: &'static str) -> AppResult<Response> {
     let viewer = hearth_patients::access::viewer(&auth.user);
     let status = if mode == "verify" { "pending" } else { "verified" };
     let rows = repo::worklist(&state.pool, status, viewer).await?;
-    // The worklist shows patients' medicines: its reads are audited per patient shown.
-    for r in rows.iter().filter(|r| r.visible) {
-        audit::record_now(
-            &state.pool,
-            &auth.meta,
-            Event::new("pharmacy.worklist.view", "rx_order", r.order.id)
-                .patient(r.order.patient_id)
-                .changes(json!({"worklist": mode})),
-        )
-        .await?;
-    }
+    audit_worklist(state, auth, mode, &rows).await?;
     let stores = if mode == "dispense" {
         repo::stores(&state.pool, &auth.user.facility_ids)
             .await?
