@@ -69,12 +69,12 @@ pub struct BednetAvailability {
 async fn build(state: &AppState, q: &AvailabilityQuery) -> Result<BednetAvailability, Response> {
     let point = q.point().map_err(|key| {
         let msg = hearth_core::i18n::t(ENGLISH, key);
-        let body = serde_json::json!({"type": "about:blank", "title": msg, "status": 400});
+        let body = serde_json::json!({"type": "about:blank", "title": "Bad request", "status": 400, "detail": msg});
         (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response()
     })?;
     if !matches!(q.sort.as_str(), "" | "distance" | "free") {
-        let body = serde_json::json!({"type": "about:blank", "title": "sort is distance or free.", "status": 400});
+        let body = serde_json::json!({"type": "about:blank", "title": "Bad request", "status": 400, "detail": "sort is distance or free."});
         return Err((StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response());
     }

@@ -78,6 +78,7 @@ pub struct RadiologyOrder {
     pub priority: String,
     pub orderer_id: Uuid,
     pub orderer: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub ordered_at: OffsetDateTime,
     /// requested, protocolled, rejected, scheduled, arrived, in_progress, completed, cancelled.
     pub status: String,
@@ -86,12 +87,15 @@ pub struct RadiologyOrder {
     pub reject_reason: Option<String>,
     pub room_id: Option<Uuid>,
     pub room: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub start_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub end_at: Option<OffsetDateTime>,
     pub accession: Option<String>,
     /// The safety answers and findings recorded at booking.
     #[schema(value_type = Object)]
     pub safety: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
     /// The report's status (preliminary, final), if any.
     pub report_status: Option<String>,
@@ -121,7 +125,9 @@ pub struct RadiologyReport {
     pub critical: bool,
     pub author: String,
     pub signed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub signed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -131,6 +137,7 @@ pub struct RadiologyAddendum {
     pub text: String,
     pub critical: bool,
     pub signed_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub signed_at: OffsetDateTime,
 }
 
@@ -139,6 +146,7 @@ pub struct RadiologyOverride {
     pub check_code: String,
     pub reason: String,
     pub by_user: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -179,6 +179,10 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let Some(raw) = req.headers().get(HEADER) else { return next.run(req).await };
+    // Without a caller the handler answers 401 (before any complaint about the key).
+    if req.extensions().get::<CurrentUser>().is_none() {
+        return next.run(req).await;
+    }
     let Some(key) = raw.to_str().ok().filter(|k| valid_key(k)).map(str::to_string) else {
         return problem(StatusCode::BAD_REQUEST, "Idempotency-Key must be 1 to 255 visible ASCII characters");
     };
