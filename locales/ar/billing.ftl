@@ -110,3 +110,7 @@ billing-flash-discount-pending = الخصم بانتظار الموافقة.
 billing-flash-approved = تمت الموافقة على الخصم.
 billing-flash-credited = صدر الإشعار الدائن.
 billing-flash-paid = سُجّلت الدفعة.
+billing-drafts-table = مسودات الفواتير (جدول)
+billing-unpaid-table = الفواتير غير المدفوعة (جدول)
+billing-invoices-table = الفواتير والإشعارات الدائنة (جدول)
+billing-unbilled-table = رسوم غير مفوترة (جدول)

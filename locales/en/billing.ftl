@@ -110,3 +110,7 @@ billing-flash-discount-pending = The discount waits for approval.
 billing-flash-approved = The discount is approved.
 billing-flash-credited = The credit note is issued.
 billing-flash-paid = The payment is recorded.
+billing-drafts-table = Draft invoices (table)
+billing-unpaid-table = Unpaid invoices (table)
+billing-invoices-table = Invoices and credit notes (table)
+billing-unbilled-table = Unbilled charges (table)

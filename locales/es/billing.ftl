@@ -110,3 +110,7 @@ billing-flash-discount-pending = El descuento espera aprobación.
 billing-flash-approved = El descuento está aprobado.
 billing-flash-credited = La nota de abono está emitida.
 billing-flash-paid = El cobro está registrado.
+billing-drafts-table = Facturas en borrador (tabla)
+billing-unpaid-table = Facturas impagadas (tabla)
+billing-invoices-table = Facturas y notas de abono (tabla)
+billing-unbilled-table = Cargos sin facturar (tabla)
