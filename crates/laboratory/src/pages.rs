@@ -244,18 +244,12 @@ struct SectionQuery {
 }
 
 /// The ranges text a patient's result would carry, for the entry form.
-async fn range_hint(state: &AppState, t: &LabTest, s: &LabSpecimen) -> AppResult<String> {
-    let (sex, birth): (String, Option<time::Date>) =
-        sqlx::query_as("SELECT sex, birth_date FROM patients WHERE id = $1")
-            .bind(s.patient_id)
-            .fetch_one(&state.pool)
-            .await?;
-    let mut conn = state.pool.acquire().await?;
-    let ranges: Vec<LabRange> = catalogue::ranges_of(&mut conn, &t.code).await?;
+/// The reference range shown beside a test's entry field, for this patient on the collection day.
+fn range_hint(ranges: &[LabRange], t: &LabTest, s: &LabSpecimen, sex: &str, birth: Option<time::Date>) -> String {
     let on = s.collected_at.unwrap_or_else(OffsetDateTime::now_utc).date();
-    Ok(crate::model::pick_range(&ranges, &sex, crate::model::age_days(birth, on))
+    crate::model::pick_range(ranges, sex, crate::model::age_days(birth, on))
         .map(|r| crate::model::range_text(r.low, r.high, t.decimals))
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 async fn worksheet(
@@ -273,23 +267,45 @@ async fn worksheet(
         repo::to_release(&state.pool, &section.code),
         repo::critical_uncalled(&state.pool)
     )?;
+    // The whole page in a fixed number of queries, however many specimens it lists: the
+    // catalogue (tests, panel members, ranges), the patients' sex and birth date, and the results
+    // awaiting release, each fetched once.
+    let patients: Vec<Uuid> = to_enter.iter().map(|s| s.patient_id).collect();
+    let released: Vec<Uuid> = to_release.iter().map(|s| s.id).collect();
+    let (tests, members, ranges, demographics, mut results) = tokio::try_join!(
+        catalogue::tests(&state.pool),
+        repo::panel_members(&state.pool),
+        catalogue::ranges(&state.pool),
+        repo::sex_and_birth(&state.pool, &patients),
+        repo::results_of_specimens(&state.pool, &released)
+    )?;
+    let tests: HashMap<&str, &LabTest> = tests.iter().map(|t| (t.code.as_str(), t)).collect();
+    let mut ranges_by_test: HashMap<&str, Vec<LabRange>> = HashMap::new();
+    for r in &ranges {
+        ranges_by_test.entry(r.test.as_str()).or_default().push(r.clone());
+    }
     let mut entry = Vec::new();
     for s in to_enter {
-        let mut conn = state.pool.acquire().await?;
-        let tests = repo::order_tests(&mut conn, &s.code, s.is_panel).await?;
-        drop(conn);
-        let mut with_ranges = Vec::new();
-        for t in tests.into_iter().filter(|t| !t.calculated) {
-            let hint = range_hint(&state, &t, &s).await?;
-            with_ranges.push((t, hint));
-        }
+        let codes = if s.is_panel { members.get(&s.code).cloned().unwrap_or_default() } else { vec![s.code.clone()] };
+        let (sex, birth) = demographics.get(&s.patient_id).cloned().unwrap_or_default();
+        let with_ranges = codes
+            .iter()
+            .filter_map(|c| tests.get(c.as_str()))
+            .filter(|t| !t.calculated)
+            .map(|t| {
+                let hint = range_hint(ranges_by_test.get(t.code.as_str()).map_or(&[][..], |v| v), t, &s, &sex, birth);
+                ((*t).clone(), hint)
+            })
+            .collect();
         entry.push(Work { s, tests: with_ranges, results: Vec::new() });
     }
-    let mut release = Vec::new();
-    for s in to_release {
-        let results = repo::specimen_results(&state.pool, s.id).await?;
-        release.push(Work { s, tests: Vec::new(), results });
-    }
+    let release = to_release
+        .into_iter()
+        .map(|s| {
+            let results = results.remove(&s.id).unwrap_or_default();
+            Work { s, tests: Vec::new(), results }
+        })
+        .collect();
     audit_list(&state, &auth, "worksheet").await?;
     let title = page.t1("laboratory-worksheet-title", "section", section.name.clone());
     let crumb = page.t("laboratory-title");

@@ -3,6 +3,8 @@
 //! inbox, charge capture), amendment and critical-value calls. Writes take the caller's
 //! transaction and audit on it; state transitions are guarded in the UPDATE's WHERE.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
@@ -102,14 +104,43 @@ const RESULT_SELECT: &str = "SELECT r.id, r.lab_order_id, r.specimen_id, r.patie
      LEFT JOIN users vu ON vu.id = r.verified_by
      LEFT JOIN users ru ON ru.id = r.released_by";
 
-/// Results of a specimen (current ones), in catalogue order.
-pub async fn specimen_results(pool: &PgPool, specimen: Uuid) -> sqlx::Result<Vec<LabResult>> {
-    sqlx::query_as(&format!(
-        "{RESULT_SELECT} WHERE r.specimen_id = $1 AND r.status <> 'superseded' ORDER BY r.calculated, t.name"
+/// The results (not superseded) of several specimens, by specimen, calculated ones last, then by
+/// test name: one query for a whole worksheet.
+pub async fn results_of_specimens(pool: &PgPool, specimens: &[Uuid]) -> sqlx::Result<HashMap<Uuid, Vec<LabResult>>> {
+    let rows: Vec<LabResult> = sqlx::query_as(&format!(
+        "{RESULT_SELECT} WHERE r.specimen_id = ANY($1) AND r.status <> 'superseded'
+         ORDER BY r.specimen_id, r.calculated, t.name"
     ))
-    .bind(specimen)
+    .bind(specimens)
     .fetch_all(pool)
-    .await
+    .await?;
+    let mut out: HashMap<Uuid, Vec<LabResult>> = HashMap::new();
+    for r in rows {
+        out.entry(r.specimen_id).or_default().push(r);
+    }
+    Ok(out)
+}
+
+/// Every panel's member tests in panel order (active or not: an order placed before a panel
+/// was retired still lists its tests).
+pub async fn panel_members(pool: &PgPool) -> sqlx::Result<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT panel, test FROM lab_panel_tests ORDER BY panel, position").fetch_all(pool).await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (panel, test) in rows {
+        out.entry(panel).or_default().push(test);
+    }
+    Ok(out)
+}
+
+/// Sex and birth date of several patients (reference ranges depend on both).
+pub async fn sex_and_birth(
+    pool: &PgPool,
+    patients: &[Uuid],
+) -> sqlx::Result<HashMap<Uuid, (String, Option<Date>)>> {
+    let rows: Vec<(Uuid, String, Option<Date>)> =
+        sqlx::query_as("SELECT id, sex, birth_date FROM patients WHERE id = ANY($1)").bind(patients).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|(id, sex, birth)| (id, (sex, birth))).collect())
 }
 
 /// Specimens of a section with results awaiting review, verification or release.
