@@ -388,6 +388,11 @@ impl TabPage {
     fn sections(&self) -> [(bool, &Vec<Appointment>); 2] {
         [(true, &self.upcoming), (false, &self.past)]
     }
+
+    /// The name of a list's scrolling table region (its heading's text: two regions, two names).
+    fn rows_label(&self, live: &bool) -> String {
+        self.page.t(if *live { "appointments-upcoming" } else { "appointments-past" })
+    }
 }
 
 fn bookable(b: &Banner) -> bool {
