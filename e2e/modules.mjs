@@ -1,4 +1,5 @@
-// Radiology (issue 21), surgery (22), medication administration (23) and billing (25), phase 1:
+// Radiology (issue 21), surgery (22), medication administration (23), the bed network (24),
+// billing (25) and insurance (26), phase 1:
 // each role opens its module's pages and one patient's chart tab or record from them, and axe
 // scans every page at 1280 and 820 px. Called from smoke.mjs.
 
@@ -81,5 +82,23 @@ export async function moduleChecks({ page, base, check, assert, axeScan, shot })
     await follow(page, assert, /\/patients\/[^/]+\/billing\/invoices\/[^/]+$/, "Invoice", axeScan, shot, "bill-02-invoice");
     await open(page, base, assert, "/billing/payments", /./, "Payments of the day", axeScan, shot, "bill-03-payments");
     await open(page, base, assert, "/billing/prices", /./, "Price list", axeScan, shot, "bill-04-prices");
+  });
+
+  await check("billing clerk: insurance claims, a claim and the patient's coverage", async () => {
+    await signIn(page, base, "billing@demo.hearth");
+    await open(page, base, assert, "/insurance/claims", /Insurance claims/, "Insurance claims", axeScan, shot, "ins-01-claims");
+    await follow(page, assert, /\/patients\/[^/]+\/insurance\/claims\/[^/]+$/, "Insurance claim", axeScan, shot, "ins-02-claim");
+    // The claim's address starts with its patient's: their insurance page.
+    const patientInsurance = new URL(page.url()).pathname.replace(/\/claims\/[^/]+$/, "");
+    await open(page, base, assert, patientInsurance, /./, "Patient's insurance", axeScan, shot, "ins-03-patient");
+  });
+
+  await check("the public bed availability page (no sign-in); the EMS dispatcher's network board", async () => {
+    await page.context().clearCookies();
+    await open(page, base, assert, "/availability", /Hospital bed availability/, "Public bed availability", axeScan, shot, "bednet-01-public");
+    const listed = await page.locator("section.bednet-facility").count();
+    assert(listed >= 2, `the public page lists ${listed} of the demo network's facilities`);
+    await signIn(page, base, "emsdispatcher@demo.hearth");
+    await open(page, base, assert, "/bednet", /Bed network/, "Bed network board", axeScan, shot, "bednet-02-board");
   });
 }

@@ -137,6 +137,10 @@ pub struct Dot {
     pub y: i64,
     pub code: String,
     pub class: &'static str,
+    /// Where the label starts (right of the dot, or left of it near the right edge) and its
+    /// `text-anchor`, so no code is cut off by the schematic's edge.
+    pub label_x: i64,
+    pub anchor: &'static str,
 }
 
 #[derive(Template)]
@@ -184,7 +188,8 @@ fn schematic(fs: &[BednetPublicFacility], point: Option<(f64, f64)>) -> (Vec<Dot
                 Some(1..=4) => "bednet-dot-low",
                 Some(_) => "bednet-dot-ok",
             };
-            Dot { x, y, code: f.code.clone(), class }
+            let (label_x, anchor) = if x as f64 > W - 3.0 * PAD { (x - 10, "end") } else { (x + 10, "start") };
+            Dot { x, y, code: f.code.clone(), class, label_x, anchor }
         })
         .collect();
     (dots, point.map(|(la, lo)| place(la, lo)))
