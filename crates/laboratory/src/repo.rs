@@ -134,12 +134,12 @@ pub async fn panel_members(pool: &PgPool) -> sqlx::Result<HashMap<String, Vec<St
 }
 
 /// Sex and birth date of several patients (reference ranges depend on both).
-pub async fn sex_and_birth(
-    pool: &PgPool,
-    patients: &[Uuid],
-) -> sqlx::Result<HashMap<Uuid, (String, Option<Date>)>> {
+pub async fn sex_and_birth(pool: &PgPool, patients: &[Uuid]) -> sqlx::Result<HashMap<Uuid, (String, Option<Date>)>> {
     let rows: Vec<(Uuid, String, Option<Date>)> =
-        sqlx::query_as("SELECT id, sex, birth_date FROM patients WHERE id = ANY($1)").bind(patients).fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, sex, birth_date FROM patients WHERE id = ANY($1)")
+            .bind(patients)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(|(id, sex, birth)| (id, (sex, birth))).collect())
 }
 
