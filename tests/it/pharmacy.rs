@@ -605,3 +605,31 @@ async fn pharmacy_the_demo_has_stocked_stores_a_verification_queue_and_alerts() 
     assert_eq!(named, pending, "every pending order shown is named");
     assert_eq!(patient, None);
 }
+
+#[tokio::test]
+async fn pharmacy_a_recorded_death_discontinues_pending_and_verified_orders() {
+    let mut rx = setup().await;
+    let r = rx.prescribe(order("OMEP-20-CAP", 20.0, "mg", "OD", 28)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let pending = r.json()["id"].as_str().unwrap().to_string();
+    let verified = rx.verified(order("METF-500-TAB", 500.0, "mg", "BD", 56)).await;
+    let pid = rx.pid.clone();
+    let r = rx
+        .app
+        .post_form(&format!("/patients/{pid}/death"), &[("death_date", &later(0)), ("death_time", "00:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for id in [&pending, &verified] {
+        let (status, reason): (String, String) =
+            sqlx::query_as("SELECT status, discontinue_reason FROM rx_orders WHERE id = $1::uuid")
+                .bind(id)
+                .fetch_one(&rx.app.pool)
+                .await
+                .unwrap();
+        assert_eq!((status.as_str(), reason.as_str()), ("discontinued", "The patient died."));
+    }
+    assert_eq!(rx.count("SELECT count(*) FROM orders WHERE status = 'revoked'").await, 2, "headers revoked too");
+    assert_eq!(rx.app.audit_count("pharmacy.order.discontinue").await, 2);
+    let queue = rx.app.get("/pharmacy/verify").await;
+    assert!(!queue.body.contains("Farmer"), "no longer in the verification queue");
+}

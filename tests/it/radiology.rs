@@ -711,3 +711,27 @@ async fn radiology_demo_has_rooms_at_both_facilities_and_every_state() {
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM rad_orders").fetch_one(&app.pool).await.unwrap();
     assert_eq!(orders, 12);
 }
+
+#[tokio::test]
+async fn radiology_a_recorded_death_cancels_exams_not_yet_started_and_frees_the_room() {
+    let mut app = TestApp::new().await;
+    let s = staff(&mut app).await;
+    let pid = patient(&mut app, "male", "1950-03-01").await;
+    let requested = order(&mut app, &s.doctor, &pid, "XR-CHEST", "").await;
+    let booked = protocolled(&mut app, &s, &pid, "XR-CHEST", "").await;
+    let (st, v) = book(&mut app, &s, &booked, "XR", 9, json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let other = patient(&mut app, "female", "1960-05-05").await;
+    let theirs = protocolled(&mut app, &s, &other, "XR-CHEST", "").await;
+    let r = app
+        .post_form(&format!("/patients/{pid}/death"), &[("death_date", "2026-11-30"), ("death_time", "04:30")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&app, &requested).await.0, "cancelled");
+    assert_eq!(status_of(&app, &booked).await.0, "cancelled");
+    assert_eq!(status_of(&app, &theirs).await.0, "protocolled", "another patient's exam stays");
+    assert_eq!(app.audit_count("radiology.order.cancel").await, 2);
+    // The dead patient's room time is free for the other patient.
+    let (st, v) = book(&mut app, &s, &theirs, "XR", 9, json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+}

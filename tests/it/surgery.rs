@@ -616,3 +616,30 @@ async fn surgery_the_demo_has_theatres_lists_and_cases_at_every_stage() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Modified Aldrete score"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn surgery_a_recorded_death_cancels_cases_not_yet_in_the_room() {
+    let mut or = setup().await;
+    let case = or.booked("APPX-LAP", "not_applicable", T1).await;
+    let pid = or.pid.clone();
+    let r = or
+        .app
+        .post_form(&format!("/patients/{pid}/death"), &[("death_date", "2026-11-30"), ("death_time", "04:30")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = or.show(&case).await;
+    assert_eq!(v["case"]["status"], "cancelled", "{v}");
+    assert_eq!(or.app.audit_count("surgery.case.cancel").await, 1);
+    // The theatre time is free again for another patient.
+    let other = or
+        .app
+        .register_patient(&[
+            ("given_name", "Otto"),
+            ("family_name", "Other"),
+            ("sex", "male"),
+            ("birth_date", "1970-01-01"),
+        ])
+        .await;
+    or.pid = other;
+    or.booked("APPX-LAP", "not_applicable", T1).await;
+}

@@ -45,6 +45,7 @@ pub const MODULE: Module = Module {
     ],
     reference_data: Some(|pool| repo::ensure_formulary(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),
     order_kinds: &[orders::KIND],
     messages: &[
         ("en", include_str!("../../../locales/en/pharmacy.ftl")),

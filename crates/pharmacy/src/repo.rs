@@ -719,3 +719,30 @@ pub async fn list_conn(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<V
         .fetch_all(conn)
         .await
 }
+
+/// A recorded death (the registry's hook): the patient's pending and verified medication orders
+/// are discontinued ("The patient died."), so they leave the verification and dispensing queues
+/// and no dose is planned from them. The orders core's own hook revokes their headers.
+pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE rx_orders n SET status = 'discontinued', discontinued_by = $2, discontinued_at = now(),
+                discontinue_reason = 'The patient died.'
+         FROM rx_orders o WHERE n.id = o.id AND n.patient_id = $1 AND n.status IN ('pending', 'verified')
+         RETURNING n.id, o.status",
+    )
+    .bind(patient)
+    .bind(meta.actor_user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, was) in rows {
+        audit::record(
+            &mut *conn,
+            meta,
+            Event::new("pharmacy.order.discontinue", "rx_order", id)
+                .patient(patient)
+                .changes(json!({"status": {"from": was, "to": "discontinued"}, "reason": "The patient died."})),
+        )
+        .await?;
+    }
+    Ok(())
+}

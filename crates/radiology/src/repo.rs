@@ -660,3 +660,28 @@ pub async fn counts(
     .fetch_one(pool)
     .await
 }
+
+/// A recorded death (the registry's hook): the patient's exams not yet started are cancelled,
+/// which also frees their booked room time (the exclusion constraint ignores cancelled exams).
+/// Exams under way or done keep their state; their reports go on.
+pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE rad_orders n SET status = 'cancelled' FROM rad_orders o
+         WHERE n.id = o.id AND n.patient_id = $1 AND n.status IN ('requested', 'protocolled', 'scheduled')
+         RETURNING n.id, o.status",
+    )
+    .bind(patient)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, was) in rows {
+        audit::record(
+            &mut *conn,
+            meta,
+            Event::new("radiology.order.cancel", "rad_order", id)
+                .patient(patient)
+                .changes(json!({"status": {"from": was, "to": "cancelled"}, "reason": "The patient died."})),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -49,6 +49,7 @@ pub const MODULE: Module = Module {
     ],
     reference_data: Some(|pool| repo::ensure_loaded(pool).boxed()),
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    on_death: Some(|conn, meta, patient| repo::on_death(conn, meta, patient).boxed()),
     messages: &[
         ("en", include_str!("../../../locales/en/surgery.ftl")),
         ("es", include_str!("../../../locales/es/surgery.ftl")),

@@ -945,3 +945,29 @@ pub async fn set_stage(
     events::raise(conn, None, BOARD_EVENT, &c.id.to_string()).await?;
     Ok(())
 }
+
+/// A recorded death (the registry's hook): the patient's cases not yet in the operating room are
+/// cancelled (reason `other`, "The patient died."), freeing their theatre time; a case under way
+/// keeps its record.
+pub async fn on_death(conn: &mut PgConnection, meta: &AuditMeta, patient: Uuid) -> AppResult<()> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE surgery_cases SET status = 'cancelled', cancel_reason = 'other', cancel_note = 'The patient died.',
+                cancelled_at = now()
+         WHERE patient_id = $1 AND status = 'scheduled' RETURNING id",
+    )
+    .bind(patient)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &ids {
+        audit::record(
+            &mut *conn,
+            meta,
+            Event::new("surgery.case.cancel", "surgery_case", *id)
+                .patient(patient)
+                .changes(serde_json::json!({"reason": "other", "note": "The patient died."})),
+        )
+        .await?;
+        events::raise(&mut *conn, None, BOARD_EVENT, &id.to_string()).await?;
+    }
+    Ok(())
+}
