@@ -244,6 +244,16 @@ const CONVERTED: &[&str] = &[
     "emar/chart.html",
     "emar/ward.html",
     "emar/wristband.html",
+    // Batch i18n-a: orders, alerts, charges.
+    "orders/_panel_countersign.html",
+    "orders/_panel_results.html",
+    "orders/inbox.html",
+    "orders/new.html",
+    "orders/set_edit.html",
+    "orders/set_place.html",
+    "orders/sets.html",
+    "orders/show.html",
+    "orders/tab.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
