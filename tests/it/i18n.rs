@@ -254,6 +254,18 @@ const CONVERTED: &[&str] = &[
     "orders/sets.html",
     "orders/show.html",
     "orders/tab.html",
+    "alerts/_banner.html",
+    "alerts/_start_panel.html",
+    "alerts/assignments.html",
+    "alerts/chain.html",
+    "alerts/chains.html",
+    "alerts/list.html",
+    "alerts/on_call.html",
+    "alerts/patient.html",
+    "alerts/show.html",
+    "charges/_rows.html",
+    "charges/list.html",
+    "charges/patient.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
