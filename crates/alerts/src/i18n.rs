@@ -77,9 +77,7 @@ pub fn time_to_ack(page: &Page, a: &AlertRow) -> String {
 
 /// The severities as filter options, with "Any" first.
 pub fn severity_options(page: &Page) -> Vec<(&'static str, String)> {
-    std::iter::once(("", page.t("alerts-any")))
-        .chain(SEVERITIES.iter().map(|(c, _)| (*c, severity(page, c))))
-        .collect()
+    std::iter::once(("", page.t("alerts-any"))).chain(SEVERITIES.iter().map(|(c, _)| (*c, severity(page, c)))).collect()
 }
 
 /// (code, label) options of a list whose labels have keys `<prefix>-<code>`.

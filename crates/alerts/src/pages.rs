@@ -239,9 +239,7 @@ struct PatientTab {
 }
 
 fn options(first: String, list: Vec<Choice>) -> Vec<(String, String)> {
-    std::iter::once((String::new(), first))
-        .chain(list.into_iter().map(|c| (c.id.to_string(), c.name)))
-        .collect()
+    std::iter::once((String::new(), first)).chain(list.into_iter().map(|c| (c.id.to_string(), c.name))).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -385,7 +383,11 @@ async fn render_on_call(
     let t = OnCallPage {
         departments: options(page.t("alerts-whole-facility"), departments),
         staff: options(page.t("forms-choose"), staff),
-        page: page.clone().titled(heading.clone()).crumb(page.t("alerts-heading"), "/alerts").crumb(heading, "/alerts/on-call"),
+        page: page
+            .clone()
+            .titled(heading.clone())
+            .crumb(page.t("alerts-heading"), "/alerts")
+            .crumb(heading, "/alerts/on-call"),
         rows,
         can_manage,
         facilities: facilities.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
@@ -434,7 +436,12 @@ async fn on_call_create(
     Ok(web::redirect_flash("/alerts/on-call", "ok", &page.t("alerts-on-call-added")))
 }
 
-async fn on_call_end(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn on_call_end(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     auth.require(perms::MANAGE)?;
     let mut tx = state.pool.begin().await?;
     roster::end_on_call(&mut tx, &auth.meta, &auth.facility_ids, id).await?;

@@ -186,7 +186,10 @@ pub async fn add_item(
         let mut conn = state.pool.acquire().await?;
         display = (k.lookup)(&mut conn, &code).await?;
         if display.is_none() {
-            e.add("code", page.t1("orders-set-code-unknown", "kind", crate::i18n::kind(&page, k.kind, k.label).to_lowercase()));
+            e.add(
+                "code",
+                page.t1("orders-set-code-unknown", "kind", crate::i18n::kind(&page, k.kind, k.label).to_lowercase()),
+            );
         }
     }
     let (Some(kind), Some(display), true) = (kind, display, e.is_empty()) else {
