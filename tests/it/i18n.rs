@@ -244,6 +244,28 @@ const CONVERTED: &[&str] = &[
     "emar/chart.html",
     "emar/ward.html",
     "emar/wristband.html",
+    // Batch i18n-a: orders, alerts, charges.
+    "orders/_panel_countersign.html",
+    "orders/_panel_results.html",
+    "orders/inbox.html",
+    "orders/new.html",
+    "orders/set_edit.html",
+    "orders/set_place.html",
+    "orders/sets.html",
+    "orders/show.html",
+    "orders/tab.html",
+    "alerts/_banner.html",
+    "alerts/_start_panel.html",
+    "alerts/assignments.html",
+    "alerts/chain.html",
+    "alerts/chains.html",
+    "alerts/list.html",
+    "alerts/on_call.html",
+    "alerts/patient.html",
+    "alerts/show.html",
+    "charges/_rows.html",
+    "charges/list.html",
+    "charges/patient.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

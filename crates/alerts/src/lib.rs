@@ -12,6 +12,7 @@
 pub mod api;
 pub mod chains;
 pub mod demo;
+pub mod i18n;
 pub mod jobs;
 pub mod model;
 pub mod pages;
@@ -81,6 +82,11 @@ pub const MODULE: Module = Module {
     }],
     start_panels: start::PANELS,
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    messages: &[
+        ("en", include_str!("../../../locales/en/alerts.ftl")),
+        ("es", include_str!("../../../locales/es/alerts.ftl")),
+        ("ar", include_str!("../../../locales/ar/alerts.ftl")),
+    ],
     ..Module::new("alerts", "Clinical alerts")
 };
 

@@ -13,10 +13,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::chains::{self, KindChain};
-use crate::model::{addressee_choices, AckForm, AlertDetail, AlertRow, DUTIES};
+use crate::model::{AckForm, AlertDetail, AlertRow, DUTIES};
 use crate::repo::{self, BannerAlert, Filter, SCOPES, STATUSES};
 use crate::roster::{self, Assignment, Choice, NewAssignment, NewOnCall, OnCall};
-use crate::{perms, service};
+use crate::{i18n, perms, service};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
@@ -73,9 +73,9 @@ struct ListPage {
     page: Page,
     rows: Vec<AlertRow>,
     f: Filter,
-    statuses: Vec<(&'static str, &'static str)>,
-    scopes: Vec<(&'static str, &'static str)>,
-    severities: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, String)>,
+    scopes: Vec<(&'static str, String)>,
+    severities: Vec<(&'static str, String)>,
     pager: Pager,
     can_manage: bool,
 }
@@ -109,15 +109,14 @@ async fn list(
         req.is_later(),
     )
     .labels("Older alerts", "Newest");
-    let mut severities = vec![("", "Any")];
-    severities.extend(crate::model::SEVERITIES);
+    let heading = page.t("alerts-heading");
     web::render(&ListPage {
-        page: page.titled("Alerts").crumb("Alerts", "/alerts"),
+        statuses: i18n::options(&page, "alerts-filter-status", &STATUSES),
+        scopes: i18n::options(&page, "alerts-filter-scope", &SCOPES),
+        severities: i18n::severity_options(&page),
+        page: page.clone().titled(heading.clone()).crumb(heading, "/alerts"),
         rows: rows.items,
         f,
-        statuses: STATUSES.to_vec(),
-        scopes: SCOPES.to_vec(),
-        severities,
         pager,
         can_manage: auth.can(perms::MANAGE),
     })
@@ -128,6 +127,7 @@ async fn list(
 #[derive(Template)]
 #[template(path = "alerts/_banner.html")]
 struct BannerFragment {
+    page: Page,
     rows: Vec<BannerAlert>,
     count: i64,
 }
@@ -140,12 +140,12 @@ impl BannerFragment {
 
 /// The layout's fragment: the open alerts addressed to the user, until acknowledged. Names no
 /// patient (the titles carry none); empty when there is nothing.
-async fn banner(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+async fn banner(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     if !auth.can(perms::READ) {
         return Ok(Html(String::new()).into_response());
     }
     let (rows, count) = repo::banner(&state.pool, auth.id, 3).await?;
-    let mut res = Html(BannerFragment { rows, count }.render()?).into_response();
+    let mut res = Html(BannerFragment { page, rows, count }.render()?).into_response();
     res.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(res)
 }
@@ -180,8 +180,9 @@ async fn render_show(
     .await?;
     let t = ShowPage {
         page: page
+            .clone()
             .titled(a.alert.title.clone())
-            .crumb("Alerts", "/alerts")
+            .crumb(page.t("alerts-heading"), "/alerts")
             .crumb(a.alert.title.clone(), format!("/alerts/{id}")),
         can_ack: auth.can(perms::ACKNOWLEDGE) && a.alert.status == "open",
         a,
@@ -217,7 +218,7 @@ async fn acknowledge(
     };
     service::acknowledge(&mut tx, &auth.meta, &auth.user, id, &note).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/alerts/{id}"), "ok", "Acknowledged. The escalation has stopped."))
+    Ok(web::redirect_flash(&format!("/alerts/{id}"), "ok", &page.t("alerts-acknowledged-done")))
 }
 
 // --------------------------------------------------------------------------- the chart tab
@@ -237,10 +238,8 @@ struct PatientTab {
     errors: FieldErrors,
 }
 
-fn options(first: &str, list: Vec<Choice>) -> Vec<(String, String)> {
-    std::iter::once((String::new(), first.to_string()))
-        .chain(list.into_iter().map(|c| (c.id.to_string(), c.name)))
-        .collect()
+fn options(first: String, list: Vec<Choice>) -> Vec<(String, String)> {
+    std::iter::once((String::new(), first)).chain(list.into_iter().map(|c| (c.id.to_string(), c.name))).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -276,19 +275,21 @@ async fn render_tab(
     )
     .await?;
     let pager = Pager::new(&b.href("alerts"), &[], &rows, req.is_later()).labels("Older alerts", "Newest");
+    let heading = page.t("alerts-heading");
     let t = PatientTab {
         page: page
-            .titled(format!("Alerts · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Alerts", b.href("alerts")),
+            .crumb(heading, b.href("alerts")),
         b,
         rows: rows.items,
         pager,
         assignments,
         can_assign,
-        nurses: options("Choose…", nurses),
-        departments: options("—", departments),
+        nurses: options(page.t("forms-choose"), nurses),
+        departments: options("—".to_string(), departments),
         form,
         errors,
     };
@@ -339,7 +340,7 @@ async fn patient_assign(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("alerts"), "ok", "The nurse is assigned for the shift."))
+    Ok(web::redirect_flash(&b.href("alerts"), "ok", &page.t("alerts-assigned-done")))
 }
 
 // ------------------------------------------------------------------------------- on call
@@ -353,7 +354,7 @@ struct OnCallPage {
     facilities: Vec<(String, String)>,
     departments: Vec<(String, String)>,
     staff: Vec<(String, String)>,
-    duties: Vec<(&'static str, &'static str)>,
+    duties: Vec<(String, String)>,
     form: NewOnCall,
     errors: FieldErrors,
 }
@@ -375,15 +376,21 @@ async fn render_on_call(
         roster::departments(&state.pool, ids),
         roster::staff(&state.pool, ids)
     )?;
-    let mut duties = vec![("", "Choose…")];
-    duties.extend(DUTIES);
+    let duties = std::iter::once((String::new(), page.t("forms-choose")))
+        .chain(DUTIES.iter().map(|(d, _)| (d.to_string(), i18n::duty(&page, d))))
+        .collect();
+    let heading = page.t("alerts-on-call-heading");
     let t = OnCallPage {
-        page: page.titled("On call").crumb("Alerts", "/alerts").crumb("On call", "/alerts/on-call"),
+        departments: options(page.t("alerts-whole-facility"), departments),
+        staff: options(page.t("forms-choose"), staff),
+        page: page
+            .clone()
+            .titled(heading.clone())
+            .crumb(page.t("alerts-heading"), "/alerts")
+            .crumb(heading, "/alerts/on-call"),
         rows,
         can_manage,
         facilities: facilities.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-        departments: options("Whole facility", departments),
-        staff: options("Choose…", staff),
         duties,
         form,
         errors,
@@ -426,15 +433,20 @@ async fn on_call_create(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    Ok(web::redirect_flash("/alerts/on-call", "ok", "Added to the on-call list."))
+    Ok(web::redirect_flash("/alerts/on-call", "ok", &page.t("alerts-on-call-added")))
 }
 
-async fn on_call_end(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn on_call_end(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     auth.require(perms::MANAGE)?;
     let mut tx = state.pool.begin().await?;
     roster::end_on_call(&mut tx, &auth.meta, &auth.facility_ids, id).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/alerts/on-call", "ok", "The shift has ended; alerts left with nobody escalate."))
+    Ok(web::redirect_flash("/alerts/on-call", "ok", &page.t("alerts-on-call-ended")))
 }
 
 // ---------------------------------------------------------------------------- assignments
@@ -458,20 +470,26 @@ async fn assignments_page(State(state): State<AppState>, page: Page, auth: Auth)
     .await?;
     web::render(&AssignmentsPage {
         page: page
-            .titled("Nurse assignments")
-            .crumb("Alerts", "/alerts")
-            .crumb("Nurse assignments", "/alerts/assignments"),
+            .clone()
+            .titled(page.t("alerts-assignments-heading"))
+            .crumb(page.t("alerts-heading"), "/alerts")
+            .crumb(page.t("alerts-assignments-heading"), "/alerts/assignments"),
         rows,
         can_assign: auth.can(perms::ASSIGN),
     })
 }
 
-async fn assignment_end(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn assignment_end(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     auth.require(perms::ASSIGN)?;
     let mut tx = state.pool.begin().await?;
     roster::end_assignment(&mut tx, &auth.meta, &auth.facility_ids, id).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/alerts/assignments", "ok", "The assignment has ended."))
+    Ok(web::redirect_flash("/alerts/assignments", "ok", &page.t("alerts-assignment-ended")))
 }
 
 // ---------------------------------------------------------------------------------- chains
@@ -487,7 +505,11 @@ async fn chains_page(State(state): State<AppState>, page: Page, auth: Auth) -> A
     auth.require(perms::MANAGE)?;
     let kinds = chains::all(&state.pool, state.registry).await?;
     web::render(&ChainsPage {
-        page: page.titled("Escalation chains").crumb("Alerts", "/alerts").crumb("Escalation chains", "/alerts/chains"),
+        page: page
+            .clone()
+            .titled(page.t("alerts-chains-heading"))
+            .crumb(page.t("alerts-heading"), "/alerts")
+            .crumb(page.t("alerts-chains-heading"), "/alerts/chains"),
         kinds,
     })
 }
@@ -514,14 +536,16 @@ async fn render_chain(
     let k = chains::one(&state.pool, state.registry, kind).await?.ok_or(AppError::NotFound)?;
     let mut rows = rows.unwrap_or_else(|| k.chain.iter().map(|s| (s.to.clone(), s.minutes.to_string())).collect());
     rows.resize(chains::MAX_STEPS, (String::new(), String::new()));
-    let mut choices = vec![(String::new(), "— (no step)".to_string())];
-    choices.extend(addressee_choices());
+    let mut choices = vec![(String::new(), page.t("alerts-chain-no-step"))];
+    choices.extend(i18n::addressee_choices(&page));
+    let label = i18n::kind(&page, &k.kind, &k.label);
     let t = ChainPage {
         page: page
-            .titled(format!("Escalation chain · {}", k.label))
-            .crumb("Alerts", "/alerts")
-            .crumb("Escalation chains", "/alerts/chains")
-            .crumb(k.label.clone(), format!("/alerts/chains/{}", k.kind)),
+            .clone()
+            .titled(format!("{} · {label}", page.t("alerts-chain-heading")))
+            .crumb(page.t("alerts-heading"), "/alerts")
+            .crumb(page.t("alerts-chains-heading"), "/alerts/chains")
+            .crumb(label, format!("/alerts/chains/{}", k.kind)),
         k,
         rows,
         choices,
@@ -565,10 +589,15 @@ async fn chain_save(
     let mut tx = state.pool.begin().await?;
     chains::set(&mut tx, &auth.meta, &kind, &chain).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/alerts/chains", "ok", "Saved. Alerts raised from now on follow this chain."))
+    Ok(web::redirect_flash("/alerts/chains", "ok", &page.t("alerts-chain-saved")))
 }
 
-async fn chain_reset(State(state): State<AppState>, auth: Auth, Path(kind): Path<String>) -> AppResult<Response> {
+async fn chain_reset(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(kind): Path<String>,
+) -> AppResult<Response> {
     auth.require(perms::MANAGE)?;
     if state.registry.alert_kind(&kind).is_none() {
         return Err(AppError::NotFound);
@@ -576,5 +605,5 @@ async fn chain_reset(State(state): State<AppState>, auth: Auth, Path(kind): Path
     let mut tx = state.pool.begin().await?;
     chains::reset(&mut tx, &auth.meta, &kind).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/alerts/chains", "ok", "Back to the default chain."))
+    Ok(web::redirect_flash("/alerts/chains", "ok", &page.t("alerts-chain-reset-done")))
 }

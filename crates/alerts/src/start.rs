@@ -47,7 +47,9 @@ pub async fn assigned_patient_ids(pool: &PgPool, user: Uuid) -> sqlx::Result<Vec
     .await
 }
 
-/// A row of the panels: a patient (masked when the viewer may not open the record).
+/// A row of the panels: a patient (masked when the viewer may not open the record: an empty
+/// name, shown as "Restricted record" in the page's language). `what`: the alert's title, or
+/// the ward (empty when none is given).
 #[derive(Debug, FromRow)]
 pub struct StartRow {
     pub id: Uuid,
@@ -69,7 +71,7 @@ impl StartRow {
 }
 
 fn name_sql() -> String {
-    format!("CASE WHEN {} THEN p.family_name || ', ' || p.given_name ELSE 'Restricted record' END", visible_sql(1))
+    format!("CASE WHEN {} THEN p.family_name || ', ' || p.given_name ELSE '' END", visible_sql(1))
 }
 
 /// The open alerts addressed to the user, critical first, then oldest.
@@ -95,7 +97,7 @@ pub async fn my_patients(pool: &PgPool, user: &CurrentUser) -> sqlx::Result<Vec<
     let (perm, uid, sid) = viewer(user);
     sqlx::query_as(&format!(
         "SELECT n.id, n.patient_id, {name} AS patient_name, p.mrn,
-                COALESCE(d.name, 'No ward given') || ' · until' AS what, NULL::text AS severity, n.ends_at AS at
+                COALESCE(d.name, '') AS what, NULL::text AS severity, n.ends_at AS at
          FROM alert_nurse_assignments n JOIN patients p ON p.id = n.patient_id
          LEFT JOIN departments d ON d.id = n.department_id
          WHERE n.nurse_id = $2 AND n.starts_at <= now() AND n.ends_at > now()
@@ -115,18 +117,18 @@ struct PanelBody<'a> {
     page: &'a Page,
     rows: Vec<StartRow>,
     alerts: bool,
-    empty: &'static str,
+    empty: String,
 }
 
 pub async fn alerts_panel(state: &AppState, page: &Page) -> AppResult<Option<String>> {
     let Some(user) = &page.user else { return Ok(None) };
     let rows = my_alerts(&state.pool, user).await?;
-    Ok(Some(PanelBody { page, rows, alerts: true, empty: "No open alerts are addressed to you." }.render()?))
+    Ok(Some(PanelBody { page, rows, alerts: true, empty: page.t("alerts-panel-no-alerts") }.render()?))
 }
 
 pub async fn patients_panel(state: &AppState, page: &Page) -> AppResult<Option<String>> {
     let Some(user) = &page.user else { return Ok(None) };
     let rows = my_patients(&state.pool, user).await?;
-    let empty = "No patients are assigned to you on this shift.";
+    let empty = page.t("alerts-panel-no-patients");
     Ok(Some(PanelBody { page, rows, alerts: false, empty }.render()?))
 }

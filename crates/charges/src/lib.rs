@@ -53,5 +53,10 @@ pub const MODULE: Module = Module {
         ("charges_replaced_once", "This reversed charge has already been corrected."),
     ],
     demo: Some(|conn, ctx| demo::seed(conn, ctx).boxed()),
+    messages: &[
+        ("en", include_str!("../../../locales/en/charges.ftl")),
+        ("es", include_str!("../../../locales/es/charges.ftl")),
+        ("ar", include_str!("../../../locales/ar/charges.ftl")),
+    ],
     ..Module::new("charges", "Charges")
 };

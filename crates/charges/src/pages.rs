@@ -46,6 +46,31 @@ fn parse_day(s: &str, field: &'static str, errors: &mut FieldErrors) -> Option<D
     }
 }
 
+/// The form errors (English, the API's) and their message keys, for the pages.
+const FILTER_ERRORS: &[(&str, &str)] = &[
+    ("Enter a date as YYYY-MM-DD.", "charges-err-date"),
+    ("Choose a facility from the list.", "charges-err-facility"),
+    ("The last day is before the first.", "charges-err-to-before-from"),
+    ("An MRN is at most 40 characters.", "charges-err-mrn"),
+    ("Choose a module from the list.", "charges-err-module"),
+    ("Say why the charge is reversed.", "charges-err-reason"),
+    ("At most 500 characters.", "charges-err-reason-long"),
+];
+
+/// The form errors in the page's language (any other message as it is).
+fn localise_errors(page: &Page, errors: FieldErrors) -> FieldErrors {
+    FieldErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|(field, m)| match FILTER_ERRORS.iter().find(|(en, _)| *en == m) {
+                Some((_, k)) => (field, page.t(k)),
+                None => (field, m),
+            })
+            .collect(),
+    )
+}
+
 /// Checks the list's filters (days are local to `zone`): field errors for what does not parse.
 pub fn check_filter(f: &Filter, zone: &Zone) -> Result<ListQuery, FieldErrors> {
     let mut errors = FieldErrors::default();
@@ -127,10 +152,10 @@ fn filter_pairs(f: &Filter) -> [(&str, &str); 5] {
 async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Query<Filter>) -> AppResult<Response> {
     auth.require(perms::READ)?;
     let req: PageRequest<TimeId> = PageRequest::parse(f.after.as_deref(), f.limit, PAGE_SIZE, MAX_PAGE)?;
-    let facilities = std::iter::once((String::new(), "All my facilities".to_string()))
+    let facilities = std::iter::once((String::new(), page.t("charges-all-facilities")))
         .chain(repo::facilities(&state.pool, &auth.user).await?)
         .collect();
-    let modules = std::iter::once((String::new(), "All".to_string()))
+    let modules = std::iter::once((String::new(), page.t("charges-all-modules")))
         .chain(repo::modules(&state.pool).await?.into_iter().map(|m| (m.clone(), m)))
         .collect();
     let (rows, pager, errors, status) = match check_filter(&f, &page.zone) {
@@ -140,7 +165,9 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
             audit_list(&state, &auth, &f, rows.items.len()).await?;
             (rows.items, pager, FieldErrors::default(), axum::http::StatusCode::OK)
         }
-        Err(errors) => (Vec::new(), Pager::default(), errors, axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => {
+            (Vec::new(), Pager::default(), localise_errors(&page, errors), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
     };
     let back =
         match serde_urlencoded::to_string(filter_pairs(&f).iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()) {
@@ -148,7 +175,7 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
             _ => "/charges".to_string(),
         };
     let t = ListPage {
-        page: page.titled("Charges").crumb("Charges", "/charges"),
+        page: page.clone().titled(page.t("charges-heading")).crumb(page.t("charges-heading"), "/charges"),
         f,
         errors,
         rows,
@@ -199,12 +226,14 @@ async fn patient_page(
     audit_view(&state, &auth, b.id).await?;
     let pager = Pager::new(&b.href("charges"), &[], &rows, req.is_later()).labels("Older", "Newest");
     let back = b.href("charges");
+    let heading = page.t("charges-heading");
     web::render(&PatientPage {
         page: page
-            .titled(format!("Charges · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Charges", b.href("charges")),
+            .crumb(heading, b.href("charges")),
         b,
         rows: rows.items,
         pager,
@@ -233,6 +262,7 @@ pub(crate) async fn in_scope(state: &AppState, user: &CurrentUser, charge: Uuid)
 
 async fn reverse_charge(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(charge): Path<Uuid>,
     Form(f): Form<ReversePageForm>,
@@ -246,13 +276,13 @@ async fn reverse_charge(
     };
     let reason = match (ReverseForm { reason: f.reason }).validate() {
         Ok(r) => r,
-        Err(e) => return Ok(web::redirect_flash(&back, "error", &e.messages())),
+        Err(e) => return Ok(web::redirect_flash(&back, "error", &localise_errors(&page, e).messages())),
     };
     let mut tx = state.pool.begin().await?;
     match reverse(&mut tx, &auth.meta, charge, &reason).await {
         Ok(_) => {
             tx.commit().await?;
-            Ok(web::redirect_flash(&back, "ok", "The charge is reversed."))
+            Ok(web::redirect_flash(&back, "ok", &page.t("charges-reversed-done")))
         }
         Err(AppError::Conflict(m)) => Ok(web::redirect_flash(&back, "error", &m)),
         Err(AppError::Constraint(c)) => {

@@ -89,7 +89,7 @@ async fn render(
         if can_countersign { repo::to_countersign(&state.pool, viewer, 100).await? } else { (Vec::new(), 0) };
     let away = if can_results { repo::away(&state.pool, auth.id).await? } else { None };
     let colleagues = if can_results {
-        std::iter::once((String::new(), "Choose…".to_string()))
+        std::iter::once((String::new(), page.t("forms-choose")))
             .chain(
                 repo::colleagues_with(&state.pool, perms::RESULTS_SIGNOFF.code(), &auth.facility_ids, auth.id)
                     .await?
@@ -101,7 +101,7 @@ async fn render(
         Vec::new()
     };
     let t = InboxPage {
-        page: page.titled("Inbox").crumb("Inbox", "/inbox"),
+        page: page.clone().titled(page.t("orders-inbox-heading")).crumb(page.t("orders-inbox-heading"), "/inbox"),
         done,
         results,
         pager,
@@ -152,6 +152,7 @@ pub struct SignOffPageForm {
 
 pub async fn sign_off(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(f): Form<SignOffPageForm>,
@@ -165,7 +166,7 @@ pub async fn sign_off(
     let mut tx = state.pool.begin().await?;
     repo::sign_off(&mut tx, &auth.meta, id, auth.id, &note).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&next, "ok", "The result is signed off."))
+    Ok(web::redirect_flash(&next, "ok", &page.t("orders-signed-off-done")))
 }
 
 /// Checks the away form: a time in the future, at most [`MAX_AWAY_DAYS`] ahead, and a colleague.
@@ -227,18 +228,18 @@ pub async fn set_away(
     };
     tx.commit().await?;
     let msg = match moved {
-        0 => "You are marked away; new results go to your cover.".to_string(),
-        n => format!("You are marked away; {n} waiting result(s) moved to your cover."),
+        0 => page.t("orders-away-set"),
+        n => page.t1("orders-away-set-moved", "count", n as i64),
     };
     Ok(web::redirect_flash("/inbox", "ok", &msg))
 }
 
-pub async fn back(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+pub async fn back(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(perms::RESULTS_SIGNOFF)?;
     let mut tx = state.pool.begin().await?;
     repo::clear_away(&mut tx, &auth.meta, auth.id).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/inbox", "ok", "Welcome back: new results come to you again."))
+    Ok(web::redirect_flash("/inbox", "ok", &page.t("orders-away-cleared")))
 }
 
 #[derive(Template)]

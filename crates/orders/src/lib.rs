@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod i18n;
 pub mod inbox;
 pub mod model;
 pub mod pages;
@@ -95,6 +96,11 @@ pub const MODULE: Module = Module {
     on_death: Some(|conn, meta, patient| {
         async move { repo::revoke_open(conn, meta, patient, "The patient died.").await.map(|_| ()) }.boxed()
     }),
+    messages: &[
+        ("en", include_str!("../../../locales/en/orders.ftl")),
+        ("es", include_str!("../../../locales/es/orders.ftl")),
+        ("ar", include_str!("../../../locales/ar/orders.ftl")),
+    ],
     ..Module::new("orders", "Orders")
 };
 

@@ -10,9 +10,9 @@ use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::model::{self, Order, OrderForm, OrderResult, OrderSet, ReasonForm, ENTRIES, PRIORITIES};
+use crate::model::{self, Order, OrderForm, OrderResult, OrderSet, ReasonForm, ENTRIES};
 use crate::repo::{self, Action};
-use crate::{perms, service};
+use crate::{i18n, perms, service};
 use hearth_core::app::AppState;
 use hearth_core::error::{AppError, AppResult};
 use hearth_core::platform::audit::{self, Event};
@@ -70,9 +70,9 @@ struct TabPage {
     pager: Pager,
     open: bool,
     kind: String,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, String)>,
     /// Kinds the user may order (themselves or on someone's behalf).
-    orderable: Vec<(&'static str, &'static str)>,
+    orderable: Vec<(&'static str, String)>,
     sets: Vec<OrderSet>,
     can_sign: bool,
 }
@@ -83,12 +83,23 @@ impl TabPage {
     }
 }
 
-fn kind_label(kinds: &[(&'static str, &'static str)], k: &str) -> String {
-    kinds.iter().find(|(c, _)| *c == k).map(|(_, l)| l.to_string()).unwrap_or_else(|| k.replace('_', " "))
+fn kind_label(kinds: &[(&'static str, String)], k: &str) -> String {
+    kinds.iter().find(|(c, _)| *c == k).map(|(_, l)| l.clone()).unwrap_or_else(|| k.replace('_', " "))
 }
 
-fn kinds(state: &AppState) -> Vec<(&'static str, &'static str)> {
-    state.registry.order_kinds().map(|k| (k.kind, k.label)).collect()
+/// The kinds of order in the page's language.
+fn kinds(state: &AppState, page: &Page) -> Vec<(&'static str, String)> {
+    state.registry.order_kinds().map(|k| (k.kind, i18n::kind(page, k.kind, k.label))).collect()
+}
+
+/// The kinds of order the user may order, in the page's language.
+fn orderable(state: &AppState, auth: &Auth, page: &Page) -> Vec<(&'static str, String)> {
+    state
+        .registry
+        .order_kinds()
+        .filter(|k| service::may_order(auth, k))
+        .map(|k| (k.kind, i18n::kind(page, k.kind, k.label)))
+        .collect()
 }
 
 pub async fn tab(
@@ -110,20 +121,22 @@ pub async fn tab(
     let status = if open { "" } else { "all" };
     let pager = Pager::new(&b.href("orders"), &[("status", status), ("kind", &kind)], &rows, req.is_later())
         .labels("Older orders", "Newest");
-    let orderable =
-        state.registry.order_kinds().filter(|k| service::may_order(&auth, k)).map(|k| (k.kind, k.label)).collect();
+    let orderable = orderable(&state, &auth, &page);
+    let kinds = kinds(&state, &page);
+    let heading = page.t("orders-tab-heading");
     let t = TabPage {
         page: page
-            .titled(format!("Orders · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Orders", b.href("orders")),
+            .crumb(heading, b.href("orders")),
         b,
         rows: rows.items,
         pager,
         open,
         kind,
-        kinds: kinds(&state),
+        kinds,
         orderable,
         sets,
         can_sign: auth.can(perms::SIGN),
@@ -141,15 +154,15 @@ pub struct KindQuery {
 struct NewPage {
     page: Page,
     b: Banner,
-    kind: Option<(&'static str, &'static str)>,
+    kind: Option<(&'static str, String)>,
     /// Kinds the user may order, for the chooser.
-    orderable: Vec<(&'static str, &'static str)>,
+    orderable: Vec<(&'static str, String)>,
     form: OrderForm,
     errors: FieldErrors,
     codes: Vec<(String, String)>,
-    priorities: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, String)>,
     encounters: Vec<(String, String)>,
-    entries: Vec<(&'static str, &'static str)>,
+    entries: Vec<(&'static str, String)>,
     prescribers: Vec<(String, String)>,
     can_enter: bool,
 }
@@ -165,21 +178,20 @@ async fn render_new(
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let orderable: Vec<_> =
-        state.registry.order_kinds().filter(|k| service::may_order(auth, k)).map(|k| (k.kind, k.label)).collect();
+    let orderable = orderable(state, auth, &page);
     let (mut codes, mut prescribers, mut entries) = (Vec::new(), Vec::new(), Vec::new());
     let can_enter = auth.can(perms::ENTER);
     if let Some(k) = kind {
         let mut conn = state.pool.acquire().await?;
-        codes = std::iter::once((String::new(), "Choose…".to_string()))
+        codes = std::iter::once((String::new(), page.t("forms-choose")))
             .chain((k.catalogue)(&mut conn, "", 500).await?.into_iter().map(|(c, d)| (c.clone(), format!("{d} ({c})"))))
             .collect();
         if auth.can(k.sign_perm) {
-            entries.extend(ENTRIES.iter().take(2).copied());
+            entries.extend(i18n::entries(&page, &ENTRIES[..2]));
         }
         if can_enter {
-            entries.extend(ENTRIES.iter().skip(2).copied());
-            prescribers = std::iter::once((String::new(), "Choose…".to_string()))
+            entries.extend(i18n::entries(&page, &ENTRIES[2..]));
+            prescribers = std::iter::once((String::new(), page.t("forms-choose")))
                 .chain(
                     repo::colleagues_with(&state.pool, k.sign_perm.code(), &auth.facility_ids, auth.id)
                         .await?
@@ -190,27 +202,29 @@ async fn render_new(
         }
     }
     let encounters = std::iter::once((String::new(), "—".to_string()))
-        .chain(hearth_ehr::encounters::list(&state.pool, b.id, 20).await?.into_iter().map(|e| {
-            (
-                e.id.to_string(),
-                format!("{} · {} · {}", page.zone.datetime(e.starts_at), e.kind_label(), e.status_label()),
-            )
-        }))
+        .chain(
+            hearth_ehr::encounters::list(&state.pool, b.id, 20)
+                .await?
+                .into_iter()
+                .map(|e| (e.id.to_string(), i18n::encounter_option(&page, &e))),
+        )
         .collect();
+    let heading = page.t("orders-new-heading");
     let t = NewPage {
+        kind: kind.map(|k| (k.kind, i18n::kind(&page, k.kind, k.label))),
+        priorities: i18n::priorities(&page),
         page: page
-            .titled(format!("New order · {}", b.name))
-            .crumb("Patients", "/patients")
+            .clone()
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Orders", b.href("orders"))
-            .crumb("New order", b.href("orders/new")),
+            .crumb(page.t("orders-tab-heading"), b.href("orders"))
+            .crumb(heading, b.href("orders/new")),
         b,
-        kind: kind.map(|k| (k.kind, k.label)),
         orderable,
         form,
         errors,
         codes,
-        priorities: PRIORITIES.to_vec(),
         encounters,
         entries,
         prescribers,
@@ -259,13 +273,13 @@ pub async fn create(
     match service::place_one(&state, &auth, b.id, &form).await {
         Ok(id) => {
             let msg = if model::entry(&form.entry).is_some_and(|e| e.on_behalf()) {
-                "The order is placed; it waits for the prescriber's countersignature."
+                page.t("orders-placed-on-behalf")
             } else if form.entry.trim() == "draft" {
-                "The draft order is saved; sign it to make it active."
+                page.t("orders-draft-saved")
             } else {
-                "The order is placed and signed."
+                page.t("orders-placed-signed")
             };
-            Ok(web::redirect_flash(&b.href(&format!("orders/{id}")), "ok", msg))
+            Ok(web::redirect_flash(&b.href(&format!("orders/{id}")), "ok", &msg))
         }
         Err(AppError::Invalid(errors)) => {
             render_new(&state, page, &auth, b, kind, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -303,13 +317,14 @@ pub async fn show(
     let perm = service::sign_perm(&state, &o.kind);
     let mine = o.orderer_id == auth.id && auth.can(perm);
     let t = ShowPage {
+        kind_label: kind_label(&kinds(&state, &page), &o.kind),
         page: page
+            .clone()
             .titled(format!("{} · {}", o.display, b.name))
-            .crumb("Patients", "/patients")
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Orders", b.href("orders"))
+            .crumb(page.t("orders-tab-heading"), b.href("orders"))
             .crumb(o.display.clone(), b.href(&format!("orders/{}", o.id))),
-        kind_label: kind_label(&kinds(&state), &o.kind),
         can_sign: mine && o.status == "draft",
         can_countersign: mine && o.awaiting_countersignature,
         can_manage: auth.can(perm),
@@ -325,6 +340,7 @@ pub async fn show(
 /// `POST /patients/{id}/orders/{order}/{action}`: sign, countersign, hold, resume, revoke, error.
 pub async fn act(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: ChartPatient,
     Path((_, id, action)): Path<(String, Uuid, String)>,
@@ -335,11 +351,20 @@ pub async fn act(
     let o = service::order_of(&state, patient.id, id).await?;
     if action == "countersign" {
         service::countersign(&state, &auth, &o).await?;
-        return Ok(web::redirect_flash(&href, "ok", "The order is countersigned."));
+        return Ok(web::redirect_flash(&href, "ok", &page.t("orders-countersigned-done")));
     }
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     match service::act(&state, &auth, &o, action, &f).await {
-        Ok(()) => Ok(web::redirect_flash(&href, "ok", action.done())),
+        Ok(()) => {
+            let done = match action {
+                Action::Sign => page.t("orders-done-sign"),
+                Action::Hold => page.t("orders-done-hold"),
+                Action::Resume => page.t("orders-done-resume"),
+                Action::Revoke => page.t("orders-done-revoke"),
+                Action::EnteredInError => page.t("orders-done-error"),
+            };
+            Ok(web::redirect_flash(&href, "ok", &done))
+        }
         Err(AppError::Invalid(e)) => Ok(web::redirect_flash(&href, "error", &e.messages())),
         Err(e) => Err(e),
     }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::Form;
 use uuid::Uuid;
 
-use crate::model::{self, ItemForm, OrderSet, SetForm, SetItem, PRIORITIES};
+use crate::model::{self, ItemForm, OrderSet, SetForm, SetItem};
 use crate::service::{self, Edited};
 use crate::{perms, repo};
 use hearth_core::app::AppState;
@@ -40,7 +40,8 @@ async fn render_list(
     status: StatusCode,
 ) -> AppResult<Response> {
     let sets = repo::sets(&state.pool, true).await?;
-    let t = ListPage { page: page.titled("Order sets").crumb("Order sets", "/orders/sets"), sets, form, errors };
+    let heading = page.t("orders-sets-heading");
+    let t = ListPage { page: page.titled(heading.clone()).crumb(heading, "/orders/sets"), sets, form, errors };
     web::render_status(status, &t)
 }
 
@@ -64,7 +65,7 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     let id = repo::create_set(&mut tx, &auth.meta, &name, &description).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", "The order set is created; add its items."))
+    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", &page.t("orders-set-created")))
 }
 
 #[derive(Template)]
@@ -73,10 +74,10 @@ struct EditPage {
     page: Page,
     set: OrderSet,
     items: Vec<SetItem>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, String)>,
     /// `(code, "display · kind")` of every kind's catalogue (the code input's suggestions).
     suggestions: Vec<(String, String)>,
-    priorities: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, String)>,
     form: SetForm,
     item: ItemForm,
     errors: FieldErrors,
@@ -87,8 +88,8 @@ impl EditPage {
         self.kinds
             .iter()
             .find(|(c, _)| *c == k)
-            .map(|(_, l)| l.to_string())
-            .unwrap_or_else(|| format!("{k} (no longer offered)"))
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| self.page.t1("orders-set-kind-gone", "kind", k))
     }
 }
 
@@ -106,7 +107,7 @@ async fn render_edit(
     let mut conn = state.pool.acquire().await?;
     for k in state.registry.order_kinds() {
         for (c, d) in (k.catalogue)(&mut conn, "", 300).await? {
-            suggestions.push((c, format!("{d} · {}", k.label)));
+            suggestions.push((c, format!("{d} · {}", crate::i18n::kind(&page, k.kind, k.label))));
         }
     }
     drop(conn);
@@ -115,16 +116,19 @@ async fn render_edit(
         description: set.description.clone(),
         active: set.active,
     });
+    let kinds = state.registry.order_kinds().map(|k| (k.kind, crate::i18n::kind(&page, k.kind, k.label))).collect();
+    let priorities = crate::i18n::priorities(&page);
     let t = EditPage {
         page: page
-            .titled(format!("Order set · {}", set.name))
-            .crumb("Order sets", "/orders/sets")
+            .clone()
+            .titled(format!("{} · {}", page.t("orders-set-title"), set.name))
+            .crumb(page.t("orders-sets-heading"), "/orders/sets")
             .crumb(set.name.clone(), format!("/orders/sets/{id}")),
         set,
         items,
-        kinds: state.registry.order_kinds().map(|k| (k.kind, k.label)).collect(),
+        kinds,
         suggestions,
-        priorities: PRIORITIES.to_vec(),
+        priorities,
         form,
         item,
         errors,
@@ -156,7 +160,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     repo::update_set(&mut tx, &auth.meta, id, &name, &description, form.active).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", "The order set is saved."))
+    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", &page.t("orders-set-saved")))
 }
 
 pub async fn add_item(
@@ -170,19 +174,22 @@ pub async fn add_item(
     let mut e = FieldErrors::default();
     let kind = state.registry.order_kind(item.kind.trim());
     if kind.is_none() {
-        e.add("kind", "Choose a kind of order.");
+        e.add("kind", page.t("orders-set-kind-missing"));
     }
     let priority = model::priority(&mut e, "priority", &item.priority);
     let indication = model::indication(&mut e, "indication", &item.indication);
     let code = item.code.trim().to_string();
     let mut display = None;
     if code.is_empty() || code.chars().count() > 60 {
-        e.add("code", "Give a code of the kind's catalogue.");
+        e.add("code", page.t("orders-set-code-missing"));
     } else if let Some(k) = kind {
         let mut conn = state.pool.acquire().await?;
         display = (k.lookup)(&mut conn, &code).await?;
         if display.is_none() {
-            e.add("code", format!("Not an orderable code of {}.", k.label.to_lowercase()));
+            e.add(
+                "code",
+                page.t1("orders-set-code-unknown", "kind", crate::i18n::kind(&page, k.kind, k.label).to_lowercase()),
+            );
         }
     }
     let (Some(kind), Some(display), true) = (kind, display, e.is_empty()) else {
@@ -191,11 +198,12 @@ pub async fn add_item(
     let mut tx = state.pool.begin().await?;
     repo::add_item(&mut tx, &auth.meta, id, kind.kind, &code, &display, &priority, &indication).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", "The item is added."))
+    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", &page.t("orders-set-item-added")))
 }
 
 pub async fn remove_item(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path((id, item)): Path<(Uuid, Uuid)>,
 ) -> AppResult<Response> {
@@ -203,7 +211,7 @@ pub async fn remove_item(
     let mut tx = state.pool.begin().await?;
     repo::remove_item(&mut tx, &auth.meta, id, item).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", "The item is removed."))
+    Ok(web::redirect_flash(&format!("/orders/sets/{id}"), "ok", &page.t("orders-set-item-removed")))
 }
 
 // ---- Placing a set on a patient ----
@@ -215,7 +223,8 @@ struct PlacePage {
     b: Banner,
     set: OrderSet,
     rows: Vec<(SetItem, Edited, String)>,
-    priorities: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, String)>,
+    signatures: Vec<(&'static str, String)>,
     encounters: Vec<(String, String)>,
     encounter_id: String,
     entry: String,
@@ -240,30 +249,37 @@ async fn render_place(
         .into_iter()
         .filter_map(|i| {
             let e = edited.iter().find(|e| e.item == i.id)?.clone();
-            let label =
-                state.registry.order_kind(&i.kind).map(|k| k.label.to_string()).unwrap_or_else(|| i.kind.clone());
+            let label = state
+                .registry
+                .order_kind(&i.kind)
+                .map(|k| crate::i18n::kind(&page, k.kind, k.label))
+                .unwrap_or_else(|| i.kind.clone());
             Some((i, e, label))
         })
         .collect();
     let encounters = std::iter::once((String::new(), "—".to_string()))
-        .chain(hearth_ehr::encounters::list(&state.pool, b.id, 20).await?.into_iter().map(|e| {
-            (
-                e.id.to_string(),
-                format!("{} · {} · {}", page.zone.datetime(e.starts_at), e.kind_label(), e.status_label()),
-            )
-        }))
+        .chain(
+            hearth_ehr::encounters::list(&state.pool, b.id, 20)
+                .await?
+                .into_iter()
+                .map(|e| (e.id.to_string(), crate::i18n::encounter_option(&page, &e))),
+        )
         .collect();
+    let priorities = crate::i18n::priorities(&page);
+    let signatures = vec![("signed", page.t("orders-set-sign-now")), ("draft", page.t("orders-set-save-drafts"))];
     let t = PlacePage {
         page: page
+            .clone()
             .titled(format!("{} · {}", set.name, b.name))
-            .crumb("Patients", "/patients")
+            .crumb(page.t("nav-patients"), "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Orders", b.href("orders"))
+            .crumb(page.t("orders-tab-heading"), b.href("orders"))
             .crumb(set.name.clone(), b.href(&format!("orders/sets/{set_id}"))),
         b,
         set,
         rows,
-        priorities: PRIORITIES.to_vec(),
+        priorities,
+        signatures,
         encounters,
         encounter_id,
         entry,
@@ -315,7 +331,7 @@ pub async fn place(
     let entry = match model::entry(&entry_s) {
         Some(x @ (OrderEntry::Signed | OrderEntry::Draft)) => x,
         _ => {
-            e.add("entry", "Sign the orders now or save them as drafts.");
+            e.add("entry", page.t("orders-set-entry-invalid"));
             OrderEntry::Signed
         }
     };
@@ -326,10 +342,10 @@ pub async fn place(
     };
     match result {
         Ok(ids) => {
-            let msg = format!(
-                "{} order(s) placed from the set{}.",
-                ids.len(),
-                if entry == OrderEntry::Draft { " as drafts" } else { " and signed" }
+            let msg = page.t1(
+                if entry == OrderEntry::Draft { "orders-set-placed-drafts" } else { "orders-set-placed-signed" },
+                "count",
+                ids.len() as i64,
             );
             Ok(web::redirect_flash(&b.href("orders"), "ok", &msg))
         }

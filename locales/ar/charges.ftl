@@ -1,0 +1,43 @@
+# الرسوم: سجل الأحداث القابلة للفوترة وتصحيحاتها.
+# reviewed: false
+
+charges-heading = الرسوم
+charges-intro = الأحداث القابلة للفوترة التي سجّلتها الوحدات السريرية مع الإجراء، في منشآتك. التصحيحات عكوس؛ لا يُعدَّل أو يُحذف شيء هنا أبدًا.
+charges-from = من
+charges-from-hint = يوم محلي لمنشأتك.
+charges-to = إلى (ضمنًا)
+charges-patient-mrn = المريض (رقم الملف الطبي)
+charges-module = الوحدة
+charges-filter = تصفية
+charges-filter-clear = مسح
+charges-all-facilities = جميع منشآتي
+charges-all-modules = الكل
+charges-none-match = لا توجد رسوم مطابقة لهذه المرشحات.
+charges-patient-none = لا توجد رسوم مسجلة لهذا المريض في منشآتك.
+charges-caption = الرسوم، الإجراء الأحدث أولاً
+charges-col-act = الإجراء ({ $zone })
+charges-col-patient = المريض
+charges-col-code = الرمز
+charges-col-qty = الكمية
+charges-col-source = المصدر
+charges-col-facility = المنشأة
+charges-col-by = بواسطة
+charges-col-state = الحالة
+charges-col-correct = تصحيح
+charges-recorded = سُجّل
+charges-restricted = سجل مقيّد
+charges-reversal = عكس
+charges-reversed = معكوس
+charges-charged = محتسب
+charges-correction = تصحيح
+charges-reverse-open = عكس…
+charges-reverse-reason = لماذا هذا الرسم خاطئ؟
+charges-reverse = عكس الرسم
+charges-reversed-done = تم عكس الرسم.
+charges-err-date = أدخل التاريخ بالصيغة YYYY-MM-DD.
+charges-err-facility = اختر منشأة من القائمة.
+charges-err-to-before-from = اليوم الأخير قبل اليوم الأول.
+charges-err-mrn = رقم الملف الطبي 40 حرفًا كحد أقصى.
+charges-err-module = اختر وحدة من القائمة.
+charges-err-reason = اذكر سبب عكس الرسم.
+charges-err-reason-long = 500 حرف كحد أقصى.

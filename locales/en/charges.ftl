@@ -1,0 +1,43 @@
+# Charges: the ledger of billable events and its corrections.
+# reviewed: true
+
+charges-heading = Charges
+charges-intro = Billable events the clinical modules captured with the act, in your facilities. Corrections are reversals; nothing here is ever edited or deleted.
+charges-from = From
+charges-from-hint = A local day of your facility.
+charges-to = To (included)
+charges-patient-mrn = Patient (MRN)
+charges-module = Module
+charges-filter = Filter
+charges-filter-clear = Clear
+charges-all-facilities = All my facilities
+charges-all-modules = All
+charges-none-match = No charges match these filters.
+charges-patient-none = No charges recorded for this patient in your facilities.
+charges-caption = Charges, newest act first
+charges-col-act = Act ({ $zone })
+charges-col-patient = Patient
+charges-col-code = Code
+charges-col-qty = Qty
+charges-col-source = Source
+charges-col-facility = Facility
+charges-col-by = By
+charges-col-state = State
+charges-col-correct = Correct
+charges-recorded = recorded
+charges-restricted = restricted record
+charges-reversal = Reversal
+charges-reversed = Reversed
+charges-charged = Charged
+charges-correction = correction
+charges-reverse-open = Reverse…
+charges-reverse-reason = Why is this charge wrong?
+charges-reverse = Reverse the charge
+charges-reversed-done = The charge is reversed.
+charges-err-date = Enter a date as YYYY-MM-DD.
+charges-err-facility = Choose a facility from the list.
+charges-err-to-before-from = The last day is before the first.
+charges-err-mrn = An MRN is at most 40 characters.
+charges-err-module = Choose a module from the list.
+charges-err-reason = Say why the charge is reversed.
+charges-err-reason-long = At most 500 characters.

@@ -1,0 +1,43 @@
+# Cargos: el libro de eventos facturables y sus correcciones.
+# reviewed: false
+
+charges-heading = Cargos
+charges-intro = Eventos facturables que los módulos clínicos registraron con el acto, en sus centros. Las correcciones son anulaciones; aquí nunca se edita ni se borra nada.
+charges-from = Desde
+charges-from-hint = Un día local de su centro.
+charges-to = Hasta (incluido)
+charges-patient-mrn = Paciente (n.º de historia)
+charges-module = Módulo
+charges-filter = Filtrar
+charges-filter-clear = Limpiar
+charges-all-facilities = Todos mis centros
+charges-all-modules = Todos
+charges-none-match = Ningún cargo coincide con estos filtros.
+charges-patient-none = No hay cargos registrados para este paciente en sus centros.
+charges-caption = Cargos, el acto más reciente primero
+charges-col-act = Acto ({ $zone })
+charges-col-patient = Paciente
+charges-col-code = Código
+charges-col-qty = Cant.
+charges-col-source = Origen
+charges-col-facility = Centro
+charges-col-by = Por
+charges-col-state = Estado
+charges-col-correct = Corregir
+charges-recorded = registrado
+charges-restricted = registro restringido
+charges-reversal = Anulación
+charges-reversed = Anulado
+charges-charged = Cargado
+charges-correction = corrección
+charges-reverse-open = Anular…
+charges-reverse-reason = ¿Por qué es erróneo este cargo?
+charges-reverse = Anular el cargo
+charges-reversed-done = El cargo está anulado.
+charges-err-date = Introduzca una fecha como AAAA-MM-DD.
+charges-err-facility = Elija un centro de la lista.
+charges-err-to-before-from = El último día es anterior al primero.
+charges-err-mrn = Un n.º de historia tiene como máximo 40 caracteres.
+charges-err-module = Elija un módulo de la lista.
+charges-err-reason = Indique por qué se anula el cargo.
+charges-err-reason-long = Como máximo 500 caracteres.
