@@ -244,6 +244,20 @@ const CONVERTED: &[&str] = &[
     "emar/chart.html",
     "emar/ward.html",
     "emar/wristband.html",
+    // Batch i18n-b: administration, audit log, notifications, search.
+    "admin/api_clients.html",
+    "admin/break_glass.html",
+    "admin/facilities.html",
+    "admin/facility.html",
+    "admin/jobs.html",
+    "admin/role.html",
+    "admin/role_confirm.html",
+    "admin/roles.html",
+    "admin/security.html",
+    "admin/user_form.html",
+    "admin/users.html",
+    "admin/webhooks.html",
+    "audit/list.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
