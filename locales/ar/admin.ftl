@@ -161,7 +161,7 @@ admin-confirm-change-selection = تغيير الاختيار
 
 ## Security events (admin/security.html)
 admin-col-time = الوقت ({ $zone })
-admin-security-heading = الأحداث الأمنية
+admin-security-heading = أحداث الأمان
 admin-security-last-day = آخر 24 ساعة
 admin-security-none-last-day = لا أحداث أمنية في آخر 24 ساعة.
 admin-security-none = لم يُسجَّل أي حدث أمني بعد.
@@ -220,7 +220,7 @@ admin-user-sessions-ended = أُنهيت { $count } جلسة.
 
 ## Jobs and delivery (admin/jobs.html)
 admin-col-created = أُنشئ ({ $zone })
-admin-jobs-heading = المهام والتسليم
+admin-jobs-heading = المهام والإرسال
 admin-jobs-intro = أعمال في الخلفية منتظرة أو قيد التشغيل أو فاشلة (يُعاد تشغيلها بتأخير متزايد) أو ميتة (استنفدت محاولاتها). إعادة المحاولة تمنح المهمة محاولات جديدة؛ والتجاهل يحذفها. وكلاهما يُسجَّل في سجل التدقيق.
 admin-jobs-filter = تصفية المهام
 admin-jobs-all = الكل

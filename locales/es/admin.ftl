@@ -217,7 +217,7 @@ admin-user-sessions-ended = { $count } sesión(es) cerrada(s).
 
 ## Jobs and delivery (admin/jobs.html)
 admin-col-created = Creado ({ $zone })
-admin-jobs-heading = Tareas y entregas
+admin-jobs-heading = Tareas y envíos
 admin-jobs-intro = Trabajo en segundo plano en espera, en ejecución, fallido (se reintenta con espera creciente) o muerto (sin intentos). Reintentar da a una tarea nuevos intentos; descartarla la elimina. Ambas acciones quedan auditadas.
 admin-jobs-filter = Filtrar tareas
 admin-jobs-all = Todas

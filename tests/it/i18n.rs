@@ -258,6 +258,10 @@ const CONVERTED: &[&str] = &[
     "admin/users.html",
     "admin/webhooks.html",
     "audit/list.html",
+    "notify/list.html",
+    "notify/settings.html",
+    "search/page.html",
+    "search/suggest.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
