@@ -112,12 +112,7 @@ pub async fn create(
     if !errors.is_empty() {
         let rows = rows(&state.pool).await?;
         let title = page.t("admin-facilities-heading");
-        let t = ListPage {
-            page: page.titled(title.clone()).crumb(title, "/admin/facilities"),
-            rows,
-            form: f,
-            errors,
-        };
+        let t = ListPage { page: page.titled(title.clone()).crumb(title, "/admin/facilities"), rows, form: f, errors };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let id = Uuid::new_v4();

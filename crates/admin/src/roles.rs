@@ -66,12 +66,7 @@ pub async fn matrix(State(state): State<AppState>, page: Page, auth: Auth) -> Ap
     .await?;
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM permissions").fetch_one(&state.pool).await?;
     let (title, crumb) = (page.t("admin-roles-heading"), page.t("admin-roles-crumb"));
-    web::render(&Overview {
-        page: page.titled(title).crumb(crumb, "/admin/roles"),
-        roles,
-        summaries,
-        total,
-    })
+    web::render(&Overview { page: page.titled(title).crumb(crumb, "/admin/roles"), roles, summaries, total })
 }
 
 /// `POST /admin/roles`: the whole map at once (`grant=role:perm` pairs; scripts and older
@@ -499,10 +494,7 @@ pub async fn apply(
     Ok(web::redirect_flash(
         &format!("/admin/roles/{code}"),
         "ok",
-        &page.t_args(
-            "admin-role-saved",
-            &[("role", &role.name), ("added", &added.len()), ("removed", &removed.len())],
-        ),
+        &page.t_args("admin-role-saved", &[("role", &role.name), ("added", &added.len()), ("removed", &removed.len())]),
     ))
 }
 

@@ -148,11 +148,7 @@ pub async fn break_glass_report(
     .fetch_all(&state.pool)
     .await?;
     let (title, crumb) = (page.t("admin-glass-heading"), page.t("admin-glass-crumb"));
-    web::render(&GlassPage {
-        page: page.titled(title).crumb(crumb, "/admin/break-glass"),
-        rows,
-        all,
-    })
+    web::render(&GlassPage { page: page.titled(title).crumb(crumb, "/admin/break-glass"), rows, all })
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -145,7 +145,8 @@ impl FormPage {
 pub async fn new_form(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
     let mut conn = state.pool.acquire().await?;
-    let (title, users, new) = (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
+    let (title, users, new) =
+        (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
     let t = FormPage {
         page: page.titled(title).crumb(users, "/admin/users").crumb(new, "/admin/users/new"),
         user_id: None,
@@ -307,7 +308,8 @@ pub async fn create(
         errors.add("email", page.t("admin-user-error-email-taken"));
     }
     if !errors.is_empty() {
-        let (title, users, new) = (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
+        let (title, users, new) =
+            (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
         let t = FormPage {
             page: page.titled(title).crumb(users, "/admin/users").crumb(new, "/admin/users/new"),
             user_id: None,
@@ -579,11 +581,7 @@ pub async fn reset_mfa(
     // The notice to the user is this event; mail delivery comes with the notifications module.
     audit::record(&mut tx, &auth.meta, Event::new("mfa.reset", "user", id)).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(
-        &format!("/admin/users/{id}"),
-        "ok",
-        &page.t("admin-user-mfa-reset"),
-    ))
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &page.t("admin-user-mfa-reset")))
 }
 
 /// Signs the user out everywhere.
