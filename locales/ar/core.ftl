@@ -38,6 +38,8 @@ nav-admin-facilities = المنشآت
 nav-admin-security = أحداث الأمان
 nav-admin-jobs = المهام والإرسال
 nav-admin-webhooks = خطافات الويب
+nav-admin-break-glass = الوصول الطارئ
+nav-admin-api-clients = عملاء الواجهة البرمجية
 nav-notifications = الإشعارات
 nav-account = حسابي
 
@@ -202,3 +204,48 @@ notify-email-open = فتح في Hearth
 notify-email-footer-user = أُرسلت من Hearth نيابةً عن { $hospital }. تصلك هذه الرسالة بسبب إعدادات الإشعارات لديك؛ غيّرها من الإشعارات > الإعدادات. لا ترد على هذه الرسالة.
 notify-email-footer-sign-in = أُرسلت من Hearth نيابةً عن { $hospital } لأن أحدًا يسجّل الدخول إلى حسابك. لا ترد على هذه الرسالة.
 notify-email-footer-patient = أُرسلت من { $hospital }. يُرجى عدم الرد على هذه الرسالة؛ للتواصل معنا اتصل بالمستشفى.
+
+## Notifications (notify/list.html, notify/settings.html); the page's title is shell-notifications
+
+notify-settings = الإعدادات
+notify-mark-all-read = تعليم الكل كمقروء
+notify-none = لا شيء بعد.
+notify-urgent = عاجل
+notify-unread = (غير مقروء)
+notify-mark-read = تعليم كمقروء
+notify-marked-read = عُلّم كمقروء.
+notify-marked-all-read = عُلّمت كل الإشعارات كمقروءة.
+notify-settings-heading = إعدادات الإشعارات
+notify-correct-fields = يرجى تصحيح الحقول المشار إليها أدناه.
+notify-settings-caption = القنوات لكل نوع من الإشعارات
+notify-col-kind = النوع
+notify-channel-in_app = داخل Hearth
+notify-channel-email = البريد الإلكتروني
+notify-channel-sms = SMS
+# The kinds' labels: `notify-kind-` and the kind's code with dots as dashes (keep them in every language).
+notify-kind-privacy-break_glass = كسر أحدهم الزجاج على سجل مقيّد
+notify-kind-orders-countersign = أوامر بانتظار توقيعي المشترك
+notify-kind-orders-result = نتائج بانتظار اعتمادي
+notify-kind-inpatient-bed_assigned = خُصص سرير لطلب السرير الخاص بك
+notify-kind-patient-message = رسالة إلى مريض
+notify-kind-alerts-alert = تنبيهات سريرية موجهة إليّ
+notify-kind-system-message = رسائل من المسؤولين ومن النظام
+notify-sms-number = رقم الجوال للرسائل القصيرة
+notify-quiet-hours = ساعات الهدوء ({ $zone }، المنطقة الزمنية لمنشأتك): تنتظر رسائل البريد والرسائل القصيرة غير العاجلة حتى تنتهي
+notify-quiet-from = من
+notify-quiet-until = حتى
+notify-error-sms = أدخل الرقم بالصيغة الدولية، مثل +966501234567.
+notify-error-quiet = أدخل الوقتين بصيغة HH:MM (بالتوقيت المحلي) واجعلهما مختلفين، أو اترك كليهما فارغًا.
+notify-settings-saved = حُفظت إعدادات الإشعارات الخاصة بك.
+
+## Search (search/page.html, search/suggest.html)
+
+search-heading = بحث
+search-all-records = البحث في كل السجلات
+search-label = ابحث في كل ما يمكنك رؤيته: المرضى بالاسم أو رقم الملف الطبي أو الهاتف أو رقم الهوية الوطنية أو تاريخ الميلاد
+search-nothing = لا شيء يطابق «{ $query }».
+search-see-all = عرض كل النتائج في { $group } ←
+search-results = نتائج البحث
+search-all-results = كل النتائج عن «{ $query }» ←
+# Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
+search-group-patients = المرضى

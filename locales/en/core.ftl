@@ -38,6 +38,8 @@ nav-admin-facilities = Facilities
 nav-admin-security = Security events
 nav-admin-jobs = Jobs & delivery
 nav-admin-webhooks = Webhooks
+nav-admin-break-glass = Emergency access
+nav-admin-api-clients = API clients
 nav-notifications = Notifications
 nav-account = My account
 
@@ -196,3 +198,48 @@ notify-email-open = Open in Hearth
 notify-email-footer-user = Sent by Hearth for { $hospital }. You receive this because of your notification settings; change them under Notifications > Settings. Do not reply to this message.
 notify-email-footer-sign-in = Sent by Hearth for { $hospital } because someone is signing in to your account. Do not reply to this message.
 notify-email-footer-patient = Sent by { $hospital }. Please do not reply to this message; to contact us, call the hospital.
+
+## Notifications (notify/list.html, notify/settings.html); the page's title is shell-notifications
+
+notify-settings = Settings
+notify-mark-all-read = Mark all as read
+notify-none = Nothing yet.
+notify-urgent = Urgent
+notify-unread = (unread)
+notify-mark-read = Mark as read
+notify-marked-read = Marked as read.
+notify-marked-all-read = All notifications are marked as read.
+notify-settings-heading = Notification settings
+notify-correct-fields = Please correct the fields marked below.
+notify-settings-caption = Channels for each kind of notification
+notify-col-kind = Kind
+notify-channel-in_app = In Hearth
+notify-channel-email = Email
+notify-channel-sms = SMS
+# The kinds' labels: `notify-kind-` and the kind's code with dots as dashes (keep them in every language).
+notify-kind-privacy-break_glass = Someone broke the glass on a restricted record
+notify-kind-orders-countersign = Orders waiting for my countersignature
+notify-kind-orders-result = Results waiting for my sign-off
+notify-kind-inpatient-bed_assigned = A bed is assigned to your bed request
+notify-kind-patient-message = Message to a patient
+notify-kind-alerts-alert = Clinical alerts addressed to me
+notify-kind-system-message = Messages from administrators and the system
+notify-sms-number = Mobile number for SMS
+notify-quiet-hours = Quiet hours ({ $zone }, your facility's time zone): non-urgent email and SMS wait until they end
+notify-quiet-from = From
+notify-quiet-until = Until
+notify-error-sms = Enter the number in international form, e.g. +15551234567.
+notify-error-quiet = Give both times as HH:MM (local time) and make them differ, or leave both empty.
+notify-settings-saved = Your notification settings are saved.
+
+## Search (search/page.html, search/suggest.html)
+
+search-heading = Search
+search-all-records = Search all records
+search-label = Search everything you may see: patients by name, MRN, phone, national ID or date of birth
+search-nothing = Nothing matches “{ $query }”.
+search-see-all = See all matches in { $group } →
+search-results = Search results
+search-all-results = All results for “{ $query }” →
+# Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
+search-group-patients = Patients

@@ -38,6 +38,8 @@ nav-admin-facilities = Centros
 nav-admin-security = Eventos de seguridad
 nav-admin-jobs = Tareas y envíos
 nav-admin-webhooks = Webhooks
+nav-admin-break-glass = Acceso de emergencia
+nav-admin-api-clients = Clientes de la API
 nav-notifications = Notificaciones
 nav-account = Mi cuenta
 
@@ -196,3 +198,48 @@ notify-email-open = Abrir en Hearth
 notify-email-footer-user = Enviado por Hearth para { $hospital }. Lo recibe por su configuración de notificaciones; cámbiela en Notificaciones > Configuración. No responda a este mensaje.
 notify-email-footer-sign-in = Enviado por Hearth para { $hospital } porque alguien está iniciando sesión en su cuenta. No responda a este mensaje.
 notify-email-footer-patient = Enviado por { $hospital }. No responda a este mensaje; para contactarnos, llame al hospital.
+
+## Notifications (notify/list.html, notify/settings.html); the page's title is shell-notifications
+
+notify-settings = Configuración
+notify-mark-all-read = Marcar todas como leídas
+notify-none = Nada todavía.
+notify-urgent = Urgente
+notify-unread = (no leída)
+notify-mark-read = Marcar como leída
+notify-marked-read = Marcada como leída.
+notify-marked-all-read = Todas las notificaciones están marcadas como leídas.
+notify-settings-heading = Configuración de notificaciones
+notify-correct-fields = Corrija los campos marcados abajo.
+notify-settings-caption = Canales para cada tipo de notificación
+notify-col-kind = Tipo
+notify-channel-in_app = En Hearth
+notify-channel-email = Correo electrónico
+notify-channel-sms = SMS
+# The kinds' labels: `notify-kind-` and the kind's code with dots as dashes (keep them in every language).
+notify-kind-privacy-break_glass = Alguien rompió el cristal en un registro restringido
+notify-kind-orders-countersign = Órdenes pendientes de mi refrendo
+notify-kind-orders-result = Resultados pendientes de mi firma
+notify-kind-inpatient-bed_assigned = Se asignó una cama a su solicitud de cama
+notify-kind-patient-message = Mensaje a un paciente
+notify-kind-alerts-alert = Alertas clínicas dirigidas a mí
+notify-kind-system-message = Mensajes de los administradores y del sistema
+notify-sms-number = Número de móvil para SMS
+notify-quiet-hours = Horas de silencio ({ $zone }, la zona horaria de su centro): el correo y los SMS no urgentes esperan hasta que terminen
+notify-quiet-from = Desde
+notify-quiet-until = Hasta
+notify-error-sms = Escriba el número en formato internacional, p. ej. +34600123456.
+notify-error-quiet = Indique ambas horas como HH:MM (hora local) y que sean distintas, o deje ambas vacías.
+notify-settings-saved = Su configuración de notificaciones está guardada.
+
+## Search (search/page.html, search/suggest.html)
+
+search-heading = Buscar
+search-all-records = Buscar en todos los registros
+search-label = Busque en todo lo que puede ver: pacientes por nombre, n.º de historia, teléfono, documento de identidad o fecha de nacimiento
+search-nothing = Nada coincide con «{ $query }».
+search-see-all = Ver todas las coincidencias en { $group } →
+search-results = Resultados de la búsqueda
+search-all-results = Todos los resultados de «{ $query }» →
+# Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
+search-group-patients = Pacientes

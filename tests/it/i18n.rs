@@ -266,6 +266,24 @@ const CONVERTED: &[&str] = &[
     "charges/_rows.html",
     "charges/list.html",
     "charges/patient.html",
+    // Batch i18n-b: administration, audit log, notifications, search.
+    "admin/api_clients.html",
+    "admin/break_glass.html",
+    "admin/facilities.html",
+    "admin/facility.html",
+    "admin/jobs.html",
+    "admin/role.html",
+    "admin/role_confirm.html",
+    "admin/roles.html",
+    "admin/security.html",
+    "admin/user_form.html",
+    "admin/users.html",
+    "admin/webhooks.html",
+    "audit/list.html",
+    "notify/list.html",
+    "notify/settings.html",
+    "search/page.html",
+    "search/suggest.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

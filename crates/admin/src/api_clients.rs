@@ -66,6 +66,22 @@ struct ListPage {
     import_rate: u32,
 }
 
+impl ListPage {
+    /// The token endpoint, shown as code (not translated).
+    fn token_endpoint(&self) -> &'static str {
+        "POST /api/v1/auth/token"
+    }
+
+    /// The token request's body, shown as code (not translated).
+    fn token_body(&self) -> &'static str {
+        r#"{"grant_type": "client_credentials", "client_id": …, "client_secret": …}"#
+    }
+
+    fn import_scope(&self) -> &'static str {
+        IMPORT_SCOPE
+    }
+}
+
 async fn render(
     state: &AppState,
     page: Page,
@@ -90,8 +106,9 @@ async fn render(
     let facilities = sqlx::query_as("SELECT id::text AS id, name AS label FROM facilities WHERE active ORDER BY name")
         .fetch_all(&state.pool)
         .await?;
+    let title = page.t("admin-clients-heading");
     let t = ListPage {
-        page: page.titled("API clients").crumb("API clients", "/admin/api-clients"),
+        page: page.titled(title.clone()).crumb(title, "/admin/api-clients"),
         rows,
         scopes,
         facilities,
@@ -129,13 +146,13 @@ pub async fn create(
     let facility = one(&pairs, "facility_id").trim().to_string();
     let mut errors = FieldErrors::default();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "Enter a name of at most 200 characters.");
+        errors.add("name", page.t("admin-error-name"));
     }
     let known: Vec<String> = sqlx::query_scalar("SELECT code FROM permissions").fetch_all(&state.pool).await?;
     if scopes.is_empty() {
-        errors.add("scopes", "Choose at least one scope.");
+        errors.add("scopes", page.t("admin-clients-error-scopes-none"));
     } else if scopes.iter().any(|s| !known.contains(s) || NOT_DELEGABLE.contains(&s.as_str())) {
-        errors.add("scopes", "One of the scopes is unknown or may not be given to a client.");
+        errors.add("scopes", page.t("admin-clients-error-scopes-unknown"));
     }
     if import {
         // Not a permission: it only lifts the client's rate limit (`HEARTH_IMPORT_RATE_PER_MIN`).
@@ -146,7 +163,7 @@ pub async fn create(
         match line.parse::<IpNetwork>() {
             Ok(n) => nets.push(n),
             Err(_) => {
-                errors.add("ip_allow", format!("{line:?} is not an address or network such as 10.0.0.0/24."));
+                errors.add("ip_allow", page.t1("admin-clients-error-ip", "line", format!("{line:?}")));
                 break;
             }
         }
@@ -157,7 +174,7 @@ pub async fn create(
         match facility.parse::<Uuid>() {
             Ok(f) => Some(f),
             Err(_) => {
-                errors.add("facility_id", "Choose a facility from the list.");
+                errors.add("facility_id", page.t("admin-clients-error-facility"));
                 None
             }
         }
@@ -200,6 +217,7 @@ pub async fn create(
 
 pub async fn set_enabled(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -226,7 +244,7 @@ pub async fn set_enabled(
     Ok(web::redirect_flash(
         "/admin/api-clients",
         "ok",
-        if enabled { "The client is enabled." } else { "The client is disabled; its tokens stopped working." },
+        &page.t(if enabled { "admin-clients-enabled-flash" } else { "admin-clients-disabled-flash" }),
     ))
 }
 

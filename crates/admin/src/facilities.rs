@@ -69,8 +69,9 @@ async fn rows(pool: &sqlx::PgPool) -> sqlx::Result<Vec<FacilityRow>> {
 pub async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::FACILITIES_MANAGE)?;
     let rows = rows(&state.pool).await?;
+    let title = page.t("admin-facilities-heading");
     web::render(&ListPage {
-        page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"),
+        page: page.titled(title.clone()).crumb(title, "/admin/facilities"),
         rows,
         form: FacilityForm { timezone: "UTC".into(), ..Default::default() },
         errors: FieldErrors::default(),
@@ -87,17 +88,17 @@ pub async fn create(
     let code = f.code.trim().to_uppercase();
     let mut errors = FieldErrors::default();
     if !(2..=10).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        errors.add("code", "Use 2 to 10 letters or digits; the code prefixes MRNs.");
+        errors.add("code", page.t("admin-facilities-error-code"));
     }
     if f.name.trim().is_empty() || f.name.chars().count() > 200 {
-        errors.add("name", "Enter a name of at most 200 characters.");
+        errors.add("name", page.t("admin-error-name"));
     }
     // Both copies of the time zone database must know it: PostgreSQL's (schedules, quiet hours)
     // and the one pages show times with (`web::time`).
     if !hearth_core::platform::jobs::known_time_zone(&state.pool, f.timezone.trim()).await?
         || hearth_core::web::time::Zone::named(&f.timezone).is_none()
     {
-        errors.add("timezone", "Enter a time zone name such as Europe/London, Asia/Kolkata or UTC.");
+        errors.add("timezone", page.t("admin-facilities-error-timezone"));
     }
     if errors.is_empty() {
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE code = $1)")
@@ -105,17 +106,13 @@ pub async fn create(
             .fetch_one(&state.pool)
             .await?;
         if exists {
-            errors.add("code", "Another facility has this code.");
+            errors.add("code", page.t("admin-facilities-error-code-taken"));
         }
     }
     if !errors.is_empty() {
         let rows = rows(&state.pool).await?;
-        let t = ListPage {
-            page: page.titled("Facilities").crumb("Facilities", "/admin/facilities"),
-            rows,
-            form: f,
-            errors,
-        };
+        let title = page.t("admin-facilities-heading");
+        let t = ListPage { page: page.titled(title.clone()).crumb(title, "/admin/facilities"), rows, form: f, errors };
         return web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &t);
     }
     let id = Uuid::new_v4();
@@ -135,7 +132,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Facility created."))
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", &page.t("admin-facilities-created")))
 }
 
 #[derive(Template)]
@@ -149,6 +146,11 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    /// The placeholders of an MRN format, shown as code (not translated).
+    fn token(&self, i: usize) -> &'static str {
+        ["{CODE}", "{YEAR}", "{SEQ}", "{SEQ:n}"][i]
+    }
+
     /// The MRN the next registration will get.
     fn mrn_example(&self) -> String {
         hearth_patients::repo::format_mrn(
@@ -167,10 +169,11 @@ pub async fn show(State(state): State<AppState>, page: Page, auth: Auth, Path(id
         .bind(id)
         .fetch_all(&state.pool)
         .await?;
+    let crumb = page.t("admin-facilities-heading");
     web::render(&ShowPage {
         page: page
             .titled(f.name.clone())
-            .crumb("Facilities", "/admin/facilities")
+            .crumb(crumb, "/admin/facilities")
             .crumb(f.name.clone(), format!("/admin/facilities/{id}")),
         mrn_value: f.mrn_format.clone(),
         f,
@@ -202,8 +205,9 @@ pub async fn set_mrn_format(
                 .bind(id)
                 .fetch_all(&state.pool)
                 .await?;
+        let crumb = page.t("admin-facilities-heading");
         let t = ShowPage {
-            page: page.titled(f.name.clone()).crumb("Facilities", "/admin/facilities"),
+            page: page.titled(f.name.clone()).crumb(crumb, "/admin/facilities"),
             f,
             departments,
             mrn_value: value,
@@ -221,7 +225,7 @@ pub async fn set_mrn_format(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "MRN format saved."))
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", &page.t("admin-facility-mrn-saved")))
 }
 
 #[derive(Deserialize)]
@@ -234,6 +238,7 @@ pub struct DeptForm {
 
 pub async fn add_department(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(d): Form<DeptForm>,
@@ -244,14 +249,14 @@ pub async fn add_department(
         return Ok(web::redirect_flash(
             &format!("/admin/facilities/{id}"),
             "error",
-            "Department code: 1 to 20 letters, digits, - or _.",
+            &page.t("admin-facility-error-department-code"),
         ));
     }
     if d.name.trim().is_empty() || d.name.chars().count() > 200 {
         return Ok(web::redirect_flash(
             &format!("/admin/facilities/{id}"),
             "error",
-            "Enter a department name of at most 200 characters.",
+            &page.t("admin-facility-error-department-name"),
         ));
     }
     let mut tx = state.pool.begin().await?;
@@ -268,7 +273,7 @@ pub async fn add_department(
         return Ok(web::redirect_flash(
             &format!("/admin/facilities/{id}"),
             "error",
-            "This facility already has a department with that code.",
+            &page.t("admin-facility-error-department-taken"),
         ));
     }
     audit::record(
@@ -279,7 +284,7 @@ pub async fn add_department(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", "Department added."))
+    Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", &page.t("admin-facility-department-added")))
 }
 
 #[derive(Deserialize)]
@@ -294,6 +299,7 @@ pub struct ActiveForm {
 /// deleted: records keep pointing at what they were created in.
 pub async fn set_active(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(f): Form<ActiveForm>,
@@ -332,6 +338,6 @@ pub async fn set_active(
     let action = if active { "reopen" } else { "close" };
     audit::record(&mut tx, &auth.meta, Event::new(&format!("{entity}.{action}"), entity, entity_id)).await?;
     tx.commit().await?;
-    let msg = format!("The {entity} is {}.", if active { "open again" } else { "closed" });
+    let msg = page.t(&format!("admin-facility-{entity}-{}", if active { "reopened" } else { "closed" }));
     Ok(web::redirect_flash(&format!("/admin/facilities/{id}"), "ok", &msg))
 }

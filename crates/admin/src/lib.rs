@@ -42,6 +42,11 @@ pub const MODULE: Module = Module {
         ("users_email_key", "A user with this email already exists."),
         ("api_clients_client_id_key", "Another API client has this client id."),
     ],
+    messages: &[
+        ("en", include_str!("../../../locales/en/admin.ftl")),
+        ("es", include_str!("../../../locales/es/admin.ftl")),
+        ("ar", include_str!("../../../locales/ar/admin.ftl")),
+    ],
     ..Module::new("admin", "Administration")
 };
 

@@ -65,18 +65,15 @@ pub async fn matrix(State(state): State<AppState>, page: Page, auth: Auth) -> Ap
     .fetch_all(&state.pool)
     .await?;
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM permissions").fetch_one(&state.pool).await?;
-    web::render(&Overview {
-        page: page.titled("Roles and permissions").crumb("Roles", "/admin/roles"),
-        roles,
-        summaries,
-        total,
-    })
+    let (title, crumb) = (page.t("admin-roles-heading"), page.t("admin-roles-crumb"));
+    web::render(&Overview { page: page.titled(title).crumb(crumb, "/admin/roles"), roles, summaries, total })
 }
 
 /// `POST /admin/roles`: the whole map at once (`grant=role:perm` pairs; scripts and older
 /// forms). The pages edit one role at a time with a confirmation step.
 pub async fn save(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -121,13 +118,14 @@ pub async fn save(
     Ok(web::redirect_flash(
         "/admin/roles",
         "ok",
-        &format!("Saved: {} granted, {} removed.", added.len(), removed.len()),
+        &page.t2("admin-roles-saved-all", "added", added.len(), "removed", removed.len()),
     ))
 }
 
 /// Per-role sign-in policy: MFA required, and the concurrent session limit.
 pub async fn save_policy(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -164,7 +162,7 @@ pub async fn save_policy(
     }
     audit::record(&mut tx, &auth.meta, Event::new("roles.policy", "roles", "all").changes(changes.into())).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/admin/roles", "ok", "Sign-in policy saved."))
+    Ok(web::redirect_flash("/admin/roles", "ok", &page.t("admin-roles-policy-saved")))
 }
 
 // ---- One role's permissions: grouped by module, changes confirmed before saving ----
@@ -231,6 +229,16 @@ struct ConfirmPage {
     removed: Vec<Change>,
     wanted: Vec<String>,
     after: usize,
+}
+
+impl ConfirmPage {
+    /// What the role holds after saving, and now.
+    fn after_text(&self) -> String {
+        self.page.t_args(
+            "admin-confirm-after",
+            &[("role", &self.role.name), ("after", &self.after), ("now", &self.role.granted)],
+        )
+    }
 }
 
 async fn role_summary(pool: &sqlx::PgPool, code: &str) -> AppResult<RoleSummary> {
@@ -342,13 +350,14 @@ async fn render_role(
     let total = catalogue.iter().map(|(_, r)| r.len()).sum();
     let groups = groups_for(catalogue, checked, &auth.user);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let title = format!("Role: {}", role.name);
+    let title = page.t1("admin-role-title", "role", &role.name);
     let crumb = format!("/admin/roles/{}", role.code);
     let name = role.name.clone();
+    let roles = page.t("admin-roles-crumb");
     web::render_status(
         status,
         &RolePage {
-            page: page.titled(&title).crumb("Roles", "/admin/roles").crumb(&name, &crumb),
+            page: page.titled(&title).crumb(roles, "/admin/roles").crumb(&name, &crumb),
             role,
             groups,
             total,
@@ -401,15 +410,8 @@ pub async fn preview(
     }
     let (added, removed) = changes(&before, &wanted);
     if added.is_empty() && removed.is_empty() {
-        return render_role(
-            &state,
-            page,
-            &auth,
-            role,
-            &wanted,
-            Some("Nothing to save: no permission was changed.".into()),
-        )
-        .await;
+        let msg = page.t("admin-role-nothing-to-save");
+        return render_role(&state, page, &auth, role, &wanted, Some(msg)).await;
     }
     let catalogue = catalogue(&state).await?;
     let describe = |codes: Vec<String>| -> Vec<Change> {
@@ -427,11 +429,12 @@ pub async fn preview(
             .collect()
     };
     let (added, removed) = (describe(added), describe(removed));
-    let title = format!("Confirm changes to {}", role.name);
+    let title = page.t1("admin-confirm-heading", "role", &role.name);
     let crumb = format!("/admin/roles/{}", role.code);
     let name = role.name.clone();
+    let roles = page.t("admin-roles-crumb");
     web::render(&ConfirmPage {
-        page: page.titled(&title).crumb("Roles", "/admin/roles").crumb(&name, &crumb),
+        page: page.titled(&title).crumb(roles, "/admin/roles").crumb(&name, &crumb),
         role,
         added,
         removed,
@@ -467,7 +470,7 @@ pub async fn apply(
     }
     let (added, removed) = changes(&before, &wanted);
     if added.is_empty() && removed.is_empty() {
-        return Ok(web::redirect_flash(&format!("/admin/roles/{code}"), "ok", "Nothing changed."));
+        return Ok(web::redirect_flash(&format!("/admin/roles/{code}"), "ok", &page.t("admin-role-nothing-changed")));
     }
     sqlx::query("DELETE FROM role_permissions WHERE role_code = $1 AND NOT (permission_code = ANY($2))")
         .bind(&code)
@@ -491,7 +494,7 @@ pub async fn apply(
     Ok(web::redirect_flash(
         &format!("/admin/roles/{code}"),
         "ok",
-        &format!("Saved {}: {} granted, {} removed.", role.name, added.len(), removed.len()),
+        &page.t_args("admin-role-saved", &[("role", &role.name), ("added", &added.len()), ("removed", &removed.len())]),
     ))
 }
 

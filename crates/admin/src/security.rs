@@ -75,8 +75,9 @@ pub async fn events(
     .await?;
     let rows = Paged::from_rows(rows, req.limit, |r| r.id);
     let pager = Pager::new("/admin/security", &[], &rows, req.is_later()).labels("Older events", "Newest events");
+    let title = page.t("admin-security-heading");
     web::render(&EventsPage {
-        page: page.titled("Security events").crumb("Security events", "/admin/security"),
+        page: page.titled(title.clone()).crumb(title, "/admin/security"),
         counts,
         rows: rows.items,
         pager,
@@ -104,6 +105,11 @@ impl GlassRow {
             .find(|(c, _)| *c == self.reason_code)
             .map(|(_, l)| *l)
             .unwrap_or("Other")
+    }
+
+    /// The message key of the reason's kind (`admin-glass-reason-<code>`).
+    pub fn kind_key(&self) -> String {
+        format!("admin-glass-reason-{}", self.reason_code)
     }
 }
 
@@ -141,11 +147,8 @@ pub async fn break_glass_report(
     .bind(all)
     .fetch_all(&state.pool)
     .await?;
-    web::render(&GlassPage {
-        page: page.titled("Emergency access review").crumb("Emergency access", "/admin/break-glass"),
-        rows,
-        all,
-    })
+    let (title, crumb) = (page.t("admin-glass-heading"), page.t("admin-glass-crumb"));
+    web::render(&GlassPage { page: page.titled(title).crumb(crumb, "/admin/break-glass"), rows, all })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -156,6 +159,7 @@ pub struct ReviewForm {
 
 pub async fn review_break_glass(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     hearth_core::web::Path(id): hearth_core::web::Path<uuid::Uuid>,
     axum::Form(f): axum::Form<ReviewForm>,
@@ -187,5 +191,5 @@ pub async fn review_break_glass(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/admin/break-glass", "ok", "Marked as reviewed."))
+    Ok(web::redirect_flash("/admin/break-glass", "ok", &page.t("admin-glass-reviewed-flash")))
 }

@@ -79,7 +79,8 @@ pub async fn list(
     .await?;
     let rows = Paged::from_rows(rows, req.limit, |r| r.email.clone());
     let pager = Pager::new("/admin/users", &[("q", &q)], &rows, req.is_later());
-    web::render(&ListPage { page: page.titled("Users").crumb("Users", "/admin/users"), q, rows: rows.items, pager })
+    let title = page.t("admin-users-heading");
+    web::render(&ListPage { page: page.titled(title.clone()).crumb(title, "/admin/users"), q, rows: rows.items, pager })
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -144,8 +145,10 @@ impl FormPage {
 pub async fn new_form(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
     let mut conn = state.pool.acquire().await?;
+    let (title, users, new) =
+        (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
     let t = FormPage {
-        page: page.titled("New user").crumb("Users", "/admin/users").crumb("New", "/admin/users/new"),
+        page: page.titled(title).crumb(users, "/admin/users").crumb(new, "/admin/users/new"),
         user_id: None,
         own: false,
         email: String::new(),
@@ -214,21 +217,23 @@ fn temp_password() -> String {
 /// Validates a new user's role and facility selection: every role must be one the actor may grant.
 async fn check_selection(
     conn: &mut PgConnection,
+    page: &Page,
     auth: &Auth,
     roles: &[&str],
     facilities: &[&str],
     errors: &mut FieldErrors,
 ) -> AppResult<Vec<Uuid>> {
     if roles.is_empty() {
-        errors.add("roles", "Choose at least one role.");
+        errors.add("roles", page.t("admin-user-error-no-role"));
     }
-    check_role_change(conn, auth, &[], roles, errors).await?;
-    check_facilities(conn, facilities, errors).await
+    check_role_change(conn, page, auth, &[], roles, errors).await?;
+    check_facilities(conn, page, facilities, errors).await
 }
 
 /// Roles that change (added or removed) must exist and be grantable by the actor.
 async fn check_role_change(
     conn: &mut PgConnection,
+    page: &Page,
     auth: &Auth,
     before: &[String],
     after: &[&str],
@@ -241,7 +246,7 @@ async fn check_role_change(
     for code in added.chain(removed) {
         match choices.iter().find(|c| c.id == code) {
             None => {
-                errors.add("roles", "One of the chosen roles does not exist.");
+                errors.add("roles", page.t("admin-user-error-unknown-role"));
                 return Ok(());
             }
             Some(c) if !c.grantable && !refused.contains(&c.label.as_str()) => refused.push(c.label.as_str()),
@@ -249,19 +254,14 @@ async fn check_role_change(
         }
     }
     if !refused.is_empty() {
-        errors.add(
-            "roles",
-            format!(
-                "You may not grant or remove the role {}: it carries permissions you do not hold yourself.",
-                refused.join(", ")
-            ),
-        );
+        errors.add("roles", page.t1("admin-user-error-role-refused", "roles", refused.join(", ")));
     }
     Ok(())
 }
 
 async fn check_facilities(
     conn: &mut PgConnection,
+    page: &Page,
     facilities: &[&str],
     errors: &mut FieldErrors,
 ) -> AppResult<Vec<Uuid>> {
@@ -270,7 +270,7 @@ async fn check_facilities(
     for f in facilities {
         match f.parse::<Uuid>() {
             Ok(id) if known.iter().any(|k| k.id == id.to_string()) => ids.push(id),
-            _ => errors.add("facilities", "One of the chosen facilities does not exist."),
+            _ => errors.add("facilities", page.t("admin-user-error-unknown-facility")),
         }
     }
     Ok(ids)
@@ -291,25 +291,27 @@ pub async fn create(
     let facilities = all(&pairs, "facilities");
     let mut errors = FieldErrors::default();
     if !(email.len() >= 3 && email.len() <= 254 && email.contains('@') && !email.contains(char::is_whitespace)) {
-        errors.add("email", "Enter a valid email address.");
+        errors.add("email", page.t("admin-user-error-email"));
     }
     if display_name.is_empty() || display_name.chars().count() > 200 {
-        errors.add("display_name", "Enter a name of at most 200 characters.");
+        errors.add("display_name", page.t("admin-error-name"));
     } else if let Err(m) = hearth_core::web::input::person_name(&display_name) {
         errors.add("display_name", m);
     }
     let mut tx = state.pool.begin().await?;
-    let facility_ids = check_selection(&mut tx, &auth, &roles, &facilities, &mut errors).await?;
+    let facility_ids = check_selection(&mut tx, &page, &auth, &roles, &facilities, &mut errors).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
         .bind(&email)
         .fetch_one(&mut *tx)
         .await?;
     if exists {
-        errors.add("email", "A user with this email already exists.");
+        errors.add("email", page.t("admin-user-error-email-taken"));
     }
     if !errors.is_empty() {
+        let (title, users, new) =
+            (page.t("admin-users-new"), page.t("admin-users-heading"), page.t("admin-users-crumb-new"));
         let t = FormPage {
-            page: page.titled("New user").crumb("Users", "/admin/users").crumb("New", "/admin/users/new"),
+            page: page.titled(title).crumb(users, "/admin/users").crumb(new, "/admin/users/new"),
             user_id: None,
             own: false,
             email,
@@ -378,10 +380,11 @@ async fn render_user(
     let mut conn = state.pool.acquire().await?;
     let d = load_detail(&mut conn, id).await?;
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let users = page.t("admin-users-heading");
     let t = FormPage {
         page: page
             .titled(d.display_name.clone())
-            .crumb("Users", "/admin/users")
+            .crumb(users, "/admin/users")
             .crumb(d.display_name.clone(), format!("/admin/users/{id}")),
         user_id: Some(id),
         own: id == auth.id,
@@ -428,7 +431,7 @@ pub async fn update(
     let facilities = all(&pairs, "facilities");
     let mut errors = FieldErrors::default();
     if display_name.is_empty() || display_name.chars().count() > 200 {
-        errors.add("display_name", "Enter a name of at most 200 characters.");
+        errors.add("display_name", page.t("admin-error-name"));
     } else if let Err(m) = hearth_core::web::input::person_name(&display_name) {
         errors.add("display_name", m);
     }
@@ -437,14 +440,14 @@ pub async fn update(
     new_roles.dedup();
     let roles_changed = before.roles != new_roles;
     if roles.is_empty() {
-        errors.add("roles", "Choose at least one role.");
+        errors.add("roles", page.t("admin-user-error-no-role"));
     } else if roles_changed && id == auth.id {
         // Nobody changes their own rights; another administrator can.
-        errors.add("roles", "You cannot change your own roles.");
+        errors.add("roles", page.t("admin-user-error-own-roles"));
     } else {
-        check_role_change(&mut tx, &auth, &before.roles, &roles, &mut errors).await?;
+        check_role_change(&mut tx, &page, &auth, &before.roles, &roles, &mut errors).await?;
     }
-    let facility_ids = check_facilities(&mut tx, &facilities, &mut errors).await?;
+    let facility_ids = check_facilities(&mut tx, &page, &facilities, &mut errors).await?;
     if !errors.is_empty() {
         drop(tx);
         return Err(errors.into());
@@ -480,17 +483,16 @@ pub async fn update(
     audit::record(&mut tx, &auth.meta, Event::new("user.update", "user", id).changes(changes)).await?;
     // A change of roles ends the user's sessions and API tokens: the next sign-in carries the new
     // rights (and any MFA the new role requires).
-    let mut msg = "Saved.";
+    let mut msg = "admin-user-saved";
     if roles_changed {
         bump_security_stamp(&mut tx, id).await?;
         let n = session::revoke_all(&mut tx, id, None).await?;
         if n > 0 {
-            msg = "Saved. The user's roles changed, so their sessions were signed out.";
+            msg = "admin-user-saved-signed-out";
         }
     }
     tx.commit().await?;
-    let _ = page;
-    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", msg))
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &page.t(msg)))
 }
 
 pub async fn set_active(
@@ -507,10 +509,7 @@ pub async fn set_active(
     }
     // Deactivating ends every session of the account: it takes a confirmation step.
     if !active && one(&pairs, "confirm") != "yes" {
-        let refused = FieldErrors::one(
-            "confirm_deactivate",
-            "Tick “End this account's access” to deactivate it. Nothing was changed.",
-        );
+        let refused = FieldErrors::one("confirm_deactivate", page.t("admin-user-error-confirm"));
         return render_user(&state, page, &auth, id, None, Some(refused)).await;
     }
     let reason: String = one(&pairs, "reason").trim().chars().take(500).collect();
@@ -536,7 +535,7 @@ pub async fn set_active(
     Ok(web::redirect_flash(
         &format!("/admin/users/{id}"),
         "ok",
-        if active { "The account is active again." } else { "The account is deactivated and its sessions ended." },
+        &page.t(if active { "admin-user-reactivated" } else { "admin-user-deactivated" }),
     ))
 }
 
@@ -560,7 +559,12 @@ pub async fn reset_password(
 }
 
 /// Clears the user's second factor: they enrol again at next sign-in (if their role requires it).
-pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+pub async fn reset_mfa(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
@@ -577,15 +581,16 @@ pub async fn reset_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path
     // The notice to the user is this event; mail delivery comes with the notifications module.
     audit::record(&mut tx, &auth.meta, Event::new("mfa.reset", "user", id)).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(
-        &format!("/admin/users/{id}"),
-        "ok",
-        "Two-step verification was reset and the user's sessions ended.",
-    ))
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &page.t("admin-user-mfa-reset")))
 }
 
 /// Signs the user out everywhere.
-pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     auth.require(crate::perms::USERS_MANAGE)?;
     let mut tx = state.pool.begin().await?;
     let before = load_detail(&mut tx, id).await?;
@@ -599,5 +604,5 @@ pub async fn revoke_sessions(State(state): State<AppState>, auth: Auth, Path(id)
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &format!("{n} session(s) signed out.")))
+    Ok(web::redirect_flash(&format!("/admin/users/{id}"), "ok", &page.t1("admin-user-sessions-ended", "count", n)))
 }

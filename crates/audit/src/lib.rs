@@ -33,6 +33,11 @@ pub const MODULE: Module = Module {
     pages: router,
     nav: &[NavEntry { label: "Audit log", href: "/audit", perm: Some(perms::AUDIT_READ), order: 800 }],
     permissions: perms::ALL,
+    messages: &[
+        ("en", include_str!("../../../locales/en/audit.ftl")),
+        ("es", include_str!("../../../locales/es/audit.ftl")),
+        ("ar", include_str!("../../../locales/ar/audit.ftl")),
+    ],
     ..Module::new("audit", "Audit log")
 };
 
@@ -302,6 +307,13 @@ struct ListPage {
     no_patient: bool,
 }
 
+impl ListPage {
+    /// An action code as the action filter's example (not translated).
+    fn action_example(&self) -> &'static str {
+        "patient.view"
+    }
+}
+
 fn filter_pairs(f: &Filter) -> [(&str, &str); 7] {
     [
         ("user", f.user.as_str()),
@@ -339,8 +351,9 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
             ViewRow { row, patient }
         })
         .collect();
+    let title = page.t("audit-heading");
     web::render(&ListPage {
-        page: page.titled("Audit log").crumb("Audit log", "/audit"),
+        page: page.titled(title.clone()).crumb(title, "/audit"),
         f,
         rows,
         pager,

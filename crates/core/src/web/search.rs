@@ -67,7 +67,16 @@ struct SearchPage {
     groups: Vec<Group>,
 }
 
+/// The message key of a group's title (`search-group-<title, lower case, spaces as dashes>`).
+fn group_key(title: &str) -> String {
+    format!("search-group-{}", title.to_lowercase().replace(' ', "-"))
+}
+
 impl SearchPage {
+    fn group_key(&self, title: &str) -> String {
+        group_key(title)
+    }
+
     fn total(&self) -> usize {
         self.groups.iter().map(|g| g.hits.len()).sum()
     }
@@ -81,17 +90,23 @@ async fn page(
 ) -> AppResult<Response> {
     let q: String = sq.q.trim().chars().take(100).collect();
     let groups = if q.is_empty() { Vec::new() } else { run(&state, &auth.user, &q, 20).await? };
-    web::render(&SearchPage { page: page.titled("Search").crumb("Search", "/search"), q, groups })
+    let title = page.t("search-heading");
+    web::render(&SearchPage { page: page.titled(title.clone()).crumb(title, "/search"), q, groups })
 }
 
 #[derive(Template)]
 #[template(path = "search/suggest.html")]
 struct Suggest {
+    page: Page,
     q: String,
     groups: Vec<Group>,
 }
 
 impl Suggest {
+    fn group_key(&self, title: &str) -> String {
+        group_key(title)
+    }
+
     fn all_href(&self) -> String {
         format!("/search?{}", serde_urlencoded::to_string([("q", self.q.as_str())]).unwrap_or_default())
     }
@@ -102,8 +117,13 @@ impl Suggest {
 }
 
 /// Type-ahead results for the global search box (an htmx partial).
-async fn suggest(State(state): State<AppState>, auth: Auth, Query(sq): Query<SearchQuery>) -> AppResult<Response> {
+async fn suggest(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    Query(sq): Query<SearchQuery>,
+) -> AppResult<Response> {
     let q: String = sq.q.trim().chars().take(100).collect();
     let groups = if q.chars().count() < 2 { Vec::new() } else { run(&state, &auth.user, &q, 6).await? };
-    web::render(&Suggest { q, groups })
+    web::render(&Suggest { page, q, groups })
 }

@@ -82,6 +82,18 @@ struct JobsPage {
     messages: Vec<MessageRow>,
 }
 
+impl JobsPage {
+    /// The message key of a job state (`admin-jobs-state-<state>`).
+    fn state_key(&self, state: &str) -> String {
+        format!("admin-jobs-state-{state}")
+    }
+
+    /// The message key of a circuit breaker's state (`admin-jobs-breaker-<state>`).
+    fn breaker_key(&self, state: &str) -> String {
+        format!("admin-jobs-breaker-{state}")
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct Filter {
@@ -133,8 +145,9 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     )
     .fetch_all(&state.pool)
     .await?;
+    let title = page.t("admin-jobs-heading");
     web::render(&JobsPage {
-        page: page.titled("Jobs & delivery").crumb("Jobs & delivery", "/admin/jobs"),
+        page: page.titled(title.clone()).crumb(title, "/admin/jobs"),
         state_filter: filter,
         jobs: jobs.items,
         pager,
@@ -145,7 +158,7 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth, Query(f): Q
     })
 }
 
-async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
+async fn retry(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
     let mut tx = state.pool.begin().await?;
     let before: Option<(String, i32)> = sqlx::query_as("SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE")
@@ -172,10 +185,10 @@ async fn retry(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/admin/jobs", "ok", &format!("Job {id} will run again shortly.")))
+    Ok(web::redirect_flash("/admin/jobs", "ok", &page.t1("admin-jobs-retried", "id", id.to_string())))
 }
 
-async fn discard(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
+async fn discard(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<i64>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
     let mut tx = state.pool.begin().await?;
     let from: Option<String> =
@@ -203,5 +216,5 @@ async fn discard(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>)
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/admin/jobs", "ok", &format!("Job {id} was discarded.")))
+    Ok(web::redirect_flash("/admin/jobs", "ok", &page.t1("admin-jobs-discarded", "id", id.to_string())))
 }

@@ -58,7 +58,8 @@ async fn list(State(state): State<AppState>, page: Page, auth: Auth) -> AppResul
     .fetch_all(&state.pool)
     .await?;
     let unread = rows.iter().filter(|r| r.unread).count() as i64;
-    web::render(&ListPage { page: page.titled("Notifications").crumb("Notifications", "/notifications"), rows, unread })
+    let title = page.t("shell-notifications");
+    web::render(&ListPage { page: page.titled(title.clone()).crumb(title, "/notifications"), rows, unread })
 }
 
 async fn mark(state: &AppState, user: Uuid, id: Option<Uuid>) -> AppResult<Option<Option<String>>> {
@@ -90,14 +91,14 @@ async fn mark(state: &AppState, user: Uuid, id: Option<Uuid>) -> AppResult<Optio
     Ok(link)
 }
 
-async fn read_one(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn read_one(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     mark(&state, auth.id, Some(id)).await?;
-    Ok(web::redirect_flash("/notifications", "ok", "Marked as read."))
+    Ok(web::redirect_flash("/notifications", "ok", &page.t("notify-marked-read")))
 }
 
-async fn read_all(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+async fn read_all(State(state): State<AppState>, page: Page, auth: Auth) -> AppResult<Response> {
     mark(&state, auth.id, None).await?;
-    Ok(web::redirect_flash("/notifications", "ok", "All notifications are marked as read."))
+    Ok(web::redirect_flash("/notifications", "ok", &page.t("notify-marked-all-read")))
 }
 
 /// Marks the notification read and goes to its subject.
@@ -124,6 +125,26 @@ struct SettingsPage {
     /// The user's facility time zone, in which quiet hours are read.
     time_zone: String,
     errors: FieldErrors,
+}
+
+impl SettingsPage {
+    fn channels(&self) -> &'static [&'static str] {
+        &CHANNELS
+    }
+
+    /// The message key of a channel's column header (`notify-channel-<channel>`).
+    fn channel_key(&self, channel: &str) -> &'static str {
+        match channel {
+            "in_app" => "notify-channel-in_app",
+            "email" => "notify-channel-email",
+            _ => "notify-channel-sms",
+        }
+    }
+
+    /// The message key of a notification kind's label (`notify-kind-<code, dots as dashes>`).
+    fn kind_key(&self, code: &str) -> String {
+        format!("notify-kind-{}", code.replace('.', "-"))
+    }
 }
 
 fn hhmm(m: Option<i32>) -> String {
@@ -185,11 +206,10 @@ async fn settings(State(state): State<AppState>, page: Page, auth: Auth) -> AppR
             .await?;
     let (sms, qs, qe) = row.unwrap_or_default();
     let time_zone = page.zone.name().to_string();
+    let (title, crumb, settings) =
+        (page.t("notify-settings-heading"), page.t("shell-notifications"), page.t("notify-settings"));
     web::render(&SettingsPage {
-        page: page
-            .titled("Notification settings")
-            .crumb("Notifications", "/notifications")
-            .crumb("Settings", "/notifications/settings"),
+        page: page.titled(title).crumb(crumb, "/notifications").crumb(settings, "/notifications/settings"),
         kinds: load_kinds(&state, auth.id, None).await?,
         sms_number: sms.unwrap_or_default(),
         quiet_start: hhmm(qs),
@@ -213,7 +233,7 @@ async fn save_settings(
             && sms[1..].chars().all(|c| c.is_ascii_digit())
             && !sms[1..].starts_with('0'));
     if !valid_sms {
-        errors.add("sms_number", "Enter the number in international form, e.g. +15551234567.");
+        errors.add("sms_number", page.t("notify-error-sms"));
     }
     let qs = parse_hhmm(one(&pairs, "quiet_start"));
     let qe = parse_hhmm(one(&pairs, "quiet_end"));
@@ -221,7 +241,7 @@ async fn save_settings(
         (Ok(None), Ok(None)) => None,
         (Ok(Some(s)), Ok(Some(e))) if s != e => Some((s, e)),
         _ => {
-            errors.add("quiet", "Give both times as HH:MM (local time) and make them differ, or leave both empty.");
+            errors.add("quiet", page.t("notify-error-quiet"));
             None
         }
     };
@@ -235,8 +255,9 @@ async fn save_settings(
     }
     if !errors.is_empty() {
         let time_zone = page.zone.name().to_string();
+        let title = page.t("notify-settings-heading");
         let t = SettingsPage {
-            page: page.titled("Notification settings"),
+            page: page.titled(title),
             kinds: load_kinds(&state, auth.id, Some(&pairs)).await?,
             sms_number: sms,
             quiet_start: one(&pairs, "quiet_start").to_string(),
@@ -282,5 +303,5 @@ async fn save_settings(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/notifications/settings", "ok", "Your notification settings are saved."))
+    Ok(web::redirect_flash("/notifications/settings", "ok", &page.t("notify-settings-saved")))
 }

@@ -248,6 +248,17 @@ struct WebhooksPage {
     issued: Option<String>,
 }
 
+impl WebhooksPage {
+    /// The signature scheme's header names and formats, shown as code (not translated).
+    fn code(&self, i: usize) -> &'static str {
+        ["X-Hearth-Signature: sha256=HEX", "TIMESTAMP.BODY", "X-Hearth-Timestamp", "X-Hearth-Delivery"][i]
+    }
+
+    fn url_example(&self) -> &'static str {
+        "https://example.org/hearth-events"
+    }
+}
+
 async fn render(
     state: &AppState,
     page: Page,
@@ -269,10 +280,11 @@ async fn render(
     )
     .fetch_all(&state.pool)
     .await?;
+    let title = page.t("admin-webhooks-heading");
     web::render_status(
         status,
         &WebhooksPage {
-            page: page.titled("Webhooks").crumb("Webhooks", "/admin/webhooks"),
+            page: page.titled(title.clone()).crumb(title, "/admin/webhooks"),
             subscribers,
             deliveries,
             event_types: EVENT_TYPES.to_vec(),
@@ -301,15 +313,15 @@ async fn create(
     let types: Vec<String> = all(&pairs, "event_types").into_iter().map(str::to_string).collect();
     let mut errors = FieldErrors::default();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "Enter a name of at most 200 characters.");
+        errors.add("name", page.t("admin-error-name"));
     }
     if url.len() > 2000 {
-        errors.add("url", "The URL is too long.");
+        errors.add("url", page.t("admin-webhooks-error-url-long"));
     } else if let Err(m) = check_url(&url, state.config.env, state.config.allow_private_webhooks).await {
         errors.add("url", m);
     }
     if types.is_empty() || types.iter().any(|t| !EVENT_TYPES.iter().any(|(k, _)| k == t)) {
-        errors.add("event_types", "Choose at least one event type from the list.");
+        errors.add("event_types", page.t("admin-webhooks-error-events"));
     }
     if !errors.is_empty() {
         return render(&state, page, errors, name, url, None, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -344,6 +356,7 @@ async fn create(
 
 async fn set_active(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -370,11 +383,11 @@ async fn set_active(
     Ok(web::redirect_flash(
         "/admin/webhooks",
         "ok",
-        if active { "The webhook is enabled." } else { "The webhook is disabled." },
+        &page.t(if active { "admin-webhooks-enabled-flash" } else { "admin-webhooks-disabled-flash" }),
     ))
 }
 
-async fn send_test(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn send_test(State(state): State<AppState>, page: Page, auth: Auth, Path(id): Path<Uuid>) -> AppResult<Response> {
     auth.require(crate::platform::perms::JOBS_MANAGE)?;
     let mut tx = state.pool.begin().await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhook_subscribers WHERE id = $1 AND active)")
@@ -404,7 +417,7 @@ async fn send_test(State(state): State<AppState>, auth: Auth, Path(id): Path<Uui
     .await?;
     audit::record(&mut tx, &auth.meta, Event::new("webhook.test", "webhook_subscriber", id)).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash("/admin/webhooks", "ok", "A test event was queued."))
+    Ok(web::redirect_flash("/admin/webhooks", "ok", &page.t("admin-webhooks-test-queued")))
 }
 
 #[cfg(test)]
