@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use hearth::modules::{billing, emar, laboratory, pharmacy, radiology, surgery};
+use hearth::modules::{bednet, billing, emar, laboratory, pharmacy, radiology, surgery};
 use hearth::platform::audit::AuditMeta;
 use hearth::registry::{OrderEntry, OrderRequest};
 use serde_json::json;
@@ -24,6 +24,8 @@ pub struct ModuleData {
     pub ward: Option<Uuid>,
     /// Patients with unbilled charges (`invoice-draft` bills and cancels them).
     pub billing: Vec<Uuid>,
+    /// The bed network's public facilities' coordinates (`bednet-public` asks from near them).
+    pub network: Vec<(f64, f64)>,
 }
 
 /// How much of each work list is seeded for `n` benchmark patients.
@@ -95,6 +97,7 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
     sqlx::raw_sql("CREATE SCHEMA IF NOT EXISTS hearth_bench; CREATE TABLE IF NOT EXISTS hearth_bench.modules (seeded_at timestamptz NOT NULL)")
         .execute(pool)
         .await?;
+    bed_network(pool).await.context("bednet")?;
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hearth_bench.modules)").fetch_one(pool).await?;
     if done {
         return Ok(());
@@ -172,7 +175,154 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<ModuleData> {
     )
     .fetch_all(pool)
     .await?;
-    Ok(ModuleData { ward, billing })
+    let network: Vec<(f64, f64)> =
+        sqlx::query_as("SELECT lat, lon FROM bednet_facilities WHERE public ORDER BY code").fetch_all(pool).await?;
+    Ok(ModuleData { ward, billing, network })
+}
+
+/// External facilities of the bed network: code, name, coordinates, address, services, ED
+/// status and reported beds `(type, physical, staffed, free)` (as the demo's).
+type External = (
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [(&'static str, i64, i64, i64)],
+);
+
+const EXTERNAL: &[External] = &[
+    (
+        "SMH",
+        "St Mary's Hospital",
+        51.5171,
+        -0.1743,
+        "Praed Street",
+        &["trauma", "stroke"],
+        "normal",
+        &[("general", 220, 200, 14), ("critical_care", 30, 28, 2), ("maternity", 40, 36, 5)],
+    ),
+    (
+        "NCH",
+        "Northside Children's Hospital",
+        51.5590,
+        -0.1170,
+        "Holloway Road",
+        &["neonatal ICU"],
+        "normal",
+        &[("paediatric", 80, 72, 9), ("critical_care", 12, 12, 1)],
+    ),
+    (
+        "EBU",
+        "Eastbank Burns Unit",
+        51.5230,
+        -0.0410,
+        "Mile End Road",
+        &["burns"],
+        "advisory",
+        &[("burns", 16, 14, 1), ("general", 60, 50, 0)],
+    ),
+    (
+        "SRH",
+        "Southriver Hospital",
+        51.4650,
+        -0.1050,
+        "Denmark Hill",
+        &["trauma", "dialysis"],
+        "diverting",
+        &[("general", 300, 280, 22), ("critical_care", 24, 20, 0), ("isolation", 10, 8, 3)],
+    ),
+];
+
+/// The bed network: the benchmark hospital (counts live from its wards) and four external
+/// facilities, all listed publicly, with a few open emergency bed requests (seeded once, as
+/// `crates/bednet/src/demo.rs` does). The external facilities report fresh counts at every
+/// start (through the module's `push_report`), so a reused database's reports are not stale.
+async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    let have: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bednet_facilities WHERE code = 'BEN')")
+        .fetch_one(&mut *tx)
+        .await?;
+    let user: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'bench0@bench.hearth'").fetch_one(&mut *tx).await?;
+    let m = meta(user, "bench0@bench.hearth");
+    if !have {
+        sqlx::query(
+            "INSERT INTO bednet_facilities (id, facility_id, code, name, lat, lon, address, services, contact, ed_status, public)
+             SELECT $1, f.id, f.code, f.name, 51.5010, -0.1180, 'Westminster Bridge Road', $2, '+44 20 7000 0000', 'normal', true
+             FROM facilities f WHERE f.code = 'BEN'",
+        )
+        .bind(Uuid::new_v4())
+        .bind(vec!["trauma".to_string(), "stroke".to_string(), "dialysis".to_string()])
+        .execute(&mut *tx)
+        .await?;
+        for (code, name, lat, lon, address, services, ed, _) in EXTERNAL {
+            let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+            sqlx::query(
+                "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, '+44 20 7100 0000', $8, true)",
+            )
+            .bind(Uuid::new_v4())
+            .bind(code)
+            .bind(name)
+            .bind(lat)
+            .bind(lon)
+            .bind(address)
+            .bind(&services)
+            .bind(ed)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let now = OffsetDateTime::now_utc();
+    for (code, _, _, _, _, _, _, beds) in EXTERNAL {
+        let f = sqlx::query_scalar::<_, Uuid>("SELECT id FROM bednet_facilities WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *tx)
+            .await?;
+        let f = bednet::repo::facility(&mut *tx, f).await?.ok_or_else(|| anyhow!("network facility {code}"))?;
+        let r = bednet::model::BednetReport {
+            as_of: now,
+            seq: now.unix_timestamp(),
+            counts: beds
+                .iter()
+                .map(|&(t, physical, staffed, free)| bednet::model::BednetReportCount {
+                    bed_type: t.into(),
+                    physical,
+                    staffed,
+                    free,
+                })
+                .collect(),
+        };
+        bednet::repo::push_report(&mut *tx, &m, &f, &r).await.map_err(e("report"))?;
+    }
+    if !have {
+        let ben: Uuid =
+            sqlx::query_scalar("SELECT id FROM bednet_facilities WHERE code = 'BEN'").fetch_one(&mut *tx).await?;
+        let smh: Uuid =
+            sqlx::query_scalar("SELECT id FROM bednet_facilities WHERE code = 'SMH'").fetch_one(&mut *tx).await?;
+        for (facility, bed_type, priority, esi, summary) in [
+            (ben, "critical_care", "P1", 1, "Polytrauma after a road collision, intubated on scene."),
+            (ben, "general", "P3", 3, "Community-acquired pneumonia, needs IV antibiotics."),
+            (smh, "critical_care", "P2", 2, "STEMI, for primary PCI."),
+        ] {
+            let v = bednet::model::ValidRequest {
+                facility,
+                bed_type: bed_type.into(),
+                priority: priority.into(),
+                esi,
+                news2: Some(5),
+                summary: summary.into(),
+                eta: now + Duration::minutes(30),
+            };
+            bednet::repo::create_request(&mut *tx, &m, &v).await.map_err(e("bed request"))?;
+        }
+    }
+    tx.commit().await?;
+    bednet::snapshot::invalidate();
+    Ok(())
 }
 
 fn order(
