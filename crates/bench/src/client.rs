@@ -25,6 +25,8 @@ pub struct Session {
     pub token: Option<String>,
     /// The last ETag of each public path asked (for conditional requests).
     etags: HashMap<String, String>,
+    /// The last public path asked (a refresh asks it again).
+    last_public: Option<String>,
 }
 
 pub struct Reply {
@@ -42,6 +44,7 @@ impl Session {
             csrf: String::new(),
             token: None,
             etags: HashMap::new(),
+            last_public: None,
         }
     }
 
@@ -105,6 +108,7 @@ impl Session {
         if let Some(tag) = self.etags.get(path).filter(|_| conditional) {
             b = b.header("if-none-match", tag.as_str());
         }
+        self.last_public = Some(path.to_string());
         let res = self.http.request(b.body(Full::new(Bytes::new()))?).await?;
         let status = res.status();
         if let Some(tag) = res.headers().get("etag").and_then(|v| v.to_str().ok()) {
@@ -307,10 +311,17 @@ pub async fn run_op(
             r
         }
         Op::BednetPublic => {
-            let Some(path) = availability_path(data, rng) else {
-                return Ok(false);
-            };
-            s.public_get(&path, rng.gen_bool(0.5)).await?
+            // Half of the requests refresh the last point with its ETag (a phone re-asking),
+            // the others ask from a new point near a facility.
+            match s.last_public.clone().filter(|_| rng.gen_bool(0.5)) {
+                Some(path) => s.public_get(&path, true).await?,
+                None => {
+                    let Some(path) = availability_path(data, rng) else {
+                        return Ok(false);
+                    };
+                    s.public_get(&path, false).await?
+                }
+            }
         }
         Op::BednetBoard => s.get("/bednet").await?,
         Op::FhirPatientSearch => {
@@ -321,6 +332,7 @@ pub async fn run_op(
             let id = data.patient(Cohort::Normal, rng);
             s.api_get(&format!("/fhir/Observation?patient={id}&category=vital-signs")).await?
         }
+        Op::InsuranceClaims => s.get("/insurance/claims").await?,
     };
     let good = ok(&r) && !(matches!(op, Op::Register | Op::BookAppointment) && r.body.contains("field-error"));
     Ok(good)
@@ -335,9 +347,8 @@ fn billing_patient(data: &Data, email: &str, rng: &mut StdRng) -> Option<uuid::U
     (!mine.is_empty()).then(|| mine[rng.gen_range(0..mine.len())])
 }
 
-/// The public availability from a point near one of the network's public facilities: up to
-/// 0.05° (~5 km) from it on a 0.01° grid, so that a client asks the same point again now and
-/// then (and its ETag can match).
+/// The public availability from a random point near one of the network's public facilities
+/// (up to 0.05°, ~5 km, from it on a 0.01° grid).
 fn availability_path(data: &Data, rng: &mut StdRng) -> Option<String> {
     let points = &data.modules.network;
     if points.is_empty() {

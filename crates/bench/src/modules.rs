@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use hearth::modules::{bednet, billing, emar, laboratory, pharmacy, radiology, surgery};
+use hearth::modules::{bednet, billing, emar, insurance, laboratory, pharmacy, radiology, surgery};
 use hearth::platform::audit::AuditMeta;
 use hearth::registry::{OrderEntry, OrderRequest};
 use serde_json::json;
@@ -43,6 +43,9 @@ pub struct Sizes {
     pub cases: usize,
     /// Billing patients with three unbilled charges each.
     pub billing: usize,
+    /// Insured patients with an issued invoice and its insurance claim (the claims worklist;
+    /// other patients than the billing ones, so never more than the patients left).
+    pub claims: usize,
 }
 
 impl Sizes {
@@ -55,6 +58,7 @@ impl Sizes {
             imaging: c(n / 20, 36, 1_000),
             cases: c(n / 50, 16, 400),
             billing: c(n / 20, 64, 1_000),
+            claims: c(n / 100, 40, 300).min(n.saturating_sub(c(n / 20, 64, 1_000))),
         }
     }
 }
@@ -137,6 +141,7 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
     theatre_lists(&mut tx, &staff, sizes.cases, &pick).await.context("surgery")?;
     ward_medicines(&mut tx, &staff).await.context("emar")?;
     billing_charges(&mut tx, &staff, sizes.billing, &pick).await.context("billing")?;
+    insurance_claims(&mut tx, &staff, sizes, &pick).await.context("insurance")?;
     sqlx::query("INSERT INTO hearth_bench.modules (seeded_at) VALUES (now())").execute(&mut *tx).await?;
     tx.commit().await?;
     // Seal the audit events the seeding wrote (thousands), as the patients' seed does: a server
@@ -152,6 +157,8 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
         "surgery_cases",
         "emar_doses",
         "charges",
+        "billing_invoices",
+        "insurance_claims",
         "orders",
         "audit_events",
     ] {
@@ -572,6 +579,117 @@ async fn billing_charges(
     Ok(())
 }
 
+/// A payer with one plan (USD: copay, 20 % coinsurance) and, for each insured patient (after the
+/// billing patients), a primary policy, three priced haematology charges invoiced and issued,
+/// and the invoice's claim: two in three submitted, the others left drafts (as insurance's demo
+/// does, through its own functions).
+async fn insurance_claims(
+    conn: &mut PgConnection,
+    s: &Staff,
+    sizes: Sizes,
+    pick: &impl Fn(usize) -> Uuid,
+) -> anyhow::Result<()> {
+    use insurance::model::*;
+    let payer = insurance::repo::create_payer(
+        conn,
+        &s.admin,
+        &InsurancePayerForm { code: "BENCH".into(), name: "Bench Mutual".into() },
+    )
+    .await
+    .map_err(e("payer"))?;
+    let plan = insurance::repo::create_plan(
+        conn,
+        &s.admin,
+        &InsurancePlanForm {
+            payer: Some(payer),
+            code: "STD".into(),
+            name: "Standard".into(),
+            currency: "USD".into(),
+            copay: 1500,
+            coinsurance_bp: 2000,
+            deductible: 0,
+            annual_limit: None,
+            excluded_codes: vec![],
+            preauth_codes: vec![],
+        },
+    )
+    .await
+    .map_err(e("plan"))?;
+    let clerk = hearth::platform::auth::CurrentUser {
+        id: s.doctor.0,
+        email: "bench0@bench.hearth".into(),
+        display_name: "Bench 0".into(),
+        roles: vec!["hospital_admin".into()],
+        perms: vec![],
+        facility_ids: vec![s.facility],
+        session_id: None,
+        must_change_password: false,
+        mfa_enabled: false,
+        mfa_required: false,
+        via: hearth::platform::auth::AuthVia::Bearer,
+        client_id: None,
+        time_zone: None,
+        locale: String::new(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let facilities = [s.facility];
+    for i in 0..sizes.claims {
+        let patient = pick(sizes.billing + i);
+        for (k, (code, name)) in
+            [("LAB-HAEM-WBC", "Leukocytes (WBC)"), ("LAB-HAEM-HGB", "Haemoglobin"), ("LAB-HAEM-PLT", "Platelets")]
+                .into_iter()
+                .enumerate()
+        {
+            let at = now - Duration::days(1 + (i % 20) as i64) - Duration::hours(k as i64);
+            laboratory::repo::charge(conn, &s.doctor.1, patient, Uuid::new_v4(), code, name, at)
+                .await
+                .map_err(e("charge"))?;
+        }
+        let form = billing::model::BillingInvoiceForm { facility: Some(s.facility), charges: None, manual: vec![] };
+        let id = billing::repo::build_invoice(conn, &s.admin, Some(&facilities), Some(s.facility), patient, &form)
+            .await
+            .map_err(e("invoice"))?;
+        let inv = billing::repo::load(conn, id).await?.ok_or_else(|| anyhow!("invoice {id}"))?;
+        billing::repo::finalise(conn, &s.admin, &inv).await.map_err(e("finalise"))?;
+        let policy = insurance::repo::add_policy(
+            conn,
+            &s.admin,
+            patient,
+            &InsurancePolicyForm {
+                plan: Some(plan),
+                member_id: format!("BEN-{i:05}"),
+                valid_from: "2020-01-01".into(),
+                valid_to: String::new(),
+                priority: "primary".into(),
+                relationship: "self".into(),
+            },
+        )
+        .await
+        .map_err(e("policy"))?;
+        let claim = insurance::repo::create_claim(
+            conn,
+            &s.admin,
+            &clerk,
+            patient,
+            &InsuranceClaimForm { invoice: Some(id), policy: Some(policy) },
+        )
+        .await
+        .map_err(e("claim"))?;
+        if i % 3 != 0 {
+            let c = insurance::repo::claim(conn, claim).await?.ok_or_else(|| anyhow!("claim {claim}"))?;
+            insurance::repo::claim_action(
+                conn,
+                &s.admin,
+                &c,
+                &InsuranceClaimAction { action: "submit".into(), reason: String::new() },
+            )
+            .await
+            .map_err(e("submit"))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,10 +700,14 @@ mod tests {
         assert_eq!(small.rx_pending, 20);
         assert_eq!(small.imaging, 36);
         assert_eq!(small.billing, 64);
+        assert_eq!(small.claims, 40);
         let large = Sizes::of(200_000);
         assert_eq!(large.rx_pending, 100);
         assert_eq!(large.imaging, 1_000);
         assert_eq!(large.cases, 400);
+        assert_eq!(large.claims, 300);
         assert!(Sizes::of(10).billing <= 10);
+        assert_eq!(Sizes::of(10).claims, 0);
+        assert_eq!(Sizes::of(100).claims, 36);
     }
 }

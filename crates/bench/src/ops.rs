@@ -85,11 +85,13 @@ pub enum Op {
     FhirPatientSearch,
     /// FHIR: a patient's vital-sign Observations (bearer token).
     FhirObservations,
+    /// The insurance claims worklist (the latest claims of the facility, drafts and submitted).
+    InsuranceClaims,
 }
 
 impl Op {
     /// Every operation, in report order (also the order the mix is drawn in).
-    pub const ALL: [Op; 34] = [
+    pub const ALL: [Op; 35] = [
         Op::SignIn,
         Op::ApiToken,
         Op::SearchName,
@@ -124,6 +126,7 @@ impl Op {
         Op::BednetBoard,
         Op::FhirPatientSearch,
         Op::FhirObservations,
+        Op::InsuranceClaims,
     ];
 
     /// The name on the command line and in the JSON results (`chart`, `register`, …).
@@ -168,6 +171,7 @@ impl Op {
             Op::BednetBoard => "bed network board",
             Op::FhirPatientSearch => "FHIR: Patient search (family prefix)",
             Op::FhirObservations => "FHIR: a patient's vital-sign Observations",
+            Op::InsuranceClaims => "insurance claims worklist",
         }
     }
 
@@ -208,6 +212,7 @@ impl Op {
             Op::BednetBoard => 1,
             Op::FhirPatientSearch => 2,
             Op::FhirObservations => 2,
+            Op::InsuranceClaims => 1,
         }
     }
 
@@ -396,6 +401,7 @@ mod tests {
             "bednet-board",
             "fhir-patient-search",
             "fhir-observations",
+            "insurance-claims",
         ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
@@ -410,7 +416,7 @@ mod tests {
         let m = Mix::new(&[]);
         assert_eq!(m.share(Op::SignIn), 0.0);
         assert_eq!(m.share(Op::ApiToken), 0.0);
-        assert!((m.share(Op::OpenChart) - 25.0 / 153.0).abs() < 1e-9);
+        assert!((m.share(Op::OpenChart) - 25.0 / 154.0).abs() < 1e-9);
         assert!(m.needs_token());
         let total: f64 = Op::ALL.iter().map(|&o| m.share(o)).sum();
         assert!((total - 1.0).abs() < 1e-9);
@@ -424,11 +430,10 @@ mod tests {
         assert!(Op::FhirObservations.needs_token());
         assert!(Mix::new(&[Op::FhirObservations]).needs_token());
         assert!(!Mix::new(&[Op::BednetPublic]).needs_token());
-        assert!([Op::BednetPublic, Op::BednetBoard, Op::FhirPatientSearch, Op::FhirObservations].iter().all(|o| o
-            .weight()
-            > 0
-            && !o.is_write()
-            && !o.reads_chart()));
+        assert!(!Op::InsuranceClaims.needs_token());
+        assert!([Op::BednetPublic, Op::BednetBoard, Op::FhirPatientSearch, Op::FhirObservations, Op::InsuranceClaims]
+            .iter()
+            .all(|o| o.weight() > 0 && !o.is_write() && !o.reads_chart()));
     }
 
     #[test]
