@@ -289,10 +289,15 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
             .bind(code)
             .fetch_one(&mut *tx)
             .await?;
-        let f = bednet::repo::facility(&mut *tx, f).await?.ok_or_else(|| anyhow!("network facility {code}"))?;
+        let f = bednet::repo::facility(&mut tx, f).await?.ok_or_else(|| anyhow!("network facility {code}"))?;
+        // Above the last report's (refused otherwise), even for two starts in one second.
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM bednet_counts WHERE network_facility_id = $1")
+            .bind(f.id)
+            .fetch_one(&mut *tx)
+            .await?;
         let r = bednet::model::BednetReport {
             as_of: now,
-            seq: now.unix_timestamp(),
+            seq: now.unix_timestamp().max(last.map_or(0, |l| l + 1)),
             counts: beds
                 .iter()
                 .map(|&(t, physical, staffed, free)| bednet::model::BednetReportCount {
@@ -303,7 +308,7 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
                 })
                 .collect(),
         };
-        bednet::repo::push_report(&mut *tx, &m, &f, &r).await.map_err(e("report"))?;
+        bednet::repo::push_report(&mut tx, &m, &f, &r).await.map_err(e("report"))?;
     }
     if !have {
         let ben: Uuid =
@@ -324,7 +329,7 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
                 summary: summary.into(),
                 eta: now + Duration::minutes(30),
             };
-            bednet::repo::create_request(&mut *tx, &m, &v).await.map_err(e("bed request"))?;
+            bednet::repo::create_request(&mut tx, &m, &v).await.map_err(e("bed request"))?;
         }
     }
     tx.commit().await?;
