@@ -23,6 +23,10 @@ pub struct Session {
     csrf: String,
     /// API bearer token (for the API operations).
     pub token: Option<String>,
+    /// The last ETag of each public path asked (for conditional requests).
+    etags: HashMap<String, String>,
+    /// The last public path asked (a refresh asks it again).
+    last_public: Option<String>,
 }
 
 pub struct Reply {
@@ -33,7 +37,15 @@ pub struct Reply {
 
 impl Session {
     pub fn new(http: Http, base: &str) -> Self {
-        Session { http, base: base.to_string(), cookies: HashMap::new(), csrf: String::new(), token: None }
+        Session {
+            http,
+            base: base.to_string(),
+            cookies: HashMap::new(),
+            csrf: String::new(),
+            token: None,
+            etags: HashMap::new(),
+            last_public: None,
+        }
     }
 
     async fn send(
@@ -86,6 +98,24 @@ impl Session {
     /// A GET with the bearer token (the API).
     pub async fn api_get(&mut self, path: &str) -> anyhow::Result<Reply> {
         self.send(Method::GET, path, None, String::new(), true).await
+    }
+
+    /// A GET as the public sends it: no cookie, no token; with `If-None-Match` (the ETag of the
+    /// last answer to the same path) when `conditional` and there was one. Keeps the answer's
+    /// ETag.
+    pub async fn public_get(&mut self, path: &str, conditional: bool) -> anyhow::Result<Reply> {
+        let mut b = Request::builder().method(Method::GET).uri(format!("{}{path}", self.base));
+        if let Some(tag) = self.etags.get(path).filter(|_| conditional) {
+            b = b.header("if-none-match", tag.as_str());
+        }
+        self.last_public = Some(path.to_string());
+        let res = self.http.request(b.body(Full::new(Bytes::new()))?).await?;
+        let status = res.status();
+        if let Some(tag) = res.headers().get("etag").and_then(|v| v.to_str().ok()) {
+            self.etags.insert(path.to_string(), tag.to_string());
+        }
+        let bytes = res.into_body().collect().await?.to_bytes();
+        Ok(Reply { status, location: String::new(), body: String::from_utf8_lossy(&bytes).into_owned() })
     }
 
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Reply> {
@@ -143,7 +173,9 @@ pub async fn run_op(
     data: &Data,
     email: &str,
 ) -> anyhow::Result<bool> {
-    let ok = |r: &Reply| r.status.is_success() || r.status == StatusCode::SEE_OTHER;
+    // 304 answers a conditional GET (only `bednet-public` sends them).
+    let ok =
+        |r: &Reply| r.status.is_success() || r.status == StatusCode::SEE_OTHER || r.status == StatusCode::NOT_MODIFIED;
     let chart = |rng: &mut StdRng| data.patient(cohort, rng);
     let r = match op {
         Op::SignIn => s.sign_in(email).await?,
@@ -278,6 +310,29 @@ pub async fn run_op(
             }
             r
         }
+        Op::BednetPublic => {
+            // Half of the requests refresh the last point with its ETag (a phone re-asking),
+            // the others ask from a new point near a facility.
+            match s.last_public.clone().filter(|_| rng.gen_bool(0.5)) {
+                Some(path) => s.public_get(&path, true).await?,
+                None => {
+                    let Some(path) = availability_path(data, rng) else {
+                        return Ok(false);
+                    };
+                    s.public_get(&path, false).await?
+                }
+            }
+        }
+        Op::BednetBoard => s.get("/bednet").await?,
+        Op::FhirPatientSearch => {
+            let p = PREFIXES[rng.gen_range(0..PREFIXES.len())];
+            s.api_get(&format!("/fhir/Patient?family={p}")).await?
+        }
+        Op::FhirObservations => {
+            let id = data.patient(Cohort::Normal, rng);
+            s.api_get(&format!("/fhir/Observation?patient={id}&category=vital-signs")).await?
+        }
+        Op::InsuranceClaims => s.get("/insurance/claims").await?,
     };
     let good = ok(&r) && !(matches!(op, Op::Register | Op::BookAppointment) && r.body.contains("field-error"));
     Ok(good)
@@ -290,6 +345,19 @@ fn billing_patient(data: &Data, email: &str, rng: &mut StdRng) -> Option<uuid::U
     let mine: Vec<uuid::Uuid> =
         data.modules.billing.iter().enumerate().filter(|(i, _)| i % crate::seed::USERS == k).map(|(_, p)| *p).collect();
     (!mine.is_empty()).then(|| mine[rng.gen_range(0..mine.len())])
+}
+
+/// The public availability from a random point near one of the network's public facilities
+/// (up to 0.05°, ~5 km, from it on a 0.01° grid).
+fn availability_path(data: &Data, rng: &mut StdRng) -> Option<String> {
+    let points = &data.modules.network;
+    if points.is_empty() {
+        return None;
+    }
+    let (lat, lon) = points[rng.gen_range(0..points.len())];
+    let lat = lat + f64::from(rng.gen_range(-5..=5i32)) / 100.0;
+    let lon = lon + f64::from(rng.gen_range(-5..=5i32)) / 100.0;
+    Some(format!("/api/v1/availability?lat={lat:.2}&lon={lon:.2}"))
 }
 
 /// A day of the coming weeks, `YYYY-MM-DD` (the clinics are materialised eight weeks ahead).

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use hearth::modules::{billing, emar, laboratory, pharmacy, radiology, surgery};
+use hearth::modules::{bednet, billing, emar, insurance, laboratory, pharmacy, radiology, surgery};
 use hearth::platform::audit::AuditMeta;
 use hearth::registry::{OrderEntry, OrderRequest};
 use serde_json::json;
@@ -24,6 +24,8 @@ pub struct ModuleData {
     pub ward: Option<Uuid>,
     /// Patients with unbilled charges (`invoice-draft` bills and cancels them).
     pub billing: Vec<Uuid>,
+    /// The bed network's public facilities' coordinates (`bednet-public` asks from near them).
+    pub network: Vec<(f64, f64)>,
 }
 
 /// How much of each work list is seeded for `n` benchmark patients.
@@ -41,6 +43,9 @@ pub struct Sizes {
     pub cases: usize,
     /// Billing patients with three unbilled charges each.
     pub billing: usize,
+    /// Insured patients with an issued invoice and its insurance claim (the claims worklist;
+    /// other patients than the billing ones, so never more than the patients left).
+    pub claims: usize,
 }
 
 impl Sizes {
@@ -53,6 +58,7 @@ impl Sizes {
             imaging: c(n / 20, 36, 1_000),
             cases: c(n / 50, 16, 400),
             billing: c(n / 20, 64, 1_000),
+            claims: c(n / 100, 40, 300).min(n.saturating_sub(c(n / 20, 64, 1_000))),
         }
     }
 }
@@ -95,6 +101,7 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
     sqlx::raw_sql("CREATE SCHEMA IF NOT EXISTS hearth_bench; CREATE TABLE IF NOT EXISTS hearth_bench.modules (seeded_at timestamptz NOT NULL)")
         .execute(pool)
         .await?;
+    bed_network(pool).await.context("bednet")?;
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hearth_bench.modules)").fetch_one(pool).await?;
     if done {
         return Ok(());
@@ -134,6 +141,7 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
     theatre_lists(&mut tx, &staff, sizes.cases, &pick).await.context("surgery")?;
     ward_medicines(&mut tx, &staff).await.context("emar")?;
     billing_charges(&mut tx, &staff, sizes.billing, &pick).await.context("billing")?;
+    insurance_claims(&mut tx, &staff, sizes, &pick).await.context("insurance")?;
     sqlx::query("INSERT INTO hearth_bench.modules (seeded_at) VALUES (now())").execute(&mut *tx).await?;
     tx.commit().await?;
     // Seal the audit events the seeding wrote (thousands), as the patients' seed does: a server
@@ -149,6 +157,8 @@ pub async fn seed(pool: &PgPool, n: usize) -> anyhow::Result<()> {
         "surgery_cases",
         "emar_doses",
         "charges",
+        "billing_invoices",
+        "insurance_claims",
         "orders",
         "audit_events",
     ] {
@@ -172,7 +182,159 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<ModuleData> {
     )
     .fetch_all(pool)
     .await?;
-    Ok(ModuleData { ward, billing })
+    let network: Vec<(f64, f64)> =
+        sqlx::query_as("SELECT lat, lon FROM bednet_facilities WHERE public ORDER BY code").fetch_all(pool).await?;
+    Ok(ModuleData { ward, billing, network })
+}
+
+/// External facilities of the bed network: code, name, coordinates, address, services, ED
+/// status and reported beds `(type, physical, staffed, free)` (as the demo's).
+type External = (
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [(&'static str, i64, i64, i64)],
+);
+
+const EXTERNAL: &[External] = &[
+    (
+        "SMH",
+        "St Mary's Hospital",
+        51.5171,
+        -0.1743,
+        "Praed Street",
+        &["trauma", "stroke"],
+        "normal",
+        &[("general", 220, 200, 14), ("critical_care", 30, 28, 2), ("maternity", 40, 36, 5)],
+    ),
+    (
+        "NCH",
+        "Northside Children's Hospital",
+        51.5590,
+        -0.1170,
+        "Holloway Road",
+        &["neonatal ICU"],
+        "normal",
+        &[("paediatric", 80, 72, 9), ("critical_care", 12, 12, 1)],
+    ),
+    (
+        "EBU",
+        "Eastbank Burns Unit",
+        51.5230,
+        -0.0410,
+        "Mile End Road",
+        &["burns"],
+        "advisory",
+        &[("burns", 16, 14, 1), ("general", 60, 50, 0)],
+    ),
+    (
+        "SRH",
+        "Southriver Hospital",
+        51.4650,
+        -0.1050,
+        "Denmark Hill",
+        &["trauma", "dialysis"],
+        "diverting",
+        &[("general", 300, 280, 22), ("critical_care", 24, 20, 0), ("isolation", 10, 8, 3)],
+    ),
+];
+
+/// The bed network: the benchmark hospital (counts live from its wards) and four external
+/// facilities, all listed publicly, with a few open emergency bed requests (seeded once, as
+/// `crates/bednet/src/demo.rs` does). The external facilities report fresh counts at every
+/// start (through the module's `push_report`), so a reused database's reports are not stale.
+async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    let have: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bednet_facilities WHERE code = 'BEN')")
+        .fetch_one(&mut *tx)
+        .await?;
+    let user: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'bench0@bench.hearth'").fetch_one(&mut *tx).await?;
+    let m = meta(user, "bench0@bench.hearth");
+    if !have {
+        sqlx::query(
+            "INSERT INTO bednet_facilities (id, facility_id, code, name, lat, lon, address, services, contact, ed_status, public)
+             SELECT $1, f.id, f.code, f.name, 51.5010, -0.1180, 'Westminster Bridge Road', $2, '+44 20 7000 0000', 'normal', true
+             FROM facilities f WHERE f.code = 'BEN'",
+        )
+        .bind(Uuid::new_v4())
+        .bind(vec!["trauma".to_string(), "stroke".to_string(), "dialysis".to_string()])
+        .execute(&mut *tx)
+        .await?;
+        for (code, name, lat, lon, address, services, ed, _) in EXTERNAL {
+            let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+            sqlx::query(
+                "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, '+44 20 7100 0000', $8, true)",
+            )
+            .bind(Uuid::new_v4())
+            .bind(code)
+            .bind(name)
+            .bind(lat)
+            .bind(lon)
+            .bind(address)
+            .bind(&services)
+            .bind(ed)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let now = OffsetDateTime::now_utc();
+    for (code, _, _, _, _, _, _, beds) in EXTERNAL {
+        let f = sqlx::query_scalar::<_, Uuid>("SELECT id FROM bednet_facilities WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *tx)
+            .await?;
+        let f = bednet::repo::facility(&mut tx, f).await?.ok_or_else(|| anyhow!("network facility {code}"))?;
+        // Above the last report's (refused otherwise), even for two starts in one second.
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM bednet_counts WHERE network_facility_id = $1")
+            .bind(f.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let r = bednet::model::BednetReport {
+            as_of: now,
+            seq: now.unix_timestamp().max(last.map_or(0, |l| l + 1)),
+            counts: beds
+                .iter()
+                .map(|&(t, physical, staffed, free)| bednet::model::BednetReportCount {
+                    bed_type: t.into(),
+                    physical,
+                    staffed,
+                    free,
+                })
+                .collect(),
+        };
+        bednet::repo::push_report(&mut tx, &m, &f, &r).await.map_err(e("report"))?;
+    }
+    if !have {
+        let ben: Uuid =
+            sqlx::query_scalar("SELECT id FROM bednet_facilities WHERE code = 'BEN'").fetch_one(&mut *tx).await?;
+        let smh: Uuid =
+            sqlx::query_scalar("SELECT id FROM bednet_facilities WHERE code = 'SMH'").fetch_one(&mut *tx).await?;
+        for (facility, bed_type, priority, esi, summary) in [
+            (ben, "critical_care", "P1", 1, "Polytrauma after a road collision, intubated on scene."),
+            (ben, "general", "P3", 3, "Community-acquired pneumonia, needs IV antibiotics."),
+            (smh, "critical_care", "P2", 2, "STEMI, for primary PCI."),
+        ] {
+            let v = bednet::model::ValidRequest {
+                facility,
+                bed_type: bed_type.into(),
+                priority: priority.into(),
+                esi,
+                news2: Some(5),
+                summary: summary.into(),
+                eta: now + Duration::minutes(30),
+            };
+            bednet::repo::create_request(&mut tx, &m, &v).await.map_err(e("bed request"))?;
+        }
+    }
+    tx.commit().await?;
+    bednet::snapshot::invalidate();
+    Ok(())
 }
 
 fn order(
@@ -422,6 +584,117 @@ async fn billing_charges(
     Ok(())
 }
 
+/// A payer with one plan (USD: copay, 20 % coinsurance) and, for each insured patient (after the
+/// billing patients), a primary policy, three priced haematology charges invoiced and issued,
+/// and the invoice's claim: two in three submitted, the others left drafts (as insurance's demo
+/// does, through its own functions).
+async fn insurance_claims(
+    conn: &mut PgConnection,
+    s: &Staff,
+    sizes: Sizes,
+    pick: &impl Fn(usize) -> Uuid,
+) -> anyhow::Result<()> {
+    use insurance::model::*;
+    let payer = insurance::repo::create_payer(
+        conn,
+        &s.admin,
+        &InsurancePayerForm { code: "BENCH".into(), name: "Bench Mutual".into() },
+    )
+    .await
+    .map_err(e("payer"))?;
+    let plan = insurance::repo::create_plan(
+        conn,
+        &s.admin,
+        &InsurancePlanForm {
+            payer: Some(payer),
+            code: "STD".into(),
+            name: "Standard".into(),
+            currency: "USD".into(),
+            copay: 1500,
+            coinsurance_bp: 2000,
+            deductible: 0,
+            annual_limit: None,
+            excluded_codes: vec![],
+            preauth_codes: vec![],
+        },
+    )
+    .await
+    .map_err(e("plan"))?;
+    let clerk = hearth::platform::auth::CurrentUser {
+        id: s.doctor.0,
+        email: "bench0@bench.hearth".into(),
+        display_name: "Bench 0".into(),
+        roles: vec!["hospital_admin".into()],
+        perms: vec![],
+        facility_ids: vec![s.facility],
+        session_id: None,
+        must_change_password: false,
+        mfa_enabled: false,
+        mfa_required: false,
+        via: hearth::platform::auth::AuthVia::Bearer,
+        client_id: None,
+        time_zone: None,
+        locale: String::new(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let facilities = [s.facility];
+    for i in 0..sizes.claims {
+        let patient = pick(sizes.billing + i);
+        for (k, (code, name)) in
+            [("LAB-HAEM-WBC", "Leukocytes (WBC)"), ("LAB-HAEM-HGB", "Haemoglobin"), ("LAB-HAEM-PLT", "Platelets")]
+                .into_iter()
+                .enumerate()
+        {
+            let at = now - Duration::days(1 + (i % 20) as i64) - Duration::hours(k as i64);
+            laboratory::repo::charge(conn, &s.doctor.1, patient, Uuid::new_v4(), code, name, at)
+                .await
+                .map_err(e("charge"))?;
+        }
+        let form = billing::model::BillingInvoiceForm { facility: Some(s.facility), charges: None, manual: vec![] };
+        let id = billing::repo::build_invoice(conn, &s.admin, Some(&facilities), Some(s.facility), patient, &form)
+            .await
+            .map_err(e("invoice"))?;
+        let inv = billing::repo::load(conn, id).await?.ok_or_else(|| anyhow!("invoice {id}"))?;
+        billing::repo::finalise(conn, &s.admin, &inv).await.map_err(e("finalise"))?;
+        let policy = insurance::repo::add_policy(
+            conn,
+            &s.admin,
+            patient,
+            &InsurancePolicyForm {
+                plan: Some(plan),
+                member_id: format!("BEN-{i:05}"),
+                valid_from: "2020-01-01".into(),
+                valid_to: String::new(),
+                priority: "primary".into(),
+                relationship: "self".into(),
+            },
+        )
+        .await
+        .map_err(e("policy"))?;
+        let claim = insurance::repo::create_claim(
+            conn,
+            &s.admin,
+            &clerk,
+            patient,
+            &InsuranceClaimForm { invoice: Some(id), policy: Some(policy) },
+        )
+        .await
+        .map_err(e("claim"))?;
+        if i % 3 != 0 {
+            let c = insurance::repo::claim(conn, claim).await?.ok_or_else(|| anyhow!("claim {claim}"))?;
+            insurance::repo::claim_action(
+                conn,
+                &s.admin,
+                &c,
+                &InsuranceClaimAction { action: "submit".into(), reason: String::new() },
+            )
+            .await
+            .map_err(e("submit"))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,10 +705,14 @@ mod tests {
         assert_eq!(small.rx_pending, 20);
         assert_eq!(small.imaging, 36);
         assert_eq!(small.billing, 64);
+        assert_eq!(small.claims, 40);
         let large = Sizes::of(200_000);
         assert_eq!(large.rx_pending, 100);
         assert_eq!(large.imaging, 1_000);
         assert_eq!(large.cases, 400);
+        assert_eq!(large.claims, 300);
         assert!(Sizes::of(10).billing <= 10);
+        assert_eq!(Sizes::of(10).claims, 0);
+        assert_eq!(Sizes::of(100).claims, 36);
     }
 }

@@ -76,11 +76,22 @@ pub enum Op {
     /// Build an invoice draft for a patient from their unbilled charges, open it, and cancel it
     /// (write; the charges are unbilled again, so it repeats).
     InvoiceDraft,
+    /// The bed network's public availability JSON from a point near the network's facilities
+    /// (no sign-in, no token; half of the requests conditional on a previous answer's ETag).
+    BednetPublic,
+    /// The bed network board (every facility's counts, pending requests and holds).
+    BednetBoard,
+    /// FHIR: a Patient search by family-name prefix (bearer token).
+    FhirPatientSearch,
+    /// FHIR: a patient's vital-sign Observations (bearer token).
+    FhirObservations,
+    /// The insurance claims worklist (the latest claims of the facility, drafts and submitted).
+    InsuranceClaims,
 }
 
 impl Op {
     /// Every operation, in report order (also the order the mix is drawn in).
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 35] = [
         Op::SignIn,
         Op::ApiToken,
         Op::SearchName,
@@ -111,6 +122,11 @@ impl Op {
         Op::EmarWard,
         Op::BillingWorklist,
         Op::InvoiceDraft,
+        Op::BednetPublic,
+        Op::BednetBoard,
+        Op::FhirPatientSearch,
+        Op::FhirObservations,
+        Op::InsuranceClaims,
     ];
 
     /// The name on the command line and in the JSON results (`chart`, `register`, …).
@@ -151,6 +167,11 @@ impl Op {
             Op::EmarWard => "eMAR: a ward's doses due",
             Op::BillingWorklist => "billing worklist (unbilled)",
             Op::InvoiceDraft => "invoice draft (build, open, cancel)",
+            Op::BednetPublic => "bed network: public availability (JSON)",
+            Op::BednetBoard => "bed network board",
+            Op::FhirPatientSearch => "FHIR: Patient search (family prefix)",
+            Op::FhirObservations => "FHIR: a patient's vital-sign Observations",
+            Op::InsuranceClaims => "insurance claims worklist",
         }
     }
 
@@ -187,6 +208,11 @@ impl Op {
             Op::EmarWard => 3,
             Op::BillingWorklist => 1,
             Op::InvoiceDraft => 1,
+            Op::BednetPublic => 3,
+            Op::BednetBoard => 1,
+            Op::FhirPatientSearch => 2,
+            Op::FhirObservations => 2,
+            Op::InsuranceClaims => 1,
         }
     }
 
@@ -223,6 +249,8 @@ impl Op {
                 | Op::SlotSearch
                 | Op::BookAppointment
                 | Op::RadiologyWorklist
+                | Op::FhirPatientSearch
+                | Op::FhirObservations
         )
     }
 
@@ -369,6 +397,11 @@ mod tests {
             "emar-ward",
             "billing-worklist",
             "invoice-draft",
+            "bednet-public",
+            "bednet-board",
+            "fhir-patient-search",
+            "fhir-observations",
+            "insurance-claims",
         ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
@@ -383,10 +416,24 @@ mod tests {
         let m = Mix::new(&[]);
         assert_eq!(m.share(Op::SignIn), 0.0);
         assert_eq!(m.share(Op::ApiToken), 0.0);
-        assert!((m.share(Op::OpenChart) - 25.0 / 145.0).abs() < 1e-9);
+        assert!((m.share(Op::OpenChart) - 25.0 / 154.0).abs() < 1e-9);
         assert!(m.needs_token());
         let total: f64 = Op::ALL.iter().map(|&o| m.share(o)).sum();
         assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_public_availability_goes_without_a_token_and_fhir_with_one() {
+        assert!(!Op::BednetPublic.needs_token());
+        assert!(!Op::BednetBoard.needs_token());
+        assert!(Op::FhirPatientSearch.needs_token());
+        assert!(Op::FhirObservations.needs_token());
+        assert!(Mix::new(&[Op::FhirObservations]).needs_token());
+        assert!(!Mix::new(&[Op::BednetPublic]).needs_token());
+        assert!(!Op::InsuranceClaims.needs_token());
+        assert!([Op::BednetPublic, Op::BednetBoard, Op::FhirPatientSearch, Op::FhirObservations, Op::InsuranceClaims]
+            .iter()
+            .all(|o| o.weight() > 0 && !o.is_write() && !o.reads_chart()));
     }
 
     #[test]
