@@ -94,13 +94,29 @@ async fn build(state: &AppState, q: &AvailabilityQuery) -> Result<BednetAvailabi
     Ok(BednetAvailability { generated_at: snap.generated_at, stale_after_minutes: snap.stale_minutes, facilities })
 }
 
-/// An answer with its ETag and caching headers, or 304 when the client has it.
-fn cached(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Response {
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+/// What a client caches an answer for: the facilities, their counts, states and distances,
+/// without the snapshot's time and the live reports' times, which move at every rebuild (3 s)
+/// while nothing a reader acts on has changed. `extra` names the representation (JSON, or HTML
+/// in a language for a query).
+fn fingerprint(a: &BednetAvailability, extra: &str) -> Vec<u8> {
+    let mut v = serde_json::to_value(&a.facilities).unwrap_or_default();
+    if let Some(list) = v.as_array_mut() {
+        for f in list.iter_mut().filter_map(|f| f.as_object_mut()) {
+            f.remove("updated_at");
+        }
+    }
+    format!("{extra}|{}|{v}", a.stale_after_minutes).into_bytes()
+}
+
+/// An answer with its weak ETag (of the [`fingerprint`]) and caching headers, or 304 when the
+/// client has an equivalent answer (weak comparison: `W/` ignored on either side).
+fn cached(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str, fingerprint: &[u8]) -> Response {
+    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(fingerprint))[..32]);
+    let etag = format!("W/{tag}");
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t.trim_start_matches("W/") == tag || t == "*"));
     let mut res = if matches { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
     let h = res.headers_mut();
     if !matches {
@@ -125,8 +141,9 @@ pub async fn json(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
         Ok(a) => a,
         Err(r) => return r,
     };
+    let print = fingerprint(&a, "json");
     match serde_json::to_vec(&a) {
-        Ok(body) => cached(&headers, body, "application/json"),
+        Ok(body) => cached(&headers, body, "application/json", &print),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -218,9 +235,10 @@ async fn page(
     };
     let (dots, me) = schematic(&a.facilities, safe.point().ok().flatten());
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let print = fingerprint(&a, &format!("html|{}|{}|{}|{}", page.lang(), safe.lat, safe.lon, safe.sort));
     let tpl = AvailabilityPage { page, a, q, error, dots, me };
     match tpl.render() {
-        Ok(html) if status == StatusCode::OK => cached(&headers, html.into_bytes(), "text/html; charset=utf-8"),
+        Ok(html) if status == StatusCode::OK => cached(&headers, html.into_bytes(), "text/html; charset=utf-8", &print),
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
