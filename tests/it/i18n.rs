@@ -244,6 +244,18 @@ const CONVERTED: &[&str] = &[
     "emar/chart.html",
     "emar/ward.html",
     "emar/wristband.html",
+    // i18n-c: the rest of the registry, the chart's notes, visit start and ICD-10-CM browser.
+    "patients/_start_panel.html",
+    "patients/break_glass.html",
+    "patients/close.html",
+    "patients/flags.html",
+    "patients/import.html",
+    "patients/merge.html",
+    "patients/merges.html",
+    "patients/requests.html",
+    "patients/summary.html",
+    "patients/unidentified.html",
+    "patients/unmerge.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical
