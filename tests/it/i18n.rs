@@ -256,6 +256,15 @@ const CONVERTED: &[&str] = &[
     "patients/summary.html",
     "patients/unidentified.html",
     "patients/unmerge.html",
+    "ehr/_start_panel.html",
+    "ehr/note.html",
+    "ehr/note_new.html",
+    "ehr/visit_start.html",
+    "ehr/icd10.html",
+    "ehr/icd10_listbox.html",
+    "ehr/icd10_options.html",
+    "ehr/icd10_picker.html",
+    "ehr/icd10_results.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

@@ -152,22 +152,11 @@ pub async fn break_glass(
         let title = page.t("patients-restricted-record");
         return web::render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &BreakGlassPage {
-                page: page.titled(title),
-                id,
-                mrn,
-                reason,
-                reason_code: f.reason_code.clone(),
-                errors,
-            },
+            &BreakGlassPage { page: page.titled(title), id, mrn, reason, reason_code: f.reason_code.clone(), errors },
         );
     }
     grant(&state.pool, &auth, id, &f.reason_code, &reason).await?;
-    Ok(web::redirect_flash(
-        &format!("/patients/{id}"),
-        "info",
-        &page.t("patients-bg-granted"),
-    ))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "info", &page.t("patients-bg-granted")))
 }
 
 /// Records a break-glass grant and its audit event in one transaction.

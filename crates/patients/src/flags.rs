@@ -160,10 +160,8 @@ async fn render(
     audit::record_now(&state.pool, &auth.meta, Event::new("patient.flags.view", "patient", b.id).patient(b.id)).await?;
     let (current, note) = current.unwrap_or_else(|| (b.flags.clone(), String::new()));
     let errors = crate::i18n::localise_errors(&page, errors);
-    let code_statuses = CODE_STATUSES
-        .iter()
-        .map(|(v, l)| (*v, crate::i18n::coded(&page, "patients-flags-code", v, l)))
-        .collect();
+    let code_statuses =
+        CODE_STATUSES.iter().map(|(v, l)| (*v, crate::i18n::coded(&page, "patients-flags-code", v, l))).collect();
     let isolations =
         ISOLATIONS.iter().map(|(v, l)| (*v, crate::i18n::coded(&page, "patients-isolation", v, l))).collect();
     let (heading, list) = (page.t("patients-flags-heading"), page.t("nav-patients"));

@@ -223,7 +223,8 @@ async fn summary(state: &AppState, id: Uuid) -> AppResult<PatientSummary> {
 }
 
 fn titled(page: Page, s: &PatientSummary) -> Page {
-    let (title, list, crumb) = (page.t("patients-merge-heading"), page.t("nav-patients"), page.t("patients-merge-crumb"));
+    let (title, list, crumb) =
+        (page.t("patients-merge-heading"), page.t("nav-patients"), page.t("patients-merge-crumb"));
     page.titled(title)
         .crumb(list, "/patients")
         .crumb(s.full_name(), format!("/patients/{}", s.id))
@@ -295,11 +296,7 @@ pub async fn merge_submit(
         Ok(_) => {
             tx.commit().await?;
             let mrn = repo::mrn_of(&state.pool, merged).await?.unwrap_or_default();
-            Ok(web::redirect_flash(
-                &format!("/patients/{survivor}"),
-                "ok",
-                &page.t1("patients-merge-done", "mrn", mrn),
-            ))
+            Ok(web::redirect_flash(&format!("/patients/{survivor}"), "ok", &page.t1("patients-merge-done", "mrn", mrn)))
         }
         Err(ChangeError::Refused(m)) => {
             drop(tx);

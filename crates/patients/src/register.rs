@@ -379,11 +379,7 @@ pub async fn unidentified_create(
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(
-        &format!("/patients/{id}"),
-        "ok",
-        &page.t1("patients-unid-registered", "mrn", mrn),
-    ))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t1("patients-unid-registered", "mrn", mrn)))
 }
 
 #[cfg(test)]

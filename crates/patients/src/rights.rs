@@ -211,7 +211,8 @@ async fn requests_page(
     drop(conn);
     let name = p.summary.full_name();
     let errors = crate::i18n::localise_errors(&page, errors);
-    let (title, list, crumb) = (page.t("patients-req-heading"), page.t("nav-patients"), page.t("patients-req-requests"));
+    let (title, list, crumb) =
+        (page.t("patients-req-heading"), page.t("nav-patients"), page.t("patients-req-requests"));
     Ok(RequestsPage {
         page: page
             .titled(title)
