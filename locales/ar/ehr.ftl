@@ -500,3 +500,95 @@ ehr-doc-new-version = رفع إصدار جديد
 ehr-doc-kept = تبقى الإصدارات السابقة دون تغيير.
 ehr-doc-what-changed = ما الذي تغيّر
 ehr-doc-submit = رفع الإصدار
+
+## ملاحظة، ملاحظة جديدة (ehr/note.html، ehr/note_new.html)
+
+ehr-note-new-heading = ملاحظة جديدة
+ehr-note-crumb-new = جديدة
+ehr-note-signed-locked = موقَّعة · مقفلة
+ehr-note-signed-by = وقّعها
+ehr-note-body = الملاحظة
+ehr-note-save-draft = حفظ المسودة
+ehr-note-sign-open = توقيع الملاحظة…
+ehr-note-sign-locks = التوقيع يقفل الملاحظة: لا يمكن تغييرها بعد ذلك، بل تُستكمل بملحق فقط.
+ehr-note-save-first = احفظ أي تغييرات على المسودة أولًا.
+ehr-note-reviewed = راجعت هذه الملاحظة وأوقّعها
+ehr-note-sign-submit = توقيع وقفل
+ehr-note-addenda = الملاحق
+ehr-note-addendum-by = ملحق بواسطة { $name }، { $when }
+ehr-note-add-addendum-heading = إضافة ملحق
+ehr-note-addendum = الملحق
+ehr-note-add-addendum = إضافة الملحق
+ehr-note-all-notes = كل الملاحظات
+ehr-note-encounter = الزيارة
+ehr-note-encounter-none = — لا شيء —
+ehr-note-encrypted = تُخزَّن الملاحظات مشفّرة. الملاحظة الموقّعة مقفلة؛ وتُضاف التصحيحات كملاحق.
+ehr-note-save-sign-open = حفظ وتوقيع…
+ehr-note-save-sign = حفظ وتوقيع
+ehr-note-signed-flash = وُقِّعت الملاحظة.
+ehr-note-draft-saved = حُفظت المسودة.
+ehr-note-signed-locked-flash = وُقِّعت الملاحظة؛ وهي الآن مقفلة.
+ehr-note-addendum-added = أُضيف الملحق.
+
+## بدء الزيارة (ehr/visit_start.html)
+
+ehr-visit-born = تاريخ الميلاد { $date }
+ehr-visit-back = العودة إلى المريض
+ehr-visit-open = لدى هذا المريض زيارة جارية بالفعل: بدأت في { $when } ({ $zone }){ $place }. أنهِها أو ألغِها قبل بدء زيارة أخرى.
+ehr-visit-open-in = في { $department }
+ehr-visit-open-with = مع { $clinician }
+ehr-visit-department = القسم
+ehr-visit-clinician = الطبيب المعالج (اختياري)
+ehr-visit-not-assigned = لم يُعيَّن بعد
+ehr-visit-reason = سبب الزيارة
+ehr-visit-submit = بدء الزيارة (تسجيل الوصول الآن)
+ehr-visit-started = بدأت الزيارة: سُجِّل وصول المريض إلى { $department }.
+ehr-visit-started-department = بدأت الزيارة: سُجِّل وصول المريض إلى القسم.
+ehr-visit-blocked-merged = دُمج هذا السجل في سجل آخر؛ ابدأ الزيارة على السجل الباقي.
+ehr-visit-blocked-deceased = المريض مسجَّل كمتوفى.
+ehr-visit-blocked-closed = السجل مغلق؛ أعد فتحه قبل بدء زيارة.
+
+## متصفح ICD-10-CM ومنتقي نموذج المشكلات (ehr/icd10*.html)
+
+ehr-icd-heading = ICD-10-CM
+ehr-icd-intro = التعديل السريري الأمريكي للتصنيف ICD-10 (FY2026، CDC/NCHS، ملكية عامة). الرموز القابلة للفوترة صالحة في قائمة المشكلات.
+ehr-icd-search-region = البحث في ICD-10-CM
+ehr-icd-search-label = البحث بالرمز أو الكلمات
+ehr-icd-search = بحث
+ehr-icd-browse = تصفّح
+ehr-icd-all-chapters = كل الفصول
+ehr-icd-billable = قابل للفوترة
+ehr-icd-heading-badge = عنوان
+ehr-icd-no-children = لا رموز تحت هذا الرمز.
+ehr-icd-no-match = لا يطابق أي رمز ICD-10-CM «{ $query }».
+ehr-icd-used = استُخدم { $count }×
+ehr-icd-picker-empty = اكتب رمزًا أو كلمات؛ تظهر رموزك الأخيرة هنا بعد أن تسجّل بعضها.
+ehr-icd-picker-no-match = لا يطابق أي رمز قابل للفوترة «{ $query }».
+ehr-icd-picker-label = التشخيص (ICD-10-CM)
+ehr-icd-picker-hint = اكتب رمزًا (E11.9) أو كلمات، حتى اليومية منها («ضغط الدم المرتفع»)؛ استخدم مفاتيح الأسهم وEnter للاختيار. الرموز القابلة للفوترة فقط؛ تأتي رموزك الأخيرة أولًا.
+
+## لوحات صفحة البداية (ehr/_start_panel.html)
+
+ehr-start-encounters-intro = الزيارات التي أنت طبيبها في { $day }.
+ehr-start-encounters-empty = لا زيارات أنت طبيبها اليوم.
+ehr-start-notes-intro = مسودات ملاحظاتك، الأقدم أولًا: وقّعها أو تخلّص منها.
+ehr-start-notes-empty = لا ملاحظات غير موقّعة: كل ملاحظة كتبتها موقّعة.
+ehr-start-observations-intro = مرضاك الذين لم تُقَس علاماتهم الحيوية خلال آخر { $hours } ساعات.
+ehr-start-observations-empty = لا قياسات مستحقة: قيست العلامات الحيوية لكل مريض في قائمتك مؤخرًا.
+ehr-start-draft-note = مسودة ملاحظة
+ehr-start-no-vitals = لا علامات حيوية مسجلة
+ehr-start-last-vitals = آخر العلامات الحيوية
+
+## أخطاء النماذج والرفض في هذه الصفحات
+
+ehr-err-note-template = اختر SOAP أو ملاحظة متابعة أو إجراء أو نصًا حرًا.
+ehr-err-max-200 = 200 حرف على الأكثر.
+ehr-err-note-body = اكتب الملاحظة.
+ehr-err-note-encounter-other = هذه الزيارة ليست لهذا المريض.
+ehr-err-note-encounter = اختر زيارة من القائمة.
+ehr-err-note-title = أدخل عنوانًا من 200 حرف على الأكثر.
+ehr-err-note-confirm-new = ضع علامة على «راجعت هذه الملاحظة» لتوقيعها (التوقيع يقفلها)، أو احفظ مسودة.
+ehr-err-note-confirm = ضع علامة على «راجعت هذه الملاحظة» لتوقيعها؛ التوقيع يقفلها. لم يُوقَّع شيء.
+ehr-err-visit-department = اختر القسم الذي يزوره المريض.
+ehr-err-visit-department-open = اختر أحد الأقسام المفتوحة في منشأتك.
+ehr-err-visit-reason = أدخل سبب الزيارة (مثل «متابعة الربو»).

@@ -495,3 +495,95 @@ ehr-doc-new-version = Upload a new version
 ehr-doc-kept = The earlier versions are kept unchanged.
 ehr-doc-what-changed = What changed
 ehr-doc-submit = Upload version
+
+## A note, a new note (ehr/note.html, ehr/note_new.html)
+
+ehr-note-new-heading = New note
+ehr-note-crumb-new = New
+ehr-note-signed-locked = Signed · locked
+ehr-note-signed-by = Signed by
+ehr-note-body = Note
+ehr-note-save-draft = Save draft
+ehr-note-sign-open = Sign note…
+ehr-note-sign-locks = Signing locks the note: it cannot be changed afterwards, only amended with an addendum.
+ehr-note-save-first = Save any changes to the draft first.
+ehr-note-reviewed = I have reviewed this note and sign it
+ehr-note-sign-submit = Sign and lock
+ehr-note-addenda = Addenda
+ehr-note-addendum-by = Addendum by { $name }, { $when }
+ehr-note-add-addendum-heading = Add an addendum
+ehr-note-addendum = Addendum
+ehr-note-add-addendum = Add addendum
+ehr-note-all-notes = All notes
+ehr-note-encounter = Encounter
+ehr-note-encounter-none = — none —
+ehr-note-encrypted = Notes are stored encrypted. A signed note is locked; corrections are added as addenda.
+ehr-note-save-sign-open = Save and sign…
+ehr-note-save-sign = Save and sign
+ehr-note-signed-flash = Note signed.
+ehr-note-draft-saved = Draft saved.
+ehr-note-signed-locked-flash = Note signed; it is now locked.
+ehr-note-addendum-added = Addendum added.
+
+## Visit start (ehr/visit_start.html)
+
+ehr-visit-born = born { $date }
+ehr-visit-back = Back to the patient
+ehr-visit-open = This patient already has a visit under way: started { $when } ({ $zone }){ $place }. Finish or cancel it before starting another.
+ehr-visit-open-in = in { $department }
+ehr-visit-open-with = with { $clinician }
+ehr-visit-department = Department
+ehr-visit-clinician = Attending clinician (optional)
+ehr-visit-not-assigned = Not assigned yet
+ehr-visit-reason = Reason for the visit
+ehr-visit-submit = Start visit (check in now)
+ehr-visit-started = Visit started: the patient is checked in to { $department }.
+ehr-visit-started-department = Visit started: the patient is checked in to the department.
+ehr-visit-blocked-merged = This record was merged into another one; start the visit on the surviving record.
+ehr-visit-blocked-deceased = The patient is recorded as deceased.
+ehr-visit-blocked-closed = The record is closed; reopen it before starting a visit.
+
+## The ICD-10-CM browser and the problem form's picker (ehr/icd10*.html)
+
+ehr-icd-heading = ICD-10-CM
+ehr-icd-intro = The US clinical modification of ICD-10 (FY2026, CDC/NCHS, public domain). Billable codes are valid on the problem list.
+ehr-icd-search-region = Search ICD-10-CM
+ehr-icd-search-label = Search by code or words
+ehr-icd-search = Search
+ehr-icd-browse = Browse
+ehr-icd-all-chapters = All chapters
+ehr-icd-billable = billable
+ehr-icd-heading-badge = heading
+ehr-icd-no-children = No codes below this one.
+ehr-icd-no-match = No ICD-10-CM code matches “{ $query }”.
+ehr-icd-used = used { $count }×
+ehr-icd-picker-empty = Type a code or words; your recent codes appear here once you have recorded some.
+ehr-icd-picker-no-match = No billable code matches “{ $query }”.
+ehr-icd-picker-label = Diagnosis (ICD-10-CM)
+ehr-icd-picker-hint = Type a code (E11.9) or words, also everyday ones (“high blood pressure”); use the arrow keys and Enter to choose. Billable codes only; your recent codes come first.
+
+## The start page's panels (ehr/_start_panel.html)
+
+ehr-start-encounters-intro = Encounters with you as clinician on { $day }.
+ehr-start-encounters-empty = No encounters with you as clinician today.
+ehr-start-notes-intro = Your draft notes, oldest first: sign them or discard them.
+ehr-start-notes-empty = No unsigned notes: every note you wrote is signed.
+ehr-start-observations-intro = Your patients without a set of vital signs in the last { $hours } hours.
+ehr-start-observations-empty = No observations due: every patient on your list had vital signs taken recently.
+ehr-start-draft-note = Draft note
+ehr-start-no-vitals = No vital signs recorded
+ehr-start-last-vitals = Last vital signs
+
+## Form errors and refusals of these pages (crates/ehr/src/i18n.rs ERRORS)
+
+ehr-err-note-template = Choose SOAP, progress, procedure or free-text.
+ehr-err-max-200 = At most 200 characters.
+ehr-err-note-body = Write the note.
+ehr-err-note-encounter-other = That encounter is not this patient's.
+ehr-err-note-encounter = Choose an encounter from the list.
+ehr-err-note-title = Enter a title of at most 200 characters.
+ehr-err-note-confirm-new = Tick “I have reviewed this note” to sign it (signing locks it), or save a draft.
+ehr-err-note-confirm = Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.
+ehr-err-visit-department = Choose the department the patient is visiting.
+ehr-err-visit-department-open = Choose one of your facility's open departments.
+ehr-err-visit-reason = Enter the reason for the visit (e.g. "follow-up of asthma").

@@ -498,3 +498,95 @@ ehr-doc-new-version = Subir una versión nueva
 ehr-doc-kept = Las versiones anteriores se conservan sin cambios.
 ehr-doc-what-changed = Qué cambió
 ehr-doc-submit = Subir versión
+
+## Una nota, una nota nueva (ehr/note.html, ehr/note_new.html)
+
+ehr-note-new-heading = Nota nueva
+ehr-note-crumb-new = Nueva
+ehr-note-signed-locked = Firmada · bloqueada
+ehr-note-signed-by = Firmada por
+ehr-note-body = Nota
+ehr-note-save-draft = Guardar borrador
+ehr-note-sign-open = Firmar la nota…
+ehr-note-sign-locks = Firmar bloquea la nota: después no puede modificarse, solo completarse con una adenda.
+ehr-note-save-first = Guarde antes los cambios del borrador.
+ehr-note-reviewed = He revisado esta nota y la firmo
+ehr-note-sign-submit = Firmar y bloquear
+ehr-note-addenda = Adendas
+ehr-note-addendum-by = Adenda de { $name }, { $when }
+ehr-note-add-addendum-heading = Añadir una adenda
+ehr-note-addendum = Adenda
+ehr-note-add-addendum = Añadir adenda
+ehr-note-all-notes = Todas las notas
+ehr-note-encounter = Episodio
+ehr-note-encounter-none = — ninguno —
+ehr-note-encrypted = Las notas se guardan cifradas. Una nota firmada queda bloqueada; las correcciones se añaden como adendas.
+ehr-note-save-sign-open = Guardar y firmar…
+ehr-note-save-sign = Guardar y firmar
+ehr-note-signed-flash = Nota firmada.
+ehr-note-draft-saved = Borrador guardado.
+ehr-note-signed-locked-flash = Nota firmada; ahora está bloqueada.
+ehr-note-addendum-added = Adenda añadida.
+
+## Inicio de visita (ehr/visit_start.html)
+
+ehr-visit-born = nacido el { $date }
+ehr-visit-back = Volver al paciente
+ehr-visit-open = Este paciente ya tiene una visita en curso: iniciada el { $when } ({ $zone }){ $place }. Termínela o anúlela antes de iniciar otra.
+ehr-visit-open-in = en { $department }
+ehr-visit-open-with = con { $clinician }
+ehr-visit-department = Servicio
+ehr-visit-clinician = Clínico responsable (opcional)
+ehr-visit-not-assigned = Aún sin asignar
+ehr-visit-reason = Motivo de la visita
+ehr-visit-submit = Iniciar visita (registrar la llegada ahora)
+ehr-visit-started = Visita iniciada: el paciente ha registrado su llegada en { $department }.
+ehr-visit-started-department = Visita iniciada: el paciente ha registrado su llegada en el servicio.
+ehr-visit-blocked-merged = Este registro se fusionó en otro; inicie la visita en el registro conservado.
+ehr-visit-blocked-deceased = El paciente consta como fallecido.
+ehr-visit-blocked-closed = El registro está cerrado; reábralo antes de iniciar una visita.
+
+## El navegador CIE-10-MC y el selector del formulario de problemas (ehr/icd10*.html)
+
+ehr-icd-heading = CIE-10-MC (ICD-10-CM)
+ehr-icd-intro = La modificación clínica estadounidense de la CIE-10 (FY2026, CDC/NCHS, dominio público). Los códigos facturables son válidos en la lista de problemas.
+ehr-icd-search-region = Buscar en la CIE-10-MC
+ehr-icd-search-label = Buscar por código o palabras
+ehr-icd-search = Buscar
+ehr-icd-browse = Explorar
+ehr-icd-all-chapters = Todos los capítulos
+ehr-icd-billable = facturable
+ehr-icd-heading-badge = encabezado
+ehr-icd-no-children = No hay códigos por debajo de este.
+ehr-icd-no-match = Ningún código CIE-10-MC coincide con «{ $query }».
+ehr-icd-used = usado { $count }×
+ehr-icd-picker-empty = Escriba un código o palabras; sus códigos recientes aparecerán aquí cuando haya registrado alguno.
+ehr-icd-picker-no-match = Ningún código facturable coincide con «{ $query }».
+ehr-icd-picker-label = Diagnóstico (CIE-10-MC)
+ehr-icd-picker-hint = Escriba un código (E11.9) o palabras, también cotidianas («tensión alta»); use las flechas y Intro para elegir. Solo códigos facturables; sus códigos recientes aparecen primero.
+
+## Los paneles de la página de inicio (ehr/_start_panel.html)
+
+ehr-start-encounters-intro = Episodios en los que usted es el clínico el { $day }.
+ehr-start-encounters-empty = Hoy no hay episodios en los que usted sea el clínico.
+ehr-start-notes-intro = Sus notas en borrador, la más antigua primero: fírmelas o descártelas.
+ehr-start-notes-empty = No hay notas sin firmar: todas las notas que escribió están firmadas.
+ehr-start-observations-intro = Sus pacientes sin un conjunto de constantes vitales en las últimas { $hours } horas.
+ehr-start-observations-empty = No hay observaciones pendientes: a todos los pacientes de su lista se les tomaron las constantes recientemente.
+ehr-start-draft-note = Nota en borrador
+ehr-start-no-vitals = Sin constantes vitales registradas
+ehr-start-last-vitals = Últimas constantes vitales
+
+## Errores de formulario y rechazos de estas páginas
+
+ehr-err-note-template = Elija SOAP, evolución, procedimiento o texto libre.
+ehr-err-max-200 = Como máximo 200 caracteres.
+ehr-err-note-body = Escriba la nota.
+ehr-err-note-encounter-other = Ese episodio no es de este paciente.
+ehr-err-note-encounter = Elija un episodio de la lista.
+ehr-err-note-title = Escriba un título de como máximo 200 caracteres.
+ehr-err-note-confirm-new = Marque «He revisado esta nota» para firmarla (firmar la bloquea), o guarde un borrador.
+ehr-err-note-confirm = Marque «He revisado esta nota» para firmarla; firmar la bloquea. No se ha firmado nada.
+ehr-err-visit-department = Elija el servicio que visita el paciente.
+ehr-err-visit-department-open = Elija uno de los servicios abiertos de su centro.
+ehr-err-visit-reason = Escriba el motivo de la visita (p. ej. «seguimiento del asma»).

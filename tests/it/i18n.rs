@@ -284,6 +284,27 @@ const CONVERTED: &[&str] = &[
     "notify/settings.html",
     "search/page.html",
     "search/suggest.html",
+    // i18n-c: the rest of the registry, the chart's notes, visit start and ICD-10-CM browser.
+    "patients/_start_panel.html",
+    "patients/break_glass.html",
+    "patients/close.html",
+    "patients/flags.html",
+    "patients/import.html",
+    "patients/merge.html",
+    "patients/merges.html",
+    "patients/requests.html",
+    "patients/summary.html",
+    "patients/unidentified.html",
+    "patients/unmerge.html",
+    "ehr/_start_panel.html",
+    "ehr/note.html",
+    "ehr/note_new.html",
+    "ehr/visit_start.html",
+    "ehr/icd10.html",
+    "ehr/icd10_listbox.html",
+    "ehr/icd10_options.html",
+    "ehr/icd10_picker.html",
+    "ehr/icd10_results.html",
 ];
 
 /// Words that may stay as they are in any language (codes, product names, key caps, clinical

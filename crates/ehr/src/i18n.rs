@@ -54,3 +54,64 @@ pub fn enc_kind(page: &Page, kind: &str) -> String {
 pub fn doc_category(page: &Page, category: &str) -> String {
     page.t_or(&key("ehr-docs-category", category), crate::documents::model::category_label(category))
 }
+
+/// A start-page row's activity: the texts the panels' queries compute ("Draft note", "Last vital
+/// signs"…) in the page's language; a note's title or an encounter line as it is.
+pub fn start_what(page: &Page, what: &str) -> String {
+    match what {
+        "Draft note" => page.t("ehr-start-draft-note"),
+        "No vital signs recorded" => page.t("ehr-start-no-vitals"),
+        "Last vital signs" => page.t("ehr-start-last-vitals"),
+        _ => what.to_string(),
+    }
+}
+
+/// The visit-start page's warning about a visit already under way.
+pub fn open_visit(page: &Page, o: &crate::visits::OpenVisit) -> String {
+    let mut place = String::new();
+    if let Some(d) = &o.department {
+        place.push(' ');
+        place.push_str(&page.t1("ehr-visit-open-in", "department", d.as_str()));
+    }
+    if let Some(c) = &o.clinician {
+        place.push(' ');
+        place.push_str(&page.t1("ehr-visit-open-with", "clinician", c.as_str()));
+    }
+    page.t_args(
+        "ehr-visit-open",
+        &[("when", &page.zone.datetime(o.starts_at)), ("zone", &page.zone.to_string()), ("place", &place)],
+    )
+}
+
+/// The chart's form errors and refusals (English from the shared validation, which the API also
+/// uses) and their message keys.
+pub const ERRORS: &[(&str, &str)] = &[
+    ("Choose SOAP, progress, procedure or free-text.", "ehr-err-note-template"),
+    ("At most 200 characters.", "ehr-err-max-200"),
+    ("Write the note.", "ehr-err-note-body"),
+    ("That encounter is not this patient's.", "ehr-err-note-encounter-other"),
+    ("Choose an encounter from the list.", "ehr-err-note-encounter"),
+    ("Enter a title of at most 200 characters.", "ehr-err-note-title"),
+    ("Tick “I have reviewed this note” to sign it (signing locks it), or save a draft.", "ehr-err-note-confirm-new"),
+    ("Tick “I have reviewed this note” to sign it; signing locks it. Nothing was signed.", "ehr-err-note-confirm"),
+    ("Choose the department the patient is visiting.", "ehr-err-visit-department"),
+    ("Choose one of your facility's open departments.", "ehr-err-visit-department-open"),
+    ("Enter the reason for the visit (e.g. \"follow-up of asthma\").", "ehr-err-visit-reason"),
+    ("This record was merged into another one; start the visit on the surviving record.", "ehr-visit-blocked-merged"),
+    ("The patient is recorded as deceased.", "ehr-visit-blocked-deceased"),
+    ("The record is closed; reopen it before starting a visit.", "ehr-visit-blocked-closed"),
+];
+
+/// One message in the page's language: a known English message through its key ([`ERRORS`]),
+/// any other (a message with a value in it) as it is.
+pub fn localise(page: &Page, m: &str) -> String {
+    match ERRORS.iter().find(|(en, _)| *en == m) {
+        Some((_, k)) => page.t(k),
+        None => m.to_string(),
+    }
+}
+
+/// The form errors in the page's language ([`localise`]).
+pub fn localise_errors(page: &Page, errors: hearth_core::web::FieldErrors) -> hearth_core::web::FieldErrors {
+    hearth_core::web::FieldErrors(errors.0.into_iter().map(|(f, m)| (f, localise(page, &m))).collect())
+}

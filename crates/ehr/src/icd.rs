@@ -481,7 +481,8 @@ pub async fn browse_page(
     let results = search(&state.pool, &q, false, 50).await?;
     let code = iq.code.as_deref().map(str::trim).filter(|c| !c.is_empty() && c.len() <= 12);
     let (path, children) = browse(&state.pool, code).await?.ok_or(AppError::NotFound)?;
-    let mut page = page.titled("ICD-10-CM").crumb("ICD-10-CM", "/icd10");
+    let title = page.t("ehr-icd-heading");
+    let mut page = page.titled(title.clone()).crumb(title, "/icd10");
     for p in &path {
         page = page.crumb(p.label(), format!("/icd10?code={}", p.code));
     }
@@ -491,6 +492,7 @@ pub async fn browse_page(
 #[derive(Template)]
 #[template(path = "ehr/icd10_results.html")]
 struct Results {
+    page: Page,
     results: Vec<IcdCode>,
     q: String,
 }
@@ -498,13 +500,14 @@ struct Results {
 /// htmx partial: search results for the browse page.
 pub async fn search_partial(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Query(iq): Query<IcdQuery>,
 ) -> AppResult<Response> {
     auth.require(crate::perms::CHART_READ)?;
     let q: String = iq.q.trim().chars().take(100).collect();
     let results = search(&state.pool, &q, iq.billable.is_some(), 50).await?;
-    web::render(&Results { results, q })
+    web::render(&Results { page, results, q })
 }
 
 #[derive(Template)]
@@ -530,6 +533,7 @@ pub async fn options_partial(
 #[derive(Template)]
 #[template(path = "ehr/icd10_listbox.html")]
 struct Listbox {
+    page: Page,
     results: Vec<Ranked>,
     q: String,
 }
@@ -538,6 +542,7 @@ struct Listbox {
 /// billable codes ranked for the clinician, or their recent codes for an empty query.
 pub async fn picker_partial(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     Query(iq): Query<IcdQuery>,
 ) -> AppResult<Response> {
@@ -545,7 +550,7 @@ pub async fn picker_partial(
     let q = if iq.q.trim().is_empty() { iq.icd_code.or(iq.code).unwrap_or_default() } else { iq.q };
     let q: String = q.trim().chars().take(100).collect();
     let results = picker_search(&state.pool, &q, auth.id, 12).await?;
-    web::render(&Listbox { results, q })
+    web::render(&Listbox { page, results, q })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

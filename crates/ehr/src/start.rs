@@ -155,7 +155,7 @@ struct PanelBody<'a> {
     /// Rows link to their item (`link/{item}`), not the list.
     item_links: bool,
     intro: String,
-    empty: &'static str,
+    empty: String,
 }
 
 /// "Today's encounters": only for users who are an encounter's clinician at all (a nurse is not
@@ -170,8 +170,8 @@ pub async fn encounters_panel(state: &AppState, page: &Page) -> AppResult<Option
         return Ok(None);
     }
     let rows = encounters_today(&state.pool, user, page.zone.day_range(page.zone.today())).await?;
-    let intro = format!("Encounters with you as clinician on {}.", page.zone.today());
-    let empty = "No encounters with you as clinician today.";
+    let intro = page.t1("ehr-start-encounters-intro", "day", page.zone.today().to_string());
+    let empty = page.t("ehr-start-encounters-empty");
     Ok(Some(PanelBody { page, rows, link: "encounters", item_links: false, intro, empty }.render()?))
 }
 
@@ -179,18 +179,9 @@ pub async fn encounters_panel(state: &AppState, page: &Page) -> AppResult<Option
 pub async fn notes_panel(state: &AppState, page: &Page) -> AppResult<Option<String>> {
     let Some(user) = &page.user else { return Ok(None) };
     let rows = unsigned_notes(&state.pool, user).await?;
-    let intro = "Your draft notes, oldest first: sign them or discard them.".to_string();
-    Ok(Some(
-        PanelBody {
-            page,
-            rows,
-            link: "notes",
-            item_links: true,
-            intro,
-            empty: "No unsigned notes: every note you wrote is signed.",
-        }
-        .render()?,
-    ))
+    let intro = page.t("ehr-start-notes-intro");
+    let empty = page.t("ehr-start-notes-empty");
+    Ok(Some(PanelBody { page, rows, link: "notes", item_links: true, intro, empty }.render()?))
 }
 
 /// "Observations due": the patients assigned to the nurse now (the alerts roster) without
@@ -203,8 +194,8 @@ pub async fn observations_panel(state: &AppState, page: &Page) -> AppResult<Opti
         return Ok(None);
     }
     let rows = observations_due(&state.pool, user, &ids).await?;
-    let intro = format!("Your patients without a set of vital signs in the last {OBSERVATIONS_DUE_HOURS} hours.");
-    let empty = "No observations due: every patient on your list had vital signs taken recently.";
+    let intro = page.t1("ehr-start-observations-intro", "hours", OBSERVATIONS_DUE_HOURS);
+    let empty = page.t("ehr-start-observations-empty");
     Ok(Some(PanelBody { page, rows, link: "vitals", item_links: false, intro, empty }.render()?))
 }
 

@@ -52,7 +52,7 @@ struct VisitPage {
     clinicians: Vec<Choice>,
     open: Option<OpenVisit>,
     /// Why a visit cannot be started at all (a closed, merged or deceased record).
-    blocked: Option<&'static str>,
+    blocked: Option<String>,
 }
 
 /// Departments of the user's facilities, open.
@@ -111,13 +111,16 @@ async fn render(
     let clinicians = encounters::clinicians(&state.pool).await?;
     let name = p.full_name();
     let id = p.id;
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let blocked = blocked(&p).map(|m| crate::i18n::localise(&page, m));
+    let (heading, list) = (page.t("patients-start-visit"), page.t("nav-patients"));
     let t = VisitPage {
         page: page
-            .titled(format!("Start visit · {name}"))
-            .crumb("Patients", "/patients")
+            .titled(format!("{heading} · {name}"))
+            .crumb(list, "/patients")
             .crumb(name, format!("/patients/{id}"))
-            .crumb("Start visit", format!("/patients/{id}/visit")),
-        blocked: blocked(&p),
+            .crumb(heading, format!("/patients/{id}/visit")),
+        blocked,
         p,
         form,
         errors,
@@ -210,6 +213,9 @@ pub async fn start(
     Ok(web::redirect_flash(
         &format!("/patients/{pid}"),
         "ok",
-        &format!("Visit started: the patient is checked in to {}.", dept.as_deref().unwrap_or("the department")),
+        &match dept {
+            Some(d) => page.t1("ehr-visit-started", "department", d),
+            None => page.t("ehr-visit-started-department"),
+        },
     ))
 }

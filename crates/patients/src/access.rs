@@ -94,13 +94,11 @@ impl BreakGlassPage {
 /// The page shown instead of a restricted record (403: the caller is not entitled yet).
 pub async fn break_glass_page(pool: &PgPool, page: Page, id: Uuid) -> AppResult<Response> {
     let mrn: String = sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(pool).await?;
+    let (title, list) = (page.t("patients-restricted-record"), page.t("nav-patients"));
     web::render_status(
         StatusCode::FORBIDDEN,
         &BreakGlassPage {
-            page: page
-                .titled("Restricted record")
-                .crumb("Patients", "/patients")
-                .crumb(mrn.clone(), format!("/patients/{id}")),
+            page: page.titled(title).crumb(list, "/patients").crumb(mrn.clone(), format!("/patients/{id}")),
             id,
             mrn,
             reason: String::new(),
@@ -150,24 +148,15 @@ pub async fn break_glass(
         }
         let mrn: String =
             sqlx::query_scalar("SELECT mrn FROM patients WHERE id = $1").bind(id).fetch_one(&state.pool).await?;
+        let errors = crate::i18n::localise_errors(&page, errors);
+        let title = page.t("patients-restricted-record");
         return web::render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &BreakGlassPage {
-                page: page.titled("Restricted record"),
-                id,
-                mrn,
-                reason,
-                reason_code: f.reason_code.clone(),
-                errors,
-            },
+            &BreakGlassPage { page: page.titled(title), id, mrn, reason, reason_code: f.reason_code.clone(), errors },
         );
     }
     grant(&state.pool, &auth, id, &f.reason_code, &reason).await?;
-    Ok(web::redirect_flash(
-        &format!("/patients/{id}"),
-        "info",
-        "Access granted for one hour. Your reason has been recorded and will be reviewed.",
-    ))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "info", &page.t("patients-bg-granted")))
 }
 
 /// Records a break-glass grant and its audit event in one transaction.

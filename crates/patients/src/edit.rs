@@ -143,12 +143,14 @@ async fn close_page(
     let mut conn = state.pool.acquire().await?;
     let p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
     let name = p.summary.full_name();
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let (title, list) = (page.t("patients-close-title"), page.t("nav-patients"));
     Ok(ClosePage {
         page: page
-            .titled("Close record")
-            .crumb("Patients", "/patients")
+            .titled(title.clone())
+            .crumb(list, "/patients")
             .crumb(name.clone(), format!("/patients/{id}"))
-            .crumb("Close record", format!("/patients/{id}/close")),
+            .crumb(title, format!("/patients/{id}/close")),
         id,
         mrn: p.summary.mrn.clone(),
         name,
@@ -189,16 +191,21 @@ pub async fn deactivate(
     let mut tx = state.pool.begin().await?;
     repo::set_active(&mut tx, id, false, &reason, &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The record is closed."))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t("patients-close-done")))
 }
 
-pub async fn reactivate(State(state): State<AppState>, auth: Auth, patient: PatientCtx) -> AppResult<Response> {
+pub async fn reactivate(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: PatientCtx,
+) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
     let id = patient.id;
     let mut tx = state.pool.begin().await?;
     repo::set_active(&mut tx, id, true, "reopened", &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The record is open again."))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t("patients-reopen-done")))
 }
 
 /// Parses the death form. The date and time are local to `zone` (the recording user's
@@ -281,7 +288,7 @@ pub async fn death(
                 }
             }
             tx.commit().await?;
-            Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", "The death is recorded and the record closed."))
+            Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t("patients-death-done")))
         }
         Err(repo::ChangeError::Refused(m)) => {
             drop(tx);

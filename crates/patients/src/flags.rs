@@ -143,8 +143,8 @@ struct FlagsPage {
     history: Vec<FlagsRow>,
     errors: FieldErrors,
     can_write: bool,
-    code_statuses: &'static [(&'static str, &'static str)],
-    isolations: &'static [(&'static str, &'static str)],
+    code_statuses: Vec<(&'static str, String)>,
+    isolations: Vec<(&'static str, String)>,
 }
 
 async fn render(
@@ -159,20 +159,26 @@ async fn render(
     let history = history(&state.pool, b.id).await?;
     audit::record_now(&state.pool, &auth.meta, Event::new("patient.flags.view", "patient", b.id).patient(b.id)).await?;
     let (current, note) = current.unwrap_or_else(|| (b.flags.clone(), String::new()));
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let code_statuses =
+        CODE_STATUSES.iter().map(|(v, l)| (*v, crate::i18n::coded(&page, "patients-flags-code", v, l))).collect();
+    let isolations =
+        ISOLATIONS.iter().map(|(v, l)| (*v, crate::i18n::coded(&page, "patients-isolation", v, l))).collect();
+    let (heading, list) = (page.t("patients-flags-heading"), page.t("nav-patients"));
     let t = FlagsPage {
         page: page
-            .titled(format!("Safety flags · {}", b.name))
-            .crumb("Patients", "/patients")
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(list, "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Safety flags", b.href("flags")),
+            .crumb(heading, b.href("flags")),
         b,
         current,
         note,
         history,
         errors,
         can_write: auth.can(crate::perms::PATIENTS_FLAGS),
-        code_statuses: CODE_STATUSES,
-        isolations: ISOLATIONS,
+        code_statuses,
+        isolations,
     };
     web::render_status(status, &t)
 }
@@ -221,7 +227,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     record(&mut tx, &auth.meta, b.id, &flags, &note).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("flags"), "ok", "Safety flags recorded."))
+    Ok(web::redirect_flash(&b.href("flags"), "ok", &page.t("patients-flags-done")))
 }
 
 /// The demo's safety flags (`MODULE.demo`): a full code, a DNACPR with contact precautions, an

@@ -174,6 +174,48 @@ pub fn reasons(page: &Page, reasons: &[&str]) -> String {
     reasons.iter().map(|r| page.t_or(&key("patients-reason", r), r)).collect::<Vec<_>>().join(", ")
 }
 
+/// A coded value's label through `<prefix>-<code>`, with the English label as the fallback
+/// (break-glass reasons, rights requests' kinds and statuses).
+pub fn coded(page: &Page, prefix: &str, code: &str, english: &str) -> String {
+    page.t_or(&key(prefix, code), english)
+}
+
+/// A start-page row's patient name ("Restricted record" when masked by the query).
+pub fn start_name(page: &Page, name: &str) -> String {
+    if name == "Restricted record" {
+        page.t("patients-restricted-record")
+    } else {
+        name.to_string()
+    }
+}
+
+/// A start-page row's activity: "Opened", "Registered" in the page's language; a visit line
+/// (kind and status from the query) as it is.
+pub fn start_what(page: &Page, what: &str) -> String {
+    match what {
+        "Opened" => page.t("patients-start-opened"),
+        "Registered" => page.t("patients-activity-registered"),
+        _ => what.to_string(),
+    }
+}
+
+/// What a merge moved ("3 encounters, 1 patient names"), or "nothing".
+pub fn moved(page: &Page, m: &crate::unmerge::MergeEntry) -> String {
+    if m.moved.is_empty() {
+        page.t("patients-merges-moved-nothing")
+    } else {
+        m.moved_text()
+    }
+}
+
+/// The unmerge page's line: when and by whom the records were merged, and what moved.
+pub fn merged_line(page: &Page, m: &crate::unmerge::MergeEntry) -> String {
+    page.t_args(
+        "patients-unmerge-merged",
+        &[("when", &page.zone.datetime(m.merged_at)), ("name", &m.merged_by), ("moved", &moved(page, m))],
+    )
+}
+
 /// The languages offered on the registration form, as BCP 47 tags with their English names (the
 /// label shown is the message `patients-lang-<tag>`, in the page's language).
 pub const LANGUAGES: [(&str, &str); 24] = [
@@ -259,6 +301,28 @@ pub const FORM_ERRORS: &[(&str, &str)] = &[
     ("Enter the time as HH:MM (24-hour).", "patients-err-death-time"),
     ("The date of death is in the future.", "patients-err-death-future"),
     ("Enter the contact's name (at most 200 characters).", "patients-err-contact-name"),
+    ("Choose the kind of reason.", "patients-err-bg-kind"),
+    ("Give the clinical reason in 10 to 500 characters.", "patients-err-bg-reason"),
+    ("Choose an offset from the list, or leave it on automatic.", "patients-err-offset"),
+    ("Choose a code status.", "patients-err-code-status"),
+    ("Choose contact, droplet or airborne precautions.", "patients-err-isolation"),
+    ("The note is at most 300 characters.", "patients-err-note-300"),
+    ("Choose rectification or erasure.", "patients-err-request-kind"),
+    ("Describe the request (at most 2000 characters).", "patients-err-request-details"),
+    ("Choose rows from the list.", "patients-err-unmerge-rows"),
+    ("Say why the merge was a mistake.", "patients-err-unmerge-reason"),
+    ("This merge has already been undone.", "patients-err-already-undone"),
+    ("No record has that MRN.", "patients-err-merge-no-mrn"),
+    ("You may not open the other record (restricted).", "patients-err-merge-restricted"),
+    ("Choose which record survives.", "patients-err-merge-which"),
+    ("A record cannot be merged into itself.", "patients-err-merge-itself"),
+    ("Unknown column.", "patients-err-import-unknown-column"),
+    ("Required column is missing.", "patients-err-import-missing-column"),
+    ("The file has a header but no rows.", "patients-err-import-no-rows"),
+    ("Choose a CSV file to import.", "patients-err-import-choose"),
+    ("The same national ID appears on an earlier row.", "patients-err-import-same-id"),
+    ("The file is not a CSV text file (it looks binary), whatever its name says.", "patients-err-import-binary"),
+    ("The file is not UTF-8 text. Save it as CSV UTF-8.", "patients-err-import-utf8"),
 ];
 
 /// The form errors in the page's language: a known message through its key, any other (a
@@ -274,6 +338,15 @@ pub fn localise_errors(page: &Page, errors: FieldErrors) -> FieldErrors {
             })
             .collect(),
     )
+}
+
+/// One message in the page's language: a known English message through its key
+/// ([`FORM_ERRORS`]), any other as it is.
+pub fn localise(page: &Page, m: &str) -> String {
+    match FORM_ERRORS.iter().find(|(en, _)| *en == m) {
+        Some((_, k)) => page.t(k),
+        None => m.to_string(),
+    }
 }
 
 /// The language of a patient-facing text built from the catalogues of `modules`: the patient's

@@ -59,8 +59,12 @@ struct ImportPage {
 }
 
 fn import_page(page: Page, problems: Vec<Problem>, imported: Option<usize>, rows: usize, mode: String) -> ImportPage {
+    let problems =
+        problems.into_iter().map(|p| Problem { problem: crate::i18n::localise(&page, &p.problem), ..p }).collect();
+    let (title, list, crumb) =
+        (page.t("patients-import-title"), page.t("nav-patients"), page.t("patients-import-crumb"));
     ImportPage {
-        page: page.titled("Import patients").crumb("Patients", "/patients").crumb("Import", "/patients/import"),
+        page: page.titled(title).crumb(list, "/patients").crumb(crumb, "/patients/import"),
         problems,
         imported,
         rows,

@@ -223,10 +223,12 @@ async fn summary(state: &AppState, id: Uuid) -> AppResult<PatientSummary> {
 }
 
 fn titled(page: Page, s: &PatientSummary) -> Page {
-    page.titled("Merge records")
-        .crumb("Patients", "/patients")
+    let (title, list, crumb) =
+        (page.t("patients-merge-heading"), page.t("nav-patients"), page.t("patients-merge-crumb"));
+    page.titled(title)
+        .crumb(list, "/patients")
         .crumb(s.full_name(), format!("/patients/{}", s.id))
-        .crumb("Merge", format!("/patients/{}/merge", s.id))
+        .crumb(crumb, format!("/patients/{}/merge", s.id))
 }
 
 pub async fn merge_form(
@@ -254,6 +256,7 @@ pub async fn merge_submit(
     let this = summary(&state, id).await?;
     let page = titled(page, &this);
     let refuse = |page: Page, this: PatientSummary, form: MergeForm, msg: String| {
+        let msg = crate::i18n::localise(&page, &msg);
         web::render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &MergePage { page, this, form, error: Some(msg), preview: None },
@@ -283,7 +286,8 @@ pub async fn merge_submit(
         let m = summary(&state, merged).await?;
         if s.merged_into.is_some() || m.merged_into.is_some() {
             let which = if s.merged_into.is_some() { &s.mrn } else { &m.mrn };
-            return refuse(page, this, form, format!("{which} has already been merged."));
+            let msg = page.t1("patients-merge-already-merged", "mrn", which);
+            return refuse(page, this, form, msg);
         }
         return web::render(&MergePage { page, this, form, error: None, preview: Some((s, m)) });
     }
@@ -292,11 +296,7 @@ pub async fn merge_submit(
         Ok(_) => {
             tx.commit().await?;
             let mrn = repo::mrn_of(&state.pool, merged).await?.unwrap_or_default();
-            Ok(web::redirect_flash(
-                &format!("/patients/{survivor}"),
-                "ok",
-                &format!("{mrn} was merged into this record."),
-            ))
+            Ok(web::redirect_flash(&format!("/patients/{survivor}"), "ok", &page.t1("patients-merge-done", "mrn", mrn)))
         }
         Err(ChangeError::Refused(m)) => {
             drop(tx);

@@ -346,11 +346,10 @@ impl UnidentifiedForm {
 
 pub async fn unidentified_form(page: Page, auth: Auth) -> AppResult<Response> {
     auth.require(crate::perms::PATIENTS_WRITE)?;
+    let (title, list, crumb) =
+        (page.t("patients-unidentified-patient"), page.t("nav-patients"), page.t("patients-unid-crumb"));
     web::render(&UnidentifiedPage {
-        page: page
-            .titled("Unidentified patient")
-            .crumb("Patients", "/patients")
-            .crumb("Unidentified", "/patients/new/unidentified"),
+        page: page.titled(title).crumb(list, "/patients").crumb(crumb, "/patients/new/unidentified"),
         form: UnidentifiedForm { sex: "unknown".into(), ..Default::default() },
         errors: FieldErrors::default(),
         sexes: SEXES,
@@ -367,9 +366,11 @@ pub async fn unidentified_create(
     let valid = match form.validate() {
         Ok(v) => v,
         Err(errors) => {
+            let errors = crate::i18n::localise_errors(&page, errors);
+            let title = page.t("patients-unidentified-patient");
             return web::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &UnidentifiedPage { page: page.titled("Unidentified patient"), form, errors, sexes: SEXES },
+                &UnidentifiedPage { page: page.titled(title), form, errors, sexes: SEXES },
             );
         }
     };
@@ -378,11 +379,7 @@ pub async fn unidentified_create(
     let mut tx = state.pool.begin().await?;
     let (id, mrn) = repo::register_as(&mut tx, &state.keys, facility, Some(reserved), &valid, &auth.meta).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(
-        &format!("/patients/{id}"),
-        "ok",
-        &format!("Registered unidentified patient with MRN {mrn}. Identify them later by editing or merging."),
-    ))
+    Ok(web::redirect_flash(&format!("/patients/{id}"), "ok", &page.t1("patients-unid-registered", "mrn", mrn)))
 }
 
 #[cfg(test)]

@@ -166,12 +166,14 @@ pub async fn summary(
     let name = p.summary.full_name();
     let now = OffsetDateTime::now_utc();
     let page_zone = page.zone.clone();
+    let (title, list, crumb) =
+        (page.t1("patients-sum-title", "name", &name), page.t("nav-patients"), page.t("patients-sum-crumb"));
     web::render(&SummaryPage {
         page: page
-            .titled(format!("Summary — {name}"))
-            .crumb("Patients", "/patients")
+            .titled(title)
+            .crumb(list, "/patients")
             .crumb(name, format!("/patients/{id}"))
-            .crumb("Registration summary", format!("/patients/{id}/registration-summary")),
+            .crumb(crumb, format!("/patients/{id}/registration-summary")),
         p,
         contacts,
         consents,
@@ -208,12 +210,15 @@ async fn requests_page(
     let p = repo::load(&mut conn, &state.keys, id, false).await?.ok_or(AppError::NotFound)?;
     drop(conn);
     let name = p.summary.full_name();
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let (title, list, crumb) =
+        (page.t("patients-req-heading"), page.t("nav-patients"), page.t("patients-req-requests"));
     Ok(RequestsPage {
         page: page
-            .titled("Erasure and rectification")
-            .crumb("Patients", "/patients")
+            .titled(title)
+            .crumb(list, "/patients")
             .crumb(name.clone(), format!("/patients/{id}"))
-            .crumb("Requests", format!("/patients/{id}/requests")),
+            .crumb(crumb, format!("/patients/{id}/requests")),
         id,
         mrn: p.summary.mrn,
         name,
@@ -288,7 +293,7 @@ pub async fn file_request(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{id}/requests"), "ok", "Request filed; it awaits a decision."))
+    Ok(web::redirect_flash(&format!("/patients/{id}/requests"), "ok", &page.t("patients-req-filed")))
 }
 
 #[derive(Deserialize, Default)]
@@ -359,6 +364,7 @@ pub async fn pseudonymise(conn: &mut PgConnection, id: Uuid, meta: &AuditMeta) -
 
 pub async fn decide(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: PatientCtx,
     Path((_, rid)): Path<(String, Uuid)>,
@@ -405,16 +411,12 @@ pub async fn decide(
     }
     tx.commit().await?;
     let (to, msg) = match (approve, kind.as_str()) {
-        (false, _) => (format!("/patients/{id}/requests"), "Request rejected."),
-        (true, "erasure") => {
-            (format!("/patients/{id}"), "Erasure approved: the identity is pseudonymised; clinical data is kept.")
-        }
+        (false, _) => (format!("/patients/{id}/requests"), "patients-req-rejected"),
+        (true, "erasure") => (format!("/patients/{id}"), "patients-req-erasure-approved"),
         (true, _) if auth.can(crate::perms::PATIENTS_WRITE) => {
-            (format!("/patients/{id}/edit"), "Rectification approved: make the correction now.")
+            (format!("/patients/{id}/edit"), "patients-req-rectification-now")
         }
-        (true, _) => {
-            (format!("/patients/{id}/requests"), "Rectification approved: registration staff will make the correction.")
-        }
+        (true, _) => (format!("/patients/{id}/requests"), "patients-req-rectification-staff"),
     };
-    Ok(web::redirect_flash(&to, "ok", msg))
+    Ok(web::redirect_flash(&to, "ok", &page.t(msg)))
 }

@@ -116,20 +116,21 @@ pub async fn arrivals(
 struct PanelBody<'a> {
     page: &'a Page,
     rows: Vec<StartRow>,
-    empty: &'static str,
-    more: Option<(&'static str, &'static str)>,
+    empty: String,
+    more: Option<(&'static str, String)>,
 }
 
 pub async fn recent_panel(state: &AppState, page: &Page) -> AppResult<Option<String>> {
     let Some(user) = &page.user else { return Ok(None) };
     let rows = recent(&state.pool, user).await?;
-    let empty = "You have not opened a patient's record recently.";
+    let empty = page.t("patients-start-recent-empty");
     Ok(Some(PanelBody { page, rows, empty, more: None }.render()?))
 }
 
 pub async fn arrivals_panel(state: &AppState, page: &Page) -> AppResult<Option<String>> {
     let Some(user) = &page.user else { return Ok(None) };
     let rows = arrivals(&state.pool, user, page.zone.day_range(page.zone.today())).await?;
-    let empty = "No arrivals yet today: nobody registered and no visit started.";
-    Ok(Some(PanelBody { page, rows, empty, more: Some(("/patients/today", "All patients of the day")) }.render()?))
+    let empty = page.t("patients-start-arrivals-empty");
+    let more = Some(("/patients/today", page.t("patients-start-all-of-day")));
+    Ok(Some(PanelBody { page, rows, empty, more }.render()?))
 }

@@ -593,12 +593,13 @@ pub async fn history_page(
     let mrn = mrn(&state.pool, id).await?;
     let rows = history(&state.pool, id).await?;
     audit::record_now(&state.pool, &auth.meta, Event::new("patient.merges.view", "patient", id).patient(id)).await?;
+    let (title, list) = (page.t("patients-merge-history"), page.t("nav-patients"));
     web::render(&HistoryPage {
         page: page
-            .titled("Merge history")
-            .crumb("Patients", "/patients")
+            .titled(title.clone())
+            .crumb(list, "/patients")
             .crumb(mrn.clone(), format!("/patients/{id}"))
-            .crumb("Merge history", format!("/patients/{id}/merges")),
+            .crumb(title, format!("/patients/{id}/merges")),
         id,
         mrn,
         rows,
@@ -644,12 +645,20 @@ struct Shown {
 async fn render_confirm(state: &AppState, page: Page, id: Uuid, merge: Uuid, shown: Shown) -> AppResult<Response> {
     let Shown { form, errors, error, status } = shown;
     let p = preview(&state.pool, state.registry, id, merge, &page.zone).await?;
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let error = error.map(|e| crate::i18n::localise(&page, &e));
+    let (title, list, history, undo) = (
+        page.t("patients-unmerge-title"),
+        page.t("nav-patients"),
+        page.t("patients-merge-history"),
+        page.t("patients-unmerge-crumb"),
+    );
     let page = page
-        .titled("Undo a merge")
-        .crumb("Patients", "/patients")
+        .titled(title)
+        .crumb(list, "/patients")
         .crumb(p.merge.survivor_mrn.clone(), format!("/patients/{id}"))
-        .crumb("Merge history", format!("/patients/{id}/merges"))
-        .crumb("Undo", format!("/patients/{id}/merges/{merge}/undo"));
+        .crumb(history, format!("/patients/{id}/merges"))
+        .crumb(undo, format!("/patients/{id}/merges/{merge}/undo"));
     web::render_status(status, &UnmergePage { page, id, p, form, errors, error })
 }
 
@@ -728,7 +737,7 @@ pub async fn undo(
             Ok(web::redirect_flash(
                 &format!("/patients/{id}/merges"),
                 "ok",
-                &format!("The merge is undone: {mrn} is a record of its own again."),
+                &page.t1("patients-unmerge-done", "mrn", mrn),
             ))
         }
         Err(AppError::Invalid(errors)) => {

@@ -83,13 +83,20 @@ async fn render_new(
     status: StatusCode,
 ) -> AppResult<Response> {
     let encounters = crate::encounters::list(&state.pool, b.id, 20).await?;
+    let errors = crate::i18n::localise_errors(&page, errors);
+    let (heading, list, notes, new) = (
+        page.t("ehr-note-new-heading"),
+        page.t("nav-patients"),
+        page.t("ehr-notes-heading"),
+        page.t("ehr-note-crumb-new"),
+    );
     let t = NewPage {
         page: page
-            .titled(format!("New note · {}", b.name))
-            .crumb("Patients", "/patients")
+            .titled(format!("{heading} · {}", b.name))
+            .crumb(list, "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Notes", b.href("notes"))
-            .crumb("New", b.href("notes/new")),
+            .crumb(notes, b.href("notes"))
+            .crumb(new, b.href("notes/new")),
         b,
         form,
         errors,
@@ -117,7 +124,8 @@ pub async fn new_page(
     let b = patient.banner("notes");
     let (key, label, text) =
         TEMPLATES.iter().find(|(k, _, _)| *k == q.template).copied().unwrap_or(("soap", "SOAP note", TEMPLATES[0].2));
-    let form = NewNote { template: key.into(), title: label.into(), body: text.into(), ..Default::default() };
+    let title = page.t_or(&hearth_patients::i18n::key("ehr-note-template", key), label);
+    let form = NewNote { template: key.into(), title, body: text.into(), ..Default::default() };
     render_new(&state, page, &auth, b, form, FieldErrors::default(), StatusCode::OK).await
 }
 
@@ -151,8 +159,8 @@ pub async fn create(
         sign_note(&mut tx, &auth.meta, b.id, nid).await?;
     }
     tx.commit().await?;
-    let msg = if form.wants_sign() { "Note signed." } else { "Draft saved." };
-    Ok(web::redirect_flash(&b.href(&format!("notes/{nid}")), "ok", msg))
+    let msg = if form.wants_sign() { "ehr-note-signed-flash" } else { "ehr-note-draft-saved" };
+    Ok(web::redirect_flash(&b.href(&format!("notes/{nid}")), "ok", &page.t(msg)))
 }
 
 #[derive(Template)]
@@ -205,19 +213,21 @@ async fn render_show(
     )
     .await?;
     let signed = n.meta.signed();
+    let errors = crate::i18n::localise_errors(&page, typed.errors);
+    let (list, notes) = (page.t("nav-patients"), page.t("ehr-notes-heading"));
     let t = ShowPage {
         page: page
             .titled(format!("{} · {}", n.meta.title, b.name))
-            .crumb("Patients", "/patients")
+            .crumb(list, "/patients")
             .crumb(b.name.clone(), b.href("chart"))
-            .crumb("Notes", b.href("notes"))
+            .crumb(notes, b.href("notes"))
             .crumb(n.meta.title.clone(), b.href(&format!("notes/{}", n.meta.id))),
         can_edit: !signed && auth.can(crate::perms::CHART_WRITE) && n.meta.author_id == auth.id,
         can_sign: !signed && auth.can(crate::perms::NOTES_SIGN) && n.meta.author_id == auth.id,
         can_amend: signed && auth.can(crate::perms::CHART_WRITE),
         b,
         n,
-        errors: typed.errors,
+        errors,
         draft: typed.draft,
         addendum: typed.addendum,
     };
@@ -273,7 +283,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     update_draft(&mut tx, &state.keys, &auth.meta, pid, nid, &title, &body).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Draft saved."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", &page.t("ehr-note-draft-saved")))
 }
 
 #[derive(Deserialize)]
@@ -319,7 +329,7 @@ pub async fn sign(
     let mut tx = state.pool.begin().await?;
     sign_note(&mut tx, &auth.meta, pid, nid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Note signed; it is now locked."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", &page.t("ehr-note-signed-locked-flash")))
 }
 
 #[derive(Deserialize)]
@@ -348,5 +358,5 @@ pub async fn add_addendum(
         return render_show(&state, page, &auth, b, nid, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", "Addendum added."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/notes/{nid}"), "ok", &page.t("ehr-note-addendum-added")))
 }
