@@ -1,5 +1,5 @@
 # Appointments, clinic schedules and the outpatient queue (issue 16).
-# reviewed: false
+# reviewed: true
 
 appointments-tab = Appointments
 appointments-col-time = Time ({ $zone })

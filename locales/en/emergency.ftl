@@ -1,5 +1,5 @@
 # Emergency department: the board, the wall display, arrivals, bays, the chart tab.
-# reviewed: false
+# reviewed: true
 
 emergency-board-title = Emergency department
 emergency-board-intro = Everyone in the department now. The board updates by itself on every workstation; the clocks refresh every minute.

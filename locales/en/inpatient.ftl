@@ -1,5 +1,5 @@
 # Inpatient care: bed board, census, ward view, housekeeping, ward configuration, the chart's Admissions tab.
-# reviewed: false
+# reviewed: true
 
 inpatient-board-heading = Bed board
 inpatient-board-caption = Every bed of the facility with its status and occupant

@@ -1,5 +1,5 @@
 # Laboratory: overview, collection list, receiving, worksheets, catalogue, the chart tab.
-# reviewed: false
+# reviewed: true
 
 laboratory-title = Laboratory
 laboratory-intro = Specimens to collect, receive and result; results to verify and release; critical values to phone.

@@ -1,5 +1,5 @@
 # Radiology: overview (protocol, book, report), worklist, catalogue, the chart's Imaging tab, the order and report pages.
-# reviewed: false
+# reviewed: true
 
 radiology-title = Radiology
 radiology-intro = Imaging orders to protocol, book and report; the day's worklist per room.

@@ -1,5 +1,5 @@
 # Surgery and operating theatres (crates/surgery). Keys start with "surgery-".
-# reviewed: false
+# reviewed: true
 surgery-title = Operating theatres
 surgery-board = Theatre board
 surgery-board-title = Theatre board
