@@ -20,7 +20,9 @@ fn meta_of(ctx: &DemoContext, email: &str) -> Option<(Uuid, AuditMeta)> {
     Some((id, AuditMeta { actor_user_id: Some(id), actor_label: email.into(), ..ctx.meta.clone() }))
 }
 
-type Ext = (
+/// An external network facility of the demo (and the benchmark's seed): code, name, coordinates,
+/// address, services, ED status and reported beds `(type, physical, staffed, free)`.
+pub type Ext = (
     &'static str,
     &'static str,
     f64,
@@ -31,7 +33,7 @@ type Ext = (
     &'static [(&'static str, i32, i32, i32)],
 );
 
-const EXTERNAL: &[Ext] = &[
+pub const EXTERNAL: &[Ext] = &[
     (
         "SMH",
         "St Mary's Hospital",

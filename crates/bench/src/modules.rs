@@ -187,62 +187,6 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<ModuleData> {
     Ok(ModuleData { ward, billing, network })
 }
 
-/// External facilities of the bed network: code, name, coordinates, address, services, ED
-/// status and reported beds `(type, physical, staffed, free)` (as the demo's).
-type External = (
-    &'static str,
-    &'static str,
-    f64,
-    f64,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    &'static [(&'static str, i64, i64, i64)],
-);
-
-const EXTERNAL: &[External] = &[
-    (
-        "SMH",
-        "St Mary's Hospital",
-        51.5171,
-        -0.1743,
-        "Praed Street",
-        &["trauma", "stroke"],
-        "normal",
-        &[("general", 220, 200, 14), ("critical_care", 30, 28, 2), ("maternity", 40, 36, 5)],
-    ),
-    (
-        "NCH",
-        "Northside Children's Hospital",
-        51.5590,
-        -0.1170,
-        "Holloway Road",
-        &["neonatal ICU"],
-        "normal",
-        &[("paediatric", 80, 72, 9), ("critical_care", 12, 12, 1)],
-    ),
-    (
-        "EBU",
-        "Eastbank Burns Unit",
-        51.5230,
-        -0.0410,
-        "Mile End Road",
-        &["burns"],
-        "advisory",
-        &[("burns", 16, 14, 1), ("general", 60, 50, 0)],
-    ),
-    (
-        "SRH",
-        "Southriver Hospital",
-        51.4650,
-        -0.1050,
-        "Denmark Hill",
-        &["trauma", "dialysis"],
-        "diverting",
-        &[("general", 300, 280, 22), ("critical_care", 24, 20, 0), ("isolation", 10, 8, 3)],
-    ),
-];
-
 /// The bed network: the benchmark hospital (counts live from its wards) and four external
 /// facilities, all listed publicly, with a few open emergency bed requests (seeded once, as
 /// `crates/bednet/src/demo.rs` does). The external facilities report fresh counts at every
@@ -265,7 +209,7 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
         .bind(vec!["trauma".to_string(), "stroke".to_string(), "dialysis".to_string()])
         .execute(&mut *tx)
         .await?;
-        for (code, name, lat, lon, address, services, ed, _) in EXTERNAL {
+        for (code, name, lat, lon, address, services, ed, _) in bednet::demo::EXTERNAL {
             let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
             sqlx::query(
                 "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
@@ -284,7 +228,7 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
         }
     }
     let now = OffsetDateTime::now_utc();
-    for (code, _, _, _, _, _, _, beds) in EXTERNAL {
+    for (code, _, _, _, _, _, _, beds) in bednet::demo::EXTERNAL {
         let f = sqlx::query_scalar::<_, Uuid>("SELECT id FROM bednet_facilities WHERE code = $1")
             .bind(code)
             .fetch_one(&mut *tx)
@@ -302,9 +246,9 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
                 .iter()
                 .map(|&(t, physical, staffed, free)| bednet::model::BednetReportCount {
                     bed_type: t.into(),
-                    physical,
-                    staffed,
-                    free,
+                    physical: physical.into(),
+                    staffed: staffed.into(),
+                    free: free.into(),
                 })
                 .collect(),
         };
