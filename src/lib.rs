@@ -6,7 +6,7 @@
 pub mod demo;
 pub mod server;
 
-pub use hearth_core::{api, app, config, db, error, platform, registry, web, AppState};
+pub use hearth_core::{api, app, config, db, error, formats, i18n, platform, registry, web, AppState};
 
 use hearth_core::registry::{Module, Registry};
 

@@ -249,3 +249,12 @@ search-results = نتائج البحث
 search-all-results = كل النتائج عن «{ $query }» ←
 # Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
 search-group-patients = المرضى
+
+# توقيت المنشأة في النماذج (layout/time.html).
+time-local = التوقيت المحلي.
+time-dst-rule = الوقت الذي تتخطاه الساعات عند تقديمها غير موجود؛ وفي الساعة المتكررة عند تأخيرها يُقصد أول حدوث ما لم تختر الفرق.
+time-local-dst = التوقيت المحلي. { time-dst-rule }
+time-local-in = الأوقات محلية ({ $zone }).
+time-utc-offset = الفرق عن التوقيت العالمي
+time-automatic = تلقائي (أول حدوث)
+time-offset-matters = يهم فقط في الساعة المتكررة عند تأخير الساعات

@@ -243,3 +243,12 @@ search-results = Search results
 search-all-results = All results for “{ $query }” →
 # Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
 search-group-patients = Patients
+
+# Facility time in forms (layout/time.html).
+time-local = Local time.
+time-dst-rule = A time the clocks skip when they go forward does not exist; in the hour repeated when they go back, the first occurrence is meant unless you choose the offset.
+time-local-dst = Local time. { time-dst-rule }
+time-local-in = Times are local ({ $zone }).
+time-utc-offset = UTC offset
+time-automatic = Automatic (first occurrence)
+time-offset-matters = only matters in the hour repeated when the clocks go back

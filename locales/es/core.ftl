@@ -243,3 +243,12 @@ search-results = Resultados de la búsqueda
 search-all-results = Todos los resultados de «{ $query }» →
 # Groups' titles: `search-group-` and the module's English title, lower case, spaces as dashes.
 search-group-patients = Pacientes
+
+# Hora del centro en los formularios (layout/time.html).
+time-local = Hora local.
+time-dst-rule = Una hora que se salta al adelantar los relojes no existe; en la hora que se repite al atrasarlos, se entiende la primera vez salvo que elija el desfase.
+time-local-dst = Hora local. { time-dst-rule }
+time-local-in = Las horas son locales ({ $zone }).
+time-utc-offset = Desfase respecto a UTC
+time-automatic = Automático (primera vez)
+time-offset-matters = solo importa en la hora que se repite al atrasar los relojes

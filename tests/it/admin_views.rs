@@ -243,7 +243,9 @@ async fn the_audit_list_and_start_page_show_facility_local_time() {
     .unwrap();
     let local = at.to_offset(ist);
     let utc = at.to_offset(time::UtcOffset::UTC);
-    let hm = |t: time::OffsetDateTime| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
+    // Pages write dates and times in the reader's locale (English here).
+    let en = hearth::formats::Formats::for_tag("en");
+    let hm = |t: time::OffsetDateTime| en.datetime(time::PrimitiveDateTime::new(t.date(), t.time()));
     let home = app.get("/").await;
     let panel = &home.body[home.body.find("panel-encounters-today").expect("the encounters panel")..];
     assert!(panel.contains(&hm(local)), "{panel}");

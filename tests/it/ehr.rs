@@ -135,7 +135,7 @@ async fn problems_accept_only_valid_billable_codes_and_dates() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&url).await;
     assert!(page.body.contains("Type 2 diabetes mellitus without complications"));
-    assert!(page.body.contains("2015-03-01"));
+    assert!(page.body.contains("Mar 1, 2015"), "the onset in the reader's format");
     assert_eq!(app.audit_count("problem.create").await, 1);
     // The database refuses a non-billable code even past the application.
     let err = sqlx::query("UPDATE problems SET icd_code = 'E11'").execute(&app.pool).await;
@@ -419,7 +419,7 @@ async fn encounters_follow_the_status_flow() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&url).await;
-    assert!(page.body.contains("Chest pain review") && page.body.contains("2026-02-03 09:30"));
+    assert!(page.body.contains("Chest pain review") && page.body.contains("Feb 3, 2026, 09:30"));
     let eid = first_href_id(&page.body, &format!("action=\"/patients/{pid}/encounters/"));
     let status = |s: &'static str| vec![("status", s)];
     let go = format!("{url}/{eid}/status");

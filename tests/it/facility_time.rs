@@ -95,7 +95,7 @@ async fn the_death_form_reads_local_time_by_the_dst_rule() {
         app.post_form(&format!("/patients/{id}/death"), &[("death_date", "2025-01-15"), ("death_time", "09:30")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(deceased_at(&app, &id).await, Some(datetime!(2025-01-15 14:30 UTC)));
-    assert!(app.get(&format!("/patients/{id}")).await.body.contains("Deceased 2025-01-15 09:30 EST"));
+    assert!(app.get(&format!("/patients/{id}")).await.body.contains("Deceased Jan 15, 2025, 09:30 EST"));
 
     // Fall back: 01:30 happens twice; without a choice, the first (EDT, UTC−4).
     let first = app.register_patient(PATIENT).await;
@@ -104,7 +104,7 @@ async fn the_death_form_reads_local_time_by_the_dst_rule() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(deceased_at(&app, &first).await, Some(datetime!(2025-11-02 05:30 UTC)));
-    assert!(app.get(&format!("/patients/{first}")).await.body.contains("Deceased 2025-11-02 01:30 EDT"));
+    assert!(app.get(&format!("/patients/{first}")).await.body.contains("Deceased Nov 2, 2025, 01:30 EDT"));
     // With the offset chosen: the second (EST, UTC−5).
     let second = app.register_patient(PATIENT).await;
     let r = app
@@ -115,7 +115,7 @@ async fn the_death_form_reads_local_time_by_the_dst_rule() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(deceased_at(&app, &second).await, Some(datetime!(2025-11-02 06:30 UTC)));
-    assert!(app.get(&format!("/patients/{second}")).await.body.contains("Deceased 2025-11-02 01:30 EST"));
+    assert!(app.get(&format!("/patients/{second}")).await.body.contains("Deceased Nov 2, 2025, 01:30 EST"));
     // An offset the time does not have is refused.
     let third = app.register_patient(PATIENT).await;
     let r = app
@@ -132,7 +132,7 @@ async fn the_death_form_reads_local_time_by_the_dst_rule() {
     let mut london = client_in_zone(&app, "nurse", "LDN", "Europe/London").await;
     let page = london.get(&format!("/patients/{second}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Deceased 2025-11-02 06:30 GMT"), "{}", page.body);
+    assert!(page.body.contains("Deceased Nov 2, 2025, 06:30 GMT"), "{}", page.body);
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn the_audit_filter_reads_local_days() {
             .unwrap();
     let name = if at.hour() >= 10 { "Pacific/Kiritimati" } else { "Pacific/Pago_Pago" };
     set_zone(&app, name).await;
-    let zone = Zone::named(name).unwrap();
+    let zone = Zone::named(name).unwrap().with_formats(hearth::formats::Formats::for_tag("en"));
     let local_day = zone.local(at).date();
     assert_ne!(local_day, at.date(), "the zone was chosen so that the days differ");
 
@@ -180,7 +180,7 @@ async fn patients_of_the_day_are_those_of_the_local_day() {
         .unwrap();
     let name = if at.hour() >= 10 { "Pacific/Kiritimati" } else { "Pacific/Pago_Pago" };
     set_zone(&app, name).await;
-    let zone = Zone::named(name).unwrap();
+    let zone = Zone::named(name).unwrap().with_formats(hearth::formats::Formats::for_tag("en"));
     let local_day = zone.local(at).date();
     let page = app.get(&format!("/patients/today?date={local_day}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -300,7 +300,11 @@ async fn vital_signs_are_entered_and_shown_in_facility_time() {
     let times = vitals_times(&app, &pid).await;
     assert_eq!(times[2..], [datetime!(2025-11-02 05:30 UTC), datetime!(2025-11-02 06:30 UTC)]);
     let page = app.get(&url).await;
-    assert!(page.body.contains("2025-11-02 01:30 EDT") && page.body.contains("2025-11-02 01:30 EST"), "{}", page.body);
+    assert!(
+        page.body.contains("Nov 2, 2025, 01:30 EDT") && page.body.contains("Nov 2, 2025, 01:30 EST"),
+        "{}",
+        page.body
+    );
 
     // A user of a facility in London sees the same instants in London time.
     let mut london = client_in_zone(&app, "nurse", "LDN", "Europe/London").await;
@@ -312,7 +316,7 @@ async fn vital_signs_are_entered_and_shown_in_facility_time() {
     }
     // The chart overview and its timeline too.
     let chart = london.get(&format!("/patients/{pid}/chart")).await;
-    assert!(chart.body.contains("2025-11-02 06:30"), "{}", chart.body);
+    assert!(chart.body.contains("Nov 2, 2025, 06:30"), "{}", chart.body);
 
     // The API keeps RFC 3339 UTC.
     let token = app.api_token(&email).await;
@@ -337,7 +341,7 @@ async fn encounters_start_in_facility_time() {
         .unwrap();
     assert_eq!(at, datetime!(2025-02-03 04:00 UTC));
     let page = app.get(&url).await;
-    assert!(page.body.contains("Start (Asia/Kolkata)") && page.body.contains("2025-02-03 09:30"), "{}", page.body);
+    assert!(page.body.contains("Start (Asia/Kolkata)") && page.body.contains("Feb 3, 2025, 09:30"), "{}", page.body);
     // Kolkata keeps one offset all year: no offset choice on the form.
     assert!(!page.body.contains("starts_at_offset"));
 }
@@ -368,5 +372,5 @@ async fn the_example_module_reads_and_shows_facility_time() {
             .unwrap();
     assert_eq!(at, [datetime!(2025-01-15 05:00 UTC), datetime!(2025-11-02 05:30 UTC)]);
     let page = app.get(&url).await;
-    assert!(page.body.contains("2025-11-02 01:30 EDT") && page.body.contains("2025-01-15 00:00"), "{}", page.body);
+    assert!(page.body.contains("Nov 2, 2025, 01:30 EDT") && page.body.contains("Jan 15, 2025, 00:00"), "{}", page.body);
 }

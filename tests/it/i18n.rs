@@ -153,6 +153,7 @@ const CONVERTED: &[&str] = &[
     "bednet/availability.html",
     "bednet/board.html",
     "layout/base.html",
+    "layout/time.html",
     "auth/account.html",
     "auth/login.html",
     "auth/mfa.html",
@@ -893,4 +894,39 @@ fn coverage_of_each_language() {
     files(&root().join("templates"), "html", &mut templates);
     println!("templates converted (no raw English, CONVERTED): {} of {}", CONVERTED.len(), templates.len());
     assert!(rows.len() >= 4, "platform, patients, ehr and immunizations have catalogues");
+}
+
+/// Dates on pages follow the reader's locale (issue 15's formatting service): the page's
+/// language with the region of the tag that chose it, the Gregorian calendar and Latin digits
+/// in Arabic. Form values stay ISO.
+#[tokio::test]
+async fn pages_write_dates_in_the_readers_locale() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    let pid = app
+        .register_patient(&[
+            ("given_name", "Ada"),
+            ("family_name", "Formats"),
+            ("sex", "female"),
+            ("birth_date", "1960-03-04"),
+        ])
+        .await;
+    let ar = hearth::formats::Formats::for_tag("ar").date(time::macros::date!(1960 - 03 - 04));
+    for (tag, born) in
+        [("en", "Mar 4, 1960"), ("en-IN", "04 Mar 1960"), ("es", "4 mar 1960"), ("es-MX", "4 mar 1960"), ("ar", &ar)]
+    {
+        set_locale(&app, &email, tag).await;
+        let chart = app.get(&format!("/patients/{pid}/chart")).await;
+        assert_eq!(chart.status, StatusCode::OK);
+        let banner = &chart.body[chart.body.find("banner-facts").expect("the banner")..];
+        assert!(banner.contains(born), "{tag}: {born} in {}", &banner[..banner.len().min(1500)]);
+        assert!(!banner.contains("1960-03-04"), "{tag}: not the ISO form");
+        assert!(!banner.chars().any(|c| ('\u{660}'..='\u{669}').contains(&c)), "{tag}: Latin digits");
+    }
+    assert!(ar.contains("1960") && ar.contains("03"), "{ar}");
+    // The vital signs form's time field keeps its ISO value and speaks the page's language.
+    set_locale(&app, &email, "es").await;
+    let form = app.get(&format!("/patients/{pid}/vitals")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("type=\"datetime-local\""));
+    assert!(form.body.contains("Hora local."), "layout/time.html in Spanish");
 }

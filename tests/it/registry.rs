@@ -110,7 +110,7 @@ async fn close_reopen_and_record_death() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&format!("/patients/{id}")).await;
-    assert!(page.body.contains("Deceased 2024-03-01 14:30 UTC") && page.body.contains("Cardiac arrest"));
+    assert!(page.body.contains("Deceased Mar 1, 2024, 14:30 UTC") && page.body.contains("Cardiac arrest"));
     // A deceased record cannot be reopened nor die twice.
     assert_eq!(app.post_form(&format!("/patients/{id}/reactivate"), &[]).await.status, StatusCode::CONFLICT);
     let r = app.post_form(&format!("/patients/{id}/death"), &[("death_date", "2024-03-02")]).await;

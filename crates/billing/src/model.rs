@@ -349,6 +349,11 @@ impl BillingInvoice {
     pub fn m<T: std::borrow::Borrow<i64>>(&self, v: T) -> String {
         money::format(*v.borrow(), self.exponent.clamp(0, 3) as u8)
     }
+    /// An amount of this invoice's currency in the reader's number format (pages:
+    /// `{{ i.lm(page.zone.fmt(), i.total) }}`; `1,234.50`, `1.234,50`, `1,23,456.00`).
+    pub fn lm<T: std::borrow::Borrow<i64>>(&self, f: &hearth_core::formats::Formats, v: T) -> String {
+        f.decimal(*v.borrow(), self.exponent.clamp(0, 3) as u8)
+    }
     pub fn is_draft(&self) -> bool {
         self.status == "draft"
     }
@@ -409,6 +414,10 @@ pub struct BillingPayment {
 impl BillingPayment {
     pub fn m(&self) -> String {
         money::format(self.amount, self.exponent.clamp(0, 3) as u8)
+    }
+    /// The amount in the reader's number format.
+    pub fn lm(&self, f: &hearth_core::formats::Formats) -> String {
+        f.decimal(self.amount, self.exponent.clamp(0, 3) as u8)
     }
     pub fn method_key(&self) -> String {
         format!("billing-method-{}", self.method)

@@ -342,6 +342,20 @@ pub fn native_name(lang: &str) -> &'static str {
     }
 }
 
+/// The locale tag a page's dates and numbers are written in ([`crate::formats`]): the page's
+/// language ([`Catalogues::choose`]) with the region of the tag that chose it, so a user or
+/// facility set to `en-IN` reads English pages with Indian formats (lakh grouping) and a browser
+/// asking for `es-MX` reads Mexican Spanish ones.
+pub fn format_tag(preferred: Option<&str>, accept_language: Option<&str>) -> String {
+    let lang = catalogues().choose(preferred, accept_language);
+    let same_language = |t: &str| normalize_tag(t).filter(|n| n.split('-').next() == Some(lang.as_str()));
+    if let Some(t) = preferred.and_then(same_language) {
+        return t;
+    }
+    let accepted = accept_language.unwrap_or("").split(',').map(|t| t.split(';').next().unwrap_or("").trim());
+    accepted.filter_map(same_language).next().unwrap_or(lang)
+}
+
 /// Whether `tag` is a well-formed BCP 47 language tag (what `users.locale` and
 /// `facilities.locale` accept).
 pub fn valid_tag(tag: &str) -> bool {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod formats;
 pub mod i18n;
 pub mod platform;
 pub mod registry;

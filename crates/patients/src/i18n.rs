@@ -40,12 +40,12 @@ pub fn status_badge(s: &PatientSummary) -> &'static str {
     }
 }
 
-/// The summary's date of birth: ISO date, or `~year (estimated)`; `—` when hidden or unknown.
+/// The summary's date of birth in the reader's format, or `~year (estimated)`; `—` when hidden or unknown.
 pub fn birth(page: &Page, s: &PatientSummary) -> String {
     match s.birth_date {
         _ if s.masked => "—".into(),
         Some(d) if s.birth_date_estimated => page.t1("patients-birth-estimated", "year", d.year().to_string()),
-        Some(d) => d.to_string(),
+        Some(d) => page.zone.day(d),
         None => "—".into(),
     }
 }

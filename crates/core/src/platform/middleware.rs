@@ -84,7 +84,10 @@ pub async fn browser_session(State(state): State<AppState>, mut req: Request, ne
             Err(e) => return render_error(&state, &req_parts_page(&req), AppError::from(e), false),
         }
     }
-    let zone = page_zone(&state, req.extensions().get::<CurrentUser>());
+    let user = req.extensions().get::<CurrentUser>();
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let formats = crate::formats::Formats::for_tag(&crate::i18n::format_tag(user.map(|u| u.locale.as_str()), accept));
+    let zone = page_zone(&state, user).with_formats(formats);
     req.extensions_mut().insert(zone);
     req.extensions_mut().insert(session::IdleTimeout(state.config.session_idle.as_secs()));
     let path = req.uri().path().to_string();

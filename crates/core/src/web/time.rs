@@ -29,12 +29,16 @@ use jiff::Timestamp;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use super::FieldErrors;
+use crate::formats::Formats;
 
 /// A time zone to show and read times in: an IANA name and its rules.
 #[derive(Clone)]
 pub struct Zone {
     name: String,
     tz: TimeZone,
+    /// How its display methods write dates and times: the reader's locale on pages, ISO 8601
+    /// forms elsewhere ([`Formats::iso`], the default).
+    fmt: Formats,
 }
 
 impl Default for Zone {
@@ -82,6 +86,29 @@ impl AsInstant for Option<OffsetDateTime> {
 impl<T: AsInstant + ?Sized> AsInstant for &T {
     fn instant(&self) -> Option<OffsetDateTime> {
         (**self).instant()
+    }
+}
+
+/// What [`Zone::day`] takes: a calendar date, an optional one, or a reference to either.
+pub trait AsDay {
+    fn day(&self) -> Option<Date>;
+}
+
+impl AsDay for Date {
+    fn day(&self) -> Option<Date> {
+        Some(*self)
+    }
+}
+
+impl AsDay for Option<Date> {
+    fn day(&self) -> Option<Date> {
+        *self
+    }
+}
+
+impl<T: AsDay + ?Sized> AsDay for &T {
+    fn day(&self) -> Option<Date> {
+        (**self).day()
     }
 }
 
@@ -185,7 +212,7 @@ fn civil(p: PrimitiveDateTime) -> Option<jiff::civil::DateTime> {
 impl Zone {
     /// Coordinated Universal Time.
     pub fn utc() -> Zone {
-        Zone { name: "UTC".into(), tz: TimeZone::UTC }
+        Zone { name: "UTC".into(), tz: TimeZone::UTC, fmt: Formats::iso() }
     }
 
     /// The zone of an IANA name (`Europe/London`, `America/New_York`, `UTC`); `None` when the
@@ -195,7 +222,25 @@ impl Zone {
         if name.is_empty() || name.len() > 60 {
             return None;
         }
-        TimeZone::get(name).ok().map(|tz| Zone { name: name.to_string(), tz })
+        TimeZone::get(name).ok().map(|tz| Zone { name: name.to_string(), tz, fmt: Formats::iso() })
+    }
+
+    /// The same zone writing dates, times and numbers in `fmt`'s locale (pages: the reader's).
+    pub fn with_formats(mut self, fmt: Formats) -> Zone {
+        self.fmt = fmt;
+        self
+    }
+
+    /// The locale formats this zone's display methods use (templates:
+    /// `{{ page.zone.fmt().integer(n) }}`).
+    pub fn fmt(&self) -> &Formats {
+        &self.fmt
+    }
+
+    /// A calendar date (a birth date, an onset), not an instant: `Mar 8, 2026` in the reader's
+    /// locale; empty when absent.
+    pub fn day(&self, d: impl AsDay) -> String {
+        d.day().map(|d| self.fmt.date(d)).unwrap_or_default()
     }
 
     /// The IANA name.
@@ -238,36 +283,41 @@ impl Zone {
         }
     }
 
-    /// The local date of `t`: `2026-03-08`.
+    /// As [`day`](Self::day), with `absent` in place of a missing date (`"—"` in tables).
+    pub fn day_or(&self, d: impl AsDay, absent: &str) -> String {
+        d.day().map(|d| self.fmt.date(d)).unwrap_or_else(|| absent.to_string())
+    }
+
+    /// The local date of `t`: `2026-03-08` (in the reader's locale on pages: `Mar 8, 2026`).
     pub fn date(&self, t: impl AsInstant) -> String {
-        t.instant().map(|t| self.local(t).date().to_string()).unwrap_or_default()
+        t.instant().map(|t| self.fmt.date(self.local(t).date())).unwrap_or_default()
     }
 
     /// The local time of `t`: `09:30` (`01:30 EDT` in a repeated hour).
     pub fn time(&self, t: impl AsInstant) -> String {
-        t.instant().map(|t| format!("{}{}", hhmm(self.local(t).time()), self.suffix(t))).unwrap_or_default()
+        t.instant().map(|t| format!("{}{}", self.fmt.time(self.local(t).time()), self.suffix(t))).unwrap_or_default()
     }
 
     /// The local date and time of `t`: `2026-03-08 09:30` (`2026-11-01 01:30 EST` in a repeated
-    /// hour).
+    /// hour; `Mar 8, 2026, 09:30` in English on pages).
     pub fn datetime(&self, t: impl AsInstant) -> String {
         let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
-        format!("{} {}{}", l.date(), hhmm(l.time()), self.suffix(t))
+        format!("{}{}", self.fmt.datetime(PrimitiveDateTime::new(l.date(), l.time())), self.suffix(t))
     }
 
     /// As [`datetime`](Self::datetime) with seconds: `2026-03-08 09:30:05`.
     pub fn datetime_secs(&self, t: impl AsInstant) -> String {
         let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
-        format!("{} {}:{:02}{}", l.date(), hhmm(l.time()), l.second(), self.suffix(t))
+        format!("{}{}", self.fmt.datetime_secs(PrimitiveDateTime::new(l.date(), l.time())), self.suffix(t))
     }
 
     /// The local date and time with the zone's abbreviation, always: `2026-03-08 09:30 EST`.
     pub fn datetime_zoned(&self, t: impl AsInstant) -> String {
         let Some(t) = t.instant() else { return String::new() };
         let l = self.local(t);
-        format!("{} {} {}", l.date(), hhmm(l.time()), self.abbreviation(t))
+        format!("{} {}", self.fmt.datetime(PrimitiveDateTime::new(l.date(), l.time())), self.abbreviation(t))
     }
 
     /// The value of a `datetime-local` input showing `t`: `2026-03-08T09:30`.
