@@ -56,7 +56,9 @@ export async function frontDesk({ page, base, check, assert, shot, axeScan, pati
     const link = row.locator("a[target=_blank]");
     assert((await link.count()) === 1, "the match does not open in a new tab");
     const text = await row.innerText();
-    assert(text.includes(patient.birth) && /female/.test(text), `the match lacks birth date or sex: ${text}`);
+    // Pages write dates in the reader's locale (English: "Mar 12, 1984").
+    const born = new Date(`${patient.birth}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
+    assert(text.includes(born) && /female/.test(text), `the match lacks birth date or sex: ${text}`);
     await shot(page, "x-01-register-matches-1280");
     await axeScan(page, "registration with likely matches");
   });

@@ -258,3 +258,47 @@ time-local-in = الأوقات محلية ({ $zone }).
 time-utc-offset = الفرق عن التوقيت العالمي
 time-automatic = تلقائي (أول حدوث)
 time-offset-matters = يهم فقط في الساعة المتكررة عند تأخير الساعات
+
+# تفاصيل أخطاء المنصة (الصفحات وحقل `detail` في واجهة البرمجة).
+error-detail-not-found = لا يوجد شيء في هذا العنوان، أو لا يمكنك رؤيته.
+error-detail-forbidden = دورك لا يسمح بهذا. اطلب ذلك من المسؤول إن احتجت إليه.
+error-detail-sign-in = يرجى تسجيل الدخول.
+error-detail-internal = سُجِّل الخطأ. اذكر معرّف الطلب إن تواصلت مع الدعم.
+error-detail-unavailable = تعذّر الوصول إلى قاعدة البيانات. حاول مرة أخرى بعد قليل.
+error-detail-busy = الخادم مشغول ولم يتمكن من الرد في الوقت المناسب. حاول مرة أخرى بعد قليل.
+error-detail-unreadable = تعذّرت قراءة الطلب. تحقق من الحقول وحاول مرة أخرى.
+error-detail-method = هذا العنوان لا يقبل هذه الطريقة.
+error-detail-too-large = جسم الطلب كبير جدًا.
+error-detail-media-type = أرسل الجسم بصيغة application/json (واجهة البرمجة) أو كنموذج (الصفحات).
+error-detail-fields = بعض الحقول ناقصة أو من نوع خاطئ.
+error-detail-failed = فشل الطلب.
+error-detail-nul = يحتوي الطلب على حرف لا يمكن حفظه (NUL).
+error-detail-unique = سيؤدي هذا إلى تكرار سجل موجود (أو سجل حُفظ في اللحظة نفسها).
+error-detail-exclusion = هذا يتداخل مع سجل موجود (أو سجل حُفظ في اللحظة نفسها).
+error-detail-foreign-key = سجل يشير إليه هذا غير موجود (أو لم يعد موجودًا)، أو ما زالت سجلات أخرى تشير إلى هذا السجل.
+error-detail-check = قيمة خارج ما يسمح به هذا السجل.
+error-detail-not-null = قيمة مطلوبة مفقودة.
+error-detail-data = لا يمكن حفظ قيمة كما أُدخلت (خارج النطاق أو بصيغة خاطئة).
+error-detail-state = تغيّر السجل في أثناء ذلك ولم يعد يسمح بهذا؛ أعد التحميل وحاول مرة أخرى.
+error-detail-csrf = تعذّر قبول النموذج: بقيت صفحته مفتوحة مدة طويلة، أو انتهت جلستك. أعد تحميل الصفحة (أو سجّل الدخول من جديد) وأرسله مرة أخرى؛ مسودتك محفوظة في هذا المتصفح.
+
+# Navigation entries of the domain modules (`nav` + the entry's path, slashes as dashes).
+nav-appointments = المواعيد
+nav-appointments-queue = قائمة انتظار العيادات الخارجية
+nav-appointments-schedules = جداول العيادات
+nav-bednet = شبكة الأسرّة
+nav-billing = الفوترة
+nav-emar = جولات الأدوية
+nav-emergency = الطوارئ
+nav-inpatient = لوحة الأسرّة
+nav-inpatient-config = الأجنحة والأسرّة
+nav-inpatient-housekeeping = التدبير الفندقي
+nav-inpatient-placement = تخصيص الأسرّة
+nav-insurance-claims = المطالبات
+nav-laboratory = المختبر
+nav-pharmacy-dispense = الصرف
+nav-pharmacy-formulary = دليل الأدوية
+nav-pharmacy-stock = مخزون الصيدلية
+nav-pharmacy-verify = التحقق
+nav-radiology = الأشعة
+nav-surgery = غرف العمليات

@@ -532,3 +532,15 @@ patients-err-import-choose = اختر ملف CSV لاستيراده.
 patients-err-import-same-id = يظهر رقم الهوية الوطنية نفسه في صف سابق.
 patients-err-import-binary = الملف ليس ملف نص CSV (يبدو ثنائيًا)، أيًّا كان اسمه.
 patients-err-import-utf8 = الملف ليس نصًا بترميز UTF-8. احفظه بصيغة CSV UTF-8.
+
+# Chart tabs of the domain modules (`patients-tab-` + the tab's key).
+patients-tab-appointments = المواعيد
+patients-tab-billing = الفوترة
+patients-tab-emergency = الطوارئ
+patients-tab-inpatient = حالات الدخول
+patients-tab-laboratory = المختبر
+patients-tab-pharmacy = أوامر الأدوية
+patients-tab-radiology = التصوير
+patients-tab-emar = سجل إعطاء الأدوية
+patients-tab-surgery = الجراحة
+patients-tab-insurance = التغطية

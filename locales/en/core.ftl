@@ -252,3 +252,47 @@ time-local-in = Times are local ({ $zone }).
 time-utc-offset = UTC offset
 time-automatic = Automatic (first occurrence)
 time-offset-matters = only matters in the hour repeated when the clocks go back
+
+# The platform's error details (pages and the API's `detail`; `crates/core/src/i18n.rs` DETAILS).
+error-detail-not-found = There is nothing at this address, or you may not see it.
+error-detail-forbidden = Your role does not allow this. Ask an administrator if you need it.
+error-detail-sign-in = Please sign in.
+error-detail-internal = The error was logged. Quote the request id if you contact support.
+error-detail-unavailable = The database is unreachable. Try again in a moment.
+error-detail-busy = The server is busy and could not answer in time. Try again in a moment.
+error-detail-unreadable = The request could not be read. Check the fields and try again.
+error-detail-method = This address does not accept that method.
+error-detail-too-large = The request body is too large.
+error-detail-media-type = Send the body as application/json (API) or as a form (pages).
+error-detail-fields = Some fields are missing or have the wrong type.
+error-detail-failed = The request failed.
+error-detail-nul = The request contains a character that cannot be stored (NUL).
+error-detail-unique = This would duplicate an existing record (or one saved at the same moment).
+error-detail-exclusion = This overlaps an existing record (or one saved at the same moment).
+error-detail-foreign-key = A record this refers to does not exist (or no longer does), or others still refer to this one.
+error-detail-check = A value is outside what this record allows.
+error-detail-not-null = A required value is missing.
+error-detail-data = A value cannot be stored as given (out of range or malformed).
+error-detail-state = The record changed in the meantime and no longer allows this; reload and try again.
+error-detail-csrf = The form could not be accepted: its page was open for too long, or your session ended. Reload the page (or sign in again) and send it again — your draft is kept in this browser.
+
+# Navigation entries of the domain modules (`nav` + the entry's path, slashes as dashes).
+nav-appointments = Appointments
+nav-appointments-queue = Outpatient queue
+nav-appointments-schedules = Clinic schedules
+nav-bednet = Bed network
+nav-billing = Billing
+nav-emar = Medication rounds
+nav-emergency = Emergency
+nav-inpatient = Bed board
+nav-inpatient-config = Wards and beds
+nav-inpatient-housekeeping = Housekeeping
+nav-inpatient-placement = Bed placement
+nav-insurance-claims = Claims
+nav-laboratory = Laboratory
+nav-pharmacy-dispense = Dispensing
+nav-pharmacy-formulary = Formulary
+nav-pharmacy-stock = Pharmacy stock
+nav-pharmacy-verify = Verification
+nav-radiology = Radiology
+nav-surgery = Theatres

@@ -530,3 +530,15 @@ patients-err-import-choose = Choose a CSV file to import.
 patients-err-import-same-id = The same national ID appears on an earlier row.
 patients-err-import-binary = The file is not a CSV text file (it looks binary), whatever its name says.
 patients-err-import-utf8 = The file is not UTF-8 text. Save it as CSV UTF-8.
+
+# Chart tabs of the domain modules (`patients-tab-` + the tab's key).
+patients-tab-appointments = Appointments
+patients-tab-billing = Billing
+patients-tab-emergency = Emergency
+patients-tab-inpatient = Admissions
+patients-tab-laboratory = Laboratory
+patients-tab-pharmacy = Medication orders
+patients-tab-radiology = Imaging
+patients-tab-emar = Administration record
+patients-tab-surgery = Surgery
+patients-tab-insurance = Coverage

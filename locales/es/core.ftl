@@ -252,3 +252,47 @@ time-local-in = Las horas son locales ({ $zone }).
 time-utc-offset = Desfase respecto a UTC
 time-automatic = Automático (primera vez)
 time-offset-matters = solo importa en la hora que se repite al atrasar los relojes
+
+# Detalles de error de la plataforma (páginas y el `detail` de la API).
+error-detail-not-found = No hay nada en esta dirección, o no puede verlo.
+error-detail-forbidden = Su rol no permite esto. Pida a un administrador si lo necesita.
+error-detail-sign-in = Inicie sesión.
+error-detail-internal = El error quedó registrado. Indique el identificador de la solicitud si contacta con soporte.
+error-detail-unavailable = No se puede acceder a la base de datos. Inténtelo de nuevo en un momento.
+error-detail-busy = El servidor está ocupado y no pudo responder a tiempo. Inténtelo de nuevo en un momento.
+error-detail-unreadable = No se pudo leer la solicitud. Revise los campos e inténtelo de nuevo.
+error-detail-method = Esta dirección no acepta ese método.
+error-detail-too-large = El cuerpo de la solicitud es demasiado grande.
+error-detail-media-type = Envíe el cuerpo como application/json (API) o como formulario (páginas).
+error-detail-fields = Faltan campos o tienen un tipo incorrecto.
+error-detail-failed = La solicitud falló.
+error-detail-nul = La solicitud contiene un carácter que no se puede guardar (NUL).
+error-detail-unique = Esto duplicaría un registro existente (o uno guardado en el mismo momento).
+error-detail-exclusion = Esto se solapa con un registro existente (o uno guardado en el mismo momento).
+error-detail-foreign-key = Un registro al que se refiere no existe (o ya no existe), u otros aún se refieren a este.
+error-detail-check = Un valor está fuera de lo que este registro permite.
+error-detail-not-null = Falta un valor obligatorio.
+error-detail-data = Un valor no se puede guardar tal como se dio (fuera de rango o mal formado).
+error-detail-state = El registro cambió mientras tanto y ya no permite esto; recargue e inténtelo de nuevo.
+error-detail-csrf = No se pudo aceptar el formulario: su página estuvo abierta demasiado tiempo o su sesión terminó. Recargue la página (o inicie sesión de nuevo) y envíelo otra vez; su borrador se conserva en este navegador.
+
+# Navigation entries of the domain modules (`nav` + the entry's path, slashes as dashes).
+nav-appointments = Citas
+nav-appointments-queue = Cola de consultas externas
+nav-appointments-schedules = Agendas de consulta
+nav-bednet = Red de camas
+nav-billing = Facturación
+nav-emar = Rondas de medicación
+nav-emergency = Urgencias
+nav-inpatient = Tablero de camas
+nav-inpatient-config = Salas y camas
+nav-inpatient-housekeeping = Limpieza
+nav-inpatient-placement = Asignación de camas
+nav-insurance-claims = Reclamaciones
+nav-laboratory = Laboratorio
+nav-pharmacy-dispense = Dispensación
+nav-pharmacy-formulary = Formulario
+nav-pharmacy-stock = Existencias de farmacia
+nav-pharmacy-verify = Validación
+nav-radiology = Radiología
+nav-surgery = Quirófanos

@@ -530,3 +530,15 @@ patients-err-import-choose = Elija un archivo CSV para importar.
 patients-err-import-same-id = El mismo documento nacional de identidad aparece en una fila anterior.
 patients-err-import-binary = El archivo no es un archivo de texto CSV (parece binario), diga lo que diga su nombre.
 patients-err-import-utf8 = El archivo no es texto UTF-8. Guárdelo como CSV UTF-8.
+
+# Chart tabs of the domain modules (`patients-tab-` + the tab's key).
+patients-tab-appointments = Citas
+patients-tab-billing = Facturación
+patients-tab-emergency = Urgencias
+patients-tab-inpatient = Ingresos
+patients-tab-laboratory = Laboratorio
+patients-tab-pharmacy = Órdenes de medicación
+patients-tab-radiology = Imagen
+patients-tab-emar = Registro de administración
+patients-tab-surgery = Cirugía
+patients-tab-insurance = Cobertura

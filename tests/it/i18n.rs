@@ -93,6 +93,11 @@ fn every_key_used_in_code_and_templates_is_in_the_english_catalogue() {
             }
         }
     }
+    for key in hearth_core::i18n::detail_keys() {
+        if !english.contains(key) {
+            missing.push(format!("crates/core/src/i18n.rs DETAILS: {key}"));
+        }
+    }
     assert!(used > 100, "the scan finds the keys ({used})");
     assert!(missing.is_empty(), "keys missing from locales/en: {missing:#?}");
 }
@@ -545,6 +550,7 @@ async fn converted_pages_have_every_message_in_spanish_and_arabic() {
     }
     let nf = app.get("/no-such-page").await;
     assert!(nf.body.contains("غير موجود"), "the error title in Arabic");
+    assert!(nf.body.contains("لا يوجد شيء في هذا العنوان"), "the error detail in Arabic");
 }
 
 #[tokio::test]
@@ -929,4 +935,55 @@ async fn pages_write_dates_in_the_readers_locale() {
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("type=\"datetime-local\""));
     assert!(form.body.contains("Hora local."), "layout/time.html in Spanish");
+}
+
+/// The API's problem documents keep their English `type` and `title` (clients match on them)
+/// and give the platform's `detail` in the reader's language.
+#[tokio::test]
+async fn problem_details_are_in_the_readers_language_with_english_titles() {
+    let (mut app, email) = TestApp::signed_in("nurse").await;
+    let token = app.api_token(&email).await;
+    let missing = format!("/api/v1/patients/{}", uuid::Uuid::new_v4());
+    let mut get = |accept: &'static str| {
+        app.builder(Method::GET, &missing)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::ACCEPT_LANGUAGE, accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (en, es) = (get("en"), get("es-MX,es;q=0.9"));
+    let en = app.request(en).await;
+    assert_eq!(en.status, StatusCode::NOT_FOUND, "{}", en.body);
+    assert!(en.body.contains("There is nothing at this address"), "{}", en.body);
+    let es = app.request(es).await;
+    assert_eq!(es.status, StatusCode::NOT_FOUND);
+    let doc: serde_json::Value = serde_json::from_str(&es.body).unwrap();
+    assert_eq!(doc["title"], "Not found", "{doc}");
+    assert_eq!(doc["detail"], "No hay nada en esta dirección, o no puede verlo.", "{doc}");
+}
+
+/// Every module's navigation entry and chart tab has its label in every language (the shell
+/// and the chart's tab row would otherwise mix English into a translated page).
+#[test]
+fn navigation_entries_and_chart_tabs_have_their_labels_in_every_language() {
+    let mut missing = Vec::new();
+    for lang in ["en", "es", "ar"] {
+        let keys = catalogue_keys(lang);
+        for m in hearth::MODULES {
+            for n in m.nav {
+                let key =
+                    if n.href == "/" { "nav-home".to_string() } else { format!("nav{}", n.href.replace('/', "-")) };
+                if !keys.contains(&key) {
+                    missing.push(format!("{lang}: {key} ({})", n.label));
+                }
+            }
+            for t in m.chart_tabs {
+                let key = format!("patients-tab-{}", t.key);
+                if !keys.contains(&key) {
+                    missing.push(format!("{lang}: {key} ({})", t.label));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "labels missing: {missing:#?}");
 }

@@ -356,6 +356,54 @@ pub fn format_tag(preferred: Option<&str>, accept_language: Option<&str>) -> Str
     accepted.filter_map(same_language).next().unwrap_or(lang)
 }
 
+/// The platform's error details (English, as `AppError` and the error middleware write them)
+/// and their keys: what a page or a problem document says in the reader's language. A module's
+/// own details (validation, refusals) are English until the module maps them.
+const DETAILS: &[(&str, &str)] = &[
+    ("There is nothing at this address, or you may not see it.", "error-detail-not-found"),
+    ("Your role does not allow this. Ask an administrator if you need it.", "error-detail-forbidden"),
+    ("Please sign in.", "error-detail-sign-in"),
+    ("The error was logged. Quote the request id below if you contact support.", "error-detail-internal"),
+    ("The error was logged. Quote the request id if you contact support.", "error-detail-internal"),
+    ("The database is unreachable. Try again in a moment.", "error-detail-unavailable"),
+    ("The server is busy and could not answer in time. Try again in a moment.", "error-detail-busy"),
+    ("The request could not be read. Check the fields and try again.", "error-detail-unreadable"),
+    ("This address does not accept that method.", "error-detail-method"),
+    ("The request body is too large.", "error-detail-too-large"),
+    ("Send the body as application/json (API) or as a form (pages).", "error-detail-media-type"),
+    ("Some fields are missing or have the wrong type.", "error-detail-fields"),
+    ("The request failed.", "error-detail-failed"),
+    ("The request contains a character that cannot be stored (NUL).", "error-detail-nul"),
+    ("This would duplicate an existing record (or one saved at the same moment).", "error-detail-unique"),
+    ("This overlaps an existing record (or one saved at the same moment).", "error-detail-exclusion"),
+    (
+        "A record this refers to does not exist (or no longer does), or others still refer to this one.",
+        "error-detail-foreign-key",
+    ),
+    ("A value is outside what this record allows.", "error-detail-check"),
+    ("A required value is missing.", "error-detail-not-null"),
+    ("A value cannot be stored as given (out of range or malformed).", "error-detail-data"),
+    ("The record changed in the meantime and no longer allows this; reload and try again.", "error-detail-state"),
+    (
+        "The form could not be accepted: its page was open for too long, or your session ended. Reload the page (or sign in again) and send it again — your draft is kept in this browser.",
+        "error-detail-csrf",
+    ),
+];
+
+/// An error's `detail` in `lang`: the platform's details ([`DETAILS`]) are translated, any
+/// other stays as written. Problem documents keep their English `type` and `title`.
+pub fn detail(lang: &str, english: &str) -> String {
+    match DETAILS.iter().find(|(en, _)| *en == english) {
+        Some((_, key)) if lang != FALLBACK => t(lang, key),
+        _ => english.to_string(),
+    }
+}
+
+/// The keys of the platform's error details (the missing-key test checks them).
+pub fn detail_keys() -> impl Iterator<Item = &'static str> {
+    DETAILS.iter().map(|(_, k)| *k)
+}
+
 /// Whether `tag` is a well-formed BCP 47 language tag (what `users.locale` and
 /// `facilities.locale` accept).
 pub fn valid_tag(tag: &str) -> bool {

@@ -391,6 +391,10 @@ fn render_info(state: &AppState, page: &Page, mut info: ErrorInfo, api: bool, or
     if let Some(m) = info.constraint.as_deref().and_then(|c| state.registry.constraint_message(c)) {
         info.detail = m.to_string();
     }
+    // The detail in the reader's language: the page's, or on the API the client's
+    // `Accept-Language`; the API's `type` and `title` stay English (clients match on them).
+    let lang = if api { page.api_lang() } else { page.lang().to_string() };
+    info.detail = crate::i18n::detail(&lang, &info.detail);
     let mut res = if info.status == StatusCode::UNAUTHORIZED && !api {
         let next = serde_urlencoded::to_string([("next", page.path.as_str())]).unwrap_or_default();
         Redirect::to(&format!("/login?{next}")).into_response()

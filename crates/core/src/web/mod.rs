@@ -70,6 +70,9 @@ pub struct Page {
     pub fragments: Vec<&'static crate::registry::LayoutFragment>,
     /// The session idle timeout in seconds (the page warns before it; 0 when unknown).
     pub session_idle_secs: u64,
+    /// The request's `Accept-Language` (empty when absent): the language of the API's problem
+    /// `detail` ([`Page::api_lang`]).
+    pub accept_language: String,
 }
 
 impl Page {
@@ -101,6 +104,7 @@ impl Page {
             zone,
             locale,
             fragments,
+            accept_language: accept.unwrap_or("").chars().take(200).collect(),
             session_idle_secs: parts
                 .extensions
                 .get::<crate::platform::auth::session::IdleTimeout>()
@@ -162,6 +166,12 @@ impl Page {
     /// whose keys are built from the code: `immunizations-site-left-arm`).
     pub fn t_or(&self, key: &str, fallback: &str) -> String {
         crate::i18n::catalogues().format_or(self.lang(), key, fallback)
+    }
+
+    /// The language of an API answer's human-readable texts: the client's `Accept-Language`
+    /// (an API client states what it reads; a user's page language does not apply), else English.
+    pub fn api_lang(&self) -> String {
+        crate::i18n::catalogues().choose(None, Some(self.accept_language.as_str()).filter(|a| !a.is_empty()))
     }
 
     /// The page's language tag (`en` when unset).
