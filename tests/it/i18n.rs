@@ -944,7 +944,7 @@ async fn problem_details_are_in_the_readers_language_with_english_titles() {
     let (mut app, email) = TestApp::signed_in("nurse").await;
     let token = app.api_token(&email).await;
     let missing = format!("/api/v1/patients/{}", uuid::Uuid::new_v4());
-    let mut get = |accept: &'static str| {
+    let get = |accept: &'static str| {
         app.builder(Method::GET, &missing)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .header(header::ACCEPT_LANGUAGE, accept)
