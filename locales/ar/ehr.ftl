@@ -592,3 +592,9 @@ ehr-err-note-confirm = ضع علامة على «راجعت هذه الملاحظ
 ehr-err-visit-department = اختر القسم الذي يزوره المريض.
 ehr-err-visit-department-open = اختر أحد الأقسام المفتوحة في منشأتك.
 ehr-err-visit-reason = أدخل سبب الزيارة (مثل «متابعة الربو»).
+
+# The banner's fixed texts (BannerItem::keyed in crates/ehr).
+ehr-banner-not-recorded = غير مسجَّل
+ehr-banner-none-active = لا يوجد نشط
+ehr-banner-nka = لا حساسية معروفة
+ehr-banner-allergies-not-recorded = الحساسية غير مسجَّلة

@@ -587,3 +587,9 @@ ehr-err-note-confirm = Tick “I have reviewed this note” to sign it; signing 
 ehr-err-visit-department = Choose the department the patient is visiting.
 ehr-err-visit-department-open = Choose one of your facility's open departments.
 ehr-err-visit-reason = Enter the reason for the visit (e.g. "follow-up of asthma").
+
+# The banner's fixed texts (BannerItem::keyed in crates/ehr).
+ehr-banner-not-recorded = Not recorded
+ehr-banner-none-active = None active
+ehr-banner-nka = No known allergies
+ehr-banner-allergies-not-recorded = Allergies not recorded

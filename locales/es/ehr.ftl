@@ -590,3 +590,9 @@ ehr-err-note-confirm = Marque «He revisado esta nota» para firmarla; firmar la
 ehr-err-visit-department = Elija el servicio que visita el paciente.
 ehr-err-visit-department-open = Elija uno de los servicios abiertos de su centro.
 ehr-err-visit-reason = Escriba el motivo de la visita (p. ej. «seguimiento del asma»).
+
+# The banner's fixed texts (BannerItem::keyed in crates/ehr).
+ehr-banner-not-recorded = Sin registrar
+ehr-banner-none-active = Ninguno activo
+ehr-banner-nka = Sin alergias conocidas
+ehr-banner-allergies-not-recorded = Alergias sin registrar

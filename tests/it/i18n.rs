@@ -26,12 +26,12 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Keys used as `t("…")`, `t1("…"`, `t2("…"`, `t_args("…"` (a first argument that is a
+/// Keys used as `t("…")`, `t1("…"`, `t2("…"`, `t_args("…"`, `BannerItem::keyed("…"` (a first argument that is a
 /// variable, `i18n::t(&lang, "…")`, is skipped).
 fn used_keys(src: &str) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     let b = src.as_bytes();
-    for name in ["t(", "t1(", "t2(", "t_args("] {
+    for name in ["t(", "t1(", "t2(", "t_args(", "keyed("] {
         let mut from = 0;
         while let Some(i) = src[from..].find(name) {
             let at = from + i;
@@ -928,6 +928,10 @@ async fn pages_write_dates_in_the_readers_locale() {
         assert!(!banner.contains("1960-03-04"), "{tag}: not the ISO form");
         assert!(!banner.chars().any(|c| ('\u{660}'..='\u{669}').contains(&c)), "{tag}: Latin digits");
     }
+    // The banner's fixed texts are in the page's language too (BannerItem::keyed).
+    let chart = app.get(&format!("/patients/{pid}/chart")).await;
+    assert!(chart.body.contains("لا يوجد نشط") && chart.body.contains("الحساسية غير مسجَّلة"), "{}", chart.body);
+    assert!(!chart.body.contains("None active") && !chart.body.contains(">Not recorded<"));
     assert!(ar.contains("1960") && ar.contains("03"), "{ar}");
     // The vital signs form's time field keeps its ISO value and speaks the page's language.
     set_locale(&app, &email, "es").await;

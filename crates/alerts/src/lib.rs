@@ -109,14 +109,14 @@ fn banner_group(v: &serde_json::Value) -> BannerContribution {
                     let sev = x["s"].as_str().unwrap_or("");
                     let title = x["t"].as_str().unwrap_or("");
                     let escalated = if x["e"].as_bool().unwrap_or(false) { " · escalated" } else { "" };
-                    BannerItem {
-                        text: format!("{title} · {}{escalated}", model::severity_label(sev).to_lowercase()),
-                        level: match sev {
+                    BannerItem::text(
+                        format!("{title} · {}{escalated}", model::severity_label(sev).to_lowercase()),
+                        match sev {
                             "critical" => Level::Danger,
                             "warning" => Level::Warn,
                             _ => Level::Muted,
                         },
-                    }
+                    )
                 })
                 .collect()
         })

@@ -240,8 +240,24 @@ pub struct BannerGroup {
 /// One item of a banner group, with a level that sets its colour; the text says it too.
 #[derive(Debug, Clone)]
 pub struct BannerItem {
+    /// The text in English (what shows when `key` is empty or a language lacks it).
     pub text: String,
     pub level: Level,
+    /// A message key for a fixed text (`ehr-banner-none-active`), translated on the page; empty
+    /// for a text built from data.
+    pub key: &'static str,
+}
+
+impl BannerItem {
+    /// An item whose text is built from data (shown as it is).
+    pub fn text(text: impl Into<String>, level: Level) -> BannerItem {
+        BannerItem { text: text.into(), level, key: "" }
+    }
+
+    /// A fixed text with its message key (shown in the page's language).
+    pub fn keyed(key: &'static str, english: &str, level: Level) -> BannerItem {
+        BannerItem { text: english.to_string(), level, key }
+    }
 }
 
 /// How much an item matters (shown as a badge colour, never by colour alone).

@@ -44,7 +44,7 @@ pub fn vitals_groups(v: &Value) -> Vec<BannerGroup> {
         };
         groups.push(BannerGroup {
             label: "Latest vitals",
-            items: vec![BannerItem { text: format!("{} · {on}", text.join(" · ")), level }],
+            items: vec![BannerItem::text(format!("{} · {on}", text.join(" · ")), level)],
         });
     }
     let mut items = Vec::new();
@@ -52,7 +52,7 @@ pub fn vitals_groups(v: &Value) -> Vec<BannerGroup> {
         let m = &v[key];
         if let Some(x) = num(&m["value"]) {
             let on = m["on"].as_str().unwrap_or("");
-            items.push(BannerItem { text: format!("{name} {}{unit} ({on})", fmt(x)), level: Level::Muted });
+            items.push(BannerItem::text(format!("{name} {}{unit} ({on})", fmt(x)), Level::Muted));
         }
     }
     if !items.is_empty() {
@@ -60,7 +60,7 @@ pub fn vitals_groups(v: &Value) -> Vec<BannerGroup> {
     } else if latest.is_object() {
         groups.push(BannerGroup {
             label: "Weight · height · BMI",
-            items: vec![BannerItem { text: "Not recorded".into(), level: Level::Muted }],
+            items: vec![BannerItem::keyed("ehr-banner-not-recorded", "Not recorded", Level::Muted)],
         });
     }
     groups
@@ -69,7 +69,13 @@ pub fn vitals_groups(v: &Value) -> Vec<BannerGroup> {
 /// "Encounter": the active one's kind, department and attending clinician, or "none active".
 pub fn encounter_group(v: &Value) -> Option<BannerGroup> {
     let e = &v["encounter"];
-    let text = if e.is_object() {
+    if !e.is_object() {
+        return Some(BannerGroup {
+            label: "Encounter",
+            items: vec![BannerItem::keyed("ehr-banner-none-active", "None active", Level::Muted)],
+        });
+    }
+    let text = {
         let kind = e["kind"].as_str().unwrap_or("").replace('_', " ");
         let mut kind_c = kind.chars();
         let kind = kind_c.next().map(|c| c.to_uppercase().collect::<String>() + kind_c.as_str()).unwrap_or_default();
@@ -82,13 +88,8 @@ pub fn encounter_group(v: &Value) -> Option<BannerGroup> {
                 .unwrap_or_else(|| "no attending clinician".into()),
         );
         parts.join(" · ")
-    } else {
-        "None active".into()
     };
-    Some(BannerGroup {
-        label: "Encounter",
-        items: vec![BannerItem { text, level: if e.is_object() { Level::Ok } else { Level::Muted } }],
-    })
+    Some(BannerGroup { label: "Encounter", items: vec![BannerItem::text(text, Level::Ok)] })
 }
 
 #[cfg(test)]

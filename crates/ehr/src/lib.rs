@@ -353,15 +353,17 @@ const BANNER: BannerPart = BannerPart {
         let items = if !a.items.is_empty() {
             a.items
                 .iter()
-                .map(|x| BannerItem {
-                    text: format!("{} · {}", x.substance, x.severity_label()),
-                    level: if x.severe() { Level::Danger } else { Level::Warn },
+                .map(|x| {
+                    BannerItem::text(
+                        format!("{} · {}", x.substance, x.severity_label()),
+                        if x.severe() { Level::Danger } else { Level::Warn },
+                    )
                 })
                 .collect()
         } else if a.nka {
-            vec![BannerItem { text: "No known allergies".into(), level: Level::Ok }]
+            vec![BannerItem::keyed("ehr-banner-nka", "No known allergies", Level::Ok)]
         } else {
-            vec![BannerItem { text: "Allergies not recorded".into(), level: Level::Muted }]
+            vec![BannerItem::keyed("ehr-banner-allergies-not-recorded", "Allergies not recorded", Level::Muted)]
         };
         let alerts = a
             .items

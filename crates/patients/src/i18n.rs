@@ -142,7 +142,19 @@ pub fn banner_language(page: &Page, b: &crate::banner::Banner) -> String {
 
 /// The code status's short label on the banner.
 pub fn code_status(page: &Page, f: &crate::flags::PatientFlags) -> String {
-    page.t_or(&key("patients-code", &f.code_status), f.code_status_label())
+    // No flags recorded yet: an empty code status, shown as "Not recorded".
+    let code = if f.code_status.is_empty() { "not_recorded" } else { f.code_status.as_str() };
+    page.t_or(&key("patients-code", code), f.code_status_label())
+}
+
+/// A banner item's text: its message in the page's language when the item has a key (a fixed
+/// text such as "None active"), else the text as built from data.
+pub fn banner_item(page: &Page, i: &hearth_core::registry::BannerItem) -> String {
+    if i.key.is_empty() {
+        i.text.clone()
+    } else {
+        page.t_or(i.key, &i.text)
+    }
 }
 
 /// The isolation precautions' labels.
