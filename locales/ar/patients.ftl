@@ -544,3 +544,8 @@ patients-tab-radiology = التصوير
 patients-tab-emar = سجل إعطاء الأدوية
 patients-tab-surgery = الجراحة
 patients-tab-insurance = التغطية
+
+# The banner groups of the chart module (`patients-group-` + the label, non-letters as dashes).
+patients-group-encounter = الزيارة
+patients-group-latest-vitals = أحدث العلامات الحيوية
+patients-group-weight---height---bmi = الوزن · الطول · مؤشر كتلة الجسم

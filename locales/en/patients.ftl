@@ -542,3 +542,8 @@ patients-tab-radiology = Imaging
 patients-tab-emar = Administration record
 patients-tab-surgery = Surgery
 patients-tab-insurance = Coverage
+
+# The banner groups of the chart module (`patients-group-` + the label, non-letters as dashes).
+patients-group-encounter = Encounter
+patients-group-latest-vitals = Latest vitals
+patients-group-weight---height---bmi = Weight · height · BMI

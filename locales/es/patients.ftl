@@ -542,3 +542,8 @@ patients-tab-radiology = Imagen
 patients-tab-emar = Registro de administración
 patients-tab-surgery = Cirugía
 patients-tab-insurance = Cobertura
+
+# The banner groups of the chart module (`patients-group-` + the label, non-letters as dashes).
+patients-group-encounter = Episodio
+patients-group-latest-vitals = Últimos signos vitales
+patients-group-weight---height---bmi = Peso · talla · IMC

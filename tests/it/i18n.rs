@@ -932,6 +932,7 @@ async fn pages_write_dates_in_the_readers_locale() {
     let chart = app.get(&format!("/patients/{pid}/chart")).await;
     assert!(chart.body.contains("لا يوجد نشط") && chart.body.contains("الحساسية غير مسجَّلة"), "{}", chart.body);
     assert!(!chart.body.contains("None active") && !chart.body.contains(">Not recorded<"));
+    assert!(chart.body.contains("<dt>الزيارة</dt>"), "the banner group's label");
     assert!(ar.contains("1960") && ar.contains("03"), "{ar}");
     // The vital signs form's time field keeps its ISO value and speaks the page's language.
     set_locale(&app, &email, "es").await;
