@@ -598,3 +598,16 @@ ehr-banner-not-recorded = غير مسجَّل
 ehr-banner-none-active = لا يوجد نشط
 ehr-banner-nka = لا حساسية معروفة
 ehr-banner-allergies-not-recorded = الحساسية غير مسجَّلة
+
+# The chart tabs' flash messages.
+ehr-flash-allergy-recorded = سُجِّلت الحساسية لـ { $substance }.
+ehr-flash-nka-recorded = سُجِّل: لا حساسية معروفة.
+ehr-flash-allergy-updated = حُدِّثت الحساسية.
+ehr-flash-encounter-recorded = سُجِّلت الزيارة.
+ehr-flash-added = أُضيف { $name }.
+ehr-flash-medication-updated = حُدِّث الدواء.
+ehr-flash-problem-updated = حُدِّثت المشكلة.
+ehr-flash-problem-coded = رُمِّزت بـ { $label }.
+ehr-flash-procedure-added = أُضيف الإجراء { $name }.
+ehr-flash-procedure-entered-in-error = وُسم الإجراء بأنه أُدخل خطأً.
+ehr-flash-allergy-updated-existing = حُدِّثت الحساسية الموجودة لـ { $substance }.

@@ -593,3 +593,16 @@ ehr-banner-not-recorded = Not recorded
 ehr-banner-none-active = None active
 ehr-banner-nka = No known allergies
 ehr-banner-allergies-not-recorded = Allergies not recorded
+
+# The chart tabs' flash messages.
+ehr-flash-allergy-recorded = Recorded allergy to { $substance }.
+ehr-flash-nka-recorded = Recorded: no known allergies.
+ehr-flash-allergy-updated = Allergy updated.
+ehr-flash-encounter-recorded = Encounter recorded.
+ehr-flash-added = Added { $name }.
+ehr-flash-medication-updated = Medication updated.
+ehr-flash-problem-updated = Problem updated.
+ehr-flash-problem-coded = Coded as { $label }.
+ehr-flash-procedure-added = Added the procedure { $name }.
+ehr-flash-procedure-entered-in-error = Procedure marked entered in error.
+ehr-flash-allergy-updated-existing = Updated the existing allergy to { $substance }.

@@ -596,3 +596,16 @@ ehr-banner-not-recorded = Sin registrar
 ehr-banner-none-active = Ninguno activo
 ehr-banner-nka = Sin alergias conocidas
 ehr-banner-allergies-not-recorded = Alergias sin registrar
+
+# The chart tabs' flash messages.
+ehr-flash-allergy-recorded = Se registró la alergia a { $substance }.
+ehr-flash-nka-recorded = Registrado: sin alergias conocidas.
+ehr-flash-allergy-updated = Alergia actualizada.
+ehr-flash-encounter-recorded = Episodio registrado.
+ehr-flash-added = Se añadió { $name }.
+ehr-flash-medication-updated = Medicamento actualizado.
+ehr-flash-problem-updated = Problema actualizado.
+ehr-flash-problem-coded = Codificado como { $label }.
+ehr-flash-procedure-added = Se añadió el procedimiento { $name }.
+ehr-flash-procedure-entered-in-error = Procedimiento marcado como introducido por error.
+ehr-flash-allergy-updated-existing = Se actualizó la alergia existente a { $substance }.

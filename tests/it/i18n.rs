@@ -580,6 +580,11 @@ async fn a_flash_message_is_in_the_users_language() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(r.location()).await;
     assert!(page.body.contains("Se registró la vacunación."), "{}", page.body);
+    // The chart tabs' flash messages too.
+    let r = app.post_form(&format!("/patients/{pid}/allergies/nka"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location()).await;
+    assert!(page.body.contains("Registrado: sin alergias conocidas."), "{}", page.body);
 }
 
 async fn set_locale(app: &TestApp, email: &str, lang: &str) {

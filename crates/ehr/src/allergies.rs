@@ -957,12 +957,17 @@ pub async fn create(
     }
     insert(&mut tx, &auth.meta, b.id, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("allergies"), "ok", &format!("Recorded allergy to {}.", valid.substance)))
+    Ok(web::redirect_flash(
+        &b.href("allergies"),
+        "ok",
+        &page.t1("ehr-flash-allergy-recorded", "substance", valid.substance.as_str()),
+    ))
 }
 
 /// The duplicate warning's "update the existing one".
 pub async fn update(
     State(state): State<AppState>,
+    page: Page,
     auth: Auth,
     patient: PatientCtx,
     Path((_, item)): Path<(String, Uuid)>,
@@ -976,17 +981,22 @@ pub async fn update(
     Ok(web::redirect_flash(
         &format!("/patients/{pid}/allergies"),
         "ok",
-        &format!("Updated the existing allergy to {substance}."),
+        &page.t1("ehr-flash-allergy-updated-existing", "substance", substance.as_str()),
     ))
 }
 
-pub async fn record_nka(State(state): State<AppState>, auth: Auth, patient: ChartPatient) -> AppResult<Response> {
+pub async fn record_nka(
+    State(state): State<AppState>,
+    page: Page,
+    auth: Auth,
+    patient: ChartPatient,
+) -> AppResult<Response> {
     auth.require(crate::perms::CHART_WRITE)?;
     let b = patient.banner("allergies");
     let mut tx = state.pool.begin().await?;
     insert_nka(&mut tx, &auth.meta, b.id).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("allergies"), "ok", "Recorded: no known allergies."))
+    Ok(web::redirect_flash(&b.href("allergies"), "ok", &page.t("ehr-flash-nka-recorded")))
 }
 
 #[derive(Deserialize)]
@@ -1035,7 +1045,7 @@ pub async fn set_status(
     let mut tx = state.pool.begin().await?;
     change_status(&mut tx, &auth.meta, pid, item, to, &f.reason).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/allergies"), "ok", "Allergy updated."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/allergies"), "ok", &page.t("ehr-flash-allergy-updated")))
 }
 
 /// On a merge, "no known allergies" survives only if, after the merge, the survivor has no

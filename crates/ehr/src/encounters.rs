@@ -489,7 +489,7 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     insert(&mut tx, &auth.meta, pid, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/encounters"), "ok", "Encounter recorded."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/encounters"), "ok", &page.t("ehr-flash-encounter-recorded")))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

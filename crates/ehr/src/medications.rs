@@ -410,7 +410,7 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     insert(&mut tx, &auth.meta, b.id, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("medications"), "ok", &format!("Added {}.", valid.name)))
+    Ok(web::redirect_flash(&b.href("medications"), "ok", &page.t1("ehr-flash-added", "name", valid.name.as_str())))
 }
 
 #[derive(Deserialize)]
@@ -458,5 +458,5 @@ pub async fn set_status(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", "Medication updated."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/medications"), "ok", &page.t("ehr-flash-medication-updated")))
 }

@@ -778,7 +778,7 @@ pub async fn create(
     }
     insert(&mut tx, &auth.meta, b.id, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("problems"), "ok", &format!("Added {}.", valid.label())))
+    Ok(web::redirect_flash(&b.href("problems"), "ok", &page.t1("ehr-flash-added", "name", valid.label())))
 }
 
 /// The duplicate warning's "update the existing one".
@@ -844,7 +844,7 @@ pub async fn set_status(
         Err(e) => return Err(e),
     }
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", "Problem updated."))
+    Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", &page.t("ehr-flash-problem-updated")))
 }
 
 #[derive(Deserialize)]
@@ -907,7 +907,11 @@ pub async fn add_icd(
     match set_icd(&mut tx, &state.pool, &auth.meta, pid, item, code).await {
         Ok(label) => {
             tx.commit().await?;
-            Ok(web::redirect_flash(&format!("/patients/{pid}/problems"), "ok", &format!("Coded as {label}.")))
+            Ok(web::redirect_flash(
+                &format!("/patients/{pid}/problems"),
+                "ok",
+                &page.t1("ehr-flash-problem-coded", "label", label.as_str()),
+            ))
         }
         Err(AppError::Invalid(fe)) => {
             tx.rollback().await?;

@@ -431,7 +431,11 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     insert(&mut tx, &auth.meta, b.id, &valid).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&b.href("procedures"), "ok", &format!("Added the procedure {}.", valid.display)))
+    Ok(web::redirect_flash(
+        &b.href("procedures"),
+        "ok",
+        &page.t1("ehr-flash-procedure-added", "name", valid.display.as_str()),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -471,5 +475,9 @@ pub async fn mark_error(
     let mut tx = state.pool.begin().await?;
     entered_in_error(&mut tx, &auth.meta, pid, item, &f.reason).await?;
     tx.commit().await?;
-    Ok(web::redirect_flash(&format!("/patients/{pid}/procedures"), "ok", "Procedure marked entered in error."))
+    Ok(web::redirect_flash(
+        &format!("/patients/{pid}/procedures"),
+        "ok",
+        &page.t("ehr-flash-procedure-entered-in-error"),
+    ))
 }
