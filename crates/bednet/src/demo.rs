@@ -112,25 +112,10 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     }
     let now = OffsetDateTime::now_utc();
     let mut ext_ids = Vec::new();
-    for (code, name, lat, lon, address, services, ed, counts) in EXTERNAL {
-        let id = Uuid::new_v4();
+    for ext in EXTERNAL {
+        let id = insert_external(conn, ext).await?;
         ext_ids.push(id);
-        let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
-        sqlx::query(
-            "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '+44 20 7100 0000', $8, true)",
-        )
-        .bind(id)
-        .bind(code)
-        .bind(name)
-        .bind(lat)
-        .bind(lon)
-        .bind(address)
-        .bind(&services)
-        .bind(ed)
-        .execute(&mut *conn)
-        .await?;
-        for (t, p, s, f) in *counts {
+        for (t, p, s, f) in ext.7 {
             sqlx::query(
                 "INSERT INTO bednet_counts (network_facility_id, bed_type, physical, staffed, free, as_of, seq)
                  VALUES ($1, $2, $3, $4, $5, $6, 1)",
@@ -203,4 +188,27 @@ pub async fn seed(conn: &mut PgConnection, ctx: &DemoContext) -> anyhow::Result<
     crate::snapshot::invalidate();
     tracing::info!("seeded the demo bed network");
     Ok(())
+}
+
+/// Inserts one external facility of [`EXTERNAL`] (without its counts) and returns its id: the
+/// demo's seeding and the benchmark's share it.
+pub async fn insert_external(conn: &mut sqlx::PgConnection, ext: &Ext) -> sqlx::Result<Uuid> {
+    let (code, name, lat, lon, address, services, ed, _) = ext;
+    let id = Uuid::new_v4();
+    let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    sqlx::query(
+        "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '+44 20 7100 0000', $8, true)",
+    )
+    .bind(id)
+    .bind(code)
+    .bind(name)
+    .bind(lat)
+    .bind(lon)
+    .bind(address)
+    .bind(&services)
+    .bind(ed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
 }

@@ -209,22 +209,8 @@ async fn bed_network(pool: &PgPool) -> anyhow::Result<()> {
         .bind(vec!["trauma".to_string(), "stroke".to_string(), "dialysis".to_string()])
         .execute(&mut *tx)
         .await?;
-        for (code, name, lat, lon, address, services, ed, _) in bednet::demo::EXTERNAL {
-            let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
-            sqlx::query(
-                "INSERT INTO bednet_facilities (id, code, name, lat, lon, address, services, contact, ed_status, public)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, '+44 20 7100 0000', $8, true)",
-            )
-            .bind(Uuid::new_v4())
-            .bind(code)
-            .bind(name)
-            .bind(lat)
-            .bind(lon)
-            .bind(address)
-            .bind(&services)
-            .bind(ed)
-            .execute(&mut *tx)
-            .await?;
+        for ext in bednet::demo::EXTERNAL {
+            bednet::demo::insert_external(&mut tx, ext).await?;
         }
     }
     let now = OffsetDateTime::now_utc();

@@ -43,14 +43,7 @@ fn scale(exponent: u8) -> i64 {
 /// `minor` as a decimal in major units: `1234` with exponent 2 is `12.34`, with 0 `1234`, with
 /// 3 `1.234`. No grouping separators (pages put it in `<bdi class="ltr">`).
 pub fn format(minor: i64, exponent: u8) -> String {
-    let s = scale(exponent);
-    let sign = if minor < 0 { "-" } else { "" };
-    let a = minor.unsigned_abs();
-    if exponent == 0 {
-        return format!("{sign}{a}");
-    }
-    let s = s as u64;
-    format!("{sign}{}.{:0width$}", a / s, a % s, width = usize::from(exponent))
+    hearth_core::formats::Formats::iso().decimal(minor, exponent)
 }
 
 /// Reads a decimal in major units ("12.5", "12.50", "1200") into minor units; at most

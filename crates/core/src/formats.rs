@@ -215,7 +215,8 @@ fn clock(t: Time) -> Option<IcuTime> {
     IcuTime::try_new(t.hour(), t.minute(), t.second(), 0).ok()
 }
 
-fn hhmm(t: Time) -> String {
+/// `09:05`: a wall-clock time in ISO form.
+pub(crate) fn hhmm(t: Time) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 

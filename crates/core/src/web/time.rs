@@ -29,7 +29,7 @@ use jiff::Timestamp;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use super::FieldErrors;
-use crate::formats::Formats;
+use crate::formats::{hhmm, Formats};
 
 /// A time zone to show and read times in: an IANA name and its rules.
 #[derive(Clone)]
@@ -166,10 +166,6 @@ impl fmt::Display for LocalTimeError {
 }
 
 impl std::error::Error for LocalTimeError {}
-
-fn hhmm(t: Time) -> String {
-    format!("{:02}:{:02}", t.hour(), t.minute())
-}
 
 /// `UTC−04:00` (with a true minus sign), `UTC+05:30`, `UTC`.
 fn utc_label(o: UtcOffset) -> String {
